@@ -1,0 +1,263 @@
+"""The call state machine: one :class:`Call` per session, with its timeline.
+
+States and legal transitions::
+
+    waiting -> live           answered by an agent            (event "answered")
+    waiting -> ended          left the queue, revoked, ...     (event "ended")
+    live -> reconnecting      a participant's connection went  (event "reconnecting")
+    reconnecting -> live      everybody is back                (event "resumed")
+    live -> ended             hung up, max duration, ...       (event "ended")
+    reconnecting -> ended     grace expired, hung up, ...      (event "ended")
+
+A declined call is created directly as ``ended`` with ``buyer_declined`` (event
+"declined"); every other call starts ``waiting`` (event "created"). Anything else raises
+:class:`~signaling.errors.IllegalTransition` quoting both states, e.g.
+``Cannot go from "ended" to "live"``. Time comes from the injected clock (seconds);
+timeline ``t_ms`` counts milliseconds from the call's creation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from .errors import IllegalTransition
+
+Clock = Callable[[], float]
+
+
+class CallState(StrEnum):
+    WAITING = "waiting"
+    LIVE = "live"
+    RECONNECTING = "reconnecting"
+    ENDED = "ended"
+
+
+class EndReason(StrEnum):
+    """Why a call ended; exactly one per ended call (DESIGN.md, "Calls")."""
+
+    AGENT_ENDED = "agent_ended"
+    BUYER_ENDED = "buyer_ended"
+    BUYER_DECLINED = "buyer_declined"
+    BUYER_LEFT_QUEUE = "buyer_left_queue"
+    LINK_REVOKED = "link_revoked"
+    CONNECTION_FAILED = "connection_failed"
+    BUYER_LOST = "buyer_lost"
+    AGENT_LOST = "agent_lost"
+    MAX_DURATION = "max_duration"
+    SERVER_SHUTDOWN = "server_shutdown"
+    SERVER_RESTART = "server_restart"
+    RELAY_FAILED = "relay_failed"
+
+
+class EventKind(StrEnum):
+    CREATED = "created"
+    DECLINED = "declined"
+    ANSWERED = "answered"
+    RECONNECTING = "reconnecting"
+    RESUMED = "resumed"
+    ENDED = "ended"
+    CHAT = "chat"
+    MOVED = "moved"
+
+
+LEGAL_TRANSITIONS: frozenset[tuple[CallState, CallState]] = frozenset(
+    {
+        (CallState.WAITING, CallState.LIVE),
+        (CallState.WAITING, CallState.ENDED),
+        (CallState.LIVE, CallState.RECONNECTING),
+        (CallState.RECONNECTING, CallState.LIVE),
+        (CallState.LIVE, CallState.ENDED),
+        (CallState.RECONNECTING, CallState.ENDED),
+    }
+)
+
+
+@dataclass(frozen=True)
+class LinkInfo:
+    """The buyer's link as the server knows it (never the token itself)."""
+
+    link_id: str
+    order_ref: str
+    purpose: str
+    locale: str
+    buyer_name: str
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    """One entry of a call's timeline; ``t_ms`` is relative to the call's creation."""
+
+    kind: EventKind
+    t_ms: int
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CallSnapshot:
+    """The persistent fields of a call at one moment (times are epoch seconds)."""
+
+    session_id: str
+    link_id: str
+    order_ref: str
+    purpose: str
+    locale: str
+    buyer_name: str
+    state: CallState
+    agent_id: str | None
+    agent_name: str | None
+    created_at: float
+    answered_at: float | None
+    ended_at: float | None
+    end_reason: EndReason | None
+
+
+class Call:
+    """One call and its timeline. Mutated only through its methods, which guard states.
+
+    ``absent`` maps a participant side (``"buyer"``/``"agent"``) to the clock time its
+    connection went away; the switchboard maintains it to time the reconnect grace.
+    """
+
+    def __init__(
+        self, session_id: str, link: LinkInfo, clock: Clock, *, declined: bool = False
+    ) -> None:
+        self.session_id = session_id
+        self.link = link
+        self._clock = clock
+        self.created_at: float = clock()
+        self.answered_at: float | None = None
+        self.ended_at: float | None = None
+        self.agent_id: str | None = None
+        self.agent_name: str | None = None
+        self.end_reason: EndReason | None = None
+        self.absent: dict[str, float] = {}
+        self.timeline: list[TimelineEvent] = []
+        if declined:
+            self.state = CallState.ENDED
+            self.end_reason = EndReason.BUYER_DECLINED
+            self.ended_at = self.created_at
+            self._append(EventKind.DECLINED, {"reason": EndReason.BUYER_DECLINED.value})
+        else:
+            self.state = CallState.WAITING
+            self._append(EventKind.CREATED, {})
+
+    # -- state changes ------------------------------------------------------------
+
+    def move_to(
+        self,
+        target: CallState,
+        *,
+        reason: EndReason | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> TimelineEvent:
+        """Change state to ``target`` and append the matching timeline event.
+
+        Raises :class:`IllegalTransition` for a pair not in :data:`LEGAL_TRANSITIONS`, for
+        ``ended`` without a reason, and for a reason given with any other target.
+        """
+        source = self.state
+        if (source, target) not in LEGAL_TRANSITIONS:
+            raise IllegalTransition(
+                f'Cannot go from "{source}" to "{target}"', str(source), str(target)
+            )
+        if target is CallState.ENDED and reason is None:
+            raise IllegalTransition(
+                f'Cannot go from "{source}" to "ended" without an end reason',
+                str(source),
+                str(target),
+            )
+        if target is not CallState.ENDED and reason is not None:
+            raise IllegalTransition(
+                f'Cannot go from "{source}" to "{target}" with an end reason',
+                str(source),
+                str(target),
+            )
+        payload = dict(data or {})
+        now = self._clock()
+        self.state = target
+        if target is CallState.ENDED:
+            assert reason is not None
+            self.end_reason = EndReason(reason)
+            self.ended_at = now
+            kind = EventKind.ENDED
+            payload["reason"] = self.end_reason.value
+        elif target is CallState.RECONNECTING:
+            kind = EventKind.RECONNECTING
+        elif source is CallState.WAITING:
+            self.answered_at = now
+            kind = EventKind.ANSWERED
+        else:
+            kind = EventKind.RESUMED
+        return self._append(kind, payload, now)
+
+    def answer(self, agent_id: str, agent_name: str) -> TimelineEvent:
+        """waiting -> live, taken by ``agent_id``."""
+        if self.state is not CallState.WAITING:
+            raise IllegalTransition(
+                f'Cannot answer a call in state "{self.state}"', str(self.state), "live"
+            )
+        event = self.move_to(CallState.LIVE, data={"agent_id": agent_id, "agent_name": agent_name})
+        self.agent_id = agent_id
+        self.agent_name = agent_name
+        return event
+
+    def interrupt(self, side: str) -> TimelineEvent:
+        """live -> reconnecting because ``side``'s connection went away."""
+        return self.move_to(CallState.RECONNECTING, data={"side": side})
+
+    def resume(self) -> TimelineEvent:
+        """reconnecting -> live: every participant is connected again."""
+        return self.move_to(CallState.LIVE)
+
+    def end(self, reason: EndReason) -> TimelineEvent:
+        """Any active state -> ended, for ``reason``."""
+        return self.move_to(CallState.ENDED, reason=reason)
+
+    # -- other events --------------------------------------------------------------
+
+    def record(self, kind: EventKind, data: dict[str, Any] | None = None) -> TimelineEvent:
+        """Append an event that does not change state (``chat``, ``moved``)."""
+        if kind not in (EventKind.CHAT, EventKind.MOVED):
+            raise IllegalTransition(
+                f'Cannot record "{kind}" without a state change', str(self.state), str(self.state)
+            )
+        return self._append(kind, dict(data or {}))
+
+    @property
+    def active(self) -> bool:
+        return self.state is not CallState.ENDED
+
+    def t_ms(self, now: float | None = None) -> int:
+        """Milliseconds since the call was created (never negative)."""
+        when = self._clock() if now is None else now
+        return max(0, round((when - self.created_at) * 1000))
+
+    def snapshot(self) -> CallSnapshot:
+        return CallSnapshot(
+            session_id=self.session_id,
+            link_id=self.link.link_id,
+            order_ref=self.link.order_ref,
+            purpose=self.link.purpose,
+            locale=self.link.locale,
+            buyer_name=self.link.buyer_name,
+            state=self.state,
+            agent_id=self.agent_id,
+            agent_name=self.agent_name,
+            created_at=self.created_at,
+            answered_at=self.answered_at,
+            ended_at=self.ended_at,
+            end_reason=self.end_reason,
+        )
+
+    def _append(
+        self, kind: EventKind, data: dict[str, Any], now: float | None = None
+    ) -> TimelineEvent:
+        event = TimelineEvent(kind=kind, t_ms=self.t_ms(now), data=data)
+        self.timeline.append(event)
+        return event
+
+    def __repr__(self) -> str:
+        return f"<Call {self.session_id} {self.state.value}>"

@@ -1,0 +1,304 @@
+"""Wire messages of the signaling protocol, version :data:`PROTOCOL_VERSION`.
+
+Client -> server messages are validated by :func:`parse_client_message`, which returns
+one of the :data:`ClientMessage` models or raises :class:`~signaling.errors.ProtocolError`
+(never anything else, whatever the input). Server -> client messages are pydantic models
+too; serialise them with ``msg.to_json()``. PROTOCOL.md documents every message.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+)
+
+from .errors import ProtocolError, UnsupportedVersion
+
+PROTOCOL_VERSION = 1
+MAX_MESSAGE_BYTES = 64 * 1024  # one text frame; larger ones are refused (close 1009 at the edge)
+MAX_CHAT_CHARS = 2000  # a paragraph; chat is for short remarks during the call
+MAX_SESSION_ID_CHARS = 64  # uuid4 hex is 32
+
+
+def _no_lone_surrogates(value: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("String should be valid Unicode (no lone surrogates)") from None
+    return value
+
+
+SessionId = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=MAX_SESSION_ID_CHARS, pattern=r"^[A-Za-z0-9_-]+$"),
+]
+ChatText = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=MAX_CHAT_CHARS),
+    AfterValidator(_no_lone_surrogates),
+]
+
+Role = Literal["agent", "supervisor", "admin", "buyer"]
+StaffRole = Literal["agent", "supervisor", "admin"]
+Side = Literal["buyer", "agent"]
+AvailabilityState = Literal["available", "away", "busy"]
+
+
+# --------------------------------------------------------------------------- client
+
+
+class _ClientModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Hello(_ClientModel):
+    """First message on every connection. ``v`` must be :data:`PROTOCOL_VERSION`."""
+
+    type: Literal["hello"]
+    v: int
+
+
+class Ping(_ClientModel):
+    """App-level keepalive; answered with ``pong``."""
+
+    type: Literal["ping"]
+
+
+class SetAvailability(_ClientModel):
+    """Agent/admin: be ``available`` for calls or ``away``."""
+
+    type: Literal["set_availability"]
+    state: Literal["available", "away"]
+
+
+class Consent(_ClientModel):
+    """Buyer: agree to the recorded call (join the queue) or decline."""
+
+    type: Literal["consent"]
+    accept: bool
+
+
+class Accept(_ClientModel):
+    """Agent/admin: take the waiting call ``session_id``."""
+
+    type: Literal["accept"]
+    session_id: SessionId
+
+
+class AcceptNext(_ClientModel):
+    """Agent/admin: take the oldest waiting call."""
+
+    type: Literal["accept_next"]
+
+
+class End(_ClientModel):
+    """Either side: end the sender's current call (or leave the queue)."""
+
+    type: Literal["end"]
+
+
+class SendChat(_ClientModel):
+    """Either participant: a chat line in the current live/reconnecting call."""
+
+    type: Literal["chat"]
+    text: ChatText
+
+
+ClientMessage = Annotated[
+    Hello | Ping | SetAvailability | Consent | Accept | AcceptNext | End | SendChat,
+    Field(discriminator="type"),
+]
+CLIENT_MESSAGE_TYPES = frozenset(
+    {"hello", "ping", "set_availability", "consent", "accept", "accept_next", "end", "chat"}
+)
+_client_adapter: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors(include_url=False, include_input=False)[0]
+    if first["type"] == "union_tag_not_found":
+        return "type: Field required"
+    if first["type"] == "union_tag_invalid":
+        tag = str(first.get("ctx", {}).get("tag", ""))[:40]
+        return f"type: Unknown message type {tag!r}"
+    loc = ".".join(str(part) for part in first["loc"]) or "message"
+    return f"{loc}: {first['msg']}"
+
+
+def parse_client_message(raw: str | bytes) -> ClientMessage:
+    """Parse and validate one client frame.
+
+    Contract: returns a validated client model, or raises :class:`ProtocolError` with code
+    ``too_large`` (over :data:`MAX_MESSAGE_BYTES` UTF-8 bytes), ``bad_json`` (not UTF-8, not
+    strict JSON: ``NaN``/``Infinity`` refused, nesting too deep) or ``bad_message`` (JSON that
+    is not a valid message; the message names the field, e.g.
+    ``"chat.text: String should have at most 2000 characters"``). Nothing else escapes.
+    A ``hello`` with an unsupported ``v`` parses fine; see :func:`require_hello`.
+    """
+    if isinstance(raw, bytearray | memoryview):
+        raw = bytes(raw)
+    if isinstance(raw, bytes):
+        if len(raw) > MAX_MESSAGE_BYTES:
+            raise ProtocolError("too_large", f"Message is over {MAX_MESSAGE_BYTES} bytes")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ProtocolError("bad_json", "Message is not valid UTF-8") from None
+    elif isinstance(raw, str):
+        if len(raw) > MAX_MESSAGE_BYTES or (
+            len(raw) * 4 > MAX_MESSAGE_BYTES
+            and len(raw.encode("utf-8", "surrogatepass")) > MAX_MESSAGE_BYTES
+        ):
+            raise ProtocolError("too_large", f"Message is over {MAX_MESSAGE_BYTES} bytes")
+        text = raw
+    else:
+        raise ProtocolError("bad_json", "Message must be text")
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise ProtocolError("bad_json", "Message is nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError is a ValueError
+        raise ProtocolError("bad_json", f"Message is not valid JSON: {exc}") from None
+    message_type = data.get("type") if isinstance(data, dict) else None
+    if message_type not in CLIENT_MESSAGE_TYPES:
+        message_type = None
+    try:
+        return _client_adapter.validate_python(data)
+    except ValidationError as exc:
+        raise ProtocolError("bad_message", _describe(exc), message_type) from None
+    except RecursionError:
+        raise ProtocolError("bad_message", "Message is nested too deeply", message_type) from None
+
+
+def require_hello(msg: ClientMessage) -> Hello:
+    """Check that a connection's first message is a ``hello`` this server speaks.
+
+    Raises :class:`ProtocolError` ``bad_message`` for any other message and
+    :class:`UnsupportedVersion` for ``v != PROTOCOL_VERSION``. The adapter closes the
+    socket with 1008 after sending the error.
+    """
+    if not isinstance(msg, Hello):
+        raise ProtocolError("bad_message", f'Expected "hello" first, got "{msg.type}"', msg.type)
+    if msg.v != PROTOCOL_VERSION:
+        raise UnsupportedVersion(
+            f"Protocol version {msg.v} is not supported; this server speaks {PROTOCOL_VERSION}"
+        )
+    return msg
+
+
+# --------------------------------------------------------------------------- server
+
+
+class ServerMessage(BaseModel):
+    """Base of server -> client messages. ``to_json()`` gives the wire form."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_by_name=True, validate_by_alias=True
+    )
+
+    def to_json(self) -> str:
+        """Serialise for the wire (field aliases such as ``from`` applied)."""
+        return self.model_dump_json(by_alias=True)
+
+
+class CallView(BaseModel):
+    """What a participant sees of a call (``welcome.call`` and the ``call`` message)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    session_id: str
+    state: Literal["waiting", "live", "reconnecting", "ended"]
+    end_reason: str | None = None
+    agent_name: str | None = None
+    buyer_name: str
+    order_ref: str
+    purpose: str
+    started_at_ms: int  # epoch ms when the call was created (t_ms counts from here)
+
+
+class Welcome(ServerMessage):
+    type: Literal["welcome"] = "welcome"
+    v: int = PROTOCOL_VERSION
+    role: Role
+    name: str | None = None
+    call: CallView | None = None
+    availability: AvailabilityState | None = None  # agents and admins only
+
+
+class QueueItem(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    session_id: str
+    order_ref: str
+    purpose: str
+    locale: str
+    buyer_name: str
+    waiting_since_ms: int
+    waiting_s: int
+
+
+class QueueUpdate(ServerMessage):
+    type: Literal["queue"] = "queue"
+    items: list[QueueItem]
+    agents_available: int
+
+
+class PositionUpdate(ServerMessage):
+    type: Literal["position"] = "position"
+    session_id: str
+    position: int
+    queue_length: int
+    expected_wait_s: int | None
+    agents_online: int
+    agents_available: int
+
+
+class CallUpdate(ServerMessage, CallView):
+    type: Literal["call"] = "call"
+
+
+class AvailabilityUpdate(ServerMessage):
+    type: Literal["availability"] = "availability"
+    state: AvailabilityState
+
+
+class ChatPosted(ServerMessage):
+    type: Literal["chat"] = "chat"
+    session_id: str
+    from_: Side = Field(alias="from")
+    name: str
+    text: str
+    t_ms: int
+
+
+class ErrorReply(ServerMessage):
+    type: Literal["error"] = "error"
+    code: str
+    message: str
+    in_reply_to: str | None = None
+
+
+class Moved(ServerMessage):
+    type: Literal["moved"] = "moved"
+
+
+class Pong(ServerMessage):
+    type: Literal["pong"] = "pong"
+
+
+def dump(msg: ServerMessage) -> str:
+    """Serialise a server message for the wire; same as ``msg.to_json()``."""
+    return msg.to_json()

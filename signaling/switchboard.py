@@ -1,0 +1,670 @@
+"""The switchboard: a sans-I/O hub of connections, the queue, agents and calls.
+
+It never touches a socket or a database. The WebSocket adapter feeds it inputs
+(:meth:`Switchboard.connect_staff`, :meth:`~Switchboard.connect_buyer`,
+:meth:`~Switchboard.disconnect`, :meth:`~Switchboard.handle`, :meth:`~Switchboard.tick`,
+:meth:`~Switchboard.revoke_link`, :meth:`~Switchboard.end_call`,
+:meth:`~Switchboard.end_all`) and carries out the returned :class:`Effects` in order:
+send each message, close each connection, persist each :class:`CallEvent` (upsert the
+snapshot, append the timeline event).
+
+Inputs raise only :class:`~signaling.errors.SignalingError` subclasses; when one is raised
+nothing has changed and no effect is due (the adapter replies with an ``error`` message).
+
+Presence rules:
+
+* Staff roles ``agent`` and ``admin`` take calls; ``supervisor`` only watches the queue.
+  A call-taker is ``away`` on connect, ``busy`` while in a call and ``available`` again
+  when the call ends. "Agents online" counts connected call-takers whatever their
+  availability; "agents available" counts those ``available``.
+* One connection per staff user and per buyer link: a newer one supersedes the older
+  (staff: close 4001 "superseded"; buyer: ``moved`` then close 4002 "moved").
+* A participant whose connection drops during a live call has ``reconnect_grace_s`` to
+  come back (call ``reconnecting``); a waiting buyer who drops leaves the queue.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .call import (
+    Call,
+    CallSnapshot,
+    CallState,
+    Clock,
+    EndReason,
+    EventKind,
+    LinkInfo,
+    TimelineEvent,
+)
+from .errors import Conflict, Forbidden, InvalidState, NotFound
+from .messages import (
+    Accept,
+    AcceptNext,
+    AvailabilityUpdate,
+    CallUpdate,
+    CallView,
+    ChatPosted,
+    ClientMessage,
+    Consent,
+    End,
+    Hello,
+    Moved,
+    Ping,
+    Pong,
+    PositionUpdate,
+    QueueItem,
+    QueueUpdate,
+    SendChat,
+    ServerMessage,
+    SetAvailability,
+    Welcome,
+)
+
+CLOSE_NORMAL = 1000
+CLOSE_POLICY = 1008  # no hello within HELLO_TIMEOUT_S, bad first message, auth failure
+CLOSE_TOO_BIG = 1009  # frame over MAX_MESSAGE_BYTES
+CLOSE_SUPERSEDED = 4001  # the same staff user connected again elsewhere
+CLOSE_MOVED = 4002  # the same buyer link was opened on a new page
+CLOSE_REVOKED = 4003  # the buyer's link was revoked: call access ended
+
+HELLO_TIMEOUT_S = 5.0  # time the adapter waits for the first message before closing 1008
+DEFAULT_RECONNECT_GRACE_S = 30.0  # a dropped participant's time to come back (page reload)
+DEFAULT_MAX_CALL_DURATION_S = 7200.0  # answered calls are cut after two hours
+DEFAULT_HANDLE_TIME_S = 180.0  # assumed call length until enough calls have ended
+HANDLE_TIME_WINDOW = 20  # how many recent answered calls the average handle time uses
+
+CALL_TAKING_ROLES = frozenset({"agent", "admin"})
+STAFF_ROLES = frozenset({"agent", "supervisor", "admin"})
+
+ConnId = str
+Side = Literal["buyer", "agent"]
+
+
+@dataclass(frozen=True)
+class CallEvent:
+    """A call changed: persist ``call`` (upsert by session_id) and append ``event``."""
+
+    call: CallSnapshot
+    event: TimelineEvent
+
+
+@dataclass
+class Effects:
+    """What the adapter must do after an input, in order."""
+
+    messages: list[tuple[ConnId, ServerMessage]] = field(default_factory=list)
+    closes: list[tuple[ConnId, int, str]] = field(default_factory=list)
+    events: list[CallEvent] = field(default_factory=list)
+
+    def send(self, conn_id: ConnId | None, msg: ServerMessage) -> None:
+        if conn_id is not None:
+            self.messages.append((conn_id, msg))
+
+    def to(self, conn_id: ConnId) -> list[ServerMessage]:
+        """The messages for one connection (convenient in tests and logs)."""
+        return [msg for cid, msg in self.messages if cid == conn_id]
+
+
+@dataclass(frozen=True)
+class StaffView:
+    """Read-only view of a staff member known to the switchboard."""
+
+    user_id: str
+    name: str
+    role: str
+    conn_id: ConnId | None
+    availability: str | None  # available | away | busy; None for supervisors
+    call_id: str | None
+
+
+@dataclass
+class _Staff:
+    user_id: str
+    name: str
+    role: str
+    conn_id: ConnId | None
+    availability: Literal["available", "away"] = "away"
+    call_id: str | None = None
+
+    @property
+    def takes_calls(self) -> bool:
+        return self.role in CALL_TAKING_ROLES
+
+    @property
+    def status(self) -> Literal["available", "away", "busy"] | None:
+        if not self.takes_calls:
+            return None
+        return "busy" if self.call_id is not None else self.availability
+
+
+@dataclass
+class _Buyer:
+    link: LinkInfo
+    conn_id: ConnId | None
+    call_id: str | None = None
+
+
+def _default_ids() -> str:
+    return uuid.uuid4().hex
+
+
+class Switchboard:
+    """Queue, presence and calls of one signaling node. Not thread-safe; one owner."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        new_id: Callable[[], str] = _default_ids,
+        *,
+        reconnect_grace_s: float = DEFAULT_RECONNECT_GRACE_S,
+        max_call_duration_s: float = DEFAULT_MAX_CALL_DURATION_S,
+        default_handle_time_s: float = DEFAULT_HANDLE_TIME_S,
+    ) -> None:
+        self._clock = clock
+        self._new_id = new_id
+        self.reconnect_grace_s = reconnect_grace_s
+        self.max_call_duration_s = max_call_duration_s
+        self.default_handle_time_s = default_handle_time_s
+        self._conns: dict[ConnId, tuple[str, str]] = {}  # conn -> ("staff", user) | ("buyer", link)
+        self._staff: dict[str, _Staff] = {}
+        self._buyers: dict[str, _Buyer] = {}
+        self._calls: dict[str, Call] = {}  # active calls only
+        self._queue: list[str] = []  # waiting session ids, oldest first
+        self._handle_times: deque[float] = deque(maxlen=HANDLE_TIME_WINDOW)
+        self._revoked: set[str] = set()
+
+    # ------------------------------------------------------------------ inspection
+
+    def call(self, session_id: str) -> CallSnapshot | None:
+        """Snapshot of an active call, or None (ended calls are forgotten)."""
+        call = self._calls.get(session_id)
+        return call.snapshot() if call else None
+
+    def active_calls(self) -> list[CallSnapshot]:
+        return [call.snapshot() for call in self._calls.values()]
+
+    def queued(self) -> list[str]:
+        """Waiting session ids, oldest first."""
+        return list(self._queue)
+
+    def staff(self) -> list[StaffView]:
+        return [
+            StaffView(s.user_id, s.name, s.role, s.conn_id, s.status, s.call_id)
+            for s in self._staff.values()
+        ]
+
+    def connections(self) -> dict[ConnId, tuple[str, str]]:
+        """Open connections: conn_id -> ("staff", user_id) or ("buyer", link_id)."""
+        return dict(self._conns)
+
+    def average_handle_time_s(self) -> float:
+        """Mean duration of recently ended answered calls (default until there are any)."""
+        if not self._handle_times:
+            return self.default_handle_time_s
+        return sum(self._handle_times) / len(self._handle_times)
+
+    def next_deadline(self) -> float | None:
+        """Earliest clock time at which :meth:`tick` will end a call, or None."""
+        deadlines: list[float] = []
+        for call in self._calls.values():
+            if call.state is CallState.RECONNECTING and call.absent:
+                deadlines.append(min(call.absent.values()) + self.reconnect_grace_s)
+            if call.answered_at is not None:
+                deadlines.append(call.answered_at + self.max_call_duration_s)
+        return min(deadlines, default=None)
+
+    # ------------------------------------------------------------------ connections
+
+    def connect_staff(self, conn_id: ConnId, user_id: str, name: str, role: str) -> Effects:
+        """A signed-in staff member completed ``hello`` on ``conn_id``.
+
+        Sends ``welcome`` (with the current call, if the user is in one) and ``queue``.
+        An older connection of the same user is closed 4001 "superseded"; a call the
+        user was gone from resumes. Raises Forbidden for an unknown role, Conflict if
+        ``conn_id`` is already in use.
+        """
+        if role not in STAFF_ROLES:
+            raise Forbidden(f'Role "{role}" may not connect as staff')
+        self._require_new_conn(conn_id)
+        fx = Effects()
+        staff = self._staff.get(user_id)
+        if staff is None:
+            staff = _Staff(user_id=user_id, name=name, role=role, conn_id=conn_id)
+            self._staff[user_id] = staff
+        else:
+            if staff.conn_id is not None:
+                self._conns.pop(staff.conn_id, None)
+                fx.closes.append((staff.conn_id, CLOSE_SUPERSEDED, "superseded"))
+                if staff.call_id is not None:
+                    call = self._calls[staff.call_id]
+                    self._emit(fx, call, call.record(EventKind.MOVED, {"side": "agent"}))
+            staff.conn_id = conn_id
+            staff.name = name
+            staff.role = role
+        self._conns[conn_id] = ("staff", user_id)
+        call = self._calls.get(staff.call_id) if staff.call_id else None
+        welcome = Welcome.model_validate(
+            {"role": role, "name": name, "call": self._view(call), "availability": staff.status}
+        )
+        fx.send(conn_id, welcome)
+        if call is not None:
+            self._returned(fx, call, "agent")
+        if staff.takes_calls:
+            self._broadcast(fx)  # agents online changed: everybody's figures move
+        else:
+            fx.send(conn_id, self._queue_update())
+        return fx
+
+    def connect_buyer(self, conn_id: ConnId, link: LinkInfo) -> Effects:
+        """A buyer with a valid call cookie for ``link`` completed ``hello``.
+
+        Sends ``welcome`` (``call`` is the link's active call, else null: the buyer must
+        then send ``consent``). An older connection of the link gets ``moved`` and is
+        closed 4002 "moved"; a reconnecting call resumes. Raises Forbidden for a revoked
+        link, Conflict if ``conn_id`` is already in use.
+        """
+        if link.link_id in self._revoked:
+            raise Forbidden(f'Link "{link.link_id}" was revoked')
+        self._require_new_conn(conn_id)
+        fx = Effects()
+        buyer = self._buyers.get(link.link_id)
+        if buyer is None:
+            buyer = _Buyer(link=link, conn_id=conn_id)
+            self._buyers[link.link_id] = buyer
+        else:
+            if buyer.conn_id is not None:
+                old = buyer.conn_id
+                self._conns.pop(old, None)
+                fx.send(old, Moved())
+                fx.closes.append((old, CLOSE_MOVED, "moved"))
+                if buyer.call_id is not None:
+                    call = self._calls[buyer.call_id]
+                    self._emit(fx, call, call.record(EventKind.MOVED, {"side": "buyer"}))
+            buyer.conn_id = conn_id
+        self._conns[conn_id] = ("buyer", link.link_id)
+        call = self._calls.get(buyer.call_id) if buyer.call_id else None
+        fx.send(conn_id, Welcome(role="buyer", name=link.buyer_name, call=self._view(call)))
+        if call is not None:
+            self._returned(fx, call, "buyer")
+            if call.state is CallState.WAITING:
+                fx.send(conn_id, self._position_update(call))
+        return fx
+
+    def disconnect(self, conn_id: ConnId) -> Effects:
+        """``conn_id`` is gone (closed by either side). Unknown ids are a no-op.
+
+        A waiting buyer leaves the queue (``buyer_left_queue``); a participant of a live
+        call makes it ``reconnecting``; a staff member not in a call goes offline.
+        """
+        fx = Effects()
+        who = self._conns.pop(conn_id, None)
+        if who is None:
+            return fx
+        kind, key = who
+        if kind == "staff":
+            staff = self._staff[key]
+            staff.conn_id = None
+            if staff.call_id is None:
+                del self._staff[key]
+            else:
+                self._gone(fx, self._calls[staff.call_id], "agent")
+            if staff.takes_calls:
+                self._broadcast(fx)
+        else:
+            buyer = self._buyers[key]
+            buyer.conn_id = None
+            if buyer.call_id is None:
+                del self._buyers[key]
+                return fx
+            call = self._calls[buyer.call_id]
+            if call.state is CallState.WAITING:
+                self._end(fx, call, EndReason.BUYER_LEFT_QUEUE)
+                self._broadcast(fx)
+            else:
+                self._gone(fx, call, "buyer")
+        return fx
+
+    # ------------------------------------------------------------------ messages
+
+    def handle(self, conn_id: ConnId, msg: ClientMessage) -> Effects:
+        """Apply one parsed client message from ``conn_id`` (after its ``hello``).
+
+        Raises (and changes nothing): NotFound for an unknown connection, session or an
+        empty queue; Forbidden when the role may not send ``msg``; Conflict when the call
+        is taken or the agent is busy; InvalidState when ``msg`` does not fit the
+        sender's state (second hello, chat or end without a call, consent during a call,
+        availability while busy).
+        """
+        who = self._conns.get(conn_id)
+        if who is None:
+            raise NotFound(f'Unknown connection "{conn_id}"')
+        kind, key = who
+        if isinstance(msg, Ping):
+            fx = Effects()
+            fx.send(conn_id, Pong())
+            return fx
+        if isinstance(msg, Hello):
+            raise InvalidState('Cannot accept "hello": this connection already said hello')
+        if kind == "buyer":
+            return self._handle_buyer(self._buyers[key], msg)
+        return self._handle_staff(self._staff[key], msg)
+
+    def _handle_buyer(self, buyer: _Buyer, msg: ClientMessage) -> Effects:
+        call = self._calls.get(buyer.call_id) if buyer.call_id else None
+        if isinstance(msg, Consent):
+            if call is not None:
+                raise InvalidState(f'Cannot consent: the call is already "{call.state}"')
+            return self._consent(buyer, msg.accept)
+        if isinstance(msg, End):
+            if call is None:
+                raise InvalidState("Cannot end: no current call")
+            fx = Effects()
+            waiting = call.state is CallState.WAITING
+            self._end(fx, call, EndReason.BUYER_LEFT_QUEUE if waiting else EndReason.BUYER_ENDED)
+            if waiting:
+                self._broadcast(fx)
+            return fx
+        if isinstance(msg, SendChat):
+            return self._chat(call, "buyer", buyer.link.buyer_name, msg.text)
+        raise Forbidden(f'A buyer may not send "{msg.type}"')
+
+    def _handle_staff(self, staff: _Staff, msg: ClientMessage) -> Effects:
+        if isinstance(msg, Consent):
+            raise Forbidden('Staff may not send "consent"')
+        call = self._calls.get(staff.call_id) if staff.call_id else None
+        if isinstance(msg, End):
+            if call is None:
+                raise InvalidState("Cannot end: no current call")
+            fx = Effects()
+            self._end(fx, call, EndReason.AGENT_ENDED)
+            self._broadcast(fx)
+            return fx
+        if isinstance(msg, SendChat):
+            return self._chat(call, "agent", staff.name, msg.text)
+        if not staff.takes_calls:
+            raise Forbidden(f'Role "{staff.role}" may not send "{msg.type}"')
+        if isinstance(msg, SetAvailability):
+            if call is not None:
+                raise InvalidState('Cannot set availability while "busy"')
+            fx = Effects()
+            staff.availability = msg.state
+            fx.send(staff.conn_id, AvailabilityUpdate(state=msg.state))
+            self._broadcast(fx)
+            return fx
+        if isinstance(msg, Accept | AcceptNext):
+            if call is not None:
+                raise Conflict(f'Already in call "{call.session_id}"')
+            if isinstance(msg, AcceptNext):
+                if not self._queue:
+                    raise NotFound("The queue is empty")
+                target = self._calls[self._queue[0]]
+            else:
+                found = self._calls.get(msg.session_id)
+                if found is None:
+                    raise NotFound(f'No active call "{msg.session_id}"')
+                if found.state is not CallState.WAITING:
+                    raise Conflict(f'Call "{found.session_id}" was already taken')
+                target = found
+            return self._answer(staff, target)
+        raise Forbidden(f'Staff may not send "{msg.type}"')  # pragma: no cover
+
+    # ------------------------------------------------------------------ timers, admin
+
+    def tick(self) -> Effects:
+        """Apply timeouts at the clock's current time.
+
+        Ends ``reconnecting`` calls whose missing participant has been gone for
+        ``reconnect_grace_s`` (``buyer_lost`` / ``agent_lost`` for the side gone longest)
+        and answered calls older than ``max_call_duration_s`` (``max_duration``).
+        Call it every second or at :meth:`next_deadline`.
+        """
+        fx = Effects()
+        now = self._clock()
+        for call in list(self._calls.values()):
+            if call.state is CallState.RECONNECTING and call.absent:
+                side = min(call.absent, key=lambda s: call.absent[s])
+                if now - call.absent[side] >= self.reconnect_grace_s:
+                    reason = EndReason.BUYER_LOST if side == "buyer" else EndReason.AGENT_LOST
+                    self._end(fx, call, reason)
+                    continue
+            if call.answered_at is not None and now - call.answered_at >= self.max_call_duration_s:
+                self._end(fx, call, EndReason.MAX_DURATION)
+        if fx.events:
+            self._broadcast(fx)
+        return fx
+
+    def revoke_link(self, link_id: str) -> Effects:
+        """The link was revoked: end its active call (``link_revoked``), close the buyer's
+        connection with 4003, and refuse later :meth:`connect_buyer` for it."""
+        fx = Effects()
+        self._revoked.add(link_id)
+        buyer = self._buyers.get(link_id)
+        if buyer is None:
+            return fx
+        if buyer.call_id is not None:
+            self._end(fx, self._calls[buyer.call_id], EndReason.LINK_REVOKED)
+        if buyer.conn_id is not None:
+            self._conns.pop(buyer.conn_id, None)
+            fx.closes.append((buyer.conn_id, CLOSE_REVOKED, "link revoked"))
+        self._buyers.pop(link_id, None)
+        self._broadcast(fx)
+        return fx
+
+    def end_call(self, session_id: str, reason: EndReason) -> Effects:
+        """End one active call for an external reason (``relay_failed``,
+        ``connection_failed``, ...). Raises NotFound if it is not active."""
+        call = self._calls.get(session_id)
+        if call is None:
+            raise NotFound(f'No active call "{session_id}"')
+        fx = Effects()
+        self._end(fx, call, EndReason(reason))
+        self._broadcast(fx)
+        return fx
+
+    def end_all(self, reason: EndReason = EndReason.SERVER_SHUTDOWN) -> Effects:
+        """End every active call with ``reason`` (shutdown/restart). Connections stay
+        open; the adapter closes them."""
+        fx = Effects()
+        for call in list(self._calls.values()):
+            self._end(fx, call, EndReason(reason))
+        self._broadcast(fx)
+        return fx
+
+    # ------------------------------------------------------------------ internals
+
+    def _require_new_conn(self, conn_id: ConnId) -> None:
+        if conn_id in self._conns:
+            raise Conflict(f'Connection "{conn_id}" is already in use')
+
+    def _emit(self, fx: Effects, call: Call, event: TimelineEvent) -> None:
+        fx.events.append(CallEvent(call=call.snapshot(), event=event))
+
+    def _view(self, call: Call | None) -> CallView | None:
+        if call is None:
+            return None
+        return CallView(**self._view_fields(call))
+
+    @staticmethod
+    def _view_fields(call: Call) -> dict[str, Any]:
+        return {
+            "session_id": call.session_id,
+            "state": call.state.value,
+            "end_reason": call.end_reason.value if call.end_reason else None,
+            "agent_name": call.agent_name,
+            "buyer_name": call.link.buyer_name,
+            "order_ref": call.link.order_ref,
+            "purpose": call.link.purpose,
+            "started_at_ms": round(call.created_at * 1000),
+        }
+
+    def _participant_conns(self, call: Call) -> list[ConnId]:
+        conns: list[ConnId] = []
+        buyer = self._buyers.get(call.link.link_id)
+        if buyer is not None and buyer.call_id == call.session_id and buyer.conn_id:
+            conns.append(buyer.conn_id)
+        staff = self._staff.get(call.agent_id) if call.agent_id else None
+        if staff is not None and staff.call_id == call.session_id and staff.conn_id:
+            conns.append(staff.conn_id)
+        return conns
+
+    def _tell_participants(self, fx: Effects, call: Call) -> None:
+        update = CallUpdate(**self._view_fields(call))
+        for conn_id in self._participant_conns(call):
+            fx.send(conn_id, update)
+
+    def _consent(self, buyer: _Buyer, accept: bool) -> Effects:
+        fx = Effects()
+        call = Call(self._new_id(), buyer.link, self._clock, declined=not accept)
+        self._emit(fx, call, call.timeline[0])
+        if not accept:
+            fx.send(buyer.conn_id, CallUpdate(**self._view_fields(call)))
+            return fx
+        self._calls[call.session_id] = call
+        self._queue.append(call.session_id)
+        buyer.call_id = call.session_id
+        self._tell_participants(fx, call)
+        self._broadcast(fx)
+        return fx
+
+    def _answer(self, staff: _Staff, call: Call) -> Effects:
+        fx = Effects()
+        self._emit(fx, call, call.answer(staff.user_id, staff.name))
+        self._queue.remove(call.session_id)
+        staff.call_id = call.session_id
+        fx.send(staff.conn_id, AvailabilityUpdate(state="busy"))
+        self._tell_participants(fx, call)
+        self._broadcast(fx)
+        return fx
+
+    def _chat(self, call: Call | None, side: Side, name: str, text: str) -> Effects:
+        if call is None:
+            raise InvalidState("Cannot chat: no current call")
+        if call.state not in (CallState.LIVE, CallState.RECONNECTING):
+            raise InvalidState(f'Cannot chat in call state "{call.state}"')
+        fx = Effects()
+        event = call.record(EventKind.CHAT, {"from": side, "name": name, "text": text})
+        self._emit(fx, call, event)
+        posted = ChatPosted(
+            session_id=call.session_id, from_=side, name=name, text=text, t_ms=event.t_ms
+        )
+        for conn_id in self._participant_conns(call):
+            fx.send(conn_id, posted)
+        return fx
+
+    def _gone(self, fx: Effects, call: Call, side: Side) -> None:
+        """A participant of an answered call lost its connection."""
+        call.absent.setdefault(side, self._clock())
+        if call.state is CallState.LIVE:
+            self._emit(fx, call, call.interrupt(side))
+            self._tell_participants(fx, call)
+
+    def _returned(self, fx: Effects, call: Call, side: Side) -> None:
+        """A participant of ``call`` is connected again (new or same page)."""
+        call.absent.pop(side, None)
+        if call.state is CallState.RECONNECTING and not call.absent:
+            self._emit(fx, call, call.resume())
+            self._tell_participants(fx, call)
+
+    def _end(self, fx: Effects, call: Call, reason: EndReason) -> None:
+        conns = self._participant_conns(call)
+        self._emit(fx, call, call.end(reason))
+        self._calls.pop(call.session_id, None)
+        if call.session_id in self._queue:
+            self._queue.remove(call.session_id)
+        if call.answered_at is not None and call.ended_at is not None:
+            self._handle_times.append(call.ended_at - call.answered_at)
+        update = CallUpdate(**self._view_fields(call))
+        for conn_id in conns:
+            fx.send(conn_id, update)
+        buyer = self._buyers.get(call.link.link_id)
+        if buyer is not None and buyer.call_id == call.session_id:
+            buyer.call_id = None
+            if buyer.conn_id is None:
+                del self._buyers[call.link.link_id]
+        staff = self._staff.get(call.agent_id) if call.agent_id else None
+        if staff is not None and staff.call_id == call.session_id:
+            staff.call_id = None
+            if staff.conn_id is None:
+                del self._staff[staff.user_id]
+            else:
+                staff.availability = "available"
+                fx.send(staff.conn_id, AvailabilityUpdate(state="available"))
+
+    def _online_counts(self) -> tuple[int, int]:
+        online = available = 0
+        for staff in self._staff.values():
+            if staff.takes_calls and staff.conn_id is not None:
+                online += 1
+                if staff.status == "available":
+                    available += 1
+        return online, available
+
+    def expected_wait_s(self, position: int) -> int | None:
+        """Seconds the buyer at 1-based ``position`` may wait: position x average handle
+        time / agents online; None when no call-taking agent is online."""
+        online, _ = self._online_counts()
+        if online == 0:
+            return None
+        return math.ceil(position * self.average_handle_time_s() / online)
+
+    def _queue_update(self) -> QueueUpdate:
+        now = self._clock()
+        items = []
+        for session_id in self._queue:
+            call = self._calls[session_id]
+            items.append(
+                QueueItem(
+                    session_id=session_id,
+                    order_ref=call.link.order_ref,
+                    purpose=call.link.purpose,
+                    locale=call.link.locale,
+                    buyer_name=call.link.buyer_name,
+                    waiting_since_ms=round(call.created_at * 1000),
+                    waiting_s=max(0, int(now - call.created_at)),
+                )
+            )
+        return QueueUpdate(items=items, agents_available=self._online_counts()[1])
+
+    def _position_update(self, call: Call) -> PositionUpdate:
+        position = self._queue.index(call.session_id) + 1
+        online, available = self._online_counts()
+        return PositionUpdate(
+            session_id=call.session_id,
+            position=position,
+            queue_length=len(self._queue),
+            expected_wait_s=self.expected_wait_s(position),
+            agents_online=online,
+            agents_available=available,
+        )
+
+    def _broadcast(self, fx: Effects) -> None:
+        """Push ``queue`` to every staff connection and ``position`` to waiting buyers."""
+        update = self._queue_update()
+        for member in self._staff.values():
+            fx.send(member.conn_id, update)
+        for session_id in self._queue:
+            call = self._calls[session_id]
+            buyer = self._buyers.get(call.link.link_id)
+            if buyer is not None and buyer.conn_id is not None:
+                fx.send(buyer.conn_id, self._position_update(call))
+
+
+__all__ = [
+    "CLOSE_MOVED",
+    "CLOSE_NORMAL",
+    "CLOSE_POLICY",
+    "CLOSE_REVOKED",
+    "CLOSE_SUPERSEDED",
+    "CLOSE_TOO_BIG",
+    "HELLO_TIMEOUT_S",
+    "CallEvent",
+    "Effects",
+    "StaffView",
+    "Switchboard",
+]
