@@ -1,0 +1,186 @@
+"""Staff accounts: create, list, change, sign in. Used by the API and the CLI alike."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, func, select
+
+from server.errors import Conflict, InvalidInput, NotFound, NotSignedIn
+from server.models import Role, StaffSession, User
+from server.models.user import NAME_MAX_CHARS
+from server.security import (
+    DUMMY_PASSWORD_HASH,
+    PASSWORD_MAX_CHARS,
+    PASSWORD_MIN_CHARS,
+    hash_password,
+    new_one_time_password,
+    new_token,
+    token_hash,
+    verify_password,
+)
+
+EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}$")
+LAST_SEEN_GRANULARITY_S = 60  # write a session's last-seen time at most once a minute
+
+
+def normalize_email(email: str) -> str:
+    email = email.strip().lower()
+    if not EMAIL_PATTERN.match(email):
+        raise InvalidInput(f"not an email address: {email[:80]!r}")
+    return email
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < PASSWORD_MIN_CHARS:
+        raise InvalidInput(f"the password needs at least {PASSWORD_MIN_CHARS} characters")
+    if len(password) > PASSWORD_MAX_CHARS:
+        raise InvalidInput(f"the password may have at most {PASSWORD_MAX_CHARS} characters")
+
+
+def count_users(db: Session) -> int:
+    return db.exec(select(func.count()).select_from(User)).one()
+
+
+def get_user(db: Session, user_id: int) -> User:
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user with id {user_id}")
+    return user
+
+
+def find_user(db: Session, email: str) -> User:
+    user = db.exec(select(User).where(User.email == normalize_email(email))).first()
+    if user is None:
+        raise NotFound(f"no user with email {email!r}")
+    return user
+
+
+def list_users(db: Session) -> list[User]:
+    return list(db.exec(select(User).order_by(User.id)))
+
+
+def create_user(
+    db: Session,
+    *,
+    email: str,
+    role: Role,
+    name: str | None,
+    password: str | None,
+    now: datetime,
+) -> tuple[User, str | None]:
+    """Create an account. Without a password, a one-time password is made and returned
+    (the user must change it at first sign-in). Raises Conflict for a taken email."""
+    email = normalize_email(email)
+    name = (name or email.split("@")[0]).strip()
+    if not name or len(name) > NAME_MAX_CHARS:
+        raise InvalidInput(f"the name needs 1 to {NAME_MAX_CHARS} characters")
+    one_time = None
+    if password is None:
+        password = one_time = new_one_time_password()
+    else:
+        check_password_rules(password)
+    if db.exec(select(User).where(User.email == email)).first() is not None:
+        raise Conflict(f"a user with email {email!r} exists already")
+    user = User(
+        email=email,
+        name=name,
+        role=Role(role),
+        password_hash=hash_password(password),
+        must_change_password=one_time is not None,
+        created_at=now,
+    )
+    db.add(user)
+    db.commit()
+    db.refresh(user)
+    return user, one_time
+
+
+def reset_password(db: Session, user: User) -> str:
+    """Give ``user`` a one-time password, end their sessions, return the password."""
+    password = new_one_time_password()
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    _end_sessions(db, user)
+    db.add(user)
+    db.commit()
+    return password
+
+
+def set_disabled(db: Session, user: User, disabled: bool) -> None:
+    """Disable (and sign out everywhere) or re-enable an account."""
+    user.disabled = disabled
+    if disabled:
+        _end_sessions(db, user)
+    db.add(user)
+    db.commit()
+
+
+def change_password(db: Session, user: User, current: str, new: str) -> None:
+    """Change one's own password; the current one must be right."""
+    if not verify_password(user.password_hash, current):
+        raise InvalidInput("the current password is wrong", code="wrong_password")
+    check_password_rules(new)
+    if new == current:
+        raise InvalidInput("the new password must differ from the current one")
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    db.add(user)
+    db.commit()
+
+
+def authenticate(db: Session, email: str, password: str) -> User:
+    """The active user with these credentials, else NotSignedIn (one message for all cases)."""
+    try:
+        email = normalize_email(email)
+    except InvalidInput:
+        email = ""
+    user = db.exec(select(User).where(User.email == email)).first() if email else None
+    ok = verify_password(user.password_hash if user else DUMMY_PASSWORD_HASH, password)
+    if user is None or not ok or user.disabled:
+        raise NotSignedIn("wrong email or password, or the account is disabled")
+    return user
+
+
+def start_session(db: Session, user: User, now: datetime) -> str:
+    """Sign ``user`` in; returns the session token for the cookie (stored hashed)."""
+    token = new_token()
+    db.add(
+        StaffSession(
+            token_hash=token_hash(token), user_id=user.id, created_at=now, last_seen_at=now
+        )
+    )
+    db.commit()
+    return token
+
+
+def resolve_session(db: Session, token: str, now: datetime, idle_timeout_s: int) -> User | None:
+    """The user of a live session token, or None (unknown, idle too long, user disabled)."""
+    row = db.exec(select(StaffSession).where(StaffSession.token_hash == token_hash(token))).first()
+    if row is None:
+        return None
+    if now - row.last_seen_at > timedelta(seconds=idle_timeout_s):
+        db.delete(row)
+        db.commit()
+        return None
+    user = db.get(User, row.user_id)
+    if user is None or user.disabled:
+        return None
+    if (now - row.last_seen_at).total_seconds() > LAST_SEEN_GRANULARITY_S:
+        row.last_seen_at = now
+        db.add(row)
+        db.commit()
+    return user
+
+
+def end_session(db: Session, token: str) -> None:
+    row = db.exec(select(StaffSession).where(StaffSession.token_hash == token_hash(token))).first()
+    if row is not None:
+        db.delete(row)
+        db.commit()
+
+
+def _end_sessions(db: Session, user: User) -> None:
+    for row in db.exec(select(StaffSession).where(StaffSession.user_id == user.id)):
+        db.delete(row)

@@ -1,0 +1,99 @@
+"""Staff sign-in: ``/api/auth/login``, ``/api/auth/logout``, ``/api/me``, own password."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from server import accounts
+from server.api.deps import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    ClockDep,
+    DbDep,
+    SettingsDep,
+    SignedIn,
+)
+from server.models.user import EMAIL_MAX_CHARS, User
+from server.security import PASSWORD_MAX_CHARS, csrf_token_for
+
+router = APIRouter(tags=["auth"])
+
+
+class LoginIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(min_length=1, max_length=EMAIL_MAX_CHARS)
+    password: str = Field(min_length=1, max_length=PASSWORD_MAX_CHARS)
+
+
+class PasswordChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    current_password: str = Field(min_length=1, max_length=PASSWORD_MAX_CHARS)
+    new_password: str = Field(min_length=1, max_length=PASSWORD_MAX_CHARS)
+
+
+class MeOut(BaseModel):
+    id: int
+    email: str
+    name: str
+    role: str
+    must_change_password: bool
+
+
+def me_out(user: User) -> MeOut:
+    return MeOut(
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        role=user.role,
+        must_change_password=user.must_change_password,
+    )
+
+
+@router.post("/api/auth/login", response_model=MeOut)
+def login(
+    body: LoginIn,
+    request: Request,
+    response: Response,
+    db: DbDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> MeOut:
+    """Sign in; sets the HttpOnly session cookie and the readable ``csrf_token`` cookie."""
+    user = accounts.authenticate(db, body.email, body.password)
+    token = accounts.start_session(db, user, clock.now())
+    secure = settings.secure_cookies
+    response.set_cookie(
+        SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure, path="/"
+    )
+    response.set_cookie(
+        CSRF_COOKIE,
+        csrf_token_for(request.app.state.secret_key, token),
+        httponly=False,
+        samesite="lax",
+        secure=secure,
+        path="/",
+    )
+    return me_out(user)
+
+
+@router.post("/api/auth/logout", status_code=204)
+def logout(principal: SignedIn, request: Request, db: DbDep) -> Response:
+    accounts.end_session(db, request.cookies[SESSION_COOKIE])
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(CSRF_COOKIE, path="/")
+    return response
+
+
+@router.get("/api/me", response_model=MeOut)
+def me(principal: SignedIn) -> MeOut:
+    return me_out(principal.user)
+
+
+@router.post("/api/me/password", status_code=204)
+def change_own_password(body: PasswordChangeIn, principal: SignedIn, db: DbDep) -> Response:
+    """Change one's own password (this also clears a one-time password)."""
+    user = db.merge(principal.user)
+    accounts.change_password(db, user, body.current_password, body.new_password)
+    return Response(status_code=204)

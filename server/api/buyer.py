@@ -1,0 +1,53 @@
+"""The buyer's side: ``/j/<token>`` exchanges the link token for a call cookie."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel
+
+from server import links
+from server.api.deps import BUYER_COOKIE, BuyerLink, ClockDep, DbDep, SettingsDep
+
+router = APIRouter(tags=["buyer"])
+
+BUYER_PAGE = "/call"
+
+
+@router.get("/j/{token}", include_in_schema=False)
+def open_link(token: str, db: DbDep, clock: ClockDep, settings: SettingsDep) -> RedirectResponse:
+    """Redeem a link: set the call cookie and move to ``/call`` so the token leaves the
+    address bar. Unknown, expired and revoked tokens all get the same 404 page."""
+    _, credential = links.redeem_token(db, token[:200], clock.now(), settings.buyer_cookie_ttl_s)
+    response = RedirectResponse(BUYER_PAGE, status_code=303)
+    response.set_cookie(
+        BUYER_COOKIE,
+        credential,
+        max_age=settings.buyer_cookie_ttl_s,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
+    )
+    return response
+
+
+class BuyerContext(BaseModel):
+    shop_name: str
+    order_ref: str
+    purpose: str
+    locale: str | None
+    buyer_name: str | None
+    recorded: bool = True
+
+
+@router.get("/api/buyer/context", response_model=BuyerContext)
+def buyer_context(link: BuyerLink, settings: SettingsDep) -> BuyerContext:
+    """What the buyer page shows before consent: who calls whom, why, and that it is recorded."""
+    return BuyerContext(
+        shop_name=settings.shop_name,
+        order_ref=link.order_ref,
+        purpose=link.purpose,
+        locale=link.locale,
+        buyer_name=link.buyer_name,
+    )

@@ -1,0 +1,109 @@
+"""Maps domain errors and framework errors to ``{"error": {"code", "message"}}`` responses.
+
+No stack trace ever reaches a client: unexpected exceptions are logged and answered
+with a generic 500.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from server.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    NotSignedIn,
+    TooMany,
+)
+from server.log_redaction import redact
+
+log = logging.getLogger("showdesk.api")
+
+STATUS_BY_ERROR: dict[type[DomainError], int] = {
+    InvalidInput: 422,
+    NotSignedIn: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    TooMany: 429,
+}
+CODE_BY_STATUS = {
+    400: "bad_request",
+    401: "not_signed_in",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "validation_error",
+    429: "rate_limited",
+}
+
+
+def error_body(code: str, message: str) -> dict:
+    return {"error": {"code": code, "message": message}}
+
+
+def status_for(exc: DomainError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[cls]
+    return 400
+
+
+def _wants_html(request: Request) -> bool:
+    path = request.url.path
+    return not (path.startswith("/api") or path in ("/ws", "/healthz", "/metrics")) and (
+        "text/html" in request.headers.get("accept", "")
+    )
+
+
+def _page(status: int, message: str) -> HTMLResponse:
+    from html import escape
+
+    return HTMLResponse(
+        "<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width'>"
+        f"<title>Showdesk</title><link rel=stylesheet href=/static/style.css>"
+        f"<main class=notice><h1>{status}</h1><p>{escape(message)}</p></main>",
+        status_code=status,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers that give every error the documented JSON shape."""
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        status = status_for(exc)
+        headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, TooMany) else None
+        if _wants_html(request):
+            return _page(status, exc.message)
+        return JSONResponse(error_body(exc.code, exc.message), status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        parts = []
+        for err in exc.errors()[:10]:
+            loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+            parts.append(f"{loc}: {err.get('msg', 'invalid')}" if loc else err.get("msg", ""))
+        return JSONResponse(error_body("validation_error", "; ".join(parts)), 422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        code = CODE_BY_STATUS.get(exc.status_code, "error")
+        message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+        if _wants_html(request):
+            return _page(exc.status_code, message)
+        return JSONResponse(error_body(code, message), exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, redact(request.url.path))
+        return JSONResponse(error_body("internal_error", "something went wrong on our side"), 500)

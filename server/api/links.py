@@ -1,0 +1,85 @@
+"""Buyer links: ``/api/links`` (staff or integration API key)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from server import links
+from server.api.deps import ClockDep, DbDep, SettingsDep, StaffOrIntegration
+from server.models.link import LinkBase
+
+router = APIRouter(tags=["links"])
+
+
+class LinkCreateIn(LinkBase):
+    model_config = ConfigDict(extra="forbid")
+    expires_in_s: int | None = Field(default=None, description="default 72 h")
+
+
+class LinkCreated(BaseModel):
+    id: int
+    url: str
+    expires_at: datetime
+
+
+class LinkOut(LinkBase):
+    id: int
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    status: str
+    created_by_user_id: int | None
+    created_by_api_key_id: int | None
+
+
+class LinkList(BaseModel):
+    items: list[LinkOut]
+
+
+@router.post("/api/links", status_code=201, response_model=LinkCreated)
+def create_link(
+    body: LinkCreateIn,
+    principal: StaffOrIntegration,
+    db: DbDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> LinkCreated:
+    """Create a buyer link; the URL carries the token and is shown only in this answer."""
+    made = links.create_link(
+        db,
+        LinkBase.model_validate(body.model_dump(exclude={"expires_in_s"})),
+        ttl_s=body.expires_in_s if body.expires_in_s is not None else settings.link_ttl_s,
+        max_ttl_s=settings.link_ttl_max_s,
+        public_url=settings.public_url,
+        now=clock.now(),
+        user_id=principal.user_id,
+        api_key_id=principal.api_key_id,
+    )
+    return LinkCreated(id=made.link.id, url=made.url, expires_at=made.link.expires_at)
+
+
+@router.get("/api/links", response_model=LinkList)
+def list_links(principal: StaffOrIntegration, db: DbDep, clock: ClockDep) -> LinkList:
+    """The newest links first, without their tokens (which are never stored)."""
+    now = clock.now()
+    return LinkList(
+        items=[
+            LinkOut(**link.model_dump(exclude={"token_hash"}), status=link.status_at(now))
+            for link in links.list_links(db)
+        ]
+    )
+
+
+@router.delete("/api/links/{link_id}", status_code=204)
+async def revoke_link(
+    link_id: int, principal: StaffOrIntegration, request: Request, db: DbDep, clock: ClockDep
+) -> Response:
+    """Revoke a link: it stops opening, and a call on it ends with ``link_revoked``."""
+    from starlette.concurrency import run_in_threadpool
+
+    await run_in_threadpool(links.revoke_link, db, link_id, clock.now())
+    await request.app.state.calls.link_revoked(link_id)
+    return Response(status_code=204)

@@ -1,0 +1,77 @@
+"""Account management for admins: ``/api/users``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from server import accounts
+from server.api.deps import Admin, ClockDep, DbDep
+from server.errors import InvalidInput
+from server.models import Role
+from server.models.user import EMAIL_MAX_CHARS, NAME_MAX_CHARS, UserPublic
+from server.security import PASSWORD_MAX_CHARS
+
+router = APIRouter(tags=["users"])
+
+
+class UserCreateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(min_length=3, max_length=EMAIL_MAX_CHARS)
+    name: str | None = Field(default=None, min_length=1, max_length=NAME_MAX_CHARS)
+    role: Role
+    password: str | None = Field(default=None, max_length=PASSWORD_MAX_CHARS)
+
+
+class UserUpdateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, min_length=1, max_length=NAME_MAX_CHARS)
+    role: Role | None = None
+    disabled: bool | None = None
+    reset_password: bool = False
+
+
+class UserOut(UserPublic):
+    one_time_password: str | None = None
+
+
+class UserList(BaseModel):
+    items: list[UserPublic]
+
+
+@router.get("/api/users", response_model=UserList)
+def list_users(principal: Admin, db: DbDep) -> UserList:
+    return UserList(items=[UserPublic.model_validate(u) for u in accounts.list_users(db)])
+
+
+@router.post("/api/users", status_code=201, response_model=UserOut)
+def create_user(body: UserCreateIn, principal: Admin, db: DbDep, clock: ClockDep) -> UserOut:
+    """Create an account; without a password the response carries a one-time password."""
+    user, one_time = accounts.create_user(
+        db,
+        email=body.email,
+        role=body.role,
+        name=body.name,
+        password=body.password,
+        now=clock.now(),
+    )
+    return UserOut(**UserPublic.model_validate(user).model_dump(), one_time_password=one_time)
+
+
+@router.patch("/api/users/{user_id}", response_model=UserOut)
+def update_user(user_id: int, body: UserUpdateIn, principal: Admin, db: DbDep) -> UserOut:
+    """Change name, role or disabled, or reset the password (returns a one-time password)."""
+    user = accounts.get_user(db, user_id)
+    if user.id == principal.user_id and (body.disabled or body.role not in (None, Role.admin)):
+        raise InvalidInput("you cannot disable yourself or take away your own admin role")
+    if body.name is not None:
+        user.name = body.name.strip()
+    if body.role is not None:
+        user.role = body.role
+    db.add(user)
+    db.commit()
+    if body.disabled is not None:
+        accounts.set_disabled(db, user, body.disabled)
+    one_time = accounts.reset_password(db, user) if body.reset_password else None
+    db.refresh(user)
+    return UserOut(**UserPublic.model_validate(user).model_dump(), one_time_password=one_time)

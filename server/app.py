@@ -1,0 +1,59 @@
+"""The FastAPI application: ``create_app(settings)`` wires config, database, routes, signaling."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from server import log_redaction, migrate
+from server.api import auth, buyer, links, pages, users
+from server.api.errors import install_error_handlers
+from server.api.pages import WEB_DIR
+from server.calls import CallDesk
+from server.clock import Clock
+from server.config import Settings, resolve_secret_key
+from server.db import make_engine
+from server.ws import router as ws_router
+
+
+def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
+    """Build the app: the database is migrated to the newest schema before it is returned."""
+    log_redaction.install()
+    migrate.upgrade(settings.db_url)
+    engine = make_engine(settings.db_url)
+    clock = clock or Clock()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await app.state.calls.start()
+        try:
+            yield
+        finally:
+            await app.state.calls.stop()
+            engine.dispose()
+
+    app = FastAPI(
+        title="Showdesk",
+        summary="Live video support for online shops",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.clock = clock
+    app.state.secret_key = resolve_secret_key(settings)
+    app.state.calls = CallDesk(engine=engine, clock=clock, settings=settings)
+    install_error_handlers(app)
+    for module in (auth, users, links, buyer, pages):
+        app.include_router(module.router)
+    app.include_router(ws_router)
+
+    @app.get("/healthz", tags=["system"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
+    return app

@@ -1,0 +1,208 @@
+"""The call desk: runs the signaling core for this server and persists what it decides.
+
+``CallDesk`` owns the ``Switchboard`` (pure state machine), one outbox per connected
+socket, the task that ends calls whose participants are gone for too long, and the
+writer that stores calls and their timeline events in order, off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from server.clock import Clock
+from server.config import Settings
+from server.models import Call, CallEvent
+from signaling import Effects, EndReason, SignalingError, Switchboard
+from signaling.messages import ErrorReply, ServerMessage
+
+log = logging.getLogger("showdesk.calls")
+
+OUTBOX_MAX_MESSAGES = 256  # a client this far behind is stuck: it is disconnected
+CLOSE_TOO_SLOW = 1013  # "try again later": the client fell too far behind
+EXPIRY_INTERVAL_S = 1.0  # grace periods and call caps are checked once a second
+
+Sender = Callable[[str], Awaitable[None]]
+Closer = Callable[[int, str], Awaitable[None]]
+
+
+@dataclass
+class _Connection:
+    outbox: asyncio.Queue[tuple[str, object]]
+    writer: asyncio.Task[None]
+    close: Closer
+
+
+def _dt(epoch_s: float | None) -> datetime | None:
+    return None if epoch_s is None else datetime.fromtimestamp(epoch_s, UTC)
+
+
+class CallDesk:
+    """The control plane's owner of live calls (one per server process)."""
+
+    def __init__(self, engine: Engine, clock: Clock, settings: Settings) -> None:
+        self._engine = engine
+        self._clock = clock
+        self._settings = settings
+        self.switchboard = Switchboard(clock=time.time)  # call timing is real time
+        self._connections: dict[str, _Connection] = {}
+        self._ids = itertools.count(1)
+        self._store_queue: asyncio.Queue[list] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._pending: set[asyncio.Future[None]] = set()
+
+    # ---------------------------------------------------------------- lifecycle
+
+    async def start(self) -> None:
+        self._store_queue = asyncio.Queue()
+        self._tasks = [
+            asyncio.create_task(self._store_forever(), name="calls-store"),
+            asyncio.create_task(self._expire_forever(), name="calls-expiry"),
+        ]
+
+    async def stop(self) -> None:
+        """End every call with ``server_shutdown``, close sockets, write what is pending."""
+        await self.apply(self.switchboard.end_all(EndReason.SERVER_SHUTDOWN))
+        for task in self._tasks:
+            if task.get_name() == "calls-expiry":
+                task.cancel()
+        if self._store_queue is not None:
+            await self._store_queue.join()
+        for task in self._tasks:
+            task.cancel()
+        for conn in list(self._connections.values()):
+            conn.writer.cancel()
+        self._connections.clear()
+
+    # ---------------------------------------------------------------- connections
+
+    def new_connection_id(self) -> str:
+        return f"c{next(self._ids)}"
+
+    def attach(self, conn_id: str, send: Sender, close: Closer) -> None:
+        """Register a socket's send and close; messages to it go through a bounded outbox."""
+        outbox: asyncio.Queue[tuple[str, object]] = asyncio.Queue(OUTBOX_MAX_MESSAGES)
+        writer = asyncio.create_task(self._write_forever(outbox, send, close))
+        self._connections[conn_id] = _Connection(outbox, writer, close)
+
+    def _background(self, coro: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def detach(self, conn_id: str) -> None:
+        """The socket is gone: tell the core, stop its writer."""
+        conn = self._connections.pop(conn_id, None)
+        if conn is not None:
+            conn.writer.cancel()
+        with contextlib.suppress(Exception):
+            await self.apply(self.switchboard.disconnect(conn_id))
+
+    async def link_revoked(self, link_id: int) -> None:
+        await self.apply(self.switchboard.revoke_link(str(link_id)))
+
+    # ---------------------------------------------------------------- effects
+
+    async def apply(self, effects: Effects) -> None:
+        """Send the messages, perform the closes and queue the events for storage."""
+        for conn_id, message in effects.messages:
+            self._enqueue(conn_id, ("send", message))
+        for conn_id, code, reason in effects.closes:
+            self._enqueue(conn_id, ("close", (code, reason)))
+        if effects.events and self._store_queue is not None:
+            self._store_queue.put_nowait(list(effects.events))
+
+    async def apply_error(self, conn_id: str, exc: SignalingError, in_reply_to: str | None) -> None:
+        """Answer a refused message with an ``error``; the connection stays usable."""
+        reply = ErrorReply(code=exc.code, message=exc.message, in_reply_to=in_reply_to)
+        self._enqueue(conn_id, ("send", reply))
+
+    def _enqueue(self, conn_id: str, item: tuple[str, object]) -> None:
+        conn = self._connections.get(conn_id)
+        if conn is None:
+            return
+        try:
+            conn.outbox.put_nowait(item)
+        except asyncio.QueueFull:
+            log.warning("connection %s is not reading; closing it", conn_id)
+            conn.writer.cancel()
+            self._background(conn.close(CLOSE_TOO_SLOW, "not reading"))
+
+    @staticmethod
+    async def _write_forever(outbox: asyncio.Queue, send: Sender, close: Closer) -> None:
+        while True:
+            kind, payload = await outbox.get()
+            try:
+                if kind == "send":
+                    assert isinstance(payload, ServerMessage)
+                    await send(payload.to_json())
+                else:
+                    code, reason = payload  # type: ignore[misc]
+                    await close(code, reason)
+                    return
+            except Exception:  # noqa: BLE001  (the socket went away; its reader cleans up)
+                return
+
+    # ---------------------------------------------------------------- background
+
+    async def _expire_forever(self) -> None:
+        while True:
+            await asyncio.sleep(EXPIRY_INTERVAL_S)
+            try:
+                await self.apply(self.switchboard.tick())
+            except Exception:
+                log.exception("call expiry failed")
+
+    async def _store_forever(self) -> None:
+        assert self._store_queue is not None
+        while True:
+            events = await self._store_queue.get()
+            try:
+                await asyncio.to_thread(self._store, events)
+            except Exception:
+                log.exception("storing call events failed")
+            finally:
+                self._store_queue.task_done()
+
+    def _store(self, events: list) -> None:
+        with Session(self._engine, expire_on_commit=False) as db:
+            for item in events:
+                snap = item.call
+                row = db.get(Call, snap.session_id)
+                if row is None:
+                    row = Call(
+                        id=snap.session_id,
+                        link_id=int(snap.link_id),
+                        order_ref=snap.order_ref,
+                        purpose=snap.purpose,
+                        created_at=_dt(snap.created_at),
+                        state=str(snap.state),
+                    )
+                row.locale = snap.locale or None
+                row.buyer_name = snap.buyer_name or None
+                row.state = str(snap.state)
+                row.agent_id = int(snap.agent_id) if snap.agent_id else None
+                row.answered_at = _dt(snap.answered_at)
+                row.ended_at = _dt(snap.ended_at)
+                row.end_reason = str(snap.end_reason) if snap.end_reason else None
+                db.add(row)
+                ev = item.event
+                db.add(
+                    CallEvent(
+                        call_id=snap.session_id,
+                        kind=str(ev.kind),
+                        t_ms=ev.t_ms,
+                        at=_dt(snap.created_at + ev.t_ms / 1000),
+                        data=dict(ev.data),
+                    )
+                )
+            db.commit()

@@ -1,0 +1,240 @@
+"""The ``showdesk`` command: serve, db, user, link, apikey.
+
+A command that creates something prints it alone on the last line of stdout (the URL,
+the key, the one-time password); ``--json`` prints the whole record instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import re
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from sqlmodel import Session
+
+from server import accounts, apikeys, links, migrate
+from server.clock import Clock
+from server.config import ConfigError, Settings, load_settings
+from server.db import make_engine
+from server.errors import DomainError
+from server.models import Role
+from server.models.link import LinkBase, Purpose
+
+DURATION = re.compile(r"^(\d+)([smhd])$")
+DURATION_UNITS_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+DEFAULT_PORT = 8000
+
+
+def parse_duration(text: str) -> int:
+    """``90m``, ``72h``, ``7d``, ``30s`` -> seconds."""
+    match = DURATION.match(text.strip())
+    if not match:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration like 90m, 72h or 7d")
+    return int(match.group(1)) * DURATION_UNITS_S[match.group(2)]
+
+
+def _emit(record: dict[str, Any], last_line: str, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(record, default=str, indent=2))
+    else:
+        print(last_line)
+
+
+def _session(settings: Settings) -> Session:
+    migrate.upgrade(settings.db_url)
+    return Session(make_engine(settings.db_url), expire_on_commit=False)
+
+
+def _user_record(user: Any) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "email": user.email,
+        "name": user.name,
+        "role": str(user.role),
+        "disabled": user.disabled,
+        "created_at": user.created_at.isoformat(),
+    }
+
+
+def cmd_user_add(args: argparse.Namespace, settings: Settings) -> None:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    elif sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            raise DomainError("the passwords differ")
+    else:
+        password = None  # no way to ask: a one-time password is made and printed
+    with _session(settings) as db:
+        user, one_time = accounts.create_user(
+            db,
+            email=args.email,
+            role=Role(args.role),
+            name=args.name,
+            password=password,
+            now=Clock().now(),
+        )
+    record = _user_record(user) | {"one_time_password": one_time}
+    _emit(record, one_time or f"{user.email} ({user.role})", args.json)
+
+
+def cmd_user_list(args: argparse.Namespace, settings: Settings) -> None:
+    with _session(settings) as db:
+        users = [_user_record(u) for u in accounts.list_users(db)]
+    if args.json:
+        print(json.dumps(users, indent=2))
+        return
+    for u in users:
+        state = "disabled" if u["disabled"] else "active"
+        print(f"{u['id']:>4}  {u['email']:<40} {u['role']:<10} {state:<8} {u['name']}")
+
+
+def cmd_user_disable(args: argparse.Namespace, settings: Settings) -> None:
+    with _session(settings) as db:
+        user = accounts.find_user(db, args.email)
+        accounts.set_disabled(db, user, True)
+    _emit(_user_record(user), f"{user.email} disabled", args.json)
+
+
+def cmd_user_reset_password(args: argparse.Namespace, settings: Settings) -> None:
+    with _session(settings) as db:
+        user = accounts.find_user(db, args.email)
+        password = accounts.reset_password(db, user)
+    _emit(_user_record(user) | {"one_time_password": password}, password, args.json)
+
+
+def cmd_link_create(args: argparse.Namespace, settings: Settings) -> None:
+    fields = LinkBase.model_validate(
+        {
+            "order_ref": args.order,
+            "purpose": args.purpose,
+            "locale": args.locale,
+            "buyer_name": args.buyer_name,
+            "note": args.note,
+        }
+    )
+    with _session(settings) as db:
+        made = links.create_link(
+            db,
+            fields,
+            ttl_s=args.expires or settings.link_ttl_s,
+            max_ttl_s=settings.link_ttl_max_s,
+            public_url=settings.public_url,
+            now=Clock().now(),
+        )
+    record = made.link.model_dump(exclude={"token_hash"}) | {"url": made.url}
+    _emit(record, made.url, args.json)
+
+
+def cmd_apikey_create(args: argparse.Namespace, settings: Settings) -> None:
+    with _session(settings) as db:
+        row, key = apikeys.create_api_key(db, args.name, Clock().now())
+    _emit({"id": row.id, "name": row.name, "prefix": row.prefix, "key": key}, key, args.json)
+
+
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> None:
+    migrate.upgrade(settings.db_url)
+    print("database is at the newest schema")
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
+    from server.serve import serve
+
+    serve(
+        settings,
+        host=args.host,
+        port=args.port,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
+        demo=args.demo,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="showdesk", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the server (SQLite and ./data by default)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT)
+    serve.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this certificate")
+    serve.add_argument("--tls-key", metavar="FILE", help="the certificate's private key")
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="also create a demo agent, a demo supervisor and a buyer link",
+    )
+    serve.set_defaults(func=cmd_serve)
+
+    db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_cmd", required=True)
+    db.add_parser("upgrade", help="apply the migrations").set_defaults(func=cmd_db_upgrade)
+
+    user = sub.add_parser("user", help="staff accounts").add_subparsers(
+        dest="user_cmd", required=True
+    )
+    add = user.add_parser("add", help="add a staff account")
+    add.add_argument("email")
+    add.add_argument("--role", required=True, choices=[r.value for r in Role])
+    add.add_argument("--name")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    add.set_defaults(func=cmd_user_add)
+    lst = user.add_parser("list", help="list staff accounts")
+    lst.set_defaults(func=cmd_user_list)
+    dis = user.add_parser("disable", help="disable an account (signs it out everywhere)")
+    dis.add_argument("email")
+    dis.set_defaults(func=cmd_user_disable)
+    rst = user.add_parser("reset-password", help="print a one-time password for an account")
+    rst.add_argument("email")
+    rst.set_defaults(func=cmd_user_reset_password)
+
+    link = sub.add_parser("link", help="buyer links").add_subparsers(dest="link_cmd", required=True)
+    create = link.add_parser("create", help="create a 'show us the problem' link")
+    create.add_argument("--order", required=True, help="the order reference")
+    create.add_argument("--purpose", required=True, choices=[p.value for p in Purpose])
+    create.add_argument("--locale", help="the buyer's language, e.g. de or pt-BR")
+    create.add_argument("--buyer-name")
+    create.add_argument("--expires", type=parse_duration, help="e.g. 90m, 72h, 7d (default 72h)")
+    create.add_argument("--note")
+    create.set_defaults(func=cmd_link_create)
+
+    apikey = sub.add_parser("apikey", help="integration API keys").add_subparsers(
+        dest="apikey_cmd", required=True
+    )
+    akc = apikey.add_parser("create", help="create an API key (printed once)")
+    akc.add_argument("name")
+    akc.set_defaults(func=cmd_apikey_create)
+
+    for p in (add, lst, dis, rst, create, akc):
+        p.add_argument("--json", action="store_true", help="print the whole record as JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``showdesk`` console script; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        overrides = {}
+        if args.command == "serve" and "SHOWDESK_PUBLIC_URL" not in os.environ:
+            scheme = "https" if args.tls_cert else "http"
+            overrides["public_url"] = f"{scheme}://localhost:{args.port}"
+        settings = load_settings(**overrides)
+        args.func(args, settings)
+    except ConfigError as exc:
+        print(f"showdesk: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except DomainError as exc:
+        print(f"showdesk: {exc.message}", file=sys.stderr)
+        return 1
+    except ValueError as exc:  # pydantic validation of CLI input
+        print(f"showdesk: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

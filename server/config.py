@@ -1,0 +1,119 @@
+"""Settings, read from the environment with the prefix ``SHOWDESK_``.
+
+Every setting has a safe default for the embedded mode (SQLite and files under
+``./data``). A configured secret key that is short or a known placeholder is refused.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_KEY_MIN_CHARS = 32  # 32 url-safe characters carry at least 190 bits
+SECRET_KEY_FILE = "secret_key"  # noqa: S105  (a file name)
+PLACEHOLDER_SECRETS = frozenset(
+    {"changethis", "changeme", "change-me", "secret", "showdesk", "password", "development"}
+)
+HOW_TO_MAKE_A_KEY = "make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+
+
+class ConfigError(Exception):
+    """A setting that Showdesk refuses to start with; the message says how to fix it."""
+
+
+class Settings(BaseSettings):
+    """Showdesk's configuration. Field names map to ``SHOWDESK_<NAME>`` variables."""
+
+    model_config = SettingsConfigDict(env_prefix="SHOWDESK_", extra="ignore")
+
+    data_dir: Path = Path("./data")
+    database_url: str | None = None
+    secret_key: SecretStr | None = None
+    public_url: str = "http://localhost:8000"
+    shop_name: str = "Showdesk"
+    # RTCIceServer dicts as JSON, e.g. [{"urls": "turn:turn.example.com:3478", ...}].
+    # Empty by default: never a public STUN server nobody configured.
+    ice_servers: list[dict[str, Any]] = Field(default_factory=list)
+    # Extra origins allowed to open staff WebSockets, besides the public URL's own.
+    allowed_origins: list[str] = Field(default_factory=list)
+    link_ttl_s: int = 72 * 3600  # a buyer link is usable for three days by default
+    link_ttl_max_s: int = 90 * 24 * 3600  # nobody needs a link that outlives a return window
+    staff_idle_timeout_s: int = 12 * 3600  # a staff session ends after 12 h without a request
+    buyer_cookie_ttl_s: int = 6 * 3600  # the call credential outlives any call (max 2 h)
+    hello_timeout_s: float = 5.0  # a socket that says nothing for this long is closed (1008)
+    ws_max_message_bytes: int = 64 * 1024  # larger signaling messages close the socket (1009)
+    ws_ping_interval_s: float = 10.0  # keepalive: a dead peer is noticed within about 20 s
+    video_codec: str = "VP8"
+
+    @field_validator("secret_key")
+    @classmethod
+    def _refuse_weak_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        raw = value.get_secret_value()
+        if raw.strip().lower() in PLACEHOLDER_SECRETS:
+            raise ValueError(f"SHOWDESK_SECRET_KEY is a known placeholder; {HOW_TO_MAKE_A_KEY}")
+        if len(raw) < SECRET_KEY_MIN_CHARS:
+            raise ValueError(
+                f"SHOWDESK_SECRET_KEY is {len(raw)} characters, at least "
+                f"{SECRET_KEY_MIN_CHARS} are needed; {HOW_TO_MAKE_A_KEY}"
+            )
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def db_url(self) -> str:
+        """The database URL; SQLite under the data directory unless configured."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'showdesk.db').resolve()}"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies carry ``Secure`` when the public URL is HTTPS."""
+        return self.public_url.startswith("https://")
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings from the environment; raise ConfigError with a clear message."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        messages = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
+        )
+        raise ConfigError(messages) from None
+
+
+def resolve_secret_key(settings: Settings) -> str:
+    """The configured secret key, or the one kept in the data directory.
+
+    On a first start without a configured key, a key is generated and written to
+    ``<data_dir>/secret_key`` readable by the owner only (mode 0600).
+    """
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value()
+    path = settings.data_dir / SECRET_KEY_FILE
+    if path.exists():
+        key = path.read_text().strip()
+        if len(key) < SECRET_KEY_MIN_CHARS:
+            raise ConfigError(f"{path} holds a key that is too short; delete it to make a new one")
+        return key
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key

@@ -1,0 +1,116 @@
+"""Buyer links: create, list, revoke, and redeem (token -> call credential).
+
+A link token has 256 random bits and only its SHA-256 is stored. Unknown, expired and
+revoked tokens are refused with the same error, so nobody can probe which exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from server.errors import InvalidInput, NotFound
+from server.models import BuyerPass, Link
+from server.models.link import LinkBase
+from server.security import new_token, token_hash
+
+LINK_TTL_MIN_S = 60  # shorter links expire before anyone could click them
+
+
+class LinkUnusable(NotFound):
+    """The one answer for an unknown, expired or revoked token."""
+
+    code = "link_not_found"
+
+    def __init__(self) -> None:
+        super().__init__("This link is not valid. It may have expired or been revoked.")
+
+
+@dataclass(frozen=True)
+class NewLink:
+    link: Link
+    url: str
+
+
+def link_url(public_url: str, token: str) -> str:
+    return f"{public_url}/j/{token}"
+
+
+def create_link(
+    db: Session,
+    fields: LinkBase,
+    *,
+    ttl_s: int,
+    max_ttl_s: int,
+    public_url: str,
+    now: datetime,
+    user_id: int | None = None,
+    api_key_id: int | None = None,
+) -> NewLink:
+    """Create a link valid for ``ttl_s`` seconds; the URL (with the token) is returned once."""
+    if not LINK_TTL_MIN_S <= ttl_s <= max_ttl_s:
+        raise InvalidInput(f"expiry must be between {LINK_TTL_MIN_S} s and {max_ttl_s} s")
+    token = new_token()
+    link = Link(
+        **LinkBase.model_validate(fields.model_dump()).model_dump(),
+        token_hash=token_hash(token),
+        created_at=now,
+        expires_at=now + timedelta(seconds=ttl_s),
+        created_by_user_id=user_id,
+        created_by_api_key_id=api_key_id,
+    )
+    db.add(link)
+    db.commit()
+    db.refresh(link)
+    return NewLink(link=link, url=link_url(public_url, token))
+
+
+def list_links(db: Session, limit: int = 500) -> list[Link]:
+    return list(db.exec(select(Link).order_by(Link.id.desc()).limit(limit)))
+
+
+def revoke_link(db: Session, link_id: int, now: datetime) -> Link:
+    """Revoke a link (idempotent); its call credentials stop working."""
+    link = db.get(Link, link_id)
+    if link is None:
+        raise NotFound(f"no link with id {link_id}")
+    if link.revoked_at is None:
+        link.revoked_at = now
+        db.add(link)
+        db.commit()
+    return link
+
+
+def usable_link(db: Session, link_id: int, now: datetime) -> Link | None:
+    link = db.get(Link, link_id)
+    return link if link is not None and link.status_at(now) == "active" else None
+
+
+def redeem_token(db: Session, token: str, now: datetime, pass_ttl_s: int) -> tuple[Link, str]:
+    """Exchange a link token for a call credential; returns the link and the credential.
+
+    The credential lives ``pass_ttl_s`` seconds, never beyond the link's expiry.
+    Raises LinkUnusable for unknown, expired and revoked tokens alike.
+    """
+    link = db.exec(select(Link).where(Link.token_hash == token_hash(token))).first()
+    if link is None or link.status_at(now) != "active":
+        raise LinkUnusable()
+    credential = new_token()
+    expires = min(link.expires_at, now + timedelta(seconds=pass_ttl_s))
+    db.add(
+        BuyerPass(
+            token_hash=token_hash(credential), link_id=link.id, created_at=now, expires_at=expires
+        )
+    )
+    db.commit()
+    return link, credential
+
+
+def resolve_buyer_pass(db: Session, credential: str, now: datetime) -> Link | None:
+    """The link of a live call credential, or None (unknown, expired, link revoked/expired)."""
+    row = db.exec(select(BuyerPass).where(BuyerPass.token_hash == token_hash(credential))).first()
+    if row is None or row.expires_at <= now:
+        return None
+    return usable_link(db, row.link_id, now)

@@ -1,0 +1,69 @@
+"""The media relay's interface, as the control plane sees it.
+
+Message-shaped on purpose (plain strings and dicts in and out) so that the same
+calls can later cross a process or machine boundary to a relay worker.
+
+Events (``on_event(event: dict)``; every event has ``type``, ``call_id`` and
+``participant_id``):
+
+- ``{"type": "track", "kind": "audio"|"video"}``: the participant's offer sends
+  this kind of media (emitted while answering).
+- ``{"type": "connected"}``: ICE and DTLS are up.
+- ``{"type": "first_frame", "kind": ...}``: the first whole encoded frame of that
+  kind arrived from the participant.
+- ``{"type": "failed", "reason": "connection_failed"|"connection_lost"}``: the leg
+  did not come up before the deadline (or ICE/DTLS failed), or it failed after
+  having been connected. A ``closed`` event follows.
+- ``{"type": "closed", "reason": ...}``: the leg is gone; ``reason`` is ``closed``
+  (``close``), ``call_closed`` (``close_call``), ``relay_closed`` (``aclose``),
+  ``peer_closed`` (the browser closed its connection), or the ``failed`` reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Literal, Protocol
+
+Role = Literal["buyer", "agent"]
+ROLES: tuple[str, ...] = ("buyer", "agent")
+VideoCodec = Literal["VP8", "H264"]
+VIDEO_CODECS: tuple[str, ...] = ("VP8", "H264")
+
+Event = dict[str, Any]
+EventCallback = Callable[[Event], None]
+
+CandidateInit = dict[str, Any]
+"""A browser's RTCIceCandidateInit: ``{"candidate", "sdpMid", "sdpMLineIndex"}``."""
+
+
+class RelayError(Exception):
+    """A request the relay refused; the message quotes the state it refused."""
+
+
+class UnknownParticipantError(RelayError):
+    """No open leg has this participant id."""
+
+
+class Relay(Protocol):
+    """One peer connection per participant; media forwarded within a call.
+
+    - ``open`` registers a leg; a participant id is unique across the relay.
+    - ``answer`` takes the browser's offer and returns the answer SDP, with all of
+      the relay's candidates (no trickle from the relay side).
+    - ``add_candidate`` takes a trickled browser candidate; ``None`` or an empty
+      candidate (end of candidates) and ``.local`` candidates are ignored.
+    - ``close`` / ``close_call`` / ``aclose`` are idempotent; each closed leg
+      emits one ``closed`` event.
+    """
+
+    async def open(self, call_id: str, participant_id: str, role: Role) -> None: ...
+
+    async def answer(self, participant_id: str, offer_sdp: str) -> str: ...
+
+    async def add_candidate(self, participant_id: str, candidate: CandidateInit | None) -> None: ...
+
+    async def close(self, participant_id: str) -> None: ...
+
+    async def close_call(self, call_id: str) -> None: ...
+
+    async def aclose(self) -> None: ...

@@ -1,0 +1,178 @@
+"""Take encoded frames out of one aiortc ``RTCRtpReceiver`` before decoding.
+
+The seam (aiortc 1.16, rtcrtpreceiver.py): ``RTCRtpReceiver._handle_rtp_packet``
+runs on the event loop, assembles whole frames in ``self.__jitter_buffer`` and
+hands ``(codec, JitterFrame)`` to ``self.__decoder_queue.put``, which a decoder
+thread reads. Replacing those two per-instance attributes turns that one receiver
+into an encoded-frame source:
+
+- the decoder queue is swapped for ``_TapQueue``, whose ``put`` delivers the frame
+  synchronously on the event loop (no thread hop) and passes only the ``None``
+  stop sentinel on to the real queue, so the idle decoder thread still exits;
+- the jitter buffer is swapped for one that releases frames as soon as they are
+  complete and remembers the media SSRC (see jitter.py).
+
+Nothing module-level is replaced: other peer connections in the process, and
+other receivers of the same one, decode as usual. The attributes are private, so
+``check_receiver_seams`` fails loudly if an aiortc upgrade moves them (tested).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import time
+from collections.abc import Callable
+from typing import Any
+
+from aiortc import RTCRtpReceiver
+from aiortc.jitterbuffer import JitterBuffer, JitterFrame
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+
+from .bitstream import is_keyframe
+from .forwarding import EncodedFrame
+from .jitter import CompleteFrameJitterBuffer, InOrderAudioBuffer
+
+logger = logging.getLogger(__name__)
+
+_DECODER_QUEUE_ATTR = "_RTCRtpReceiver__decoder_queue"
+_JITTER_BUFFER_ATTR = "_RTCRtpReceiver__jitter_buffer"
+_DECODER_THREAD_ATTR = "_RTCRtpReceiver__decoder_thread"
+
+# A keyframe costs several times a delta frame on the sender's uplink; a burst of
+# requests (two viewers joining, a PLI per dropped frame) needs only one.
+KEYFRAME_REQUEST_MIN_INTERVAL_S = 0.3
+
+
+class ReceiverSeamError(RuntimeError):
+    """aiortc's receiver no longer has the private attributes the tap replaces."""
+
+
+def check_receiver_seams(receiver: RTCRtpReceiver) -> None:
+    """Raise ``ReceiverSeamError`` unless ``receiver`` can be tapped.
+
+    Must be called before the receiver starts (before ``receive()``).
+    """
+    decoder_queue = getattr(receiver, _DECODER_QUEUE_ATTR, None)
+    if not isinstance(decoder_queue, queue.Queue):
+        raise ReceiverSeamError(
+            f"RTCRtpReceiver.{_DECODER_QUEUE_ATTR} is {type(decoder_queue).__name__}, "
+            "expected queue.Queue"
+        )
+    jitter_buffer = getattr(receiver, _JITTER_BUFFER_ATTR, None)
+    if not isinstance(jitter_buffer, JitterBuffer):
+        raise ReceiverSeamError(
+            f"RTCRtpReceiver.{_JITTER_BUFFER_ATTR} is {type(jitter_buffer).__name__}, "
+            "expected JitterBuffer"
+        )
+    if getattr(receiver, _DECODER_THREAD_ATTR, "missing") is not None:
+        raise ReceiverSeamError("RTCRtpReceiver has already started: tap it before receive()")
+    if not callable(getattr(receiver, "_send_rtcp_pli", None)):
+        raise ReceiverSeamError("RTCRtpReceiver._send_rtcp_pli is missing")
+
+
+class _TapQueue:
+    """Stands in for the receiver's decoder queue; see the module docstring."""
+
+    def __init__(
+        self, inner: queue.Queue, on_frame: Callable[[RTCRtpCodecParameters, JitterFrame], None]
+    ) -> None:
+        self._inner = inner
+        self._on_frame = on_frame
+
+    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
+        if item is None:
+            self._inner.put(None)
+            return
+        codec, jitter_frame = item
+        try:
+            self._on_frame(codec, jitter_frame)
+        except Exception:
+            # Never let a forwarding bug break aiortc's packet handling.
+            logger.exception("encoded frame handler failed")
+
+    def get(self, block: bool = True, timeout: float | None = None) -> Any:
+        return self._inner.get(block, timeout)
+
+
+class EncodedFrameTap:
+    """Delivers a receiver's encoded frames to ``on_frame`` on the event loop.
+
+    Contract: install right after ``setRemoteDescription`` created the receiver and
+    before ``setLocalDescription`` (which starts it). The receiver's remote track
+    then never yields anything; it ends when the receiver stops. ``on_frame`` must
+    not block. ``request_keyframe`` sends a PLI upstream for the media SSRC, at most
+    once per ``KEYFRAME_REQUEST_MIN_INTERVAL_S``. ``close`` cancels pending sends.
+    """
+
+    def __init__(
+        self,
+        receiver: RTCRtpReceiver,
+        kind: str,
+        on_frame: Callable[[EncodedFrame], None],
+        *,
+        release_complete_frames: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        check_receiver_seams(receiver)
+        self.kind = kind
+        self.keyframe_requests_sent = 0
+        self._receiver = receiver
+        self._on_frame = on_frame
+        self._clock = clock
+        self._last_request_at: float | None = None
+        self._pending: set[asyncio.Task[None]] = set()
+        self._closed = False
+
+        self._buffer: CompleteFrameJitterBuffer | InOrderAudioBuffer | None = None
+        if kind == "video":
+            self._buffer = CompleteFrameJitterBuffer(release_on_marker=release_complete_frames)
+            setattr(receiver, _JITTER_BUFFER_ATTR, self._buffer)
+        elif release_complete_frames:
+            self._buffer = InOrderAudioBuffer()
+            setattr(receiver, _JITTER_BUFFER_ATTR, self._buffer)
+        inner = getattr(receiver, _DECODER_QUEUE_ATTR)
+        setattr(receiver, _DECODER_QUEUE_ATTR, _TapQueue(inner, self._deliver))
+
+    @property
+    def media_ssrc(self) -> int | None:
+        """SSRC of the media stream (never the RTX one), once a packet arrived."""
+        return self._buffer.media_ssrc if self._buffer is not None else None
+
+    def request_keyframe(self) -> bool:
+        """Ask the sender for a keyframe (PLI). Returns False if rate-limited/unknown."""
+        ssrc = self.media_ssrc
+        if self._closed or self.kind != "video" or ssrc is None:
+            return False
+        now = self._clock()
+        if (
+            self._last_request_at is not None
+            and now - self._last_request_at < KEYFRAME_REQUEST_MIN_INTERVAL_S
+        ):
+            return False
+        self._last_request_at = now
+        self.keyframe_requests_sent += 1
+        task = asyncio.get_running_loop().create_task(self._receiver._send_rtcp_pli(ssrc))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+        return True
+
+    def close(self) -> None:
+        """Stop delivering frames and cancel keyframe requests still being sent."""
+        self._closed = True
+        for task in list(self._pending):
+            task.cancel()
+
+    def _deliver(self, codec: RTCRtpCodecParameters, jitter_frame: JitterFrame) -> None:
+        if self._closed:
+            return
+        self._on_frame(
+            EncodedFrame(
+                data=jitter_frame.data,
+                timestamp=jitter_frame.timestamp,
+                clock_rate=codec.clockRate,
+                codec_name=codec.name,
+                is_keyframe=is_keyframe(codec.name, jitter_frame.data),
+            )
+        )

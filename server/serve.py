@@ -1,0 +1,118 @@
+"""``showdesk serve``: first-start accounts, then uvicorn with Showdesk's socket limits."""
+
+from __future__ import annotations
+
+import uvicorn
+from fastapi import FastAPI
+from sqlmodel import Session
+
+from server import accounts, links, log_redaction
+from server.app import create_app
+from server.clock import Clock
+from server.config import Settings
+from server.errors import NotFound
+from server.models import Role
+from server.models.link import LinkBase
+
+FIRST_ADMIN_EMAIL = "admin@showdesk.local"
+DEMO_AGENT_EMAIL = "agent@showdesk.local"
+DEMO_SUPERVISOR_EMAIL = "supervisor@showdesk.local"
+
+
+def first_start(app_engine, settings: Settings, demo: bool) -> list[str]:  # noqa: ANN001
+    """Create the first admin when there is no account (and demo data with ``demo``).
+
+    Returns the lines to print: who was created and with which one-time password.
+    """
+    lines: list[str] = []
+    now = Clock().now()
+    with Session(app_engine, expire_on_commit=False) as db:
+        if accounts.count_users(db) == 0:
+            _, password = accounts.create_user(
+                db, email=FIRST_ADMIN_EMAIL, role=Role.admin, name="Admin", password=None, now=now
+            )
+            lines.append(f"  admin       {FIRST_ADMIN_EMAIL}  one-time password: {password}")
+        if demo:
+            for email, role, name in (
+                (DEMO_AGENT_EMAIL, Role.agent, "Alex (demo agent)"),
+                (DEMO_SUPERVISOR_EMAIL, Role.supervisor, "Sam (demo supervisor)"),
+            ):
+                try:
+                    accounts.find_user(db, email)
+                    lines.append(
+                        f"  {role.value:<11} {email}  (exists; `showdesk user reset-password`)"
+                    )
+                except NotFound:
+                    _, password = accounts.create_user(
+                        db, email=email, role=role, name=name, password=None, now=now
+                    )
+                    lines.append(f"  {role.value:<11} {email}  one-time password: {password}")
+            made = links.create_link(
+                db,
+                LinkBase(
+                    order_ref="DEMO-1001",
+                    purpose="damage_verification",
+                    locale="en",
+                    buyer_name="Demo Buyer",
+                ),
+                ttl_s=settings.link_ttl_s,
+                max_ttl_s=settings.link_ttl_max_s,
+                public_url=settings.public_url,
+                now=now,
+            )
+            lines.append(f"  buyer link  {made.url}")
+    return lines
+
+
+def uvicorn_config(
+    app: FastAPI,
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    tls_cert: str | None = None,
+    tls_key: str | None = None,
+) -> uvicorn.Config:
+    """uvicorn settings with Showdesk's WebSocket limits (64 KiB messages, keepalive)."""
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        ssl_certfile=tls_cert,
+        ssl_keyfile=tls_key,
+        ws_max_size=settings.ws_max_message_bytes,
+        ws_ping_interval=settings.ws_ping_interval_s,
+        ws_ping_timeout=settings.ws_ping_interval_s,
+        proxy_headers=True,
+        server_header=False,
+    )
+
+
+def serve(
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    tls_cert: str | None = None,
+    tls_key: str | None = None,
+    demo: bool = False,
+) -> None:
+    """Migrate, create first-start accounts, print the URLs, and serve until stopped."""
+    if bool(tls_cert) != bool(tls_key):
+        raise ValueError("--tls-cert and --tls-key go together")
+    app = create_app(settings)
+    created = first_start(app.state.engine, settings, demo)
+    config = uvicorn_config(app, settings, host=host, port=port, tls_cert=tls_cert, tls_key=tls_key)
+    log_redaction.install()  # after uvicorn configured its loggers
+    base = settings.public_url
+    print(f"Showdesk for {settings.shop_name} at {base}")
+    print(f"  sign in:        {base}/login")
+    print(f"  agent console:  {base}/console")
+    print(f"  admin:          {base}/admin")
+    print(f"  API docs:       {base}/docs")
+    print(f"  data:           {settings.data_dir.resolve()}")
+    if created:
+        print("Created:")
+        print("\n".join(created))
+    print("Stop with Ctrl-C.", flush=True)
+    uvicorn.Server(config).run()

@@ -1,0 +1,152 @@
+"""WebSocket ``/ws``: the thin adapter between sockets and the signaling core.
+
+Authenticated by the cookie on the upgrade (staff session or buyer call cookie;
+``?as=buyer`` or ``?as=staff`` picks one when a browser has both), Origin-checked,
+``hello`` required within the configured deadline. Protocol: signaling/PROTOCOL.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from server.accounts import resolve_session
+from server.api.deps import BUYER_COOKIE, SESSION_COOKIE
+from server.links import resolve_buyer_pass
+from signaling import LinkInfo, ProtocolError, SignalingError, parse_client_message
+from signaling.messages import MAX_MESSAGE_BYTES, ErrorReply, require_hello
+
+log = logging.getLogger("showdesk.ws")
+router = APIRouter()
+
+CLOSE_POLICY = 1008  # auth failure, foreign Origin, no hello in time
+CLOSE_TOO_BIG = 1009  # a message over the size cap
+
+
+@dataclass(frozen=True)
+class StaffIdentity:
+    user_id: int
+    name: str
+    role: str
+
+
+def origin_allowed(websocket: WebSocket) -> bool:
+    """True for no Origin (not a browser), the request's own host, the public URL's origin
+    and the configured extra origins."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True
+    settings = websocket.app.state.settings
+    parts = urlsplit(settings.public_url)
+    allowed = {f"{parts.scheme}://{parts.netloc}", *settings.allowed_origins}
+    host = websocket.headers.get("host", "")
+    allowed.update({f"http://{host}", f"https://{host}"})
+    return origin.rstrip("/") in allowed
+
+
+def _identify(websocket: WebSocket, wanted: str | None) -> StaffIdentity | LinkInfo | None:
+    app = websocket.app
+    now = app.state.clock.now()
+    staff_token = websocket.cookies.get(SESSION_COOKIE)
+    buyer_token = websocket.cookies.get(BUYER_COOKIE)
+    with Session(app.state.engine, expire_on_commit=False) as db:
+        if staff_token and wanted != "buyer":
+            user = resolve_session(db, staff_token, now, app.state.settings.staff_idle_timeout_s)
+            if user is not None and not user.must_change_password:
+                return StaffIdentity(user.id, user.name, str(user.role))
+            if wanted == "staff":
+                return None
+        if buyer_token and wanted != "staff":
+            link = resolve_buyer_pass(db, buyer_token, now)
+            if link is not None:
+                return LinkInfo(
+                    link_id=str(link.id),
+                    order_ref=link.order_ref,
+                    purpose=str(link.purpose),
+                    locale=link.locale or "",
+                    buyer_name=link.buyer_name or "",
+                )
+    return None
+
+
+@router.websocket("/ws")
+async def signaling_socket(websocket: WebSocket) -> None:
+    """One participant's signaling connection (see signaling/PROTOCOL.md)."""
+    await websocket.accept()
+    if not origin_allowed(websocket):
+        await websocket.close(CLOSE_POLICY, "origin not allowed")
+        return
+    wanted = websocket.query_params.get("as")
+    identity = await run_in_threadpool(_identify, websocket, wanted)
+    if identity is None:
+        await websocket.close(CLOSE_POLICY, "not signed in")
+        return
+    desk = websocket.app.state.calls
+    settings = websocket.app.state.settings
+    try:
+        first = await asyncio.wait_for(_receive(websocket), settings.hello_timeout_s)
+    except (TimeoutError, WebSocketDisconnect):
+        with contextlib.suppress(Exception):
+            await websocket.close(CLOSE_POLICY, "no hello in time")
+        return
+    try:
+        if first is None:
+            return
+        require_hello(parse_client_message(first))
+    except SignalingError as exc:
+        reply = ErrorReply(code=exc.code, message=exc.message, in_reply_to="hello")
+        await websocket.send_text(reply.to_json())
+        await websocket.close(CLOSE_POLICY, exc.code)
+        return
+
+    conn_id = desk.new_connection_id()
+
+    async def close(code: int, reason: str) -> None:
+        await websocket.close(code, reason)
+
+    desk.attach(conn_id, websocket.send_text, close)
+    if isinstance(identity, StaffIdentity):
+        effects = desk.switchboard.connect_staff(
+            conn_id, str(identity.user_id), identity.name, identity.role
+        )
+    else:
+        effects = desk.switchboard.connect_buyer(conn_id, identity)
+    await desk.apply(effects)
+    try:
+        while True:
+            raw = await _receive(websocket)
+            if raw is None:
+                break
+            try:
+                message = parse_client_message(raw)
+                await desk.apply(desk.switchboard.handle(conn_id, message))
+            except ProtocolError as exc:
+                if exc.code == "too_large":
+                    await websocket.close(CLOSE_TOO_BIG, "message too big")
+                    break
+                await desk.apply_error(conn_id, exc, exc.message_type)
+            except SignalingError as exc:
+                await desk.apply_error(conn_id, exc, getattr(message, "type", None))
+    except WebSocketDisconnect:
+        pass
+    finally:
+        await desk.detach(conn_id)
+
+
+async def _receive(websocket: WebSocket) -> str | bytes | None:
+    """The next text or binary frame; None once the socket is closed."""
+    event = await websocket.receive()
+    if event["type"] == "websocket.disconnect":
+        return None
+    text = event.get("text")
+    if text is not None:
+        return text
+    data = event.get("bytes") or b""
+    return data if len(data) <= MAX_MESSAGE_BYTES else data[: MAX_MESSAGE_BYTES + 1]

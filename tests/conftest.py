@@ -1,0 +1,96 @@
+"""Fixtures: settings in a temporary data directory, the app, and a real server on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from server.app import create_app
+from server.clock import FrozenClock
+from server.config import Settings
+from server.serve import uvicorn_config
+
+TEST_SECRET_KEY = "test-secret-key-" + "x" * 40
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def make_settings(data_dir: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "data_dir": data_dir,
+        "secret_key": TEST_SECRET_KEY,
+        "shop_name": "Test Shop",
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture
+def app(settings: Settings, clock: FrozenClock) -> FastAPI:
+    return create_app(settings, clock=clock)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, base_url=app.state.settings.public_url) as test_client:
+        yield test_client
+
+
+@dataclass
+class LiveServer:
+    """A real Showdesk server (uvicorn, loopback, free port) running in a thread."""
+
+    app: FastAPI
+    url: str
+    port: int
+
+
+def start_live_server(
+    data_dir: Path, **overrides: object
+) -> tuple[LiveServer, uvicorn.Server, threading.Thread]:
+    port = free_port()
+    settings = make_settings(data_dir, public_url=f"http://localhost:{port}", **overrides)
+    app = create_app(settings)
+    server = uvicorn.Server(uvicorn_config(app, settings, host="127.0.0.1", port=port))
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
+    thread.start()
+    import time
+
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.01)
+    return LiveServer(app=app, url=settings.public_url, port=port), server, thread
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """A real server on a free loopback port; stopped after the test."""
+    live, server, thread = start_live_server(tmp_path)
+    yield live
+    server.should_exit = True
+    thread.join(timeout=15)
