@@ -46,14 +46,14 @@ class EncodedFrame:
 class TrackSource:
     """One incoming track; pushes each frame to every attached ``ForwardingTrack``.
 
-    ``request_keyframe`` asks the sending browser for a keyframe (rate-limited by
-    the caller's implementation); it returns whether a request went out.
+    ``keyframe_requester`` asks the sending browser for a keyframe (rate-limited
+    by its implementation) and returns whether a request went out.
     """
 
-    def __init__(self, kind: str, request_keyframe: Callable[[], bool] | None = None) -> None:
+    def __init__(self, kind: str, keyframe_requester: Callable[[], bool] | None = None) -> None:
         self.kind = kind
         self.frames_received = 0
-        self._request_keyframe = request_keyframe or (lambda: False)
+        self.keyframe_requester: Callable[[], bool] = keyframe_requester or (lambda: False)
         self._sinks: list[ForwardingTrack] = []
 
     @property
@@ -67,7 +67,7 @@ class TrackSource:
             sink.put(frame)
 
     def request_keyframe(self) -> bool:
-        return self._request_keyframe()
+        return self.keyframe_requester()
 
     def close(self) -> None:
         """Detach every sink (they wait for the next source)."""

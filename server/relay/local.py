@@ -1,0 +1,404 @@
+"""``LocalRelay``: the relay in this process, one ``RTCPeerConnection`` per participant.
+
+How a call is wired: each leg answers its browser's offer. For every m-line the
+offer can receive on, the relay pre-creates a sending ``ForwardingTrack`` (aiortc
+cannot renegotiate from the server side, so it must exist at answer time); for
+every m-line the offer sends on, it taps the receiver into a ``TrackSource``.
+Whenever legs of a call are answered or closed, ``_rewire`` attaches the i-th
+source of each kind of the newest leg of the other role to the i-th sink of that
+kind: buyer -> agent and agent -> buyer. A buyer may be answered long before any
+agent exists; the agent's sinks attach to the running sources and request a
+keyframe at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiortc import (
+    RTCConfiguration,
+    RTCIceCandidate,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCRtpCodecCapability,
+    RTCRtpSender,
+    RTCSessionDescription,
+)
+from aiortc import sdp as aiortc_sdp
+from aiortc.sdp import candidate_from_sdp
+
+from .forwarding import EncodedFrame, ForwardingTrack, TrackSource, route_keyframe_requests
+from .interface import (
+    ROLES,
+    VIDEO_CODECS,
+    CandidateInit,
+    EventCallback,
+    RelayError,
+    UnknownParticipantError,
+)
+from .receiver_tap import EncodedFrameTap
+from .sdp_cleanup import clean_offer_sdp, is_mdns_candidate
+
+logger = logging.getLogger(__name__)
+
+# ICE + DTLS take well under a second on a LAN and a few seconds through TURN;
+# a leg not up after this will not come up, and aioice never gives up by itself
+# once end-of-candidates is stripped from the offer.
+CONNECT_TIMEOUT_S = 15.0
+# "foundation component transport priority address port typ type": 8 fields minimum.
+_CANDIDATE_MIN_FIELDS = 8
+# Answer direction for an offered m-line, keyed by (offer sends, offer receives).
+_ANSWER_DIRECTION = {
+    (True, True): "sendrecv",
+    (True, False): "recvonly",
+    (False, True): "sendonly",
+    (False, False): "inactive",
+}
+
+
+def codec_preferences(kind: str, video_codec: str) -> list[RTCRtpCodecCapability]:
+    """The only codec the relay negotiates for ``kind`` (plus RTX for video).
+
+    Both legs of a call must use the same codec for frames to pass through.
+    """
+    capabilities = RTCRtpSender.getCapabilities(kind).codecs
+    wanted = f"video/{video_codec}".lower() if kind == "video" else "audio/opus"
+    chosen = [c for c in capabilities if c.mimeType.lower() == wanted]
+    rtx = [c for c in capabilities if c.mimeType.lower() == f"{kind}/rtx"]
+    return chosen + rtx
+
+
+@dataclass(eq=False)
+class _Leg:
+    call_id: str
+    participant_id: str
+    role: str
+    pc: RTCPeerConnection
+    sources: list[TrackSource] = field(default_factory=list)
+    sinks: list[ForwardingTrack] = field(default_factory=list)
+    subscriptions: list[ForwardingTrack] = field(default_factory=list)
+    taps: list[EncodedFrameTap] = field(default_factory=list)
+    pending_candidates: list[RTCIceCandidate] = field(default_factory=list)
+    offer_received: bool = False
+    remote_description_set: bool = False
+    answered_at: float | None = None
+    connected: bool = False
+    closing: bool = False
+    deadline: asyncio.Task[None] | None = None
+
+    def event(self, type_: str, **fields: Any) -> dict[str, Any]:
+        return {
+            "type": type_,
+            "call_id": self.call_id,
+            "participant_id": self.participant_id,
+            **fields,
+        }
+
+
+class LocalRelay:
+    """The ``Relay`` interface (interface.py) implemented in this process.
+
+    Settings: ``ice_servers`` in the RTCIceServer dict shape (``urls``,
+    ``username``, ``credential``), empty by default: aiortc's own default is a
+    public STUN server, which is never used. ``connect_timeout_s``: a leg whose
+    ICE/DTLS is not up this long after its answer fails with
+    ``connection_failed`` and is closed. ``video_codec``: the one video codec
+    both legs negotiate. ``release_complete_frames``: forward a video frame once
+    its last packet is in and audio without aiortc's prefetch (lower latency);
+    False keeps aiortc's jitter buffers.
+
+    The relay owns every peer connection and task it creates; ``aclose`` ends them.
+    """
+
+    def __init__(
+        self,
+        on_event: EventCallback,
+        *,
+        ice_servers: list[dict[str, Any]] | None = None,
+        connect_timeout_s: float = CONNECT_TIMEOUT_S,
+        video_codec: str = "VP8",
+        release_complete_frames: bool = True,
+    ) -> None:
+        if video_codec not in VIDEO_CODECS:
+            raise ValueError(f'video_codec must be one of {VIDEO_CODECS}, not "{video_codec}"')
+        if connect_timeout_s <= 0:
+            raise ValueError(f"connect_timeout_s must be positive, not {connect_timeout_s}")
+        self._on_event = on_event
+        self._ice_servers = [RTCIceServer(**server) for server in ice_servers or []]
+        self._connect_timeout_s = connect_timeout_s
+        self._codec_preferences = {
+            "audio": codec_preferences("audio", video_codec),
+            "video": codec_preferences("video", video_codec),
+        }
+        self._release_complete_frames = release_complete_frames
+        self._legs: dict[str, _Leg] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closed = False
+
+    # -- the Relay interface -------------------------------------------------------
+
+    async def open(self, call_id: str, participant_id: str, role: str) -> None:
+        """Register a leg. Raises ``RelayError`` for a duplicate id or unknown role."""
+        if self._closed:
+            raise RelayError("relay is closed")
+        if role not in ROLES:
+            raise RelayError(f'role must be one of {ROLES}, not "{role}"')
+        if participant_id in self._legs:
+            raise RelayError(f'participant "{participant_id}" is already open')
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=list(self._ice_servers)))
+        leg = _Leg(call_id=call_id, participant_id=participant_id, role=role, pc=pc)
+        pc.on("connectionstatechange", lambda: self._on_connection_state(leg))
+        self._legs[participant_id] = leg
+
+    async def answer(self, participant_id: str, offer_sdp: str) -> str:
+        """Answer the browser's offer; returns the answer SDP with all candidates."""
+        leg = self._leg(participant_id)
+        if leg.offer_received:
+            raise RelayError(f'participant "{participant_id}" has already been answered')
+        leg.offer_received = True
+        sdp = clean_offer_sdp(offer_sdp)
+        try:
+            offer = aiortc_sdp.SessionDescription.parse(sdp)
+        except (ValueError, KeyError, IndexError) as exc:
+            raise RelayError(f"offer is not valid SDP: {exc}") from exc
+        self._add_transceivers(leg, offer)
+        try:
+            await leg.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+        except Exception as exc:  # aiortc raises several types for a bad offer
+            raise RelayError(f"offer refused: {exc}") from exc
+        self._check_still_open(leg)
+        self._tap_receivers(leg)
+        leg.remote_description_set = True
+        while leg.pending_candidates:
+            await leg.pc.addIceCandidate(leg.pending_candidates.pop(0))
+        await leg.pc.setLocalDescription(await leg.pc.createAnswer())
+        self._check_still_open(leg)
+        leg.answered_at = time.monotonic()
+        leg.deadline = self._spawn(self._connect_deadline(leg))
+        self._rewire(leg.call_id)
+        return leg.pc.localDescription.sdp
+
+    async def add_candidate(self, participant_id: str, candidate: CandidateInit | None) -> None:
+        """Add a trickled browser candidate; end-of-candidates and ``.local`` are ignored.
+
+        A candidate that arrives before the offer is kept until the offer is set.
+        """
+        leg = self._leg(participant_id)
+        if not candidate or not candidate.get("candidate"):
+            return
+        text = str(candidate["candidate"])
+        if is_mdns_candidate(text):
+            return
+        ice = _parse_candidate(text)
+        ice.sdpMid = candidate.get("sdpMid")
+        ice.sdpMLineIndex = candidate.get("sdpMLineIndex")
+        if ice.sdpMid is None and ice.sdpMLineIndex is None:
+            raise RelayError("candidate has neither sdpMid nor sdpMLineIndex")
+        if not leg.remote_description_set:
+            leg.pending_candidates.append(ice)
+            return
+        await leg.pc.addIceCandidate(ice)
+
+    async def close(self, participant_id: str) -> None:
+        """Close one leg (no-op if it is not open)."""
+        leg = self._legs.get(participant_id)
+        if leg is not None:
+            await self._close_leg(leg, "closed")
+
+    async def close_call(self, call_id: str) -> None:
+        """Close every leg of a call."""
+        legs = [leg for leg in self._legs.values() if leg.call_id == call_id]
+        await asyncio.gather(*(self._close_leg(leg, "call_closed") for leg in legs))
+
+    async def aclose(self) -> None:
+        """Close every leg and task; the relay refuses new legs afterwards."""
+        self._closed = True
+        legs = list(self._legs.values())
+        await asyncio.gather(*(self._close_leg(leg, "relay_closed") for leg in legs))
+        tasks = [task for task in self._tasks if task is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    # -- in-process extras (recorder, tests) --------------------------------------
+
+    def subscribe(
+        self, participant_id: str, kind: str, index: int = 0, max_queued_frames: int | None = None
+    ) -> ForwardingTrack:
+        """A bounded track of the participant's ``index``-th incoming ``kind`` track.
+
+        For an in-process consumer such as a recorder: ``recv()`` yields
+        ``av.Packet``; the track ends (``MediaStreamError``) when the leg closes.
+        """
+        leg = self._leg(participant_id)
+        sources = [source for source in leg.sources if source.kind == kind]
+        if index >= len(sources):
+            raise RelayError(
+                f'participant "{participant_id}" sends {len(sources)} {kind} track(s), '
+                f"no index {index}"
+            )
+        track = ForwardingTrack(kind, max_queued_frames=max_queued_frames)
+        track.attach(sources[index])
+        leg.subscriptions.append(track)
+        return track
+
+    def sources(self, participant_id: str) -> list[TrackSource]:
+        """The participant's incoming tracks, in m-line order."""
+        return list(self._leg(participant_id).sources)
+
+    def sinks(self, participant_id: str) -> list[ForwardingTrack]:
+        """The tracks the relay sends to the participant, in m-line order."""
+        return list(self._leg(participant_id).sinks)
+
+    # -- internals -----------------------------------------------------------------
+
+    def _leg(self, participant_id: str) -> _Leg:
+        leg = self._legs.get(participant_id)
+        if leg is None:
+            raise UnknownParticipantError(f'participant "{participant_id}" is not open')
+        return leg
+
+    def _check_still_open(self, leg: _Leg) -> None:
+        if leg.closing:
+            raise RelayError(f'participant "{leg.participant_id}" was closed while answering')
+
+    def _add_transceivers(self, leg: _Leg, offer: aiortc_sdp.SessionDescription) -> None:
+        """Pre-create one transceiver per offered m-line, in order.
+
+        aiortc's ``setRemoteDescription`` reuses them (same kind, no mid yet) and
+        computes the common codecs with their preferences; preferences set after
+        it would be ignored.
+        """
+        for media in offer.media:
+            if media.kind not in ("audio", "video"):
+                continue
+            direction = media.direction or "sendrecv"
+            offer_sends = direction in ("sendrecv", "sendonly")
+            offer_receives = direction in ("sendrecv", "recvonly")
+            track = ForwardingTrack(media.kind) if offer_receives else None
+            transceiver = leg.pc.addTransceiver(
+                track or media.kind, direction=_ANSWER_DIRECTION[(offer_sends, offer_receives)]
+            )
+            transceiver.setCodecPreferences(self._codec_preferences[media.kind])
+            if track is not None:
+                leg.sinks.append(track)
+                route_keyframe_requests(transceiver.sender, track)
+
+    def _tap_receivers(self, leg: _Leg) -> None:
+        for transceiver in leg.pc.getTransceivers():
+            receiver = transceiver.receiver
+            if receiver.track is None:
+                continue
+            kind = transceiver.kind
+            source = TrackSource(kind)
+            tap = EncodedFrameTap(
+                receiver,
+                kind,
+                on_frame=lambda frame, s=source: self._on_frame(leg, s, frame),
+                release_complete_frames=self._release_complete_frames,
+            )
+            source.keyframe_requester = tap.request_keyframe
+            leg.taps.append(tap)
+            leg.sources.append(source)
+            self._emit(leg.event("track", kind=kind))
+
+    def _on_frame(self, leg: _Leg, source: TrackSource, frame: EncodedFrame) -> None:
+        if source.frames_received == 0:
+            self._emit(leg.event("first_frame", kind=source.kind))
+        source.push(frame)
+
+    def _rewire(self, call_id: str) -> None:
+        """Attach sinks to the sources of the newest answered leg of the other role."""
+        legs = [
+            leg
+            for leg in self._legs.values()
+            if leg.call_id == call_id and leg.answered_at is not None and not leg.closing
+        ]
+        for leg in legs:
+            others = [other for other in legs if other.role != leg.role]
+            provider = max(others, key=lambda other: other.answered_at or 0.0, default=None)
+            for kind in ("audio", "video"):
+                sources = [s for s in provider.sources if s.kind == kind] if provider else []
+                sinks = [s for s in leg.sinks if s.kind == kind]
+                for index, sink in enumerate(sinks):
+                    sink.attach(sources[index] if index < len(sources) else None)
+
+    def _on_connection_state(self, leg: _Leg) -> None:
+        if leg.closing:
+            return
+        state = leg.pc.connectionState
+        if state == "connected" and not leg.connected:
+            leg.connected = True
+            if leg.deadline is not None:
+                leg.deadline.cancel()
+            self._emit(leg.event("connected"))
+        elif state == "failed":
+            reason = "connection_lost" if leg.connected else "connection_failed"
+            self._spawn(self._fail(leg, reason))
+        elif state == "closed":
+            self._spawn(self._close_leg(leg, "peer_closed"))
+
+    async def _connect_deadline(self, leg: _Leg) -> None:
+        await asyncio.sleep(self._connect_timeout_s)
+        if not leg.connected:
+            await self._fail(leg, "connection_failed")
+
+    async def _fail(self, leg: _Leg, reason: str) -> None:
+        if leg.closing:
+            return
+        self._emit(leg.event("failed", reason=reason))
+        await self._close_leg(leg, reason)
+
+    async def _close_leg(self, leg: _Leg, reason: str) -> None:
+        if leg.closing:
+            return
+        leg.closing = True
+        if self._legs.get(leg.participant_id) is leg:
+            del self._legs[leg.participant_id]
+        if leg.deadline is not None and leg.deadline is not asyncio.current_task():
+            leg.deadline.cancel()
+        for tap in leg.taps:
+            tap.close()
+        for source in leg.sources:
+            source.close()
+        for track in leg.sinks + leg.subscriptions:
+            track.stop()
+        self._rewire(leg.call_id)
+        try:
+            await leg.pc.close()
+        except Exception:
+            logger.exception('closing the peer connection of "%s" failed', leg.participant_id)
+        self._emit(leg.event("closed", reason=reason))
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("relay task failed", exc_info=task.exception())
+
+    def _emit(self, event: dict[str, Any]) -> None:
+        try:
+            self._on_event(event)
+        except Exception:
+            logger.exception("relay event handler failed for %s", event.get("type"))
+
+
+def _parse_candidate(text: str) -> RTCIceCandidate:
+    """Parse "candidate:..." (with or without "a=") into an aiortc candidate."""
+    body = text.strip().removeprefix("a=").removeprefix("candidate:")
+    if len(body.split()) < _CANDIDATE_MIN_FIELDS:
+        raise RelayError(f'candidate is malformed: "{text}"')
+    try:
+        return candidate_from_sdp(body)
+    except (ValueError, IndexError) as exc:
+        raise RelayError(f'candidate is malformed: "{text}"') from exc
