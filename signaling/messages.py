@@ -173,7 +173,7 @@ def parse_client_message(raw: str | bytes) -> ClientMessage:
     except ValueError as exc:  # JSONDecodeError is a ValueError
         raise ProtocolError("bad_json", f"Message is not valid JSON: {exc}") from None
     message_type = data.get("type") if isinstance(data, dict) else None
-    if message_type not in CLIENT_MESSAGE_TYPES:
+    if not isinstance(message_type, str) or message_type not in CLIENT_MESSAGE_TYPES:
         message_type = None
     try:
         return _client_adapter.validate_python(data)
