@@ -25,7 +25,9 @@ class Purpose(StrEnum):
 class LinkBase(SQLModel):
     order_ref: str = Field(min_length=1, max_length=ORDER_REF_MAX_CHARS)
     purpose: Purpose = Field(sa_type=Enum(Purpose, native_enum=False, length=32))
-    locale: str | None = Field(default=None, max_length=35, regex=LOCALE_PATTERN)
+    locale: str | None = Field(
+        default=None, max_length=35, schema_extra={"pattern": LOCALE_PATTERN}
+    )
     buyer_name: str | None = Field(default=None, max_length=BUYER_NAME_MAX_CHARS)
     note: str | None = Field(default=None, max_length=NOTE_MAX_CHARS)
 

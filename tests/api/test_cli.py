@@ -1,0 +1,134 @@
+"""The ``showdesk`` command, run as a user runs it (a real process, a real database)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TEST_SECRET_KEY
+
+
+def showdesk(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "SHOWDESK_DATA_DIR": str(data_dir),
+        "SHOWDESK_SECRET_KEY": TEST_SECRET_KEY,
+        "SHOWDESK_PUBLIC_URL": "https://support.shop.test",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "server.cli", *args],
+        input=stdin or "",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+
+
+def last_line(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_user_add_list_disable_and_reset_password(tmp_path):
+    added = showdesk(
+        tmp_path,
+        "user",
+        "add",
+        "Ana@Shop.test",
+        "--role",
+        "agent",
+        "--name",
+        "Ana",
+        "--password-stdin",
+        stdin="ana's long password\n",
+    )
+    assert last_line(added) == "ana@shop.test (agent)"
+    listed = showdesk(tmp_path, "user", "list", "--json")
+    assert [u["email"] for u in json.loads(listed.stdout)] == ["ana@shop.test"]
+    password = last_line(showdesk(tmp_path, "user", "reset-password", "ana@shop.test"))
+    assert len(password) >= 16 and " " not in password
+    assert "disabled" in last_line(showdesk(tmp_path, "user", "disable", "ana@shop.test"))
+    assert json.loads(showdesk(tmp_path, "user", "list", "--json").stdout)[0]["disabled"]
+
+
+def test_user_add_without_a_way_to_ask_prints_a_one_time_password(tmp_path):
+    result = showdesk(tmp_path, "user", "add", "sam@shop.test", "--role", "supervisor")
+    assert len(last_line(result)) >= 16
+
+
+def test_link_create_prints_the_url_on_the_last_line(tmp_path):
+    result = showdesk(
+        tmp_path,
+        "link",
+        "create",
+        "--order",
+        "ORD-55",
+        "--purpose",
+        "product_demo",
+        "--locale",
+        "pt-BR",
+        "--expires",
+        "90m",
+        "--note",
+        "blue kettle",
+    )
+    assert last_line(result).startswith("https://support.shop.test/j/")
+    record = json.loads(
+        showdesk(
+            tmp_path,
+            "link",
+            "create",
+            "--order",
+            "ORD-56",
+            "--purpose",
+            "damage_verification",
+            "--json",
+        ).stdout
+    )
+    assert record["order_ref"] == "ORD-56" and record["url"].startswith("https://")
+    assert "token_hash" not in record
+
+
+def test_apikey_create_prints_the_key_once(tmp_path):
+    key = last_line(showdesk(tmp_path, "apikey", "create", "order system"))
+    assert key.startswith("sdk_") and len(key) > 40
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("link", "create", "--order", "A", "--purpose", "haircut"),
+        ("link", "create", "--order", "A", "--purpose", "product_demo", "--expires", "soon"),
+        ("user", "add", "x@shop.test", "--role", "boss"),
+    ],
+)
+def test_bad_cli_input_exits_nonzero_with_a_clear_message(tmp_path, args):
+    result = showdesk(tmp_path, *args)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr and result.stderr.strip()
+
+
+def test_duplicate_user_is_refused_with_a_message(tmp_path):
+    args = ("user", "add", "ana@shop.test", "--role", "agent", "--password-stdin")
+    showdesk(tmp_path, *args, stdin="long enough password\n")
+    again = showdesk(tmp_path, *args, stdin="long enough password\n")
+    assert again.returncode == 1 and "exists already" in again.stderr
+
+
+def test_weak_secret_key_stops_the_command_with_advice(tmp_path):
+    env = {**os.environ, "SHOWDESK_DATA_DIR": str(tmp_path), "SHOWDESK_SECRET_KEY": "changeme"}
+    result = subprocess.run(
+        [sys.executable, "-m", "server.cli", "db", "upgrade"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "placeholder" in result.stderr and "token_urlsafe" in result.stderr

@@ -1,0 +1,45 @@
+"""Configuration: SHOWDESK_ variables, the generated secret key, refused weak keys."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+
+from server.config import ConfigError, load_settings, resolve_secret_key
+
+
+def test_settings_come_from_showdesk_environment_variables(monkeypatch, tmp_path):
+    monkeypatch.setenv("SHOWDESK_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("SHOWDESK_SHOP_NAME", "Nordic Bikes")
+    monkeypatch.setenv("SHOWDESK_PUBLIC_URL", "https://support.example.com/")
+    monkeypatch.setenv("SHOWDESK_ICE_SERVERS", '[{"urls": "turn:turn.example.com:3478"}]')
+    settings = load_settings()
+    assert settings.shop_name == "Nordic Bikes"
+    assert settings.public_url == "https://support.example.com"
+    assert settings.secure_cookies is True
+    assert settings.ice_servers == [{"urls": "turn:turn.example.com:3478"}]
+    assert settings.db_url == f"sqlite:///{(tmp_path / 'showdesk.db').resolve()}"
+
+
+def test_ice_servers_are_empty_by_default(monkeypatch):
+    monkeypatch.delenv("SHOWDESK_ICE_SERVERS", raising=False)
+    assert load_settings().ice_servers == []
+
+
+def test_without_a_configured_key_one_is_generated_once_and_kept_owner_only(tmp_path):
+    settings = load_settings(data_dir=tmp_path)
+    first = resolve_secret_key(settings)
+    again = resolve_secret_key(settings)
+    assert first == again and len(first) >= 32
+    mode = stat.S_IMODE((tmp_path / "secret_key").stat().st_mode)
+    assert mode == 0o600
+
+
+@pytest.mark.parametrize("key", ["changethis", "secret", "short-key-123"])
+def test_short_or_placeholder_secret_key_is_refused_with_how_to_make_one(monkeypatch, key):
+    monkeypatch.setenv("SHOWDESK_SECRET_KEY", key)
+    with pytest.raises(ConfigError) as refused:
+        load_settings()
+    assert "secrets.token_urlsafe" in str(refused.value)
+    assert key not in str(refused.value) or key in ("secret",)

@@ -1,0 +1,139 @@
+"""Buyer links: create, list, revoke, redeem; unknown/expired/revoked look the same."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.helpers import add_user, login
+
+LINK = {"order_ref": "ORD-1001", "purpose": "damage_verification", "locale": "de"}
+
+
+@pytest.fixture
+def agent(app, client):
+    add_user(app, "ana@shop.test", "agent", "Ana")
+    return {"X-CSRF-Token": login(client, "ana@shop.test")}
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path
+
+
+def _open(app, path: str) -> tuple[int, str, TestClient]:
+    buyer = TestClient(app, base_url=app.state.settings.public_url)
+    answer = buyer.get(path, headers={"accept": "text/html"}, follow_redirects=False)
+    return answer.status_code, answer.text, buyer
+
+
+def test_created_link_has_a_256_bit_token_url_and_default_expiry_of_72_hours(client, agent, clock):
+    answer = client.post("/api/links", json=LINK, headers=agent)
+    assert answer.status_code == 201
+    body = answer.json()
+    assert set(body) == {"id", "url", "expires_at"}
+    assert body["url"].startswith(client.app.state.settings.public_url + "/j/")
+    token = _path(body["url"]).removeprefix("/j/")
+    assert len(token) >= 43  # 32 random bytes, url-safe base64
+    from datetime import datetime
+
+    expires = datetime.fromisoformat(body["expires_at"].replace("Z", "+00:00"))
+    assert abs((expires - clock.now()).total_seconds() - 72 * 3600) < 1
+
+
+def test_listing_links_never_shows_tokens_or_hashes(client, agent):
+    url = client.post("/api/links", json=LINK, headers=agent).json()["url"]
+    listing = client.get("/api/links")
+    assert listing.status_code == 200
+    token = _path(url).removeprefix("/j/")
+    assert token not in listing.text and "token" not in listing.text
+    item = listing.json()["items"][0]
+    assert item["order_ref"] == "ORD-1001" and item["status"] == "active"
+
+
+def test_only_the_hash_of_a_token_is_stored(app, client, agent):
+    url = client.post("/api/links", json=LINK, headers=agent).json()["url"]
+    token = _path(url).removeprefix("/j/")
+    with app.state.engine.connect() as conn:
+        from sqlalchemy import text
+
+        rows = conn.execute(text("SELECT * FROM link")).fetchall()
+    assert rows and all(token not in str(row) for row in rows)
+
+
+def test_opening_a_link_sets_a_call_cookie_and_moves_off_the_token_url(app, client, agent):
+    url = client.post("/api/links", json=LINK, headers=agent).json()["url"]
+    status, _, buyer = _open(app, _path(url))
+    assert status == 303
+    assert buyer.cookies.get("showdesk_call")
+    context = buyer.get("/api/buyer/context").json()
+    assert context["order_ref"] == "ORD-1001" and context["shop_name"] == "Test Shop"
+    # a link may be opened again until it expires (the buyer may come back)
+    assert _open(app, _path(url))[0] == 303
+
+
+def test_unknown_expired_and_revoked_links_get_the_same_404(app, client, agent, clock):
+    made = [client.post("/api/links", json=LINK, headers=agent).json() for _ in range(2)]
+    short = client.post("/api/links", json={**LINK, "expires_in_s": 600}, headers=agent).json()
+    assert client.delete(f"/api/links/{made[0]['id']}", headers=agent).status_code == 204
+    clock.advance(601)
+    unknown = _open(app, "/j/" + "A" * 43)
+    revoked = _open(app, _path(made[0]["url"]))
+    expired = _open(app, _path(short["url"]))
+    assert unknown[0] == revoked[0] == expired[0] == 404
+    assert unknown[1] == revoked[1] == expired[1]
+    assert _open(app, _path(made[1]["url"]))[0] == 303  # the others still work
+    statuses = {i["id"]: i["status"] for i in client.get("/api/links").json()["items"]}
+    assert statuses == {made[0]["id"]: "revoked", made[1]["id"]: "active", short["id"]: "expired"}
+
+
+def test_revoking_a_link_ends_the_buyer_credential_already_handed_out(app, client, agent):
+    made = client.post("/api/links", json=LINK, headers=agent).json()
+    _, _, buyer = _open(app, _path(made["url"]))
+    assert buyer.get("/api/buyer/context").status_code == 200
+    client.delete(f"/api/links/{made['id']}", headers=agent)
+    assert buyer.get("/api/buyer/context").status_code == 401
+
+
+def test_buyer_credential_is_refused_on_staff_routes(app, client, agent):
+    url = client.post("/api/links", json=LINK, headers=agent).json()["url"]
+    _, _, buyer = _open(app, _path(url))
+    assert buyer.get("/api/links").status_code == 401
+    assert buyer.get("/api/me").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"purpose": "damage_verification"},
+        {"order_ref": "", "purpose": "damage_verification"},
+        {"order_ref": "x" * 101, "purpose": "damage_verification"},
+        {"order_ref": "A1", "purpose": "haircut"},
+        {"order_ref": "A1", "purpose": "product_demo", "locale": "not a locale"},
+        {"order_ref": "A1", "purpose": "product_demo", "note": "n" * 1001},
+        {"order_ref": "A1", "purpose": "product_demo", "expires_in_s": 10},
+        {"order_ref": "A1", "purpose": "product_demo", "expires_in_s": 10**9},
+        {"order_ref": "A1", "purpose": "product_demo", "expires_in_s": "soon"},
+        {"order_ref": ["A1"], "purpose": "product_demo"},
+        {"order_ref": "A1", "purpose": "product_demo", "token": "mine"},
+    ],
+)
+def test_bad_link_input_is_a_422_and_creates_nothing(client, agent, body):
+    answer = client.post("/api/links", json=body, headers=agent)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"]["code"] == "validation_error"
+    assert client.get("/api/links").json()["items"] == []
+
+
+def test_malformed_json_body_is_a_422(client, agent):
+    answer = client.post(
+        "/api/links", content=b"{not json", headers={**agent, "content-type": "application/json"}
+    )
+    assert answer.status_code == 422
+    assert answer.json()["error"]["code"] == "validation_error"
+
+
+def test_revoking_an_unknown_link_is_a_404(client, agent):
+    answer = client.delete("/api/links/4242", headers=agent)
+    assert answer.status_code == 404 and answer.json()["error"]["code"] == "not_found"

@@ -1,0 +1,108 @@
+"""Account management by admins."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import PASSWORD, add_user, login
+
+
+@pytest.fixture
+def admin(app, client):
+    add_user(app, "admin@shop.test", "admin", "Ada")
+    return {"X-CSRF-Token": login(client, "admin@shop.test")}
+
+
+def test_admin_creates_lists_and_renames_users(client, admin):
+    made = client.post(
+        "/api/users",
+        json={
+            "email": "ana@shop.test",
+            "role": "agent",
+            "name": "Ana",
+            "password": "ana's password",
+        },
+        headers=admin,
+    )
+    assert made.status_code == 201
+    assert made.json()["one_time_password"] is None
+    user_id = made.json()["id"]
+    renamed = client.patch(f"/api/users/{user_id}", json={"name": "Ana B."}, headers=admin)
+    assert renamed.json()["name"] == "Ana B."
+    emails = [u["email"] for u in client.get("/api/users").json()["items"]]
+    assert emails == ["admin@shop.test", "ana@shop.test"]
+    assert "password_hash" not in client.get("/api/users").text
+
+
+def test_duplicate_email_is_a_409(client, admin):
+    body = {"email": "ana@shop.test", "role": "agent"}
+    assert client.post("/api/users", json=body, headers=admin).status_code == 201
+    again = client.post("/api/users", json={**body, "email": "ANA@shop.test"}, headers=admin)
+    assert again.status_code == 409 and again.json()["error"]["code"] == "conflict"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"role": "agent"},
+        {"email": "not-an-email", "role": "agent"},
+        {"email": "x@shop.test", "role": "boss"},
+        {"email": "x@shop.test", "role": "agent", "name": "n" * 101},
+        {"email": "x@shop.test", "role": "agent", "password": "short"},
+        {"email": "x@shop.test", "role": "agent", "surprise": 1},
+        {"email": 5, "role": "agent"},
+    ],
+)
+def test_bad_user_input_is_a_422_and_creates_nothing(client, admin, body):
+    answer = client.post("/api/users", json=body, headers=admin)
+    assert answer.status_code == 422
+    assert answer.json()["error"]["code"] == "validation_error"
+    assert answer.json()["error"]["message"]
+    assert len(client.get("/api/users").json()["items"]) == 1
+
+
+def test_disabling_a_user_signs_them_out_and_blocks_sign_in(app, client, admin):
+    from fastapi.testclient import TestClient
+
+    agent_id = add_user(app, "ana@shop.test", "agent")
+    with TestClient(app, base_url=app.state.settings.public_url) as other:
+        login(other, "ana@shop.test")
+        assert (
+            client.patch(f"/api/users/{agent_id}", json={"disabled": True}, headers=admin).json()[
+                "disabled"
+            ]
+            is True
+        )
+        assert other.get("/api/me").status_code == 401
+        again = other.post("/api/auth/login", json={"email": "ana@shop.test", "password": PASSWORD})
+        assert again.status_code == 401
+
+
+def test_password_reset_returns_a_one_time_password_that_works_once_changed(app, client, admin):
+    agent_id = add_user(app, "ana@shop.test", "agent")
+    reset = client.patch(f"/api/users/{agent_id}", json={"reset_password": True}, headers=admin)
+    one_time = reset.json()["one_time_password"]
+    assert one_time and reset.json()["must_change_password"] is True
+    client.cookies.clear()
+    assert (
+        client.post(
+            "/api/auth/login", json={"email": "ana@shop.test", "password": PASSWORD}
+        ).status_code
+        == 401
+    )
+    login(client, "ana@shop.test", one_time)
+
+
+def test_admin_cannot_disable_or_demote_themself(client, admin):
+    me = client.get("/api/me").json()["id"]
+    assert (
+        client.patch(f"/api/users/{me}", json={"disabled": True}, headers=admin).status_code == 422
+    )
+    assert (
+        client.patch(f"/api/users/{me}", json={"role": "agent"}, headers=admin).status_code == 422
+    )
+
+
+def test_unknown_user_is_a_404(client, admin):
+    answer = client.patch("/api/users/999", json={"name": "x"}, headers=admin)
+    assert answer.status_code == 404 and answer.json()["error"]["code"] == "not_found"
