@@ -138,9 +138,9 @@ class _Staff:
 
     @property
     def status(self) -> Literal["available", "away", "busy"] | None:
-        if not self.takes_calls:
-            return None
-        return "busy" if self.call_id is not None else self.availability
+        if self.call_id is not None:
+            return "busy"
+        return self.availability if self.takes_calls else None
 
 
 @dataclass
@@ -592,7 +592,7 @@ class Switchboard:
             staff.call_id = None
             if staff.conn_id is None:
                 del self._staff[staff.user_id]
-            else:
+            elif staff.takes_calls:
                 staff.availability = "available"
                 fx.send(staff.conn_id, AvailabilityUpdate(state="available"))
 

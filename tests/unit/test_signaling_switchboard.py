@@ -568,3 +568,14 @@ def test_end_without_a_call_is_refused(sb: Switchboard) -> None:
     sb.connect_staff("a1", "u1", "Bob", "agent")
     with pytest.raises(InvalidState, match="no current call"):
         sb.handle("a1", msg(END))
+
+
+def test_a_role_change_mid_call_keeps_the_call_until_it_ends(sb: Switchboard) -> None:
+    session_id = live_call(sb)
+    sb.disconnect("a1")
+    fx = sb.connect_staff("a1-new", "u1", "Agent 1", "supervisor")
+    assert fx.to("a1-new")[0].call.session_id == session_id
+    assert sb.staff()[0].availability == "busy"
+    fx = sb.handle("a1-new", msg(END))
+    assert fx.events[0].call.end_reason is EndReason.AGENT_ENDED
+    assert sb.staff()[0].availability is None
