@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,9 +88,24 @@ def start_live_server(
 
 
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+def server_factory(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
+    """Start real servers with setting overrides; all are stopped after the test."""
+    running: list[tuple[uvicorn.Server, threading.Thread]] = []
+
+    def start(**overrides: object) -> LiveServer:
+        data_dir = tmp_path / f"server{len(running)}"
+        live, server, thread = start_live_server(data_dir, **overrides)
+        running.append((server, thread))
+        return live
+
+    yield start
+    for server, _ in running:
+        server.should_exit = True
+    for _, thread in running:
+        thread.join(timeout=15)
+
+
+@pytest.fixture
+def live_server(server_factory: Callable[..., LiveServer]) -> LiveServer:
     """A real server on a free loopback port; stopped after the test."""
-    live, server, thread = start_live_server(tmp_path)
-    yield live
-    server.should_exit = True
-    thread.join(timeout=15)
+    return server_factory()

@@ -1,0 +1,186 @@
+"""The WebSocket endpoint against a real server on loopback: auth, Origin, limits, live queue."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+import pytest
+import websockets
+from websockets.exceptions import ConnectionClosed
+
+from tests.helpers import PASSWORD, add_user
+
+HELLO = json.dumps({"type": "hello", "v": 1})
+
+
+def ws_url(server, who: str) -> str:
+    return server.url.replace("http://", "ws://") + f"/ws?as={who}"
+
+
+async def staff_cookie(server, email: str, role: str = "agent") -> str:
+    add_user(server.app, email, role, email.split("@")[0].title())
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        answer = await http.post("/api/auth/login", json={"email": email, "password": PASSWORD})
+        assert answer.status_code == 200
+        return f"showdesk_session={answer.cookies['showdesk_session']}"
+
+
+async def buyer_cookie(server, order_ref: str = "ORD-1") -> str:
+    """Open a fresh link as a buyer does; returns the call cookie."""
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        link = await _create_link(server, order_ref)
+        opened = await http.get(link.removeprefix(server.url), follow_redirects=False)
+        assert opened.status_code == 303
+        return f"showdesk_call={opened.cookies['showdesk_call']}"
+
+
+async def _create_link(server, order_ref: str) -> str:
+    from sqlmodel import Session
+
+    from server.links import create_link
+    from server.models.link import LinkBase
+
+    with Session(server.app.state.engine, expire_on_commit=False) as db:
+        made = create_link(
+            db,
+            LinkBase(order_ref=order_ref, purpose="damage_verification", locale="de"),
+            ttl_s=3600,
+            max_ttl_s=7200,
+            public_url=server.url,
+            now=server.app.state.clock.now(),
+        )
+    return made.url
+
+
+async def recv_type(ws, wanted: str, timeout_s: float = 2.0, where=lambda m: True) -> dict:
+    """The next message of type ``wanted`` for which ``where`` holds (others are skipped),
+    within ``timeout_s``."""
+    seen = []
+
+    async def _next() -> dict:
+        while True:
+            message = json.loads(await ws.recv())
+            if message["type"] == wanted and where(message):
+                return message
+            seen.append(message)
+
+    try:
+        return await asyncio.wait_for(_next(), timeout_s)
+    except TimeoutError:
+        raise AssertionError(f"no {wanted!r} within {timeout_s} s; saw {seen}") from None
+
+
+async def closed_with(ws, timeout_s: float = 3.0) -> int:
+    try:
+        async with asyncio.timeout(timeout_s):
+            while True:
+                await ws.recv()
+    except ConnectionClosed as closed:
+        return closed.rcvd.code if closed.rcvd else 1006
+    raise AssertionError("socket stayed open")
+
+
+async def test_socket_without_credentials_is_closed_with_1008(live_server):
+    async with websockets.connect(ws_url(live_server, "staff")) as ws:
+        await ws.send(HELLO)
+        assert await closed_with(ws) == 1008
+
+
+async def test_socket_that_never_says_hello_is_closed_with_1008(server_factory):
+    server = server_factory(hello_timeout_s=0.5)
+    cookie = await staff_cookie(server, "ana@shop.test")
+    async with websockets.connect(
+        ws_url(server, "staff"), additional_headers={"Cookie": cookie}
+    ) as ws:
+        assert await closed_with(ws) == 1008
+
+
+def test_hello_deadline_defaults_to_5_seconds(settings):
+    assert settings.hello_timeout_s == 5.0
+
+
+async def test_staff_upgrade_from_a_foreign_origin_is_refused(live_server):
+    cookie = await staff_cookie(live_server, "ana@shop.test")
+    headers = {"Cookie": cookie, "Origin": "https://evil.example"}
+    async with websockets.connect(ws_url(live_server, "staff"), additional_headers=headers) as ws:
+        await ws.send(HELLO)
+        assert await closed_with(ws) == 1008
+    headers["Origin"] = live_server.url
+    async with websockets.connect(ws_url(live_server, "staff"), additional_headers=headers) as ws:
+        await ws.send(HELLO)
+        assert (await recv_type(ws, "welcome"))["role"] == "agent"
+
+
+async def test_message_over_64_kib_closes_with_1009(live_server):
+    cookie = await staff_cookie(live_server, "ana@shop.test")
+    async with websockets.connect(
+        ws_url(live_server, "staff"), additional_headers={"Cookie": cookie}, max_size=None
+    ) as ws:
+        await ws.send(HELLO)
+        await recv_type(ws, "welcome")
+        await ws.send(json.dumps({"type": "chat", "text": "x" * (64 * 1024 + 10)}))
+        assert await closed_with(ws) == 1009
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        "not json",
+        b"\xff\xfe binary",
+        json.dumps({"type": "launch_rockets"}),
+        json.dumps({"type": "accept", "session_id": 7}),
+        json.dumps({"type": "set_availability", "state": "asleep"}),
+        json.dumps([1, 2, 3]),
+        json.dumps({"type": "accept", "session_id": "no-such-call"}),
+        json.dumps({"type": "chat", "text": "nobody to talk to"}),
+    ],
+)
+async def test_garbage_gets_an_error_and_the_socket_stays_usable(live_server, garbage):
+    cookie = await staff_cookie(live_server, "ana@shop.test")
+    async with websockets.connect(
+        ws_url(live_server, "staff"), additional_headers={"Cookie": cookie}
+    ) as ws:
+        await ws.send(HELLO)
+        await recv_type(ws, "welcome")
+        await ws.send(garbage)
+        error = await recv_type(ws, "error")
+        assert error["code"] and error["message"]
+        await ws.send(json.dumps({"type": "ping"}))
+        await recv_type(ws, "pong")
+
+
+async def test_first_message_other_than_hello_is_refused(live_server):
+    cookie = await staff_cookie(live_server, "ana@shop.test")
+    async with websockets.connect(
+        ws_url(live_server, "staff"), additional_headers={"Cookie": cookie}
+    ) as ws:
+        await ws.send(json.dumps({"type": "ping"}))
+        assert (await recv_type(ws, "error"))["code"] == "bad_message"
+        assert await closed_with(ws) == 1008
+
+
+async def test_agent_sees_a_buyer_join_and_leave_the_queue_within_a_second(live_server):
+    agent = await staff_cookie(live_server, "ana@shop.test")
+    async with websockets.connect(
+        ws_url(live_server, "staff"), additional_headers={"Cookie": agent}
+    ) as staff_ws:
+        await staff_ws.send(HELLO)
+        assert (await recv_type(staff_ws, "queue"))["items"] == []
+        await staff_ws.send(json.dumps({"type": "set_availability", "state": "available"}))
+        await recv_type(staff_ws, "availability")
+        buyer = await buyer_cookie(live_server, "ORD-77")
+        async with websockets.connect(
+            ws_url(live_server, "buyer"), additional_headers={"Cookie": buyer}
+        ) as buyer_ws:
+            await buyer_ws.send(HELLO)
+            welcome = await recv_type(buyer_ws, "welcome")
+            assert welcome["role"] == "buyer" and welcome["call"] is None
+            await buyer_ws.send(json.dumps({"type": "consent", "accept": True}))
+            queue = await recv_type(staff_ws, "queue", 1.0, where=lambda m: m["items"])
+            assert [i["order_ref"] for i in queue["items"]] == ["ORD-77"]
+            position = await recv_type(buyer_ws, "position")
+            assert position["position"] == 1 and position["agents_available"] == 1
+        # the buyer closed the page while waiting: gone from the queue
+        await recv_type(staff_ws, "queue", 1.0, where=lambda m: m["items"] == [])
