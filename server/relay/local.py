@@ -50,6 +50,9 @@ logger = logging.getLogger(__name__)
 # a leg not up after this will not come up, and aioice never gives up by itself
 # once end-of-candidates is stripped from the offer.
 CONNECT_TIMEOUT_S = 15.0
+# Closing a peer connection takes milliseconds; a close that takes longer than
+# this at shutdown is abandoned rather than holding the process.
+ACLOSE_TIMEOUT_S = 5.0
 # "foundation component transport priority address port typ type": 8 fields minimum.
 _CANDIDATE_MIN_FIELDS = 8
 # Answer direction for an offered m-line, keyed by (offer sends, offer receives).
@@ -220,10 +223,14 @@ class LocalRelay:
         self._closed = True
         legs = list(self._legs.values())
         await asyncio.gather(*(self._close_leg(leg, "relay_closed") for leg in legs))
+        # What is left are legs closing on their own (failed, closed by the peer):
+        # let them finish, they emit their events; cancel only what overruns.
         tasks = [task for task in self._tasks if task is not asyncio.current_task()]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        if tasks:
+            _, overrun = await asyncio.wait(tasks, timeout=ACLOSE_TIMEOUT_S)
+            for task in overrun:
+                task.cancel()
+            await asyncio.gather(*overrun, return_exceptions=True)
 
     # -- in-process extras (recorder, tests) --------------------------------------
 
@@ -370,7 +377,9 @@ class LocalRelay:
             track.stop()
         self._rewire(leg.call_id)
         try:
-            await leg.pc.close()
+            # Shielded: cancelling this task must not cancel aiortc's own close,
+            # which another task may be running (a peer-initiated close).
+            await asyncio.shield(leg.pc.close())
         except Exception:
             logger.exception('closing the peer connection of "%s" failed', leg.participant_id)
         self._emit(leg.event("closed", reason=reason))
