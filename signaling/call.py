@@ -61,6 +61,7 @@ class EventKind(StrEnum):
     ENDED = "ended"
     CHAT = "chat"
     MOVED = "moved"
+    MEDIA = "media"
 
 
 LEGAL_TRANSITIONS: frozenset[tuple[CallState, CallState]] = frozenset(
@@ -219,8 +220,8 @@ class Call:
     # -- other events --------------------------------------------------------------
 
     def record(self, kind: EventKind, data: dict[str, Any] | None = None) -> TimelineEvent:
-        """Append an event that does not change state (``chat``, ``moved``)."""
-        if kind not in (EventKind.CHAT, EventKind.MOVED):
+        """Append an event that does not change state (``chat``, ``moved``, ``media``)."""
+        if kind not in (EventKind.CHAT, EventKind.MOVED, EventKind.MEDIA):
             raise IllegalTransition(
                 f'Cannot record "{kind}" without a state change', str(self.state), str(self.state)
             )

@@ -27,6 +27,8 @@ PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = 64 * 1024  # one text frame; larger ones are refused (close 1009 at the edge)
 MAX_CHAT_CHARS = 2000  # a paragraph; chat is for short remarks during the call
 MAX_SESSION_ID_CHARS = 64  # uuid4 hex is 32
+MAX_SDP_CHARS = 60 * 1024  # a browser offer with audio+video is 5-10 KB; fits one frame
+MAX_CANDIDATE_CHARS = 512  # an a=candidate line is about 100-200 characters
 
 
 def _no_lone_surrogates(value: str) -> str:
@@ -113,12 +115,66 @@ class SendChat(_ClientModel):
     text: ChatText
 
 
+class Offer(_ClientModel):
+    """Either participant of a call: the SDP offer of the page's peer connection to the
+    server. A new offer replaces the sender's previous connection (no renegotiation)."""
+
+    type: Literal["offer"]
+    sdp: Annotated[str, StringConstraints(min_length=1, max_length=MAX_SDP_CHARS)]
+
+
+class IceCandidate(_ClientModel):
+    """A browser's RTCIceCandidateInit."""
+
+    candidate: Annotated[str, StringConstraints(max_length=MAX_CANDIDATE_CHARS)]
+    sdpMid: Annotated[str, StringConstraints(max_length=32)] | None = None  # noqa: N815
+    sdpMLineIndex: Annotated[int, Field(ge=0, le=64)] | None = None  # noqa: N815
+    usernameFragment: Annotated[str, StringConstraints(max_length=256)] | None = None  # noqa: N815
+
+
+class Candidate(_ClientModel):
+    """Either participant: a trickled ICE candidate; ``null`` means no more candidates."""
+
+    type: Literal["candidate"]
+    candidate: IceCandidate | None
+
+
+class MediaState(_ClientModel):
+    """Either participant: whether the sender's camera and microphone are on."""
+
+    type: Literal["media"]
+    camera: bool
+    microphone: bool
+
+
 ClientMessage = Annotated[
-    Hello | Ping | SetAvailability | Consent | Accept | AcceptNext | End | SendChat,
+    Hello
+    | Ping
+    | SetAvailability
+    | Consent
+    | Accept
+    | AcceptNext
+    | End
+    | SendChat
+    | Offer
+    | Candidate
+    | MediaState,
     Field(discriminator="type"),
 ]
 CLIENT_MESSAGE_TYPES = frozenset(
-    {"hello", "ping", "set_availability", "consent", "accept", "accept_next", "end", "chat"}
+    {
+        "hello",
+        "ping",
+        "set_availability",
+        "consent",
+        "accept",
+        "accept_next",
+        "end",
+        "chat",
+        "offer",
+        "candidate",
+        "media",
+    }
 )
 _client_adapter: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
 
@@ -293,6 +349,29 @@ class ErrorReply(ServerMessage):
 
 class Moved(ServerMessage):
     type: Literal["moved"] = "moved"
+
+
+class RtcConfig(ServerMessage):
+    """The RTCConfiguration ``iceServers`` a participant's page must use (after welcome)."""
+
+    type: Literal["rtc_config"] = "rtc_config"
+    ice_servers: list[dict[str, Any]]
+
+
+class Answer(ServerMessage):
+    """The server's SDP answer to the participant's latest ``offer`` (all candidates in it)."""
+
+    type: Literal["answer"] = "answer"
+    sdp: str
+
+
+class PeerMedia(ServerMessage):
+    """The other participant's camera and microphone state."""
+
+    type: Literal["media"] = "media"
+    side: Side
+    camera: bool
+    microphone: bool
 
 
 class Pong(ServerMessage):

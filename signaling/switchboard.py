@@ -49,12 +49,16 @@ from .messages import (
     AvailabilityUpdate,
     CallUpdate,
     CallView,
+    Candidate,
     ChatPosted,
     ClientMessage,
     Consent,
     End,
     Hello,
+    MediaState,
     Moved,
+    Offer,
+    PeerMedia,
     Ping,
     Pong,
     PositionUpdate,
@@ -351,6 +355,11 @@ class Switchboard:
             return fx
         if isinstance(msg, Hello):
             raise InvalidState('Cannot accept "hello": this connection already said hello')
+        if isinstance(msg, Offer | Candidate):
+            self.media_leg(conn_id)
+            raise InvalidState(f'"{msg.type}" goes to the media relay, not the switchboard')
+        if isinstance(msg, MediaState):
+            return self._media_state(conn_id, msg)
         if kind == "buyer":
             return self._handle_buyer(self._buyers[key], msg)
         return self._handle_staff(self._staff[key], msg)
@@ -540,6 +549,32 @@ class Switchboard:
         fx.send(staff.conn_id, AvailabilityUpdate(state="busy"))
         self._tell_participants(fx, call)
         self._broadcast(fx)
+        return fx
+
+    def media_leg(self, conn_id: ConnId) -> tuple[str, Side]:
+        """The call and side whose media ``conn_id`` may send: a buyer from consent on
+        (waiting included, so media can flow before an agent answers), an agent once it
+        answered. Raises NotFound (unknown connection) or InvalidState (no current call)."""
+        who = self._conns.get(conn_id)
+        if who is None:
+            raise NotFound(f'Unknown connection "{conn_id}"')
+        kind, key = who
+        person = self._buyers.get(key) if kind == "buyer" else self._staff.get(key)
+        call_id = person.call_id if person is not None else None
+        if call_id is None or call_id not in self._calls:
+            raise InvalidState("Cannot send media: no current call")
+        return call_id, "buyer" if kind == "buyer" else "agent"
+
+    def _media_state(self, conn_id: ConnId, msg: MediaState) -> Effects:
+        call_id, side = self.media_leg(conn_id)
+        call = self._calls[call_id]
+        fx = Effects()
+        data = {"side": side, "camera": msg.camera, "microphone": msg.microphone}
+        self._emit(fx, call, call.record(EventKind.MEDIA, data))
+        update = PeerMedia(side=side, camera=msg.camera, microphone=msg.microphone)
+        for other in self._participant_conns(call):
+            if other != conn_id:
+                fx.send(other, update)
         return fx
 
     def _chat(self, call: Call | None, side: Side, name: str, text: str) -> Effects:

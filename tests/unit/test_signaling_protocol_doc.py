@@ -8,14 +8,17 @@ from pathlib import Path
 
 import signaling
 from signaling import (
+    Answer,
     AvailabilityUpdate,
     CallUpdate,
     ChatPosted,
     ErrorReply,
     Moved,
+    PeerMedia,
     Pong,
     PositionUpdate,
     QueueUpdate,
+    RtcConfig,
     Welcome,
     parse_client_message,
 )
@@ -31,6 +34,9 @@ SERVER_MODELS = {
     "error": ErrorReply,
     "moved": Moved,
     "pong": Pong,
+    "rtc_config": RtcConfig,
+    "answer": Answer,
+    "media": PeerMedia,
 }
 
 

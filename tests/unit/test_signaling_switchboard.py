@@ -22,6 +22,7 @@ from signaling import (
     LinkInfo,
     Moved,
     NotFound,
+    PeerMedia,
     Pong,
     PositionUpdate,
     QueueUpdate,
@@ -579,3 +580,36 @@ def test_a_role_change_mid_call_keeps_the_call_until_it_ends(sb: Switchboard) ->
     fx = sb.handle("a1-new", msg(END))
     assert fx.events[0].call.end_reason is EndReason.AGENT_ENDED
     assert sb.staff()[0].availability is None
+
+
+def test_buyer_may_send_media_from_consent_and_agent_once_live(sb: Switchboard) -> None:
+    sb.connect_buyer("b1", link(1))
+    with pytest.raises(InvalidState):
+        sb.media_leg("b1")  # no consent yet
+    session_id = queue_buyer(sb, 2)
+    assert sb.media_leg("b2") == (session_id, "buyer")
+    online_agent(sb, 1)
+    with pytest.raises(InvalidState):
+        sb.media_leg("a1")  # not in a call
+    sb.handle("a1", msg(accept(session_id)))
+    assert sb.media_leg("a1") == (session_id, "agent")
+
+
+def test_declined_buyer_may_never_send_media(sb: Switchboard) -> None:
+    sb.connect_buyer("b1", link(1))
+    sb.handle("b1", msg(DECLINE))
+    with pytest.raises(InvalidState):
+        sb.media_leg("b1")
+    offer = msg('{"type":"offer","sdp":"v=0"}')
+    with pytest.raises(InvalidState):
+        sb.handle("b1", offer)
+
+
+def test_media_state_goes_to_the_other_side_and_onto_the_timeline(sb: Switchboard) -> None:
+    session_id = live_call(sb)
+    fx = sb.handle("a1", msg('{"type":"media","camera":true,"microphone":true}'))
+    update = last(fx, "b1", PeerMedia)
+    assert (update.side, update.camera, update.microphone) == ("agent", True, True)
+    assert not of_type(fx, "a1", PeerMedia)
+    assert [e.event.kind for e in fx.events] == ["media"]
+    assert fx.events[0].call.session_id == session_id
