@@ -159,7 +159,12 @@ class LocalRelay:
         self._legs[participant_id] = leg
 
     async def answer(self, participant_id: str, offer_sdp: str) -> str:
-        """Answer the browser's offer; returns the answer SDP with all candidates."""
+        """Answer the browser's offer; returns the answer SDP with all candidates.
+
+        The offer is cleaned first (sdp_cleanup.py). Raises ``RelayError`` for an
+        offer without a usable codec, a second offer, or a leg closed meanwhile;
+        the leg then stays open until the caller closes it.
+        """
         leg = self._leg(participant_id)
         if leg.offer_received:
             raise RelayError(f'participant "{participant_id}" has already been answered')
@@ -173,13 +178,18 @@ class LocalRelay:
         try:
             await leg.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
         except Exception as exc:  # aiortc raises several types for a bad offer
+            self._check_still_open(leg)
             raise RelayError(f"offer refused: {exc}") from exc
         self._check_still_open(leg)
         self._tap_receivers(leg)
         leg.remote_description_set = True
-        while leg.pending_candidates:
-            await leg.pc.addIceCandidate(leg.pending_candidates.pop(0))
-        await leg.pc.setLocalDescription(await leg.pc.createAnswer())
+        try:
+            while leg.pending_candidates:
+                await leg.pc.addIceCandidate(leg.pending_candidates.pop(0))
+            await leg.pc.setLocalDescription(await leg.pc.createAnswer())
+        except Exception as exc:
+            self._check_still_open(leg)
+            raise RelayError(f"answer failed: {exc}") from exc
         self._check_still_open(leg)
         leg.answered_at = time.monotonic()
         leg.deadline = self._spawn(self._connect_deadline(leg))

@@ -1,0 +1,56 @@
+"""Which leg feeds which: a buyer who reopens the call page feeds the agent from the
+new connection; if that one goes, the agent falls back to the one still open."""
+
+from __future__ import annotations
+
+import pytest
+from aiortc import RTCRtpSender
+
+from server.relay import LocalRelay, RelayError
+
+from .peers import Client, events_of, wait_until
+
+
+async def _join(relay: LocalRelay, client: Client, pid: str, role: str) -> None:
+    await relay.open("call-1", pid, role)
+    await client.accept(await relay.answer(pid, await client.offer()))
+
+
+async def test_agent_follows_the_newest_buyer_connection(relay, clients, events):
+    old_buyer, new_buyer, agent = Client(), Client(), Client()
+    old_buyer.send("video")
+    new_buyer.send("video")
+    agent.receive("video")
+    clients += [old_buyer, new_buyer, agent]
+    await _join(relay, old_buyer, "buyer-old", "buyer")
+    await _join(relay, agent, "agent-1", "agent")
+    sink = relay.sinks("agent-1")[0]
+    assert sink.source is relay.sources("buyer-old")[0]
+
+    await _join(relay, new_buyer, "buyer-new", "buyer")
+    assert sink.source is relay.sources("buyer-new")[0]
+    capture = agent.captures["video"]
+    switched_at = len(capture.frames)
+    await wait_until(
+        lambda: (
+            len(capture.frames) > switched_at + 10
+            and capture.payloads[-5:] == new_buyer.tracks["video"].sent[-5:]
+        ),
+        lambda: f"{len(capture.frames) - switched_at} frames since the switch",
+    )
+
+    await relay.close("buyer-new")
+    assert sink.source is relay.sources("buyer-old")[0]
+    assert events_of(events, "closed", "buyer-new")[0]["reason"] == "closed"
+
+
+async def test_offer_without_the_configured_codec_is_refused(relay, clients):
+    agent = Client()
+    transceiver = agent.receive("video", capture=False)
+    transceiver.setCodecPreferences(
+        [c for c in RTCRtpSender.getCapabilities("video").codecs if c.mimeType == "video/H264"]
+    )
+    clients.append(agent)
+    await relay.open("call-1", "agent-1", "agent")
+    with pytest.raises(RelayError, match="offer refused"):
+        await relay.answer("agent-1", await agent.offer())
