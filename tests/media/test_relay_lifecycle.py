@@ -154,3 +154,15 @@ async def test_h264_setting_negotiates_only_h264(events, clients):
 def test_unknown_video_codec_is_refused():
     with pytest.raises(ValueError, match="video_codec"):
         LocalRelay(on_event=lambda event: None, video_codec="AV1")
+
+
+async def test_browser_closing_its_connection_closes_the_leg(relay, clients, events):
+    buyer = await _connected_buyer(relay, clients, events)
+    await buyer.close()
+    await wait_until(
+        lambda: bool(events_of(events, "closed", "buyer-1")), lambda: f"events: {events}"
+    )
+    assert events_of(events, "closed", "buyer-1")[0]["reason"] == "peer_closed"
+    assert not events_of(events, "failed", "buyer-1")
+    with pytest.raises(UnknownParticipantError):
+        relay.sinks("buyer-1")
