@@ -1,0 +1,219 @@
+// /admin: people (accounts) and buyer links.
+import { ApiError, del, get, patch, post, signOut, toLogin } from "./api.js";
+import {
+  $,
+  copyText,
+  el,
+  formatDateTime,
+  purposeWords,
+  showNotice,
+  wireNotice,
+} from "./ui.js";
+
+const ROLES = ["agent", "supervisor", "admin"];
+const notice = $("notice");
+let me = null;
+
+function fail(err, where) {
+  if (err instanceof ApiError && err.status === 401) {
+    toLogin();
+    return;
+  }
+  const text = err instanceof ApiError ? err.message : "Something went wrong.";
+  if (where) {
+    where.textContent = text;
+    where.hidden = false;
+  } else {
+    showNotice(notice, text);
+  }
+}
+
+function showOneTimePassword(user, password) {
+  $("one-time-password").textContent = password;
+  $("one-time-password-box").querySelector(".otp-for").textContent =
+    `${user.name} (${user.email}):`;
+  $("one-time-password-box").hidden = false;
+}
+
+// ------------------------------------------------------------------ people
+
+async function loadUsers() {
+  const { items } = await get("/api/users");
+  const rows = items.map((user) => {
+    const isMe = me && user.id === me.id;
+    const roleSelect = el(
+      "select",
+      { testid: "user-role-select", "aria-label": `Role of ${user.email}`, disabled: isMe },
+      ROLES.map((role) =>
+        el("option", { value: role, selected: role === user.role, text: role }),
+      ),
+    );
+    roleSelect.addEventListener("change", () =>
+      updateUser(user, { role: roleSelect.value }),
+    );
+    const status = user.disabled
+      ? "disabled"
+      : user.must_change_password
+        ? "must change password"
+        : "active";
+    return el(
+      "tr",
+      { testid: "user-row", dataset: { email: user.email, userId: user.id } },
+      el("td", { text: user.name }),
+      el("td", { text: user.email }),
+      el("td", {}, roleSelect),
+      el("td", { testid: "user-status", text: status }),
+      el(
+        "td",
+        { class: "actions" },
+        el("button", {
+          type: "button",
+          testid: "user-toggle-disabled",
+          disabled: isMe,
+          text: user.disabled ? "Enable" : "Disable",
+          onclick: () => updateUser(user, { disabled: !user.disabled }),
+        }),
+        el("button", {
+          type: "button",
+          testid: "user-reset-password",
+          text: "Reset password",
+          onclick: () => updateUser(user, { reset_password: true }),
+        }),
+      ),
+    );
+  });
+  $("#user-rows").replaceChildren(...rows);
+}
+
+async function updateUser(user, change) {
+  notice.hidden = true;
+  try {
+    const updated = await patch(`/api/users/${user.id}`, change);
+    if (updated.one_time_password) showOneTimePassword(updated, updated.one_time_password);
+  } catch (err) {
+    fail(err);
+  }
+  await loadUsers().catch(fail);
+}
+
+$("#user-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const error = $("user-error");
+  error.hidden = true;
+  const email = $("user-email").value.trim();
+  const name = $("user-name").value.trim();
+  if (!email) {
+    error.textContent = "Enter an email address.";
+    error.hidden = false;
+    return;
+  }
+  const body = { email, role: $("user-role").value };
+  if (name) body.name = name;
+  try {
+    const created = await post("/api/users", body);
+    if (created.one_time_password) showOneTimePassword(created, created.one_time_password);
+    $("user-email").value = "";
+    $("user-name").value = "";
+  } catch (err) {
+    fail(err, error);
+    return;
+  }
+  await loadUsers().catch(fail);
+});
+
+$("one-time-password-copy").addEventListener("click", (event) =>
+  copyText($("one-time-password").textContent, event.currentTarget),
+);
+
+// ------------------------------------------------------------------ links
+
+async function loadLinks() {
+  const { items } = await get("/api/links");
+  const rows = items.map((link) =>
+    el(
+      "tr",
+      {
+        testid: "link-row",
+        dataset: { linkId: link.id, orderRef: link.order_ref, status: link.status },
+      },
+      el("td", { text: link.order_ref }),
+      el("td", { text: purposeWords(link.purpose) }),
+      el("td", { text: link.locale || "" }),
+      el("td", { text: formatDateTime(link.created_at) }),
+      el("td", { text: formatDateTime(link.expires_at) }),
+      el("td", { testid: "link-status", class: `status-${link.status}`, text: link.status }),
+      el(
+        "td",
+        { class: "actions" },
+        link.status === "active"
+          ? el("button", {
+              type: "button",
+              class: "danger",
+              testid: "link-revoke",
+              text: "Revoke",
+              onclick: () => revokeLink(link),
+            })
+          : null,
+      ),
+    ),
+  );
+  $("#link-rows").replaceChildren(...rows);
+}
+
+async function revokeLink(link) {
+  notice.hidden = true;
+  try {
+    await del(`/api/links/${link.id}`);
+    showNotice(notice, `The link for order ${link.order_ref} was revoked.`, "info");
+  } catch (err) {
+    fail(err);
+  }
+  await loadLinks().catch(fail);
+}
+
+$("#link-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const error = $("link-error");
+  error.hidden = true;
+  const orderRef = $("link-order").value.trim();
+  if (!orderRef) {
+    error.textContent = "Enter the order reference.";
+    error.hidden = false;
+    return;
+  }
+  const body = { order_ref: orderRef, purpose: $("link-purpose").value };
+  const locale = $("link-locale").value.trim();
+  if (locale) body.locale = locale;
+  try {
+    const created = await post("/api/links", body);
+    $("link-url").textContent = created.url;
+    $("link-result").hidden = false;
+    $("link-order").value = "";
+  } catch (err) {
+    fail(err, error);
+    return;
+  }
+  await loadLinks().catch(fail);
+});
+
+$("link-copy").addEventListener("click", (event) =>
+  copyText($("link-url").textContent, event.currentTarget),
+);
+
+// ------------------------------------------------------------------ start
+
+wireNotice(notice);
+$("sign-out").addEventListener("click", () => signOut());
+
+async function start() {
+  try {
+    me = await get("/api/me");
+  } catch (err) {
+    fail(err);
+    return;
+  }
+  $("whoami").textContent = `${me.name} · ${me.role}`;
+  await Promise.all([loadUsers(), loadLinks()]).catch(fail);
+}
+
+start();

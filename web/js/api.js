@@ -1,0 +1,90 @@
+// Fetch wrapper for the Showdesk JSON API.
+// Adds the CSRF header on state-changing requests and turns
+// {"error": {"code", "message"}} answers into thrown ApiError objects.
+
+const CSRF_COOKIE = "csrf_token";
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+export class ApiError extends Error {
+  constructor(message, { status = 0, code = "error" } = {}) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export function readCookie(name) {
+  for (const part of document.cookie.split(";")) {
+    const [key, ...rest] = part.trim().split("=");
+    if (key === name) return decodeURIComponent(rest.join("="));
+  }
+  return "";
+}
+
+/**
+ * Call the API. `body` (if given) is sent as JSON. Resolves with the parsed JSON
+ * answer (or null for 204), rejects with ApiError carrying the server's message.
+ */
+export async function api(path, { method = "GET", body } = {}) {
+  const headers = { Accept: "application/json" };
+  const upper = method.toUpperCase();
+  if (!SAFE_METHODS.has(upper)) headers["X-CSRF-Token"] = readCookie(CSRF_COOKIE);
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let response;
+  try {
+    response = await fetch(path, {
+      method: upper,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin",
+    });
+  } catch (err) {
+    throw new ApiError("Cannot reach the server. Check your connection and try again.", {
+      code: "network_error",
+    });
+  }
+  if (response.status === 204) return null;
+  let data = null;
+  const type = response.headers.get("content-type") || "";
+  if (type.includes("application/json")) {
+    try {
+      data = await response.json();
+    } catch {
+      data = null;
+    }
+  }
+  if (!response.ok) {
+    const error = data && data.error;
+    const message = (error && error.message) || `The server answered ${response.status}.`;
+    throw new ApiError(capitalise(message), {
+      status: response.status,
+      code: (error && error.code) || "error",
+    });
+  }
+  return data;
+}
+
+function capitalise(text) {
+  return text ? text[0].toUpperCase() + text.slice(1) : text;
+}
+
+export const get = (path) => api(path);
+export const post = (path, body) => api(path, { method: "POST", body });
+export const patch = (path, body) => api(path, { method: "PATCH", body });
+export const del = (path) => api(path, { method: "DELETE" });
+
+/** Send a signed-out staff member to the sign-in page, coming back here afterwards. */
+export function toLogin() {
+  const next = location.pathname + location.search;
+  location.assign(`/login?next=${encodeURIComponent(next)}`);
+}
+
+/** Sign out and go to the sign-in page. */
+export async function signOut() {
+  try {
+    await post("/api/auth/logout");
+  } finally {
+    location.assign("/login");
+  }
+}

@@ -1,0 +1,224 @@
+// /call: the buyer's page (phone first). Consent, waiting line, live call, the end.
+import { ApiError, get } from "./api.js";
+import { Signaling } from "./signaling.js";
+import {
+  $,
+  STATE_WORDS,
+  appendChat,
+  purposeWords,
+  showNotice,
+  showOnly,
+  wireChat,
+  wireNotice,
+} from "./ui.js";
+
+const screens = [...document.querySelectorAll(".screen")];
+const notice = $("notice");
+const callState = $("call-state");
+
+let context = null;
+let locale;
+let signaling = null;
+let call = null;
+let finished = false; // moved away or link invalid: ignore anything later
+
+function show(testid) {
+  showOnly(screens, $(testid));
+}
+
+function number(value) {
+  try {
+    return new Intl.NumberFormat(locale).format(value);
+  } catch {
+    return String(value);
+  }
+}
+
+function waitWords(seconds) {
+  if (seconds < 60) return "less than a minute";
+  const minutes = Math.ceil(seconds / 60);
+  return minutes === 1 ? "about 1 minute" : `about ${number(minutes)} minutes`;
+}
+
+function invalid() {
+  finished = true;
+  callState.hidden = true;
+  if (signaling) signaling.close();
+  show("link-invalid");
+}
+
+// ------------------------------------------------------------------ consent
+
+function renderConsent() {
+  const shop = context.shop_name || "The shop";
+  const greeting = context.buyer_name ? `Hello ${context.buyer_name}, ` : "";
+  $("shop-name").textContent = shop;
+  $("consent-title").textContent =
+    `${greeting}${shop} would like to see the problem with your order ${context.order_ref}`;
+  $("consent-purpose").textContent = purposeWords(context.purpose);
+  $("consent-recorded").textContent = context.recorded
+    ? "This video call is recorded so that the shop can decide on your case."
+    : "This video call is not recorded.";
+  $("waiting-order").textContent = context.order_ref;
+}
+
+function setConsentBusy(isBusy) {
+  $("consent-accept").disabled = isBusy;
+  $("consent-decline").disabled = isBusy;
+}
+
+$("consent-accept").addEventListener("click", () => {
+  setConsentBusy(true);
+  signaling.send({ type: "consent", accept: true });
+});
+
+$("consent-decline").addEventListener("click", () => {
+  setConsentBusy(true);
+  signaling.send({ type: "consent", accept: false });
+});
+
+$("leave-queue").addEventListener("click", () => signaling.send({ type: "end" }));
+
+$("rejoin").addEventListener("click", () => signaling.send({ type: "consent", accept: true }));
+
+// ------------------------------------------------------------------ call
+
+function renderCall(message) {
+  const isNew = !call || call.session_id !== message.session_id;
+  call = message;
+  callState.hidden = false;
+  callState.dataset.state = message.state;
+  callState.textContent = STATE_WORDS[message.state] || message.state;
+  setConsentBusy(false);
+  if (message.state === "waiting") {
+    show("waiting");
+  } else if (message.state === "live" || message.state === "reconnecting") {
+    if (isNew || $("live").hidden) $("chat-log").replaceChildren();
+    $("agent-name").textContent = message.agent_name || "an agent";
+    show("live");
+  } else if (message.state === "ended") {
+    renderEnded(message);
+  }
+}
+
+function renderEnded(message) {
+  if (message.end_reason === "buyer_declined") {
+    show("declined");
+  } else if (message.end_reason === "buyer_left_queue") {
+    show("left-queue");
+  } else {
+    const text = {
+      link_revoked: "The call was ended because this link is no longer valid.",
+      buyer_lost: "The connection was lost for too long, so the call ended.",
+      agent_lost: "The agent's connection was lost, so the call ended. Sorry about that.",
+      server_shutdown: "The call ended because the service is restarting. Please try again soon.",
+      server_restart: "The call ended because the service is restarting. Please try again soon.",
+    }[message.end_reason];
+    $("call-ended-text").textContent =
+      text || "The call has ended. The shop will get back to you about your order.";
+    show("call-ended");
+  }
+}
+
+function renderPosition(message) {
+  const node = $("queue-position");
+  node.dataset.position = String(message.position);
+  const place = `You are number ${number(message.position)} in line.`;
+  if (message.expected_wait_s === null || message.agents_online === 0) {
+    node.dataset.agentsOnline = "0";
+    node.textContent =
+      `${place} No agent is online right now. You can keep this page open and wait, ` +
+      "or come back later through the same link.";
+  } else {
+    node.dataset.agentsOnline = String(message.agents_online);
+    node.textContent = `${place} Expected wait: ${waitWords(message.expected_wait_s)}.`;
+  }
+}
+
+$("end-call").addEventListener("click", () => signaling.send({ type: "end" }));
+
+// media comes later: the controls only show their state for now
+for (const [testid, on, off] of [
+  ["mute", "Unmute", "Mute"],
+  ["camera-toggle", "Camera on", "Camera off"],
+]) {
+  const button = $(testid);
+  button.addEventListener("click", () => {
+    const pressed = button.getAttribute("aria-pressed") !== "true";
+    button.setAttribute("aria-pressed", String(pressed));
+    button.textContent = pressed ? on : off;
+  });
+}
+
+// ------------------------------------------------------------------ socket
+
+function onStatus(status) {
+  if (finished) return;
+  if (status === "moved") {
+    finished = true;
+    show("call-moved");
+  } else if (status === "revoked") {
+    invalid();
+  } else if (status === "refused") {
+    get("/api/buyer/context").then(
+      () => showNotice(notice, "We could not connect you. Please reload the page."),
+      () => invalid(),
+    );
+  } else if (status === "disconnected") {
+    showNotice(notice, "Connection lost. Reconnecting…", "info");
+  } else if (status === "open") {
+    if (notice.dataset.kind === "info") notice.hidden = true;
+  }
+}
+
+function connect() {
+  signaling = new Signaling("buyer", { onStatus });
+  signaling
+    .on("welcome", (message) => {
+      if (finished) return;
+      if (message.call) renderCall(message.call);
+      else {
+        call = null;
+        callState.hidden = true;
+        setConsentBusy(false);
+        show("consent");
+      }
+    })
+    .on("call", (message) => !finished && renderCall(message))
+    .on("position", (message) => !finished && renderPosition(message))
+    .on("chat", (message) => {
+      if (call && message.session_id === call.session_id) {
+        appendChat($("chat-log"), message, "buyer");
+      }
+    })
+    .on("moved", () => onStatus("moved"))
+    .on("error", (message) => {
+      setConsentBusy(false);
+      showNotice(notice, message.message);
+    });
+  signaling.connect();
+}
+
+// ------------------------------------------------------------------ start
+
+wireNotice(notice);
+wireChat($("#chat-form"), $("chat-input"), { send: (message) => signaling.send(message) });
+
+async function start() {
+  try {
+    context = await get("/api/buyer/context");
+  } catch (err) {
+    if (err instanceof ApiError && (err.status === 401 || err.status === 404)) {
+      invalid();
+    } else {
+      showNotice(notice, "We cannot reach the shop right now. Please try again in a moment.");
+    }
+    return;
+  }
+  locale = context.locale || undefined;
+  if (locale) document.documentElement.dataset.locale = locale;
+  renderConsent();
+  connect();
+}
+
+start();

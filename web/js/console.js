@@ -1,0 +1,328 @@
+// /console: the agent's live queue, availability, and the call view.
+import { ApiError, get, post, signOut, toLogin } from "./api.js";
+import { Signaling } from "./signaling.js";
+import {
+  $,
+  STATE_WORDS,
+  appendChat,
+  beep,
+  copyText,
+  el,
+  formatDuration,
+  purposeWords,
+  showNotice,
+  unlockAudio,
+  wireChat,
+  wireNotice,
+} from "./ui.js";
+
+const BASE_TITLE = "Showdesk console";
+const CALL_TAKERS = new Set(["agent", "admin"]);
+const CONNECTION_WORDS = {
+  connecting: "Connecting…",
+  open: "Connected",
+  reconnecting: "Reconnecting…",
+  disconnected: "Connection lost, retrying…",
+  superseded: "Opened in another tab",
+  refused: "Not connected",
+  closed: "Not connected",
+};
+const ERROR_WORDS = {
+  conflict: "Another agent already took this call.",
+  not_found: "That call is no longer waiting.",
+};
+
+const notice = $("notice");
+const queueView = $("#queue-view");
+const callView = $("call-view");
+const queueList = $("queue");
+const availability = $("availability");
+
+let me = null;
+let takesCalls = false;
+let state = "away"; // available | away | busy
+let items = [];
+let known = new Set(); // session ids seen in the queue
+let clockOffsetMs = 0; // server clock - local clock, estimated from queue messages
+let call = null;
+let signaling = null;
+
+// ------------------------------------------------------------------ availability
+
+function renderAvailability() {
+  availability.dataset.state = state;
+  availability.textContent =
+    state === "available" ? "Available" : state === "busy" ? "In a call" : "Away";
+  availability.disabled = state === "busy";
+  availability.setAttribute("aria-pressed", String(state === "available"));
+  availability.title =
+    state === "busy" ? "You are in a call" : "Click to switch between available and away";
+  renderQueue();
+}
+
+availability.addEventListener("click", () => {
+  unlockAudio();
+  askNotificationPermission();
+  if (state === "busy") return;
+  signaling.send({
+    type: "set_availability",
+    state: state === "available" ? "away" : "available",
+  });
+});
+
+function askNotificationPermission() {
+  try {
+    if ("Notification" in window && Notification.permission === "default") {
+      Notification.requestPermission().catch(() => {});
+    }
+  } catch {
+    // notifications unavailable
+  }
+}
+
+function notifyArrival(item) {
+  beep();
+  try {
+    if ("Notification" in window && Notification.permission === "granted") {
+      const note = new Notification("A buyer is waiting", {
+        body: `Order ${item.order_ref}: ${purposeWords(item.purpose)}`,
+        tag: "showdesk-queue",
+      });
+      note.addEventListener("click", () => {
+        window.focus();
+        note.close();
+      });
+    }
+  } catch {
+    // no desktop notification then
+  }
+}
+
+// ------------------------------------------------------------------ queue
+
+function waitedSeconds(item) {
+  return (Date.now() + clockOffsetMs - item.waiting_since_ms) / 1000;
+}
+
+function renderQueue() {
+  const canAccept = takesCalls && state !== "busy" && !call;
+  const rows = items.map((item) => {
+    const buyer = item.buyer_name ? ` · ${item.buyer_name}` : "";
+    return el(
+      "li",
+      { class: "queue-item", testid: "queue-item", dataset: { sessionId: item.session_id } },
+      el(
+        "div",
+        { class: "queue-main" },
+        el("strong", { testid: "queue-order", text: item.order_ref }),
+        el("span", { class: "muted", text: buyer }),
+        el(
+          "div",
+          { class: "queue-meta" },
+          el("span", { class: "purpose", testid: "queue-purpose", text: purposeWords(item.purpose) }),
+          el("span", { class: "locale", testid: "queue-locale", text: item.locale || "–" }),
+          el("span", {
+            class: "waited",
+            testid: "queue-waited",
+            dataset: { since: item.waiting_since_ms },
+            text: formatDuration(waitedSeconds(item)),
+          }),
+        ),
+      ),
+      takesCalls
+        ? el("button", {
+            type: "button",
+            class: "primary",
+            testid: "accept",
+            disabled: !canAccept,
+            text: "Accept",
+            onclick: () => {
+              unlockAudio();
+              signaling.send({ type: "accept", session_id: item.session_id });
+            },
+          })
+        : null,
+    );
+  });
+  queueList.replaceChildren(...rows);
+  $("queue-count").textContent = String(items.length);
+  $("queue-empty").hidden = items.length > 0;
+  const acceptNext = $("accept-next");
+  acceptNext.hidden = !takesCalls;
+  acceptNext.disabled = !canAccept || items.length === 0;
+  document.title = items.length > 0 ? `(${items.length}) ${BASE_TITLE}` : BASE_TITLE;
+}
+
+function onQueue(message) {
+  items = message.items;
+  const now = Date.now();
+  if (items.length > 0) {
+    // waiting_s is whole seconds on the server's clock: only correct a real skew
+    const first = items[0];
+    const estimate = first.waiting_since_ms + first.waiting_s * 1000 + 500 - now;
+    if (Math.abs(estimate - clockOffsetMs) > 2000) clockOffsetMs = estimate;
+  }
+  const arrived = items.filter((item) => !known.has(item.session_id));
+  known = new Set(items.map((item) => item.session_id));
+  if (takesCalls && state === "available" && arrived.length > 0) notifyArrival(arrived[0]);
+  const hint = $("queue-hint");
+  if (!takesCalls) hint.textContent = "You can watch the queue; agents take the calls.";
+  else if (state === "away") hint.textContent = "You are away: switch to available to get calls.";
+  else hint.textContent = `${message.agents_available} agent(s) available.`;
+  renderQueue();
+}
+
+$("accept-next").addEventListener("click", () => {
+  unlockAudio();
+  signaling.send({ type: "accept_next" });
+});
+
+function tick() {
+  for (const node of queueList.querySelectorAll(".waited")) {
+    const since = Number(node.dataset.since);
+    node.textContent = formatDuration((Date.now() + clockOffsetMs - since) / 1000);
+  }
+  if (call) {
+    $("call-timer").textContent = formatDuration(
+      (Date.now() + clockOffsetMs - call.started_at_ms) / 1000,
+    );
+  }
+}
+
+// ------------------------------------------------------------------ call
+
+function onCall(message) {
+  if (message.state === "live" || message.state === "reconnecting") {
+    const isNew = !call || call.session_id !== message.session_id;
+    call = message;
+    if (isNew) $("chat-log").replaceChildren();
+    $("call-order").textContent = message.order_ref;
+    $("call-purpose").textContent = purposeWords(message.purpose);
+    $("call-buyer").textContent = message.buyer_name || "Buyer";
+    const stateNode = $("call-state");
+    stateNode.dataset.state = message.state;
+    stateNode.textContent = STATE_WORDS[message.state];
+    callView.hidden = false;
+    queueView.hidden = true;
+    if (isNew) $("chat-input").focus();
+  } else if (message.state === "ended") {
+    if (call && call.session_id === message.session_id) {
+      $("call-state").dataset.state = "ended";
+      call = null;
+      callView.hidden = true;
+      queueView.hidden = false;
+      if (message.end_reason && message.end_reason !== "agent_ended") {
+        const why = message.end_reason.replaceAll("_", " ");
+        showNotice(notice, `The call for order ${message.order_ref} ended: ${why}.`, "info");
+      }
+    }
+  }
+  tick();
+  renderQueue();
+}
+
+$("end-call").addEventListener("click", () => signaling.send({ type: "end" }));
+
+// ------------------------------------------------------------------ links
+
+$("#new-link-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const error = $("new-link-error");
+  error.hidden = true;
+  const orderRef = $("new-link-order").value.trim();
+  if (!orderRef) {
+    error.textContent = "Enter the order reference.";
+    error.hidden = false;
+    return;
+  }
+  const body = { order_ref: orderRef, purpose: $("new-link-purpose").value };
+  const locale = $("new-link-locale").value.trim();
+  if (locale) body.locale = locale;
+  try {
+    const created = await post("/api/links", body);
+    $("new-link-url").textContent = created.url;
+    $("new-link-result").hidden = false;
+    $("new-link-order").value = "";
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return toLogin();
+    error.textContent = err instanceof ApiError ? err.message : "Something went wrong.";
+    error.hidden = false;
+  }
+});
+
+$("new-link-copy").addEventListener("click", (event) =>
+  copyText($("new-link-url").textContent, event.currentTarget),
+);
+
+// ------------------------------------------------------------------ socket
+
+function onStatus(status) {
+  const node = $("connection");
+  node.dataset.state = status;
+  node.textContent = CONNECTION_WORDS[status] || status;
+  if (status === "superseded") {
+    showNotice(notice, "This console was opened in another tab or window; this one is paused.");
+  } else if (status === "refused") {
+    get("/api/me").then(
+      () => showNotice(notice, "The server refused the connection. Reload the page."),
+      (err) => (err instanceof ApiError && err.status === 401 ? toLogin() : null),
+    );
+  }
+}
+
+function connect() {
+  signaling = new Signaling("staff", { onStatus });
+  signaling
+    .on("welcome", (message) => {
+      if (message.name) $("whoami").textContent = `${message.name} · ${message.role}`;
+      if (message.availability) state = message.availability;
+      renderAvailability();
+      if (message.call) onCall(message.call);
+    })
+    .on("queue", onQueue)
+    .on("availability", (message) => {
+      state = message.state;
+      renderAvailability();
+    })
+    .on("call", onCall)
+    .on("chat", (message) => {
+      if (call && message.session_id === call.session_id) {
+        appendChat($("chat-log"), message, "agent");
+      }
+    })
+    .on("error", (message) => {
+      showNotice(notice, ERROR_WORDS[message.code] || message.message);
+    });
+  signaling.connect();
+}
+
+// ------------------------------------------------------------------ start
+
+wireNotice(notice);
+$("sign-out").addEventListener("click", () => {
+  if (signaling) signaling.close();
+  signOut();
+});
+
+async function start() {
+  try {
+    me = await get("/api/me");
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return toLogin();
+    showNotice(notice, err.message);
+    return;
+  }
+  takesCalls = CALL_TAKERS.has(me.role);
+  $("whoami").textContent = `${me.name} · ${me.role}`;
+  availability.hidden = !takesCalls;
+  $("admin-link").hidden = me.role !== "admin";
+  renderAvailability();
+  wireChat($("#chat-form"), $("chat-input"), signalingProxy);
+  connect();
+  setInterval(tick, 1000);
+}
+
+// the chat form sends through the current socket
+const signalingProxy = { send: (message) => signaling && signaling.send(message) };
+
+start();

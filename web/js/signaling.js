@@ -1,0 +1,121 @@
+// WebSocket client for the Showdesk signaling protocol (signaling/messages.py).
+// Sends {"type":"hello","v":1} first, dispatches server messages by type and
+// reconnects with backoff when the socket drops unexpectedly.
+
+export const PROTOCOL_VERSION = 1;
+
+/** Close codes after which reconnecting would be wrong. */
+export const FINAL_CLOSE_CODES = new Map([
+  [4001, "superseded"], // the same staff member connected elsewhere
+  [4002, "moved"], // the buyer's link was opened on another page
+  [4003, "revoked"], // the buyer's link was revoked
+  [1008, "refused"], // not signed in, foreign origin, bad hello
+]);
+
+const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
+const PING_INTERVAL_MS = 25000;
+
+export class Signaling {
+  /**
+   * @param {"staff"|"buyer"} as which identity the socket uses
+   * @param {{onStatus?: (status: string, detail?: object) => void}} options
+   */
+  constructor(as, { onStatus } = {}) {
+    this.as = as;
+    this.onStatus = onStatus || (() => {});
+    this.handlers = new Map();
+    this.socket = null;
+    this.ready = false; // hello sent
+    this.pending = [];
+    this.attempt = 0;
+    this.stopped = false;
+    this.retryTimer = null;
+    this.pingTimer = null;
+  }
+
+  /** Register a handler for one server message type ("*" gets every message). */
+  on(type, handler) {
+    if (!this.handlers.has(type)) this.handlers.set(type, []);
+    this.handlers.get(type).push(handler);
+    return this;
+  }
+
+  url() {
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    return `${scheme}//${location.host}/ws?as=${encodeURIComponent(this.as)}`;
+  }
+
+  connect() {
+    this.stopped = false;
+    clearTimeout(this.retryTimer);
+    this.onStatus(this.attempt === 0 ? "connecting" : "reconnecting");
+    const socket = new WebSocket(this.url());
+    this.socket = socket;
+    socket.addEventListener("open", () => {
+      if (socket !== this.socket) return;
+      socket.send(JSON.stringify({ type: "hello", v: PROTOCOL_VERSION }));
+      this.ready = true;
+      this.attempt = 0;
+      const queued = this.pending.splice(0);
+      for (const text of queued) socket.send(text);
+      clearInterval(this.pingTimer);
+      this.pingTimer = setInterval(() => this.send({ type: "ping" }), PING_INTERVAL_MS);
+      this.onStatus("open");
+    });
+    socket.addEventListener("message", (event) => {
+      if (socket !== this.socket) return;
+      let message;
+      try {
+        message = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      if (!message || typeof message.type !== "string") return;
+      this.dispatch(message);
+    });
+    socket.addEventListener("close", (event) => {
+      if (socket !== this.socket) return;
+      this.ready = false;
+      this.socket = null;
+      clearInterval(this.pingTimer);
+      const final = FINAL_CLOSE_CODES.get(event.code);
+      if (this.stopped) {
+        this.onStatus("closed", { code: event.code, reason: event.reason });
+        return;
+      }
+      if (final) {
+        this.stopped = true;
+        this.onStatus(final, { code: event.code, reason: event.reason });
+        return;
+      }
+      const delay = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)];
+      this.attempt += 1;
+      const jittered = Math.round(delay * (0.75 + Math.random() * 0.5));
+      this.onStatus("disconnected", { code: event.code, retryInMs: jittered });
+      this.retryTimer = setTimeout(() => this.connect(), jittered);
+    });
+  }
+
+  dispatch(message) {
+    for (const handler of this.handlers.get(message.type) || []) handler(message);
+    for (const handler of this.handlers.get("*") || []) handler(message);
+  }
+
+  /** Send a client message; queued until the socket is open and hello was sent. */
+  send(message) {
+    const text = JSON.stringify(message);
+    if (this.socket && this.ready && this.socket.readyState === WebSocket.OPEN) {
+      this.socket.send(text);
+    } else if (message.type !== "ping") {
+      this.pending.push(text);
+    }
+  }
+
+  /** Close on purpose: no reconnect. */
+  close() {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    clearInterval(this.pingTimer);
+    if (this.socket) this.socket.close(1000, "bye");
+  }
+}
