@@ -19,10 +19,12 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from server.call_media import CallMedia
 from server.clock import Clock
 from server.config import Settings
 from server.models import Call, CallEvent
-from signaling import Effects, EndReason, SignalingError, Switchboard
+from server.relay import LocalRelay
+from signaling import CallState, Effects, EndReason, SignalingError, Switchboard
 from signaling.messages import ErrorReply, ServerMessage
 
 log = logging.getLogger("showdesk.calls")
@@ -54,6 +56,15 @@ class CallDesk:
         self._clock = clock
         self._settings = settings
         self.switchboard = Switchboard(clock=time.time)  # call timing is real time
+        self.media = CallMedia(
+            lambda on_event: LocalRelay(
+                on_event,
+                ice_servers=settings.ice_servers,
+                video_codec=settings.video_codec,
+                connect_timeout_s=settings.media_connect_timeout_s,
+            )
+        )
+        self.media.on_leg_failed = self._media_failed
         self._connections: dict[str, _Connection] = {}
         self._ids = itertools.count(1)
         self._store_queue: asyncio.Queue[list] | None = None
@@ -70,8 +81,10 @@ class CallDesk:
         ]
 
     async def stop(self) -> None:
-        """End every call with ``server_shutdown``, close sockets, write what is pending."""
+        """End every call with ``server_shutdown``, close sockets and peer connections,
+        write what is pending."""
         await self.apply(self.switchboard.end_all(EndReason.SERVER_SHUTDOWN))
+        await self.media.aclose()
         for task in self._tasks:
             if task.get_name() == "calls-expiry":
                 task.cancel()
@@ -104,8 +117,8 @@ class CallDesk:
         conn = self._connections.pop(conn_id, None)
         if conn is not None:
             conn.writer.cancel()
-        with contextlib.suppress(Exception):
-            await self.apply(self.switchboard.disconnect(conn_id))
+        await self.media.connection_gone(conn_id)
+        await self.apply(self.switchboard.disconnect(conn_id))
 
     async def link_revoked(self, link_id: int) -> None:
         await self.apply(self.switchboard.revoke_link(str(link_id)))
@@ -120,11 +133,21 @@ class CallDesk:
             self._enqueue(conn_id, ("close", (code, reason)))
         if effects.events and self._store_queue is not None:
             self._store_queue.put_nowait(list(effects.events))
+        for item in effects.events:
+            if item.call.state == CallState.ENDED:
+                await self.media.call_ended(item.call.session_id)
+
+    def send(self, conn_id: str, message: ServerMessage) -> None:
+        """Queue one message to one connection (used for replies outside the core)."""
+        self._enqueue(conn_id, ("send", message))
+
+    async def _media_failed(self, session_id: str) -> None:
+        with contextlib.suppress(SignalingError):
+            await self.apply(self.switchboard.end_call(session_id, EndReason.CONNECTION_FAILED))
 
     async def apply_error(self, conn_id: str, exc: SignalingError, in_reply_to: str | None) -> None:
         """Answer a refused message with an ``error``; the connection stays usable."""
-        reply = ErrorReply(code=exc.code, message=exc.message, in_reply_to=in_reply_to)
-        self._enqueue(conn_id, ("send", reply))
+        self.send(conn_id, ErrorReply(code=exc.code, message=exc.message, in_reply_to=in_reply_to))
 
     def _enqueue(self, conn_id: str, item: tuple[str, object]) -> None:
         conn = self._connections.get(conn_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -48,7 +48,8 @@ class Settings(BaseSettings):
     hello_timeout_s: float = 5.0  # a socket that says nothing for this long is closed (1008)
     ws_max_message_bytes: int = 64 * 1024  # larger signaling messages close the socket (1009)
     ws_ping_interval_s: float = 10.0  # keepalive: a dead peer is noticed within about 20 s
-    video_codec: str = "VP8"
+    video_codec: Literal["VP8", "H264"] = "VP8"  # both legs of a call use this codec
+    media_connect_timeout_s: float = 15.0  # a peer connection not up by then: connection_failed
 
     @field_validator("secret_key")
     @classmethod

@@ -19,9 +19,18 @@ from starlette.concurrency import run_in_threadpool
 
 from server.accounts import resolve_session
 from server.api.deps import BUYER_COOKIE, SESSION_COOKIE
+from server.call_media import MediaRefused
 from server.links import resolve_buyer_pass
 from signaling import LinkInfo, ProtocolError, SignalingError, parse_client_message
-from signaling.messages import MAX_MESSAGE_BYTES, ErrorReply, require_hello
+from signaling.messages import (
+    MAX_MESSAGE_BYTES,
+    Answer,
+    Candidate,
+    ErrorReply,
+    Offer,
+    RtcConfig,
+    require_hello,
+)
 
 log = logging.getLogger("showdesk.ws")
 router = APIRouter()
@@ -119,6 +128,7 @@ async def signaling_socket(websocket: WebSocket) -> None:
     else:
         effects = desk.switchboard.connect_buyer(conn_id, identity)
     await desk.apply(effects)
+    desk.send(conn_id, RtcConfig(ice_servers=settings.ice_servers))
     try:
         while True:
             raw = await _receive(websocket)
@@ -126,7 +136,21 @@ async def signaling_socket(websocket: WebSocket) -> None:
                 break
             try:
                 message = parse_client_message(raw)
-                await desk.apply(desk.switchboard.handle(conn_id, message))
+                if isinstance(message, Offer):
+                    session_id, side = desk.switchboard.media_leg(conn_id)
+                    sdp = await desk.media.offer(conn_id, session_id, side, message.sdp)
+                    desk.send(conn_id, Answer(sdp=sdp))
+                elif isinstance(message, Candidate):
+                    desk.switchboard.media_leg(conn_id)
+                    init = message.candidate.model_dump() if message.candidate else None
+                    await desk.media.candidate(conn_id, init)
+                else:
+                    await desk.apply(desk.switchboard.handle(conn_id, message))
+            except MediaRefused as exc:
+                desk.send(
+                    conn_id,
+                    ErrorReply(code="media_failed", message=str(exc), in_reply_to=message.type),
+                )
             except ProtocolError as exc:
                 if exc.code == "too_large":
                     await websocket.close(CLOSE_TOO_BIG, "message too big")

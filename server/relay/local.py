@@ -174,6 +174,8 @@ class LocalRelay:
             offer = aiortc_sdp.SessionDescription.parse(sdp)
         except (ValueError, KeyError, IndexError) as exc:
             raise RelayError(f"offer is not valid SDP: {exc}") from exc
+        if not any(media.kind in ("audio", "video") for media in offer.media):
+            raise RelayError("offer has no audio or video to send or receive")
         self._add_transceivers(leg, offer)
         try:
             await leg.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))

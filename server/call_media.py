@@ -1,0 +1,113 @@
+"""Media legs of calls: which page's peer connection belongs to which call and side.
+
+``CallMedia`` sits between the signaling adapter and the ``Relay``: a participant's
+``offer`` opens a leg (replacing that side's previous one: no renegotiation), trickled
+candidates go to that leg, a closed socket closes its leg, an ended call closes all its
+legs, and a leg that never comes up is reported so the call ends ``connection_failed``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from server.relay import Relay, RelayError, UnknownParticipantError
+
+log = logging.getLogger("showdesk.media")
+
+LegFailed = Callable[[str], Awaitable[None]]  # called with the session id
+
+
+class MediaRefused(Exception):
+    """An offer or candidate the relay could not use; the message is safe to show."""
+
+
+class CallMedia:
+    """Owns the mapping of sockets to relay legs; one per control plane."""
+
+    def __init__(self, relay_factory: Callable[[Callable[[dict], None]], Relay]) -> None:
+        self.relay = relay_factory(self._on_event)
+        self._ids = itertools.count(1)
+        self._leg_of_conn: dict[str, str] = {}  # socket -> participant id
+        self._current: dict[tuple[str, str], str] = {}  # (session, side) -> participant id
+        self._session_of_leg: dict[str, tuple[str, str]] = {}
+        self.on_leg_failed: LegFailed | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def offer(self, conn_id: str, session_id: str, side: str, sdp: str) -> str:
+        """Open a leg for ``conn_id`` in ``session_id`` and answer ``sdp``.
+
+        The side's previous leg (an older page, or this page's earlier offer) is closed.
+        Raises MediaRefused when the relay refuses the offer.
+        """
+        previous = self._current.get((session_id, side))
+        if previous is not None:
+            await self._close(previous)
+        old = self._leg_of_conn.get(conn_id)
+        if old is not None:
+            await self._close(old)
+        participant_id = f"{session_id}:{side}:{next(self._ids)}"
+        self._leg_of_conn[conn_id] = participant_id
+        self._current[(session_id, side)] = participant_id
+        self._session_of_leg[participant_id] = (session_id, side)
+        try:
+            await self.relay.open(session_id, participant_id, side)
+            return await self.relay.answer(participant_id, sdp)
+        except RelayError as exc:
+            await self._close(participant_id)
+            raise MediaRefused(f"the offer was refused: {exc}") from None
+
+    async def candidate(self, conn_id: str, candidate: dict[str, Any] | None) -> None:
+        """Pass a trickled candidate to the socket's leg (ignored when it has none)."""
+        participant_id = self._leg_of_conn.get(conn_id)
+        if participant_id is None:
+            return
+        try:
+            await self.relay.add_candidate(participant_id, candidate)
+        except UnknownParticipantError:
+            return
+        except (RelayError, ValueError) as exc:
+            raise MediaRefused(f"the candidate was refused: {exc}") from None
+
+    async def connection_gone(self, conn_id: str) -> None:
+        """The socket closed: its page's peer connection goes with it."""
+        participant_id = self._leg_of_conn.get(conn_id)
+        if participant_id is not None:
+            await self._close(participant_id)
+
+    async def call_ended(self, session_id: str) -> None:
+        for key in [k for k in self._current if k[0] == session_id]:
+            self._current.pop(key, None)
+        await self.relay.close_call(session_id)
+
+    async def aclose(self) -> None:
+        await self.relay.aclose()
+
+    def legs(self) -> dict[tuple[str, str], str]:
+        """The current leg of each (session, side)."""
+        return dict(self._current)
+
+    async def _close(self, participant_id: str) -> None:
+        for conn_id, pid in list(self._leg_of_conn.items()):
+            if pid == participant_id:
+                del self._leg_of_conn[conn_id]
+        key = self._session_of_leg.pop(participant_id, None)
+        if key is not None and self._current.get(key) == participant_id:
+            del self._current[key]
+        await self.relay.close(participant_id)
+
+    def _on_event(self, event: dict) -> None:
+        if event.get("type") != "failed" or event.get("reason") != "connection_failed":
+            return
+        participant_id = event.get("participant_id", "")
+        key = self._session_of_leg.get(participant_id)
+        if key is None or self._current.get(key) != participant_id:
+            return  # an old leg that was replaced: nothing to end
+        log.info("media connection of call %s (%s) did not come up", key[0], key[1])
+        if self.on_leg_failed is not None:
+            task = asyncio.ensure_future(self.on_leg_failed(key[0]))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
