@@ -46,6 +46,7 @@ let known = new Set(); // session ids seen in the queue
 let clockOffsetMs = 0; // server clock - local clock, estimated from queue messages
 let call = null;
 let signaling = null;
+let agentsAvailable = 0; // from the last queue message
 
 // ------------------------------------------------------------------ availability
 
@@ -58,6 +59,17 @@ function renderAvailability() {
   availability.title =
     state === "busy" ? "You are in a call" : "Click to switch between available and away";
   renderQueue();
+}
+
+function renderHint() {
+  const hint = $("queue-hint");
+  if (!takesCalls) hint.textContent = "You can watch the queue; agents take the calls.";
+  else if (state === "away") hint.textContent = "You are away: switch to available to get calls.";
+  else if (state === "busy") hint.textContent = "You are in a call.";
+  else {
+    const n = Math.max(agentsAvailable, 1); // this agent counts, whatever the last figure said
+    hint.textContent = `You are available. ${n} agent${n === 1 ? "" : "s"} available in total.`;
+  }
 }
 
 availability.addEventListener("click", () => {
@@ -150,6 +162,7 @@ function renderQueue() {
   const acceptNext = $("accept-next");
   acceptNext.hidden = !takesCalls;
   acceptNext.disabled = !canAccept || items.length === 0;
+  renderHint();
   document.title = items.length > 0 ? `(${items.length}) ${BASE_TITLE}` : BASE_TITLE;
 }
 
@@ -165,10 +178,7 @@ function onQueue(message) {
   const arrived = items.filter((item) => !known.has(item.session_id));
   known = new Set(items.map((item) => item.session_id));
   if (takesCalls && state === "available" && arrived.length > 0) notifyArrival(arrived[0]);
-  const hint = $("queue-hint");
-  if (!takesCalls) hint.textContent = "You can watch the queue; agents take the calls.";
-  else if (state === "away") hint.textContent = "You are away: switch to available to get calls.";
-  else hint.textContent = `${message.agents_available} agent(s) available.`;
+  agentsAvailable = message.agents_available;
   renderQueue();
 }
 

@@ -62,6 +62,7 @@ loginForm.addEventListener("submit", async (event) => {
   if (signedIn.must_change_password) {
     loginForm.hidden = true;
     passwordForm.hidden = false;
+    $("password-username").value = email;
     $("password-current").value = password;
     $("password-new").focus();
     return;
