@@ -105,7 +105,7 @@ def serve(
     config = uvicorn_config(app, settings, host=host, port=port, tls_cert=tls_cert, tls_key=tls_key)
     log_redaction.install()  # after uvicorn configured its loggers
     base = settings.public_url
-    print(f"Showdesk for {settings.shop_name} at {base}")
+    print(f"Showdesk is running at {base} (shop name: {settings.shop_name})")
     print(f"  sign in:        {base}/login")
     print(f"  agent console:  {base}/console")
     print(f"  admin:          {base}/admin")
