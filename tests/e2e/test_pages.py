@@ -229,3 +229,29 @@ def test_unknown_expired_and_revoked_links_all_show_the_same_not_valid_page(
     expect(stranger.page.get_by_test_id("link-invalid")).to_be_visible()
     expect(stranger.page.get_by_test_id("consent")).to_be_hidden()
     expect(stranger.page.get_by_test_id("call-state")).to_be_hidden()
+
+
+def test_revoking_the_link_while_the_buyer_waits_takes_them_out_of_the_queue(
+    live_server: LiveServer, open_participant: OpenParticipant
+) -> None:
+    add_user(live_server.app, "admin@shop.test", "admin", "Ada Admin")
+    _, url = make_link(live_server, "ORD-6006")
+    buyer = open_participant("buyer", phone=True)
+    buyer.page.goto(url)
+    buyer.page.get_by_test_id("consent-accept").click()
+    expect(buyer.page.get_by_test_id("queue-position")).to_have_attribute("data-position", "1")
+
+    admin = open_participant("admin")
+    sign_in(admin.page, "admin@shop.test", landing="/admin")
+    row = admin.page.locator('[data-testid="link-row"][data-order-ref="ORD-6006"]')
+    row.get_by_test_id("link-revoke").click()
+    expect(row.get_by_test_id("link-status")).to_have_text("revoked")
+
+    expect(buyer.page.get_by_test_id("link-invalid")).to_be_visible()
+    expect(buyer.page.get_by_test_id("waiting")).to_be_hidden()
+    reason = wait_until(
+        lambda: stored_end_reason(live_server, "ORD-6006"), 5, "the revoked call to be stored"
+    )
+    assert reason == "link_revoked"
+    admin.assert_clean()
+    buyer.assert_clean()
