@@ -27,10 +27,22 @@ const CONNECTION_WORDS = {
   refused: "Not connected",
   closed: "Not connected",
 };
-const ERROR_WORDS = {
-  conflict: "Another agent already took this call.",
-  not_found: "That call is no longer waiting.",
-};
+
+/** A clear sentence for an `error` message from the server. */
+function errorWords(message) {
+  const accepting = message.in_reply_to === "accept" || message.in_reply_to === "accept_next";
+  if (accepting && message.code === "conflict" && !call) {
+    return "Another agent already took this call.";
+  }
+  if (message.in_reply_to === "accept_next" && message.code === "not_found") {
+    return "Nobody is waiting right now.";
+  }
+  if (message.in_reply_to === "accept" && message.code === "not_found") {
+    return "That buyer is no longer waiting.";
+  }
+  const text = message.message || "Something went wrong.";
+  return text[0].toUpperCase() + text.slice(1);
+}
 
 const notice = $("notice");
 const queueView = $("#queue-view");
@@ -300,9 +312,7 @@ function connect() {
         appendChat($("chat-log"), message, "agent");
       }
     })
-    .on("error", (message) => {
-      showNotice(notice, ERROR_WORDS[message.code] || message.message);
-    });
+    .on("error", (message) => showNotice(notice, errorWords(message)));
   signaling.connect();
 }
 
