@@ -376,8 +376,7 @@ class Switchboard:
             fx = Effects()
             waiting = call.state is CallState.WAITING
             self._end(fx, call, EndReason.BUYER_LEFT_QUEUE if waiting else EndReason.BUYER_ENDED)
-            if waiting:
-                self._broadcast(fx)
+            self._broadcast(fx)  # the queue shrank, or an agent is available again
             return fx
         if isinstance(msg, SendChat):
             return self._chat(call, "buyer", buyer.link.buyer_name, msg.text)

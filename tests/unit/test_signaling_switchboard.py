@@ -613,3 +613,12 @@ def test_media_state_goes_to_the_other_side_and_onto_the_timeline(sb: Switchboar
     assert not of_type(fx, "a1", PeerMedia)
     assert [e.event.kind for e in fx.events] == ["media"]
     assert fx.events[0].call.session_id == session_id
+
+
+def test_buyer_ending_a_live_call_tells_staff_the_agent_is_available_again(
+    sb: Switchboard,
+) -> None:
+    live_call(sb)
+    sb.connect_staff("s1", "u9", "Sam", "supervisor")
+    fx = sb.handle("b1", msg(END))
+    assert last(fx, "s1", QueueUpdate).agents_available == 1
