@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import (
@@ -15,11 +16,13 @@ from playwright.sync_api import (
     BrowserContext,
     ConsoleMessage,
     Page,
+    Playwright,
     expect,
     sync_playwright,
 )
 
 from tests.conftest import LiveServer
+from tests.e2e.y4m import write_y4m
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -43,15 +46,39 @@ expect.set_options(timeout=WAIT_MS)
 
 
 @pytest.fixture(scope="package")
-def browser() -> Iterator[Browser]:
-    """One Chromium for all e2e tests. Package-scoped, not session-scoped: while Playwright's
-    sync API is running it leaves an event loop set that breaks the asyncio tests after it."""
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield launched
-        launched.close()
+def playwright() -> Iterator[Playwright]:
+    """Playwright for the e2e package. Package-scoped, not session-scoped: while its sync API
+    is running it leaves an event loop set that breaks the asyncio tests after it."""
+    with sync_playwright() as running:
+        yield running
+
+
+def launch_chromium(playwright: Playwright, *extra_args: str) -> Browser:
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_ARGS, *extra_args]
+    )
+
+
+@pytest.fixture(scope="package")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    """One Chromium for the e2e tests (its fake camera shows Chromium's own pattern)."""
+    launched = launch_chromium(playwright)
+    yield launched
+    launched.close()
+
+
+@pytest.fixture(scope="package")
+def camera_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A known picture for a fake camera (colour bars and a moving block)."""
+    return write_y4m(tmp_path_factory.mktemp("camera") / "bars.y4m")
+
+
+@pytest.fixture(scope="package")
+def camera_browser(playwright: Playwright, camera_clip: Path) -> Iterator[Browser]:
+    """A second Chromium whose fake camera plays ``camera_clip`` (chosen per launch)."""
+    launched = launch_chromium(playwright, f"--use-file-for-fake-video-capture={camera_clip}")
+    yield launched
+    launched.close()
 
 
 @dataclass
@@ -75,8 +102,8 @@ def open_participant(browser: Browser, live_server: LiveServer) -> Iterator[Open
     """``open_participant("buyer", phone=True)``: a fresh context (own cookies) and page."""
     made: list[Participant] = []
 
-    def open_(name: str, *, phone: bool = False) -> Participant:
-        context = browser.new_context(
+    def open_(name: str, *, phone: bool = False, on: Browser | None = None) -> Participant:
+        context = (on or browser).new_context(
             base_url=live_server.url,
             viewport=PHONE if phone else DESKTOP,
             is_mobile=phone,

@@ -1,5 +1,6 @@
 // /call: the buyer's page (phone first). Consent, waiting line, live call, the end.
 import { ApiError, get } from "./api.js";
+import { CallMedia, defaultDevices } from "./callmedia.js";
 import { Signaling } from "./signaling.js";
 import {
   $,
@@ -19,6 +20,7 @@ const callState = $("call-state");
 let context = null;
 let locale;
 let signaling = null;
+let media = null;
 let call = null;
 let finished = false; // moved away or link invalid: ignore anything later
 
@@ -42,6 +44,7 @@ function waitWords(seconds) {
 
 function invalid() {
   finished = true;
+  if (media) media.end();
   callState.hidden = true;
   if (signaling) signaling.close();
   show("link-invalid");
@@ -67,8 +70,9 @@ function setConsentBusy(isBusy) {
   $("consent-decline").disabled = isBusy;
 }
 
-$("consent-accept").addEventListener("click", () => {
+$("consent-accept").addEventListener("click", async () => {
   setConsentBusy(true);
+  await media.prepare(defaultDevices("buyer", context.purpose)); // only after consent
   signaling.send({ type: "consent", accept: true });
 });
 
@@ -79,7 +83,10 @@ $("consent-decline").addEventListener("click", () => {
 
 $("leave-queue").addEventListener("click", () => signaling.send({ type: "end" }));
 
-$("rejoin").addEventListener("click", () => signaling.send({ type: "consent", accept: true }));
+$("rejoin").addEventListener("click", async () => {
+  await media.prepare(defaultDevices("buyer", context.purpose));
+  signaling.send({ type: "consent", accept: true });
+});
 
 // ------------------------------------------------------------------ call
 
@@ -90,6 +97,7 @@ function renderCall(message) {
   callState.dataset.state = message.state;
   callState.textContent = STATE_WORDS[message.state] || message.state;
   setConsentBusy(false);
+  if (message.state !== "ended") media.ensure(defaultDevices("buyer", context.purpose));
   if (message.state === "waiting") {
     show("waiting");
   } else if (message.state === "live" || message.state === "reconnecting") {
@@ -102,6 +110,7 @@ function renderCall(message) {
 }
 
 function renderEnded(message) {
+  media.end();
   if (message.end_reason === "buyer_declined") {
     show("declined");
   } else if (message.end_reason === "buyer_left_queue") {
@@ -137,18 +146,6 @@ function renderPosition(message) {
 
 $("end-call").addEventListener("click", () => signaling.send({ type: "end" }));
 
-// media comes later: the controls only show their state for now
-for (const [testid, on, off] of [
-  ["mute", "Unmute", "Mute"],
-  ["camera-toggle", "Camera on", "Camera off"],
-]) {
-  const button = $(testid);
-  button.addEventListener("click", () => {
-    const pressed = button.getAttribute("aria-pressed") !== "true";
-    button.setAttribute("aria-pressed", String(pressed));
-    button.textContent = pressed ? on : off;
-  });
-}
 
 // ------------------------------------------------------------------ socket
 
@@ -156,6 +153,7 @@ function onStatus(status) {
   if (finished) return;
   if (status === "moved") {
     finished = true;
+    media.end();
     show("call-moved");
   } else if (status === "revoked") {
     invalid();
@@ -173,9 +171,14 @@ function onStatus(status) {
 
 function connect() {
   signaling = new Signaling("buyer", { onStatus });
+  media = new CallMedia(signaling, {
+    onProblem: (text) => showNotice(notice, text, "info"),
+    peerName: () => (call && call.agent_name) || "The agent",
+  });
   signaling
     .on("welcome", (message) => {
       if (finished) return;
+      media.socketReplaced();
       if (message.call) renderCall(message.call);
       else {
         call = null;

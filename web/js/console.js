@@ -1,5 +1,6 @@
 // /console: the agent's live queue, availability, and the call view.
 import { ApiError, get, post, signOut, toLogin } from "./api.js";
+import { CallMedia, defaultDevices } from "./callmedia.js";
 import { Signaling } from "./signaling.js";
 import {
   $,
@@ -58,6 +59,7 @@ let known = new Set(); // session ids seen in the queue
 let clockOffsetMs = 0; // server clock - local clock, estimated from queue messages
 let call = null;
 let signaling = null;
+let media = null;
 let agentsAvailable = 0; // from the last queue message
 
 // ------------------------------------------------------------------ availability
@@ -227,10 +229,12 @@ function onCall(message) {
     callView.hidden = false;
     queueView.hidden = true;
     if (isNew) $("chat-input").focus();
+    media.ensure(defaultDevices("agent", message.purpose));
   } else if (message.state === "ended") {
     if (call && call.session_id === message.session_id) {
       $("call-state").dataset.state = "ended";
       call = null;
+      media.end();
       callView.hidden = true;
       queueView.hidden = false;
       if (message.end_reason && message.end_reason !== "agent_ended") {
@@ -294,8 +298,13 @@ function onStatus(status) {
 
 function connect() {
   signaling = new Signaling("staff", { onStatus });
+  media = new CallMedia(signaling, {
+    onProblem: (text) => showNotice(notice, text, "info"),
+    peerName: () => "The buyer's camera is off",
+  });
   signaling
     .on("welcome", (message) => {
+      media.socketReplaced();
       if (message.name) $("whoami").textContent = `${message.name} · ${message.role}`;
       if (message.availability) state = message.availability;
       renderAvailability();

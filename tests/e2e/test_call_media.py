@@ -1,0 +1,162 @@
+"""A whole call in two real Chromium browsers through the server's forwarding relay:
+the agent sees the buyer's camera picture, the buyer hears the agent, they chat, it ends."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Browser, Page, expect
+from sqlmodel import Session, select
+
+from server.models import Call
+from tests.conftest import LiveServer
+from tests.e2e.conftest import OpenParticipant
+from tests.e2e.steps import go_available, make_link, sign_in
+from tests.e2e.y4m import BARS_RGB, bar_centre
+from tests.helpers import add_user, wait_until
+
+COLOUR_TOLERANCE = 45  # VP8 at call bitrates and two colour conversions shift colours a little
+
+SAMPLE_VIDEO_JS = """
+([selector, points]) => {
+  const video = document.querySelector(selector);
+  if (!video || !video.videoWidth) return null;
+  const canvas = document.createElement("canvas");
+  canvas.width = video.videoWidth;
+  canvas.height = video.videoHeight;
+  const ctx = canvas.getContext("2d", { willReadFrequently: true });
+  ctx.drawImage(video, 0, 0);
+  const at = ([fx, fy]) => {
+    const x = Math.floor(fx * canvas.width) - 4, y = Math.floor(fy * canvas.height) - 4;
+    const d = ctx.getImageData(x, y, 8, 8).data;
+    let r = 0, g = 0, b = 0;
+    for (let i = 0; i < d.length; i += 4) { r += d[i]; g += d[i + 1]; b += d[i + 2]; }
+    const n = d.length / 4;
+    return [r / n, g / n, b / n];
+  };
+  const h = canvas.height;
+  const bottom = ctx.getImageData(0, Math.floor(h * 0.8), canvas.width, Math.floor(h * 0.15)).data;
+  let checksum = 0;
+  for (let i = 0; i < bottom.length; i += 16) checksum = (checksum * 31 + bottom[i]) % 1000000007;
+  return { width: canvas.width, height: canvas.height, colours: points.map(at), checksum };
+}
+"""
+
+COUNT_FRAMES_JS = """
+(selector) => {
+  const video = document.querySelector(selector);
+  window.__framesPresented = 0;
+  const count = () => { window.__framesPresented += 1; video.requestVideoFrameCallback(count); };
+  video.requestVideoFrameCallback(count);
+}
+"""
+
+LISTEN_JS = """
+(selector) => {
+  const video = document.querySelector(selector);
+  const stream = video.srcObject;
+  if (!stream || !stream.getAudioTracks().length) return false;
+  const ctx = new AudioContext();
+  const analyser = ctx.createAnalyser();
+  analyser.fftSize = 2048;
+  ctx.createMediaStreamSource(stream).connect(analyser);
+  const samples = new Float32Array(analyser.fftSize);
+  window.__loudest = 0;
+  setInterval(() => {
+    analyser.getFloatTimeDomainData(samples);
+    for (const s of samples) window.__loudest = Math.max(window.__loudest, Math.abs(s));
+  }, 20);
+  return true;
+}
+"""
+
+
+def remote_video(page: Page) -> str:
+    return (
+        '[data-testid="live"] [data-testid="remote-video"]'
+        if "/call" in page.url
+        else ('[data-testid="call-view"] [data-testid="remote-video"]')
+    )
+
+
+def colours_match(sample: dict | None) -> bool | str:
+    if not sample:
+        return False
+    for want, got in zip(BARS_RGB, sample["colours"], strict=True):
+        if any(abs(w - g) > COLOUR_TOLERANCE for w, g in zip(want, got, strict=True)):
+            return False
+    return True
+
+
+def test_agent_sees_the_buyers_camera_buyer_hears_the_agent_and_they_chat_and_end(
+    live_server: LiveServer, open_participant: OpenParticipant, camera_browser: Browser
+) -> None:
+    add_user(live_server.app, "agent@shop.test", "agent", "Aggie Agent")
+    _, link_url = make_link(live_server, "ORD-3003", "damage_verification", buyer_name="Bo")
+    agent = open_participant("agent")
+    sign_in(agent.page, "agent@shop.test")
+    go_available(agent.page)
+
+    buyer = open_participant("buyer", phone=True, on=camera_browser)
+    buyer.page.goto(link_url)
+    buyer.page.wait_for_url("**/call")
+    buyer.page.get_by_test_id("consent-accept").click()
+    expect(buyer.page.get_by_test_id("call-state")).to_have_attribute("data-state", "waiting")
+
+    item = agent.page.get_by_test_id("queue-item")
+    expect(item).to_have_count(1)
+    item.get_by_test_id("accept").click()
+    expect(agent.page.get_by_test_id("call-state")).to_have_attribute("data-state", "live")
+    expect(buyer.page.get_by_test_id("call-state")).to_have_attribute("data-state", "live")
+
+    # the agent's remote-video shows the buyer's picture: the four colour bars
+    selector = remote_video(agent.page)
+    points = [list(bar_centre(i)) for i in range(len(BARS_RGB))]
+    last: dict = {}
+
+    def picture_arrived() -> bool | dict:
+        last["sample"] = agent.page.evaluate(SAMPLE_VIDEO_JS, [selector, points])
+        return colours_match(last["sample"])
+
+    try:
+        wait_until(picture_arrived, 10, "the buyer's colour bars at the agent")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; last sample {last.get('sample')}") from None
+    assert last["sample"]["width"] >= 320
+
+    # frames keep advancing, and the picture moves (the block crosses the bottom)
+    agent.page.evaluate(COUNT_FRAMES_JS, selector)
+    checksums = {last["sample"]["checksum"]}
+
+    def frames_advanced() -> bool:
+        checksums.add(agent.page.evaluate(SAMPLE_VIDEO_JS, [selector, points])["checksum"])
+        return agent.page.evaluate("window.__framesPresented") >= 60 and len(checksums) >= 3
+
+    wait_until(frames_advanced, 15, "60 presented frames with a moving picture at the agent")
+    assert colours_match(agent.page.evaluate(SAMPLE_VIDEO_JS, [selector, points]))
+
+    # the buyer hears the agent (Chromium's fake microphone beeps every second)
+    buyer_video = remote_video(buyer.page)
+    wait_until(
+        lambda: buyer.page.evaluate(LISTEN_JS, buyer_video), 10, "an audio track at the buyer"
+    )
+    wait_until(lambda: buyer.page.evaluate("window.__loudest") > 0.05, 10, "audible agent audio")
+    # the agent's camera is off in a damage check: the buyer sees the agent's name instead
+    expect(buyer.page.get_by_test_id("remote-placeholder")).to_contain_text("Aggie Agent")
+
+    buyer.page.get_by_test_id("chat-input").fill("The corner is crushed.")
+    buyer.page.get_by_test_id("chat-send").click()
+    expect(agent.page.get_by_test_id("chat-log")).to_contain_text("The corner is crushed.")
+    agent.page.get_by_test_id("chat-input").fill("Please turn the box over.")
+    agent.page.get_by_test_id("chat-send").click()
+    expect(buyer.page.get_by_test_id("chat-log")).to_contain_text("Please turn the box over.")
+
+    agent.page.get_by_test_id("end-call").click()
+    expect(buyer.page.get_by_test_id("call-ended")).to_be_visible()
+
+    def stored_reason() -> str | None:
+        with Session(live_server.app.state.engine) as db:
+            call = db.exec(select(Call).where(Call.order_ref == "ORD-3003")).first()
+            return call.end_reason if call else None
+
+    assert wait_until(stored_reason, 5, "the stored end reason") == "agent_ended"
+    agent.assert_clean()
+    buyer.assert_clean()

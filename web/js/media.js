@@ -1,0 +1,241 @@
+// One RTCPeerConnection from this page to the Showdesk server (never to the other
+// participant). The page offers, the server answers (signaling/PROTOCOL.md, "Media").
+// Audio and video transceivers are always sendrecv: the server does not renegotiate, so
+// turning the camera on later is a replaceTrack on the existing video sender.
+
+const PREFERRED_VIDEO_CODEC = "video/VP8"; // the relay forwards frames as they are: one codec for both legs
+
+/** Ask for camera and/or microphone. `camera` is false, "user" or "environment".
+ *  Returns {stream, error}: error is "denied", "no-device" or "failed" when it did not work. */
+export async function openDevices({ camera, microphone = true }) {
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    return { stream: null, error: "insecure" };
+  }
+  const constraints = {
+    audio: microphone ? { echoCancellation: true, noiseSuppression: true } : false,
+    video: camera
+      ? { facingMode: { ideal: camera }, width: { ideal: 1280 }, height: { ideal: 720 } }
+      : false,
+  };
+  if (!constraints.audio && !constraints.video) return { stream: new MediaStream(), error: null };
+  try {
+    return { stream: await navigator.mediaDevices.getUserMedia(constraints), error: null };
+  } catch (err) {
+    const name = err && err.name;
+    if (name === "NotAllowedError" || name === "SecurityError") return { stream: null, error: "denied" };
+    if (name === "NotFoundError" || name === "OverconstrainedError") {
+      return { stream: null, error: "no-device" };
+    }
+    return { stream: null, error: "failed" };
+  }
+}
+
+/** How many cameras this device has (labels need a granted permission; the count does not). */
+export async function cameraCount() {
+  try {
+    const devices = await navigator.mediaDevices.enumerateDevices();
+    return devices.filter((d) => d.kind === "videoinput").length;
+  } catch {
+    return 0;
+  }
+}
+
+export class MediaLink {
+  /**
+   * @param {import("./signaling.js").Signaling} signaling
+   * @param {{onRemoteStream?: (stream: MediaStream) => void, onState?: (state: string) => void}} options
+   */
+  constructor(signaling, { onRemoteStream, onState } = {}) {
+    this.signaling = signaling;
+    this.onRemoteStream = onRemoteStream || (() => {});
+    this.onState = onState || (() => {});
+    this.iceServers = [];
+    this.pc = null;
+    this.audioSender = null;
+    this.videoSender = null;
+    this.remoteStream = new MediaStream();
+    signaling.on("rtc_config", (m) => {
+      this.iceServers = Array.isArray(m.ice_servers) ? m.ice_servers : [];
+    });
+    signaling.on("answer", (m) => this.acceptAnswer(m.sdp));
+  }
+
+  /** Open a new peer connection and offer it (any previous one is closed first). */
+  async start({ audioTrack = null, videoTrack = null } = {}) {
+    this.close();
+    const pc = new RTCPeerConnection({ iceServers: this.iceServers });
+    this.pc = pc;
+    this.remoteStream = new MediaStream();
+    const audio = pc.addTransceiver(audioTrack || "audio", { direction: "sendrecv" });
+    const video = pc.addTransceiver(videoTrack || "video", { direction: "sendrecv" });
+    this.audioSender = audio.sender;
+    this.videoSender = video.sender;
+    preferCodec(video, PREFERRED_VIDEO_CODEC);
+    pc.addEventListener("track", (event) => {
+      if (pc !== this.pc) return;
+      this.remoteStream.addTrack(event.track);
+      this.onRemoteStream(this.remoteStream);
+    });
+    pc.addEventListener("icecandidate", (event) => {
+      if (pc !== this.pc) return;
+      const c = event.candidate;
+      this.signaling.send({
+        type: "candidate",
+        candidate: c && c.candidate
+          ? { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex }
+          : null,
+      });
+    });
+    pc.addEventListener("connectionstatechange", () => {
+      if (pc === this.pc) this.onState(pc.connectionState);
+    });
+    await pc.setLocalDescription(await pc.createOffer());
+    this.signaling.send({ type: "offer", sdp: pc.localDescription.sdp });
+  }
+
+  async acceptAnswer(sdp) {
+    const pc = this.pc;
+    if (!pc || pc.signalingState !== "have-local-offer") return;
+    await pc.setRemoteDescription({ type: "answer", sdp });
+  }
+
+  /** Put a new camera track (or none) on the existing video sender. */
+  async setVideoTrack(track) {
+    if (this.videoSender) await this.videoSender.replaceTrack(track || null);
+  }
+
+  async setAudioTrack(track) {
+    if (this.audioSender) await this.audioSender.replaceTrack(track || null);
+  }
+
+  get active() {
+    return this.pc !== null;
+  }
+
+  close() {
+    if (this.pc) {
+      const pc = this.pc;
+      this.pc = null;
+      pc.close();
+    }
+    this.audioSender = null;
+    this.videoSender = null;
+  }
+}
+
+function preferCodec(transceiver, mimeType) {
+  if (!transceiver.setCodecPreferences || !RTCRtpReceiver.getCapabilities) return;
+  const codecs = RTCRtpReceiver.getCapabilities("video").codecs;
+  const first = codecs.filter((c) => c.mimeType.toLowerCase() === mimeType.toLowerCase());
+  if (!first.length) return;
+  const rest = codecs.filter((c) => c.mimeType.toLowerCase() !== mimeType.toLowerCase());
+  try {
+    transceiver.setCodecPreferences([...first, ...rest]);
+  } catch {
+    // an older browser: its default order is used, the server picks the codec
+  }
+}
+
+/** Play a stream in a <video>; when autoplay with sound is blocked, `onBlocked` is
+ *  called with a function to call from a click. */
+export function playStream(video, stream, onBlocked) {
+  if (video.srcObject !== stream) video.srcObject = stream;
+  const attempt = video.play();
+  if (attempt && attempt.catch) {
+    attempt.catch(() => {
+      if (onBlocked) onBlocked(() => video.play().catch(() => {}));
+    });
+  }
+}
+
+const DEVICE_ERROR_WORDS = {
+  denied: "access was blocked. Allow it in the browser's site settings",
+  "no-device": "none was found on this device",
+  insecure: "this page is not on a secure connection (HTTPS)",
+  failed: "it could not be started",
+};
+
+/** Words for a device error, e.g. "Camera: none was found on this device." */
+export function deviceErrorWords(what, error) {
+  return `${what}: ${DEVICE_ERROR_WORDS[error] || DEVICE_ERROR_WORDS.failed}.`;
+}
+
+/** This page's camera and microphone: open, toggle, switch, stop. */
+export class LocalDevices {
+  constructor() {
+    this.audioTrack = null;
+    this.videoTrack = null;
+    this.facing = "user";
+    this.micOn = true;
+    this.preview = new MediaStream();
+  }
+
+  get cameraOn() {
+    return this.videoTrack !== null;
+  }
+
+  /** Open the microphone and, when `camera` is "user" or "environment", the camera.
+   *  When the camera fails the microphone is tried alone (audio-only).
+   *  Returns a list of problems (strings for the user), empty when all worked. */
+  async open({ camera, microphone = true }) {
+    this.stop();
+    const problems = [];
+    if (camera) this.facing = camera;
+    let { stream, error } = await openDevices({ camera, microphone });
+    if (error && camera) {
+      problems.push(deviceErrorWords("Camera", error) + " You can continue with audio only");
+      ({ stream, error } = await openDevices({ camera: false, microphone }));
+    }
+    if (error && microphone) problems.push(deviceErrorWords("Microphone", error));
+    if (stream) {
+      this.audioTrack = stream.getAudioTracks()[0] || null;
+      this.videoTrack = stream.getVideoTracks()[0] || null;
+      if (this.audioTrack) this.audioTrack.enabled = this.micOn;
+    }
+    this.refreshPreview();
+    return problems;
+  }
+
+  /** Start the camera (facing `facing`); returns a problem string or null. */
+  async startCamera(facing = this.facing) {
+    const { stream, error } = await openDevices({ camera: facing, microphone: false });
+    if (error) return deviceErrorWords("Camera", error);
+    this.stopCamera();
+    this.facing = facing;
+    this.videoTrack = stream.getVideoTracks()[0];
+    this.refreshPreview();
+    return null;
+  }
+
+  stopCamera() {
+    if (this.videoTrack) this.videoTrack.stop();
+    this.videoTrack = null;
+    this.refreshPreview();
+  }
+
+  /** Use the other camera (front/back); returns a problem string or null. */
+  async switchCamera() {
+    return this.startCamera(this.facing === "environment" ? "user" : "environment");
+  }
+
+  setMic(on) {
+    this.micOn = on;
+    if (this.audioTrack) this.audioTrack.enabled = on;
+  }
+
+  refreshPreview() {
+    this.preview = new MediaStream(this.videoTrack ? [this.videoTrack] : []);
+  }
+
+  /** What the other side should be told (the `media` message). */
+  state() {
+    return { type: "media", camera: this.cameraOn, microphone: !!this.audioTrack && this.micOn };
+  }
+
+  stop() {
+    for (const track of [this.audioTrack, this.videoTrack]) if (track) track.stop();
+    this.audioTrack = null;
+    this.videoTrack = null;
+    this.refreshPreview();
+  }
+}
