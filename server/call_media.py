@@ -19,6 +19,7 @@ from server.relay import Relay, RelayError, UnknownParticipantError
 log = logging.getLogger("showdesk.media")
 
 LegFailed = Callable[[str], Awaitable[None]]  # called with the session id
+FirstFrame = Callable[[str, str, str], Awaitable[None]]  # session id, side, kind
 
 
 class MediaRefused(Exception):
@@ -35,6 +36,7 @@ class CallMedia:
         self._current: dict[tuple[str, str], str] = {}  # (session, side) -> participant id
         self._session_of_leg: dict[str, tuple[str, str]] = {}
         self.on_leg_failed: LegFailed | None = None
+        self.on_first_frame: FirstFrame | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def offer(self, conn_id: str, session_id: str, side: str, sdp: str) -> str:
@@ -100,14 +102,19 @@ class CallMedia:
         await self.relay.close(participant_id)
 
     def _on_event(self, event: dict) -> None:
-        if event.get("type") != "failed" or event.get("reason") != "connection_failed":
-            return
         participant_id = event.get("participant_id", "")
         key = self._session_of_leg.get(participant_id)
         if key is None or self._current.get(key) != participant_id:
-            return  # an old leg that was replaced: nothing to end
-        log.info("media connection of call %s (%s) did not come up", key[0], key[1])
-        if self.on_leg_failed is not None:
-            task = asyncio.ensure_future(self.on_leg_failed(key[0]))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            return  # an old leg that was replaced: nothing to report
+        session_id, side = key
+        if event.get("type") == "first_frame" and self.on_first_frame is not None:
+            self._spawn(self.on_first_frame(session_id, side, str(event.get("kind"))))
+        elif event.get("type") == "failed" and event.get("reason") == "connection_failed":
+            log.info("media connection of call %s (%s) did not come up", session_id, side)
+            if self.on_leg_failed is not None:
+                self._spawn(self.on_leg_failed(session_id))
+
+    def _spawn(self, coro: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)

@@ -65,6 +65,7 @@ class CallDesk:
             )
         )
         self.media.on_leg_failed = self._media_failed
+        self.media.on_first_frame = self._media_arrived
         self._connections: dict[str, _Connection] = {}
         self._ids = itertools.count(1)
         self._store_queue: asyncio.Queue[list] | None = None
@@ -140,6 +141,10 @@ class CallDesk:
     def send(self, conn_id: str, message: ServerMessage) -> None:
         """Queue one message to one connection (used for replies outside the core)."""
         self._enqueue(conn_id, ("send", message))
+
+    async def _media_arrived(self, session_id: str, side: str, kind: str) -> None:
+        with contextlib.suppress(SignalingError):
+            await self.apply(self.switchboard.media_arrived(session_id, side, kind))
 
     async def _media_failed(self, session_id: str) -> None:
         with contextlib.suppress(SignalingError):

@@ -62,6 +62,7 @@ class EventKind(StrEnum):
     CHAT = "chat"
     MOVED = "moved"
     MEDIA = "media"
+    FIRST_FRAME = "first_frame"
 
 
 LEGAL_TRANSITIONS: frozenset[tuple[CallState, CallState]] = frozenset(
@@ -220,8 +221,9 @@ class Call:
     # -- other events --------------------------------------------------------------
 
     def record(self, kind: EventKind, data: dict[str, Any] | None = None) -> TimelineEvent:
-        """Append an event that does not change state (``chat``, ``moved``, ``media``)."""
-        if kind not in (EventKind.CHAT, EventKind.MOVED, EventKind.MEDIA):
+        """Append an event that does not change state (``chat``, ``moved``, ``media``,
+        ``first_frame``)."""
+        if kind not in (EventKind.CHAT, EventKind.MOVED, EventKind.MEDIA, EventKind.FIRST_FRAME):
             raise IllegalTransition(
                 f'Cannot record "{kind}" without a state change', str(self.state), str(self.state)
             )

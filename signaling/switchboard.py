@@ -464,6 +464,16 @@ class Switchboard:
         self._broadcast(fx)
         return fx
 
+    def media_arrived(self, session_id: str, side: Side, kind: str) -> Effects:
+        """The server got the first ``kind`` frame from ``side``'s current connection:
+        a ``first_frame`` timeline event. Raises NotFound if the call is not active."""
+        call = self._calls.get(session_id)
+        if call is None:
+            raise NotFound(f'No active call "{session_id}"')
+        fx = Effects()
+        self._emit(fx, call, call.record(EventKind.FIRST_FRAME, {"side": side, "kind": kind}))
+        return fx
+
     def end_call(self, session_id: str, reason: EndReason) -> Effects:
         """End one active call for an external reason (``relay_failed``,
         ``connection_failed``, ...). Raises NotFound if it is not active."""

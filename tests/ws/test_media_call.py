@@ -19,7 +19,7 @@ from aiortc import (
 from aiortc.mediastreams import AudioStreamTrack
 from sqlmodel import Session, select
 
-from server.models import Call
+from server.models import Call, CallEvent
 from tests.helpers import async_wait_until
 from tests.ws.test_signaling_socket import (
     HELLO,
@@ -148,6 +148,13 @@ async def test_aiortc_buyer_and_agent_see_and_hear_each_other_through_the_relay(
             await buyer_peer.close()
     row = await _stored_call(live_server, lambda r: r.state == "ended")
     assert row.end_reason == "agent_ended" and row.answered_at is not None
+    with Session(live_server.app.state.engine) as db:
+        firsts = {
+            (e.data["side"], e.data["kind"])
+            for e in db.exec(select(CallEvent).where(CallEvent.call_id == row.id))
+            if e.kind == "first_frame"
+        }
+    assert firsts == {("buyer", "video"), ("buyer", "audio"), ("agent", "audio")}
 
     async def legs_closed():
         return not live_server.app.state.calls.media.legs()
