@@ -160,3 +160,83 @@ def test_agent_sees_the_buyers_camera_buyer_hears_the_agent_and_they_chat_and_en
     assert wait_until(stored_reason, 5, "the stored end reason") == "agent_ended"
     agent.assert_clean()
     buyer.assert_clean()
+
+
+def start_call(live_server, open_participant, camera_browser, order_ref: str):
+    """An agent and a buyer in a live damage-verification call; returns both and the link."""
+    add_user(live_server.app, f"agent-{order_ref}@shop.test", "agent", "Aggie Agent")
+    _, link_url = make_link(live_server, order_ref, "damage_verification")
+    agent = open_participant("agent")
+    sign_in(agent.page, f"agent-{order_ref}@shop.test")
+    go_available(agent.page)
+    buyer = open_participant("buyer", phone=True, on=camera_browser)
+    buyer.page.goto(link_url)
+    buyer.page.get_by_test_id("consent-accept").click()
+    agent.page.get_by_test_id("accept").click()
+    expect(buyer.page.get_by_test_id("call-state")).to_have_attribute("data-state", "live")
+    return agent, buyer, link_url
+
+
+def agent_sees_bars(agent, timeout_s: float = 10) -> None:
+    selector = remote_video(agent.page)
+    points = [list(bar_centre(i)) for i in range(len(BARS_RGB))]
+    wait_until(
+        lambda: colours_match(agent.page.evaluate(SAMPLE_VIDEO_JS, [selector, points])),
+        timeout_s,
+        "the buyer's colour bars at the agent",
+    )
+
+
+def test_buyer_reopening_the_link_mid_call_moves_the_call_to_the_new_page(
+    live_server: LiveServer, open_participant: OpenParticipant, camera_browser: Browser
+) -> None:
+    agent, buyer, link_url = start_call(live_server, open_participant, camera_browser, "ORD-4")
+    agent_sees_bars(agent)
+
+    again = open_participant("buyer again", phone=True, on=camera_browser)
+    again.page.goto(link_url)
+    expect(again.page.get_by_test_id("call-state")).to_have_attribute("data-state", "live")
+    expect(buyer.page.get_by_test_id("call-moved")).to_be_visible()
+    expect(again.page.get_by_test_id("consent")).to_be_hidden()
+    # the agent's picture now comes from the new page: a frame rendered after the move
+    agent.page.evaluate(COUNT_FRAMES_JS, remote_video(agent.page))
+    wait_until(
+        lambda: agent.page.evaluate("window.__framesPresented") >= 30,
+        10,
+        "frames from the buyer's new page at the agent",
+    )
+    agent_sees_bars(agent)
+    with Session(live_server.app.state.engine) as db:
+        calls = db.exec(select(Call).where(Call.order_ref == "ORD-4")).all()
+    assert len(calls) == 1 and calls[0].state == "live"
+    legs = live_server.app.state.calls.media.legs()
+    assert sorted(side for (_, side) in legs) == ["agent", "buyer"]
+    agent.assert_clean()
+    again.assert_clean()
+
+
+def test_buyer_who_blocks_the_camera_is_told_and_continues_with_audio_only(
+    live_server: LiveServer, open_participant: OpenParticipant, playwright
+) -> None:
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    # without the fake permission UI, a headless Chromium refuses camera access
+    args = [a for a in CHROMIUM_ARGS if a != "--use-fake-ui-for-media-stream"]
+    refusing = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+    try:
+        _, link_url = make_link(live_server, "ORD-5", "damage_verification")
+        buyer = open_participant("buyer", phone=True, on=refusing)
+        buyer.context.grant_permissions(["microphone"])
+        buyer.page.goto(link_url)
+        buyer.page.get_by_test_id("consent-accept").click()
+        expect(buyer.page.get_by_test_id("call-state")).to_have_attribute("data-state", "waiting")
+        notice = buyer.page.get_by_test_id("notice")
+        expect(notice).to_contain_text("Camera")
+        expect(notice).to_contain_text("audio only")
+        wait_until(
+            lambda: any(s == "buyer" for (_, s) in live_server.app.state.calls.media.legs()),
+            10,
+            "the buyer's audio-only connection at the server",
+        )
+    finally:
+        refusing.close()
