@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -16,26 +18,27 @@ import pytest
 from tests.conftest import free_port
 
 
-@pytest.fixture
-def served(tmp_path: Path):
-    """Start ``showdesk serve --demo`` in ``tmp_path``; yield (base url, output reader)."""
+@contextmanager
+def running(tmp_path: Path, *args: str, scheme: str = "http"):
+    """Run ``showdesk serve ARGS`` in ``tmp_path`` on a free port until healthy; yield
+    (base url, output reader); stop it with SIGTERM."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHOWDESK_")}
     env["PYTHONUNBUFFERED"] = "1"
     log_path = tmp_path / "server.log"
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "serve", "--demo", "--port", str(port)],
+            [sys.executable, "-m", "server.cli", "serve", "--port", str(port), *args],
             cwd=tmp_path,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    base = f"http://localhost:{port}"
+    base = f"{scheme}://localhost:{port}"
     deadline = time.monotonic() + 30
     while True:
         try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+            if httpx.get(f"{base}/healthz", timeout=1, verify=False).status_code == 200:
                 break
         except httpx.HTTPError:
             pass
@@ -43,13 +46,22 @@ def served(tmp_path: Path):
             proc.kill()
             raise AssertionError("server did not start:\n" + log_path.read_text())
         time.sleep(0.05)
-    yield base, log_path.read_text
-    proc.send_signal(signal.SIGTERM)
     try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        raise
+        yield base, log_path.read_text
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+
+
+@pytest.fixture
+def served(tmp_path: Path):
+    """``showdesk serve --demo`` in ``tmp_path``: yield (base url, output reader)."""
+    with running(tmp_path, "--demo") as server:
+        yield server
 
 
 def test_first_start_creates_admin_demo_accounts_and_a_link_and_prints_them(served, tmp_path):
@@ -85,3 +97,55 @@ def test_access_log_redacts_link_tokens(served):
     text = output().split("Stop with Ctrl-C.")[-1]  # after the first-start printout
     assert "/j/[redacted]" in text
     assert link not in text
+
+
+def self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def test_serve_with_tls_speaks_https_and_sets_secure_cookies(tmp_path):
+    cert, key = self_signed(tmp_path)
+    with running(tmp_path, "--tls-cert", str(cert), "--tls-key", str(key), scheme="https") as (
+        base,
+        output,
+    ):
+        assert base.startswith("https://")
+        password = re.search(r"one-time password: (\S+)", output()).group(1)
+        answer = httpx.post(
+            f"{base}/api/auth/login",
+            json={"email": "admin@showdesk.local", "password": password},
+            verify=str(cert),
+        )
+        assert answer.status_code == 200
+        cookies = answer.headers.get_list("set-cookie")
+        assert cookies and all("Secure" in c for c in cookies)
+        with pytest.raises(httpx.HTTPError):
+            httpx.get(f"http://localhost:{base.rsplit(':', 1)[1]}/healthz", timeout=2)
