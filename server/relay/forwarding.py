@@ -27,13 +27,17 @@ VIDEO_QUEUE_MAX_FRAMES = 64
 # 1 s of 20 ms Opus frames: beyond that, old speech is worth less than the memory.
 AUDIO_QUEUE_MAX_FRAMES = 50
 
+DelayRecord = deque[float]
+"""Seconds each forwarded frame spent in the relay, newest last (a bounded deque)."""
+
 
 @dataclass(frozen=True, slots=True)
 class EncodedFrame:
     """One whole encoded frame as received (depayloaded, never decoded).
 
     ``timestamp`` is in ``clock_rate`` units (RTP clock: 90000 video, 48000 Opus),
-    counted from the source's first frame.
+    counted from the source's first frame. ``received_at`` is the ``time.monotonic()``
+    at which the receiver tap delivered the whole frame (0.0: unknown).
     """
 
     data: bytes
@@ -41,6 +45,7 @@ class EncodedFrame:
     clock_rate: int
     codec_name: str
     is_keyframe: bool
+    received_at: float = 0.0
 
 
 class TrackSource:
@@ -96,10 +101,17 @@ class ForwardingTrack(MediaStreamTrack):
     - video starts (and restarts after an attach or an overflow) at a keyframe;
       on the first ``recv`` after an attach, frames queued before the newest
       keyframe (video) or before the newest frame (audio) are skipped, so a sender
-      that starts late does not begin with a backlog.
+      that starts late does not begin with a backlog;
+    - with a ``delay_record``, each ``recv`` appends how long its frame spent in the
+      relay: from the tap's delivery (``EncodedFrame.received_at``) to this hand-over.
     """
 
-    def __init__(self, kind: str, max_queued_frames: int | None = None) -> None:
+    def __init__(
+        self,
+        kind: str,
+        max_queued_frames: int | None = None,
+        delay_record: DelayRecord | None = None,
+    ) -> None:
         super().__init__()
         if kind not in ("audio", "video"):
             raise ValueError(f'ForwardingTrack kind must be "audio" or "video", not "{kind}"')
@@ -120,6 +132,7 @@ class ForwardingTrack(MediaStreamTrack):
         self._last_timestamp: int | None = None
         self._last_sent_at: float | None = None
         self._time_bases: dict[int, fractions.Fraction] = {}
+        self._delay_record = delay_record
 
     @property
     def source(self) -> TrackSource | None:
@@ -204,8 +217,11 @@ class ForwardingTrack(MediaStreamTrack):
             self._drop_backlog()
         frame = self._queue.popleft()
         self.frames_forwarded += 1
+        now = time.monotonic()
+        if self._delay_record is not None and frame.received_at:
+            self._delay_record.append(now - frame.received_at)
         packet = av.Packet(frame.data)
-        packet.pts = self._output_timestamp(frame)
+        packet.pts = self._output_timestamp(frame, now)
         packet.time_base = self._time_base(frame.clock_rate)
         return packet
 
@@ -225,8 +241,7 @@ class ForwardingTrack(MediaStreamTrack):
             self._queue.popleft()
             self.frames_dropped += 1
 
-    def _output_timestamp(self, frame: EncodedFrame) -> int:
-        now = time.monotonic()
+    def _output_timestamp(self, frame: EncodedFrame, now: float) -> int:
         if self._timestamp_offset is None:
             if self._last_timestamp is None or self._last_sent_at is None:
                 self._timestamp_offset = -frame.timestamp

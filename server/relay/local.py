@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,7 +33,13 @@ from aiortc import (
 from aiortc import sdp as aiortc_sdp
 from aiortc.sdp import candidate_from_sdp
 
-from .forwarding import EncodedFrame, ForwardingTrack, TrackSource, route_keyframe_requests
+from .forwarding import (
+    DelayRecord,
+    EncodedFrame,
+    ForwardingTrack,
+    TrackSource,
+    route_keyframe_requests,
+)
 from .interface import (
     ROLES,
     VIDEO_CODECS,
@@ -53,6 +60,8 @@ CONNECT_TIMEOUT_S = 15.0
 # Closing a peer connection takes milliseconds; a close that takes longer than
 # this at shutdown is abandoned rather than holding the process.
 ACLOSE_TIMEOUT_S = 5.0
+# How many forwarding delays are kept per kind and sending role: a minute of Opus.
+FORWARDING_DELAY_SAMPLES = 3000
 # "foundation component transport priority address port typ type": 8 fields minimum.
 _CANDIDATE_MIN_FIELDS = 8
 # Answer direction for an offered m-line, keyed by (offer sends, offer receives).
@@ -115,6 +124,8 @@ class LocalRelay:
     its last packet is in and audio without aiortc's prefetch (lower latency);
     False keeps aiortc's jitter buffers.
 
+    ``forwarding_delays`` tells how long recent frames spent inside the relay.
+
     The relay owns every peer connection and task it creates; ``aclose`` ends them.
     """
 
@@ -139,6 +150,11 @@ class LocalRelay:
             "video": codec_preferences("video", video_codec),
         }
         self._release_complete_frames = release_complete_frames
+        self._delays: dict[tuple[str, str], DelayRecord] = {
+            (kind, role): deque(maxlen=FORWARDING_DELAY_SAMPLES)
+            for kind in ("audio", "video")
+            for role in ROLES
+        }
         self._legs: dict[str, _Leg] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
@@ -266,6 +282,27 @@ class LocalRelay:
         leg.subscriptions.append(track)
         return track
 
+    def forwarding_delays(self, kind: str, from_role: str | None = None) -> list[float]:
+        """Seconds that recent ``kind`` frames spent inside the relay (per role, oldest first).
+
+        Each is the time from the receiver tap delivering the whole frame to the
+        forwarding track handing it to the other participant's RTP sender (queueing
+        plus event-loop scheduling). ``from_role`` keeps only frames sent by that
+        role ("buyer": what agents got). The last ``FORWARDING_DELAY_SAMPLES`` per
+        kind and role are kept, across calls; legs closing do not clear them.
+        """
+        if kind not in ("audio", "video"):
+            raise ValueError(f'kind must be "audio" or "video", not "{kind}"')
+        if from_role is not None and from_role not in ROLES:
+            raise ValueError(f'from_role must be one of {ROLES}, not "{from_role}"')
+        roles = ROLES if from_role is None else (from_role,)
+        return [delay for role in roles for delay in self._delays[(kind, role)]]
+
+    def clear_forwarding_delays(self) -> None:
+        """Forget the recorded forwarding delays."""
+        for record in self._delays.values():
+            record.clear()
+
     def sources(self, participant_id: str) -> list[TrackSource]:
         """The participant's incoming tracks, in m-line order."""
         return list(self._leg(participant_id).sources)
@@ -299,7 +336,13 @@ class LocalRelay:
             direction = media.direction or "sendrecv"
             offer_sends = direction in ("sendrecv", "sendonly")
             offer_receives = direction in ("sendrecv", "recvonly")
-            track = ForwardingTrack(media.kind) if offer_receives else None
+            # This leg's sinks always carry the other role's media (_rewire).
+            sender_role = "agent" if leg.role == "buyer" else "buyer"
+            track = (
+                ForwardingTrack(media.kind, delay_record=self._delays[(media.kind, sender_role)])
+                if offer_receives
+                else None
+            )
             transceiver = leg.pc.addTransceiver(
                 track or media.kind, direction=_ANSWER_DIRECTION[(offer_sends, offer_receives)]
             )

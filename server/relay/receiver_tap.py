@@ -174,5 +174,6 @@ class EncodedFrameTap:
                 clock_rate=codec.clockRate,
                 codec_name=codec.name,
                 is_keyframe=is_keyframe(codec.name, jitter_frame.data),
+                received_at=time.monotonic(),
             )
         )

@@ -6,6 +6,7 @@ import datetime
 import os
 import re
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -142,7 +143,7 @@ def test_serve_with_tls_speaks_https_and_sets_secure_cookies(tmp_path):
         answer = httpx.post(
             f"{base}/api/auth/login",
             json={"email": "admin@showdesk.local", "password": password},
-            verify=str(cert),
+            verify=ssl.create_default_context(cafile=str(cert)),
         )
         assert answer.status_code == 200
         cookies = answer.headers.get_list("set-cookie")
