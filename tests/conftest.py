@@ -109,3 +109,12 @@ def server_factory(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
 def live_server(server_factory: Callable[..., LiveServer]) -> LiveServer:
     """A real server on a free loopback port; stopped after the test."""
     return server_factory()
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> Iterator[str]:
+    """A PostgreSQL server for this test session (stopped at the end)."""
+    from tests.postgres import postgres_server
+
+    with postgres_server() as url:
+        yield url

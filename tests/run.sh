@@ -1,5 +1,6 @@
 #!/bin/sh
-# Installs everything the tests need (Debian's chromium included) and runs the whole suite.
+# Installs everything the tests need (Debian's chromium and postgresql included) and runs
+# the whole suite.
 # Usage: sh tests/run.sh [pytest arguments]
 set -eu
 cd "$(dirname "$0")/.."
@@ -10,13 +11,18 @@ command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'
 
-if ! command -v chromium >/dev/null 2>&1; then
+# Debian packages the tests drive: the browser, and PostgreSQL (the code must not be SQLite-only).
+missing=""
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 \
+    || missing="$missing postgresql"
+if [ -n "$missing" ]; then
     if [ "$(id -u)" = 0 ]; then
         export DEBIAN_FRONTEND=noninteractive
-        apt-get install -y -q chromium || { apt-get update -q && apt-get install -y -q chromium; }
+        apt-get install -y -q $missing || { apt-get update -q && apt-get install -y -q $missing; }
     else
-        echo "The browser tests need Debian's chromium. Install it with:" >&2
-        echo "    sudo apt-get install chromium" >&2
+        echo "The tests need these Debian packages:$missing. Install them with:" >&2
+        echo "    sudo apt-get install$missing" >&2
         exit 1
     fi
 fi

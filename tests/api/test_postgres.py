@@ -1,0 +1,101 @@
+"""The same code on PostgreSQL: migrations, accounts, links, API keys and stored calls."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from urllib.parse import urlsplit
+
+import pytest
+import websockets
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from server.apikeys import create_api_key
+from server.app import create_app
+from server.models import Call, CallEvent
+from tests.conftest import make_settings
+from tests.helpers import add_user, async_wait_until, login
+from tests.postgres import fresh_database
+
+_names = itertools.count(1)
+
+
+@pytest.fixture
+def pg_url(postgres_admin_url: str) -> str:
+    return fresh_database(postgres_admin_url, f"showdesk_{next(_names)}")
+
+
+def test_migrations_and_the_api_work_on_postgresql(tmp_path, pg_url, clock):
+    settings = make_settings(tmp_path, database_url=pg_url)
+    create_app(settings)  # migrating twice changes nothing
+    app = create_app(settings, clock=clock)
+    with TestClient(app, base_url=settings.public_url) as client:
+        add_user(app, "admin@shop.test", "admin")
+        headers = {"X-CSRF-Token": login(client, "admin@shop.test")}
+        made = client.post(
+            "/api/users", json={"email": "ana@shop.test", "role": "agent"}, headers=headers
+        )
+        assert made.status_code == 201
+        dup = client.post(
+            "/api/users", json={"email": "ANA@shop.test", "role": "agent"}, headers=headers
+        )
+        assert dup.status_code == 409
+        link = client.post(
+            "/api/links",
+            json={"order_ref": "ORD-PG", "purpose": "remote_inspection", "locale": "pt-BR"},
+            headers=headers,
+        ).json()
+        with Session(app.state.engine, expire_on_commit=False) as db:
+            _, key = create_api_key(db, "order system", clock.now())
+        by_key = client.post(
+            "/api/links",
+            json={"order_ref": "ORD-PG2", "purpose": "product_demo"},
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        assert by_key.status_code == 201
+        with TestClient(app, base_url=settings.public_url) as buyer:
+            path = urlsplit(link["url"]).path
+            assert buyer.get(path, follow_redirects=False).status_code == 303
+            assert buyer.get("/api/buyer/context").json()["locale"] == "pt-BR"
+            assert client.delete(f"/api/links/{link['id']}", headers=headers).status_code == 204
+            assert buyer.get("/api/buyer/context").status_code == 401
+        clock.advance(13 * 3600)
+        assert client.get("/api/me").status_code == 401  # idle sessions end on PostgreSQL too
+        statuses = sorted(
+            i["status"]
+            for i in TestClient(app)
+            .get("/api/links", headers={"Authorization": f"Bearer {key}"})
+            .json()["items"]
+        )
+        assert statuses == ["active", "revoked"]
+
+
+async def test_calls_and_their_timeline_are_stored_on_postgresql(server_factory, pg_url):
+    from tests.ws.test_signaling_socket import HELLO, buyer_cookie, recv_type, ws_url
+
+    server = server_factory(database_url=pg_url)
+    cookie = await buyer_cookie(server, "ORD-PG3")
+    async with websockets.connect(
+        ws_url(server, "buyer"), additional_headers={"Cookie": cookie}
+    ) as ws:
+        await ws.send(HELLO)
+        await ws.send(json.dumps({"type": "consent", "accept": True}))
+        await recv_type(ws, "call", where=lambda m: m["state"] == "waiting")
+        await ws.send(json.dumps({"type": "end"}))
+        await recv_type(ws, "call", where=lambda m: m["state"] == "ended")
+
+    def stored() -> tuple[Call | None, list[str]]:
+        with Session(server.app.state.engine) as db:
+            call = db.exec(select(Call).where(Call.order_ref == "ORD-PG3")).first()
+            kinds = [
+                e.kind for e in db.exec(select(CallEvent).order_by(CallEvent.t_ms, CallEvent.id))
+            ]
+        return call, kinds
+
+    async def ended():
+        call, _ = stored()
+        return call is not None and call.end_reason == "buyer_left_queue"
+
+    await async_wait_until(ended, 5, "the ended call on PostgreSQL")
+    assert stored()[1] == ["created", "ended"]
