@@ -255,3 +255,26 @@ def test_revoking_the_link_while_the_buyer_waits_takes_them_out_of_the_queue(
     assert reason == "link_revoked"
     admin.assert_clean()
     buyer.assert_clean()
+
+
+def test_agent_creates_a_link_in_the_console_and_it_opens_the_buyer_page(
+    live_server: LiveServer, open_participant: OpenParticipant
+) -> None:
+    add_user(live_server.app, "agent@shop.test", "agent", "Aggie Agent")
+    agent = open_participant("agent")
+    sign_in(agent.page, "agent@shop.test")
+    agent.page.get_by_test_id("new-link-order").fill("ORD-7007")
+    agent.page.get_by_test_id("new-link-purpose").select_option("product_demo")
+    agent.page.get_by_test_id("new-link-locale").fill("fr")
+    agent.page.get_by_test_id("new-link-create").click()
+    url = agent.page.get_by_test_id("new-link-url")
+    expect(url).to_contain_text(f"{live_server.url}/j/")
+    buyer = open_participant("buyer", phone=True)
+    buyer.page.goto(url.inner_text().strip())
+    buyer.page.wait_for_url("**/call")
+    expect(buyer.page.get_by_test_id("consent-title")).to_contain_text("ORD-7007")
+    agent.page.get_by_test_id("new-link-order").fill("")
+    agent.page.get_by_test_id("new-link-create").click()
+    expect(agent.page.get_by_test_id("new-link-error")).to_contain_text("order reference")
+    agent.assert_clean()
+    buyer.assert_clean()

@@ -1,5 +1,6 @@
 // /admin: people (accounts) and buyer links.
 import { ApiError, del, get, patch, post, signOut, toLogin } from "./api.js";
+import { wireLinkForm } from "./linkform.js";
 import {
   $,
   copyText,
@@ -171,34 +172,7 @@ async function revokeLink(link) {
   await loadLinks().catch(fail);
 }
 
-$("#link-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const error = $("link-error");
-  error.hidden = true;
-  const orderRef = $("link-order").value.trim();
-  if (!orderRef) {
-    error.textContent = "Enter the order reference.";
-    error.hidden = false;
-    return;
-  }
-  const body = { order_ref: orderRef, purpose: $("link-purpose").value };
-  const locale = $("link-locale").value.trim();
-  if (locale) body.locale = locale;
-  try {
-    const created = await post("/api/links", body);
-    $("link-url").textContent = created.url;
-    $("link-result").hidden = false;
-    $("link-order").value = "";
-  } catch (err) {
-    fail(err, error);
-    return;
-  }
-  await loadLinks().catch(fail);
-});
-
-$("link-copy").addEventListener("click", (event) =>
-  copyText($("link-url").textContent, event.currentTarget),
-);
+wireLinkForm("link-", () => loadLinks().catch(fail));
 
 // ------------------------------------------------------------------ start
 

@@ -1,13 +1,13 @@
 // /console: the agent's live queue, availability, and the call view.
-import { ApiError, get, post, signOut, toLogin } from "./api.js";
+import { ApiError, get, signOut, toLogin } from "./api.js";
 import { CallMedia, defaultDevices } from "./callmedia.js";
+import { wireLinkForm } from "./linkform.js";
 import { Signaling } from "./signaling.js";
 import {
   $,
   STATE_WORDS,
   appendChat,
   beep,
-  copyText,
   el,
   formatDuration,
   purposeWords,
@@ -251,34 +251,7 @@ $("end-call").addEventListener("click", () => signaling.send({ type: "end" }));
 
 // ------------------------------------------------------------------ links
 
-$("#new-link-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const error = $("new-link-error");
-  error.hidden = true;
-  const orderRef = $("new-link-order").value.trim();
-  if (!orderRef) {
-    error.textContent = "Enter the order reference.";
-    error.hidden = false;
-    return;
-  }
-  const body = { order_ref: orderRef, purpose: $("new-link-purpose").value };
-  const locale = $("new-link-locale").value.trim();
-  if (locale) body.locale = locale;
-  try {
-    const created = await post("/api/links", body);
-    $("new-link-url").textContent = created.url;
-    $("new-link-result").hidden = false;
-    $("new-link-order").value = "";
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 401) return toLogin();
-    error.textContent = err instanceof ApiError ? err.message : "Something went wrong.";
-    error.hidden = false;
-  }
-});
-
-$("new-link-copy").addEventListener("click", (event) =>
-  copyText($("new-link-url").textContent, event.currentTarget),
-);
+wireLinkForm("new-link-");
 
 // ------------------------------------------------------------------ socket
 

@@ -1,0 +1,38 @@
+// The "new buyer link" form, on /admin and /console: order reference, purpose, locale ->
+// POST /api/links -> the URL shown once with a copy button. Elements are found by
+// data-testid with a page's prefix ("link-" on /admin, "new-link-" on /console).
+import { ApiError, post, toLogin } from "./api.js";
+import { $, copyText } from "./ui.js";
+
+/** Wire the form `#<prefix>form`; `onCreated(link)` runs after each new link. */
+export function wireLinkForm(prefix, onCreated = () => {}) {
+  const field = (name) => $(`${prefix}${name}`);
+  $(`#${prefix}form`).addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const error = field("error");
+    error.hidden = true;
+    const orderRef = field("order").value.trim();
+    if (!orderRef) {
+      error.textContent = "Enter the order reference.";
+      error.hidden = false;
+      return;
+    }
+    const body = { order_ref: orderRef, purpose: field("purpose").value };
+    const locale = field("locale").value.trim();
+    if (locale) body.locale = locale;
+    try {
+      const created = await post("/api/links", body);
+      field("url").textContent = created.url;
+      field("result").hidden = false;
+      field("order").value = "";
+      await onCreated(created);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) return toLogin();
+      error.textContent = err instanceof ApiError ? err.message : "Something went wrong.";
+      error.hidden = false;
+    }
+  });
+  field("copy").addEventListener("click", (event) =>
+    copyText(field("url").textContent, event.currentTarget),
+  );
+}
