@@ -16,6 +16,7 @@ from server.calls import CallDesk
 from server.clock import Clock
 from server.config import Settings, resolve_secret_key
 from server.db import make_engine
+from server.storage import LocalStorage
 from server.ws import router as ws_router
 
 
@@ -45,6 +46,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.clock = clock
     app.state.secret_key = resolve_secret_key(settings)
+    app.state.storage = LocalStorage(settings.data_dir / "files")
     app.state.calls = CallDesk(engine=engine, clock=clock, settings=settings)
     install_error_handlers(app)
     for module in (auth, users, links, buyer, pages):

@@ -142,6 +142,12 @@ class CallDesk:
         """Queue one message to one connection (used for replies outside the core)."""
         self._enqueue(conn_id, ("send", message))
 
+    async def photo_added(self, session_id: str, photo_id: int, width: int, height: int) -> None:
+        """A photo of ``session_id`` was stored: put it on the timeline, tell both sides
+        (nothing happens when the call is no longer active)."""
+        with contextlib.suppress(SignalingError):
+            await self.apply(self.switchboard.photo_added(session_id, photo_id, width, height))
+
     async def _media_arrived(self, session_id: str, side: str, kind: str) -> None:
         with contextlib.suppress(SignalingError):
             await self.apply(self.switchboard.media_arrived(session_id, side, kind))

@@ -40,6 +40,7 @@ from .messages import (
     CallUpdate,
     CallView,
     Candidate,
+    Capture,
     ChatPosted,
     ClientMessage,
     Consent,
@@ -51,6 +52,7 @@ from .messages import (
     Moved,
     Offer,
     PeerMedia,
+    PhotoTaken,
     Ping,
     Pong,
     PositionUpdate,
@@ -60,6 +62,7 @@ from .messages import (
     SendChat,
     ServerMessage,
     SetAvailability,
+    TakePhoto,
     Welcome,
     dump,
     parse_client_message,
@@ -89,6 +92,9 @@ def error_reply(exc: SignalingError, in_reply_to: str | None = None) -> ErrorRep
 
 
 __all__ = [
+    "Capture",
+    "PhotoTaken",
+    "TakePhoto",
     "Answer",
     "Candidate",
     "IceCandidate",

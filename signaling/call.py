@@ -63,7 +63,12 @@ class EventKind(StrEnum):
     MOVED = "moved"
     MEDIA = "media"
     FIRST_FRAME = "first_frame"
+    PHOTO = "photo"
 
+
+_STATELESS_KINDS = frozenset(
+    {EventKind.CHAT, EventKind.MOVED, EventKind.MEDIA, EventKind.FIRST_FRAME, EventKind.PHOTO}
+)
 
 LEGAL_TRANSITIONS: frozenset[tuple[CallState, CallState]] = frozenset(
     {
@@ -222,8 +227,8 @@ class Call:
 
     def record(self, kind: EventKind, data: dict[str, Any] | None = None) -> TimelineEvent:
         """Append an event that does not change state (``chat``, ``moved``, ``media``,
-        ``first_frame``)."""
-        if kind not in (EventKind.CHAT, EventKind.MOVED, EventKind.MEDIA, EventKind.FIRST_FRAME):
+        ``first_frame``, ``photo``)."""
+        if kind not in _STATELESS_KINDS:
             raise IllegalTransition(
                 f'Cannot record "{kind}" without a state change', str(self.state), str(self.state)
             )

@@ -139,6 +139,12 @@ class Candidate(_ClientModel):
     candidate: IceCandidate | None
 
 
+class Capture(_ClientModel):
+    """Agent/admin in a live call: ask the buyer's device for a full-resolution photo."""
+
+    type: Literal["capture"]
+
+
 class MediaState(_ClientModel):
     """Either participant: whether the sender's camera and microphone are on."""
 
@@ -158,7 +164,8 @@ ClientMessage = Annotated[
     | SendChat
     | Offer
     | Candidate
-    | MediaState,
+    | MediaState
+    | Capture,
     Field(discriminator="type"),
 ]
 CLIENT_MESSAGE_TYPES = frozenset(
@@ -174,6 +181,7 @@ CLIENT_MESSAGE_TYPES = frozenset(
         "offer",
         "candidate",
         "media",
+        "capture",
     }
 )
 _client_adapter: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
@@ -372,6 +380,25 @@ class PeerMedia(ServerMessage):
     side: Side
     camera: bool
     microphone: bool
+
+
+class TakePhoto(ServerMessage):
+    """To the buyer: the agent asked for a photo; take one and upload it to
+    ``POST /api/sessions/{session_id}/photos``."""
+
+    type: Literal["take_photo"] = "take_photo"
+    session_id: str
+
+
+class PhotoTaken(ServerMessage):
+    """To both participants: a photo of the call was stored."""
+
+    type: Literal["photo"] = "photo"
+    session_id: str
+    photo_id: int
+    width: int
+    height: int
+    t_ms: int
 
 
 class Pong(ServerMessage):

@@ -50,6 +50,7 @@ from .messages import (
     CallUpdate,
     CallView,
     Candidate,
+    Capture,
     ChatPosted,
     ClientMessage,
     Consent,
@@ -59,6 +60,7 @@ from .messages import (
     Moved,
     Offer,
     PeerMedia,
+    PhotoTaken,
     Ping,
     Pong,
     PositionUpdate,
@@ -67,6 +69,7 @@ from .messages import (
     SendChat,
     ServerMessage,
     SetAvailability,
+    TakePhoto,
     Welcome,
 )
 
@@ -395,6 +398,8 @@ class Switchboard:
             return fx
         if isinstance(msg, SendChat):
             return self._chat(call, "agent", staff.name, msg.text)
+        if isinstance(msg, Capture):
+            return self._capture(call)
         if not staff.takes_calls:
             raise Forbidden(f'Role "{staff.role}" may not send "{msg.type}"')
         if isinstance(msg, SetAvailability):
@@ -462,6 +467,31 @@ class Switchboard:
             fx.closes.append((buyer.conn_id, CLOSE_REVOKED, "link revoked"))
         self._buyers.pop(link_id, None)
         self._broadcast(fx)
+        return fx
+
+    def _capture(self, call: Call | None) -> Effects:
+        if call is None or call.state is not CallState.LIVE:
+            raise InvalidState("Cannot take a photo: no live call")
+        buyer = self._buyers.get(call.link.link_id)
+        if buyer is None or buyer.conn_id is None or buyer.call_id != call.session_id:
+            raise InvalidState("Cannot take a photo: the buyer is not connected")
+        fx = Effects()
+        fx.send(buyer.conn_id, TakePhoto(session_id=call.session_id))
+        return fx
+
+    def photo_added(self, session_id: str, photo_id: int, width: int, height: int) -> Effects:
+        """A photo of an active call was stored: a ``photo`` timeline event, and both
+        participants told. Raises NotFound if the call is not active."""
+        call = self._calls.get(session_id)
+        if call is None:
+            raise NotFound(f'No active call "{session_id}"')
+        fx = Effects()
+        data = {"photo_id": photo_id, "width": width, "height": height}
+        event = call.record(EventKind.PHOTO, data)
+        self._emit(fx, call, event)
+        message = PhotoTaken(session_id=session_id, t_ms=event.t_ms, **data)
+        for conn_id in self._participant_conns(call):
+            fx.send(conn_id, message)
         return fx
 
     def media_arrived(self, session_id: str, side: Side, kind: str) -> Effects:

@@ -1,8 +1,24 @@
 """The database tables, one module per aggregate. Importing this registers them all."""
 
 from server.models.apikey import ApiKey
-from server.models.call import Call, CallEvent
+from server.models.call import Call, CallEvent, Decision, Outcome, OutcomeChange
+from server.models.evidence import AuditEntry, Photo, Recording
 from server.models.link import BuyerPass, Link
 from server.models.user import Role, StaffSession, User
 
-__all__ = ["ApiKey", "BuyerPass", "Call", "CallEvent", "Link", "Role", "StaffSession", "User"]
+__all__ = [
+    "ApiKey",
+    "AuditEntry",
+    "BuyerPass",
+    "Call",
+    "CallEvent",
+    "Decision",
+    "Link",
+    "Outcome",
+    "OutcomeChange",
+    "Photo",
+    "Recording",
+    "Role",
+    "StaffSession",
+    "User",
+]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index
@@ -11,8 +12,40 @@ from sqlmodel import Field, SQLModel
 from server.db import UTCDateTime
 
 
+class Outcome(StrEnum):
+    """What the evidence showed (DESIGN.md's default taxonomy)."""
+
+    damage = "damage"  # damaged in transit
+    defect = "defect"  # manufacturing or quality
+    misuse = "misuse"  # caused by the buyer
+    no_fault_found = "no_fault_found"
+    inconclusive = "inconclusive"
+
+
+class Decision(StrEnum):
+    refund = "refund"
+    replace = "replace"
+    repair = "repair"
+    reject = "reject"
+    none = "none"
+
+
+OUTCOME_NOTE_MAX_CHARS = 2000
+OVERRIDE_REASON_MAX_CHARS = 2000
+
+
 class Call(SQLModel, table=True):
-    """One call: from the buyer's consent (or decline) to its end reason."""
+    """One call: from the buyer's consent (or decline) to its end reason.
+
+    ``outcome`` is null until the agent tags the call (an ended untagged call shows up
+    for supervisors); every change is kept in ``OutcomeChange``.
+    """
+
+    __table_args__ = (
+        Index("ix_call_outcome_created", "outcome", "created_at"),
+        Index("ix_call_agent_created", "agent_id", "created_at"),
+        Index("ix_call_purpose_created", "purpose", "created_at"),
+    )
 
     id: str = Field(primary_key=True, max_length=64)
     link_id: int = Field(foreign_key="link.id", index=True)
@@ -26,6 +59,29 @@ class Call(SQLModel, table=True):
     answered_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     ended_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     end_reason: str | None = Field(default=None, max_length=32)
+    outcome: str | None = Field(default=None, max_length=32)
+    decision: str | None = Field(default=None, max_length=16)
+    outcome_note: str | None = Field(default=None, max_length=OUTCOME_NOTE_MAX_CHARS)
+    outcome_by_user_id: int | None = Field(default=None, foreign_key="user.id")
+    outcome_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    review_state: str | None = Field(default=None, max_length=16)  # confirmed | overridden
+
+
+class OutcomeChange(SQLModel, table=True):
+    """One change of a call's verdict: set by the agent, confirmed or overridden by a
+    supervisor (an override carries a reason). Never updated, only appended."""
+
+    __tablename__ = "outcome_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: str = Field(foreign_key="call.id", max_length=64, index=True)
+    action: str = Field(max_length=16)  # set | confirm | override
+    outcome: str | None = Field(default=None, max_length=32)
+    decision: str | None = Field(default=None, max_length=16)
+    note: str | None = Field(default=None, max_length=OUTCOME_NOTE_MAX_CHARS)
+    reason: str | None = Field(default=None, max_length=OVERRIDE_REASON_MAX_CHARS)
+    by_user_id: int = Field(foreign_key="user.id")
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class CallEvent(SQLModel, table=True):

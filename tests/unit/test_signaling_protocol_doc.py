@@ -15,10 +15,12 @@ from signaling import (
     ErrorReply,
     Moved,
     PeerMedia,
+    PhotoTaken,
     Pong,
     PositionUpdate,
     QueueUpdate,
     RtcConfig,
+    TakePhoto,
     Welcome,
     parse_client_message,
 )
@@ -37,6 +39,8 @@ SERVER_MODELS = {
     "rtc_config": RtcConfig,
     "answer": Answer,
     "media": PeerMedia,
+    "take_photo": TakePhoto,
+    "photo": PhotoTaken,
 }
 
 

@@ -622,3 +622,29 @@ def test_buyer_ending_a_live_call_tells_staff_the_agent_is_available_again(
     sb.connect_staff("s1", "u9", "Sam", "supervisor")
     fx = sb.handle("b1", msg(END))
     assert last(fx, "s1", QueueUpdate).agents_available == 1
+
+
+def test_agent_capture_asks_the_buyers_page_for_a_photo(sb: Switchboard) -> None:
+    session_id = live_call(sb)
+    fx = sb.handle("a1", msg('{"type":"capture"}'))
+    assert [type(m).__name__ for m in fx.to("b1")] == ["TakePhoto"]
+    assert fx.to("b1")[0].session_id == session_id
+    with pytest.raises(Forbidden):
+        sb.handle("b1", msg('{"type":"capture"}'))
+
+
+def test_capture_without_a_live_call_is_refused(sb: Switchboard) -> None:
+    online_agent(sb, 1)
+    with pytest.raises(InvalidState):
+        sb.handle("a1", msg('{"type":"capture"}'))
+
+
+def test_a_stored_photo_is_on_the_timeline_and_both_sides_are_told(sb: Switchboard) -> None:
+    session_id = live_call(sb)
+    fx = sb.photo_added(session_id, 7, 4032, 3024)
+    assert [e.event.kind for e in fx.events] == ["photo"]
+    assert fx.events[0].event.data == {"photo_id": 7, "width": 4032, "height": 3024}
+    for conn in ("a1", "b1"):
+        assert [type(m).__name__ for m in fx.to(conn)] == ["PhotoTaken"]
+    with pytest.raises(NotFound):
+        sb.photo_added("nope", 1, 1, 1)

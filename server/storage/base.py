@@ -1,0 +1,34 @@
+"""The storage interface."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+
+class StorageError(Exception):
+    """A key that is malformed or missing."""
+
+
+class Storage(Protocol):
+    """Files of calls, addressed by key.
+
+    - ``path_for_writing(key)``: a local path to write the file at (parent folders made);
+      the file is not visible through ``exists`` until it has been written there.
+    - ``commit(key)``: the file at ``path_for_writing(key)`` is complete (a no-op on local
+      disk; an upload elsewhere).
+    - ``local_path(key)``: a local path to read the file from (for range responses and
+      PyAV); raises StorageError if it does not exist.
+    """
+
+    def path_for_writing(self, key: str) -> Path: ...
+
+    def commit(self, key: str) -> None: ...
+
+    def local_path(self, key: str) -> Path: ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def size(self, key: str) -> int: ...
+
+    def delete(self, key: str) -> None: ...
