@@ -14,7 +14,7 @@ from server.api.errors import install_error_handlers
 from server.api.pages import WEB_DIR
 from server.calls import CallDesk
 from server.clock import Clock
-from server.config import Settings, resolve_secret_key
+from server.config import DATA_DIR_MODE, Settings, resolve_secret_key
 from server.db import make_engine
 from server.storage import LocalStorage
 from server.ws import router as ws_router
@@ -23,6 +23,7 @@ from server.ws import router as ws_router
 def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     """Build the app: the database is migrated to the newest schema before it is returned."""
     log_redaction.install()
+    settings.data_dir.mkdir(mode=DATA_DIR_MODE, parents=True, exist_ok=True)
     migrate.upgrade(settings.db_url)
     engine = make_engine(settings.db_url)
     clock = clock or Clock()

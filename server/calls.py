@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from server.accounts import resolve_session
 from server.call_media import CallMedia
 from server.clock import Clock
 from server.config import Settings
@@ -31,6 +32,8 @@ log = logging.getLogger("showdesk.calls")
 
 OUTBOX_MAX_MESSAGES = 256  # a client this far behind is stuck: it is disconnected
 CLOSE_TOO_SLOW = 1013  # "try again later": the client fell too far behind
+CLOSE_SIGNED_OUT = 1008  # the staff session behind the socket ended
+SESSION_RECHECK_INTERVAL_S = 60.0  # open staff sockets notice an idle-expired session this fast
 EXPIRY_INTERVAL_S = 1.0  # grace periods and call caps are checked once a second
 
 Sender = Callable[[str], Awaitable[None]]
@@ -42,6 +45,7 @@ class _Connection:
     outbox: asyncio.Queue[tuple[str, object]]
     writer: asyncio.Task[None]
     close: Closer
+    staff_session: str | None = None  # the staff session token the socket signed in with
 
 
 def _dt(epoch_s: float | None) -> datetime | None:
@@ -102,11 +106,47 @@ class CallDesk:
     def new_connection_id(self) -> str:
         return f"c{next(self._ids)}"
 
-    def attach(self, conn_id: str, send: Sender, close: Closer) -> None:
-        """Register a socket's send and close; messages to it go through a bounded outbox."""
+    def attach(
+        self, conn_id: str, send: Sender, close: Closer, staff_session: str | None = None
+    ) -> None:
+        """Register a socket's send and close; messages to it go through a bounded outbox.
+        A staff socket names its session token: it is closed when that session ends."""
         outbox: asyncio.Queue[tuple[str, object]] = asyncio.Queue(OUTBOX_MAX_MESSAGES)
         writer = asyncio.create_task(self._write_forever(outbox, send, close))
-        self._connections[conn_id] = _Connection(outbox, writer, close)
+        self._connections[conn_id] = _Connection(outbox, writer, close, staff_session)
+
+    async def close_staff_sockets(self, user_id: int) -> None:
+        """Close every socket of staff member ``user_id`` (their account changed)."""
+        for conn_id, (kind, key) in self.switchboard.connections().items():
+            if kind == "staff" and key == str(user_id):
+                self._enqueue(conn_id, ("close", (CLOSE_SIGNED_OUT, "account changed")))
+
+    async def staff_sessions_changed(self) -> None:
+        """Close every staff socket whose session no longer signs anyone in (signed out,
+        disabled, password reset, idle too long). Called after such changes and
+        periodically; the database check runs in a thread."""
+        tokens = {
+            conn_id: conn.staff_session
+            for conn_id, conn in self._connections.items()
+            if conn.staff_session is not None
+        }
+        if not tokens:
+            return
+        gone = await asyncio.to_thread(self._ended_sessions, tokens)
+        for conn_id in gone:
+            conn = self._connections.get(conn_id)
+            if conn is not None:
+                self._enqueue(conn_id, ("close", (CLOSE_SIGNED_OUT, "signed out")))
+
+    def _ended_sessions(self, tokens: dict[str, str]) -> list[str]:
+        idle = self._settings.staff_idle_timeout_s
+        now = self._clock.now()
+        with Session(self._engine, expire_on_commit=False) as db:
+            return [
+                conn_id
+                for conn_id, token in tokens.items()
+                if resolve_session(db, token, now, idle) is None
+            ]
 
     def _background(self, coro: Awaitable[None]) -> None:
         task = asyncio.ensure_future(coro)
@@ -189,10 +229,14 @@ class CallDesk:
     # ---------------------------------------------------------------- background
 
     async def _expire_forever(self) -> None:
+        last_session_check = time.monotonic()
         while True:
             await asyncio.sleep(EXPIRY_INTERVAL_S)
             try:
                 await self.apply(self.switchboard.tick())
+                if time.monotonic() - last_session_check >= SESSION_RECHECK_INTERVAL_S:
+                    last_session_check = time.monotonic()
+                    await self.staff_sessions_changed()
             except Exception:
                 log.exception("call expiry failed")
 

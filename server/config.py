@@ -15,6 +15,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SECRET_KEY_MIN_CHARS = 32  # 32 url-safe characters carry at least 190 bits
+DATA_DIR_MODE = 0o700  # the database holds password and session hashes: owner only
 SECRET_KEY_FILE = "secret_key"  # noqa: S105  (a file name)
 PLACEHOLDER_SECRETS = frozenset(
     {"changethis", "changeme", "change-me", "secret", "showdesk", "password", "development"}
@@ -112,7 +113,7 @@ def resolve_secret_key(settings: Settings) -> str:
         if len(key) < SECRET_KEY_MIN_CHARS:
             raise ConfigError(f"{path} holds a key that is too short; delete it to make a new one")
         return key
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(mode=DATA_DIR_MODE, parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-_LINK_PATH = re.compile(r"/j/[^/?#\s\"]+")
+_LINK_PATH = re.compile(r"/j/[^?#\s\"]+")  # everything up to the query, even a "/" in it
 REDACTED_LINK_PATH = "/j/[redacted]"
 
 

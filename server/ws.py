@@ -44,6 +44,7 @@ class StaffIdentity:
     user_id: int
     name: str
     role: str
+    session_token: str
 
 
 def origin_allowed(websocket: WebSocket) -> bool:
@@ -69,7 +70,7 @@ def _identify(websocket: WebSocket, wanted: str | None) -> StaffIdentity | LinkI
         if staff_token and wanted != "buyer":
             user = resolve_session(db, staff_token, now, app.state.settings.staff_idle_timeout_s)
             if user is not None and not user.must_change_password:
-                return StaffIdentity(user.id, user.name, str(user.role))
+                return StaffIdentity(user.id, user.name, str(user.role), staff_token)
             if wanted == "staff":
                 return None
         if buyer_token and wanted != "staff":
@@ -120,7 +121,8 @@ async def signaling_socket(websocket: WebSocket) -> None:
     async def close(code: int, reason: str) -> None:
         await websocket.close(code, reason)
 
-    desk.attach(conn_id, websocket.send_text, close)
+    staff_token = identity.session_token if isinstance(identity, StaffIdentity) else None
+    desk.attach(conn_id, websocket.send_text, close, staff_session=staff_token)
     if isinstance(identity, StaffIdentity):
         effects = desk.switchboard.connect_staff(
             conn_id, str(identity.user_id), identity.name, identity.role

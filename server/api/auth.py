@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from starlette.concurrency import run_in_threadpool
 
 from server import accounts
 from server.api.deps import (
@@ -22,8 +23,8 @@ router = APIRouter(tags=["auth"])
 
 class LoginIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email: str = Field(min_length=1, max_length=EMAIL_MAX_CHARS)
-    password: str = Field(min_length=1, max_length=PASSWORD_MAX_CHARS)
+    email: StrictStr = Field(min_length=1, max_length=EMAIL_MAX_CHARS)
+    password: StrictStr = Field(min_length=1, max_length=PASSWORD_MAX_CHARS)
 
 
 class PasswordChangeIn(BaseModel):
@@ -78,8 +79,10 @@ def login(
 
 
 @router.post("/api/auth/logout", status_code=204)
-def logout(principal: SignedIn, request: Request, db: DbDep) -> Response:
-    accounts.end_session(db, request.cookies[SESSION_COOKIE])
+async def logout(principal: SignedIn, request: Request, db: DbDep) -> Response:
+    """Sign out: the session ends, and so do the sockets it opened."""
+    await run_in_threadpool(accounts.end_session, db, request.cookies[SESSION_COOKIE])
+    await request.app.state.calls.staff_sessions_changed()
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")

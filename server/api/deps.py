@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlmodel import Session
 
 from server.accounts import resolve_session
@@ -40,6 +40,9 @@ def get_settings(request: Request) -> Settings:
 
 
 DbDep = Annotated[Session, Depends(get_db)]
+DB_ID_MAX = 2**31 - 1  # the largest id an INTEGER column holds on every database
+UserId = Annotated[int, Path(ge=1, le=DB_ID_MAX, description="a user's id")]
+LinkId = Annotated[int, Path(ge=1, le=DB_ID_MAX, description="a link's id")]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 

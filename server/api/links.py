@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from server import links
-from server.api.deps import ClockDep, DbDep, SettingsDep, StaffOrIntegration
+from server.api.deps import ClockDep, DbDep, LinkId, SettingsDep, StaffOrIntegration
 from server.models.link import LinkBase
 
 router = APIRouter(tags=["links"])
@@ -16,7 +16,7 @@ router = APIRouter(tags=["links"])
 
 class LinkCreateIn(LinkBase):
     model_config = ConfigDict(extra="forbid")
-    expires_in_s: int | None = Field(default=None, description="default 72 h")
+    expires_in_s: StrictInt | None = Field(default=None, description="seconds; default 72 h")
 
 
 class LinkCreated(BaseModel):
@@ -75,7 +75,7 @@ def list_links(principal: StaffOrIntegration, db: DbDep, clock: ClockDep) -> Lin
 
 @router.delete("/api/links/{link_id}", status_code=204)
 async def revoke_link(
-    link_id: int, principal: StaffOrIntegration, request: Request, db: DbDep, clock: ClockDep
+    link_id: LinkId, principal: StaffOrIntegration, request: Request, db: DbDep, clock: ClockDep
 ) -> Response:
     """Revoke a link: it stops opening, and a call on it ends with ``link_revoked``."""
     from starlette.concurrency import run_in_threadpool

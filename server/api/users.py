@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from server import accounts
-from server.api.deps import Admin, ClockDep, DbDep
+from server.api.deps import Admin, ClockDep, DbDep, Principal, UserId
 from server.errors import InvalidInput
 from server.models import Role
+from server.models.text import LineStr
 from server.models.user import EMAIL_MAX_CHARS, NAME_MAX_CHARS, UserPublic
 from server.security import PASSWORD_MAX_CHARS
 
@@ -18,17 +21,17 @@ router = APIRouter(tags=["users"])
 class UserCreateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     email: str = Field(min_length=3, max_length=EMAIL_MAX_CHARS)
-    name: str | None = Field(default=None, min_length=1, max_length=NAME_MAX_CHARS)
+    name: LineStr | None = Field(default=None, min_length=1, max_length=NAME_MAX_CHARS)
     role: Role
     password: str | None = Field(default=None, max_length=PASSWORD_MAX_CHARS)
 
 
 class UserUpdateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str | None = Field(default=None, min_length=1, max_length=NAME_MAX_CHARS)
+    name: LineStr | None = Field(default=None, min_length=1, max_length=NAME_MAX_CHARS)
     role: Role | None = None
-    disabled: bool | None = None
-    reset_password: bool = False
+    disabled: StrictBool | None = None
+    reset_password: StrictBool = False
 
 
 class UserOut(UserPublic):
@@ -59,13 +62,23 @@ def create_user(body: UserCreateIn, principal: Admin, db: DbDep, clock: ClockDep
 
 
 @router.patch("/api/users/{user_id}", response_model=UserOut)
-def update_user(user_id: int, body: UserUpdateIn, principal: Admin, db: DbDep) -> UserOut:
-    """Change name, role or disabled, or reset the password (returns a one-time password)."""
+async def update_user(
+    user_id: UserId, body: UserUpdateIn, principal: Admin, request: Request, db: DbDep
+) -> UserOut:
+    """Change name, role or disabled, or reset the password (returns a one-time password).
+    A disabled, reset or re-roled account's open sockets are closed."""
+    out = await run_in_threadpool(_update_user, user_id, body, principal, db)
+    if body.disabled or body.reset_password or body.role is not None:
+        await request.app.state.calls.close_staff_sockets(user_id)
+    return out
+
+
+def _update_user(user_id: int, body: UserUpdateIn, principal: Principal, db: Session) -> UserOut:
     user = accounts.get_user(db, user_id)
     if user.id == principal.user_id and (body.disabled or body.role not in (None, Role.admin)):
         raise InvalidInput("you cannot disable yourself or take away your own admin role")
     if body.name is not None:
-        user.name = body.name.strip()
+        user.name = body.name
     if body.role is not None:
         user.role = body.role
     db.add(user)

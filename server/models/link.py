@@ -9,6 +9,7 @@ from sqlalchemy import Column, Enum
 from sqlmodel import Field, SQLModel
 
 from server.db import UTCDateTime
+from server.models.text import LineStr, ParagraphStr
 
 ORDER_REF_MAX_CHARS = 100
 NOTE_MAX_CHARS = 1000
@@ -23,13 +24,13 @@ class Purpose(StrEnum):
 
 
 class LinkBase(SQLModel):
-    order_ref: str = Field(min_length=1, max_length=ORDER_REF_MAX_CHARS)
+    order_ref: LineStr = Field(min_length=1, max_length=ORDER_REF_MAX_CHARS)
     purpose: Purpose = Field(sa_type=Enum(Purpose, native_enum=False, length=32))
     locale: str | None = Field(
         default=None, max_length=35, schema_extra={"pattern": LOCALE_PATTERN}
     )
-    buyer_name: str | None = Field(default=None, max_length=BUYER_NAME_MAX_CHARS)
-    note: str | None = Field(default=None, max_length=NOTE_MAX_CHARS)
+    buyer_name: LineStr | None = Field(default=None, max_length=BUYER_NAME_MAX_CHARS)
+    note: ParagraphStr | None = Field(default=None, max_length=NOTE_MAX_CHARS)
 
 
 class Link(LinkBase, table=True):

@@ -137,3 +137,31 @@ def test_malformed_json_body_is_a_422(client, agent):
 def test_revoking_an_unknown_link_is_a_404(client, agent):
     answer = client.delete("/api/links/4242", headers=agent)
     assert answer.status_code == 404 and answer.json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"order_ref": "   ", "purpose": "product_demo"},
+        {"order_ref": "A\u0000B", "purpose": "product_demo"},
+        {"order_ref": "A\nB", "purpose": "product_demo"},
+        {"order_ref": "A1", "purpose": "product_demo", "expires_in_s": "3600"},
+        {"order_ref": "A1", "purpose": "product_demo", "expires_in_s": 3600.5},
+        {"order_ref": "A1", "purpose": "product_demo", "buyer_name": " "},
+    ],
+)
+def test_blank_control_character_and_wrongly_typed_link_fields_are_refused(client, agent, body):
+    answer = client.post("/api/links", json=body, headers=agent)
+    assert answer.status_code == 422, answer.text
+    assert client.get("/api/links").json()["items"] == []
+
+
+def test_order_reference_is_stored_trimmed(client, agent):
+    made = client.post("/api/links", json={**LINK, "order_ref": "  ORD-9 "}, headers=agent)
+    assert made.status_code == 201
+    assert client.get("/api/links").json()["items"][0]["order_ref"] == "ORD-9"
+
+
+@pytest.mark.parametrize("link_id", ["99999999999999999999999", "0", "-1", "abc"])
+def test_out_of_range_link_ids_are_a_422_not_a_server_error(client, agent, link_id):
+    assert client.delete(f"/api/links/{link_id}", headers=agent).status_code == 422

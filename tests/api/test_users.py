@@ -106,3 +106,19 @@ def test_admin_cannot_disable_or_demote_themself(client, admin):
 def test_unknown_user_is_a_404(client, admin):
     answer = client.patch("/api/users/999", json={"name": "x"}, headers=admin)
     assert answer.status_code == 404 and answer.json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    "body", [{"disabled": "yes"}, {"name": "   "}, {"name": "A\u0007"}, {"role": 1}]
+)
+def test_wrongly_typed_or_blank_user_changes_are_refused(app, client, admin, body):
+    agent_id = add_user(app, "ana@shop.test", "agent", "Ana")
+    answer = client.patch(f"/api/users/{agent_id}", json=body, headers=admin)
+    assert answer.status_code == 422, answer.text
+    user = next(u for u in client.get("/api/users").json()["items"] if u["id"] == agent_id)
+    assert user["name"] == "Ana" and user["disabled"] is False
+
+
+def test_out_of_range_user_id_is_a_422(client, admin):
+    answer = client.patch("/api/users/99999999999999999999999", json={"name": "x"}, headers=admin)
+    assert answer.status_code == 422

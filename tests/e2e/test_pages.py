@@ -135,7 +135,8 @@ def test_first_agent_to_accept_gets_the_call_chat_flows_both_ways_and_agent_ends
     item.get_by_test_id("accept").click()
     for page in (first.page, buyer.page):
         expect(page.get_by_test_id("call-state")).to_have_attribute("data-state", "live")
-    expect(first.page.get_by_test_id("availability")).to_have_attribute("data-state", "busy")
+    expect(first.page.get_by_test_id("availability")).to_have_attribute("data-busy", "true")
+    expect(first.page.get_by_test_id("availability")).to_have_attribute("data-state", "available")
     expect(first.page.get_by_test_id("call-order")).to_have_text("ORD-3003")
     expect(first.page.get_by_test_id("call-buyer")).to_have_text("Bea Buyer")
     expect(buyer.page.get_by_test_id("agent-name")).to_have_text("Agent One")

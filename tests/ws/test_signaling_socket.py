@@ -191,3 +191,55 @@ async def test_agent_sees_a_buyer_join_and_leave_the_queue_within_a_second(live_
             assert position["position"] == 1 and position["agents_available"] == 1
         # the buyer closed the page while waiting: gone from the queue
         await recv_type(staff_ws, "queue", 1.0, where=lambda m: m["items"] == [])
+
+
+async def test_signing_out_closes_the_staff_socket(live_server):
+    add_user(live_server.app, "ana@shop.test", "agent", "Ana")
+    async with httpx.AsyncClient(base_url=live_server.url) as http:
+        answer = await http.post(
+            "/api/auth/login", json={"email": "ana@shop.test", "password": PASSWORD}
+        )
+        cookie = f"showdesk_session={answer.cookies['showdesk_session']}"
+        async with websockets.connect(
+            ws_url(live_server, "staff"), additional_headers={"Cookie": cookie}
+        ) as ws:
+            await ws.send(HELLO)
+            await recv_type(ws, "welcome")
+            out = await http.post(
+                "/api/auth/logout", headers={"X-CSRF-Token": answer.cookies["csrf_token"]}
+            )
+            assert out.status_code == 204
+            assert await closed_with(ws) == 1008
+
+
+async def test_disabling_an_agent_closes_their_socket_and_they_can_no_longer_take_calls(
+    live_server,
+):
+    agent = await staff_cookie(live_server, "ana@shop.test")
+    admin_id = add_user(live_server.app, "admin@shop.test", "admin")
+    del admin_id
+    async with (
+        httpx.AsyncClient(base_url=live_server.url) as http,
+        websockets.connect(
+            ws_url(live_server, "staff"), additional_headers={"Cookie": agent}
+        ) as ws,
+    ):
+        await ws.send(HELLO)
+        await recv_type(ws, "welcome")
+        signed_in = await http.post(
+            "/api/auth/login", json={"email": "admin@shop.test", "password": PASSWORD}
+        )
+        users = (await http.get("/api/users")).json()["items"]
+        ana = next(u for u in users if u["email"] == "ana@shop.test")
+        answer = await http.patch(
+            f"/api/users/{ana['id']}",
+            json={"disabled": True},
+            headers={"X-CSRF-Token": signed_in.cookies["csrf_token"]},
+        )
+        assert answer.status_code == 200
+        assert await closed_with(ws) == 1008
+    async with websockets.connect(
+        ws_url(live_server, "staff"), additional_headers={"Cookie": agent}
+    ) as again:
+        await send_quietly(again, HELLO)
+        assert await closed_with(again) == 1008

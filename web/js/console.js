@@ -65,7 +65,10 @@ let agentsAvailable = 0; // from the last queue message
 // ------------------------------------------------------------------ availability
 
 function renderAvailability() {
-  availability.dataset.state = state;
+  // data-state is what the switch says (available | away); a call shows as data-busy
+  // (the agent is available again when it ends)
+  availability.dataset.state = state === "away" ? "away" : "available";
+  availability.dataset.busy = String(state === "busy");
   availability.textContent =
     state === "available" ? "Available" : state === "busy" ? "In a call" : "Away";
   availability.disabled = state === "busy";

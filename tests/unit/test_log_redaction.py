@@ -1,0 +1,28 @@
+"""Link tokens are replaced in anything logged."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from server.log_redaction import RedactLinkTokens, redact
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('"GET /j/abcDEF_-123 HTTP/1.1" 303', '"GET /j/[redacted] HTTP/1.1" 303'),
+        ("GET /j/a%2Fb/c?x=1", "GET /j/[redacted]?x=1"),
+        ("GET /j/a/b HTTP/1.1", "GET /j/[redacted] HTTP/1.1"),
+        ("GET /api/links", "GET /api/links"),
+    ],
+)
+def test_link_paths_are_redacted_up_to_the_query(text, expected):
+    assert redact(text) == expected
+
+
+def test_the_filter_redacts_message_arguments():
+    record = logging.LogRecord("x", logging.INFO, "f", 1, "%s - %s", ("1.2.3.4", "/j/tok"), None)
+    RedactLinkTokens().filter(record)
+    assert record.getMessage() == "1.2.3.4 - /j/[redacted]"
