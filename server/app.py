@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from server import log_redaction, migrate
 from server.api import auth, buyer, links, pages, users
 from server.api.errors import install_error_handlers
+from server.api.headers import SecurityHeaders, install_docs
 from server.api.pages import WEB_DIR
 from server.calls import CallDesk
 from server.clock import Clock
@@ -42,7 +43,11 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         summary="Live video support for online shops",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by install_docs, without a CDN or inline script
+        redoc_url=None,
     )
+    app.add_middleware(SecurityHeaders, https=settings.secure_cookies)
+    install_docs(app)
     app.state.settings = settings
     app.state.engine = engine
     app.state.clock = clock
