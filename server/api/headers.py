@@ -64,6 +64,7 @@ class SecurityHeaders:
 DOCS_PAGE = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Showdesk API</title>
 <link rel="stylesheet" href="{DOCS_ASSETS}/swagger-ui.css">
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 <script src="{DOCS_ASSETS}/swagger-ui-bundle.js" defer></script>
 <script src="/static/js/apidocs.js" defer></script>
 </head><body><div id="swagger-ui"></div></body></html>
