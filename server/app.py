@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from server import log_redaction, migrate
-from server.api import auth, buyer, links, pages, users
+from server.api import auth, buyer, links, pages, sessions, users
 from server.api.errors import install_error_handlers
 from server.api.headers import SecurityHeaders, install_docs
 from server.api.pages import WEB_DIR
@@ -17,6 +17,7 @@ from server.calls import CallDesk
 from server.clock import Clock
 from server.config import DATA_DIR_MODE, Settings, resolve_secret_key
 from server.db import make_engine
+from server.rate_limits import RateLimits
 from server.storage import LocalStorage
 from server.ws import router as ws_router
 
@@ -53,9 +54,10 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.state.clock = clock
     app.state.secret_key = resolve_secret_key(settings)
     app.state.storage = LocalStorage(settings.data_dir / "files")
+    app.state.rate_limits = RateLimits(settings)
     app.state.calls = CallDesk(engine=engine, clock=clock, settings=settings)
     install_error_handlers(app)
-    for module in (auth, users, links, buyer, pages):
+    for module in (auth, users, links, buyer, pages, sessions):
         app.include_router(module.router)
     app.include_router(ws_router)
 

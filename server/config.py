@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     hello_timeout_s: float = 5.0  # a socket that says nothing for this long is closed (1008)
     ws_max_message_bytes: int = 64 * 1024  # larger signaling messages close the socket (1009)
     ws_ping_interval_s: float = 10.0  # keepalive: a dead peer is noticed within about 20 s
+    # Rate limits ("N/period"): failed sign-ins slow down per account and per address.
+    limit_failed_logins_per_account: str = "5/15minutes"
+    limit_failed_logins_per_address: str = "20/15minutes"
+    limit_link_opens_per_address: str = "30/minute"  # a buyer opens a link a few times
+    limit_sockets_per_address: str = "60/minute"  # page loads and reconnects
+    limit_messages_per_socket: str = "60/second"  # ICE candidates come in bursts of ~20
     video_codec: Literal["VP8", "H264"] = "VP8"  # both legs of a call use this codec
     media_connect_timeout_s: float = 15.0  # a peer connection not up by then: connection_failed
 

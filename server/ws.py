@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from server.accounts import resolve_session
 from server.api.deps import BUYER_COOKIE, SESSION_COOKIE
 from server.call_media import MediaRefused
+from server.errors import TooMany
 from server.links import resolve_buyer_pass
 from signaling import LinkInfo, ProtocolError, SignalingError, parse_client_message
 from signaling.messages import (
@@ -37,6 +38,7 @@ router = APIRouter()
 
 CLOSE_POLICY = 1008  # auth failure, foreign Origin, no hello in time
 CLOSE_TOO_BIG = 1009  # a message over the size cap
+CLOSE_TRY_LATER = 1013  # too many connections from one address
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,12 @@ def _identify(websocket: WebSocket, wanted: str | None) -> StaffIdentity | LinkI
 async def signaling_socket(websocket: WebSocket) -> None:
     """One participant's signaling connection (see signaling/PROTOCOL.md)."""
     await websocket.accept()
+    limits = websocket.app.state.rate_limits
+    try:
+        limits.socket_opened(websocket.client.host if websocket.client else "unknown")
+    except TooMany:
+        await websocket.close(CLOSE_TRY_LATER, "too many connections")
+        return
     if not origin_allowed(websocket):
         await websocket.close(CLOSE_POLICY, "origin not allowed")
         return
@@ -136,6 +144,11 @@ async def signaling_socket(websocket: WebSocket) -> None:
             raw = await _receive(websocket)
             if raw is None:
                 break
+            try:
+                limits.message(conn_id)
+            except TooMany as exc:
+                desk.send(conn_id, ErrorReply(code=exc.code, message=exc.message))
+                continue
             try:
                 message = parse_client_message(raw)
                 if isinstance(message, Offer):

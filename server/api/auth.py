@@ -14,7 +14,9 @@ from server.api.deps import (
     DbDep,
     SettingsDep,
     SignedIn,
+    client_address,
 )
+from server.errors import NotSignedIn
 from server.models.user import EMAIL_MAX_CHARS, User
 from server.security import PASSWORD_MAX_CHARS, csrf_token_for
 
@@ -60,8 +62,16 @@ def login(
     clock: ClockDep,
     settings: SettingsDep,
 ) -> MeOut:
-    """Sign in; sets the HttpOnly session cookie and the readable ``csrf_token`` cookie."""
-    user = accounts.authenticate(db, body.email, body.password)
+    """Sign in; sets the HttpOnly session cookie and the readable ``csrf_token`` cookie.
+    Failed attempts are limited per account and per address (429 with Retry-After)."""
+    limits = request.app.state.rate_limits
+    address = client_address(request)
+    limits.check_login(body.email, address)
+    try:
+        user = accounts.authenticate(db, body.email, body.password)
+    except NotSignedIn:
+        limits.login_failed(body.email, address)
+        raise
     token = accounts.start_session(db, user, clock.now())
     secure = settings.secure_cookies
     response.set_cookie(

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
 from server import links
-from server.api.deps import BUYER_COOKIE, BuyerLink, ClockDep, DbDep, SettingsDep
+from server.api.deps import (
+    BUYER_COOKIE,
+    BuyerLink,
+    ClockDep,
+    DbDep,
+    SettingsDep,
+    client_address,
+)
 
 router = APIRouter(tags=["buyer"])
 
@@ -15,9 +22,13 @@ BUYER_PAGE = "/call"
 
 
 @router.get("/j/{token}", include_in_schema=False)
-def open_link(token: str, db: DbDep, clock: ClockDep, settings: SettingsDep) -> RedirectResponse:
+def open_link(
+    token: str, request: Request, db: DbDep, clock: ClockDep, settings: SettingsDep
+) -> RedirectResponse:
     """Redeem a link: set the call cookie and move to ``/call`` so the token leaves the
-    address bar. Unknown, expired and revoked tokens all get the same 404 page."""
+    address bar. Unknown, expired and revoked tokens all get the same 404 page; opening
+    links is limited per address."""
+    request.app.state.rate_limits.link_opened(client_address(request))
     _, credential = links.redeem_token(db, token[:200], clock.now(), settings.buyer_cookie_ttl_s)
     response = RedirectResponse(BUYER_PAGE, status_code=303)
     response.set_cookie(

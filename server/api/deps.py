@@ -13,9 +13,9 @@ from server.accounts import resolve_session
 from server.apikeys import resolve_api_key
 from server.clock import Clock
 from server.config import Settings
-from server.errors import Forbidden, NotSignedIn
+from server.errors import Forbidden, NotFound, NotSignedIn
 from server.links import resolve_buyer_pass
-from server.models import ApiKey, Link, Role, User
+from server.models import ApiKey, Call, Link, Role, User
 from server.security import csrf_token_for, same_secret
 
 SESSION_COOKIE = "showdesk_session"
@@ -24,6 +24,11 @@ CSRF_HEADER = "X-CSRF-Token"
 BUYER_COOKIE = "showdesk_call"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 STAFF_ROLES = (Role.agent, Role.supervisor, Role.admin)
+
+
+def client_address(request: Request) -> str:
+    """The client's address (the proxy's X-Forwarded-For when uvicorn trusts the proxy)."""
+    return request.client.host if request.client else "unknown"
 
 
 def get_db(request: Request) -> Iterator[Session]:
@@ -43,6 +48,12 @@ DbDep = Annotated[Session, Depends(get_db)]
 DB_ID_MAX = 2**31 - 1  # the largest id an INTEGER column holds on every database
 UserId = Annotated[int, Path(ge=1, le=DB_ID_MAX, description="a user's id")]
 LinkId = Annotated[int, Path(ge=1, le=DB_ID_MAX, description="a link's id")]
+SessionId = Annotated[
+    str,
+    Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$", description="a call's id"),
+]
+PhotoId = Annotated[int, Path(ge=1, le=DB_ID_MAX, description="a photo's id")]
+RecordingId = Annotated[int, Path(ge=1, le=DB_ID_MAX, description="a recording's id")]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
@@ -117,10 +128,71 @@ def authorize(
     return dependency
 
 
+@dataclass(frozen=True)
+class CallAccess:
+    """Who asks, and the call (``session_id`` in the path) they may act on."""
+
+    principal: Principal
+    call: Call
+
+
+def authorize_call(
+    *roles: Role, own_agent: bool = False, integrations: bool = False, hidden: bool = False
+) -> Callable[..., CallAccess]:
+    """A dependency for routes under ``/api/sessions/{session_id}``: admits staff with one
+    of ``roles`` for any call, the agent who took this call when ``own_agent`` is set, and
+    integrations' API keys when ``integrations`` is set.
+
+    Someone else's call answers 404 (not yours). With ``hidden`` (recordings and photos)
+    everyone not admitted gets 404, whether signed in or not: a stranger, a buyer's call
+    cookie or another agent cannot even learn that the file exists.
+    """
+    base = authorize(*STAFF_ROLES, integrations=integrations)
+    allowed = set(roles)
+
+    def dependency(
+        request: Request, db: DbDep, clock: ClockDep, session_id: SessionId
+    ) -> CallAccess:
+        try:
+            principal = base(request, db, clock)
+        except (NotSignedIn, Forbidden):
+            if hidden:
+                raise NotFound(f'no call "{session_id}"') from None
+            raise
+        call = db.get(Call, session_id)
+        if call is None:
+            raise NotFound(f'no call "{session_id}"')
+        if principal.api_key is not None:
+            return CallAccess(principal, call)
+        user = principal.user
+        assert user is not None
+        if user.role in allowed or (own_agent and call.agent_id == user.id):
+            return CallAccess(principal, call)
+        if hidden or (own_agent and user.role == Role.agent):
+            raise NotFound(f'no call "{session_id}"')
+        wanted = sorted(allowed | ({"the call's own agent"} if own_agent else set()))
+        raise Forbidden(f"this needs the role {' or '.join(wanted)}")
+
+    return dependency
+
+
 AnyStaff = Annotated[Principal, Depends(authorize())]
 Admin = Annotated[Principal, Depends(authorize(Role.admin))]
 StaffOrIntegration = Annotated[Principal, Depends(authorize(integrations=True))]
 SignedIn = Annotated[Principal, Depends(authorize(pending_password_ok=True))]
+Reviewer = Annotated[Principal, Depends(authorize(Role.supervisor, Role.admin, integrations=True))]
+# the call's own agent, supervisors, admins and integrations read a call
+CallReader = Annotated[
+    CallAccess,
+    Depends(authorize_call(Role.supervisor, Role.admin, own_agent=True, integrations=True)),
+]
+# recordings and photos: supervisors, admins and the call's own agent; 404 for anyone else
+EvidenceViewer = Annotated[
+    CallAccess, Depends(authorize_call(Role.supervisor, Role.admin, own_agent=True, hidden=True))
+]
+# the verdict and the photos' captions: the call's own agent, or an admin
+CallAgent = Annotated[CallAccess, Depends(authorize_call(Role.admin, own_agent=True))]
+CallReviewer = Annotated[CallAccess, Depends(authorize_call(Role.supervisor, Role.admin))]
 
 
 def buyer_link(request: Request, db: DbDep, clock: ClockDep) -> Link:

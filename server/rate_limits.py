@@ -1,0 +1,66 @@
+"""Rate limits: failed sign-ins (per account and per address), link redemptions (per
+address), WebSocket connections (per address) and signaling messages (per connection).
+
+Moving windows in memory (the ``limits`` library), so they apply per server process; a
+shared store (Redis) can replace ``MemoryStorage`` when there are several. Exceeding a
+limit raises ``TooMany`` with the seconds until it frees up (the API answers 429 with
+``Retry-After``).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+
+from server.config import Settings
+from server.errors import TooMany
+
+
+class RateLimits:
+    """The limits of one server process, configured by ``SHOWDESK_LIMIT_*`` settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.login_per_account = parse(settings.limit_failed_logins_per_account)
+        self.login_per_address = parse(settings.limit_failed_logins_per_address)
+        self.redeem_per_address = parse(settings.limit_link_opens_per_address)
+        self.sockets_per_address = parse(settings.limit_sockets_per_address)
+        self.messages_per_socket = parse(settings.limit_messages_per_socket)
+
+    def _refuse(self, item: RateLimitItem, key: str, what: str) -> None:
+        reset = self._limiter.get_window_stats(item, key).reset_time
+        retry_after = max(1, math.ceil(reset - time.time()))
+        raise TooMany(f"too many {what}; try again in {retry_after} s", retry_after)
+
+    def check_login(self, email: str, address: str) -> None:
+        """Refuse a sign-in attempt while the account or the address has failed too often."""
+        for item, key in (
+            (self.login_per_account, f"login:account:{email.strip().lower()}"),
+            (self.login_per_address, f"login:address:{address}"),
+        ):
+            if not self._limiter.test(item, key):
+                self._refuse(item, key, "failed sign-ins")
+
+    def login_failed(self, email: str, address: str) -> None:
+        self._limiter.hit(self.login_per_account, f"login:account:{email.strip().lower()}")
+        self._limiter.hit(self.login_per_address, f"login:address:{address}")
+
+    def link_opened(self, address: str) -> None:
+        """Count a link redemption (good or bad token); refuse past the limit."""
+        key = f"redeem:{address}"
+        if not self._limiter.hit(self.redeem_per_address, key):
+            self._refuse(self.redeem_per_address, key, "links opened")
+
+    def socket_opened(self, address: str) -> None:
+        key = f"socket:{address}"
+        if not self._limiter.hit(self.sockets_per_address, key):
+            self._refuse(self.sockets_per_address, key, "connections")
+
+    def message(self, conn_id: str) -> None:
+        key = f"message:{conn_id}"
+        if not self._limiter.hit(self.messages_per_socket, key):
+            self._refuse(self.messages_per_socket, key, "messages")

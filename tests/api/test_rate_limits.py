@@ -1,0 +1,80 @@
+"""Limits on failed sign-ins, link opens, sockets and signaling messages: 429 + Retry-After."""
+
+from __future__ import annotations
+
+import json
+
+import websockets
+from fastapi.testclient import TestClient
+
+from server.app import create_app
+from tests.conftest import make_settings
+from tests.helpers import PASSWORD, add_user
+from tests.ws.test_signaling_socket import HELLO, closed_with, recv_type, staff_cookie, ws_url
+
+
+def _login(client, email, password):
+    return client.post("/api/auth/login", json={"email": email, "password": password})
+
+
+def test_failed_sign_ins_slow_down_per_account_even_for_the_right_password(app, client):
+    add_user(app, "ana@shop.test", "agent")
+    add_user(app, "bo@shop.test", "agent")
+    for _ in range(5):
+        assert _login(client, "ana@shop.test", "wrong password").status_code == 401
+    refused = _login(client, "ana@shop.test", PASSWORD)
+    assert refused.status_code == 429
+    assert refused.json()["error"]["code"] == "rate_limited"
+    assert 1 <= int(refused.headers["Retry-After"]) <= 15 * 60
+    assert _login(client, "bo@shop.test", PASSWORD).status_code == 200  # others unaffected
+
+
+def test_failed_sign_ins_slow_down_per_address(tmp_path):
+    app = create_app(make_settings(tmp_path, limit_failed_logins_per_address="3/hour"))
+    add_user(app, "ana@shop.test", "agent")
+    with TestClient(app) as client:
+        for n in range(3):
+            assert _login(client, f"nobody{n}@shop.test", "wrong password").status_code == 401
+        refused = _login(client, "ana@shop.test", PASSWORD)
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+
+
+def test_opening_links_is_limited_per_address(tmp_path):
+    app = create_app(make_settings(tmp_path, limit_link_opens_per_address="3/minute"))
+    with TestClient(app) as client:
+        answers = [client.get(f"/j/guess{n}", follow_redirects=False) for n in range(4)]
+    assert [a.status_code for a in answers] == [404, 404, 404, 429]
+    assert int(answers[-1].headers["Retry-After"]) > 0
+
+
+async def test_too_many_messages_on_one_socket_get_an_error_and_the_socket_stays(
+    server_factory,
+):
+    server = server_factory(limit_messages_per_socket="5/second")
+    cookie = await staff_cookie(server, "ana@shop.test")
+    async with websockets.connect(
+        ws_url(server, "staff"), additional_headers={"Cookie": cookie}
+    ) as ws:
+        await ws.send(HELLO)
+        await recv_type(ws, "welcome")
+        for _ in range(10):
+            await ws.send(json.dumps({"type": "ping"}))
+        error = await recv_type(ws, "error")
+        assert error["code"] == "rate_limited"
+
+
+async def test_too_many_sockets_from_one_address_are_closed_with_1013(server_factory):
+    server = server_factory(limit_sockets_per_address="2/minute")
+    cookie = await staff_cookie(server, "ana@shop.test")
+    codes = []
+    for _ in range(3):
+        async with websockets.connect(
+            ws_url(server, "staff"), additional_headers={"Cookie": cookie}
+        ) as ws:
+            if len(codes) < 2:
+                await ws.send(HELLO)
+                await recv_type(ws, "welcome")
+                codes.append("open")
+            else:
+                codes.append(await closed_with(ws))
+    assert codes == ["open", "open", 1013]
