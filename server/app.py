@@ -55,7 +55,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.state.secret_key = resolve_secret_key(settings)
     app.state.storage = LocalStorage(settings.data_dir / "files")
     app.state.rate_limits = RateLimits(settings)
-    app.state.calls = CallDesk(engine=engine, clock=clock, settings=settings)
+    app.state.calls = CallDesk(
+        engine=engine, clock=clock, settings=settings, storage=app.state.storage
+    )
     install_error_handlers(app)
     for module in (auth, users, links, buyer, pages, sessions):
         app.include_router(module.router)

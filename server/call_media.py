@@ -4,6 +4,8 @@
 ``offer`` opens a leg (replacing that side's previous one: no renegotiation), trickled
 candidates go to that leg, a closed socket closes its leg, an ended call closes all its
 legs, and a leg that never comes up is reported so the call ends ``connection_failed``.
+A leg whose offer was answered (its incoming tracks exist) is reported to
+``on_leg_answered``: the recorder subscribes to its tracks.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ log = logging.getLogger("showdesk.media")
 
 LegFailed = Callable[[str], Awaitable[None]]  # called with the session id
 FirstFrame = Callable[[str, str, str], Awaitable[None]]  # session id, side, kind
+LegAnswered = Callable[[str, str, str], None]  # session id, side, participant id
 
 
 class MediaRefused(Exception):
@@ -37,6 +40,8 @@ class CallMedia:
         self._session_of_leg: dict[str, tuple[str, str]] = {}
         self.on_leg_failed: LegFailed | None = None
         self.on_first_frame: FirstFrame | None = None
+        self.on_leg_answered: LegAnswered | None = None
+        self._answered: set[str] = set()  # participant ids whose offer was answered
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def offer(self, conn_id: str, session_id: str, side: str, sdp: str) -> str:
@@ -57,10 +62,18 @@ class CallMedia:
         self._session_of_leg[participant_id] = (session_id, side)
         try:
             await self.relay.open(session_id, participant_id, side)
-            return await self.relay.answer(participant_id, sdp)
+            answer = await self.relay.answer(participant_id, sdp)
         except RelayError as exc:
             await self._close(participant_id)
             raise MediaRefused(f"the offer was refused: {exc}") from None
+        if self._current.get((session_id, side)) == participant_id:
+            self._answered.add(participant_id)
+            if self.on_leg_answered is not None:
+                try:
+                    self.on_leg_answered(session_id, side, participant_id)
+                except Exception:
+                    log.exception("handling the answered leg %s failed", participant_id)
+        return answer
 
     async def candidate(self, conn_id: str, candidate: dict[str, Any] | None) -> None:
         """Pass a trickled candidate to the socket's leg (ignored when it has none)."""
@@ -92,7 +105,16 @@ class CallMedia:
         """The current leg of each (session, side)."""
         return dict(self._current)
 
+    def answered_legs(self, session_id: str) -> list[tuple[str, str]]:
+        """(side, participant id) of the call's current legs whose offer was answered."""
+        return [
+            (side, pid)
+            for (sid, side), pid in self._current.items()
+            if sid == session_id and pid in self._answered
+        ]
+
     async def _close(self, participant_id: str) -> None:
+        self._answered.discard(participant_id)
         for conn_id, pid in list(self._leg_of_conn.items()):
             if pid == participant_id:
                 del self._leg_of_conn[conn_id]

@@ -3,6 +3,11 @@
 ``CallDesk`` owns the ``Switchboard`` (pure state machine), one outbox per connected
 socket, the task that ends calls whose participants are gone for too long, and the
 writer that stores calls and their timeline events in order, off the event loop.
+
+It also owns the call recorder (server/recording/): a call is recorded from the moment
+it is answered; when its files are final, its review file is made in a child process.
+At start, calls a dead process left open are ended ``server_restart`` and their
+recordings finalized; at stop, recordings are finalized before ``stop`` returns.
 """
 
 from __future__ import annotations
@@ -24,8 +29,12 @@ from server.call_media import CallMedia
 from server.clock import Clock
 from server.config import Settings
 from server.models import Call, CallEvent
+from server.recording import Recorder, ReviewJobs, recover_interrupted
+from server.recording.recorder import StoreOp
 from server.relay import LocalRelay
+from server.storage import LocalStorage, Storage
 from signaling import CallState, Effects, EndReason, SignalingError, Switchboard
+from signaling.call import EventKind
 from signaling.messages import ErrorReply, ServerMessage
 
 log = logging.getLogger("showdesk.calls")
@@ -35,6 +44,7 @@ CLOSE_TOO_SLOW = 1013  # "try again later": the client fell too far behind
 CLOSE_SIGNED_OUT = 1008  # the staff session behind the socket ended
 SESSION_RECHECK_INTERVAL_S = 60.0  # open staff sockets notice an idle-expired session this fast
 EXPIRY_INTERVAL_S = 1.0  # grace periods and call caps are checked once a second
+RECORDING_CLOSE_TIMEOUT_S = 10.0  # a shutdown waits this long for recordings to be final
 
 Sender = Callable[[str], Awaitable[None]]
 Closer = Callable[[int, str], Awaitable[None]]
@@ -48,6 +58,14 @@ class _Connection:
     staff_session: str | None = None  # the staff session token the socket signed in with
 
 
+@dataclass
+class _StoreOp:
+    """A database change queued behind the call rows it may refer to."""
+
+    op: StoreOp
+    done: asyncio.Future[None]
+
+
 def _dt(epoch_s: float | None) -> datetime | None:
     return None if epoch_s is None else datetime.fromtimestamp(epoch_s, UTC)
 
@@ -55,8 +73,15 @@ def _dt(epoch_s: float | None) -> datetime | None:
 class CallDesk:
     """The control plane's owner of live calls (one per server process)."""
 
-    def __init__(self, engine: Engine, clock: Clock, settings: Settings) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock,
+        settings: Settings,
+        storage: Storage | None = None,
+    ) -> None:
         self._engine = engine
+        self._storage = storage or LocalStorage(settings.data_dir / "files")
         self._clock = clock
         self._settings = settings
         self.switchboard = Switchboard(clock=time.time)  # call timing is real time
@@ -70,6 +95,15 @@ class CallDesk:
         )
         self.media.on_leg_failed = self._media_failed
         self.media.on_first_frame = self._media_arrived
+        self.reviews = ReviewJobs(engine, self._storage)
+        self.recorder = Recorder(
+            self.media.relay,
+            self._storage,
+            self._write,
+            video_codec=settings.video_codec,
+            on_call_recorded=self.reviews.enqueue,
+        )
+        self.media.on_leg_answered = self.recorder.leg_answered
         self._connections: dict[str, _Connection] = {}
         self._ids = itertools.count(1)
         self._store_queue: asyncio.Queue[list] | None = None
@@ -79,17 +113,27 @@ class CallDesk:
     # ---------------------------------------------------------------- lifecycle
 
     async def start(self) -> None:
+        """Finish what a previous process left (calls open, recordings unfinished, review
+        files not made), then start the background tasks."""
+        unreviewed = await asyncio.to_thread(recover_interrupted, self._engine, self._storage)
         self._store_queue = asyncio.Queue()
         self._tasks = [
             asyncio.create_task(self._store_forever(), name="calls-store"),
             asyncio.create_task(self._expire_forever(), name="calls-expiry"),
         ]
+        self.reviews.start()
+        for call_id in unreviewed:
+            self.reviews.enqueue(call_id)
 
     async def stop(self) -> None:
         """End every call with ``server_shutdown``, close sockets and peer connections,
-        write what is pending."""
+        finalize recordings (bounded wait), write what is pending. Review files not
+        made by then are made at the next start."""
         await self.apply(self.switchboard.end_all(EndReason.SERVER_SHUTDOWN))
         await self.media.aclose()
+        if not await self.recorder.aclose(RECORDING_CLOSE_TIMEOUT_S):
+            log.warning("some recordings were not finalized before shutdown")
+        await self.reviews.stop()
         for task in self._tasks:
             if task.get_name() == "calls-expiry":
                 task.cancel()
@@ -175,8 +219,14 @@ class CallDesk:
         if effects.events and self._store_queue is not None:
             self._store_queue.put_nowait(list(effects.events))
         for item in effects.events:
+            session_id = item.call.session_id
+            if item.event.kind == EventKind.ANSWERED:
+                self.recorder.call_live(session_id, item.call.created_at)
+                for side, participant_id in self.media.answered_legs(session_id):
+                    self.recorder.leg_answered(session_id, side, participant_id)
             if item.call.state == CallState.ENDED:
-                await self.media.call_ended(item.call.session_id)
+                await self.media.call_ended(session_id)
+                self.recorder.call_ended(session_id)
 
     def send(self, conn_id: str, message: ServerMessage) -> None:
         """Queue one message to one connection (used for replies outside the core)."""
@@ -240,20 +290,45 @@ class CallDesk:
             except Exception:
                 log.exception("call expiry failed")
 
+    async def _write(self, op: StoreOp) -> None:
+        """Run ``op`` in the store task, after every call change queued before it."""
+        if self._store_queue is None:  # not started (or stopped): write directly
+            await asyncio.to_thread(self._run_op, op)
+            return
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._store_queue.put_nowait([_StoreOp(op, done)])
+        await done
+
     async def _store_forever(self) -> None:
         assert self._store_queue is not None
         while True:
             events = await self._store_queue.get()
+            error: BaseException | None = None
             try:
                 await asyncio.to_thread(self._store, events)
-            except Exception:
+            except Exception as exc:
+                error = exc
                 log.exception("storing call events failed")
             finally:
+                for item in events:
+                    if isinstance(item, _StoreOp) and not item.done.done():
+                        if error is None:
+                            item.done.set_result(None)
+                        else:
+                            item.done.set_exception(error)
                 self._store_queue.task_done()
+
+    def _run_op(self, op: StoreOp) -> None:
+        with Session(self._engine, expire_on_commit=False) as db:
+            op(db)
+            db.commit()
 
     def _store(self, events: list) -> None:
         with Session(self._engine, expire_on_commit=False) as db:
             for item in events:
+                if isinstance(item, _StoreOp):
+                    item.op(db)
+                    continue
                 snap = item.call
                 row = db.get(Call, snap.session_id)
                 if row is None:

@@ -1,0 +1,143 @@
+"""Calls recorded on a live server, held by real aiortc peers over the real protocol,
+and the files checked with PyAV: per-track files as sent, the review file playable."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import av
+import websockets
+from sqlmodel import Session
+
+from server.recording import list_recordings, review_recording
+from tests.media.peers import VIDEO_FPS, VIDEO_SIZE, vp8_clip
+from tests.recording.calls import (
+    all_ready,
+    decoded_audio_samples,
+    decoded_video,
+    engine_cookies,
+    live_call,
+    packets_of,
+    recordings_of,
+    sha256_file,
+    switch_clip,
+    vp8_clip_of,
+    wait_for,
+)
+from tests.ws.test_signaling_socket import HELLO, recv_type, ws_url
+
+HOLD_S = 4.0
+
+
+def _contiguous_in(recorded: list[bytes], sent: list[bytes]) -> bool:
+    """``recorded`` is a run of consecutive frames of ``sent``."""
+    return any(
+        sent[start : start + len(recorded)] == recorded
+        for start, data in enumerate(sent)
+        if data == recorded[0]
+    )
+
+
+async def test_a_call_is_recorded_per_track_as_sent_and_gets_a_playable_review_file(live_server):
+    engine, storage = live_server.app.state.engine, live_server.app.state.storage
+    staff, buyer = engine_cookies(engine, live_server.url)
+    async with live_call(live_server.url, await staff("ana@shop.test"), await buyer("R-1")) as call:
+        await asyncio.sleep(HOLD_S)
+        # while the call is live the rows say so
+        states = {r.track: r.state for r in recordings_of(engine, call.session_id)}
+        assert states.get("buyer_video") == "recording", states
+        await call.end()
+        sent_video = list(call.buyer.tracks["video"].sent)
+    rows = await wait_for(all_ready(engine, call.session_id), 30, "tracks and review ready")
+    tracks = {r.track: r for r in rows if r.kind == "track"}
+    assert set(tracks) == {"buyer_video", "buyer_audio", "agent_audio"}, tracks
+    for row in tracks.values():
+        path = storage.local_path(row.storage_key)
+        assert row.storage_key == f"calls/{call.session_id}/tracks/{row.track}-0.webm"
+        assert row.size_bytes == path.stat().st_size and row.sha256 == sha256_file(path)
+        assert row.duration_ms > 0.7 * HOLD_S * 1000, row
+        assert row.segment == 0 and row.content_type.endswith("/webm")
+        assert 0 < row.start_offset_ms < 60_000
+
+    # the buyer's video: the frames that were sent, byte for byte, from a keyframe on
+    video_path = storage.local_path(tracks["buyer_video"].storage_key)
+    packets = packets_of(video_path)
+    recorded = [data for data, _, _ in packets]
+    assert packets[0][1] and recorded[0][0] & 1 == 0, "starts at a keyframe"
+    assert _contiguous_in(recorded, sent_video)
+    assert len(recorded) >= 0.8 * VIDEO_FPS * (call.live_s - 1.0), (len(recorded), call.live_s)
+    frames = decoded_video(video_path)
+    assert len(frames) == len(recorded)
+    assert {(w, h) for w, h, _ in frames} == {VIDEO_SIZE}
+    for track in ("buyer_audio", "agent_audio"):
+        samples = decoded_audio_samples(storage.local_path(tracks[track].storage_key))
+        assert samples > 0.7 * HOLD_S * 48000, (track, samples)
+    assert tracks["buyer_video"].codec == "vp8" and tracks["buyer_audio"].codec == "opus"
+
+    # the review file: one video and one audio stream, the call's length, seekable
+    with Session(engine) as db:
+        review = review_recording(db, call.session_id)
+        assert [r.kind for r in list_recordings(db, call.session_id)][-1] == "review"
+    review_path = storage.local_path(review.storage_key)
+    assert review.storage_key == f"calls/{call.session_id}/review.webm"
+    assert review.progress == 100 and review.sha256 == sha256_file(review_path)
+    assert review.size_bytes == review_path.stat().st_size
+    assert abs(review.duration_ms / 1000 - call.live_s) <= 0.1 * call.live_s, (
+        review.duration_ms,
+        call.live_s,
+    )
+    with av.open(str(review_path)) as container:
+        assert [s.type for s in container.streams] == ["video", "audio"]
+        duration_s = container.duration / 1_000_000
+        assert abs(duration_s - call.live_s) <= 0.1 * call.live_s
+        assert sum(1 for _ in container.decode(video=0)) >= len(recorded) - 2
+    with av.open(str(review_path)) as container:
+        assert decoded_audio_samples_in(container) > 0.8 * call.live_s * 48000
+    with av.open(str(review_path)) as container:
+        middle = duration_s / 2
+        container.seek(int(middle * 1_000_000), any_frame=False)
+        frame = next(container.decode(video=0))
+        assert abs(frame.time - middle) < 2.5, (frame.time, middle)  # keyframes every 2 s
+
+
+def decoded_audio_samples_in(container) -> int:
+    return sum(f.samples for f in container.decode(audio=0))
+
+
+async def test_a_resolution_change_mid_call_keeps_the_recording_decodable(live_server):
+    engine, storage = live_server.app.state.engine, live_server.app.state.storage
+    staff, buyer = engine_cookies(engine, live_server.url)
+    small = vp8_clip_of(240, 180)
+    vp8_clip()  # both clips encoded before the call, not during it
+    async with live_call(live_server.url, await staff("ana@shop.test"), await buyer("R-2")) as call:
+        await asyncio.sleep(2.0)
+        switch_clip(call.buyer.tracks["video"], small)
+        await asyncio.sleep(2.0)
+        await call.end()
+    rows = await wait_for(all_ready(engine, call.session_id), 30, "tracks and review ready")
+    video = next(r for r in rows if r.track == "buyer_video")
+    frames = decoded_video(storage.local_path(video.storage_key))
+    sizes = [(w, h) for w, h, _ in frames]
+    assert sizes[0] == (320, 240) and sizes[-1] == (240, 180), sorted(set(sizes))
+    assert len(frames) >= 0.8 * VIDEO_FPS * (call.live_s - 1.0)
+    review = next(r for r in rows if r.kind == "review")
+    review_frames = decoded_video(storage.local_path(review.storage_key))
+    assert {(w, h) for w, h, _ in review_frames} == {(320, 240), (240, 180)}
+
+
+async def test_a_declined_call_records_nothing(live_server):
+    engine, storage = live_server.app.state.engine, live_server.app.state.storage
+    _, buyer = engine_cookies(engine, live_server.url)
+
+    async with websockets.connect(
+        ws_url(live_server, "buyer"), additional_headers={"Cookie": await buyer("R-3")}
+    ) as ws:
+        await ws.send(HELLO)
+        await ws.send(json.dumps({"type": "consent", "accept": False}))
+        ended = await recv_type(ws, "call")
+        assert ended["end_reason"] == "buyer_declined"
+    call_id = ended["session_id"]
+    await asyncio.sleep(0.5)
+    assert recordings_of(engine, call_id) == []
+    assert not (storage.root / "calls" / call_id).exists()
