@@ -56,6 +56,11 @@ def admin_page(request: Request, db: DbDep, clock: ClockDep) -> Response:
     return _staff_page("admin.html", (Role.admin,), request, db, clock)
 
 
+@router.get("/review")
+def review_page(request: Request, db: DbDep, clock: ClockDep) -> Response:
+    return _staff_page("review.html", (Role.supervisor, Role.admin), request, db, clock)
+
+
 @router.get("/call")
 def buyer_page() -> Response:
     return _page("buyer.html")

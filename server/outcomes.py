@@ -1,0 +1,122 @@
+"""A call's verdict: the agent sets the outcome, a supervisor confirms or overrides it.
+
+Every change is appended to ``OutcomeChange`` (who, when, what, why) and put on the
+call's timeline as an ``outcome`` event, so the review page shows when it happened.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from server.errors import Conflict, InvalidInput
+from server.models import Call, CallEvent, Decision, Outcome, OutcomeChange
+
+ACTION_SET = "set"
+ACTION_CONFIRM = "confirm"
+ACTION_OVERRIDE = "override"
+REVIEW_CONFIRMED = "confirmed"
+REVIEW_OVERRIDDEN = "overridden"
+
+
+def _t_ms(call: Call, now: datetime) -> int:
+    return max(0, round((now - call.created_at).total_seconds() * 1000))
+
+
+def _record(
+    db: Session,
+    call: Call,
+    *,
+    action: str,
+    by_user_id: int,
+    now: datetime,
+    note: str | None = None,
+    reason: str | None = None,
+) -> OutcomeChange:
+    change = OutcomeChange(
+        call_id=call.id,
+        action=action,
+        outcome=call.outcome,
+        decision=call.decision,
+        note=note,
+        reason=reason,
+        by_user_id=by_user_id,
+        at=now,
+    )
+    db.add(change)
+    data = {
+        "action": action,
+        "outcome": call.outcome,
+        "decision": call.decision,
+        "by_user_id": by_user_id,
+    }
+    if reason is not None:
+        data["reason"] = reason
+    db.add(CallEvent(call_id=call.id, kind="outcome", t_ms=_t_ms(call, now), at=now, data=data))
+    return change
+
+
+def set_outcome(
+    db: Session,
+    call: Call,
+    outcome: Outcome,
+    decision: Decision | None,
+    note: str | None,
+    by_user_id: int,
+    now: datetime,
+) -> OutcomeChange:
+    """The agent's (or an admin's) verdict. A new verdict undoes an earlier review."""
+    if call.agent_id is None:
+        raise Conflict("nobody answered this call, so it has no outcome to set")
+    call.outcome = str(outcome)
+    call.decision = str(decision) if decision is not None else None
+    call.outcome_note = note
+    call.outcome_by_user_id = by_user_id
+    call.outcome_at = now
+    call.review_state = None
+    db.add(call)
+    change = _record(db, call, action=ACTION_SET, by_user_id=by_user_id, now=now, note=note)
+    db.commit()
+    db.refresh(change)
+    return change
+
+
+def confirm(db: Session, call: Call, by_user_id: int, now: datetime) -> OutcomeChange:
+    """A supervisor agrees with the current verdict."""
+    if call.outcome is None:
+        raise Conflict("this call has no outcome to confirm yet: override it to set one")
+    call.review_state = REVIEW_CONFIRMED
+    db.add(call)
+    change = _record(db, call, action=ACTION_CONFIRM, by_user_id=by_user_id, now=now)
+    db.commit()
+    db.refresh(change)
+    return change
+
+
+def override(
+    db: Session,
+    call: Call,
+    outcome: Outcome,
+    decision: Decision | None,
+    reason: str,
+    by_user_id: int,
+    now: datetime,
+) -> OutcomeChange:
+    """A supervisor replaces the verdict; the reason is kept with it."""
+    if not reason or not reason.strip():
+        raise InvalidInput("reason: an override needs a reason")
+    if call.agent_id is None:
+        raise Conflict("nobody answered this call, so it has no outcome to review")
+    call.outcome = str(outcome)
+    call.decision = str(decision) if decision is not None else None
+    call.outcome_by_user_id = by_user_id
+    call.outcome_at = now
+    call.review_state = REVIEW_OVERRIDDEN
+    db.add(call)
+    change = _record(
+        db, call, action=ACTION_OVERRIDE, by_user_id=by_user_id, now=now, reason=reason
+    )
+    db.commit()
+    db.refresh(change)
+    return change

@@ -1,0 +1,154 @@
+"""POST /api/sessions/{id}/photos: the buyer's page uploads a photo of its live call with
+its call cookie; bad uploads are refused with clear errors."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+
+import pytest
+from sqlmodel import Session, select
+
+from server.evidence import PHOTO_MAX_BYTES
+from server.models import CallEvent
+from server.models.evidence import Photo
+from tests.api.test_sessions import Person, buyer, image_bytes, make_link, staff
+from tests.helpers import wait_until
+
+HELLO = {"type": "hello", "v": 1}
+
+
+def recv_type(ws, wanted: str, limit: int = 50) -> dict:
+    """The next message of type ``wanted`` (others are skipped)."""
+    seen = []
+    for _ in range(limit):
+        message = ws.receive_json()
+        if message["type"] == wanted:
+            return message
+        seen.append(message["type"])
+    raise AssertionError(f"no {wanted!r}; saw {seen}")
+
+
+@contextmanager
+def socket(client, person: Person, as_: str):
+    client.cookies.clear()
+    for name, value in person.cookies.items():
+        client.cookies.set(name, value)
+    with client.websocket_connect(f"/ws?as={as_}") as ws:
+        client.cookies.clear()
+        ws.send_json(HELLO)
+        recv_type(ws, "welcome")
+        yield ws
+
+
+@dataclass
+class LiveCall:
+    session_id: str
+    buyer: Person
+    buyer_ws: object
+    agent_ws: object
+
+
+@contextmanager
+def live_call(app, client, agent: Person, order_ref: str = "ORD-PHOTO") -> Iterator[LiveCall]:
+    _, url = make_link(app, order_ref)
+    the_buyer = buyer(client, url)
+    with ExitStack() as stack:
+        agent_ws = stack.enter_context(socket(client, agent, "staff"))
+        agent_ws.send_json({"type": "set_availability", "state": "available"})
+        recv_type(agent_ws, "availability")
+        buyer_ws = stack.enter_context(socket(client, the_buyer, "buyer"))
+        buyer_ws.send_json({"type": "consent", "accept": True})
+        session_id = recv_type(buyer_ws, "call")["session_id"]
+        agent_ws.send_json({"type": "accept", "session_id": session_id})
+        assert recv_type(buyer_ws, "call")["state"] == "live"
+        yield LiveCall(session_id, the_buyer, buyer_ws, agent_ws)
+
+
+@pytest.fixture
+def agent(app, client) -> Person:
+    return staff(client, app, "ann@shop.test", "agent", "Ann Agent")[0]
+
+
+def upload(person: Person, session_id: str, data: bytes, content_type: str = "image/jpeg"):
+    return person.post(
+        f"/api/sessions/{session_id}/photos",
+        content=data,
+        headers={"Content-Type": content_type},
+    )
+
+
+@pytest.mark.parametrize(
+    ("codec", "content_type"),
+    [("mjpeg", "image/jpeg"), ("png", "image/png"), ("libwebp", "image/webp")],
+)
+def test_buyer_uploads_a_photo_and_both_sides_are_told(app, client, agent, codec, content_type):
+    data = image_bytes(codec, 320, 240)
+    with live_call(app, client, agent) as call:
+        agent_asks = {"type": "capture"}
+        call.agent_ws.send_json(agent_asks)
+        assert recv_type(call.buyer_ws, "take_photo")["session_id"] == call.session_id
+        # the type is read from the content: a wrong or missing header does not matter
+        answer = upload(call.buyer, call.session_id, data, "application/octet-stream")
+        assert answer.status_code == 201, answer.text
+        body = answer.json()
+        assert (body["width"], body["height"], body["content_type"]) == (320, 240, content_type)
+        assert body["size_bytes"] == len(data)
+        assert body["sha256"] == hashlib.sha256(data).hexdigest()
+        assert body["t_ms"] >= 0
+        for ws in (call.agent_ws, call.buyer_ws):
+            told = recv_type(ws, "photo")
+            assert (told["photo_id"], told["width"], told["height"]) == (body["id"], 320, 240)
+        session_id = call.session_id
+    with Session(app.state.engine) as db:
+        photo = db.get(Photo, body["id"])
+        assert photo is not None and photo.call_id == session_id
+        assert app.state.storage.local_path(photo.storage_key).read_bytes() == data
+
+    def photo_event() -> bool:
+        with Session(app.state.engine) as db:
+            kinds = db.exec(select(CallEvent.kind).where(CallEvent.call_id == session_id)).all()
+            return "photo" in kinds
+
+    wait_until(photo_event, 5, "the photo on the call's timeline")
+
+
+def test_bad_uploads_are_refused_with_clear_errors(app, client, agent):
+    with live_call(app, client, agent) as call:
+        gif = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!\xf9\x04" + b"\x00" * 20
+        for data, content_type in [
+            (b"hello, this is not a picture", "image/jpeg"),  # the header lies
+            (gif, "image/gif"),
+            (b"\xff\xd8\xff\xe0" + b"\x00" * 100, "image/jpeg"),  # a JPEG signature, no image
+            (b"", "image/png"),
+        ]:
+            answer = upload(call.buyer, call.session_id, data, content_type)
+            assert answer.status_code == 415, (data[:10], answer.text)
+            error = answer.json()["error"]
+            assert error["code"] == "unsupported_media_type"
+            assert "JPEG" in error["message"] or "could not be read" in error["message"]
+
+        too_big = b"\xff\xd8\xff\xe0" + b"\x00" * PHOTO_MAX_BYTES
+        answer = upload(call.buyer, call.session_id, too_big)
+        assert answer.status_code == 413
+        assert answer.json()["error"]["code"] == "too_large"
+        assert "15 MB" in answer.json()["error"]["message"]
+
+        # another link's buyer, a staff member, nobody
+        _, other_url = make_link(app, "ORD-OTHER")
+        stranger = buyer(client, other_url)
+        good = image_bytes("mjpeg")
+        answer = upload(stranger, call.session_id, good)
+        assert answer.status_code == 404 and answer.json()["error"]["code"] == "not_found"
+        assert upload(agent, call.session_id, good).status_code == 401
+        assert upload(Person(client, {}), call.session_id, good).status_code == 401
+        assert upload(call.buyer, "no-such-call", good).status_code == 404
+
+        call.agent_ws.send_json({"type": "end"})
+        recv_type(call.buyer_ws, "call")
+        after = upload(call.buyer, call.session_id, good)
+        assert after.status_code == 409 and after.json()["error"]["code"] == "call_ended"
+    with Session(app.state.engine) as db:
+        assert db.exec(select(Photo)).all() == []
