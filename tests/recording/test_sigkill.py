@@ -1,0 +1,124 @@
+"""A server process killed with SIGKILL mid-call keeps its recording up to the last
+second; the next start ends the call ``server_restart``, finalizes its files and makes
+its review file; a further start changes nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+from sqlmodel import Session, select
+
+from server.db import make_engine
+from server.models import CallEvent
+from server.recording.probe import probe_file
+from tests.conftest import free_port
+from tests.recording.calls import (
+    all_ready,
+    call_row,
+    decoded_video,
+    engine_cookies,
+    live_call,
+    recordings_of,
+    wait_for,
+)
+
+KILL_AFTER_S = 8.0
+
+
+@contextmanager
+def server_process(cwd: Path, log_name: str):
+    """``python -m server.cli serve`` in ``cwd`` until healthy; yields (url, process)."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOWDESK_")}
+    env["PYTHONUNBUFFERED"] = "1"
+    log_path = cwd / log_name
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
+            cwd=cwd,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://localhost:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline or proc.poll() is not None:
+            proc.kill()
+            raise AssertionError("server did not start:\n" + log_path.read_text())
+        time.sleep(0.05)
+    try:
+        yield url, proc
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                raise
+
+
+def _ended_events(engine, call_id: str) -> list[CallEvent]:
+    with Session(engine) as db:
+        return list(
+            db.exec(
+                select(CallEvent).where(CallEvent.call_id == call_id, CallEvent.kind == "ended")
+            )
+        )
+
+
+async def test_sigkill_mid_call_keeps_the_recording_and_the_next_start_finishes_it(tmp_path):
+    engine = make_engine(f"sqlite:///{(tmp_path / 'data' / 'showdesk.db').resolve()}")
+    files = tmp_path / "data" / "files"
+    with server_process(tmp_path, "first.log") as (url, proc):
+        staff, buyer = engine_cookies(engine, url)
+        async with live_call(url, await staff("ana@shop.test"), await buyer("K-1")) as call:
+            await asyncio.sleep(KILL_AFTER_S)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=5)
+            killed_after_s = time.monotonic() - call.live_at
+    call_id = call.session_id
+    assert call_row(engine, call_id).state == "live"
+    rows = recordings_of(engine, call_id)
+    assert {r.state for r in rows} == {"recording"}, [(r.track, r.state) for r in rows]
+    video_path = files / f"calls/{call_id}/tracks/buyer_video-0.webm"
+    facts = await asyncio.to_thread(probe_file, video_path)
+    assert facts.error is None and facts.duration_ms >= 7000, (facts, killed_after_s)
+    frames = await asyncio.to_thread(decoded_video, video_path)
+    assert frames[-1][2] >= 7.0 - 0.1 and len(frames) >= 7 * 30 * 0.8, (len(frames), frames[-1])
+
+    with server_process(tmp_path, "second.log"):
+        ended = call_row(engine, call_id)
+        assert ended.state == "ended" and ended.end_reason == "server_restart"
+        assert ended.ended_at is not None
+        assert len(_ended_events(engine, call_id)) == 1
+        rows = await wait_for(all_ready(engine, call_id), 30, "tracks and review ready")
+    video = next(r for r in rows if r.track == "buyer_video")
+    assert video.duration_ms >= 7000 and video.size_bytes == video_path.stat().st_size
+    review = next(r for r in rows if r.kind == "review")
+    assert review.duration_ms >= 7000
+    assert (files / review.storage_key).stat().st_size == review.size_bytes
+
+    # a further start finds nothing left to do
+    before = sorted((r.id, r.state, r.sha256, r.finished_at) for r in rows)
+    with server_process(tmp_path, "third.log"):
+        await asyncio.sleep(0.5)
+        after = sorted(
+            (r.id, r.state, r.sha256, r.finished_at) for r in recordings_of(engine, call_id)
+        )
+        assert after == before
+        assert len(_ended_events(engine, call_id)) == 1
