@@ -188,16 +188,15 @@ class LocalRelay:
         sdp = clean_offer_sdp(offer_sdp)
         try:
             offer = aiortc_sdp.SessionDescription.parse(sdp)
-        except (ValueError, KeyError, IndexError) as exc:
-            raise RelayError(f"offer is not valid SDP: {exc}") from exc
-        if not any(media.kind in ("audio", "video") for media in offer.media):
-            raise RelayError("offer has no audio or video to send or receive")
+        except Exception as exc:  # aiortc's parser raises many types, StopIteration included
+            raise RelayError(f"offer is not valid SDP ({type(exc).__name__})") from None
+        _check_offer(offer)
         self._add_transceivers(leg, offer)
         try:
             await leg.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
         except Exception as exc:  # aiortc raises several types for a bad offer
             self._check_still_open(leg)
-            raise RelayError(f"offer refused: {exc}") from exc
+            raise RelayError(f"offer refused ({type(exc).__name__})") from None
         self._check_still_open(leg)
         self._tap_receivers(leg)
         leg.remote_description_set = True
@@ -455,6 +454,33 @@ class LocalRelay:
             self._on_event(event)
         except Exception:
             logger.exception("relay event handler failed for %s", event.get("type"))
+
+
+def _check_offer(offer: aiortc_sdp.SessionDescription) -> None:
+    """Refuse offers aiortc would accept but then fail on inside its own tasks: every audio
+    and video section needs ICE credentials, a DTLS fingerprint and setup role, a mid and a
+    codec, mids are unique and groups (BUNDLE) name only existing mids (a browser's offer
+    always satisfies this)."""
+    sections = [m for m in offer.media if m.kind in ("audio", "video")]
+    if not sections:
+        raise RelayError("offer has no audio or video to send or receive")
+    for index, media in enumerate(sections):
+        where = f"{media.kind} section {index}"
+        if media.ice is None or not media.ice.usernameFragment or not media.ice.password:
+            raise RelayError(f"offer's {where} has no ICE credentials")
+        if media.dtls is None or not media.dtls.fingerprints or media.dtls.role is None:
+            raise RelayError(f"offer's {where} has no DTLS fingerprint or setup role")
+        if not media.rtp.muxId:
+            raise RelayError(f"offer's {where} has no mid")
+        if not media.rtp.codecs:
+            raise RelayError(f"offer's {where} has no codec")
+    mids = [str(m.rtp.muxId) for m in offer.media if m.rtp.muxId]
+    if len(mids) != len(set(mids)):
+        raise RelayError("offer repeats a mid")
+    for group in offer.group:
+        missing = {str(item) for item in group.items} - set(mids)
+        if missing:
+            raise RelayError(f"offer's {group.semantic} group names unknown mids")
 
 
 def _parse_candidate(text: str) -> RTCIceCandidate:
