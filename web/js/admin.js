@@ -174,6 +174,46 @@ async function revokeLink(link) {
 
 wireLinkForm("link-", () => loadLinks().catch(fail));
 
+// ------------------------------------------------------------------ audit
+
+const AUDIT_PER_PAGE = 50;
+const AUDIT_WORDS = { view_recording: "watched recording", view_photo: "viewed photo" };
+let auditPage = 1;
+
+async function loadAudit() {
+  const data = await get(`/api/audit?page=${auditPage}&per_page=${AUDIT_PER_PAGE}`);
+  const rows = data.items.map((entry) =>
+    el(
+      "tr",
+      { testid: "audit-row", dataset: { action: entry.action, callId: entry.call_id } },
+      el("td", { text: formatDateTime(entry.at) }),
+      el("td", { text: entry.user_name ? `${entry.user_name} (${entry.user_email})` : `user ${entry.user_id}` }),
+      el("td", { text: `${AUDIT_WORDS[entry.action] || entry.action} #${entry.object_id ?? ""}` }),
+      el(
+        "td",
+        {},
+        el("a", { href: `/review?session=${encodeURIComponent(entry.call_id)}`, text: entry.call_id }),
+      ),
+    ),
+  );
+  $("audit-rows").replaceChildren(...rows);
+  $("audit-empty").hidden = rows.length > 0;
+  const pages = Math.max(1, Math.ceil(data.total / AUDIT_PER_PAGE));
+  $("audit-page").textContent = `Page ${auditPage} of ${pages}`;
+  $("audit-prev").disabled = auditPage <= 1;
+  $("audit-next").disabled = auditPage >= pages;
+}
+
+$("audit-refresh").addEventListener("click", () => loadAudit().catch(fail));
+$("audit-prev").addEventListener("click", () => {
+  auditPage = Math.max(1, auditPage - 1);
+  loadAudit().catch(fail);
+});
+$("audit-next").addEventListener("click", () => {
+  auditPage += 1;
+  loadAudit().catch(fail);
+});
+
 // ------------------------------------------------------------------ start
 
 wireNotice(notice);
@@ -187,7 +227,7 @@ async function start() {
     return;
   }
   $("whoami").textContent = `${me.name} · ${me.role}`;
-  await Promise.all([loadUsers(), loadLinks()]).catch(fail);
+  await Promise.all([loadUsers(), loadLinks(), loadAudit()]).catch(fail);
 }
 
 start();

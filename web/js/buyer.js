@@ -13,6 +13,7 @@ import {
   wireNotice,
 } from "./ui.js";
 
+const CALL_VIDEO_MAX_WIDTH = 640; // the call video; photos keep the camera's resolution
 const screens = [...document.querySelectorAll(".screen")];
 const notice = $("notice");
 const callState = $("call-state");
@@ -146,6 +147,45 @@ function renderPosition(message) {
 
 $("end-call").addEventListener("click", () => signaling.send({ type: "end" }));
 
+// ------------------------------------------------------------------ evidence photos
+
+let photoNoticeTimer = null;
+
+function photoNotice(text, kind) {
+  const node = $("photo-notice");
+  node.textContent = text;
+  node.dataset.kind = kind;
+  node.hidden = false;
+  clearTimeout(photoNoticeTimer);
+  photoNoticeTimer = setTimeout(() => {
+    node.hidden = true;
+  }, 4000);
+}
+
+/** The agent asked for a photo: take one at the camera's full resolution and upload it. */
+async function takePhoto(message) {
+  if (!call || message.session_id !== call.session_id) return;
+  let photo;
+  try {
+    photo = await media.takePhoto();
+  } catch {
+    photoNotice("The agent asked for a photo, but your camera is off.", "error");
+    return;
+  }
+  try {
+    const response = await fetch(`/api/sessions/${encodeURIComponent(message.session_id)}/photos`, {
+      method: "POST",
+      body: photo,
+      headers: { "Content-Type": photo.type || "image/jpeg" },
+      credentials: "same-origin",
+    });
+    if (!response.ok) throw new Error(String(response.status));
+    photoNotice("Photo taken and sent to the agent.", "ok");
+  } catch {
+    photoNotice("The photo could not be sent. The agent can ask again.", "error");
+  }
+}
+
 
 // ------------------------------------------------------------------ socket
 
@@ -174,6 +214,7 @@ function connect() {
   media = new CallMedia(signaling, {
     onProblem: (text) => showNotice(notice, text, "info"),
     peerName: () => (call && call.agent_name) || "The agent",
+    maxSendWidth: CALL_VIDEO_MAX_WIDTH,
   });
   signaling
     .on("welcome", (message) => {
@@ -194,6 +235,7 @@ function connect() {
         appendChat($("chat-log"), message, "buyer");
       }
     })
+    .on("take_photo", (message) => !finished && takePhoto(message))
     .on("moved", () => onStatus("moved"))
     .on("error", (message) => {
       setConsentBusy(false);

@@ -7,9 +7,10 @@ import { LocalDevices, MediaLink, cameraCount, playStream } from "./media.js";
 export class CallMedia {
   /**
    * @param {import("./signaling.js").Signaling} signaling
-   * @param {{onProblem: (text: string) => void, peerName?: () => string}} options
+   * @param {{onProblem: (text: string) => void, peerName?: () => string,
+   *          maxSendWidth?: number}} options
    */
-  constructor(signaling, { onProblem, peerName = () => "" }) {
+  constructor(signaling, { onProblem, peerName = () => "", maxSendWidth = 0 }) {
     this.signaling = signaling;
     this.onProblem = onProblem;
     this.peerName = peerName;
@@ -24,6 +25,7 @@ export class CallMedia {
       onState: (state) => {
         if (state === "failed") this.onProblem("The video connection failed. Reconnecting…");
       },
+      maxSendWidth,
     });
     signaling.on("media", (m) => this.showPeerCamera(m.camera));
     this.wireControls();
@@ -68,6 +70,23 @@ export class CallMedia {
     });
     this.signaling.send(this.devices.state());
     this.renderControls();
+  }
+
+  /** A still photo from the camera at its own resolution (never the scaled-down call
+   *  video): ImageCapture.takePhoto() where the browser has it, else the current frame
+   *  drawn at the track's size. Resolves with a Blob; rejects when the camera is off. */
+  async takePhoto() {
+    const track = this.devices.videoTrack;
+    if (!track || track.readyState !== "live") throw new Error("the camera is off");
+    if (typeof ImageCapture === "function") {
+      try {
+        const photo = await withTimeout(new ImageCapture(track).takePhoto(), 4000);
+        if (photo && photo.size > 0) return photo;
+      } catch {
+        // not supported by this camera: take the current frame instead
+      }
+    }
+    return frameToJpeg(track);
   }
 
   end() {
@@ -164,4 +183,46 @@ export function defaultDevices(side, purpose) {
   const buyerShows = purpose === "damage_verification";
   if (side === "buyer") return { camera: buyerShows ? "environment" : false, microphone: true };
   return { camera: buyerShows ? false : "user", microphone: true };
+}
+
+function withTimeout(promise, ms) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("timed out")), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}
+
+/** The track's current frame as a JPEG at the camera's resolution. */
+async function frameToJpeg(track) {
+  const video = document.createElement("video");
+  video.muted = true;
+  video.playsInline = true;
+  video.srcObject = new MediaStream([track]);
+  try {
+    await video.play();
+    if (!video.videoWidth) {
+      await new Promise((resolve) => video.addEventListener("loadedmetadata", resolve, { once: true }));
+    }
+    const settings = track.getSettings();
+    const width = settings.width || video.videoWidth;
+    const height = settings.height || video.videoHeight;
+    const canvas = document.createElement("canvas");
+    canvas.width = width;
+    canvas.height = height;
+    canvas.getContext("2d").drawImage(video, 0, 0, width, height);
+    return await new Promise((resolve, reject) =>
+      canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error("no image"))), "image/jpeg", 0.92),
+    );
+  } finally {
+    video.srcObject = null;
+  }
 }

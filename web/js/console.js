@@ -1,5 +1,5 @@
 // /console: the agent's live queue, availability, and the call view.
-import { ApiError, get, signOut, toLogin } from "./api.js";
+import { ApiError, api, get, patch, signOut, toLogin } from "./api.js";
 import { CallMedia, defaultDevices } from "./callmedia.js";
 import { wireLinkForm } from "./linkform.js";
 import { Signaling } from "./signaling.js";
@@ -61,6 +61,7 @@ let call = null;
 let signaling = null;
 let media = null;
 let agentsAvailable = 0; // from the last queue message
+let outcomeTarget = null; // {session_id, order_ref}: the call the outcome form is for
 
 // ------------------------------------------------------------------ availability
 
@@ -222,7 +223,11 @@ function onCall(message) {
   if (message.state === "live" || message.state === "reconnecting") {
     const isNew = !call || call.session_id !== message.session_id;
     call = message;
-    if (isNew) $("chat-log").replaceChildren();
+    if (isNew) {
+      $("chat-log").replaceChildren();
+      resetEvidence();
+      openOutcomeForm(message, "call");
+    }
     $("call-order").textContent = message.order_ref;
     $("call-purpose").textContent = purposeWords(message.purpose);
     $("call-buyer").textContent = message.buyer_name || "Buyer";
@@ -240,6 +245,9 @@ function onCall(message) {
       media.end();
       callView.hidden = true;
       queueView.hidden = false;
+      if (outcomeTarget && outcomeTarget.session_id === message.session_id) {
+        openOutcomeForm(message, "wrap-up");
+      }
       if (message.end_reason && message.end_reason !== "agent_ended") {
         const why = message.end_reason.replaceAll("_", " ");
         showNotice(notice, `The call for order ${message.order_ref} ended: ${why}.`, "info");
@@ -251,6 +259,145 @@ function onCall(message) {
 }
 
 $("end-call").addEventListener("click", () => signaling.send({ type: "end" }));
+
+// ------------------------------------------------------------------ evidence photos
+
+const captureButton = $("capture");
+captureButton.addEventListener("click", () => {
+  if (!call) return;
+  signaling.send({ type: "capture" });
+  captureButton.disabled = true; // one request at a time; the photo or an error frees it
+  captureButton.textContent = "Taking photo…";
+  clearTimeout(captureButton.timer);
+  captureButton.timer = setTimeout(captureDone, 8000);
+});
+
+function captureDone() {
+  clearTimeout(captureButton.timer);
+  captureButton.disabled = false;
+  captureButton.textContent = "Take photo";
+}
+
+function resetEvidence() {
+  $("evidence-strip").replaceChildren();
+  $("evidence-count").textContent = "0";
+  $("evidence-empty").hidden = false;
+  captureDone();
+}
+
+function photoUrl(sessionId, photoId) {
+  return `/api/sessions/${encodeURIComponent(sessionId)}/photos/${photoId}`;
+}
+
+function onPhoto(message) {
+  if (!call || message.session_id !== call.session_id) return;
+  captureDone();
+  const strip = $("evidence-strip");
+  const url = photoUrl(message.session_id, message.photo_id);
+  const caption = el("input", {
+    type: "text",
+    maxlength: "500",
+    placeholder: "Add a caption",
+    "aria-label": "Caption",
+    testid: "evidence-caption",
+  });
+  const saved = el("span", { class: "status", testid: "evidence-caption-status" });
+  caption.addEventListener("change", async () => {
+    const text = caption.value.trim();
+    try {
+      await patch(url, { caption: text || null });
+      saved.textContent = "Saved";
+    } catch (err) {
+      saved.textContent = err.message;
+    }
+  });
+  const item = el(
+    "li",
+    {
+      class: "evidence-item",
+      testid: "evidence-item",
+      dataset: { photoId: message.photo_id, width: message.width, height: message.height },
+    },
+    el(
+      "a",
+      { href: url, target: "_blank", rel: "noopener", title: "Open the full-size photo" },
+      el("img", { src: url, alt: `Photo at ${formatDuration(message.t_ms / 1000)}`, loading: "lazy" }),
+    ),
+    el(
+      "span",
+      { class: "evidence-meta" },
+      el("span", { testid: "evidence-time", text: formatDuration(message.t_ms / 1000) }),
+      ` · ${message.width}×${message.height}`,
+    ),
+    caption,
+    saved,
+  );
+  strip.append(item);
+  $("evidence-count").textContent = String(strip.children.length);
+  $("evidence-empty").hidden = true;
+}
+
+// ------------------------------------------------------------------ outcome and wrap-up
+
+const outcomeForm = $("#outcome-form");
+const wrapUp = $("wrap-up");
+
+/** Point the outcome form at `target` (a call message), in the call view or the wrap-up. */
+function openOutcomeForm(target, where) {
+  const isNew = !outcomeTarget || outcomeTarget.session_id !== target.session_id;
+  outcomeTarget = { session_id: target.session_id, order_ref: target.order_ref };
+  if (isNew) {
+    outcomeForm.reset();
+    $("outcome-status").textContent = "";
+  }
+  $(where === "call" ? "#outcome-in-call" : "#outcome-in-wrap-up").append(outcomeForm);
+  outcomeForm.hidden = false;
+  $("wrap-up-order").textContent = target.order_ref || "";
+  wrapUp.hidden = where !== "wrap-up";
+}
+
+function closeWrapUp() {
+  wrapUp.hidden = true;
+  if (!call) {
+    outcomeForm.hidden = true;
+    outcomeTarget = null;
+  }
+}
+
+$("wrap-up-skip").addEventListener("click", closeWrapUp);
+
+outcomeForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const status = $("outcome-status");
+  if (!outcomeTarget) return;
+  const outcome = $("outcome-select").value;
+  if (!outcome) {
+    status.textContent = "Choose an outcome first.";
+    status.dataset.kind = "error";
+    return;
+  }
+  const note = $("outcome-note").value.trim();
+  const body = { outcome, decision: $("decision-select").value || null, note: note || null };
+  const target = outcomeTarget;
+  $("outcome-save").disabled = true;
+  try {
+    await api(`/api/sessions/${encodeURIComponent(target.session_id)}/outcome`, {
+      method: "PUT",
+      body,
+    });
+    status.textContent = `Saved for order ${target.order_ref}.`;
+    status.dataset.kind = "ok";
+    outcomeForm.dataset.saved = outcome;
+    if (!wrapUp.hidden && outcomeTarget === target) closeWrapUp();
+    if (!call) showNotice(notice, `Outcome saved for order ${target.order_ref}.`, "info");
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return toLogin();
+    status.textContent = err.message;
+    status.dataset.kind = "error";
+  } finally {
+    $("outcome-save").disabled = false;
+  }
+});
 
 // ------------------------------------------------------------------ links
 
@@ -297,7 +444,11 @@ function connect() {
         appendChat($("chat-log"), message, "agent");
       }
     })
-    .on("error", (message) => showNotice(notice, errorWords(message)));
+    .on("photo", onPhoto)
+    .on("error", (message) => {
+      if (message.in_reply_to === "capture") captureDone();
+      showNotice(notice, errorWords(message));
+    });
   signaling.connect();
 }
 
@@ -321,6 +472,7 @@ async function start() {
   $("whoami").textContent = `${me.name} · ${me.role}`;
   availability.hidden = !takesCalls;
   $("admin-link").hidden = me.role !== "admin";
+  $("review-link").hidden = me.role !== "admin" && me.role !== "supervisor";
   renderAvailability();
   wireChat($("#chat-form"), $("chat-input"), signalingProxy);
   connect();

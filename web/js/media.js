@@ -40,13 +40,26 @@ export async function cameraCount() {
   }
 }
 
+/** How much to scale a camera track down so that it is sent at most `maxWidth` wide
+ *  (1 = as it is). The camera itself keeps its full resolution, for photos. */
+export function sendScale(track, maxWidth) {
+  if (!track || !maxWidth) return 1;
+  const settings = track.getSettings ? track.getSettings() : {};
+  const width = Math.max(settings.width || 0, settings.height || 0);
+  return width > maxWidth ? width / maxWidth : 1;
+}
+
 export class MediaLink {
   /**
    * @param {import("./signaling.js").Signaling} signaling
-   * @param {{onRemoteStream?: (stream: MediaStream) => void, onState?: (state: string) => void}} options
+   * @param {{onRemoteStream?: (stream: MediaStream) => void, onState?: (state: string) => void,
+   *          maxSendWidth?: number}} options  maxSendWidth: the call video is scaled down to
+   *          at most this many pixels on its long side (saves mobile data; photos are taken
+   *          from the camera at its own resolution)
    */
-  constructor(signaling, { onRemoteStream, onState } = {}) {
+  constructor(signaling, { onRemoteStream, onState, maxSendWidth = 0 } = {}) {
     this.signaling = signaling;
+    this.maxSendWidth = maxSendWidth;
     this.onRemoteStream = onRemoteStream || (() => {});
     this.onState = onState || (() => {});
     this.iceServers = [];
@@ -67,7 +80,10 @@ export class MediaLink {
     this.pc = pc;
     this.remoteStream = new MediaStream();
     const audio = pc.addTransceiver(audioTrack || "audio", { direction: "sendrecv" });
-    const video = pc.addTransceiver(videoTrack || "video", { direction: "sendrecv" });
+    const video = pc.addTransceiver(videoTrack || "video", {
+      direction: "sendrecv",
+      sendEncodings: [{ scaleResolutionDownBy: sendScale(videoTrack, this.maxSendWidth) }],
+    });
     this.audioSender = audio.sender;
     this.videoSender = video.sender;
     preferCodec(video, PREFERRED_VIDEO_CODEC);
@@ -101,7 +117,23 @@ export class MediaLink {
 
   /** Put a new camera track (or none) on the existing video sender. */
   async setVideoTrack(track) {
-    if (this.videoSender) await this.videoSender.replaceTrack(track || null);
+    if (!this.videoSender) return;
+    await this.videoSender.replaceTrack(track || null);
+    if (track) await this.limitSendSize(track);
+  }
+
+  /** Scale the sent video of `track` down to `maxSendWidth` (a new or switched camera). */
+  async limitSendSize(track) {
+    const sender = this.videoSender;
+    if (!sender || !this.maxSendWidth || !sender.getParameters) return;
+    const params = sender.getParameters();
+    if (!params.encodings || !params.encodings.length) return;
+    params.encodings[0].scaleResolutionDownBy = sendScale(track, this.maxSendWidth);
+    try {
+      await sender.setParameters(params);
+    } catch {
+      // an older browser: the video is sent as the camera gives it
+    }
   }
 
   async setAudioTrack(track) {
