@@ -1,0 +1,143 @@
+"""How fast the review list answers at 100,000 calls (SQLite, the embedded default).
+
+    python bench/review_query.py [--calls N] [--repeat R]
+
+Creates a temporary data directory, migrates it, inserts N calls (default 100,000)
+spread over a year across 20 agents, three purposes, the five outcomes (a fifth
+untagged) and 20,000 order references, then times ``review_queries.list_calls`` (the
+page, the total and the counts per outcome, as ``GET /api/sessions`` runs them) for the
+common filters and prints the median and slowest of R runs, with the query plan of each
+page query. Never part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy.dialects import sqlite  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+
+from server import migrate  # noqa: E402
+from server.db import make_engine  # noqa: E402
+from server.models import Call, Link, Role, User  # noqa: E402
+from server.review_queries import CallFilter, list_calls, page_query  # noqa: E402
+
+START = datetime(2026, 1, 1, tzinfo=UTC)
+OUTCOMES = ["damage", "defect", "misuse", "no_fault_found", "inconclusive", None]
+PURPOSES = ["damage_verification", "remote_inspection", "product_demo"]
+
+
+def populate(engine, calls: int) -> None:  # noqa: ANN001
+    rng = random.Random(7)
+    with Session(engine) as db:
+        db.add(
+            Link(
+                order_ref="ORD-0",
+                purpose="damage_verification",
+                token_hash="x" * 64,
+                created_at=START,
+                expires_at=START + timedelta(days=3),
+            )
+        )
+        for i in range(20):
+            db.add(
+                User(
+                    email=f"agent{i}@shop.test",
+                    name=f"Agent {i}",
+                    role=Role.agent,
+                    password_hash="-",
+                    created_at=START,
+                )
+            )
+        db.commit()
+        rows = []
+        for n in range(calls):
+            created = START + timedelta(seconds=rng.randrange(365 * 86400))
+            outcome = rng.choice(OUTCOMES)
+            rows.append(
+                {
+                    "id": f"c{n:08d}",
+                    "link_id": 1,
+                    "order_ref": f"ORD-{rng.randrange(20000)}",
+                    "purpose": rng.choice(PURPOSES),
+                    "state": "ended",
+                    "agent_id": 1 + rng.randrange(20),
+                    "created_at": created,
+                    "answered_at": created + timedelta(seconds=20),
+                    "ended_at": created + timedelta(seconds=200),
+                    "end_reason": "agent_ended",
+                    "outcome": outcome,
+                    "decision": "refund" if outcome == "damage" else None,
+                }
+            )
+            if len(rows) == 10_000:
+                db.execute(insert(Call), rows)
+                rows = []
+        if rows:
+            db.execute(insert(Call), rows)
+        db.commit()
+        db.execute(text("ANALYZE"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/bench.db"
+        migrate.upgrade(url)
+        engine = make_engine(url)
+        began = time.perf_counter()
+        populate(engine, args.calls)
+        print(f"{args.calls:,} calls inserted in {time.perf_counter() - began:.1f} s")
+        march = datetime(2026, 3, 1, tzinfo=UTC)
+        cases = {
+            "no filter, page 1": (CallFilter(), 1),
+            "no filter, page 200": (CallFilter(), 200),
+            "outcome=damage": (CallFilter(outcome="damage"), 1),
+            "outcome=damage, page 100": (CallFilter(outcome="damage"), 100),
+            "untagged": (CallFilter(untagged=True), 1),
+            "agent_id=3": (CallFilter(agent_id=3), 1),
+            "purpose=product_demo": (CallFilter(purpose="product_demo"), 1),
+            "order_ref=ORD-1042": (CallFilter(order_ref="ORD-1042"), 1),
+            "one week": (CallFilter(since=march, until=march + timedelta(days=7)), 1),
+            "outcome + one month": (
+                CallFilter(outcome="defect", since=march, until=march + timedelta(days=30)),
+                1,
+            ),
+            "decision=refund (no index)": (CallFilter(decision="refund"), 1),
+        }
+        print(f"{'filter':32} {'median ms':>10} {'max ms':>8}  total   plan of the page query")
+        with Session(engine) as db:
+            for name, (flt, page) in cases.items():
+                times = []
+                for _ in range(args.repeat):
+                    t0 = time.perf_counter()
+                    found = list_calls(db, flt, page, 25)
+                    times.append((time.perf_counter() - t0) * 1000)
+                sql = str(
+                    page_query(flt, page, 25).compile(
+                        dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}
+                    )
+                )
+                plan = "; ".join(r[3] for r in db.execute(text("EXPLAIN QUERY PLAN " + sql)))
+                print(
+                    f"{name:32} {statistics.median(times):10.1f} {max(times):8.1f}"
+                    f"  {found.total:6}  {plan}"
+                )
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
