@@ -26,3 +26,9 @@ def test_the_filter_redacts_message_arguments():
     record = logging.LogRecord("x", logging.INFO, "f", 1, "%s - %s", ("1.2.3.4", "/j/tok"), None)
     RedactLinkTokens().filter(record)
     assert record.getMessage() == "1.2.3.4 - /j/[redacted]"
+
+
+def test_sdp_ice_passwords_are_redacted():
+    sdp = "v=0\r\na=ice-ufrag:abcd\r\na=ice-pwd:s3cretPassw0rdValue\r\n"
+    assert "s3cretPassw0rdValue" not in redact(sdp)
+    assert "a=ice-pwd:[redacted]" in redact(sdp)

@@ -1,0 +1,96 @@
+"""A whole call in real browsers with every log record captured, at every level: no link
+token, password, session cookie, CSRF token, API key or ICE password appears in any."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from playwright.sync_api import Browser, expect
+from sqlmodel import Session
+
+from server.apikeys import create_api_key
+from tests.conftest import LiveServer
+from tests.e2e.conftest import OpenParticipant
+from tests.e2e.steps import go_available, make_link, sign_in
+from tests.helpers import PASSWORD, add_user, wait_until
+
+ICE_PWD = re.compile(r"a=ice-pwd:(\S+)")
+
+
+class Everything(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = record.getMessage()
+        except Exception:  # noqa: BLE001  (a record that cannot format still counts)
+            text = f"{record.msg} {record.args}"
+        self.lines.append(f"{record.name} {text} {record.exc_text or ''}")
+
+
+def test_a_whole_call_logs_no_secret(
+    live_server: LiveServer, open_participant: OpenParticipant, camera_browser: Browser
+) -> None:
+    handler = Everything()
+    watched = [
+        logging.getLogger(),
+        *(logging.getLogger(n) for n in ("uvicorn", "uvicorn.access", "uvicorn.error")),
+    ]
+    old_level = logging.getLogger().level
+    for logger in watched:
+        logger.addHandler(handler)
+    logging.getLogger().setLevel(logging.DEBUG)
+    try:
+        app = live_server.app
+        add_user(app, "agent@shop.test", "agent", "Aggie Agent")
+        with Session(app.state.engine, expire_on_commit=False) as db:
+            _, api_key = create_api_key(db, "order system", app.state.clock.now())
+        _, link_url = make_link(live_server, "ORD-LOG", "damage_verification")
+        agent = open_participant("agent")
+        sign_in(agent.page, "agent@shop.test")
+        go_available(agent.page)
+        buyer = open_participant("buyer", phone=True, on=camera_browser)
+        buyer.page.goto(link_url)
+        buyer.page.get_by_test_id("consent-accept").click()
+        agent.page.get_by_test_id("accept").click()
+        expect(buyer.page.get_by_test_id("call-state")).to_have_attribute("data-state", "live")
+        media = app.state.calls.media
+
+        def answered_legs() -> list:
+            pcs = [media.relay._legs[p].pc for p in media.legs().values()]  # noqa: SLF001
+            done = [pc for pc in pcs if pc.localDescription and pc.remoteDescription]
+            return done if len(done) == 2 else []
+
+        ice_passwords = set()
+        for pc in wait_until(answered_legs, 10, "both media legs answered"):
+            for description in (pc.localDescription, pc.remoteDescription):
+                ice_passwords.update(ICE_PWD.findall(description.sdp))
+        buyer.page.get_by_test_id("chat-input").fill("hello")
+        buyer.page.get_by_test_id("chat-send").click()
+        expect(agent.page.get_by_test_id("chat-log")).to_contain_text("hello")
+        agent.page.get_by_test_id("end-call").click()
+        expect(buyer.page.get_by_test_id("call-ended")).to_be_visible()
+        cookies = {c["name"]: c["value"] for c in agent.context.cookies()}
+        cookies.update({c["name"]: c["value"] for c in buyer.context.cookies()})
+    finally:
+        for logger in watched:
+            logger.removeHandler(handler)
+        logging.getLogger().setLevel(old_level)
+    token = link_url.rsplit("/j/", 1)[1]
+    secrets = {
+        "link token": token,
+        "password": PASSWORD,
+        "api key": api_key,
+        "session cookie": cookies["showdesk_session"],
+        "csrf token": cookies["csrf_token"],
+        "call cookie": cookies["showdesk_call"],
+        **{f"ice password {n}": p for n, p in enumerate(sorted(ice_passwords))},
+    }
+    assert len(ice_passwords) >= 4  # both legs, both directions
+    text = "\n".join(handler.lines)
+    assert len(handler.lines) > 20, "the logs were not captured"
+    leaked = [name for name, value in secrets.items() if value in text]
+    assert not leaked, leaked
