@@ -79,9 +79,10 @@ class ReviewJobs:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._worker
             self._worker = None
-        if self._child is not None and self._child.returncode is None:
-            self._child.kill()
-            await self._child.wait()
+        child = self._child
+        if child is not None and child.returncode is None:
+            child.kill()
+            await child.wait()
 
     async def _work_forever(self) -> None:
         assert self._queue is not None
@@ -132,7 +133,11 @@ class ReviewJobs:
             if facts is None and error is None:
                 error = f"the review process exited with {self._child.returncode}: {stderr[-300:]}"
         finally:
-            self._child = None
+            child, self._child = self._child, None
+            if child is not None and child.returncode is None:
+                # cancelled (shutdown): the child must not outlive us or write on
+                child.kill()
+                await asyncio.shield(child.wait())
         if facts is not None:
             try:
                 facts["sha256"] = await asyncio.to_thread(sha256_of, Path(spec["output"]))
