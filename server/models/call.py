@@ -45,6 +45,10 @@ class Call(SQLModel, table=True):
         Index("ix_call_outcome_created", "outcome", "created_at"),
         Index("ix_call_agent_created", "agent_id", "created_at"),
         Index("ix_call_purpose_created", "purpose", "created_at"),
+        Index("ix_call_decision_created", "decision", "created_at"),
+        # counts per outcome under a purpose or agent filter come from the index alone
+        Index("ix_call_purpose_outcome", "purpose", "outcome"),
+        Index("ix_call_agent_outcome", "agent_id", "outcome"),
     )
 
     id: str = Field(primary_key=True, max_length=64)
