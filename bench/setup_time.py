@@ -1,0 +1,1173 @@
+"""How fast a call comes up and how late the picture is, with real Chromium on both ends.
+
+    python bench/setup_time.py [--calls N] [--sample-seconds S]
+
+Starts a Showdesk server (uvicorn with ``server.serve.uvicorn_config``, in this
+process, on a free loopback port, temporary data directory), an agent account and
+one buyer link per call, and two headless Chromium browsers (the agent's console,
+the buyer's phone page). For each call it measures:
+
+- join time: the buyer's consent click (``Date.now()`` in the buyer page) to the
+  server's ``first_frame`` timeline event for the buyer's video;
+- answer time: the agent's accept click to the first frame presented in the
+  console's remote video (``requestVideoFrameCallback``), with the buyer already
+  waiting and sending;
+- capture-to-display: the buyer's camera is replaced (in this bench only) by a
+  canvas on which ``Date.now()`` is painted as a block code every frame; the agent
+  page reads the code back from each presented frame;
+- relay audio delay: how long the buyer's audio frames spent inside the relay
+  (``LocalRelay.forwarding_delays``).
+
+Prints medians and 95th percentiles next to the goals, and per-call figures.
+Never part of the test suite. Stops by itself and closes everything it started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import concurrent.futures
+import contextlib
+import json
+import logging
+import os
+import platform
+import secrets
+import signal
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import aiortc  # noqa: E402
+import uvicorn  # noqa: E402
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright  # noqa: E402
+from sqlmodel import Session, select  # noqa: E402
+
+from server import accounts, links  # noqa: E402
+from server.app import create_app  # noqa: E402
+from server.config import Settings  # noqa: E402
+from server.models import Call, CallEvent, Role  # noqa: E402
+from server.models.link import LinkBase, Purpose  # noqa: E402
+from server.serve import uvicorn_config  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
+]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 860}
+AGENT_EMAIL = "bench-agent@shop.test"
+AGENT_PASSWORD = "bench " + secrets.token_urlsafe(12)
+
+GOALS_MS = {
+    "join time": 300.0,
+    "answer time": 150.0,
+    "capture-to-display": 60.0,
+    "relay audio delay": 10.0,
+}
+
+SERVER_START_S = 15.0
+PAGE_WAIT_MS = 10_000  # any single step in a page
+FIRST_FRAME_WAIT_S = 10.0
+CALL_WALL_CLOCK_S = 60.0  # a call that takes longer than this is abandoned
+RUN_WALL_CLOCK_S = 900.0  # the whole bench never runs longer than this
+
+# ---------------------------------------------------------------------------- pages
+
+# Both pages: timestamps of the media set-up steps (Date.now(), wall clock), and the
+# page's peer connections, so that getStats can be read. Nothing the page does changes.
+COMMON_INIT_JS = r"""
+(() => {
+  const B = (window.__bench = { marks: {}, pcs: [] });
+  B.mark = (name) => { if (!(name in B.marks)) B.marks[name] = Date.now(); };
+  const Native = window.RTCPeerConnection;
+  if (Native) {
+    class BenchPeerConnection extends Native {
+      constructor(...args) {
+        super(...args);
+        B.pcs.push(this);
+        B.mark("pc_created");
+        this.addEventListener("iceconnectionstatechange", () => {
+          const s = this.iceConnectionState;
+          if (s === "connected" || s === "completed") B.mark("ice_connected");
+        });
+        this.addEventListener("connectionstatechange", () => {
+          if (this.connectionState === "connected") B.mark("pc_connected");
+        });
+      }
+      async setLocalDescription(...args) {
+        const result = await super.setLocalDescription(...args);
+        B.mark("offer_sent");
+        return result;
+      }
+      async setRemoteDescription(...args) {
+        B.mark("answer_received");
+        return super.setRemoteDescription(...args);
+      }
+    }
+    window.RTCPeerConnection = BenchPeerConnection;
+  }
+  const md = navigator.mediaDevices;
+  if (md && md.getUserMedia) {
+    const native = md.getUserMedia.bind(md);
+    B.nativeGetUserMedia = native;
+    md.getUserMedia = async (constraints) => {
+      B.mark("gum_called");
+      const stream = await (B.makeStream ? B.makeStream(constraints) : native(constraints));
+      B.mark("gum_done");
+      return stream;
+    };
+  }
+  B.stats = async () => {
+    const pc = B.pcs[B.pcs.length - 1];
+    if (!pc) return [];
+    const report = await pc.getStats();
+    const out = [];
+    report.forEach((s) => {
+      if (["inbound-rtp", "outbound-rtp", "candidate-pair"].includes(s.type)) out.push(s);
+    });
+    return out;
+  };
+})();
+"""
+
+# The time code: an 8 x 6 grid of black/white cells over the middle 80% of the frame.
+# Cells 0-3 and 44-47 are a fixed sync pattern, 4-35 carry Date.now() mod 2^32 (most
+# significant bit first), 36-43 a check byte (XOR of the four bytes and 0x5A).
+CODE_JS = r"""
+const CODE = {
+  COLS: 8, ROWS: 6,
+  SYNC_HEAD: [1, 0, 1, 0], SYNC_TAIL: [0, 1, 0, 1],
+  bits(ms) {
+    const v = ms % 4294967296;
+    const bytes = [(v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255];
+    const check = bytes[0] ^ bytes[1] ^ bytes[2] ^ bytes[3] ^ 0x5a;
+    const out = [...this.SYNC_HEAD];
+    for (const byte of [...bytes, check]) for (let b = 7; b >= 0; b--) out.push((byte >> b) & 1);
+    return out.concat(this.SYNC_TAIL);
+  },
+  cell(i, w, h) {
+    const col = i % this.COLS, row = Math.floor(i / this.COLS);
+    const cw = (0.8 * w) / this.COLS, ch = (0.8 * h) / this.ROWS;
+    return [0.1 * w + col * cw, 0.1 * h + row * ch, cw, ch];
+  },
+  decode(bits) {
+    for (let i = 0; i < 4; i++) {
+      if (bits[i] !== this.SYNC_HEAD[i] || bits[44 + i] !== this.SYNC_TAIL[i]) return null;
+    }
+    const bytes = [];
+    for (let k = 0; k < 5; k++) {
+      let byte = 0;
+      for (let b = 0; b < 8; b++) byte = (byte << 1) | bits[4 + k * 8 + b];
+      bytes.push(byte);
+    }
+    if ((bytes[0] ^ bytes[1] ^ bytes[2] ^ bytes[3] ^ 0x5a) !== bytes[4]) return null;
+    return ((bytes[0] << 24) >>> 0) + (bytes[1] << 16) + (bytes[2] << 8) + bytes[3];
+  },
+};
+"""
+
+# The buyer's page: the camera becomes a canvas showing the time code (the size the
+# page asks for); the microphone stays Chromium's fake one.
+BUYER_INIT_JS = (
+    r"""
+(() => {
+  const B = window.__bench;
+"""
+    + CODE_JS
+    + r"""
+  const size = (c, d) => (typeof c === "number" ? c : c && (c.ideal || c.exact || c.max)) || d;
+  B.canvasTrack = (width, height) => {
+    const canvas = document.createElement("canvas");
+    canvas.width = width;
+    canvas.height = height;
+    const ctx = canvas.getContext("2d");
+    const track = canvas.captureStream(30).getVideoTracks()[0];
+    B.paint = { count: 0, first: null, last: null, width, height };
+    const paint = () => {
+      if (track.readyState === "ended") return;
+      const now = Date.now();
+      ctx.fillStyle = "rgb(128,128,128)";
+      ctx.fillRect(0, 0, width, height);
+      CODE.bits(now).forEach((bit, i) => {
+        ctx.fillStyle = bit ? "#fff" : "#000";
+        ctx.fillRect(...CODE.cell(i, width, height));
+      });
+      B.paint.count += 1;
+      if (B.paint.first === null) B.paint.first = now;
+      B.paint.last = now;
+      requestAnimationFrame(paint);
+    };
+    paint();
+    return track;
+  };
+  B.makeStream = async (constraints) => {
+    const c = constraints || {};
+    const tracks = [];
+    if (c.audio) {
+      const mic = await B.nativeGetUserMedia({ audio: c.audio });
+      tracks.push(...mic.getAudioTracks());
+    }
+    if (c.video) {
+      const v = typeof c.video === "object" ? c.video : {};
+      const forced = B.cameraSize;  // --camera-size, else what the page asks for
+      tracks.push(B.canvasTrack(
+        forced ? forced[0] : size(v.width, 640), forced ? forced[1] : size(v.height, 480)));
+    }
+    return new MediaStream(tracks);
+  };
+  window.addEventListener("click", (event) => {
+    const target = event.target && event.target.closest && event.target.closest(
+      '[data-testid="consent-accept"]');
+    if (target && B.consentAt === undefined) B.consentAt = Date.now();
+  }, true);
+})();
+"""
+)
+
+BUYER_CLICK_JS = r"""
+window.addEventListener("click", (event) => {
+  const B = window.__bench;
+  const target = event.target && event.target.closest && event.target.closest(
+    '[data-testid="consent-accept"]');
+  if (target && B.consentAt === undefined) B.consentAt = Date.now();
+}, true);
+"""
+
+REMOTE_VIDEO = '[data-testid="call-view"] [data-testid="remote-video"]'
+
+# The agent's console: the accept click, the first presented frame, and the time code.
+AGENT_INIT_JS = (
+    r"""
+(() => {
+  const B = window.__bench;
+"""
+    + CODE_JS
+    + r"""
+  const REMOTE = '"""
+    + REMOTE_VIDEO
+    + r"""';
+  const wallOffset = () => Date.now() - performance.now();
+  window.addEventListener("click", (event) => {
+    const target = event.target && event.target.closest && event.target.closest(
+      '[data-testid="accept"], [data-testid="accept-next"]');
+    if (!target) return;
+    B.marks = {};
+    B.acceptAt = performance.now();
+    B.acceptWall = Date.now();
+    B.firstFrame = null;
+    const video = document.querySelector(REMOTE);
+    video.requestVideoFrameCallback((now, meta) => {
+      const off = wallOffset();
+      B.firstFrame = {
+        callbackAt: now - B.acceptAt,
+        presentedAt: meta.presentationTime - B.acceptAt,
+        displayAt: meta.expectedDisplayTime - B.acceptAt,
+        receivedAt: meta.receiveTime === undefined ? null : meta.receiveTime - B.acceptAt,
+        receivedWall: meta.receiveTime === undefined ? null : meta.receiveTime + off,
+        width: meta.width, height: meta.height,
+      };
+    });
+  }, true);
+  const W = 320, H = 240;
+  B.readCode = (video, ctx) => {
+    ctx.drawImage(video, 0, 0, W, H);
+    const data = ctx.getImageData(0, 0, W, H).data;
+    const bits = [];
+    for (let i = 0; i < CODE.COLS * CODE.ROWS; i++) {
+      const [x, y, cw, ch] = CODE.cell(i, W, H);
+      const cx = Math.floor(x + cw / 2), cy = Math.floor(y + ch / 2);
+      let sum = 0;
+      for (let dy = -2; dy <= 2; dy++) {
+        for (let dx = -2; dx <= 2; dx++) {
+          const o = ((cy + dy) * W + cx + dx) * 4;
+          sum += data[o] + data[o + 1] + data[o + 2];
+        }
+      }
+      bits.push(sum / 75 > 128 ? 1 : 0);
+    }
+    return CODE.decode(bits);
+  };
+  B.startSampling = (durationMs) => {
+    const video = document.querySelector(REMOTE);
+    const canvas = document.createElement("canvas");
+    canvas.width = W;
+    canvas.height = H;
+    const ctx = canvas.getContext("2d", { willReadFrequently: true });
+    const until = performance.now() + durationMs;
+    const S = (B.sampling = {
+      samples: [], frames: 0, unreadable: 0, implausible: 0, repeated: 0, done: false,
+    });
+    const seen = new Set();
+    const step = (now, meta) => {
+      S.frames += 1;
+      const off = wallOffset();
+      const code = B.readCode(video, ctx);
+      if (code === null) {
+        S.unreadable += 1;
+      } else if (seen.has(code)) {
+        S.repeated += 1;
+      } else {
+        seen.add(code);
+        const display = meta.expectedDisplayTime + off;
+        const d = Math.round(display);
+        const age = (((d % 4294967296) - code) % 4294967296 + 4294967296) % 4294967296;
+        const painted = d - age;
+        if (age > 10000) {
+          S.implausible += 1;
+        } else {
+          S.samples.push({
+            display: display - painted,
+            presented: meta.presentationTime + off - painted,
+            received: meta.receiveTime === undefined ? null : meta.receiveTime + off - painted,
+            callback: now + off - painted,
+            width: meta.width,
+          });
+        }
+      }
+      if (performance.now() < until) video.requestVideoFrameCallback(step);
+      else S.done = true;
+    };
+    video.requestVideoFrameCallback(step);
+  };
+})();
+"""
+)
+
+# ---------------------------------------------------------------------------- server
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+T = TypeVar("T")
+
+
+class BenchServer:
+    """A Showdesk server as ``showdesk serve`` runs it, in a thread of this process."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://localhost:{self.port}"
+        self.settings = Settings(
+            data_dir=data_dir,
+            secret_key=secrets.token_urlsafe(48),
+            public_url=self.url,
+            shop_name="Bench Shop",
+        )
+        self.app = create_app(self.settings)
+        config = uvicorn_config(self.app, self.settings, host="127.0.0.1", port=self.port)
+        self._server = uvicorn.Server(config)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run, name="showdesk-server", daemon=True)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        try:
+            self._loop.run_until_complete(self._server.serve())
+        finally:
+            self._loop.close()
+
+    def start(self) -> None:
+        for name in ("uvicorn.access", "uvicorn.error", "showdesk"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+        self._thread.start()
+        deadline = time.monotonic() + SERVER_START_S
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the Showdesk server did not start")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=20)
+
+    @property
+    def native_thread_id(self) -> int | None:
+        return self._thread.native_id
+
+    def on_loop(self, fn: Callable[[], T], timeout_s: float = 5.0) -> T:
+        """Run ``fn`` on the server's event loop (the relay lives there)."""
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+        def run() -> None:
+            try:
+                future.set_result(fn())
+            except Exception as exc:  # noqa: BLE001  (handed to the caller)
+                future.set_exception(exc)
+
+        self._loop.call_soon_threadsafe(run)
+        return future.result(timeout=timeout_s)
+
+    @property
+    def relay(self) -> Any:
+        return self.app.state.calls.media.relay
+
+    def add_agent(self) -> None:
+        with Session(self.app.state.engine, expire_on_commit=False) as db:
+            accounts.create_user(
+                db,
+                email=AGENT_EMAIL,
+                role=Role.agent,
+                name="Bench Agent",
+                password=AGENT_PASSWORD,
+                now=self.app.state.clock.now(),
+            )
+
+    def make_link(self, order_ref: str) -> str:
+        with Session(self.app.state.engine, expire_on_commit=False) as db:
+            made = links.create_link(
+                db,
+                LinkBase(
+                    order_ref=order_ref,
+                    purpose=Purpose("damage_verification"),
+                    buyer_name="Bench Buyer",
+                    locale="en",
+                ),
+                ttl_s=3600,
+                max_ttl_s=self.settings.link_ttl_max_s,
+                public_url=self.settings.public_url,
+                now=self.app.state.clock.now(),
+            )
+        return made.url
+
+    def first_frame_at(self, order_ref: str, side: str, kind: str) -> float | None:
+        """Epoch ms of the call's stored ``first_frame`` event for ``side``/``kind``."""
+        with Session(self.app.state.engine) as db:
+            call = db.exec(select(Call).where(Call.order_ref == order_ref)).first()
+            if call is None:
+                return None
+            rows = db.exec(
+                select(CallEvent).where(
+                    CallEvent.call_id == call.id, CallEvent.kind == "first_frame"
+                )
+            ).all()
+        for row in rows:
+            if row.data.get("side") == side and row.data.get("kind") == kind and row.at:
+                at = row.at if row.at.tzinfo else row.at.replace(tzinfo=UTC)
+                return at.timestamp() * 1000
+        return None
+
+    def thread_cpu_s(self) -> float | None:
+        """CPU seconds used so far by the server's thread (Linux /proc)."""
+        tid = self.native_thread_id
+        try:
+            fields = Path(f"/proc/self/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            return None
+        ticks = os.sysconf("SC_CLK_TCK")
+        return (int(fields[11]) + int(fields[12])) / ticks
+
+
+# ---------------------------------------------------------------------------- CPU
+
+
+def machine_busy_s() -> float:
+    """CPU seconds the whole machine has spent busy since boot (all cores, /proc/stat)."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    ticks = [int(f) for f in fields]
+    idle = ticks[3] + ticks[4]  # idle + iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def own_tree_busy_s() -> float:
+    """CPU seconds used by this process and every process it started (browsers,
+    Playwright's driver), including descendants that have already exited."""
+    parents: dict[int, int] = {}
+    used: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        pid = int(entry.name)
+        parents[pid] = int(fields[1])
+        used[pid] = sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+    me = os.getpid()
+    tree = {me}
+    changed = True
+    while changed:
+        changed = False
+        for pid, parent in parents.items():
+            if parent in tree and pid not in tree:
+                tree.add(pid)
+                changed = True
+    return sum(used.get(pid, 0) for pid in tree) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class CpuWindow:
+    """Machine and own CPU use over a stretch of wall-clock time, in % of one core."""
+
+    wall: float = field(default_factory=time.monotonic)
+    machine: float = field(default_factory=machine_busy_s)
+    own: float = field(default_factory=own_tree_busy_s)
+
+    def since(self) -> tuple[float, float]:
+        elapsed = time.monotonic() - self.wall
+        machine = 100 * (machine_busy_s() - self.machine) / elapsed
+        own = 100 * (own_tree_busy_s() - self.own) / elapsed
+        return machine, own
+
+
+# ---------------------------------------------------------------------------- figures
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Linear interpolation between closest ranks (numpy's default)."""
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return ordered[0]
+    position = (len(ordered) - 1) * q
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def fmt(value: float | None, digits: int = 0) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+@dataclass
+class CallResult:
+    index: int
+    join_ms: float | None = None
+    answer_ms: float | None = None
+    latencies_ms: list[float] = field(default_factory=list)
+    received_ms: list[float] = field(default_factory=list)
+    audio_delays_ms: list[float] = field(default_factory=list)
+    video_delays_ms: list[float] = field(default_factory=list)
+    buyer_marks: dict[str, float] = field(default_factory=dict)  # ms after the consent click
+    agent_marks: dict[str, float] = field(default_factory=dict)  # ms after the accept click
+    first_frame: dict[str, Any] = field(default_factory=dict)
+    sampling: dict[str, Any] = field(default_factory=dict)
+    diagnostics: dict[str, float | str | None] = field(default_factory=dict)
+    server_cpu_pct: float | None = None
+    machine_cpu_pct: float | None = None  # % of one core, whole machine
+    own_cpu_pct: float | None = None  # % of one core, this bench's processes
+    failures: list[str] = field(default_factory=list)
+
+
+def _ratio_ms(stat: dict, total: str, count: str) -> float | None:
+    if stat.get(count):
+        return 1000 * stat.get(total, 0.0) / stat[count]
+    return None
+
+
+def summarise_stats(buyer: list[dict], agent: list[dict]) -> dict[str, float | str | None]:
+    """The WebRTC stats that explain where the time goes (whole-call averages)."""
+    out: dict[str, float | str | None] = {}
+    for s in buyer:
+        if s.get("type") == "outbound-rtp" and s.get("kind") == "video":
+            out["sent_size"] = f"{s.get('frameWidth')}x{s.get('frameHeight')}"
+            out["sent_fps"] = s.get("framesPerSecond")
+            out["encode_ms"] = _ratio_ms(s, "totalEncodeTime", "framesEncoded")
+            out["pacer_ms"] = _ratio_ms(s, "totalPacketSendDelay", "packetsSent")
+            out["keyframes_sent"] = s.get("keyFramesEncoded")
+            out["plis_to_buyer"] = s.get("pliCount")
+            out["quality_limit"] = s.get("qualityLimitationReason")
+            out["encoder"] = s.get("encoderImplementation")
+        if (
+            s.get("type") == "candidate-pair"
+            and s.get("nominated")
+            and s.get("state") == "succeeded"
+        ):
+            rtt = s.get("currentRoundTripTime")
+            out["buyer_rtt_ms"] = None if rtt is None else 1000 * rtt
+    for s in agent:
+        if s.get("type") == "inbound-rtp" and s.get("kind") == "video":
+            out["recv_size"] = f"{s.get('frameWidth')}x{s.get('frameHeight')}"
+            out["recv_fps"] = s.get("framesPerSecond")
+            out["jitter_buffer_ms"] = _ratio_ms(s, "jitterBufferDelay", "jitterBufferEmittedCount")
+            out["jitter_target_ms"] = _ratio_ms(
+                s, "jitterBufferTargetDelay", "jitterBufferEmittedCount"
+            )
+            out["jitter_minimum_ms"] = _ratio_ms(
+                s, "jitterBufferMinimumDelay", "jitterBufferEmittedCount"
+            )
+            out["decode_ms"] = _ratio_ms(s, "totalDecodeTime", "framesDecoded")
+            out["processing_ms"] = _ratio_ms(s, "totalProcessingDelay", "framesDecoded")
+            out["frames_dropped"] = s.get("framesDropped")
+            out["freezes"] = s.get("freezeCount")
+            out["nacks_from_agent"] = s.get("nackCount")
+            out["plis_from_agent"] = s.get("pliCount")
+        if s.get("type") == "inbound-rtp" and s.get("kind") == "audio":
+            out["audio_jitter_buffer_ms"] = _ratio_ms(
+                s, "jitterBufferDelay", "jitterBufferEmittedCount"
+            )
+            out["audio_jitter_target_ms"] = _ratio_ms(
+                s, "jitterBufferTargetDelay", "jitterBufferEmittedCount"
+            )
+            out["audio_jitter_minimum_ms"] = _ratio_ms(
+                s, "jitterBufferMinimumDelay", "jitterBufferEmittedCount"
+            )
+        if (
+            s.get("type") == "candidate-pair"
+            and s.get("nominated")
+            and s.get("state") == "succeeded"
+        ):
+            rtt = s.get("currentRoundTripTime")
+            out["agent_rtt_ms"] = None if rtt is None else 1000 * rtt
+    return out
+
+
+# ---------------------------------------------------------------------------- browsers
+
+
+@dataclass
+class Browsers:
+    agent_browser: Browser
+    buyer_browser: Browser
+    agent_context: BrowserContext
+    agent: Page
+    page_problems: list[str]
+
+
+def launch(playwright: Any) -> tuple[Browser, Browser]:
+    def one() -> Browser:
+        return playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+
+    return one(), one()
+
+
+def watch_page(page: Page, who: str, problems: list[str]) -> None:
+    page.on(
+        "console",
+        lambda m: problems.append(f"{who} console error: {m.text}") if m.type == "error" else None,
+    )
+    page.on(
+        "pageerror",
+        lambda exc: problems.append(f"{who} page error: {str(exc).splitlines()[0][:200]}"),
+    )
+
+
+def open_agent(browser: Browser, base_url: str, problems: list[str]) -> tuple[BrowserContext, Page]:
+    context = browser.new_context(base_url=base_url, viewport=DESKTOP, locale="en-US")
+    context.set_default_timeout(PAGE_WAIT_MS)
+    context.add_init_script(COMMON_INIT_JS)
+    context.add_init_script(AGENT_INIT_JS)
+    page = context.new_page()
+    watch_page(page, "agent", problems)
+    sign_in_and_go_available(page)
+    return context, page
+
+
+def sign_in_and_go_available(page: Page) -> None:
+    page.goto("/login")
+    page.get_by_test_id("login-email").fill(AGENT_EMAIL)
+    page.get_by_test_id("login-password").fill(AGENT_PASSWORD)
+    page.get_by_test_id("login-submit").click()
+    page.wait_for_url("**/console")
+    wait_attr(page, '[data-testid="connection"]', "data-state", "open")
+    switch = page.get_by_test_id("availability")
+    wait_attr(page, '[data-testid="availability"]', "data-state", "away")
+    switch.click()
+    wait_attr(page, '[data-testid="availability"]', "data-state", "available")
+
+
+def wait_attr(page: Page, selector: str, name: str, value: str, timeout_ms: int = PAGE_WAIT_MS):
+    page.wait_for_function(
+        "([s, n, v]) => { const e = document.querySelector(s); "
+        "return !!e && e.getAttribute(n) === v; }",
+        arg=[selector, name, value],
+        timeout=timeout_ms,
+        polling=20,
+    )
+
+
+def wait_js(page: Page, expression: str, timeout_ms: int = PAGE_WAIT_MS) -> Any:
+    """Poll ``expression`` in the page until truthy. Wrapped in a function: the pages'
+    CSP forbids eval, which Playwright would use for a bare expression."""
+    return page.wait_for_function(
+        f"() => {expression}", timeout=timeout_ms, polling=20
+    ).json_value()
+
+
+def wait_ready_for_calls(page: Page) -> None:
+    """The console's switch says available and no call is holding it (not busy)."""
+    page.wait_for_function(
+        "() => { const e = document.querySelector('[data-testid=\"availability\"]'); "
+        "return !!e && !e.disabled && e.getAttribute('data-state') === 'available'; }",
+        timeout=PAGE_WAIT_MS,
+        polling=20,
+    )
+
+
+def relative_marks(marks: dict[str, float], origin: float | None) -> dict[str, float]:
+    if origin is None:
+        return {}
+    return {name: at - origin for name, at in sorted(marks.items(), key=lambda kv: kv[1])}
+
+
+# ---------------------------------------------------------------------------- one call
+
+
+def run_call(
+    index: int,
+    server: BenchServer,
+    browsers: Browsers,
+    sample_s: float,
+    settle_s: float,
+    camera: str = "canvas",
+    camera_size: tuple[int, int] | None = None,
+) -> CallResult:
+    result = CallResult(index=index)
+    order_ref = f"BENCH-{index:03d}-{secrets.token_hex(3)}"
+    link_url = server.make_link(order_ref)
+    agent = browsers.agent
+    buyer_context = browsers.buyer_browser.new_context(
+        base_url=server.url, viewport=PHONE, is_mobile=True, has_touch=True, locale="en-US"
+    )
+    try:
+        buyer_context.set_default_timeout(PAGE_WAIT_MS)
+        buyer_context.add_init_script(COMMON_INIT_JS)
+        if camera == "canvas":
+            buyer_context.add_init_script(BUYER_INIT_JS)
+            if camera_size:
+                buyer_context.add_init_script(
+                    f"window.__bench.cameraSize = {json.dumps(list(camera_size))};"
+                )
+        else:  # Chromium's fake camera: join and answer times only, no time code
+            buyer_context.add_init_script(BUYER_CLICK_JS)
+        buyer = buyer_context.new_page()
+        watch_page(buyer, "buyer", browsers.page_problems)
+        buyer.goto(link_url)
+        buyer.wait_for_url("**/call")
+        consent = buyer.get_by_test_id("consent-accept")
+        consent.wait_for(state="visible")
+
+        # ---- join: consent click -> the server's first video frame from the buyer
+        consent.click()
+        wait_attr(buyer, '[data-testid="call-state"]', "data-state", "waiting")
+        consent_at = buyer.evaluate("window.__bench.consentAt")
+        deadline = time.monotonic() + FIRST_FRAME_WAIT_S
+        first_frame_at = None
+        while first_frame_at is None and time.monotonic() < deadline:
+            first_frame_at = server.first_frame_at(order_ref, "buyer", "video")
+            if first_frame_at is None:
+                time.sleep(0.05)
+        if consent_at is None:
+            result.failures.append("join: the consent click was not seen in the page")
+        elif first_frame_at is None:
+            result.failures.append(f"join: no first_frame event within {FIRST_FRAME_WAIT_S} s")
+        else:
+            result.join_ms = first_frame_at - consent_at
+        marks = buyer.evaluate("window.__bench.marks")
+        result.buyer_marks = relative_marks(marks, consent_at)
+        if first_frame_at is not None and consent_at is not None:
+            result.buyer_marks["server_first_frame"] = first_frame_at - consent_at
+
+        # ---- answer: the buyer waits with media flowing; the agent accepts
+        time.sleep(settle_s)
+        item = agent.locator('[data-testid="queue-item"]', has_text=order_ref)
+        accept = item.get_by_test_id("accept")
+        agent.wait_for_function(
+            "(ref) => [...document.querySelectorAll('[data-testid=\"queue-item\"]')].some("
+            "(li) => li.textContent.includes(ref) && "
+            "!li.querySelector('[data-testid=\"accept\"]').disabled)",
+            arg=order_ref,
+            timeout=PAGE_WAIT_MS,
+            polling=20,
+        )
+        server.on_loop(server.relay.clear_forwarding_delays)
+        cpu_before, wall_before = server.thread_cpu_s(), time.monotonic()
+        cpu_window = CpuWindow()
+        accept.click()
+        try:
+            first = wait_js(agent, "window.__bench.firstFrame", FIRST_FRAME_WAIT_S * 1000)
+            result.first_frame = first
+            result.answer_ms = first["presentedAt"]
+        except Exception as exc:  # noqa: BLE001  (reported, the call goes on)
+            reason = str(exc).splitlines()[0][:200]
+            result.failures.append(f"answer: no frame presented at the agent ({reason})")
+        agent_bench = agent.evaluate("[window.__bench.marks, window.__bench.acceptWall]")
+        result.agent_marks = relative_marks(agent_bench[0], agent_bench[1])
+
+        # ---- capture-to-display, sampled at the agent
+        if result.answer_ms is not None and camera == "canvas":
+            agent.evaluate("(ms) => window.__bench.startSampling(ms)", sample_s * 1000)
+            try:
+                wait_js(agent, "window.__bench.sampling.done", int(sample_s * 1000) + PAGE_WAIT_MS)
+            except Exception:  # noqa: BLE001  (the picture stalled: keep what was read)
+                result.failures.append("capture-to-display: the agent's video stopped")
+            sampling = agent.evaluate("window.__bench.sampling")
+            samples = sampling.pop("samples")
+            result.sampling = sampling
+            result.latencies_ms = [s["display"] for s in samples]
+            result.received_ms = [s["received"] for s in samples if s["received"] is not None]
+            result.sampling["widths"] = sorted({s["width"] for s in samples})
+            if not samples:
+                result.failures.append(
+                    f"capture-to-display: no readable frame in {sampling['frames']} frames"
+                )
+        cpu_after, wall_after = server.thread_cpu_s(), time.monotonic()
+        if cpu_before is not None and cpu_after is not None:
+            result.server_cpu_pct = 100 * (cpu_after - cpu_before) / (wall_after - wall_before)
+        result.machine_cpu_pct, result.own_cpu_pct = cpu_window.since()
+        result.audio_delays_ms = [
+            1000 * d
+            for d in server.on_loop(lambda: server.relay.forwarding_delays("audio", "buyer"))
+        ]
+        result.video_delays_ms = [
+            1000 * d
+            for d in server.on_loop(lambda: server.relay.forwarding_delays("video", "buyer"))
+        ]
+        if not result.audio_delays_ms:
+            result.failures.append("relay audio delay: no buyer audio frame was forwarded")
+        result.diagnostics = summarise_stats(
+            buyer.evaluate("window.__bench.stats()"), agent.evaluate("window.__bench.stats()")
+        )
+        paint = buyer.evaluate("window.__bench.paint")
+        if paint and paint["count"] > 1:
+            span = paint["last"] - paint["first"]
+            result.diagnostics["canvas_paint_hz"] = 1000 * (paint["count"] - 1) / span
+            result.diagnostics["canvas_size"] = f"{paint['width']}x{paint['height']}"
+
+        # ---- hang up
+        agent.get_by_test_id("end-call").click()
+        buyer.get_by_test_id("call-ended").wait_for(state="visible")
+        wait_ready_for_calls(agent)
+    except Exception as exc:  # noqa: BLE001  (one failed call must not stop the run)
+        result.failures.append(f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+        recover_agent(agent)
+    finally:
+        with contextlib.suppress(Exception):
+            buyer_context.close()
+    return result
+
+
+def recover_agent(agent: Page) -> None:
+    """After a failed call: end whatever is live and get back to available."""
+    with contextlib.suppress(Exception):
+        end = agent.get_by_test_id("end-call")
+        if end.is_visible():
+            end.click()
+    with contextlib.suppress(Exception):
+        agent.goto("/console")
+        wait_attr(agent, '[data-testid="connection"]', "data-state", "open")
+        state = agent.get_by_test_id("availability").get_attribute("data-state")
+        if state == "away":
+            agent.get_by_test_id("availability").click()
+        wait_ready_for_calls(agent)
+
+
+# ---------------------------------------------------------------------------- report
+
+
+def machine(chromium_version: str) -> list[tuple[str, str]]:
+    cpu = platform.processor() or "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return [
+        ("CPU", f"{cpu}, {os.cpu_count()} cores"),
+        ("OS", f"{platform.system()} {platform.release()}"),
+        ("Chromium", chromium_version),
+        ("aiortc", aiortc.__version__),
+        ("Python", platform.python_version()),
+    ]
+
+
+def summary_rows(results: list[CallResult]) -> list[tuple[str, list[float], str]]:
+    def values(attr: str) -> list[float]:
+        return [getattr(r, attr) for r in results if getattr(r, attr) is not None]
+
+    def pooled(attr: str) -> list[float]:
+        return [v for r in results for v in getattr(r, attr)]
+
+    return [
+        ("join time", values("join_ms"), "calls"),
+        ("answer time", values("answer_ms"), "calls"),
+        ("capture-to-display", pooled("latencies_ms"), "frames"),
+        ("relay audio delay", pooled("audio_delays_ms"), "frames"),
+    ]
+
+
+def print_report(
+    results: list[CallResult],
+    chromium_version: str,
+    args: argparse.Namespace,
+    took_s: float,
+    cpu_run: tuple[float, float] | None,
+    load_before: str,
+) -> None:
+    print()
+    print("Showdesk call set-up and latency bench")
+    print(f"  date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}")
+    for name, value in machine(chromium_version):
+        print(f"  {name + ':':<9} {value}")
+    print(
+        f"  calls: {len(results)} (asked {args.calls}), {args.sample_seconds:g} s of "
+        f"capture-to-display sampling per call, buyer waits {args.settle_seconds:g} s "
+        f"before the accept, buyer camera: {args.camera}"
+        f"{' ' + args.camera_size if args.camera_size else ''}; took {took_s:.0f} s"
+    )
+    if cpu_run is not None:
+        machine_pct, own_pct = cpu_run
+        cores = os.cpu_count() or 1
+        print(
+            f"  CPU during the run (% of one core, {cores} cores = {100 * cores}%): machine "
+            f"{machine_pct:.0f}%, this bench (server, browsers, driver) {own_pct:.0f}%, "
+            f"other processes {max(0.0, machine_pct - own_pct):.0f}%; load average before "
+            f"{load_before}"
+        )
+    print()
+    header = f"{'figure':<20} {'median ms':>10} {'p95 ms':>8} {'goal ms':>9}  {'met':<4} {'n':>6}"
+    print(header)
+    print("-" * len(header))
+    for name, vals, unit in summary_rows(results):
+        goal = GOALS_MS[name]
+        if vals:
+            median = statistics.median(vals)
+            p95 = percentile(vals, 0.95)
+            met = "yes" if median <= goal else "NO"
+            print(
+                f"{name:<20} {median:>10.1f} {p95:>8.1f} {'<= ' + fmt(goal):>9}  {met:<4} "
+                f"{len(vals):>6} {unit}"
+            )
+        else:
+            print(f"{name:<20} {'-':>10} {'-':>8} {'<= ' + fmt(goal):>9}  {'?':<4} {0:>6} {unit}")
+    print("(goals are on the median; p95 is linear interpolation between ranks)")
+
+    print()
+    print("Breakdown (medians over calls)")
+    extra = [
+        ("relay video delay (ms, all frames)", [v for r in results for v in r.video_delays_ms]),
+        ("painted -> packet at agent (ms)", [v for r in results for v in r.received_ms]),
+    ]
+    for name, vals in extra:
+        if vals:
+            print(
+                f"  {name:<44} median {statistics.median(vals):6.1f}  "
+                f"p95 {percentile(vals, 0.95):6.1f}  n={len(vals)}"
+            )
+    for who, attr in (
+        ("buyer, ms after consent click", "buyer_marks"),
+        ("agent, ms after accept click", "agent_marks"),
+    ):
+        names: list[str] = []
+        for r in results:
+            for name in getattr(r, attr):
+                if name not in names:
+                    names.append(name)
+        cells = []
+        for name in names:
+            vals = [getattr(r, attr)[name] for r in results if name in getattr(r, attr)]
+            cells.append((statistics.median(vals), name))
+        cells.sort()
+        print(f"  {who}: " + ", ".join(f"{n} {v:.0f}" for v, n in cells))
+    counts = {
+        key: sum(r.sampling.get(key, 0) for r in results)
+        for key in ("frames", "unreadable", "implausible", "repeated")
+    }
+    if counts["frames"]:
+        print(
+            f"  time code: {counts['frames']} frames presented at the agent while sampling, "
+            f"{counts['unreadable']} unreadable, {counts['implausible']} implausible, "
+            f"{counts['repeated']} showing an already seen code"
+        )
+    first_frames = [r.first_frame for r in results if r.first_frame]
+    if first_frames:
+        parts = []
+        for key in ("receivedAt", "presentedAt", "displayAt"):
+            vals = [f[key] for f in first_frames if f.get(key) is not None]
+            if vals:
+                parts.append(f"{key} {statistics.median(vals):.0f}")
+        print("  agent's first frame, ms after accept click: " + ", ".join(parts))
+    numeric: dict[str, list[float]] = {}
+    text: dict[str, set[str]] = {}
+    for r in results:
+        for key, value in r.diagnostics.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                numeric.setdefault(key, []).append(float(value))
+            elif value is not None:
+                text.setdefault(key, set()).add(str(value))
+    cpu = [r.server_cpu_pct for r in results if r.server_cpu_pct is not None]
+    if cpu:
+        numeric["server_thread_cpu_pct"] = cpu
+    print(
+        "  webrtc stats (whole-call averages): "
+        + ", ".join(f"{k} {statistics.median(v):.1f}" for k, v in numeric.items())
+    )
+    if text:
+        print("  " + ", ".join(f"{k} {'/'.join(sorted(v))}" for k, v in text.items()))
+
+    print()
+    print("Per call")
+    print(
+        f"{'call':>4} {'join':>6} {'answer':>7} {'c2d med':>8} {'c2d n':>6} "
+        f"{'audio med':>9} {'unread':>6} {'cpu all':>7} {'cpu own':>7}  failures"
+    )
+    for r in results:
+        c2d = statistics.median(r.latencies_ms) if r.latencies_ms else None
+        audio = statistics.median(r.audio_delays_ms) if r.audio_delays_ms else None
+        print(
+            f"{r.index:>4} {fmt(r.join_ms):>6} {fmt(r.answer_ms):>7} {fmt(c2d):>8} "
+            f"{len(r.latencies_ms):>6} {fmt(audio, 2):>9} "
+            f"{r.sampling.get('unreadable', '-')!s:>6} {fmt(r.machine_cpu_pct):>6}% "
+            f"{fmt(r.own_cpu_pct):>6}%  {'; '.join(r.failures) or '-'}"
+        )
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps([r.__dict__ for r in results], indent=1, default=str) + "\n"
+        )
+        print(f"\nraw results written to {args.json}")
+
+
+# ---------------------------------------------------------------------------- main
+
+
+@contextlib.contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM unwinds like Ctrl-C, so that browsers and the server are closed."""
+
+    def handler(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--calls", type=int, default=10, help="calls to measure (default 10)")
+    parser.add_argument(
+        "--sample-seconds",
+        type=float,
+        default=5.0,
+        help="capture-to-display sampling per call (default 5)",
+    )
+    parser.add_argument(
+        "--settle-seconds",
+        type=float,
+        default=1.0,
+        help="how long the buyer waits, sending, before the agent accepts (default 1)",
+    )
+    parser.add_argument(
+        "--camera",
+        choices=("canvas", "fake"),
+        default="canvas",
+        help="the buyer's camera: a canvas with a time code (default), or Chromium's fake "
+        "camera (join and answer times only)",
+    )
+    parser.add_argument(
+        "--camera-size",
+        metavar="WxH",
+        help="make the canvas camera deliver this size instead of the size the page asks "
+        "for (a diagnostic: the page asks for 1280x720)",
+    )
+    parser.add_argument("--json", help="also write the raw per-call results to this file")
+    args = parser.parse_args()
+    if args.calls < 1:
+        parser.error("--calls must be at least 1")
+    camera_size = None
+    if args.camera_size:
+        try:
+            width, height = (int(part) for part in args.camera_size.lower().split("x"))
+        except ValueError:
+            parser.error("--camera-size is WIDTHxHEIGHT, e.g. 640x360")
+        camera_size = (width, height)
+
+    started = time.monotonic()
+    load_before = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    cpu_run: tuple[float, float] | None = None
+    results: list[CallResult] = []
+    chromium_version = "unknown"
+    with terminate_as_interrupt(), tempfile.TemporaryDirectory(prefix="showdesk-bench-") as tmp:
+        server = BenchServer(Path(tmp) / "data")
+        server.start()
+        print(f"server at {server.url}", flush=True)
+        try:
+            server.add_agent()
+            with sync_playwright() as playwright:
+                agent_browser, buyer_browser = launch(playwright)
+                try:
+                    chromium_version = agent_browser.version
+                    problems: list[str] = []
+                    agent_context, agent_page = open_agent(agent_browser, server.url, problems)
+                    browsers = Browsers(
+                        agent_browser, buyer_browser, agent_context, agent_page, problems
+                    )
+                    run_window = CpuWindow()
+                    for index in range(1, args.calls + 1):
+                        if time.monotonic() - started > RUN_WALL_CLOCK_S:
+                            print(f"stopping: the run passed {RUN_WALL_CLOCK_S:.0f} s")
+                            break
+                        call_started = time.monotonic()
+                        result = run_call(
+                            index,
+                            server,
+                            browsers,
+                            args.sample_seconds,
+                            args.settle_seconds,
+                            args.camera,
+                            camera_size,
+                        )
+                        results.append(result)
+                        print(
+                            f"call {index}: join {fmt(result.join_ms)} ms, answer "
+                            f"{fmt(result.answer_ms)} ms, {len(result.latencies_ms)} "
+                            f"latency samples, {time.monotonic() - call_started:.1f} s"
+                            + (
+                                f"; FAILED: {'; '.join(result.failures)}" if result.failures else ""
+                            ),
+                            flush=True,
+                        )
+                        if time.monotonic() - call_started > CALL_WALL_CLOCK_S:
+                            print("stopping: a call took longer than expected")
+                            break
+                    cpu_run = run_window.since()
+                    if problems:
+                        print("page problems:", *sorted(set(problems))[:10], sep="\n  ")
+                finally:
+                    for browser in (agent_browser, buyer_browser):
+                        with contextlib.suppress(Exception):
+                            browser.close()
+        except KeyboardInterrupt:
+            print("interrupted; reporting what was measured")
+        finally:
+            server.stop()
+    if results:
+        print_report(
+            results, chromium_version, args, time.monotonic() - started, cpu_run, load_before
+        )
+    failed = sum(1 for r in results if r.failures)
+    return 1 if not results or failed == len(results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
