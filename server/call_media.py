@@ -87,6 +87,11 @@ class CallMedia:
         except (RelayError, ValueError) as exc:
             raise MediaRefused(f"the candidate was refused: {exc}") from None
 
+    def silent_connections(self, silence_s: float) -> list[str]:
+        """Sockets whose page's media stopped arriving ``silence_s`` seconds ago."""
+        silent = set(self.relay.silent_legs(silence_s))
+        return [conn for conn, pid in self._leg_of_conn.items() if pid in silent]
+
     async def connection_gone(self, conn_id: str) -> None:
         """The socket closed: its page's peer connection goes with it."""
         participant_id = self._leg_of_conn.get(conn_id)

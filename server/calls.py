@@ -41,6 +41,7 @@ log = logging.getLogger("showdesk.calls")
 
 OUTBOX_MAX_MESSAGES = 256  # a client this far behind is stuck: it is disconnected
 CLOSE_TOO_SLOW = 1013  # "try again later": the client fell too far behind
+CLOSE_MEDIA_LOST = 4004  # media stopped arriving: the page reconnects with a new connection
 CLOSE_SIGNED_OUT = 1008  # the staff session behind the socket ended
 SESSION_RECHECK_INTERVAL_S = 60.0  # open staff sockets notice an idle-expired session this fast
 EXPIRY_INTERVAL_S = 1.0  # grace periods and call caps are checked once a second
@@ -84,7 +85,12 @@ class CallDesk:
         self._storage = storage or LocalStorage(settings.data_dir / "files")
         self._clock = clock
         self._settings = settings
-        self.switchboard = Switchboard(clock=time.time)  # call timing is real time
+        self.switchboard = Switchboard(  # call timing is real time
+            clock=time.time,
+            reconnect_grace_s=settings.reconnect_grace_s,
+            max_call_duration_s=settings.max_call_duration_s,
+            max_queue_length=settings.max_queue_length,
+        )
         self.media = CallMedia(
             lambda on_event: LocalRelay(
                 on_event,
@@ -278,12 +284,21 @@ class CallDesk:
 
     # ---------------------------------------------------------------- background
 
+    def _drop_silent_pages(self) -> None:
+        """A page whose media stopped for ``media_silence_s`` counts as dropped: its socket
+        is closed (4004), the call goes ``reconnecting`` and the page, if it still runs,
+        reconnects with a new peer connection."""
+        for conn_id in self.media.silent_connections(self._settings.media_silence_s):
+            log.info("no media from connection %s: dropping it", conn_id)
+            self._enqueue(conn_id, ("close", (CLOSE_MEDIA_LOST, "no media")))
+
     async def _expire_forever(self) -> None:
         last_session_check = time.monotonic()
         while True:
             await asyncio.sleep(EXPIRY_INTERVAL_S)
             try:
                 await self.apply(self.switchboard.tick())
+                self._drop_silent_pages()
                 if time.monotonic() - last_session_check >= SESSION_RECHECK_INTERVAL_S:
                     last_session_check = time.monotonic()
                     await self.staff_sessions_changed()

@@ -25,6 +25,7 @@ from .errors import (
     InvalidState,
     NotFound,
     ProtocolError,
+    QueueFull,
     SignalingError,
     UnsupportedVersion,
 )
@@ -92,6 +93,7 @@ def error_reply(exc: SignalingError, in_reply_to: str | None = None) -> ErrorRep
 
 
 __all__ = [
+    "QueueFull",
     "Capture",
     "PhotoTaken",
     "TakePhoto",

@@ -23,6 +23,7 @@ class                       code                      raised when
 ``InvalidState``            ``invalid_state``         action not possible now (chat outside a
                                                       call, end without a call, ...)
 ``IllegalTransition``       ``illegal_transition``    a call state change the machine forbids
+``QueueFull``               ``queue_full``            consent while the queue is at its cap
 ==========================  ========================  ===========================================
 """
 
@@ -96,3 +97,10 @@ class IllegalTransition(SignalingError):
         super().__init__("illegal_transition", message)
         self.from_state = from_state
         self.to_state = to_state
+
+
+class QueueFull(SignalingError):
+    """A buyer consented while the queue holds its maximum of waiting calls."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("queue_full", message)

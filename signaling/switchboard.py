@@ -42,7 +42,7 @@ from .call import (
     LinkInfo,
     TimelineEvent,
 )
-from .errors import Conflict, Forbidden, InvalidState, NotFound
+from .errors import Conflict, Forbidden, InvalidState, NotFound, QueueFull
 from .messages import (
     Accept,
     AcceptNext,
@@ -83,6 +83,7 @@ CLOSE_REVOKED = 4003  # the buyer's link was revoked: call access ended
 HELLO_TIMEOUT_S = 5.0  # time the adapter waits for the first message before closing 1008
 DEFAULT_RECONNECT_GRACE_S = 30.0  # a dropped participant's time to come back (page reload)
 DEFAULT_MAX_CALL_DURATION_S = 7200.0  # answered calls are cut after two hours
+DEFAULT_MAX_QUEUE_LENGTH = 200  # more waiting buyers than a support team can reach today
 DEFAULT_HANDLE_TIME_S = 180.0  # assumed call length until enough calls have ended
 HANDLE_TIME_WINDOW = 20  # how many recent answered calls the average handle time uses
 
@@ -172,12 +173,14 @@ class Switchboard:
         reconnect_grace_s: float = DEFAULT_RECONNECT_GRACE_S,
         max_call_duration_s: float = DEFAULT_MAX_CALL_DURATION_S,
         default_handle_time_s: float = DEFAULT_HANDLE_TIME_S,
+        max_queue_length: int = DEFAULT_MAX_QUEUE_LENGTH,
     ) -> None:
         self._clock = clock
         self._new_id = new_id
         self.reconnect_grace_s = reconnect_grace_s
         self.max_call_duration_s = max_call_duration_s
         self.default_handle_time_s = default_handle_time_s
+        self.max_queue_length = max_queue_length
         self._conns: dict[ConnId, tuple[str, str]] = {}  # conn -> ("staff", user) | ("buyer", link)
         self._staff: dict[str, _Staff] = {}
         self._buyers: dict[str, _Buyer] = {}
@@ -567,6 +570,10 @@ class Switchboard:
             fx.send(conn_id, update)
 
     def _consent(self, buyer: _Buyer, accept: bool) -> Effects:
+        if accept and len(self._queue) >= self.max_queue_length:
+            raise QueueFull(
+                f"The queue is full ({self.max_queue_length} waiting); please try again later"
+            )
         fx = Effects()
         call = Call(self._new_id(), buyer.link, self._clock, declined=not accept)
         self._emit(fx, call, call.timeline[0])

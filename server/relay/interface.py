@@ -54,6 +54,8 @@ class Relay(Protocol):
       candidate (end of candidates) and ``.local`` candidates are ignored.
     - ``close`` / ``close_call`` / ``aclose`` are idempotent; each closed leg
       emits one ``closed`` event.
+    - ``silent_legs`` names the connected legs that send media but delivered no frame
+      for ``silence_s`` seconds.
     """
 
     async def open(self, call_id: str, participant_id: str, role: Role) -> None: ...
@@ -67,3 +69,5 @@ class Relay(Protocol):
     async def close_call(self, call_id: str) -> None: ...
 
     async def aclose(self) -> None: ...
+
+    def silent_legs(self, silence_s: float) -> list[str]: ...

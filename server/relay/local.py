@@ -102,6 +102,7 @@ class _Leg:
     connected: bool = False
     closing: bool = False
     deadline: asyncio.Task[None] | None = None
+    last_media_at: float | None = None  # monotonic time of the latest frame received
 
     def event(self, type_: str, **fields: Any) -> dict[str, Any]:
         return {
@@ -302,6 +303,21 @@ class LocalRelay:
         for record in self._delays.values():
             record.clear()
 
+    def silent_legs(self, silence_s: float) -> list[str]:
+        """Participants whose connected leg delivered media and then none for ``silence_s``
+        seconds: their page has gone (a page that never sent anything, e.g. with camera
+        and microphone refused, is not counted)."""
+        now = time.monotonic()
+        return [
+            leg.participant_id
+            for leg in self._legs.values()
+            if leg.connected
+            and not leg.closing
+            and leg.sources
+            and leg.last_media_at is not None
+            and now - leg.last_media_at > silence_s
+        ]
+
     def sources(self, participant_id: str) -> list[TrackSource]:
         """The participant's incoming tracks, in m-line order."""
         return list(self._leg(participant_id).sources)
@@ -369,6 +385,7 @@ class LocalRelay:
             self._emit(leg.event("track", kind=kind))
 
     def _on_frame(self, leg: _Leg, source: TrackSource, frame: EncodedFrame) -> None:
+        leg.last_media_at = time.monotonic()
         if source.frames_received == 0:
             self._emit(leg.event("first_frame", kind=source.kind))
         source.push(frame)

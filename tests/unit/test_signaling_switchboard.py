@@ -25,6 +25,7 @@ from signaling import (
     PeerMedia,
     Pong,
     PositionUpdate,
+    QueueFull,
     QueueUpdate,
     Switchboard,
     Welcome,
@@ -648,3 +649,13 @@ def test_a_stored_photo_is_on_the_timeline_and_both_sides_are_told(sb: Switchboa
         assert [type(m).__name__ for m in fx.to(conn)] == ["PhotoTaken"]
     with pytest.raises(NotFound):
         sb.photo_added("nope", 1, 1, 1)
+
+
+def test_consent_beyond_the_queue_cap_is_refused_and_changes_nothing(clock: FakeClock) -> None:
+    sb = Switchboard(clock, max_queue_length=1)
+    queue_buyer(sb, 1)
+    sb.connect_buyer("b2", link(2))
+    with pytest.raises(QueueFull):
+        sb.handle("b2", msg(CONSENT))
+    assert len(sb.queued()) == 1
+    sb.handle("b2", msg(DECLINE))  # declining is always possible
