@@ -48,11 +48,19 @@ class EncodedFrame:
     received_at: float = 0.0
 
 
+GOP_CACHE_MAX_FRAMES = 45  # 1.5 s at 30 fps: a newcomer replays at most this much
+
+
 class TrackSource:
     """One incoming track; pushes each frame to every attached ``ForwardingTrack``.
 
     ``keyframe_requester`` asks the sending browser for a keyframe (rate-limited
     by its implementation) and returns whether a request went out.
+
+    For video it keeps the frames since the latest keyframe while there are at most
+    ``GOP_CACHE_MAX_FRAMES`` of them (``recent_frames``): a sink attached shortly after a
+    keyframe starts from it at once instead of waiting a keyframe request's round trip
+    (browsers also ignore requests that follow their last keyframe too closely).
     """
 
     def __init__(self, kind: str, keyframe_requester: Callable[[], bool] | None = None) -> None:
@@ -60,6 +68,7 @@ class TrackSource:
         self.frames_received = 0
         self.keyframe_requester: Callable[[], bool] = keyframe_requester or (lambda: False)
         self._sinks: list[ForwardingTrack] = []
+        self._since_keyframe: list[EncodedFrame] | None = None
 
     @property
     def sinks(self) -> tuple[ForwardingTrack, ...]:
@@ -68,8 +77,20 @@ class TrackSource:
     def push(self, frame: EncodedFrame) -> None:
         """Deliver ``frame`` to every attached sink."""
         self.frames_received += 1
+        if self.kind == "video":
+            if frame.is_keyframe:
+                self._since_keyframe = [frame]
+            elif self._since_keyframe is not None:
+                if len(self._since_keyframe) < GOP_CACHE_MAX_FRAMES:
+                    self._since_keyframe.append(frame)
+                else:
+                    self._since_keyframe = None  # too old: a newcomer needs a new keyframe
         for sink in self._sinks:
             sink.put(frame)
+
+    def recent_frames(self) -> list[EncodedFrame]:
+        """The latest keyframe and the frames after it, or [] when there is none recent."""
+        return list(self._since_keyframe or [])
 
     def request_keyframe(self) -> bool:
         return self.keyframe_requester()
@@ -161,7 +182,11 @@ class ForwardingTrack(MediaStreamTrack):
         self._timestamp_offset = None
         if source is not None:
             source._add_sink(self)
-            source.request_keyframe()
+            recent = source.recent_frames()
+            for frame in recent:
+                self.put(frame)
+            if not recent:
+                source.request_keyframe()
 
     def request_keyframe(self) -> None:
         """A downstream keyframe request (PLI/FIR): pass it to the source."""

@@ -8,9 +8,10 @@ import time
 from typing import Any
 
 from server.relay import LocalRelay
+from server.relay.forwarding import GOP_CACHE_MAX_FRAMES
 from server.relay.receiver_tap import KEYFRAME_REQUEST_MIN_INTERVAL_S
 
-from .peers import Client, events_of, wait_until
+from .peers import Client, events_of, vp8_clip, wait_until
 
 FRAMES_COMPARED = 30
 PLI_PACING_S = 0.02  # how often the test agent asks for a keyframe
@@ -89,8 +90,12 @@ async def test_agent_joining_a_running_call_requests_a_keyframe_upstream(relay, 
     clients += [buyer, agent]
     await _connect(relay, buyer, "call-1", "buyer-1", "buyer")
     track = buyer.tracks["video"]
-    # Let the buyer get past its clip's only keyframe, as a browser would.
-    await wait_until(lambda: len(track.sent) > 10, lambda: f"buyer sent {len(track.sent)}")
+    # Let the buyer get far past its clip's keyframe, as a browser would (the relay keeps
+    # only GOP_CACHE_MAX_FRAMES after a keyframe for newcomers; the clip has 60 frames).
+    await wait_until(
+        lambda: len(track.sent) > GOP_CACHE_MAX_FRAMES + 2,
+        lambda: f"buyer sent {len(track.sent)}",
+    )
     requests_before = buyer.spies["video"].count
 
     started = time.monotonic()
@@ -104,6 +109,26 @@ async def test_agent_joining_a_running_call_requests_a_keyframe_upstream(relay, 
     first_frame_ms = (capture.arrivals[0] - started) * 1000
     assert capture.frames[0].is_keyframe
     assert first_frame_ms < 1000, f"agent's first frame took {first_frame_ms:.0f} ms"
+
+
+async def test_agent_joining_just_after_a_keyframe_starts_from_it_without_asking(
+    relay, clients, events
+):
+    buyer = Client()
+    buyer.send("video")
+    agent = Client()
+    agent.receive("video")
+    clients += [buyer, agent]
+    await _connect(relay, buyer, "call-1", "buyer-1", "buyer")
+    track = buyer.tracks["video"]
+    await wait_until(lambda: len(track.sent) > 5, lambda: f"buyer sent {len(track.sent)}")
+    requests_before = buyer.spies["video"].count
+    await _connect(relay, agent, "call-1", "agent-1", "agent")
+    capture = agent.captures["video"]
+    await wait_until(lambda: len(capture.frames) > 3, lambda: "the agent got no video frame")
+    assert capture.frames[0].is_keyframe
+    assert capture.payloads[:3] == list(vp8_clip()[:3])  # replayed from the clip's start
+    assert buyer.spies["video"].count == requests_before  # no round trip to the buyer
 
 
 async def test_agent_keyframe_request_reaches_buyer_rate_limited(relay, clients, events):
