@@ -9,10 +9,12 @@ from pydantic import BaseModel
 from server import links
 from server.api.deps import (
     BUYER_COOKIE,
+    BUYER_CSRF_COOKIE,
     BuyerLink,
     ClockDep,
     DbDep,
     SettingsDep,
+    buyer_csrf_token,
     client_address,
 )
 
@@ -36,6 +38,15 @@ def open_link(
         credential,
         max_age=settings.buyer_cookie_ttl_s,
         httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
+    )
+    response.set_cookie(
+        BUYER_CSRF_COOKIE,
+        buyer_csrf_token(request.app.state.secret_key, credential),
+        max_age=settings.buyer_cookie_ttl_s,
+        httponly=False,
         samesite="lax",
         secure=settings.secure_cookies,
         path="/",

@@ -22,6 +22,7 @@ SESSION_COOKIE = "showdesk_session"
 CSRF_COOKIE = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 BUYER_COOKIE = "showdesk_call"
+BUYER_CSRF_COOKIE = "call_csrf_token"  # readable; its value goes in X-CSRF-Token
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 STAFF_ROLES = (Role.agent, Role.supervisor, Role.admin)
 
@@ -195,12 +196,26 @@ CallAgent = Annotated[CallAccess, Depends(authorize_call(Role.admin, own_agent=T
 CallReviewer = Annotated[CallAccess, Depends(authorize_call(Role.supervisor, Role.admin))]
 
 
+def buyer_csrf_token(secret_key: str, credential: str) -> str:
+    """The CSRF token bound to a buyer's call cookie (distinct from any staff token)."""
+    return csrf_token_for(secret_key, "call:" + credential)
+
+
 def buyer_link(request: Request, db: DbDep, clock: ClockDep) -> Link:
-    """The link behind the buyer's call cookie; NotSignedIn when it is missing or unusable."""
+    """The link behind the buyer's call cookie; NotSignedIn when it is missing or unusable.
+    A state-changing request must also carry the cookie's CSRF token in ``X-CSRF-Token``."""
     credential = request.cookies.get(BUYER_COOKIE)
     link = resolve_buyer_pass(db, credential, clock.now()) if credential else None
     if link is None:
         raise NotSignedIn("open the link you were sent again")
+    if request.method not in SAFE_METHODS:
+        expected = buyer_csrf_token(request.app.state.secret_key, credential)
+        if not same_secret(request.headers.get(CSRF_HEADER, ""), expected):
+            raise Forbidden(
+                f"missing or wrong {CSRF_HEADER} header: send the {BUYER_CSRF_COOKIE} "
+                "cookie's value",
+                code="csrf_failed",
+            )
     return link
 
 

@@ -202,8 +202,9 @@ def buyer(client, link_url: str) -> Person:
     opened = client.get(link_url.removeprefix(client.base_url.__str__()), follow_redirects=False)
     assert opened.status_code == 303, opened.text
     cookie = opened.cookies["showdesk_call"]
+    csrf = opened.cookies["call_csrf_token"]
     client.cookies.clear()
-    return Person(client, {"showdesk_call": cookie})
+    return Person(client, {"showdesk_call": cookie, "call_csrf_token": csrf}, csrf)
 
 
 @pytest.fixture

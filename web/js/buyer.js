@@ -1,5 +1,5 @@
 // /call: the buyer's page (phone first). Consent, waiting line, live call, the end.
-import { ApiError, get } from "./api.js";
+import { ApiError, get, readCookie } from "./api.js";
 import { CallMedia, defaultDevices } from "./callmedia.js";
 import { Signaling } from "./signaling.js";
 import {
@@ -176,7 +176,10 @@ async function takePhoto(message) {
     const response = await fetch(`/api/sessions/${encodeURIComponent(message.session_id)}/photos`, {
       method: "POST",
       body: photo,
-      headers: { "Content-Type": photo.type || "image/jpeg" },
+      headers: {
+        "Content-Type": photo.type || "image/jpeg",
+        "X-CSRF-Token": readCookie("call_csrf_token"),
+      },
       credentials: "same-origin",
     });
     if (!response.ok) throw new Error(String(response.status));
