@@ -1,0 +1,66 @@
+"""A page reload mid-call in real Chromium: the call survives, the agent sees the buyer
+again, and the review file holds both of the buyer's segments in order."""
+
+from __future__ import annotations
+
+import av
+from playwright.sync_api import Browser, expect
+from sqlmodel import Session, select
+
+from server.models import Call, CallEvent, Recording
+from tests.conftest import LiveServer
+from tests.e2e.conftest import OpenParticipant
+from tests.e2e.test_call_media import COUNT_FRAMES_JS, agent_sees_bars, remote_video, start_call
+from tests.helpers import wait_until
+
+RECONNECT_DEADLINE_S = 5  # the agent sees the buyer again within this after the reload
+
+
+def test_buyer_reload_mid_call_keeps_the_call_and_the_recording_has_both_segments(
+    live_server: LiveServer, open_participant: OpenParticipant, camera_browser: Browser
+) -> None:
+    agent, buyer, _ = start_call(live_server, open_participant, camera_browser, "ORD-RELOAD")
+    agent_sees_bars(agent)
+    engine = live_server.app.state.engine
+    with Session(engine) as db:
+        call_id = db.exec(select(Call.id).where(Call.order_ref == "ORD-RELOAD")).one()
+
+    buyer.page.reload()
+    expect(buyer.page.get_by_test_id("call-state")).to_have_attribute(
+        "data-state", "live", timeout=RECONNECT_DEADLINE_S * 1000
+    )
+    agent.page.evaluate(COUNT_FRAMES_JS, remote_video(agent.page))
+    wait_until(
+        lambda: agent.page.evaluate("window.__framesPresented") >= 10,
+        RECONNECT_DEADLINE_S,
+        "the buyer's picture at the agent after the reload",
+    )
+    agent_sees_bars(agent, RECONNECT_DEADLINE_S)
+    expect(agent.page.get_by_test_id("call-state")).to_have_attribute("data-state", "live")
+    agent.page.get_by_test_id("end-call").click()
+
+    def stored() -> tuple | None:
+        with Session(engine) as db:
+            call = db.get(Call, call_id)
+            rows = db.exec(select(Recording).where(Recording.call_id == call_id)).all()
+            kinds = [e.kind for e in db.exec(select(CallEvent).where(CallEvent.call_id == call_id))]
+        review = next((r for r in rows if r.kind == "review" and r.state == "ready"), None)
+        return (call, rows, kinds, review) if review is not None else None
+
+    call, rows, kinds, review = wait_until(stored, 60, "the review file")
+    assert call.end_reason == "agent_ended"
+    assert {"reconnecting", "resumed"} <= set(kinds)  # the gap is on the timeline
+    segments = sorted(
+        (r.segment, r.start_offset_ms)
+        for r in rows
+        if r.kind == "track" and r.track == "buyer_video"
+    )
+    assert [s for s, _ in segments] == [0, 1]
+    assert segments[0][1] < segments[1][1]
+    path = live_server.app.state.storage.local_path(review.storage_key)
+    with av.open(str(path)) as container:
+        times = [float(p.pts * p.time_base) for p in container.demux(video=0) if p.pts is not None]
+    gap_at = (segments[1][1] - review.start_offset_ms) / 1000
+    assert times == sorted(times)
+    assert any(t < gap_at for t in times) and any(t >= gap_at - 0.1 for t in times)
+    agent.assert_clean()
