@@ -111,6 +111,7 @@ class CallDesk:
         )
         self.media.on_leg_answered = self.recorder.leg_answered
         self._connections: dict[str, _Connection] = {}
+        self.accepting = True  # False once the server is stopping: new sockets are refused
         self._ids = itertools.count(1)
         self._store_queue: asyncio.Queue[list] | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -130,6 +131,15 @@ class CallDesk:
         self.reviews.start()
         for call_id in unreviewed:
             self.reviews.enqueue(call_id)
+
+    async def announce_shutdown(self, timeout_s: float) -> None:
+        """The server is stopping: end every call with ``server_shutdown`` and wait (at most
+        ``timeout_s``) until the participants' sockets were sent the news."""
+        self.accepting = False
+        await self.apply(self.switchboard.end_all(EndReason.SERVER_SHUTDOWN))
+        drained = [conn.outbox.join() for conn in self._connections.values()]
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*drained), timeout_s)
 
     async def stop(self) -> None:
         """End every call with ``server_shutdown``, close sockets and peer connections,
@@ -281,6 +291,8 @@ class CallDesk:
                     return
             except Exception:  # noqa: BLE001  (the socket went away; its reader cleans up)
                 return
+            finally:
+                outbox.task_done()
 
     # ---------------------------------------------------------------- background
 

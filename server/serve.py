@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import uvicorn
 from fastapi import FastAPI
 from sqlmodel import Session
@@ -64,6 +66,27 @@ def first_start(app_engine, settings: Settings, demo: bool) -> list[str]:  # noq
     return lines
 
 
+SHUTDOWN_NOTICE_TIMEOUT_S = 1.0  # time to deliver "call ended" before sockets close
+
+
+class ShowdeskServer(uvicorn.Server):
+    """uvicorn, plus: on shutdown (SIGTERM, Ctrl-C), first end every call with
+    ``server_shutdown`` and tell its participants, then close the sockets (uvicorn's own
+    close code 1012), then the app's shutdown finalizes recordings."""
+
+    def __init__(self, config: uvicorn.Config, app: FastAPI) -> None:
+        super().__init__(config)
+        self._showdesk_app = app
+
+    async def shutdown(self, sockets: list | None = None) -> None:
+        calls = self._showdesk_app.state.calls
+        try:
+            await calls.announce_shutdown(SHUTDOWN_NOTICE_TIMEOUT_S)
+        except Exception:  # noqa: BLE001  (shutting down goes on whatever happens)
+            logging.getLogger("showdesk.serve").exception("ending calls at shutdown failed")
+        await super().shutdown(sockets)
+
+
 def uvicorn_config(
     app: FastAPI,
     settings: Settings,
@@ -115,4 +138,4 @@ def serve(
         print("Created:")
         print("\n".join(created))
     print("Stop with Ctrl-C.", flush=True)
-    uvicorn.Server(config).run()
+    ShowdeskServer(config, app).run()

@@ -38,6 +38,7 @@ router = APIRouter()
 
 CLOSE_POLICY = 1008  # auth failure, foreign Origin, no hello in time
 CLOSE_TOO_BIG = 1009  # a message over the size cap
+CLOSE_SERVER_STOPPING = 1012  # "service restart": the page reconnects to the next server
 CLOSE_TRY_LATER = 1013  # too many connections from one address
 
 
@@ -92,6 +93,9 @@ def _identify(websocket: WebSocket, wanted: str | None) -> StaffIdentity | LinkI
 async def signaling_socket(websocket: WebSocket) -> None:
     """One participant's signaling connection (see signaling/PROTOCOL.md)."""
     await websocket.accept()
+    if not websocket.app.state.calls.accepting:
+        await websocket.close(CLOSE_SERVER_STOPPING, "server stopping")
+        return
     limits = websocket.app.state.rate_limits
     try:
         limits.socket_opened(websocket.client.host if websocket.client else "unknown")

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from server.app import create_app
 from server.clock import FrozenClock
 from server.config import Settings
-from server.serve import uvicorn_config
+from server.serve import ShowdeskServer, uvicorn_config
 
 TEST_SECRET_KEY = "test-secret-key-" + "x" * 40
 
@@ -74,7 +74,7 @@ def start_live_server(
     port = free_port()
     settings = make_settings(data_dir, public_url=f"http://localhost:{port}", **overrides)
     app = create_app(settings)
-    server = uvicorn.Server(uvicorn_config(app, settings, host="127.0.0.1", port=port))
+    server = ShowdeskServer(uvicorn_config(app, settings, host="127.0.0.1", port=port), app)
     thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
     thread.start()
     import time

@@ -29,6 +29,7 @@ from tests.recording.calls import (
     recordings_of,
     wait_for,
 )
+from tests.ws.test_signaling_socket import recv_type
 
 KILL_AFTER_S = 8.0
 
@@ -122,3 +123,31 @@ async def test_sigkill_mid_call_keeps_the_recording_and_the_next_start_finishes_
         )
         assert after == before
         assert len(_ended_events(engine, call_id)) == 1
+
+
+SHUTDOWN_DEADLINE_S = 10  # SIGTERM: participants told, connections closed, files final
+
+
+async def test_sigterm_mid_call_tells_both_sides_and_finalizes_within_10_s(tmp_path):
+    engine = make_engine(f"sqlite:///{(tmp_path / 'data' / 'showdesk.db').resolve()}")
+    with server_process(tmp_path, "server.log") as (url, proc):
+        staff, buyer = engine_cookies(engine, url)
+        async with live_call(url, await staff("ana@shop.test"), await buyer("T-1")) as call:
+            await asyncio.sleep(2.0)
+            stopped_at = time.monotonic()
+            proc.send_signal(signal.SIGTERM)
+            for ws in (call.buyer_ws, call.agent_ws):
+                told = await recv_type(
+                    ws, "call", timeout_s=SHUTDOWN_DEADLINE_S, where=lambda m: m["state"] == "ended"
+                )
+                assert told["end_reason"] == "server_shutdown"
+            await asyncio.to_thread(proc.wait, SHUTDOWN_DEADLINE_S)
+            assert time.monotonic() - stopped_at < SHUTDOWN_DEADLINE_S
+            assert proc.returncode in (0, -signal.SIGTERM)  # uvicorn re-raises the signal
+    ended = call_row(engine, call.session_id)
+    assert (ended.state, ended.end_reason) == ("ended", "server_shutdown")
+    tracks = [r for r in recordings_of(engine, call.session_id) if r.kind == "track"]
+    assert tracks and {r.state for r in tracks} == {"ready"}
+    video = next(r for r in tracks if r.track == "buyer_video")
+    facts = await asyncio.to_thread(probe_file, tmp_path / "data" / "files" / video.storage_key)
+    assert facts.error is None and facts.duration_ms >= 1500
