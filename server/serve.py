@@ -131,6 +131,7 @@ def serve(
     print(f"Showdesk is running at {base} (shop name: {settings.shop_name})")
     print(f"  sign in:        {base}/login")
     print(f"  agent console:  {base}/console")
+    print(f"  review:         {base}/review")
     print(f"  admin:          {base}/admin")
     print(f"  API docs:       {base}/docs")
     print(f"  data:           {settings.data_dir.resolve()}")
