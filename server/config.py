@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     video_codec: Literal["VP8", "H264"] = "VP8"  # both legs of a call use this codec
     reconnect_grace_s: float = 30.0  # a participant gone longer ends the call (buyer/agent_lost)
     max_call_duration_s: float = 7200.0  # answered calls are ended after two hours
+    max_photos_per_call: int = 200  # evidence, not a photo album; each photo up to 15 MB
     max_queue_length: int = 200  # waiting calls; more consents get queue_full
     media_silence_s: float = 10.0  # no media from a connected page this long counts as a drop
     media_connect_timeout_s: float = 15.0  # a peer connection not up by then: connection_failed

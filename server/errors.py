@@ -37,6 +37,14 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class TooLarge(DomainError):
+    code = "too_large"
+
+
+class UnsupportedType(DomainError):
+    code = "unsupported_media_type"
+
+
 class TooMany(DomainError):
     code = "rate_limited"
 

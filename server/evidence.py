@@ -17,7 +17,7 @@ import av
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from server.errors import Conflict, InvalidInput, NotFound
+from server.errors import Conflict, NotFound, TooLarge, UnsupportedType
 from server.models import Call
 from server.models.evidence import AuditEntry, Photo, Recording
 from server.models.user import User
@@ -39,14 +39,12 @@ AUDIT_VIEW_RECORDING = "view_recording"
 AUDIT_VIEW_PHOTO = "view_photo"
 
 
-class PhotoTooLarge(InvalidInput):
+class PhotoTooLarge(TooLarge):
     """The upload is over ``PHOTO_MAX_BYTES`` (the API answers 413)."""
 
-    code = "too_large"
 
-
-class UnsupportedPhoto(InvalidInput):
-    code = "unsupported_media_type"
+class UnsupportedPhoto(UnsupportedType):
+    """Not a JPEG, PNG or WebP image, by its content (the API answers 415)."""
 
 
 def too_large_message(size: int | None = None) -> str:
@@ -99,8 +97,10 @@ def store_photo(
     data: bytes,
     t_ms: int,
     now: datetime,
+    max_photos: int = PHOTOS_PER_CALL_MAX,
 ) -> StoredPhoto:
-    """Check, store and record one photo of ``call_id`` taken ``t_ms`` into the call."""
+    """Check, store and record one photo of ``call_id`` taken ``t_ms`` into the call
+    (at most ``max_photos`` per call: Conflict beyond)."""
     if len(data) > PHOTO_MAX_BYTES:
         raise PhotoTooLarge(too_large_message(len(data)))
     if not data:
@@ -110,8 +110,8 @@ def store_photo(
         raise UnsupportedPhoto("only JPEG, PNG and WebP photos are accepted")
     width, height = image_dimensions(data, content_type)
     count = db.exec(select(func.count()).where(Photo.call_id == call_id)).one()
-    if count >= PHOTOS_PER_CALL_MAX:
-        raise Conflict(f"this call already has {PHOTOS_PER_CALL_MAX} photos, the most allowed")
+    if count >= max_photos:
+        raise Conflict(f"this call already has {max_photos} photos, the most allowed")
     digest = hashlib.sha256(data).hexdigest()
     ext, _ = PHOTO_TYPES[content_type]
     key = f"calls/{call_id}/photos/{digest[:32]}.{ext}"

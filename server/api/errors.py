@@ -20,7 +20,9 @@ from server.errors import (
     InvalidInput,
     NotFound,
     NotSignedIn,
+    TooLarge,
     TooMany,
+    UnsupportedType,
 )
 from server.log_redaction import redact
 
@@ -33,6 +35,8 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     NotFound: 404,
     Conflict: 409,
     TooMany: 429,
+    TooLarge: 413,
+    UnsupportedType: 415,
 }
 CODE_BY_STATUS = {
     400: "bad_request",
@@ -42,6 +46,8 @@ CODE_BY_STATUS = {
     405: "method_not_allowed",
     409: "conflict",
     413: "too_large",
+    415: "unsupported_media_type",
+    416: "range_not_satisfiable",
     422: "validation_error",
     429: "rate_limited",
 }

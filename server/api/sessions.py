@@ -31,8 +31,7 @@ from server.api.deps import (
     Reviewer,
     SessionId,
 )
-from server.api.errors import error_body
-from server.errors import NotFound
+from server.errors import Conflict, NotFound
 from server.models import Call, Decision, Outcome
 from server.models.call import OUTCOME_NOTE_MAX_CHARS, OVERRIDE_REASON_MAX_CHARS
 from server.models.evidence import CAPTION_MAX_CHARS, Photo, Recording
@@ -421,10 +420,6 @@ PHOTO_BODY = {
 }
 
 
-def _refused(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse(error_body(code, message), status)
-
-
 @router.post(
     "/api/sessions/{session_id}/photos",
     status_code=201,
@@ -448,28 +443,23 @@ async def upload_photo(
         ended = await run_in_threadpool(_own_call_exists, request, session_id, link.id)
         if not ended:
             raise NotFound(f'no call "{session_id}" on this link')
-        return _refused(409, "call_ended", "the call has ended: photos are taken during a call")
+        raise Conflict("the call has ended: photos are taken during a call", code="call_ended")
     if str(snap.state) not in LIVE_STATES:
-        return _refused(409, "not_live", "photos can be taken once an agent has answered")
+        raise Conflict("photos can be taken once an agent has answered", code="not_live")
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > evidence.PHOTO_MAX_BYTES:
-        return _refused(413, "too_large", evidence.too_large_message(int(declared)))
+        raise evidence.PhotoTooLarge(evidence.too_large_message(int(declared)))
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > evidence.PHOTO_MAX_BYTES:
-            return _refused(413, "too_large", evidence.too_large_message())
+            raise evidence.PhotoTooLarge(evidence.too_large_message())
         chunks.append(chunk)
     t_ms = round((time.time() - snap.created_at) * 1000)
-    try:
-        stored = await run_in_threadpool(
-            _store, request, session_id, b"".join(chunks), t_ms, clock.now()
-        )
-    except evidence.UnsupportedPhoto as exc:
-        return _refused(415, exc.code, exc.message)
-    except evidence.PhotoTooLarge as exc:
-        return _refused(413, exc.code, exc.message)
+    stored = await run_in_threadpool(
+        _store, request, session_id, b"".join(chunks), t_ms, clock.now()
+    )
     await desk.photo_added(session_id, stored.id, stored.width, stored.height)
     return JSONResponse(_photo_out(stored).model_dump(mode="json"), 201)
 
@@ -483,7 +473,13 @@ def _own_call_exists(request: Request, session_id: str, link_id: int | None) -> 
 def _store(request: Request, session_id: str, data: bytes, t_ms: int, now: datetime) -> Photo:
     with Session(request.app.state.engine, expire_on_commit=False) as db:
         stored = evidence.store_photo(
-            db, request.app.state.storage, session_id, data, t_ms=t_ms, now=now
+            db,
+            request.app.state.storage,
+            session_id,
+            data,
+            t_ms=t_ms,
+            now=now,
+            max_photos=request.app.state.settings.max_photos_per_call,
         )
         photo = db.get(Photo, stored.id)
         assert photo is not None

@@ -152,3 +152,19 @@ def test_bad_uploads_are_refused_with_clear_errors(app, client, agent):
         assert after.status_code == 409 and after.json()["error"]["code"] == "call_ended"
     with Session(app.state.engine) as db:
         assert db.exec(select(Photo)).all() == []
+
+
+def test_photos_beyond_the_per_call_cap_are_refused(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from server.app import create_app
+    from tests.conftest import make_settings
+
+    app = create_app(make_settings(tmp_path, max_photos_per_call=1))
+    with TestClient(app, base_url=app.state.settings.public_url) as client:
+        agent = staff(client, app, "ann@shop.test", "agent", "Ann Agent")[0]
+        with live_call(app, client, agent) as call:
+            first = upload(call.buyer, call.session_id, image_bytes("mjpeg", 64, 48))
+            second = upload(call.buyer, call.session_id, image_bytes("png", 64, 48))
+    assert first.status_code == 201
+    assert second.status_code == 409 and "1 photos" in second.json()["error"]["message"]
