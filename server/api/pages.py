@@ -12,7 +12,7 @@ from server.errors import Forbidden
 from server.models import Role
 
 WEB_DIR = Path(__file__).resolve().parents[2] / "web"
-HOME_BY_ROLE = {Role.agent: "/console", Role.supervisor: "/console", Role.admin: "/admin"}
+HOME_BY_ROLE = {Role.agent: "/console", Role.supervisor: "/review", Role.admin: "/admin"}
 
 router = APIRouter(include_in_schema=False)
 

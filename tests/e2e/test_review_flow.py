@@ -141,8 +141,7 @@ def test_capture_tag_and_supervisor_review(
 
     # a supervisor who was not in the call finds it by its outcome
     sup = open_participant("supervisor")
-    sign_in(sup.page, "sup@shop.test")
-    sup.page.goto("/review")
+    sign_in(sup.page, "sup@shop.test", landing="/review")  # supervisors land on the review
     expect(sup.page.get_by_test_id("session-row")).to_have_count(1)
     sup.page.get_by_test_id("filter-outcome").select_option("damage")
     rows = sup.page.get_by_test_id("session-row")

@@ -2,7 +2,7 @@
 import { ApiError, post } from "./api.js";
 import { $ } from "./ui.js";
 
-const HOME_BY_ROLE = { agent: "/console", supervisor: "/console", admin: "/admin" };
+const HOME_BY_ROLE = { agent: "/console", supervisor: "/review", admin: "/admin" };
 
 const loginForm = $("#login-form");
 const passwordForm = $("#password-form");
