@@ -90,7 +90,7 @@ def test_capture_tag_and_supervisor_review(
     )
     assert call_size[0] <= CALL_VIDEO_MAX_W, call_size
 
-    time.sleep(2)
+    time.sleep(2)  # hold the call a moment so the photo is taken well into it
     agent.page.get_by_test_id("capture").click()
     item = agent.page.get_by_test_id("evidence-item")
     expect(item).to_have_count(1, timeout=5000)
