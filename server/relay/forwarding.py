@@ -48,6 +48,8 @@ class EncodedFrame:
     received_at: float = 0.0
 
 
+RTP_TIMESTAMP_RANGE = 2**32
+RTP_TIMESTAMP_HALF_RANGE = 2**31
 GOP_CACHE_MAX_FRAMES = 45  # 1.5 s at 30 fps: a newcomer replays at most this much
 
 
@@ -150,6 +152,8 @@ class ForwardingTrack(MediaStreamTrack):
         self._awaiting_keyframe = kind == "video"
         self._skip_backlog = True
         self._timestamp_offset: int | None = None
+        self._last_raw_timestamp: int | None = None  # the source's last 32-bit RTP timestamp
+        self._wraps = 0  # how often the source's RTP timestamp wrapped past 2**32
         self._last_timestamp: int | None = None
         self._last_sent_at: float | None = None
         self._time_bases: dict[int, fractions.Fraction] = {}
@@ -180,6 +184,8 @@ class ForwardingTrack(MediaStreamTrack):
         self._awaiting_keyframe = self.kind == "video"
         self._skip_backlog = True
         self._timestamp_offset = None
+        self._last_raw_timestamp = None
+        self._wraps = 0
         if source is not None:
             source._add_sink(self)
             recent = source.recent_frames()
@@ -266,15 +272,29 @@ class ForwardingTrack(MediaStreamTrack):
             self._queue.popleft()
             self.frames_dropped += 1
 
+    def _unwrapped(self, timestamp: int) -> int:
+        """The source's 32-bit RTP timestamp extended past its wrap (browsers start it at
+        a random value, so a long call may cross 2**32): a step back of more than half
+        the range is a wrap, a smaller one a reordered frame."""
+        last = self._last_raw_timestamp
+        if last is not None:
+            if timestamp < last and last - timestamp > RTP_TIMESTAMP_HALF_RANGE:
+                self._wraps += 1
+            elif timestamp > last and timestamp - last > RTP_TIMESTAMP_HALF_RANGE:
+                return timestamp + (self._wraps - 1) * RTP_TIMESTAMP_RANGE  # late, from before
+        self._last_raw_timestamp = timestamp
+        return timestamp + self._wraps * RTP_TIMESTAMP_RANGE
+
     def _output_timestamp(self, frame: EncodedFrame, now: float) -> int:
+        timestamp = self._unwrapped(frame.timestamp)
         if self._timestamp_offset is None:
             if self._last_timestamp is None or self._last_sent_at is None:
-                self._timestamp_offset = -frame.timestamp
+                self._timestamp_offset = -timestamp
             else:
                 elapsed_ticks = round((now - self._last_sent_at) * frame.clock_rate)
                 target = self._last_timestamp + max(1, elapsed_ticks)
-                self._timestamp_offset = target - frame.timestamp
-        self._last_timestamp = frame.timestamp + self._timestamp_offset
+                self._timestamp_offset = target - timestamp
+        self._last_timestamp = timestamp + self._timestamp_offset
         self._last_sent_at = now
         return self._last_timestamp
 

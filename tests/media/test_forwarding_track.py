@@ -74,3 +74,24 @@ async def test_stopping_the_track_ends_a_pending_recv():
     track.stop()
     with pytest.raises(MediaStreamError):
         await pending
+
+
+async def test_timestamps_keep_counting_across_the_rtp_timestamp_wrap():
+    source = TrackSource("audio")
+    track = ForwardingTrack("audio")
+    track.attach(source)
+    start = 2**32 - 2 * 960  # a browser's random start, two Opus frames before the wrap
+    raw = [(start + n * 960) % 2**32 for n in range(5)]
+    pts = []
+    for timestamp in raw:
+        source.push(EncodedFrame(b"\xfc", timestamp, 48000, "opus", False))
+        pts.append((await track.recv()).pts)
+    assert raw[2] < raw[1]  # the source did wrap
+    assert pts == [0, 960, 1920, 2880, 3840]
+
+
+def test_a_reordered_frame_from_before_the_wrap_stays_before_it():
+    track = ForwardingTrack("audio")
+    late = 2**32 - 960
+    unwrapped = [track._unwrapped(t) for t in (late - 960, 0, late, 960)]  # noqa: SLF001
+    assert unwrapped == [late - 960, 2**32, late, 2**32 + 960]
