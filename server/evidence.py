@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import av
 from sqlalchemy import func
@@ -192,6 +192,25 @@ def file_path(storage: Storage, key: str):  # noqa: ANN201  (a Path)
         return storage.local_path(key)
     except StorageError:
         raise NotFound("the file is not available") from None
+
+
+VIEW_CONTINUATION_WINDOW_S = 30 * 60  # later range requests within this are the same view
+
+
+def viewed_recently(
+    db: Session, user_id: int, action: str, object_id: int | None, now: datetime
+) -> bool:
+    """Whether ``user_id`` opened this object within ``VIEW_CONTINUATION_WINDOW_S``."""
+    since = now - timedelta(seconds=VIEW_CONTINUATION_WINDOW_S)
+    found = db.exec(
+        select(AuditEntry.id).where(
+            AuditEntry.user_id == user_id,
+            AuditEntry.action == action,
+            AuditEntry.object_id == object_id,
+            AuditEntry.at >= since,
+        )
+    ).first()
+    return found is not None
 
 
 def audit_view(

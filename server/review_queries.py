@@ -58,9 +58,14 @@ class CallFilter:
 
 
 def _untagged() -> list[ColumnElement[bool]]:
-    # ended without an outcome; ended_at (not state) so that the planner takes the
+    # answered, ended, and no outcome: a call nobody answered (declined, left the queue)
+    # has nothing to tag. ended_at (not state) so that the planner takes the
     # (outcome, created_at) index rather than the barely selective state index
-    return [col(Call.outcome).is_(None), col(Call.ended_at).is_not(None)]
+    return [
+        col(Call.outcome).is_(None),
+        col(Call.ended_at).is_not(None),
+        col(Call.answered_at).is_not(None),
+    ]
 
 
 def page_query(flt: CallFilter, page: int, per_page: int):  # noqa: ANN201

@@ -20,6 +20,7 @@ from server.api.deps import (
     DB_ID_MAX,
     Admin,
     BuyerLink,
+    CallAccess,
     CallAgent,
     CallReader,
     CallReviewer,
@@ -72,10 +73,21 @@ def _file(path, media_type: str) -> RangeFileResponse:  # noqa: ANN001
 
 
 def _opens_file(request: Request) -> bool:
-    """A request that starts watching a file (no range, or a range from byte 0); the
-    player's later range requests (continuing, seeking) are the same view."""
+    """A request that starts watching a file (no range, or a range from byte 0)."""
     found = _RANGE_START.match(request.headers.get("range", ""))
     return found is None or int(found.group(1)) == 0
+
+
+def _audit_recording_view(
+    request: Request, db: Session, access: CallAccess, recording_id: int, now: datetime
+) -> None:
+    """Audit a view: every request that opens the file, and any other request unless the
+    same person opened the same file recently (a player continuing or seeking). So no
+    part of a file is ever served to someone without an audit row."""
+    user_id = access.principal.user_id or 0
+    action = evidence.AUDIT_VIEW_RECORDING
+    if _opens_file(request) or not evidence.viewed_recently(db, user_id, action, recording_id, now):
+        evidence.audit_view(db, user_id, action, access.call.id, recording_id, now)
 
 
 # ------------------------------------------------------------------ models
@@ -338,15 +350,7 @@ def get_review_recording(
     and the call's own agent; 404 for anyone else. Every view is audited."""
     row = evidence.playable_review(db, access.call.id)
     path = evidence.file_path(request.app.state.storage, row.storage_key)
-    if _opens_file(request):
-        evidence.audit_view(
-            db,
-            access.principal.user_id or 0,
-            evidence.AUDIT_VIEW_RECORDING,
-            access.call.id,
-            row.id,
-            clock.now(),
-        )
+    _audit_recording_view(request, db, access, row.id, clock.now())
     return _file(path, row.content_type)
 
 
@@ -369,15 +373,7 @@ def get_recording(
     with HTTP range requests. Same access and audit as the review file."""
     row = evidence.get_recording(db, access.call.id, recording_id)
     path = evidence.file_path(request.app.state.storage, row.storage_key)
-    if _opens_file(request):
-        evidence.audit_view(
-            db,
-            access.principal.user_id or 0,
-            evidence.AUDIT_VIEW_RECORDING,
-            access.call.id,
-            row.id,
-            clock.now(),
-        )
+    _audit_recording_view(request, db, access, row.id, clock.now())
     return _file(path, row.content_type)
 
 

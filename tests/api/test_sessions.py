@@ -244,12 +244,13 @@ def test_list_filters_counts_and_pagination(app, team):
     )
     make_call(app, agent_id=bob_id, purpose="product_demo", created_at=T0 + timedelta(days=3))
     make_call(app, agent_id=None, state="waiting", created_at=T0 + timedelta(days=4))
+    make_call(app, agent_id=None, created_at=T0 + timedelta(days=5))  # declined: nothing to tag
     sue = team["sue"]
 
     everything = sue.get("/api/sessions").json()
-    assert everything["total"] == 5
+    assert everything["total"] == 6
     assert [i["created_at"][:10] for i in everything["items"]] == [
-        "2026-03-06", "2026-03-05", "2026-03-04", "2026-03-03", "2026-03-02"
+        "2026-03-07", "2026-03-06", "2026-03-05", "2026-03-04", "2026-03-03", "2026-03-02"
     ]  # fmt: skip
     assert everything["counts"]["damage"] == 2 and everything["counts"]["defect"] == 1
     assert everything["counts"]["untagged"] == 1  # ended without an outcome; waiting is not
@@ -269,15 +270,15 @@ def test_list_filters_counts_and_pagination(app, team):
     assert total(agent_id=ann_id) == 2
     assert total(order_ref="ORD-7") == 1
     assert total(untagged="true") == 1
-    assert total(since="2026-03-03T00:00:00Z") == 4
+    assert total(since="2026-03-03T00:00:00Z") == 5
     assert total(until="2026-03-03") == 1  # naive: UTC
     assert total(since="2026-03-03", until="2026-03-05", agent_id=bob_id) == 1
     assert total(agent_id=ann_id, outcome="damage") == 2
 
     first = sue.get("/api/sessions", params={"per_page": 2, "page": 1}).json()
-    third = sue.get("/api/sessions", params={"per_page": 2, "page": 3}).json()
-    assert len(first["items"]) == 2 and len(third["items"]) == 1 and third["total"] == 5
-    assert first["per_page"] == 2 and third["page"] == 3
+    third = sue.get("/api/sessions", params={"per_page": 4, "page": 2}).json()
+    assert len(first["items"]) == 2 and len(third["items"]) == 2 and third["total"] == 6
+    assert first["per_page"] == 2 and third["page"] == 2
 
 
 def test_list_refuses_bad_filters_and_agents(app, team):
@@ -617,3 +618,13 @@ def test_a_view_is_audited_when_the_player_opens_the_file_not_per_range(app, tea
     assert len(audit_rows(app)) == 1
     assert sue.get(url).status_code == 200
     assert len(audit_rows(app)) == 2
+
+
+def test_a_range_request_that_does_not_open_a_view_is_still_audited(app, team):
+    call_id = make_call(app, agent_id=team["ann_id"])
+    add_recording(app, call_id, "review", data=webm_bytes())
+    url = f"/api/sessions/{call_id}/recording"
+    assert team["ann"].get(url, headers={"Range": "bytes=1-"}).status_code == 206
+    assert len(audit_rows(app)) == 1  # not opened from byte 0, yet audited: no recent view
+    assert team["ann"].get(url, headers={"Range": "bytes=1-,0-5"}).status_code in (200, 206)
+    assert len(audit_rows(app)) == 1  # the same person continuing the view
