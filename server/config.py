@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     limit_link_opens_per_address: str = "30/minute"  # a buyer opens a link a few times
     limit_sockets_per_address: str = "60/minute"  # page loads and reconnects
     limit_messages_per_socket: str = "60/second"  # ICE candidates come in bursts of ~20
+    limit_messages_per_address: str = "300/second"  # a shop's office behind one address
     video_codec: Literal["VP8", "H264"] = "VP8"  # both legs of a call use this codec
     reconnect_grace_s: float = 30.0  # a participant gone longer ends the call (buyer/agent_lost)
     max_call_duration_s: float = 7200.0  # answered calls are ended after two hours

@@ -1,5 +1,6 @@
 """Rate limits: failed sign-ins (per account and per address), link redemptions (per
-address), WebSocket connections (per address) and signaling messages (per connection).
+address), WebSocket connections (per address) and signaling messages (per connection
+and per address).
 
 Moving windows in memory (the ``limits`` library), so they apply per server process; a
 shared store (Redis) can replace ``MemoryStorage`` when there are several. Exceeding a
@@ -30,6 +31,7 @@ class RateLimits:
         self.redeem_per_address = parse(settings.limit_link_opens_per_address)
         self.sockets_per_address = parse(settings.limit_sockets_per_address)
         self.messages_per_socket = parse(settings.limit_messages_per_socket)
+        self.messages_per_address = parse(settings.limit_messages_per_address)
 
     def _refuse(self, item: RateLimitItem, key: str, what: str) -> None:
         reset = self._limiter.get_window_stats(item, key).reset_time
@@ -60,7 +62,11 @@ class RateLimits:
         if not self._limiter.hit(self.sockets_per_address, key):
             self._refuse(self.sockets_per_address, key, "connections")
 
-    def message(self, conn_id: str) -> None:
-        key = f"message:{conn_id}"
-        if not self._limiter.hit(self.messages_per_socket, key):
-            self._refuse(self.messages_per_socket, key, "messages")
+    def message(self, conn_id: str, address: str) -> None:
+        """Count a signaling message, per socket and per address; refuse past either."""
+        for item, key in (
+            (self.messages_per_socket, f"message:{conn_id}"),
+            (self.messages_per_address, f"message-address:{address}"),
+        ):
+            if not self._limiter.hit(item, key):
+                self._refuse(item, key, "messages")

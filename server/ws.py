@@ -97,8 +97,9 @@ async def signaling_socket(websocket: WebSocket) -> None:
         await websocket.close(CLOSE_SERVER_STOPPING, "server stopping")
         return
     limits = websocket.app.state.rate_limits
+    address = websocket.client.host if websocket.client else "unknown"
     try:
-        limits.socket_opened(websocket.client.host if websocket.client else "unknown")
+        limits.socket_opened(address)
     except TooMany:
         await websocket.close(CLOSE_TRY_LATER, "too many connections")
         return
@@ -149,7 +150,7 @@ async def signaling_socket(websocket: WebSocket) -> None:
             if raw is None:
                 break
             try:
-                limits.message(conn_id)
+                limits.message(conn_id, address)
             except TooMany as exc:
                 desk.send(conn_id, ErrorReply(code=exc.code, message=exc.message))
                 continue

@@ -78,3 +78,23 @@ async def test_too_many_sockets_from_one_address_are_closed_with_1013(server_fac
             else:
                 codes.append(await closed_with(ws))
     assert codes == ["open", "open", 1013]
+
+
+async def test_too_many_messages_from_one_address_across_sockets_get_an_error(server_factory):
+    server = server_factory(limit_messages_per_address="8/second")
+    cookies = [await staff_cookie(server, f"agent{n}@shop.test") for n in range(2)]
+    sockets = []
+    for cookie in cookies:
+        ws = await websockets.connect(
+            ws_url(server, "staff"), additional_headers={"Cookie": cookie}
+        )
+        await ws.send(HELLO)
+        await recv_type(ws, "welcome")
+        sockets.append(ws)
+    for _ in range(5):  # 5 + 5 from one address, but each socket stays under its own limit
+        for ws in sockets:
+            await ws.send(json.dumps({"type": "ping"}))
+    error = await recv_type(sockets[1], "error")
+    assert error["code"] == "rate_limited"
+    for ws in sockets:
+        await ws.close()
