@@ -39,8 +39,10 @@ class RedactLinkTokens(logging.Filter):
 
 
 def install() -> None:
-    """Attach the filter to the access log and to Showdesk's own loggers."""
-    for name in REDACTED_LOGGERS:
+    """Attach the filter to the access log, aiortc's SDP logger and Showdesk's own loggers
+    (each ``showdesk.*`` logger that exists by now: the app imports them all first)."""
+    own = [n for n in logging.root.manager.loggerDict if n.startswith("showdesk.")]
+    for name in (*REDACTED_LOGGERS, *own):
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactLinkTokens) for f in logger.filters):
             logger.addFilter(RedactLinkTokens())

@@ -32,3 +32,13 @@ def test_sdp_ice_passwords_are_redacted():
     sdp = "v=0\r\na=ice-ufrag:abcd\r\na=ice-pwd:s3cretPassw0rdValue\r\n"
     assert "s3cretPassw0rdValue" not in redact(sdp)
     assert "a=ice-pwd:[redacted]" in redact(sdp)
+
+
+def test_showdesk_module_loggers_redact_too(caplog):
+    import server.app  # noqa: F401  (creates the module loggers)
+    from server.log_redaction import install
+
+    install()
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("showdesk.calls").info("opened %s", "/j/secret-token")
+    assert "secret-token" not in caplog.text and "/j/[redacted]" in caplog.text
