@@ -64,3 +64,22 @@ def test_buyer_reload_mid_call_keeps_the_call_and_the_recording_has_both_segment
     assert times == sorted(times)
     assert any(t < gap_at for t in times) and any(t >= gap_at - 0.1 for t in times)
     agent.assert_clean()
+
+
+def test_agent_reload_mid_call_comes_back_to_the_same_call(
+    live_server: LiveServer, open_participant: OpenParticipant, camera_browser: Browser
+) -> None:
+    agent, buyer, _ = start_call(live_server, open_participant, camera_browser, "ORD-AGENT")
+    agent_sees_bars(agent)
+    agent.page.reload()
+    expect(agent.page.get_by_test_id("call-state")).to_have_attribute(
+        "data-state", "live", timeout=RECONNECT_DEADLINE_S * 1000
+    )
+    agent_sees_bars(agent, RECONNECT_DEADLINE_S)
+    expect(buyer.page.get_by_test_id("call-state")).to_have_attribute("data-state", "live")
+    with Session(live_server.app.state.engine) as db:
+        calls = db.exec(select(Call).where(Call.order_ref == "ORD-AGENT")).all()
+        kinds = [e.kind for e in db.exec(select(CallEvent).where(CallEvent.call_id == calls[0].id))]
+    assert len(calls) == 1 and calls[0].state == "live"
+    assert "reconnecting" in kinds and "resumed" in kinds
+    buyer.assert_clean()
