@@ -3,6 +3,7 @@ verdict and its review) and ``/api/audit`` (who viewed which recording or photo)
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from datetime import UTC, datetime
@@ -32,6 +33,7 @@ from server.api.deps import (
     Reviewer,
     SessionId,
 )
+from server.api.errors import error_body
 from server.errors import Conflict, NotFound
 from server.models import Call, Decision, Outcome
 from server.models.call import OUTCOME_NOTE_MAX_CHARS, OVERRIDE_REASON_MAX_CHARS
@@ -55,6 +57,31 @@ class RangeFileResponse(FileResponse):
     """A file answered with HTTP range support: one range gives 206 with Content-Range,
     a range starting past the end 416, and a malformed Range header is ignored (the whole
     file, 200), as RFC 9110 section 14.2 says (Starlette's own answer would be 400)."""
+
+    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
+        """As FileResponse, but a 416 carries the JSON error body like every other error."""
+        body = json.dumps(
+            error_body("range_not_satisfiable", "the requested range starts past the file's end")
+        ).encode()
+
+        async def json_416(message) -> None:  # noqa: ANN001
+            if message["type"] == "http.response.start" and message["status"] == 416:
+                headers = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if k.lower() not in (b"content-type", b"content-length")
+                ]
+                headers += [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ]
+                message = {**message, "headers": headers}
+                self._json_416 = True
+            elif message["type"] == "http.response.body" and getattr(self, "_json_416", False):
+                message = {**message, "body": body, "more_body": False}
+            await send(message)
+
+        await super().__call__(scope, receive, json_416)
 
     @classmethod
     def _parse_range_header(cls, http_range: str, file_size: int) -> list[tuple[int, int]]:

@@ -599,6 +599,7 @@ def test_recording_range_requests(app, team):
     past = sue.get(url, headers={"Range": f"bytes={len(data) + 10}-"})
     assert past.status_code == 416
     assert past.headers["content-range"] == f"bytes */{len(data)}"
+    assert past.json()["error"]["code"] == "range_not_satisfiable"
 
     for malformed in ("bytes=abc", "bytes=9-3", "chunks=0-10", "bytes", "bytes=--"):
         answer = sue.get(url, headers={"Range": malformed})
