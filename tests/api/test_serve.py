@@ -3,70 +3,26 @@
 from __future__ import annotations
 
 import datetime
-import os
 import re
-import signal
 import ssl
-import subprocess
-import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import free_port
-
-
-@contextmanager
-def running(tmp_path: Path, *args: str, scheme: str = "http"):
-    """Run ``showdesk serve ARGS`` in ``tmp_path`` on a free port until healthy; yield
-    (base url, output reader); stop it with SIGTERM."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOWDESK_")}
-    env["PYTHONUNBUFFERED"] = "1"
-    log_path = tmp_path / "server.log"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "serve", "--port", str(port), *args],
-            cwd=tmp_path,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"{scheme}://localhost:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1, verify=False).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline or proc.poll() is not None:
-            proc.kill()
-            raise AssertionError("server did not start:\n" + log_path.read_text())
-        time.sleep(0.05)
-    try:
-        yield base, log_path.read_text
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise
+from tests.server_process import served
 
 
 @pytest.fixture
-def served(tmp_path: Path):
+def demo(tmp_path: Path):
     """``showdesk serve --demo`` in ``tmp_path``: yield (base url, output reader)."""
-    with running(tmp_path, "--demo") as server:
-        yield server
+    with served(tmp_path, "--demo") as server:
+        yield server.url, server.output
 
 
-def test_first_start_creates_admin_demo_accounts_and_a_link_and_prints_them(served, tmp_path):
-    base, output = served
+def test_first_start_creates_admin_demo_accounts_and_a_link_and_prints_them(demo, tmp_path):
+    base, output = demo
     text = output()
     assert f"{base}/login" in text and f"{base}/console" in text
     admin = re.search(r"admin@showdesk\.local\s+one-time password: (\S+)", text)
@@ -86,8 +42,8 @@ def test_first_start_creates_admin_demo_accounts_and_a_link_and_prints_them(serv
         assert opened.status_code == 303 and opened.headers["location"] == "/call"
 
 
-def test_access_log_redacts_link_tokens(served):
-    base, output = served
+def test_access_log_redacts_link_tokens(demo):
+    base, output = demo
     link = re.search(rf"buyer link\s+{re.escape(base)}/j/(\S+)", output()).group(1)
     with httpx.Client() as buyer:
         buyer.get(f"{base}/j/{link}", follow_redirects=False)
@@ -134,10 +90,9 @@ def self_signed(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_serve_with_tls_speaks_https_and_sets_secure_cookies(tmp_path):
     cert, key = self_signed(tmp_path)
-    with running(tmp_path, "--tls-cert", str(cert), "--tls-key", str(key), scheme="https") as (
-        base,
-        output,
-    ):
+    tls = ("--tls-cert", str(cert), "--tls-key", str(key))
+    with served(tmp_path, *tls, scheme="https") as server:
+        base, output = server.url, server.output
         assert base.startswith("https://")
         password = re.search(r"one-time password: (\S+)", output()).group(1)
         answer = httpx.post(

@@ -5,21 +5,14 @@ its review file; a further start changes nothing."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
 import time
-from contextlib import contextmanager
-from pathlib import Path
 
-import httpx
 from sqlmodel import Session, select
 
 from server.db import make_engine
 from server.models import CallEvent
 from server.recording.probe import probe_file
-from tests.conftest import free_port
 from tests.recording.calls import (
     all_ready,
     call_row,
@@ -29,48 +22,10 @@ from tests.recording.calls import (
     recordings_of,
     wait_for,
 )
+from tests.server_process import served
 from tests.ws.test_signaling_socket import recv_type
 
 KILL_AFTER_S = 8.0
-
-
-@contextmanager
-def server_process(cwd: Path, log_name: str):
-    """``python -m server.cli serve`` in ``cwd`` until healthy; yields (url, process)."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOWDESK_")}
-    env["PYTHONUNBUFFERED"] = "1"
-    log_path = cwd / log_name
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
-            cwd=cwd,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://localhost:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline or proc.poll() is not None:
-            proc.kill()
-            raise AssertionError("server did not start:\n" + log_path.read_text())
-        time.sleep(0.05)
-    try:
-        yield url, proc
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                raise
 
 
 def _ended_events(engine, call_id: str) -> list[CallEvent]:
@@ -85,7 +40,8 @@ def _ended_events(engine, call_id: str) -> list[CallEvent]:
 async def test_sigkill_mid_call_keeps_the_recording_and_the_next_start_finishes_it(tmp_path):
     engine = make_engine(f"sqlite:///{(tmp_path / 'data' / 'showdesk.db').resolve()}")
     files = tmp_path / "data" / "files"
-    with server_process(tmp_path, "first.log") as (url, proc):
+    with served(tmp_path, log_name="first.log") as server:
+        url, proc = server.url, server.proc
         staff, buyer = engine_cookies(engine, url)
         async with live_call(url, await staff("ana@shop.test"), await buyer("K-1")) as call:
             await asyncio.sleep(KILL_AFTER_S)
@@ -102,7 +58,7 @@ async def test_sigkill_mid_call_keeps_the_recording_and_the_next_start_finishes_
     frames = await asyncio.to_thread(decoded_video, video_path)
     assert frames[-1][2] >= 7.0 - 0.1 and len(frames) >= 7 * 30 * 0.8, (len(frames), frames[-1])
 
-    with server_process(tmp_path, "second.log"):
+    with served(tmp_path, log_name="second.log"):
         ended = call_row(engine, call_id)
         assert ended.state == "ended" and ended.end_reason == "server_restart"
         assert ended.ended_at is not None
@@ -116,7 +72,7 @@ async def test_sigkill_mid_call_keeps_the_recording_and_the_next_start_finishes_
 
     # a further start finds nothing left to do
     before = sorted((r.id, r.state, r.sha256, r.finished_at) for r in rows)
-    with server_process(tmp_path, "third.log"):
+    with served(tmp_path, log_name="third.log"):
         await asyncio.sleep(0.5)
         after = sorted(
             (r.id, r.state, r.sha256, r.finished_at) for r in recordings_of(engine, call_id)
@@ -130,7 +86,8 @@ SHUTDOWN_DEADLINE_S = 10  # SIGTERM: participants told, connections closed, file
 
 async def test_sigterm_mid_call_tells_both_sides_and_finalizes_within_10_s(tmp_path):
     engine = make_engine(f"sqlite:///{(tmp_path / 'data' / 'showdesk.db').resolve()}")
-    with server_process(tmp_path, "server.log") as (url, proc):
+    with served(tmp_path) as server:
+        url, proc = server.url, server.proc
         staff, buyer = engine_cookies(engine, url)
         async with live_call(url, await staff("ana@shop.test"), await buyer("T-1")) as call:
             await asyncio.sleep(2.0)
