@@ -17,6 +17,7 @@ from server.calls import CallDesk
 from server.clock import Clock
 from server.config import DATA_DIR_MODE, Settings, resolve_secret_key
 from server.db import make_engine
+from server.metrics import install_metrics
 from server.rate_limits import RateLimits
 from server.storage import LocalStorage
 from server.ws import router as ws_router
@@ -33,9 +34,11 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await app.state.calls.start()
+        await app.state.metrics.start()
         try:
             yield
         finally:
+            await app.state.metrics.stop()
             await app.state.calls.stop()
             engine.dispose()
 
@@ -62,6 +65,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     for module in (auth, users, links, buyer, pages, sessions):
         app.include_router(module.router)
     app.include_router(ws_router)
+    install_metrics(app)
 
     @app.get("/healthz", tags=["system"])
     def healthz() -> dict[str, str]:

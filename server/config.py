@@ -11,7 +11,7 @@ import secrets
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SECRET_KEY_MIN_CHARS = 32  # 32 url-safe characters carry at least 190 bits
@@ -63,18 +63,22 @@ class Settings(BaseSettings):
     max_queue_length: int = 200  # waiting calls; more consents get queue_full
     media_silence_s: float = 10.0  # no media from a connected page this long counts as a drop
     media_connect_timeout_s: float = 15.0  # a peer connection not up by then: connection_failed
+    # /metrics: without a token only loopback clients may read it; with one, every client
+    # must send it as "Authorization: Bearer <token>" (server/metrics.py).
+    metrics_token: SecretStr | None = None
 
-    @field_validator("secret_key")
+    @field_validator("secret_key", "metrics_token")
     @classmethod
-    def _refuse_weak_key(cls, value: SecretStr | None) -> SecretStr | None:
+    def _refuse_weak_key(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
         if value is None:
             return None
+        name = f"SHOWDESK_{info.field_name.upper()}"
         raw = value.get_secret_value()
         if raw.strip().lower() in PLACEHOLDER_SECRETS:
-            raise ValueError(f"SHOWDESK_SECRET_KEY is a known placeholder; {HOW_TO_MAKE_A_KEY}")
+            raise ValueError(f"{name} is a known placeholder; {HOW_TO_MAKE_A_KEY}")
         if len(raw) < SECRET_KEY_MIN_CHARS:
             raise ValueError(
-                f"SHOWDESK_SECRET_KEY is {len(raw)} characters, at least "
+                f"{name} is {len(raw)} characters, at least "
                 f"{SECRET_KEY_MIN_CHARS} are needed; {HOW_TO_MAKE_A_KEY}"
             )
         return value

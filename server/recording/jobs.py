@@ -59,6 +59,11 @@ class ReviewJobs:
         self._queued: set[str] = set()
         self.idle = asyncio.Event()
 
+    @property
+    def queued(self) -> int:
+        """Calls whose review file is waiting or being made (for metrics)."""
+        return len(self._queued)
+
     def start(self) -> None:
         self._queue = asyncio.Queue()
         self.idle.set()

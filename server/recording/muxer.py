@@ -147,6 +147,7 @@ class MuxThread:
         self._files: dict[int, _TrackFile] = {}
         self._submitted = 0  # written by the loop side only
         self._written = 0  # written by the thread only
+        self.bytes_written = 0  # frame bytes muxed into files (thread only); for metrics
 
     @property
     def backlog(self) -> int:
@@ -189,6 +190,8 @@ class MuxThread:
                     track_file = self._files.get(file_id)
                     if track_file is not None:
                         track_file.write(data, pts, keyframe)
+                        if track_file.result.error is None:
+                            self.bytes_written += len(data)
                 elif name == "open":
                     _, file_id, spec = command
                     self._files[file_id] = _TrackFile(spec)

@@ -98,6 +98,21 @@ class Recorder:
         self._finishing: set[asyncio.Task[None]] = set()
         self.frames_dropped = 0
 
+    @property
+    def bytes_written(self) -> int:
+        """Frame bytes written to track files since start (for metrics)."""
+        return self._mux.bytes_written
+
+    @property
+    def calls_recording(self) -> int:
+        """Calls being recorded, or whose files are still being finalized (for metrics)."""
+        return len(self._calls)
+
+    @property
+    def writer_backlog(self) -> int:
+        """Frames handed to the writer thread and not yet written (for metrics)."""
+        return self._mux.backlog
+
     # ---------------------------------------------------------------- call events
 
     def call_live(self, call_id: str, created_at: float) -> None:

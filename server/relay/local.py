@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
@@ -159,6 +159,8 @@ class LocalRelay:
         self._legs: dict[str, _Leg] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
+        # What closed legs had counted (see ``stats``), so that totals never go backwards.
+        self._closed_leg_totals: Counter[tuple[str, str, str]] = Counter()
 
     # -- the Relay interface -------------------------------------------------------
 
@@ -318,6 +320,23 @@ class LocalRelay:
             and now - leg.last_media_at > silence_s
         ]
 
+    def stats(self) -> dict[str, Any]:
+        """Figures for monitoring (server/metrics.py), as plain data.
+
+        ``legs``: open legs by ``(role, "connected"|"connecting")``. ``totals``: counts
+        since the relay started, closed legs included, by ``(counter, kind, consumer)``:
+        ``frames_received`` (consumer ""), ``frames_forwarded`` and ``frames_dropped``
+        (consumer ``participant``: the other side's sender; ``subscriber``: an in-process
+        reader such as the recorder), ``keyframe_requests_received`` (PLI/FIR from a
+        receiving participant) and ``keyframe_requests_sent`` (PLIs to a sender, "").
+        """
+        legs: Counter[tuple[str, str]] = Counter()
+        totals = Counter(self._closed_leg_totals)
+        for leg in self._legs.values():
+            legs[(leg.role, "connected" if leg.connected else "connecting")] += 1
+            totals.update(_leg_counts(leg))
+        return {"legs": dict(legs), "totals": dict(totals)}
+
     def sources(self, participant_id: str) -> list[TrackSource]:
         """The participant's incoming tracks, in m-line order."""
         return list(self._leg(participant_id).sources)
@@ -446,6 +465,7 @@ class LocalRelay:
             source.close()
         for track in leg.sinks + leg.subscriptions:
             track.stop()
+        self._closed_leg_totals.update(_leg_counts(leg))  # stopped: its counts are final
         self._rewire(leg.call_id)
         try:
             # Shielded: cancelling this task must not cancel aiortc's own close,
@@ -471,6 +491,23 @@ class LocalRelay:
             self._on_event(event)
         except Exception:
             logger.exception("relay event handler failed for %s", event.get("type"))
+
+
+def _leg_counts(leg: _Leg) -> Counter[tuple[str, str, str]]:
+    """One leg's counters, keyed as in ``LocalRelay.stats``."""
+    counts: Counter[tuple[str, str, str]] = Counter()
+    for source in leg.sources:
+        counts[("frames_received", source.kind, "")] += source.frames_received
+    for consumer, tracks in (("participant", leg.sinks), ("subscriber", leg.subscriptions)):
+        for track in tracks:
+            counts[("frames_forwarded", track.kind, consumer)] += track.frames_forwarded
+            counts[("frames_dropped", track.kind, consumer)] += track.frames_dropped
+            counts[("keyframe_requests_received", track.kind, consumer)] += (
+                track.keyframe_requests_received
+            )
+    for tap in leg.taps:
+        counts[("keyframe_requests_sent", tap.kind, "")] += tap.keyframe_requests_sent
+    return counts
 
 
 def _check_offer(offer: aiortc_sdp.SessionDescription) -> None:

@@ -1,0 +1,1450 @@
+"""Relay capacity: how many recorded calls one Showdesk server holds at full frame rate.
+
+Starts a real server the README's way (``python -m server.cli serve --port P``, a temporary
+data directory, limits raised through ``SHOWDESK_*`` variables), creates an admin and an
+API key with the CLI, agents through ``/api/users`` and one buyer link per call through
+``/api/links``, then holds N calls at once through the real signaling protocol with aiortc
+clients, for N = 1, 2, 4, 8, ... until a step fails or the time budget is spent:
+
+- each buyer sends a prerecorded 640x480 30 fps VP8 clip (about 1 Mbps) and Opus, and
+  receives the agent's voice; each agent sends Opus and receives the buyer's video and
+  voice. The clips are encoded once; the clients pass the encoded frames through
+  (no encoding) and count what they receive without decoding (the relay's own receiver
+  tap), so that they cost little. Calls are recorded, as every call is;
+- the clients run in ``--client-procs`` processes of their own (default: one per core);
+- after a warm-up, one window of ``--window-s`` seconds is measured: the server's CPU
+  (the server process and its children, from /proc), its memory, its event-loop lag
+  (``showdesk_event_loop_lag_seconds`` from ``/metrics``), what each receiver got.
+
+``--baseline`` measures, in the same run, aiortc's ``MediaRelay`` (decode and re-encode,
+aiortc's own encoders) at small N in a small standalone relay process this script starts
+(the server has no such mode, on purpose): same clients, same clips, no recording.
+
+``--profile-at N`` samples the server with py-spy (``pip install -e '.[bench]'``) during
+step N's window and prints where its time goes.
+
+Every process it starts is stopped at the end (also on Ctrl-C and SIGTERM). Only loopback
+traffic. Results in docs/performance.md ("Relay capacity").
+
+    .venv/bin/python bench/relay_load.py --baseline --profile-at 8
+"""
+
+from __future__ import annotations
+
+import argparse
+import array
+import asyncio
+import contextlib
+import fractions
+import json
+import math
+import multiprocessing
+import os
+import platform
+import random
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+VIDEO_SIZE = (640, 480)
+VIDEO_FPS = 30
+VIDEO_BITRATE = 1_000_000
+VIDEO_CLIP_FRAMES = 90  # 3 s, looped; its only keyframe is the first frame
+AUDIO_CLIP_FRAMES = 50  # 1 s of 20 ms Opus, looped
+VIDEO_TIME_BASE = fractions.Fraction(1, 90000)
+AUDIO_TIME_BASE = fractions.Fraction(1, 48000)
+AUDIO_SAMPLES_PER_FRAME = 960
+
+FULL_RATE_FPS = 29.0  # a call "held" when its agent got at least this many frames a second
+MAX_LOSS = 0.01  # ... and lost less than this share of the buyer's video frames
+SETUP_CONCURRENCY = 6  # calls being set up at once per client process
+SETTLE_TIMEOUT_S = 90.0  # after a step: calls ended, recordings final, review files made
+STOP_TIMEOUT_S = 20.0
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+
+
+# ---------------------------------------------------------------------------- clips
+
+
+def encode_clips() -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:
+    """The buyer's video (VP8, 640x480, 30 fps, ~1 Mbps) and everyone's voice (Opus)."""
+    import av
+
+    codec = av.CodecContext.create("libvpx", "w")
+    codec.width, codec.height = VIDEO_SIZE
+    codec.pix_fmt = "yuv420p"
+    codec.time_base = fractions.Fraction(1, VIDEO_FPS)
+    codec.bit_rate = VIDEO_BITRATE
+    codec.gop_size = 100_000
+    codec.options = {"deadline": "realtime", "lag-in-frames": "0", "cpu-used": "8"}
+    rng = random.Random(7)
+    ramp = bytes((x // 3) % 256 for x in range(4096))
+    video: list[bytes] = []
+    for index in range(VIDEO_CLIP_FRAMES):
+        frame = av.VideoFrame(VIDEO_SIZE[0], VIDEO_SIZE[1], "yuv420p")
+        for plane_index, plane in enumerate(frame.planes):
+            line = plane.line_size
+            rows = plane.buffer_size // line
+            data = bytearray(
+                b"".join(
+                    ramp[(row + index * 6 + plane_index * 90) % 2048 :][:line]
+                    for row in range(rows)
+                )
+            )
+            if plane_index == 0:  # a moving patch of noise keeps the encoder at its rate
+                for row in range(96):
+                    start = (100 + row) * line + 200 + (index * 4) % 300
+                    data[start : start + 128] = rng.randbytes(128)
+            plane.update(bytes(data))
+        frame.pts = index
+        video.extend(bytes(packet) for packet in codec.encode(frame))
+    video.extend(bytes(packet) for packet in codec.encode(None))
+    assert video[0][0] & 1 == 0 and all(f[0] & 1 for f in video[1:]), "one keyframe, first"
+
+    opus = av.CodecContext.create("libopus", "w")
+    opus.sample_rate = 48000
+    opus.layout = "stereo"
+    opus.format = "s16"
+    opus.time_base = AUDIO_TIME_BASE
+    audio: list[bytes] = []
+    for index in range(AUDIO_CLIP_FRAMES):
+        samples = array.array("h")
+        for n in range(AUDIO_SAMPLES_PER_FRAME):
+            t = (index * AUDIO_SAMPLES_PER_FRAME + n) / 48000
+            sample = int(6000 * math.sin(2 * math.pi * 330 * t))
+            samples.extend((sample, sample))
+        frame = av.AudioFrame(format="s16", layout="stereo", samples=AUDIO_SAMPLES_PER_FRAME)
+        frame.sample_rate = 48000
+        frame.pts = index * AUDIO_SAMPLES_PER_FRAME
+        frame.planes[0].update(samples.tobytes())
+        audio.extend(bytes(packet) for packet in opus.encode(frame))
+    return tuple(video), tuple(audio)
+
+
+def clip_bitrate(video: tuple[bytes, ...]) -> float:
+    """Bits per second of the looped part of the clip (the keyframe is sent once)."""
+    deltas = video[1:]
+    return sum(len(f) for f in deltas) * 8 * VIDEO_FPS / len(deltas)
+
+
+# ---------------------------------------------------------------------------- clients
+# Everything below until "the server" runs in the client processes.
+
+
+class ClipTrack:
+    """Factory of an aiortc track that sends a pre-encoded clip in real time."""
+
+    @staticmethod
+    def make(kind: str, clip: tuple[bytes, ...]):  # noqa: ANN205
+        import av
+        from aiortc.mediastreams import MediaStreamTrack
+
+        class _Clip(MediaStreamTrack):
+            def __init__(self) -> None:
+                super().__init__()
+                self.kind = kind
+                self.clip = clip
+                if kind == "video":
+                    self.ticks, self.interval_s, self.time_base = 3000, 1 / 30, VIDEO_TIME_BASE
+                else:
+                    self.ticks, self.interval_s = AUDIO_SAMPLES_PER_FRAME, 0.02
+                    self.time_base = AUDIO_TIME_BASE
+                self.index = 0
+                self.count = 0
+                self.started_at: float | None = None
+
+            def restart(self) -> None:
+                self.index = 0
+
+            async def recv(self):  # noqa: ANN202
+                if self.started_at is None:
+                    self.started_at = time.monotonic()
+                due = self.started_at + self.count * self.interval_s
+                await asyncio.sleep(max(0.0, due - time.monotonic()))
+                data = self.clip[self.index]
+                self.index = (self.index + 1) % len(self.clip)
+                packet = av.Packet(data)
+                packet.pts = self.count * self.ticks
+                packet.time_base = self.time_base
+                self.count += 1
+                return packet
+
+        return _Clip()
+
+
+class Peer:
+    """One participant's peer connection: sends clips, counts what it receives."""
+
+    def __init__(self, clips: dict[str, tuple[bytes, ...]]) -> None:
+        from aiortc import RTCConfiguration, RTCPeerConnection
+
+        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        self.clips = clips
+        self.tracks: dict[str, Any] = {}
+        self.received: Counter[str] = Counter()
+        self.keyframe_requests = 0
+        self._taps: list[Any] = []
+
+    def send(self, kind: str, receive: bool) -> None:
+        track = ClipTrack.make(kind, self.clips[kind])
+        transceiver = self.pc.addTransceiver(track, "sendrecv" if receive else "sendonly")
+        self.tracks[kind] = track
+        original = transceiver.sender._send_keyframe
+
+        def send_keyframe() -> None:  # a PLI/FIR reached this sender: restart at the keyframe
+            self.keyframe_requests += 1
+            track.restart()
+            original()
+
+        transceiver.sender._send_keyframe = send_keyframe
+        if receive:
+            self._count(transceiver)
+
+    def receive(self, kind: str) -> None:
+        self._count(self.pc.addTransceiver(kind, "recvonly"))
+
+    def _count(self, transceiver: Any) -> None:
+        from server.relay.receiver_tap import EncodedFrameTap
+
+        kind = transceiver.kind
+
+        def on_frame(_frame: Any) -> None:
+            self.received[kind] += 1
+
+        self._taps.append(EncodedFrameTap(transceiver.receiver, kind, on_frame))
+
+    def sent(self, kind: str) -> int:
+        track = self.tracks.get(kind)
+        return track.count if track is not None else 0
+
+    async def offer(self) -> str:
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        return self.pc.localDescription.sdp
+
+    async def accept(self, sdp: str) -> None:
+        from aiortc import RTCSessionDescription
+
+        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
+
+    async def close(self) -> None:
+        for tap in self._taps:
+            tap.close()
+        with contextlib.suppress(Exception):
+            await self.pc.close()
+
+
+async def next_message(ws: Any, wanted: str, timeout_s: float, where=lambda m: True) -> dict:  # noqa: ANN001
+    async def _next() -> dict:
+        while True:
+            message = json.loads(await ws.recv())
+            if message.get("type") == "error":
+                raise RuntimeError(f"server error: {message}")
+            if message.get("type") == wanted and where(message):
+                return message
+
+    return await asyncio.wait_for(_next(), timeout_s)
+
+
+@dataclass
+class CallClient:
+    """Both participants of one call, as seen from the client side."""
+
+    index: int
+    buyer: Peer
+    agent: Peer
+    sockets: list[Any] = field(default_factory=list)
+    readers: list[asyncio.Task] = field(default_factory=list)
+    ended: asyncio.Event = field(default_factory=asyncio.Event)
+    setup_s: float = 0.0
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "video_sent": self.buyer.sent("video"),
+            "buyer_audio_sent": self.buyer.sent("audio"),
+            "agent_audio_sent": self.agent.sent("audio"),
+            "video_received": self.agent.received["video"],
+            "buyer_audio_received": self.agent.received["audio"],
+            "agent_audio_received": self.buyer.received["audio"],
+            "keyframe_requests": self.buyer.keyframe_requests,
+        }
+
+    async def drain(self, ws: Any) -> None:
+        """Read a socket forever (a socket that is not read is closed by the server)."""
+        with contextlib.suppress(Exception):
+            async for raw in ws:
+                message = json.loads(raw)
+                if message.get("type") == "call" and message.get("state") == "ended":
+                    self.ended.set()
+
+    async def close(self) -> None:
+        for reader in self.readers:
+            reader.cancel()
+        await asyncio.gather(self.agent.close(), self.buyer.close(), return_exceptions=True)
+        for ws in self.sockets:
+            with contextlib.suppress(Exception):
+                await ws.close()
+
+
+def new_call(index: int, clips: dict[str, tuple[bytes, ...]]) -> CallClient:
+    buyer, agent = Peer(clips), Peer(clips)
+    buyer.send("video", receive=True)  # pages offer sendrecv; the agent's camera is off
+    buyer.send("audio", receive=True)
+    agent.receive("video")
+    agent.send("audio", receive=True)
+    return CallClient(index, buyer, agent)
+
+
+async def start_showdesk_call(spec: dict, clips: dict[str, tuple[bytes, ...]]) -> CallClient:
+    """The real protocol, as the pages do it (see signaling/PROTOCOL.md)."""
+    import websockets
+
+    started = time.monotonic()
+    call = new_call(spec["index"], clips)
+    ws_base = spec["base_url"].replace("http://", "ws://")
+    try:
+        agent_ws = await websockets.connect(
+            f"{ws_base}/ws?as=staff", additional_headers={"Cookie": spec["agent_cookie"]}
+        )
+        call.sockets.append(agent_ws)
+        buyer_ws = await websockets.connect(
+            f"{ws_base}/ws?as=buyer", additional_headers={"Cookie": spec["buyer_cookie"]}
+        )
+        call.sockets.append(buyer_ws)
+        for ws in (agent_ws, buyer_ws):
+            await ws.send(json.dumps({"type": "hello", "v": 1}))
+            await next_message(ws, "rtc_config", 10)
+        await agent_ws.send(json.dumps({"type": "set_availability", "state": "available"}))
+        await buyer_ws.send(json.dumps({"type": "consent", "accept": True}))
+        waiting = await next_message(buyer_ws, "call", 10, lambda m: m["state"] == "waiting")
+        await buyer_ws.send(json.dumps({"type": "offer", "sdp": await call.buyer.offer()}))
+        await call.buyer.accept((await next_message(buyer_ws, "answer", 20))["sdp"])
+        session_id = waiting["session_id"]
+        await agent_ws.send(json.dumps({"type": "accept", "session_id": session_id}))
+        await next_message(agent_ws, "call", 10, lambda m: m["state"] == "live")
+        await next_message(buyer_ws, "call", 10, lambda m: m["state"] == "live")
+        await agent_ws.send(json.dumps({"type": "offer", "sdp": await call.agent.offer()}))
+        await call.agent.accept((await next_message(agent_ws, "answer", 20))["sdp"])
+    except BaseException:
+        await call.close()
+        raise
+    call.readers = [asyncio.ensure_future(call.drain(ws)) for ws in call.sockets]
+    call.setup_s = time.monotonic() - started
+    return call
+
+
+async def start_baseline_call(spec: dict, clips: dict[str, tuple[bytes, ...]]) -> CallClient:
+    """The same participants against the standalone MediaRelay process (its own protocol:
+    one socket per participant, ``join`` with the offer, ``answer`` back)."""
+    import websockets
+
+    started = time.monotonic()
+    call = new_call(spec["index"], clips)
+    try:
+        for role, peer in (("buyer", call.buyer), ("agent", call.agent)):
+            ws = await websockets.connect(spec["relay_url"])
+            call.sockets.append(ws)
+            offer = await peer.offer()
+            await ws.send(
+                json.dumps({"type": "join", "call": spec["index"], "role": role, "sdp": offer})
+            )
+            await peer.accept((await next_message(ws, "answer", 20))["sdp"])
+    except BaseException:
+        await call.close()
+        raise
+    call.setup_s = time.monotonic() - started
+    return call
+
+
+async def end_call(call: CallClient, mode: str) -> None:
+    if mode == "showdesk" and call.sockets:
+        with contextlib.suppress(Exception):
+            await call.sockets[0].send(json.dumps({"type": "end"}))
+            await asyncio.wait_for(call.ended.wait(), 5)
+    await call.close()
+
+
+async def client_main(conn: Any, clips: dict[str, tuple[bytes, ...]]) -> None:
+    loop = asyncio.get_running_loop()
+    calls: dict[int, CallClient] = {}
+    mode = "showdesk"
+    while True:
+        command, payload = await loop.run_in_executor(None, conn.recv)
+        if command == "start":
+            mode = payload["mode"]
+            starter = start_showdesk_call if mode == "showdesk" else start_baseline_call
+            gate = asyncio.Semaphore(SETUP_CONCURRENCY)
+
+            async def start(spec: dict, starter=starter, gate=gate) -> dict:  # noqa: ANN001
+                async with gate:
+                    try:
+                        call = await asyncio.wait_for(starter(spec, clips), 60)
+                    except Exception as exc:  # noqa: BLE001  (reported, the step goes on)
+                        return {"index": spec["index"], "ok": False, "error": repr(exc)[:300]}
+                    calls[call.index] = call
+                    return {"index": call.index, "ok": True, "setup_s": call.setup_s}
+
+            conn.send(await asyncio.gather(*(start(spec) for spec in payload["calls"])))
+        elif command == "snapshot":
+            conn.send(
+                {
+                    "t": time.monotonic(),
+                    "cpu_s": time.process_time(),
+                    "calls": {index: call.counts() for index, call in calls.items()},
+                }
+            )
+        elif command == "end":
+            await asyncio.gather(*(end_call(call, mode) for call in calls.values()))
+            calls.clear()
+            conn.send("ended")
+        elif command == "quit":
+            await asyncio.gather(*(call.close() for call in calls.values()))
+            conn.send("bye")
+            return
+
+
+def client_process(conn: Any, clips: dict[str, tuple[bytes, ...]]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    asyncio.run(client_main(conn, clips))
+
+
+class ClientPool:
+    """``count`` client processes; calls are spread over them round-robin."""
+
+    def __init__(self, count: int, clips: dict[str, tuple[bytes, ...]]) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.workers = []
+        for _ in range(count):
+            parent, child = context.Pipe()
+            process = context.Process(target=client_process, args=(child, clips), daemon=True)
+            process.start()
+            self.workers.append((process, parent))
+
+    def pids(self) -> list[int]:
+        return [process.pid for process, _ in self.workers]
+
+    def _ask(self, messages: list[tuple[str, Any]], timeout_s: float) -> list[Any]:
+        for (_, conn), message in zip(self.workers, messages, strict=True):
+            conn.send(message)
+        replies = []
+        for process, conn in self.workers:
+            if not conn.poll(timeout_s):
+                raise RuntimeError(f"client process {process.pid} did not answer")
+            replies.append(conn.recv())
+        return replies
+
+    def start_calls(self, specs: list[dict], mode: str) -> list[dict]:
+        shares: list[list[dict]] = [[] for _ in self.workers]
+        for position, spec in enumerate(specs):
+            shares[position % len(self.workers)].append(spec)
+        messages = [("start", {"mode": mode, "calls": share}) for share in shares]
+        return [result for reply in self._ask(messages, 180) for result in reply]
+
+    def snapshot(self) -> dict:
+        replies = self._ask([("snapshot", None)] * len(self.workers), 30)
+        calls: dict[int, dict] = {}
+        for reply in replies:
+            calls.update(reply["calls"])
+        return {
+            "t": statistics.fmean(r["t"] for r in replies),
+            "cpu_s": sum(r["cpu_s"] for r in replies),
+            "calls": calls,
+        }
+
+    def end_calls(self) -> None:
+        self._ask([("end", None)] * len(self.workers), 120)
+
+    def close(self) -> None:
+        for _, conn in self.workers:
+            with contextlib.suppress(Exception):
+                conn.send(("quit", None))
+        for process, _ in self.workers:
+            process.join(5)
+            if process.is_alive():
+                process.kill()
+                process.join(5)
+
+
+# ---------------------------------------------------------------------------- baseline relay
+
+
+async def baseline_relay_main(port: int) -> None:
+    """A minimal aiortc relay with ``MediaRelay``: every frame is decoded at the relay and
+    encoded again by aiortc for the receiving participant. No recording."""
+    import websockets
+    from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+    from aiortc.contrib.media import MediaRelay
+    from aiortc.mediastreams import MediaStreamTrack
+
+    relay = MediaRelay()
+    calls: dict[int, dict[str, Any]] = {}
+
+    class LateTrack(MediaStreamTrack):
+        """The agent's voice for the buyer: the agent arrives after the buyer's answer."""
+
+        kind = "audio"
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.source: asyncio.Future = asyncio.get_running_loop().create_future()
+
+        async def recv(self):  # noqa: ANN202
+            return await (await self.source).recv()
+
+    async def handle(ws: Any) -> None:
+        pc = None
+        try:
+            async for raw in ws:
+                message = json.loads(raw)
+                if message.get("type") != "join":
+                    continue
+                call = calls.setdefault(message["call"], {"tracks": {}})
+                role = message["role"]
+                pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+                offer = RTCSessionDescription(sdp=message["sdp"], type="offer")
+                if role == "buyer":
+                    call["to_buyer"] = LateTrack()
+
+                    @pc.on("track")
+                    def on_buyer_track(track, call=call) -> None:  # noqa: ANN001
+                        call["tracks"][track.kind] = track
+
+                    await pc.setRemoteDescription(offer)
+                    pc.addTrack(call["to_buyer"])
+                else:
+
+                    @pc.on("track")
+                    def on_agent_track(track, call=call) -> None:  # noqa: ANN001
+                        late = call.get("to_buyer")
+                        if track.kind == "audio" and late is not None and not late.source.done():
+                            late.source.set_result(relay.subscribe(track, buffered=False))
+
+                    await pc.setRemoteDescription(offer)
+                    for kind in ("video", "audio"):
+                        source = call["tracks"].get(kind)
+                        if source is not None:
+                            pc.addTrack(relay.subscribe(source, buffered=False))
+                await pc.setLocalDescription(await pc.createAnswer())
+                await ws.send(json.dumps({"type": "answer", "sdp": pc.localDescription.sdp}))
+        finally:
+            if pc is not None:
+                await pc.close()
+
+    async with websockets.serve(handle, "127.0.0.1", port):
+        print("ready", flush=True)
+        await asyncio.Future()
+
+
+# ---------------------------------------------------------------------------- the server
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def read_stat(pid: int) -> tuple[int, int, int] | None:
+    """(parent pid, CPU ticks incl. reaped children, resident bytes) of a process."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2 :].split()
+    ticks = sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+    return int(fields[1]), ticks, int(fields[21]) * PAGE_SIZE
+
+
+def process_tree(root: int) -> dict[int, tuple[int, int]]:
+    """pid -> (CPU ticks, resident bytes) of ``root`` and all its descendants."""
+    stats: dict[int, tuple[int, int, int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            stat = read_stat(int(entry))
+            if stat is not None:
+                stats[int(entry)] = stat
+    tree: dict[int, tuple[int, int]] = {}
+    frontier = [root]
+    while frontier:
+        pid = frontier.pop()
+        if pid in stats and pid not in tree:
+            tree[pid] = stats[pid][1:]
+            frontier.extend(child for child, stat in stats.items() if stat[0] == pid)
+    return tree
+
+
+def tree_usage(root: int) -> tuple[float, int]:
+    """(CPU seconds, resident bytes) of a process and its descendants."""
+    tree = process_tree(root)
+    return sum(t for t, _ in tree.values()) / CLK_TCK, sum(r for _, r in tree.values())
+
+
+def thread_ticks(pid: int) -> int:
+    """CPU ticks of a process's main thread (its event loop), without other threads."""
+    stat = read_stat_path(Path(f"/proc/{pid}/task/{pid}/stat"))
+    return stat[1] if stat is not None else 0
+
+
+def read_stat_path(path: Path) -> tuple[int, int, int] | None:
+    try:
+        text = path.read_text()
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2 :].split()
+    return int(fields[1]), int(fields[11]) + int(fields[12]), int(fields[21]) * PAGE_SIZE
+
+
+def machine_busy_s() -> float:
+    """CPU seconds the whole machine spent busy (all cores), from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return (sum(values[:8]) - idle) / CLK_TCK
+
+
+class ManagedProcess:
+    """A child process in its own process group; ``stop`` ends the group."""
+
+    def __init__(self, argv: list[str], env: dict[str, str], log_path: Path) -> None:
+        self.log_path = log_path
+        self._log = log_path.open("wb")
+        self.process = subprocess.Popen(  # noqa: S603
+            argv,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(5)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)  # children left behind, if any
+        self._log.close()
+
+    def tail(self, lines: int = 20) -> str:
+        with contextlib.suppress(OSError):
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        return ""
+
+
+def parse_metrics(text: str) -> dict[tuple[str, tuple], float]:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def metric(parsed: dict, name: str, **labels: str) -> float:
+    return parsed.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+def metric_sum(parsed: dict, name: str) -> float:
+    return sum(value for (n, _), value in parsed.items() if n == name)
+
+
+def lag_quantile(before: dict, after: dict, q: float) -> float | None:
+    """``histogram_quantile`` of the loop-lag histogram over the window, in seconds."""
+    buckets = []
+    for (name, labels), value in after.items():
+        if name == "showdesk_event_loop_lag_seconds_bucket":
+            le = float(dict(labels)["le"])
+            buckets.append((le, value - before.get((name, labels), 0.0)))
+    buckets.sort()
+    total = buckets[-1][1] if buckets else 0
+    if total <= 0:
+        return None
+    rank = q * total
+    previous_le, previous_count = 0.0, 0.0
+    for le, count in buckets:
+        if count >= rank:
+            if math.isinf(le):
+                return previous_le
+            if count == previous_count:
+                return le
+            return previous_le + (le - previous_le) * (rank - previous_count) / (
+                count - previous_count
+            )
+        previous_le, previous_count = le, count
+    return previous_le
+
+
+class Showdesk:
+    """A Showdesk server started with the CLI, plus the accounts the bench needs."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.port = free_port()
+        self.url = f"http://localhost:{self.port}"
+        self.metrics_token = secrets.token_urlsafe(32)
+        self.env = os.environ | {
+            "SHOWDESK_DATA_DIR": str(workdir / "data"),
+            "SHOWDESK_PUBLIC_URL": self.url,
+            "SHOWDESK_METRICS_TOKEN": self.metrics_token,
+            # limits meant for browsers on the internet, not for one load generator
+            "SHOWDESK_LIMIT_LINK_OPENS_PER_ADDRESS": "100000/minute",
+            "SHOWDESK_LIMIT_SOCKETS_PER_ADDRESS": "100000/minute",
+            "SHOWDESK_LIMIT_MESSAGES_PER_SOCKET": "1000/second",
+            "SHOWDESK_LIMIT_FAILED_LOGINS_PER_ADDRESS": "1000/minute",
+            "SHOWDESK_MAX_QUEUE_LENGTH": "1000",
+            "SHOWDESK_MEDIA_CONNECT_TIMEOUT_S": "60",
+        }
+        self.admin_email = "bench-admin@bench.test"
+        self.admin_password = secrets.token_urlsafe(18)
+        self.api_key = ""
+        self.process: ManagedProcess | None = None
+        self.agents: list[str] = []  # session cookies, one per agent
+        self._admin: httpx.AsyncClient | None = None
+
+    def cli(self, *args: str, stdin: str | None = None) -> str:
+        done = subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "server.cli", *args],
+            cwd=ROOT,
+            env=self.env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"showdesk {' '.join(args[:2])} failed: {done.stderr[-500:]}")
+        return done.stdout.strip().splitlines()[-1]
+
+    def start(self) -> None:
+        self.cli(
+            "user", "add", self.admin_email, "--role", "admin", "--password-stdin",
+            stdin=self.admin_password + "\n",
+        )  # fmt: skip
+        self.api_key = self.cli("apikey", "create", "relay load bench")
+        self.process = ManagedProcess(
+            [sys.executable, "-m", "server.cli", "serve", "--port", str(self.port)],
+            self.env,
+            self.workdir / "server.log",
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            if self.process.process.poll() is not None:
+                raise RuntimeError(f"the server exited:\n{self.process.tail()}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not start:\n{self.process.tail()}")
+            time.sleep(0.2)
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def metrics(self) -> dict:
+        response = httpx.get(
+            f"{self.url}/metrics",
+            headers={"Authorization": f"Bearer {self.metrics_token}"},
+            timeout=10,
+        )
+        response.raise_for_status()
+        return parse_metrics(response.text)
+
+    async def admin(self) -> httpx.AsyncClient:
+        if self._admin is None:
+            self._admin = httpx.AsyncClient(base_url=self.url, timeout=30)
+            signed_in = await self._admin.post(
+                "/api/auth/login", json={"email": self.admin_email, "password": self.admin_password}
+            )
+            signed_in.raise_for_status()
+            self._admin.headers["X-CSRF-Token"] = self._admin.cookies["csrf_token"]
+        return self._admin
+
+    async def ensure_agents(self, count: int) -> list[str]:
+        admin = await self.admin()
+
+        async def add(index: int) -> str:
+            email, password = f"bench-agent-{index}@bench.test", secrets.token_urlsafe(18)
+            made = await admin.post(
+                "/api/users",
+                json={
+                    "email": email,
+                    "name": f"Agent {index}",
+                    "role": "agent",
+                    "password": password,
+                },
+            )
+            made.raise_for_status()
+            async with httpx.AsyncClient(base_url=self.url, timeout=30) as http:
+                signed_in = await http.post(
+                    "/api/auth/login", json={"email": email, "password": password}
+                )
+                signed_in.raise_for_status()
+                return f"showdesk_session={signed_in.cookies['showdesk_session']}"
+
+        missing = range(len(self.agents), count)
+        self.agents.extend(await gather_limited([add(i) for i in missing], 4))
+        return self.agents[:count]
+
+    async def buyer_cookies(self, label: str, count: int) -> list[str]:
+        async def one(index: int) -> str:
+            async with httpx.AsyncClient(base_url=self.url, timeout=30) as http:
+                made = await http.post(
+                    "/api/links",
+                    headers={"Authorization": f"Bearer {self.api_key}"},
+                    json={
+                        "order_ref": f"BENCH-{label}-{index}",
+                        "purpose": "damage_verification",
+                        "locale": "en",
+                    },
+                )
+                made.raise_for_status()
+                opened = await http.get(made.json()["url"], follow_redirects=False)
+                if opened.status_code != 303:
+                    raise RuntimeError(f"opening a link gave {opened.status_code}")
+                return f"showdesk_call={opened.cookies['showdesk_call']}"
+
+        return await gather_limited([one(i) for i in range(count)], 8)
+
+    async def aclose(self) -> None:
+        if self._admin is not None:
+            await self._admin.aclose()
+            self._admin = None
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.stop()
+
+    def settled(self) -> bool:
+        parsed = self.metrics()
+        busy = (
+            metric_sum(parsed, "showdesk_calls")
+            + metric_sum(parsed, "showdesk_relay_legs")
+            + metric(parsed, "showdesk_recording_calls")  # review jobs queued after these
+            + metric(parsed, "showdesk_review_jobs_queued")
+            + metric(parsed, "showdesk_recording_writer_backlog_frames")
+        )
+        return busy == 0
+
+
+async def gather_limited(coroutines: list, limit: int) -> list:
+    gate = asyncio.Semaphore(limit)
+
+    async def run(coroutine):  # noqa: ANN001, ANN202
+        async with gate:
+            return await coroutine
+
+    return await asyncio.gather(*(run(c) for c in coroutines))
+
+
+# ---------------------------------------------------------------------------- profile
+
+# Samples a second. py-spy pauses the process for each sample (its non-blocking mode gave
+# stacks cut short at the loop runner here); more often disturbs the server too much.
+PROFILE_RATE = 50
+# Innermost frames that are a thread waiting, not working (py-spy's own idle detection
+# misses some waits in C): executor threads, the recording writer, aiortc's idle decoders.
+IDLE_LEAVES = (
+    "_worker (concurrent/futures/thread.py)",
+    "_run (server/recording/muxer.py)",
+    "wait (threading.py)",
+    "get (queue.py)",
+)
+
+
+PROFILE_AREAS: list[tuple[str, str]] = [
+    ("pylibsrtp", "SRTP encrypt/decrypt (pylibsrtp)"),
+    ("aiortc/rtcdtlstransport.py", "aiortc DTLS transport: RTP/RTCP demux, SRTP calls"),
+    ("aiortc/rtp.py", "aiortc RTP/RTCP parse and serialize"),
+    ("aiortc/codecs/", "aiortc depayload/packetize (VP8, Opus)"),
+    ("aiortc/rtcrtpreceiver.py", "aiortc RTP receiver (NACK, stats, jitter)"),
+    ("aiortc/rtcrtpsender.py", "aiortc RTP sender (pacing loop, retransmit history)"),
+    ("aiortc/jitterbuffer.py", "aiortc jitter buffer"),
+    ("aiortc/rate.py", "aiortc receive-side bandwidth estimate (REMB), per packet"),
+    ("aiortc/clock.py", "aiortc clock (a datetime per packet)"),
+    ("aiortc/", "aiortc, other"),
+    ("aioice/", "aioice (ICE, UDP, STUN consent)"),
+    ("server/relay/", "Showdesk relay (tap, forwarding tracks)"),
+    ("server/recording/", "Showdesk recorder (event-loop side)"),
+    ("asyncio/", "asyncio (Python side)"),
+]
+# The innermost Python frame is the loop runner: uvloop's C code is running (socket reads
+# and writes, timers, handle dispatch).
+LOOP_RUNNERS = ("asyncio/runners.py", "uvloop/__init__.py")
+
+
+def profile_area(stack: list[str]) -> str:
+    joined = ";".join(stack)
+    if re.search(r"_run \([^)]*server/recording/muxer\.py", joined):
+        return "recording writer thread (PyAV mux, file writes)"
+    if "concurrent/futures/thread.py" in joined:
+        return "worker threads (database writes, probes)"
+    for frame in reversed(stack):  # innermost frame with a known home
+        for needle, area in PROFILE_AREAS:
+            if needle in frame:
+                return area
+    return "other"
+
+
+def summarize_profile(raw: str, seconds: float, loop_cores: float, top: int = 15) -> list[str]:
+    """Where the server's time goes, from py-spy's raw samples, as shares of samples.
+
+    py-spy pauses the process for each sample, so a paused thread looks busy wherever it
+    is (waiting for the GIL included), and the event-loop thread's samples whose innermost
+    frame is the loop runner are uvloop's C code *or* waiting in epoll. Shares, not
+    seconds, are what the samples tell; the loop thread's CPU time comes from /proc.
+    """
+    self_time: Counter[str] = Counter()
+    loop_areas: Counter[str] = Counter()
+    thread_areas: Counter[str] = Counter()
+    at_runner = waiting = 0
+    for line in raw.splitlines():
+        stack_text, _, count_text = line.rpartition(" ")
+        if not stack_text or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        stack = [frame for frame in stack_text.split(";") if "(" in frame]
+        if not stack:
+            continue
+        leaf = re.sub(r":\d+\)$", ")", stack[-1])
+        leaf = re.sub(r"\(/.*?(site-packages/|/lib/python3\.\d+/|/work/main/)", "(", leaf)
+        in_thread = any("threading.py" in frame and "_bootstrap" in frame for frame in stack)
+        if leaf in IDLE_LEAVES:
+            waiting += count
+        elif not in_thread and any(runner in stack[-1] for runner in LOOP_RUNNERS):
+            at_runner += count
+        elif in_thread:
+            thread_areas[profile_area(stack)] += count
+            self_time[leaf] += count
+        else:
+            loop_areas[profile_area(stack)] += count
+            self_time[leaf] += count
+    loop_python = sum(loop_areas.values())
+    if not loop_python:
+        return ["(no samples)"]
+    lines = [
+        f"py-spy, {PROFILE_RATE} samples/s for {seconds:.0f} s. Event-loop thread: "
+        f"{loop_cores:.2f} cores (/proc); its samples: {loop_python} in Python frames, "
+        f"{at_runner} at the loop runner (uvloop's C code, or idle in epoll). Other threads: "
+        f"{sum(thread_areas.values())} samples at work, {waiting} waiting (left out).",
+        "event-loop thread, share of its samples in Python frames:",
+    ]
+    lines += [f"  {100 * n / loop_python:5.1f}%  {area}" for area, n in loop_areas.most_common()]
+    lines.append("other threads, samples at work:")
+    lines += [f"  {n:5d}  {area}" for area, n in thread_areas.most_common()]
+    busy = sum(self_time.values()) or 1
+    lines.append(f"top {top} functions by own time (share of samples at work, all threads):")
+    lines += [f"  {100 * n / busy:5.1f}%  {name}" for name, n in self_time.most_common(top)]
+    return lines
+
+
+def find_py_spy() -> str | None:
+    beside = Path(sys.executable).parent / "py-spy"
+    return str(beside) if beside.exists() else shutil.which("py-spy")
+
+
+# ---------------------------------------------------------------------------- a step
+
+
+@dataclass
+class StepResult:
+    mode: str
+    calls: int
+    set_up: int = 0
+    failures: list[str] = field(default_factory=list)
+    window_s: float = 0.0
+    server_cores: float = 0.0
+    cores_per_call: float = 0.0
+    loop_thread_cores: float = 0.0  # the server's main thread (its event loop) alone
+    fps_median: float = 0.0
+    fps_worst: float = 0.0
+    video_loss_worst: float = 0.0
+    video_loss_total: float = 0.0
+    audio_loss_worst: float = 0.0
+    keyframe_requests: int = 0
+    relay_video_dropped: int = 0
+    recorder_frames_dropped: int = 0
+    recorded_mbit_s: float = 0.0
+    rss_mb: float = 0.0
+    mb_per_call: float = 0.0
+    loop_lag_p50_ms: float | None = None
+    loop_lag_p99_ms: float | None = None
+    client_cores: float = 0.0
+    other_cores: float = 0.0
+    setup_s_median: float = 0.0
+    held: bool = False
+    profile: list[str] = field(default_factory=list)
+
+
+def loss(sent: int, received: int) -> float:
+    return max(0.0, 1 - received / sent) if sent > 0 else 1.0
+
+
+def measure(
+    result: StepResult,
+    pool: ClientPool,
+    server_pid: int,
+    idle_rss: int,
+    window_s: float,
+    read_metrics: Callable[[], dict] | None,
+    profile: tuple[str, Path] | None,
+) -> None:
+    spy = None
+    if profile is not None:
+        py_spy, out = profile
+        spy = subprocess.Popen(  # noqa: S603
+            [py_spy, "record", "--pid", str(server_pid), "--duration", str(int(window_s)),
+             "--rate", str(PROFILE_RATE), "--format", "raw", "--output", str(out)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )  # fmt: skip
+    metrics_before = read_metrics() if read_metrics else {}
+    clients_before = pool.snapshot()
+    server_cpu_before, _ = tree_usage(server_pid)
+    loop_ticks_before = thread_ticks(server_pid)
+    machine_before = machine_busy_s()
+    bench_before = time.process_time()
+    started = time.monotonic()
+    peak_rss = 0
+    while time.monotonic() - started < window_s:
+        time.sleep(min(1.0, window_s - (time.monotonic() - started)) if window_s > 0 else 0)
+        peak_rss = max(peak_rss, tree_usage(server_pid)[1])
+    server_cpu_after, rss = tree_usage(server_pid)
+    loop_ticks_after = thread_ticks(server_pid)
+    peak_rss = max(peak_rss, rss)
+    machine_after = machine_busy_s()
+    clients_after = pool.snapshot()
+    metrics_after = read_metrics() if read_metrics else {}
+    elapsed = clients_after["t"] - clients_before["t"]
+    bench_cpu = time.process_time() - bench_before
+    result.window_s = elapsed
+    server_cpu = server_cpu_after - server_cpu_before
+    client_cpu = clients_after["cpu_s"] - clients_before["cpu_s"]
+    result.server_cores = server_cpu / elapsed
+    result.loop_thread_cores = (loop_ticks_after - loop_ticks_before) / CLK_TCK / elapsed
+    result.client_cores = client_cpu / elapsed
+    result.other_cores = max(
+        0.0, (machine_after - machine_before - server_cpu - client_cpu - bench_cpu) / elapsed
+    )
+    fps, video_losses, audio_losses = [], [], []
+    sent_total = received_total = keyframes = 0
+    for index, after in clients_after["calls"].items():
+        before = clients_before["calls"].get(index)
+        if before is None:
+            continue
+        delta = {key: after[key] - before[key] for key in after}
+        fps.append(delta["video_received"] / elapsed)
+        video_losses.append(loss(delta["video_sent"], delta["video_received"]))
+        audio_losses.append(
+            max(
+                loss(delta["buyer_audio_sent"], delta["buyer_audio_received"]),
+                loss(delta["agent_audio_sent"], delta["agent_audio_received"]),
+            )
+        )
+        sent_total += delta["video_sent"]
+        received_total += delta["video_received"]
+        keyframes += delta["keyframe_requests"]
+    n = max(1, result.set_up)
+    result.cores_per_call = result.server_cores / n
+    if fps:
+        result.fps_median = statistics.median(fps)
+        result.fps_worst = min(fps)
+        result.video_loss_worst = max(video_losses)
+        result.audio_loss_worst = max(audio_losses)
+    result.video_loss_total = loss(sent_total, received_total)
+    result.keyframe_requests = keyframes
+    result.rss_mb = peak_rss / 2**20
+    result.mb_per_call = (peak_rss - idle_rss) / 2**20 / n
+    if read_metrics:
+        b, a = metrics_before, metrics_after
+        p50, p99 = lag_quantile(b, a, 0.5), lag_quantile(b, a, 0.99)
+        result.loop_lag_p50_ms = None if p50 is None else p50 * 1000
+        result.loop_lag_p99_ms = None if p99 is None else p99 * 1000
+
+        def grew(name: str, **labels: str) -> float:
+            return metric(a, name, **labels) - metric(b, name, **labels)
+
+        result.relay_video_dropped = int(
+            grew("showdesk_relay_frames_dropped_total", kind="video", consumer="participant")
+            + grew("showdesk_relay_frames_dropped_total", kind="video", consumer="subscriber")
+        )
+        result.recorder_frames_dropped = int(grew("showdesk_recording_frames_dropped_total"))
+        result.recorded_mbit_s = grew("showdesk_recording_written_bytes_total") * 8 / elapsed / 1e6
+    if spy is not None:
+        try:
+            _, errors = spy.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            spy.kill()
+            _, errors = spy.communicate()
+        out = profile[1]
+        if out.exists():
+            result.profile = summarize_profile(out.read_text(), elapsed, result.loop_thread_cores)
+        else:
+            result.profile = [f"py-spy failed: {errors.decode(errors='replace')[-300:]}"]
+
+    result.held = (
+        result.set_up == result.calls
+        and bool(fps)
+        and result.fps_worst >= FULL_RATE_FPS
+        and result.video_loss_worst < MAX_LOSS
+    )
+
+
+# ---------------------------------------------------------------------------- the run
+
+
+def print_table(title: str, results: list[StepResult]) -> None:
+    print(f"\n{title}")
+    header = (
+        "| N | set up | server cores | cores/call | loop thread cores | "
+        "agent fps median / worst | "
+        "video loss worst (all) | audio loss worst | keyframe req. | relay drops | "
+        "recorded Mbit/s | server RSS MB | MB/call | loop lag p50 / p99 ms | "
+        "client cores | other cores | held |"
+    )
+    print(header)
+    print("|" + " --- |" * (header.count("|") - 1))
+    for r in results:
+        lag = (
+            "-"
+            if r.loop_lag_p99_ms is None
+            else f"{r.loop_lag_p50_ms:.1f} / {r.loop_lag_p99_ms:.1f}"
+        )
+        print(
+            f"| {r.calls} | {r.set_up} | {r.server_cores:.2f} | {r.cores_per_call:.3f} | "
+            f"{r.loop_thread_cores:.2f} | "
+            f"{r.fps_median:.1f} / {r.fps_worst:.1f} | "
+            f"{100 * r.video_loss_worst:.2f}% ({100 * r.video_loss_total:.2f}%) | "
+            f"{100 * r.audio_loss_worst:.2f}% | {r.keyframe_requests} | "
+            f"{r.relay_video_dropped} | {r.recorded_mbit_s:.1f} | {r.rss_mb:.0f} | "
+            f"{r.mb_per_call:.1f} | {lag} | {r.client_cores:.2f} | {r.other_cores:.2f} | "
+            f"{'yes' if r.held else 'no'} |"
+        )
+    held = [r.calls for r in results if r.held]
+    print(
+        f"last N with every call at >= {FULL_RATE_FPS:.0f} fps and < {100 * MAX_LOSS:.0f}% loss: "
+        f"{max(held) if held else 'none'}"
+    )
+    for r in results:
+        for failure in r.failures[:3]:
+            print(f"  N={r.calls}: {failure}")
+
+
+def run_series(
+    mode: str,
+    sizes: list[int],
+    pool: ClientPool,
+    args: argparse.Namespace,
+    deadline: float,
+    prepare: Callable[[int, str], list[dict]],
+    server_pid: Callable[[], int],
+    read_metrics: Callable[[], dict] | None,
+    settle: Callable[[], None],
+    idle_rss: int,
+    profile_out: Path | None = None,
+) -> list[StepResult]:
+    """One step per size until a step does not hold full rate. With ``profile_out``, each
+    step's window is also sampled with py-spy (raw samples written there)."""
+    results: list[StepResult] = []
+    for n in sizes:
+        expected = 10 + n * 0.6 + args.warmup_s + args.window_s + (n * 1.2 if read_metrics else 3)
+        if time.monotonic() + expected > deadline:
+            print(f"[{mode}] N={n}: not started, it would overrun the time budget", flush=True)
+            break
+        print(f"[{mode}] N={n}: setting up", flush=True)
+        result = StepResult(mode, n)
+        specs = prepare(n, f"{mode}-{n}")
+        outcomes = pool.start_calls(specs, "baseline" if mode == "baseline" else "showdesk")
+        result.set_up = sum(1 for o in outcomes if o["ok"])
+        result.failures = [o["error"] for o in outcomes if not o["ok"]]
+        setups = [o["setup_s"] for o in outcomes if o["ok"]]
+        result.setup_s_median = statistics.median(setups) if setups else 0.0
+        time.sleep(args.warmup_s)
+        profile = None
+        if profile_out is not None:
+            py_spy = find_py_spy()
+            if py_spy is None:
+                result.profile = ["py-spy not found: pip install -e '.[bench]'"]
+            else:
+                profile = (py_spy, profile_out)
+        measure(result, pool, server_pid(), idle_rss, args.window_s, read_metrics, profile)
+        print(
+            f"[{mode}] N={n}: {result.set_up}/{n} up, server {result.server_cores:.2f} cores, "
+            f"fps median {result.fps_median:.1f} worst {result.fps_worst:.1f}, "
+            f"video loss worst {100 * result.video_loss_worst:.2f}%",
+            flush=True,
+        )
+        pool.end_calls()
+        settle()
+        results.append(result)
+        if not result.held or n >= args.max_calls:
+            break
+    return results
+
+
+def doubling(start: int, stop: int) -> list[int]:
+    sizes = []
+    n = start
+    while n <= stop:
+        sizes.append(n)
+        n *= 2
+    return sizes
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--max-calls", type=int, default=64, help="largest N (default 64)")
+    parser.add_argument("--window-s", type=float, default=12.0, help="measured seconds per N")
+    parser.add_argument("--warmup-s", type=float, default=3.0, help="seconds before measuring")
+    parser.add_argument("--budget-s", type=float, default=540.0, help="stop starting steps after")
+    parser.add_argument(
+        "--client-procs", type=int, default=os.cpu_count() or 1, help="client processes"
+    )
+    parser.add_argument(
+        "--baseline",
+        action="store_true",
+        help="also measure aiortc's MediaRelay (decode + re-encode) at small N",
+    )
+    parser.add_argument("--baseline-max-calls", type=int, default=4)
+    parser.add_argument("--profile-at", type=int, default=0, help="py-spy the server at this N")
+    parser.add_argument("--profile-out", type=Path, help="keep py-spy's raw samples here")
+    parser.add_argument("--json", type=Path, help="write every figure here")
+    parser.add_argument("--serve-baseline-relay", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.serve_baseline_relay:
+        asyncio.run(baseline_relay_main(args.serve_baseline_relay))
+        return 0
+
+    started = time.monotonic()
+    deadline = started + args.budget_s
+
+    def on_sigterm(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    workdir = Path(tempfile.mkdtemp(prefix="showdesk-relay-load-"))
+    server = Showdesk(workdir)
+    baseline: ManagedProcess | None = None
+    pool: ClientPool | None = None
+    loop = asyncio.new_event_loop()
+    showdesk_results: list[StepResult] = []
+    baseline_results: list[StepResult] = []
+    profile_results: list[StepResult] = []
+    try:
+        video, audio = encode_clips()
+        clips = {"video": video, "audio": audio}
+        print(
+            f"clip: {VIDEO_SIZE[0]}x{VIDEO_SIZE[1]} {VIDEO_FPS} fps VP8 "
+            f"{clip_bitrate(video) / 1e6:.2f} Mbit/s (keyframe {len(video[0]) // 1024} KiB), "
+            f"Opus {sum(map(len, audio)) * 8 / 1000 / len(audio) * 50:.0f} kbit/s",
+            flush=True,
+        )
+        pool = ClientPool(args.client_procs, clips)
+        server.start()
+        time.sleep(2)
+        _, idle_rss = tree_usage(server.pid)
+        print(
+            f"server pid {server.pid} at {server.url}, idle RSS {idle_rss / 2**20:.0f} MB; "
+            f"client processes {pool.pids()}",
+            flush=True,
+        )
+
+        def prepare(n: int, label: str) -> list[dict]:
+            agents = loop.run_until_complete(server.ensure_agents(n))
+            buyers = loop.run_until_complete(server.buyer_cookies(label, n))
+            return [
+                {
+                    "index": index,
+                    "base_url": server.url,
+                    "agent_cookie": agents[index],
+                    "buyer_cookie": buyers[index],
+                }
+                for index in range(n)
+            ]
+
+        def settle() -> None:
+            limit = time.monotonic() + SETTLE_TIMEOUT_S
+            while not server.settled():
+                if time.monotonic() > limit:
+                    print("  (the server had not settled; going on)", flush=True)
+                    return
+                time.sleep(0.5)
+
+        baseline_reserve = 90.0 if args.baseline else 0.0
+        profile_reserve = 40.0 + args.window_s if args.profile_at else 0.0
+        showdesk_results = run_series(
+            "showdesk",
+            doubling(1, args.max_calls),
+            pool,
+            args,
+            deadline - baseline_reserve - profile_reserve,
+            prepare,
+            lambda: server.pid,
+            server.metrics,
+            settle,
+            idle_rss,
+        )
+        if args.profile_at:  # a step of its own: the sampler must not disturb the table
+            profile_results = run_series(
+                "profile",
+                [args.profile_at],
+                pool,
+                args,
+                deadline - baseline_reserve,
+                prepare,
+                lambda: server.pid,
+                server.metrics,
+                settle,
+                idle_rss,
+                profile_out=args.profile_out or workdir / "py-spy-raw.txt",
+            )
+        server.stop()
+
+        if args.baseline:
+            port = free_port()
+            baseline = ManagedProcess(
+                [
+                    sys.executable,
+                    str(Path(__file__).resolve()),
+                    "--serve-baseline-relay",
+                    str(port),
+                ],
+                os.environ.copy(),
+                workdir / "baseline.log",
+            )
+            limit = time.monotonic() + 30
+            while "ready" not in baseline.tail(5):
+                if baseline.process.poll() is not None or time.monotonic() > limit:
+                    raise RuntimeError(f"the baseline relay did not start:\n{baseline.tail()}")
+                time.sleep(0.2)
+            time.sleep(1)
+            _, baseline_idle = tree_usage(baseline.pid)
+
+            def prepare_baseline(n: int, label: str) -> list[dict]:
+                return [
+                    {"index": index, "relay_url": f"ws://127.0.0.1:{port}"} for index in range(n)
+                ]
+
+            baseline_results = run_series(
+                "baseline",
+                doubling(1, args.baseline_max_calls),
+                pool,
+                args,
+                deadline,
+                prepare_baseline,
+                lambda: baseline.pid,
+                None,
+                lambda: time.sleep(2),
+                baseline_idle,
+            )
+    except KeyboardInterrupt:
+        print("interrupted: cleaning up", flush=True)
+    finally:
+        if pool is not None:
+            pool.close()
+        server.stop()
+        loop.run_until_complete(server.aclose())
+        loop.close()
+        if baseline is not None:
+            baseline.stop()
+
+    report(args, showdesk_results, baseline_results, profile_results, started)
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "showdesk": [asdict(r) for r in showdesk_results],
+                    "baseline": [asdict(r) for r in baseline_results],
+                    "profile": [asdict(r) for r in profile_results],
+                },
+                indent=2,
+            )
+        )
+    shutil.rmtree(workdir, ignore_errors=True)
+    return 0 if showdesk_results else 1
+
+
+def report(
+    args: argparse.Namespace,
+    showdesk: list[StepResult],
+    baseline: list[StepResult],
+    profiled: list[StepResult],
+    started: float,
+) -> None:
+    cpu = "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    import aiortc
+
+    print(
+        f"\nmachine: {cpu}, {os.cpu_count()} cores, Linux {platform.release()}, "
+        f"Python {platform.python_version()}, aiortc {aiortc.__version__}; "
+        f"{args.client_procs} client processes; window {args.window_s:.0f} s per N"
+    )
+    print_table("Showdesk (forwarding, recorded):", showdesk)
+    if baseline:
+        print_table("Baseline: aiortc MediaRelay, decode + re-encode, no recording:", baseline)
+        common = {r.calls: r for r in showdesk if r.set_up}
+        ratios = [
+            (b.calls, b.cores_per_call / common[b.calls].cores_per_call)
+            for b in baseline
+            if b.calls in common and common[b.calls].cores_per_call > 0 and b.set_up
+        ]
+        for n, ratio in ratios:
+            print(
+                f"N={n}: baseline {next(b for b in baseline if b.calls == n).cores_per_call:.3f} "
+                f"cores/call vs Showdesk {common[n].cores_per_call:.3f}: {ratio:.1f}x "
+                "the calls per core"
+            )
+        held_s = [r for r in showdesk if r.held]
+        held_b = [r for r in baseline if r.held]
+        if held_s and held_b:
+            print(
+                f"held at full rate: Showdesk up to N={held_s[-1].calls}, "
+                f"baseline up to N={held_b[-1].calls}"
+            )
+    for r in profiled:
+        print_table(f"The same with py-spy sampling the server (N={r.calls}):", [r])
+        print(f"\nprofile of the server at N={r.calls} (py-spy, {r.window_s:.0f} s):")
+        print("\n".join(r.profile))
+    print(f"\ntotal time {time.monotonic() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

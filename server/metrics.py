@@ -1,0 +1,319 @@
+"""``/metrics`` in Prometheus' text format: what the server is doing right now.
+
+Nothing here sits on the media path. ``ShowdeskCollector`` reads the live objects when
+``/metrics`` is scraped (on the event loop, so each scrape is one consistent snapshot):
+the switchboard (calls by state, signaling sockets, staff), the relay (``LocalRelay.stats``:
+legs, frames received/forwarded/dropped, keyframe requests, closed legs included), the
+recorder (bytes written, frames dropped, writer backlog) and the review jobs. The one
+thing measured continuously is the event loop's lag: ``LoopLagMonitor`` sleeps
+``LOOP_LAG_INTERVAL_S`` at a time and records how late it woke up (a histogram). A loop
+that carries media must not stall: a late wake-up is time every packet waited too.
+
+No label or value names a call, an order, a person or a token: only counts.
+
+Who may read it: without ``SHOWDESK_METRICS_TOKEN``, loopback clients only (a
+Prometheus on the same host, ``curl localhost``); with it, every client, loopback
+included, must send ``Authorization: Bearer <token>``. Behind a reverse proxy on the same
+host, requests reach Showdesk from 127.0.0.1 unless the proxy sets ``X-Forwarded-For``
+(which Showdesk trusts from 127.0.0.1): set a token, or do not route ``/metrics``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import ipaddress
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CollectorRegistry, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.process_collector import ProcessCollector
+from prometheus_client.registry import Collector
+
+from server.api.errors import error_body
+from signaling import CallState
+
+log = logging.getLogger("showdesk.metrics")
+
+METRICS_PATH = "/metrics"
+LOOP_LAG_INTERVAL_S = 0.1  # ten wake-ups a second: negligible next to media packets
+# Seconds; fine at the low end, where a media loop should stay (a frame is 33 ms).
+LOOP_LAG_BUCKETS = (
+    0.0005,
+    0.001,
+    0.002,
+    0.003,
+    0.005,
+    0.0075,
+    0.01,
+    0.015,
+    0.02,
+    0.03,
+    0.05,
+    0.075,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+)
+CALL_STATES = (CallState.WAITING, CallState.LIVE, CallState.RECONNECTING)
+SOCKET_KINDS = ("buyer", "staff")
+STAFF_STATUSES = ("available", "away", "busy")
+KINDS = ("audio", "video")
+ROLES = ("buyer", "agent")
+LEG_STATES = ("connecting", "connected")
+CONSUMERS = ("participant", "subscriber")
+
+
+class LoopLagMonitor:
+    """Measures how late a periodic sleep on the running loop wakes up."""
+
+    def __init__(self, histogram: Histogram, interval_s: float = LOOP_LAG_INTERVAL_S) -> None:
+        self.histogram = histogram
+        self.interval_s = interval_s
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(
+                self._run(), name="metrics-loop-lag"
+            )
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is None:
+            return
+        task.cancel()
+        if task.get_loop() is asyncio.get_running_loop():  # not so under some test clients
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            due = loop.time() + self.interval_s
+            await asyncio.sleep(self.interval_s)
+            self.histogram.observe(max(0.0, loop.time() - due))
+
+
+class ShowdeskCollector(Collector):
+    """Reads the call desk's live objects at scrape time (see the module docstring)."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self._app = app
+
+    def collect(self) -> Iterator[Metric]:
+        calls = getattr(self._app.state, "calls", None)
+        if calls is None:
+            return
+        yield from self._signaling(calls.switchboard)
+        yield from self._relay(calls.media.relay.stats())
+        yield from self._recording(calls.recorder, calls.reviews)
+
+    @staticmethod
+    def _signaling(switchboard: Any) -> Iterator[Metric]:
+        by_state = dict.fromkeys(CALL_STATES, 0)
+        for call in switchboard.active_calls():
+            if call.state in by_state:
+                by_state[call.state] += 1
+        calls = GaugeMetricFamily(
+            "showdesk_calls", "Calls not yet ended, by state.", labels=["state"]
+        )
+        for state, count in by_state.items():
+            calls.add_metric([str(state)], count)
+        yield calls
+
+        sockets = dict.fromkeys(SOCKET_KINDS, 0)
+        for kind, _ in switchboard.connections().values():
+            sockets[kind] = sockets.get(kind, 0) + 1
+        connected = GaugeMetricFamily(
+            "showdesk_connected_participants",
+            "Signaling sockets open (buyers' pages, staff consoles), by kind.",
+            labels=["kind"],
+        )
+        for kind, count in sockets.items():
+            connected.add_metric([kind], count)
+        yield connected
+
+        statuses = dict.fromkeys(STAFF_STATUSES, 0)
+        for staff in switchboard.staff():
+            if staff.conn_id is not None and staff.availability in statuses:
+                statuses[staff.availability] += 1
+        staff_gauge = GaugeMetricFamily(
+            "showdesk_staff", "Staff members connected, by status.", labels=["status"]
+        )
+        for status, count in statuses.items():
+            staff_gauge.add_metric([status], count)
+        yield staff_gauge
+
+    @staticmethod
+    def _relay(stats: dict[str, Any]) -> Iterator[Metric]:
+        legs = GaugeMetricFamily(
+            "showdesk_relay_legs",
+            "Media legs (one peer connection per participant) open in the relay.",
+            labels=["role", "state"],
+        )
+        open_legs = stats.get("legs", {})
+        for role in ROLES:
+            for state in LEG_STATES:
+                legs.add_metric([role, state], open_legs.get((role, state), 0))
+        yield legs
+
+        totals = stats.get("totals", {})
+
+        def total(name: str, kind: str, consumer: str) -> int:
+            return int(totals.get((name, kind, consumer), 0))
+
+        received = CounterMetricFamily(
+            "showdesk_relay_frames_received",
+            "Whole encoded frames received from participants.",
+            labels=["kind"],
+        )
+        for kind in KINDS:
+            received.add_metric([kind], total("frames_received", kind, ""))
+        yield received
+        for name, text in (
+            (
+                "frames_forwarded",
+                "Encoded frames handed on: to the other participant's sender, or to an "
+                "in-process subscriber (the recorder).",
+            ),
+            (
+                "frames_dropped",
+                "Encoded frames dropped by a consumer's bounded queue (a consumer fallen "
+                "behind, or video waiting for a keyframe).",
+            ),
+        ):
+            family = CounterMetricFamily(
+                f"showdesk_relay_{name}", text, labels=["kind", "consumer"]
+            )
+            for kind in KINDS:
+                for consumer in CONSUMERS:
+                    family.add_metric([kind, consumer], total(name, kind, consumer))
+            yield family
+        asked = CounterMetricFamily(
+            "showdesk_relay_keyframe_requests_received",
+            "Video keyframe requests from consumers: PLI/FIR from a receiving participant, "
+            "or a subscriber (the recorder) that fell behind.",
+            labels=["consumer"],
+        )
+        for consumer in CONSUMERS:
+            asked.add_metric([consumer], total("keyframe_requests_received", "video", consumer))
+        yield asked
+        sent = CounterMetricFamily(
+            "showdesk_relay_keyframe_requests_sent",
+            "Video keyframe requests (PLI) the relay sent to sending participants.",
+        )
+        sent.add_metric([], total("keyframe_requests_sent", "video", ""))
+        yield sent
+
+    @staticmethod
+    def _recording(recorder: Any, reviews: Any) -> Iterator[Metric]:
+        written = CounterMetricFamily(
+            "showdesk_recording_written_bytes",
+            "Encoded frame bytes written to recording track files.",
+        )
+        written.add_metric([], recorder.bytes_written)
+        yield written
+        dropped = CounterMetricFamily(
+            "showdesk_recording_frames_dropped",
+            "Frames the recorder dropped because its writer thread fell behind.",
+        )
+        dropped.add_metric([], recorder.frames_dropped)
+        yield dropped
+        yield GaugeMetricFamily(
+            "showdesk_recording_calls",
+            "Calls being recorded, or whose track files are still being finalized.",
+            value=recorder.calls_recording,
+        )
+        yield GaugeMetricFamily(
+            "showdesk_recording_writer_backlog_frames",
+            "Frames handed to the recording writer thread and not yet written.",
+            value=recorder.writer_backlog,
+        )
+        yield GaugeMetricFamily(
+            "showdesk_review_jobs_queued",
+            "Calls whose review file is waiting to be made or being made.",
+            value=reviews.queued,
+        )
+
+
+class ShowdeskMetrics:
+    """The app's metrics: its own registry (not the process-global one), the collector,
+    the loop-lag monitor, and the ``/metrics`` route."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.loop_lag = Histogram(
+            "showdesk_event_loop_lag_seconds",
+            "How late a periodic sleep on the server's event loop woke up.",
+            buckets=LOOP_LAG_BUCKETS,
+            registry=self.registry,
+        )
+        self.monitor = LoopLagMonitor(self.loop_lag)
+        self.registry.register(ShowdeskCollector(app))
+        ProcessCollector(registry=self.registry)  # CPU seconds, memory, open files
+
+    async def start(self) -> None:
+        self.monitor.start()
+
+    async def stop(self) -> None:
+        await self.monitor.stop()
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+def _is_loopback(host: str | None) -> bool:
+    try:
+        return host is not None and ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _refusal(request: Request) -> Response | None:
+    """None if ``request`` may read the metrics, else the error response."""
+    token = request.app.state.settings.metrics_token
+    if token is not None:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        expected = token.get_secret_value().encode()
+        if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), expected):
+            return None
+        return JSONResponse(
+            error_body("not_signed_in", "send the metrics token as a bearer token"),
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if _is_loopback(request.client.host if request.client else None):
+        return None
+    return JSONResponse(
+        error_body("forbidden", "metrics are served to loopback clients only"),
+        status_code=403,
+    )
+
+
+def install_metrics(app: FastAPI) -> ShowdeskMetrics:
+    """Add ``/metrics`` to ``app``; the caller starts and stops the returned object."""
+    metrics = ShowdeskMetrics(app)
+    app.state.metrics = metrics
+
+    @app.get(METRICS_PATH, include_in_schema=False)
+    async def read_metrics(request: Request) -> Response:
+        refused = _refusal(request)
+        if refused is not None:
+            return refused
+        # On the event loop on purpose: the relay's objects are read between two packets.
+        return Response(
+            metrics.exposition(),
+            media_type=CONTENT_TYPE_LATEST,
+            headers={"Cache-Control": "no-store"},
+        )
+
+    return metrics
