@@ -19,6 +19,7 @@ from server.links import create_link
 from server.metrics import LoopLagMonitor
 from server.models.link import LinkBase
 from tests.conftest import make_settings
+from tests.helpers import async_wait_until
 from tests.recording.calls import all_ready, engine_cookies, live_call, wait_for
 
 TOKEN = "metrics-token-" + "m" * 40
@@ -213,14 +214,12 @@ async def test_a_recorded_call_is_counted_and_nothing_personal_is_shown(live_ser
 
     # after the call: legs gone, counts kept (counters never go backwards), review made
     await wait_for(all_ready(engine, call.session_id), 30, "tracks and review file ready")
-    deadline = time.monotonic() + 5
-    while True:
+
+    async def review_job_done() -> str | None:
         text = await _scrape(live_server.url)
-        if value(samples(text), "showdesk_review_jobs_queued") == 0:
-            break
-        assert time.monotonic() < deadline, "the review job is still counted"
-        await asyncio.sleep(0.1)
-    after = samples(text)
+        return text if value(samples(text), "showdesk_review_jobs_queued") == 0 else None
+
+    after = samples(await async_wait_until(review_job_done, 5, "the review job uncounted"))
     assert value(after, "showdesk_calls", state="live") == 0
     for role in ("buyer", "agent"):
         for state in ("connecting", "connected"):
