@@ -1,10 +1,12 @@
 """Relay capacity: how many recorded calls one Showdesk server holds at full frame rate.
 
 Starts a real server the README's way (``python -m server.cli serve --port P``, a temporary
-data directory, limits raised through ``SHOWDESK_*`` variables), creates an admin and an
-API key with the CLI, agents through ``/api/users`` and one buyer link per call through
-``/api/links``, then holds N calls at once through the real signaling protocol with aiortc
-clients, for N = 1, 2, 4, 8, ... until a step fails or the time budget is spent:
+data directory, limits raised through ``SHOWDESK_*`` variables) and waits until its relay
+worker processes, which carry the media, have started (``--relay-workers``, by default the
+server's: one per core). Creates an admin and an API key with the CLI, agents through
+``/api/users`` and one buyer link per call through ``/api/links``, then holds N calls at
+once through the real signaling protocol with aiortc clients, for N = 1, 2, 4, 8, ...
+until a step fails or the time budget is spent:
 
 - each buyer sends a prerecorded 640x480 30 fps VP8 clip (about 1 Mbps) and Opus, and
   receives the agent's voice; each agent sends Opus and receives the buyer's video and
@@ -13,15 +15,22 @@ clients, for N = 1, 2, 4, 8, ... until a step fails or the time budget is spent:
   tap), so that they cost little. Calls are recorded, as every call is;
 - the clients run in ``--client-procs`` processes of their own (default: one per core);
 - after a warm-up, one window of ``--window-s`` seconds is measured: the server's CPU
-  (the server process and its children, from /proc), its memory, its event-loop lag
-  (``showdesk_event_loop_lag_seconds`` from ``/metrics``), what each receiver got.
+  (the server process and all its children, the relay workers among them, from /proc;
+  also split into the control plane, each worker, and each one's event-loop thread), its
+  memory (resident, the same process tree), the control plane's event-loop lag
+  (``showdesk_event_loop_lag_seconds``) and the relay workers' (their
+  ``showdesk_relay_worker_loop_lag_seconds``, merged), how the calls were spread over the
+  workers (``showdesk_relay_worker_calls``), all three from ``/metrics``, and what each
+  receiver got.
 
 ``--baseline`` measures, in the same run, aiortc's ``MediaRelay`` (decode and re-encode,
 aiortc's own encoders) at small N in a small standalone relay process this script starts
 (the server has no such mode, on purpose): same clients, same clips, no recording.
 
-``--profile-at N`` samples the server with py-spy (``pip install -e '.[bench]'``) during
-step N's window and prints where its time goes.
+``--profile-at N`` samples the server and its relay workers with py-spy
+(``record --subprocesses``; ``pip install -e '.[bench]'``) during step N's window, in a
+step of its own, and prints where the time goes per process: the control plane, the
+workers (merged), any other child.
 
 Every process it starts is stopped at the end (also on Ctrl-C and SIGTERM). Only loopback
 traffic. Results in docs/performance.md ("Relay capacity").
@@ -575,7 +584,10 @@ def read_stat(pid: int) -> tuple[int, int, int] | None:
 
 
 def process_tree(root: int) -> dict[int, tuple[int, int]]:
-    """pid -> (CPU ticks, resident bytes) of ``root`` and all its descendants."""
+    """pid -> (CPU ticks, resident bytes) of ``root`` and all its descendants running now
+    (the relay workers among them). A process's ticks include those of its children it
+    has reaped (cutime, cstime), so a child that exits moves from its own entry into its
+    parent's: nothing is counted twice or lost between two readings."""
     stats: dict[int, tuple[int, int, int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -593,7 +605,8 @@ def process_tree(root: int) -> dict[int, tuple[int, int]]:
 
 
 def tree_usage(root: int) -> tuple[float, int]:
-    """(CPU seconds, resident bytes) of a process and its descendants."""
+    """(CPU seconds, resident bytes) of a process and its descendants (alive ones, and
+    those already reaped through their parents' counts)."""
     tree = process_tree(root)
     return sum(t for t, _ in tree.values()) / CLK_TCK, sum(r for _, r in tree.values())
 
@@ -602,6 +615,45 @@ def thread_ticks(pid: int) -> int:
     """CPU ticks of a process's main thread (its event loop), without other threads."""
     stat = read_stat_path(Path(f"/proc/{pid}/task/{pid}/stat"))
     return stat[1] if stat is not None else 0
+
+
+def process_ticks(pid: int) -> int:
+    """CPU ticks of a process itself (all its threads), without its children."""
+    stat = read_stat_path(Path(f"/proc/{pid}/stat"))
+    return stat[1] if stat is not None else 0
+
+
+RELAY_WORKER_MODULE = "server.relay.worker"
+
+
+def relay_workers(root: int) -> list[int]:
+    """The relay worker processes (``python -m server.relay.worker``) under ``root``."""
+    workers = []
+    for pid in process_tree(root):
+        with contextlib.suppress(OSError):
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            if pid != root and RELAY_WORKER_MODULE.encode() in argv:
+                workers.append(pid)
+    return sorted(workers)
+
+
+@dataclass
+class CpuReading:
+    """CPU ticks of the server's parts at one moment: its main process (the control
+    plane; its own threads only) and each relay worker, each with its main thread (the
+    event loop) on its own."""
+
+    root: int
+    root_loop: int
+    workers: dict[int, tuple[int, int]]  # pid -> (process ticks, main-thread ticks)
+
+    @classmethod
+    def read(cls, root: int, workers: list[int]) -> CpuReading:
+        return cls(
+            process_ticks(root),
+            thread_ticks(root),
+            {pid: (process_ticks(pid), thread_ticks(pid)) for pid in workers},
+        )
 
 
 def read_stat_path(path: Path) -> tuple[int, int, int] | None:
@@ -678,14 +730,45 @@ def metric_sum(parsed: dict, name: str) -> float:
     return sum(value for (n, _), value in parsed.items() if n == name)
 
 
-def lag_quantile(before: dict, after: dict, q: float) -> float | None:
-    """``histogram_quantile`` of the loop-lag histogram over the window, in seconds."""
-    buckets = []
-    for (name, labels), value in after.items():
-        if name == "showdesk_event_loop_lag_seconds_bucket":
+def metric_by(parsed: dict, name: str, label: str) -> dict[str, float]:
+    """label value -> value of each series of ``name``."""
+    return {
+        dict(labels)[label]: value
+        for (n, labels), value in parsed.items()
+        if n == name and label in dict(labels)
+    }
+
+
+def calls_per_worker(parsed: dict) -> list[int]:
+    """Calls placed on each relay worker, in slot order."""
+    by_slot = metric_by(parsed, "showdesk_relay_worker_calls", "worker")
+    return [int(by_slot[slot]) for slot in sorted(by_slot, key=int)]
+
+
+CONTROL_PLANE_LAG = "showdesk_event_loop_lag_seconds"
+WORKER_LAG = "showdesk_relay_worker_loop_lag_seconds"  # one series per worker
+
+
+def lag_quantile(
+    before: dict, after: dict, q: float, name: str = CONTROL_PLANE_LAG
+) -> float | None:
+    """``histogram_quantile`` of a loop-lag histogram over the window, in seconds: the
+    growth of each series (a series that shrank, a worker restarted, counts from zero)
+    summed per bucket over the series (for the workers' histogram: merged over workers)."""
+    bucket_name = f"{name}_bucket"
+    series: dict[tuple, dict[float, tuple[float, float]]] = {}
+    for (sample, labels), value in after.items():
+        if sample == bucket_name:
+            rest = tuple(item for item in labels if item[0] != "le")
             le = float(dict(labels)["le"])
-            buckets.append((le, value - before.get((name, labels), 0.0)))
-    buckets.sort()
+            previous = before.get((sample, labels), 0.0)
+            series.setdefault(rest, {})[le] = (previous, value)
+    merged: Counter[float] = Counter()
+    for counts in series.values():
+        reset = any(after_n < before_n for before_n, after_n in counts.values())
+        for le, (before_n, after_n) in counts.items():
+            merged[le] += after_n if reset else after_n - before_n
+    buckets = sorted(merged.items())
     total = buckets[-1][1] if buckets else 0
     if total <= 0:
         return None
@@ -707,7 +790,7 @@ def lag_quantile(before: dict, after: dict, q: float) -> float | None:
 class Showdesk:
     """A Showdesk server started with the CLI, plus the accounts the bench needs."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, relay_workers: int | None = None) -> None:
         self.workdir = workdir
         self.port = free_port()
         self.url = f"http://localhost:{self.port}"
@@ -724,6 +807,8 @@ class Showdesk:
             "SHOWDESK_MAX_QUEUE_LENGTH": "1000",
             "SHOWDESK_MEDIA_CONNECT_TIMEOUT_S": "60",
         }
+        if relay_workers:
+            self.env["SHOWDESK_RELAY_WORKERS"] = str(relay_workers)
         self.admin_email = "bench-admin@bench.test"
         self.admin_password = secrets.token_urlsafe(18)
         self.api_key = ""
@@ -763,10 +848,24 @@ class Showdesk:
                 raise RuntimeError(f"the server exited:\n{self.process.tail()}")
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
+                    break
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the server did not start:\n{self.process.tail()}")
             time.sleep(0.2)
+        while self.workers_ready() == 0:  # the relay workers start after the server
+            if self.process.process.poll() is not None:
+                raise RuntimeError(f"the server exited:\n{self.process.tail()}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the relay workers did not start:\n{self.process.tail()}")
+            time.sleep(0.2)
+
+    def workers_ready(self) -> int:
+        """How many relay workers run, once every one has started (0 before): a worker
+        that has started reports its loop lag."""
+        parsed = self.metrics()
+        running = int(metric(parsed, "showdesk_relay_workers"))
+        reporting = len(metric_by(parsed, f"{WORKER_LAG}_count", "worker"))
+        return running if running and reporting == running else 0
 
     @property
     def pid(self) -> int:
@@ -900,9 +999,6 @@ PROFILE_AREAS: list[tuple[str, str]] = [
     ("server/recording/", "Showdesk recorder (event-loop side)"),
     ("asyncio/", "asyncio (Python side)"),
 ]
-# The innermost Python frame is the loop runner: uvloop's C code is running (socket reads
-# and writes, timers, handle dispatch).
-LOOP_RUNNERS = ("asyncio/runners.py", "uvloop/__init__.py")
 
 
 def profile_area(stack: list[str]) -> str:
@@ -910,7 +1006,7 @@ def profile_area(stack: list[str]) -> str:
     if re.search(r"_run \([^)]*server/recording/muxer\.py", joined):
         return "recording writer thread (PyAV mux, file writes)"
     if "concurrent/futures/thread.py" in joined:
-        return "worker threads (database writes, probes)"
+        return "executor threads (database writes, probes)"
     for frame in reversed(stack):  # innermost frame with a known home
         for needle, area in PROFILE_AREAS:
             if needle in frame:
@@ -918,8 +1014,44 @@ def profile_area(stack: list[str]) -> str:
     return "other"
 
 
-def summarize_profile(raw: str, seconds: float, loop_cores: float, top: int = 15) -> list[str]:
-    """Where the server's time goes, from py-spy's raw samples, as shares of samples.
+# The innermost Python frame is the loop runner: uvloop's C code is running (socket reads
+# and writes, timers, handle dispatch), or it waits in epoll.
+LOOP_RUNNERS = ("asyncio/runners.py", "uvloop/__init__.py")
+# The innermost frame is the stdlib loop's poll (a loop without uvloop): waiting in epoll.
+LOOP_POLLS = ("select (selectors.py)",)
+PROCESS_FRAME = re.compile(r'process (\d+):"')
+
+
+def split_profile(raw: str) -> dict[int, list[tuple[list[str], int]]]:
+    """py-spy's raw samples (``record --subprocesses``) by process: pid -> [(stack,
+    count)], each stack outermost frame first, without py-spy's process frames (each
+    sample starts with the chain of processes from the one sampled down to its own)."""
+    by_pid: dict[int, list[tuple[list[str], int]]] = {}
+    pending = ""
+    for line in raw.splitlines():
+        pending = f"{pending}\n{line}" if pending else line
+        stack_text, _, count_text = pending.rpartition(" ")
+        if not count_text.isdigit():
+            continue  # a command line with a line break in it: the sample goes on
+        pending = ""
+        pid = 0
+        stack = []
+        for frame in stack_text.split(";"):
+            process = PROCESS_FRAME.match(frame)
+            if process:
+                pid = int(process.group(1))
+            elif "(" in frame:
+                stack.append(frame)
+        if stack:
+            by_pid.setdefault(pid, []).append((stack, int(count_text)))
+    return by_pid
+
+
+def summarize_profile(
+    samples: list[tuple[list[str], int]], loop_cores: float, top: int = 15
+) -> list[str]:
+    """Where one process's time goes (or several alike, merged), from py-spy's samples,
+    as shares of samples.
 
     py-spy pauses the process for each sample, so a paused thread looks busy wherever it
     is (waiting for the GIL included), and the event-loop thread's samples whose innermost
@@ -929,15 +1061,8 @@ def summarize_profile(raw: str, seconds: float, loop_cores: float, top: int = 15
     self_time: Counter[str] = Counter()
     loop_areas: Counter[str] = Counter()
     thread_areas: Counter[str] = Counter()
-    at_runner = waiting = 0
-    for line in raw.splitlines():
-        stack_text, _, count_text = line.rpartition(" ")
-        if not stack_text or not count_text.isdigit():
-            continue
-        count = int(count_text)
-        stack = [frame for frame in stack_text.split(";") if "(" in frame]
-        if not stack:
-            continue
+    at_runner = polling = waiting = 0
+    for stack, count in samples:
         leaf = re.sub(r":\d+\)$", ")", stack[-1])
         leaf = re.sub(r"\(/.*?(site-packages/|/lib/python3\.\d+/|/work/main/)", "(", leaf)
         in_thread = any("threading.py" in frame and "_bootstrap" in frame for frame in stack)
@@ -945,6 +1070,8 @@ def summarize_profile(raw: str, seconds: float, loop_cores: float, top: int = 15
             waiting += count
         elif not in_thread and any(runner in stack[-1] for runner in LOOP_RUNNERS):
             at_runner += count
+        elif not in_thread and leaf in LOOP_POLLS:
+            polling += count
         elif in_thread:
             thread_areas[profile_area(stack)] += count
             self_time[leaf] += count
@@ -953,20 +1080,50 @@ def summarize_profile(raw: str, seconds: float, loop_cores: float, top: int = 15
             self_time[leaf] += count
     loop_python = sum(loop_areas.values())
     if not loop_python:
-        return ["(no samples)"]
+        return ["  (no samples in Python frames on the event-loop thread)"]
     lines = [
-        f"py-spy, {PROFILE_RATE} samples/s for {seconds:.0f} s. Event-loop thread: "
-        f"{loop_cores:.2f} cores (/proc); its samples: {loop_python} in Python frames, "
-        f"{at_runner} at the loop runner (uvloop's C code, or idle in epoll). Other threads: "
+        f"  event-loop thread: {loop_cores:.2f} cores (/proc); its samples: {loop_python} in "
+        f"Python frames, {at_runner} at the loop runner (uvloop's C code, or idle in epoll), "
+        f"{polling} in the stdlib loop's poll (idle in epoll). Other threads: "
         f"{sum(thread_areas.values())} samples at work, {waiting} waiting (left out).",
-        "event-loop thread, share of its samples in Python frames:",
+        "  event-loop thread, share of its samples in Python frames:",
     ]
-    lines += [f"  {100 * n / loop_python:5.1f}%  {area}" for area, n in loop_areas.most_common()]
-    lines.append("other threads, samples at work:")
-    lines += [f"  {n:5d}  {area}" for area, n in thread_areas.most_common()]
+    lines += [f"    {100 * n / loop_python:5.1f}%  {area}" for area, n in loop_areas.most_common()]
+    lines.append("  other threads, samples at work:")
+    lines += [f"    {n:5d}  {area}" for area, n in thread_areas.most_common()]
     busy = sum(self_time.values()) or 1
-    lines.append(f"top {top} functions by own time (share of samples at work, all threads):")
-    lines += [f"  {100 * n / busy:5.1f}%  {name}" for name, n in self_time.most_common(top)]
+    lines.append(f"  top {top} functions by own time (share of samples at work, all threads):")
+    lines += [f"    {100 * n / busy:5.1f}%  {name}" for name, n in self_time.most_common(top)]
+    return lines
+
+
+def profile_report(raw: str, result: StepResult, server_pid: int) -> list[str]:
+    """Where the time goes, per process: the control plane, then its relay workers
+    (their samples merged: they do the same work), then any other child process."""
+    by_pid = split_profile(raw)
+    workers = result.worker_pids
+    lines = [
+        f"py-spy --subprocesses, {PROFILE_RATE} samples/s per process for {result.window_s:.0f} s.",
+        f"control plane (pid {server_pid}): {result.control_plane_cores:.2f} cores (/proc, "
+        f"its own threads)",
+    ]
+    lines += summarize_profile(by_pid.get(server_pid, []), result.loop_thread_cores)
+    if workers:
+        each = "; ".join(
+            f"pid {pid}: {cores:.2f} cores, loop thread {loop:.2f}"
+            for pid, cores, loop in zip(
+                workers, result.worker_cores, result.worker_loop_thread_cores, strict=True
+            )
+        )
+        lines.append(f"relay workers ({len(workers)}, samples merged; /proc: {each})")
+        merged = [sample for pid in workers for sample in by_pid.get(pid, [])]
+        lines += summarize_profile(merged, sum(result.worker_loop_thread_cores))
+    others = {pid: n for pid, n in by_pid.items() if pid != server_pid and pid not in workers}
+    if others:
+        counts = ", ".join(
+            f"pid {pid} {sum(count for _, count in samples)}" for pid, samples in others.items()
+        )
+        lines.append(f"other processes sampled (review files, ...): samples {counts}")
     return lines
 
 
@@ -985,9 +1142,14 @@ class StepResult:
     set_up: int = 0
     failures: list[str] = field(default_factory=list)
     window_s: float = 0.0
-    server_cores: float = 0.0
+    server_cores: float = 0.0  # the server's process tree: control plane, relay workers
     cores_per_call: float = 0.0
+    control_plane_cores: float = 0.0  # the server's main process, its own threads
     loop_thread_cores: float = 0.0  # the server's main thread (its event loop) alone
+    worker_pids: list[int] = field(default_factory=list)  # relay workers, whole window
+    worker_cores: list[float] = field(default_factory=list)  # each worker, its threads
+    worker_loop_thread_cores: list[float] = field(default_factory=list)  # each one's loop
+    worker_calls: list[int] = field(default_factory=list)  # calls on each worker, by slot
     fps_median: float = 0.0
     fps_worst: float = 0.0
     video_loss_worst: float = 0.0
@@ -999,8 +1161,10 @@ class StepResult:
     recorded_mbit_s: float = 0.0
     rss_mb: float = 0.0
     mb_per_call: float = 0.0
-    loop_lag_p50_ms: float | None = None
+    loop_lag_p50_ms: float | None = None  # the control plane's loop
     loop_lag_p99_ms: float | None = None
+    worker_loop_lag_p50_ms: float | None = None  # the relay workers' loops, merged
+    worker_loop_lag_p99_ms: float | None = None
     client_cores: float = 0.0
     other_cores: float = 0.0
     setup_s_median: float = 0.0
@@ -1022,18 +1186,20 @@ def measure(
     profile: tuple[str, Path] | None,
 ) -> None:
     spy = None
-    if profile is not None:
+    if profile is not None:  # the server and its children: the relay workers
         py_spy, out = profile
         spy = subprocess.Popen(  # noqa: S603
-            [py_spy, "record", "--pid", str(server_pid), "--duration", str(int(window_s)),
-             "--rate", str(PROFILE_RATE), "--format", "raw", "--output", str(out)],
+            [py_spy, "record", "--pid", str(server_pid), "--subprocesses",
+             "--duration", str(int(window_s)), "--rate", str(PROFILE_RATE),
+             "--format", "raw", "--output", str(out)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )  # fmt: skip
     metrics_before = read_metrics() if read_metrics else {}
     clients_before = pool.snapshot()
+    workers = relay_workers(server_pid)
     server_cpu_before, _ = tree_usage(server_pid)
-    loop_ticks_before = thread_ticks(server_pid)
+    parts_before = CpuReading.read(server_pid, workers)
     machine_before = machine_busy_s()
     bench_before = time.process_time()
     started = time.monotonic()
@@ -1042,7 +1208,7 @@ def measure(
         time.sleep(min(1.0, window_s - (time.monotonic() - started)) if window_s > 0 else 0)
         peak_rss = max(peak_rss, tree_usage(server_pid)[1])
     server_cpu_after, rss = tree_usage(server_pid)
-    loop_ticks_after = thread_ticks(server_pid)
+    parts_after = CpuReading.read(server_pid, workers)
     peak_rss = max(peak_rss, rss)
     machine_after = machine_busy_s()
     clients_after = pool.snapshot()
@@ -1053,7 +1219,21 @@ def measure(
     server_cpu = server_cpu_after - server_cpu_before
     client_cpu = clients_after["cpu_s"] - clients_before["cpu_s"]
     result.server_cores = server_cpu / elapsed
-    result.loop_thread_cores = (loop_ticks_after - loop_ticks_before) / CLK_TCK / elapsed
+
+    def cores(before_ticks: int, after_ticks: int) -> float:
+        return (after_ticks - before_ticks) / CLK_TCK / elapsed
+
+    result.control_plane_cores = cores(parts_before.root, parts_after.root)
+    result.loop_thread_cores = cores(parts_before.root_loop, parts_after.root_loop)
+    still_there = set(relay_workers(server_pid))
+    result.worker_pids = [pid for pid in workers if pid in still_there]  # none restarted
+    for pid in result.worker_pids:
+        (process_before, loop_before), (process_after, loop_after) = (
+            parts_before.workers[pid],
+            parts_after.workers[pid],
+        )
+        result.worker_cores.append(cores(process_before, process_after))
+        result.worker_loop_thread_cores.append(cores(loop_before, loop_after))
     result.client_cores = client_cpu / elapsed
     result.other_cores = max(
         0.0, (machine_after - machine_before - server_cpu - client_cpu - bench_cpu) / elapsed
@@ -1089,9 +1269,15 @@ def measure(
     result.mb_per_call = (peak_rss - idle_rss) / 2**20 / n
     if read_metrics:
         b, a = metrics_before, metrics_after
-        p50, p99 = lag_quantile(b, a, 0.5), lag_quantile(b, a, 0.99)
-        result.loop_lag_p50_ms = None if p50 is None else p50 * 1000
-        result.loop_lag_p99_ms = None if p99 is None else p99 * 1000
+
+        def ms(seconds: float | None) -> float | None:
+            return None if seconds is None else seconds * 1000
+
+        result.loop_lag_p50_ms = ms(lag_quantile(b, a, 0.5))
+        result.loop_lag_p99_ms = ms(lag_quantile(b, a, 0.99))
+        result.worker_loop_lag_p50_ms = ms(lag_quantile(b, a, 0.5, WORKER_LAG))
+        result.worker_loop_lag_p99_ms = ms(lag_quantile(b, a, 0.99, WORKER_LAG))
+        result.worker_calls = calls_per_worker(a)
 
         def grew(name: str, **labels: str) -> float:
             return metric(a, name, **labels) - metric(b, name, **labels)
@@ -1110,7 +1296,7 @@ def measure(
             _, errors = spy.communicate()
         out = profile[1]
         if out.exists():
-            result.profile = summarize_profile(out.read_text(), elapsed, result.loop_thread_cores)
+            result.profile = profile_report(out.read_text(), result, server_pid)
         else:
             result.profile = [f"py-spy failed: {errors.decode(errors='replace')[-300:]}"]
 
@@ -1125,31 +1311,42 @@ def measure(
 # ---------------------------------------------------------------------------- the run
 
 
+def lag_cell(p50_ms: float | None, p99_ms: float | None) -> str:
+    if p50_ms is None or p99_ms is None:
+        return "-"
+    return f"{p50_ms:.1f} / {p99_ms:.1f}"
+
+
 def print_table(title: str, results: list[StepResult]) -> None:
     print(f"\n{title}")
     header = (
-        "| N | set up | server cores | cores/call | loop thread cores | "
+        "| N | set up | server cores (control plane + workers) | cores/call | "
+        "loop thread cores control plane / each worker | calls per worker | "
         "agent fps median / worst | "
         "video loss worst (all) | audio loss worst | keyframe req. | relay drops | "
-        "recorded Mbit/s | server RSS MB | MB/call | loop lag p50 / p99 ms | "
+        "recorded Mbit/s | server RSS MB | MB/call | "
+        "control plane loop lag p50 / p99 ms | worker loop lag p50 / p99 ms | "
         "client cores | other cores | held |"
     )
     print(header)
     print("|" + " --- |" * (header.count("|") - 1))
     for r in results:
-        lag = (
-            "-"
-            if r.loop_lag_p99_ms is None
-            else f"{r.loop_lag_p50_ms:.1f} / {r.loop_lag_p99_ms:.1f}"
-        )
+        cores = f"{r.server_cores:.2f}"
+        loop_cores = f"{r.loop_thread_cores:.2f}"
+        if r.worker_pids:
+            cores += f" ({r.control_plane_cores:.2f} + {sum(r.worker_cores):.2f})"
+            loop_cores += " / " + " ".join(f"{c:.2f}" for c in r.worker_loop_thread_cores)
+        spread = "/".join(str(n) for n in r.worker_calls) or "-"
         print(
-            f"| {r.calls} | {r.set_up} | {r.server_cores:.2f} | {r.cores_per_call:.3f} | "
-            f"{r.loop_thread_cores:.2f} | "
+            f"| {r.calls} | {r.set_up} | {cores} | {r.cores_per_call:.3f} | "
+            f"{loop_cores} | {spread} | "
             f"{r.fps_median:.1f} / {r.fps_worst:.1f} | "
             f"{100 * r.video_loss_worst:.2f}% ({100 * r.video_loss_total:.2f}%) | "
             f"{100 * r.audio_loss_worst:.2f}% | {r.keyframe_requests} | "
             f"{r.relay_video_dropped} | {r.recorded_mbit_s:.1f} | {r.rss_mb:.0f} | "
-            f"{r.mb_per_call:.1f} | {lag} | {r.client_cores:.2f} | {r.other_cores:.2f} | "
+            f"{r.mb_per_call:.1f} | {lag_cell(r.loop_lag_p50_ms, r.loop_lag_p99_ms)} | "
+            f"{lag_cell(r.worker_loop_lag_p50_ms, r.worker_loop_lag_p99_ms)} | "
+            f"{r.client_cores:.2f} | {r.other_cores:.2f} | "
             f"{'yes' if r.held else 'no'} |"
         )
     held = [r.calls for r in results if r.held]
@@ -1200,8 +1397,14 @@ def run_series(
             else:
                 profile = (py_spy, profile_out)
         measure(result, pool, server_pid(), idle_rss, args.window_s, read_metrics, profile)
+        spread = (
+            f" (calls per worker {'/'.join(map(str, result.worker_calls))})"
+            if result.worker_calls
+            else ""
+        )
         print(
-            f"[{mode}] N={n}: {result.set_up}/{n} up, server {result.server_cores:.2f} cores, "
+            f"[{mode}] N={n}: {result.set_up}/{n} up{spread}, server "
+            f"{result.server_cores:.2f} cores, "
             f"fps median {result.fps_median:.1f} worst {result.fps_worst:.1f}, "
             f"video loss worst {100 * result.video_loss_worst:.2f}%",
             flush=True,
@@ -1238,7 +1441,17 @@ def main(argv: list[str] | None = None) -> int:
         help="also measure aiortc's MediaRelay (decode + re-encode) at small N",
     )
     parser.add_argument("--baseline-max-calls", type=int, default=4)
-    parser.add_argument("--profile-at", type=int, default=0, help="py-spy the server at this N")
+    parser.add_argument(
+        "--relay-workers",
+        type=int,
+        help="relay worker processes the server runs (default: the server's, one per core)",
+    )
+    parser.add_argument(
+        "--profile-at",
+        type=int,
+        default=0,
+        help="py-spy the server and its relay workers at this N",
+    )
     parser.add_argument("--profile-out", type=Path, help="keep py-spy's raw samples here")
     parser.add_argument("--json", type=Path, help="write every figure here")
     parser.add_argument("--serve-baseline-relay", type=int, help=argparse.SUPPRESS)
@@ -1256,7 +1469,7 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, on_sigterm)
     workdir = Path(tempfile.mkdtemp(prefix="showdesk-relay-load-"))
-    server = Showdesk(workdir)
+    server = Showdesk(workdir, args.relay_workers)
     baseline: ManagedProcess | None = None
     pool: ClientPool | None = None
     loop = asyncio.new_event_loop()
@@ -1276,9 +1489,10 @@ def main(argv: list[str] | None = None) -> int:
         server.start()
         time.sleep(2)
         _, idle_rss = tree_usage(server.pid)
+        workers = relay_workers(server.pid)
         print(
-            f"server pid {server.pid} at {server.url}, idle RSS {idle_rss / 2**20:.0f} MB; "
-            f"client processes {pool.pids()}",
+            f"server pid {server.pid} at {server.url}, relay workers {workers}, idle RSS "
+            f"{idle_rss / 2**20:.0f} MB (with the workers); client processes {pool.pids()}",
             flush=True,
         )
 
@@ -1412,10 +1626,12 @@ def report(
                 break
     import aiortc
 
+    slots = max((len(r.worker_calls) for r in showdesk + profiled), default=0)
     print(
         f"\nmachine: {cpu}, {os.cpu_count()} cores, Linux {platform.release()}, "
         f"Python {platform.python_version()}, aiortc {aiortc.__version__}; "
-        f"{args.client_procs} client processes; window {args.window_s:.0f} s per N"
+        f"{args.client_procs} client processes; window {args.window_s:.0f} s per N; "
+        f"relay workers: {slots or '?'}"
     )
     print_table("Showdesk (forwarding, recorded):", showdesk)
     if baseline:
@@ -1440,8 +1656,10 @@ def report(
                 f"baseline up to N={held_b[-1].calls}"
             )
     for r in profiled:
-        print_table(f"The same with py-spy sampling the server (N={r.calls}):", [r])
-        print(f"\nprofile of the server at N={r.calls} (py-spy, {r.window_s:.0f} s):")
+        print_table(
+            f"The same with py-spy sampling the server and its relay workers (N={r.calls}):", [r]
+        )
+        print(f"\nwhere the server's time goes at N={r.calls}, per process:")
         print("\n".join(r.profile))
     print(f"\ntotal time {time.monotonic() - started:.0f} s")
 

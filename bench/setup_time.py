@@ -3,7 +3,8 @@
     python bench/setup_time.py [--calls N] [--sample-seconds S]
 
 Starts a Showdesk server (uvicorn with ``server.serve.uvicorn_config``, in this
-process, on a free loopback port, temporary data directory), an agent account and
+process, on a free loopback port, temporary data directory; its relay worker
+processes, which carry the media, are children of this process), an agent account and
 one buyer link per call, and two headless Chromium browsers (the agent's console,
 the buyer's phone page). For each call it measures:
 
@@ -15,8 +16,8 @@ the buyer's phone page). For each call it measures:
 - capture-to-display: the buyer's camera is replaced (in this bench only) by a
   canvas on which ``Date.now()`` is painted as a block code every frame; the agent
   page reads the code back from each presented frame;
-- relay audio delay: how long the buyer's audio frames spent inside the relay
-  (``LocalRelay.forwarding_delays``).
+- relay audio delay: how long the buyer's audio frames spent inside the relay (each
+  relay worker's ``LocalRelay.forwarding_delays``, read through ``WorkerPool``).
 
 Prints medians and 95th percentiles next to the goals, and per-call figures.
 Never part of the test suite. Stops by itself and closes everything it started.
@@ -40,7 +41,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,6 +90,7 @@ GOALS_MS = {
 }
 
 SERVER_START_S = 15.0
+RELAY_START_S = 30.0  # the relay workers start after the server is up
 PAGE_WAIT_MS = 10_000  # any single step in a page
 FIRST_FRAME_WAIT_S = 10.0
 CALL_WALL_CLOCK_S = 60.0  # a call that takes longer than this is abandoned
@@ -385,6 +387,7 @@ class BenchServer:
         self._server = uvicorn.Server(config)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, name="showdesk-server", daemon=True)
+        self._worker_pids: set[int] = set()  # every relay worker seen, to check at stop
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
@@ -402,17 +405,35 @@ class BenchServer:
             if time.monotonic() > deadline or not self._thread.is_alive():
                 raise RuntimeError("the Showdesk server did not start")
             time.sleep(0.02)
+        self.on_loop(self.relay.wait_ready(RELAY_START_S), timeout_s=RELAY_START_S + 5)
+        self._worker_pids |= set(self.relay_worker_pids())
 
     def stop(self) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=20)
+        # The server's shutdown stops its relay workers; one left behind (the shutdown
+        # overran) is this bench's child: end it rather than leave it to notice it is
+        # orphaned when this process exits.
+        for pid in sorted(self._worker_pids):
+            if is_relay_worker_child(pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
 
     @property
     def native_thread_id(self) -> int | None:
         return self._thread.native_id
 
-    def on_loop(self, fn: Callable[[], T], timeout_s: float = 5.0) -> T:
-        """Run ``fn`` on the server's event loop (the relay lives there)."""
+    def on_loop(self, work: Callable[[], T] | Coroutine[Any, Any, T], timeout_s: float = 5.0) -> T:
+        """Run ``work`` on the server's event loop (the relay pool lives there): a
+        coroutine is awaited there, a function is called there."""
+        if asyncio.iscoroutine(work):
+            running = asyncio.run_coroutine_threadsafe(work, self._loop)
+            try:
+                return running.result(timeout=timeout_s)
+            except concurrent.futures.TimeoutError:
+                running.cancel()
+                raise
+        fn = work
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
 
         def run() -> None:
@@ -426,7 +447,14 @@ class BenchServer:
 
     @property
     def relay(self) -> Any:
-        return self.app.state.calls.media.relay
+        """The control plane's relay: a ``WorkerPool`` (server/relay/pool.py)."""
+        return self.app.state.calls.relay
+
+    def relay_worker_pids(self) -> list[int]:
+        """The relay workers running now."""
+        pids = [w["pid"] for w in self.on_loop(self.relay.workers) if w["alive"]]
+        self._worker_pids |= set(pids)
+        return pids
 
     def add_agent(self) -> None:
         with Session(self.app.state.engine, expire_on_commit=False) as db:
@@ -484,6 +512,26 @@ class BenchServer:
         return (int(fields[11]) + int(fields[12])) / ticks
 
 
+def process_cpu_s(pids: list[int]) -> dict[int, float]:
+    """CPU seconds used so far by each of these processes still running (Linux /proc)."""
+    used = {}
+    for pid in pids:
+        with contextlib.suppress(OSError, IndexError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            used[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return used
+
+
+def is_relay_worker_child(pid: int) -> bool:
+    """Whether ``pid`` is a relay worker (``server.relay.worker``) this process started."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        parent = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return False
+    return parent == os.getpid() and b"server.relay.worker" in cmdline
+
+
 # ---------------------------------------------------------------------------- CPU
 
 
@@ -496,8 +544,9 @@ def machine_busy_s() -> float:
 
 
 def own_tree_busy_s() -> float:
-    """CPU seconds used by this process and every process it started (browsers,
-    Playwright's driver), including descendants that have already exited."""
+    """CPU seconds used by this process and every process it started (the server's
+    relay workers, browsers, Playwright's driver), including descendants that have
+    already exited."""
     parents: dict[int, int] = {}
     used: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
@@ -569,7 +618,8 @@ class CallResult:
     first_frame: dict[str, Any] = field(default_factory=dict)
     sampling: dict[str, Any] = field(default_factory=dict)
     diagnostics: dict[str, float | str | None] = field(default_factory=dict)
-    server_cpu_pct: float | None = None
+    server_cpu_pct: float | None = None  # the server's thread: the control plane
+    relay_cpu_pct: float | None = None  # the relay worker processes, summed
     machine_cpu_pct: float | None = None  # % of one core, whole machine
     own_cpu_pct: float | None = None  # % of one core, this bench's processes
     failures: list[str] = field(default_factory=list)
@@ -798,7 +848,9 @@ def run_call(
             timeout=PAGE_WAIT_MS,
             polling=20,
         )
-        server.on_loop(server.relay.clear_forwarding_delays)
+        server.on_loop(server.relay.clear_forwarding_delays())
+        workers = server.relay_worker_pids()
+        relay_before = process_cpu_s(workers)
         cpu_before, wall_before = server.thread_cpu_s(), time.monotonic()
         cpu_window = CpuWindow()
         accept.click()
@@ -830,16 +882,18 @@ def run_call(
                     f"capture-to-display: no readable frame in {sampling['frames']} frames"
                 )
         cpu_after, wall_after = server.thread_cpu_s(), time.monotonic()
+        relay_after = process_cpu_s(workers)
         if cpu_before is not None and cpu_after is not None:
             result.server_cpu_pct = 100 * (cpu_after - cpu_before) / (wall_after - wall_before)
+        if relay_before and relay_before.keys() == relay_after.keys():  # no worker restarted
+            relay_s = sum(relay_after.values()) - sum(relay_before.values())
+            result.relay_cpu_pct = 100 * relay_s / (wall_after - wall_before)
         result.machine_cpu_pct, result.own_cpu_pct = cpu_window.since()
         result.audio_delays_ms = [
-            1000 * d
-            for d in server.on_loop(lambda: server.relay.forwarding_delays("audio", "buyer"))
+            1000 * d for d in server.on_loop(server.relay.forwarding_delays("audio", "buyer"))
         ]
         result.video_delays_ms = [
-            1000 * d
-            for d in server.on_loop(lambda: server.relay.forwarding_delays("video", "buyer"))
+            1000 * d for d in server.on_loop(server.relay.forwarding_delays("video", "buyer"))
         ]
         if not result.audio_delays_ms:
             result.failures.append("relay audio delay: no buyer audio frame was forwarded")
@@ -938,7 +992,8 @@ def print_report(
         cores = os.cpu_count() or 1
         print(
             f"  CPU during the run (% of one core, {cores} cores = {100 * cores}%): machine "
-            f"{machine_pct:.0f}%, this bench (server, browsers, driver) {own_pct:.0f}%, "
+            f"{machine_pct:.0f}%, this bench (server, relay workers, browsers, driver) "
+            f"{own_pct:.0f}%, "
             f"other processes {max(0.0, machine_pct - own_pct):.0f}%; load average before "
             f"{load_before}"
         )
@@ -1015,7 +1070,10 @@ def print_report(
                 text.setdefault(key, set()).add(str(value))
     cpu = [r.server_cpu_pct for r in results if r.server_cpu_pct is not None]
     if cpu:
-        numeric["server_thread_cpu_pct"] = cpu
+        numeric["control_plane_thread_cpu_pct"] = cpu
+    relay_cpu = [r.relay_cpu_pct for r in results if r.relay_cpu_pct is not None]
+    if relay_cpu:
+        numeric["relay_workers_cpu_pct"] = relay_cpu
     print(
         "  webrtc stats (whole-call averages): "
         + ", ".join(f"{k} {statistics.median(v):.1f}" for k, v in numeric.items())

@@ -4,8 +4,7 @@
 ``offer`` opens a leg (replacing that side's previous one: no renegotiation), trickled
 candidates go to that leg, a closed socket closes its leg, an ended call closes all its
 legs, and a leg that never comes up is reported so the call ends ``connection_failed``.
-A leg whose offer was answered (its incoming tracks exist) is reported to
-``on_leg_answered``: the recorder subscribes to its tracks.
+Recording happens where the media is (the relay's workers record the calls they hold).
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ log = logging.getLogger("showdesk.media")
 
 LegFailed = Callable[[str], Awaitable[None]]  # called with the session id
 FirstFrame = Callable[[str, str, str], Awaitable[None]]  # session id, side, kind
-LegAnswered = Callable[[str, str, str], None]  # session id, side, participant id
 
 
 class MediaRefused(Exception):
@@ -32,16 +30,14 @@ class MediaRefused(Exception):
 class CallMedia:
     """Owns the mapping of sockets to relay legs; one per control plane."""
 
-    def __init__(self, relay_factory: Callable[[Callable[[dict], None]], Relay]) -> None:
-        self.relay = relay_factory(self._on_event)
+    def __init__(self, relay: Relay) -> None:
+        self.relay = relay
         self._ids = itertools.count(1)
         self._leg_of_conn: dict[str, str] = {}  # socket -> participant id
         self._current: dict[tuple[str, str], str] = {}  # (session, side) -> participant id
         self._session_of_leg: dict[str, tuple[str, str]] = {}
         self.on_leg_failed: LegFailed | None = None
         self.on_first_frame: FirstFrame | None = None
-        self.on_leg_answered: LegAnswered | None = None
-        self._answered: set[str] = set()  # participant ids whose offer was answered
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def offer(self, conn_id: str, session_id: str, side: str, sdp: str) -> str:
@@ -66,13 +62,6 @@ class CallMedia:
         except RelayError as exc:
             await self._close(participant_id)
             raise MediaRefused(f"the offer was refused: {exc}") from None
-        if self._current.get((session_id, side)) == participant_id:
-            self._answered.add(participant_id)
-            if self.on_leg_answered is not None:
-                try:
-                    self.on_leg_answered(session_id, side, participant_id)
-                except Exception:
-                    log.exception("handling the answered leg %s failed", participant_id)
         return answer
 
     async def candidate(self, conn_id: str, candidate: dict[str, Any] | None) -> None:
@@ -87,9 +76,9 @@ class CallMedia:
         except (RelayError, ValueError) as exc:
             raise MediaRefused(f"the candidate was refused: {exc}") from None
 
-    def silent_connections(self, silence_s: float) -> list[str]:
+    async def silent_connections(self, silence_s: float) -> list[str]:
         """Sockets whose page's media stopped arriving ``silence_s`` seconds ago."""
-        silent = set(self.relay.silent_legs(silence_s))
+        silent = set(await self.relay.silent_legs(silence_s))
         return [conn for conn, pid in self._leg_of_conn.items() if pid in silent]
 
     async def connection_gone(self, conn_id: str) -> None:
@@ -110,16 +99,7 @@ class CallMedia:
         """The current leg of each (session, side)."""
         return dict(self._current)
 
-    def answered_legs(self, session_id: str) -> list[tuple[str, str]]:
-        """(side, participant id) of the call's current legs whose offer was answered."""
-        return [
-            (side, pid)
-            for (sid, side), pid in self._current.items()
-            if sid == session_id and pid in self._answered
-        ]
-
     async def _close(self, participant_id: str) -> None:
-        self._answered.discard(participant_id)
         for conn_id, pid in list(self._leg_of_conn.items()):
             if pid == participant_id:
                 del self._leg_of_conn[conn_id]
@@ -128,7 +108,9 @@ class CallMedia:
             del self._current[key]
         await self.relay.close(participant_id)
 
-    def _on_event(self, event: dict) -> None:
+    def handle_event(self, event: dict) -> None:
+        """A leg event from the relay (interface.py): first frames and failed legs are
+        reported; events of replaced legs are ignored."""
         participant_id = event.get("participant_id", "")
         key = self._session_of_leg.get(participant_id)
         if key is None or self._current.get(key) != participant_id:

@@ -4,10 +4,13 @@
 socket, the task that ends calls whose participants are gone for too long, and the
 writer that stores calls and their timeline events in order, off the event loop.
 
-It also owns the call recorder (server/recording/): a call is recorded from the moment
-it is answered; when its files are final, its review file is made in a child process.
-At start, calls a dead process left open are ended ``server_restart`` and their
-recordings finalized; at stop, recordings are finalized before ``stop`` returns.
+It also owns the media plane's relay (``WorkerPool``: relay worker processes, which
+record the calls they hold): a call is recorded from the moment it is answered; the
+workers report each track file's row changes, which are stored in order; when a call's
+files are final, its review file is made in a child process. A worker that dies ends its
+calls ``relay_failed``; their files are finalized from what they hold. At start, calls a
+dead process left open are ended ``server_restart`` and their recordings finalized; at
+stop, recordings are finalized before ``stop`` returns.
 """
 
 from __future__ import annotations
@@ -29,9 +32,10 @@ from server.call_media import CallMedia
 from server.clock import Clock
 from server.config import Settings
 from server.models import Call, CallEvent
-from server.recording import Recorder, ReviewJobs, recover_interrupted
-from server.recording.recorder import StoreOp
-from server.relay import LocalRelay
+from server.recording.jobs import ReviewJobs, recover_interrupted
+from server.recording.rows import BadRowChange, StoreOp, finalize_from_disk, store_op
+from server.relay import RelayError
+from server.relay.pool import WorkerPool, default_worker_count
 from server.storage import LocalStorage, Storage
 from signaling import CallState, Effects, EndReason, SignalingError, Switchboard
 from signaling.call import EventKind
@@ -45,7 +49,6 @@ CLOSE_MEDIA_LOST = 4004  # media stopped arriving: the page reconnects with a ne
 CLOSE_SIGNED_OUT = 1008  # the staff session behind the socket ended
 SESSION_RECHECK_INTERVAL_S = 60.0  # open staff sockets notice an idle-expired session this fast
 EXPIRY_INTERVAL_S = 1.0  # grace periods and call caps are checked once a second
-RECORDING_CLOSE_TIMEOUT_S = 10.0  # a shutdown waits this long for recordings to be final
 
 Sender = Callable[[str], Awaitable[None]]
 Closer = Callable[[int, str], Awaitable[None]]
@@ -64,7 +67,7 @@ class _StoreOp:
     """A database change queued behind the call rows it may refer to."""
 
     op: StoreOp
-    done: asyncio.Future[None]
+    done: asyncio.Future[None] | None  # None: nobody waits for it
 
 
 def _dt(epoch_s: float | None) -> datetime | None:
@@ -91,25 +94,18 @@ class CallDesk:
             max_call_duration_s=settings.max_call_duration_s,
             max_queue_length=settings.max_queue_length,
         )
-        self.media = CallMedia(
-            lambda on_event: LocalRelay(
-                on_event,
-                ice_servers=settings.ice_servers,
-                video_codec=settings.video_codec,
-                connect_timeout_s=settings.media_connect_timeout_s,
-            )
+        self.relay = WorkerPool(
+            self._relay_event,
+            workers=settings.relay_workers or default_worker_count(),
+            files_dir=settings.data_dir / "files",
+            ice_servers=settings.ice_servers,
+            video_codec=settings.video_codec,
+            connect_timeout_s=settings.media_connect_timeout_s,
         )
+        self.media = CallMedia(self.relay)
         self.media.on_leg_failed = self._media_failed
         self.media.on_first_frame = self._media_arrived
         self.reviews = ReviewJobs(engine, self._storage)
-        self.recorder = Recorder(
-            self.media.relay,
-            self._storage,
-            self._write,
-            video_codec=settings.video_codec,
-            on_call_recorded=self.reviews.enqueue,
-        )
-        self.media.on_leg_answered = self.recorder.leg_answered
         self._connections: dict[str, _Connection] = {}
         self.accepting = True  # False once the server is stopping: new sockets are refused
         self._ids = itertools.count(1)
@@ -124,6 +120,7 @@ class CallDesk:
         files not made), then start the background tasks."""
         unreviewed = await asyncio.to_thread(recover_interrupted, self._engine, self._storage)
         self._store_queue = asyncio.Queue()
+        await self.relay.start()
         self._tasks = [
             asyncio.create_task(self._store_forever(), name="calls-store"),
             asyncio.create_task(self._expire_forever(), name="calls-expiry"),
@@ -146,9 +143,8 @@ class CallDesk:
         finalize recordings (bounded wait), write what is pending. Review files not
         made by then are made at the next start."""
         await self.apply(self.switchboard.end_all(EndReason.SERVER_SHUTDOWN))
-        await self.media.aclose()
-        if not await self.recorder.aclose(RECORDING_CLOSE_TIMEOUT_S):
-            log.warning("some recordings were not finalized before shutdown")
+        await self.media.aclose()  # the workers finish their recordings, then exit
+        await asyncio.gather(*list(self._pending), return_exceptions=True)
         await self.reviews.stop()
         for task in self._tasks:
             if task.get_name() == "calls-expiry":
@@ -237,12 +233,12 @@ class CallDesk:
         for item in effects.events:
             session_id = item.call.session_id
             if item.event.kind == EventKind.ANSWERED:
-                self.recorder.call_live(session_id, item.call.created_at)
-                for side, participant_id in self.media.answered_legs(session_id):
-                    self.recorder.leg_answered(session_id, side, participant_id)
+                try:
+                    await self.relay.record_call(session_id, item.call.created_at)
+                except RelayError as exc:
+                    log.error("call %s cannot be recorded: %s", session_id, exc)
             if item.call.state == CallState.ENDED:
                 await self.media.call_ended(session_id)
-                self.recorder.call_ended(session_id)
 
     def send(self, conn_id: str, message: ServerMessage) -> None:
         """Queue one message to one connection (used for replies outside the core)."""
@@ -257,6 +253,35 @@ class CallDesk:
     async def _media_arrived(self, session_id: str, side: str, kind: str) -> None:
         with contextlib.suppress(SignalingError):
             await self.apply(self.switchboard.media_arrived(session_id, side, kind))
+
+    def _relay_event(self, event: dict) -> None:
+        """Events of the relay's workers: recording rows are stored in order, a recorded
+        call gets its review file, a failed worker's calls end; leg events go to media."""
+        kind = event.get("type")
+        call_id = str(event.get("call_id"))
+        if kind == "recording_row":
+            try:
+                self._queue_op(store_op(event.get("change") or {}))
+            except BadRowChange as exc:
+                log.error("a relay worker reported %s", exc)
+        elif kind == "call_recorded":
+            self._background(self._review_when_stored(call_id))
+        elif kind == "relay_failed":
+            self._background(self._relay_failed(call_id))
+        else:
+            self.media.handle_event(event)
+
+    async def _review_when_stored(self, call_id: str) -> None:
+        await self._write(lambda db: None)  # after the rows reported before
+        self.reviews.enqueue(call_id)
+
+    async def _relay_failed(self, call_id: str) -> None:
+        """The call's worker died: end it ``relay_failed``, finalize its track files from
+        what they hold (up to the last flush), then make its review file."""
+        with contextlib.suppress(SignalingError):
+            await self.apply(self.switchboard.end_call(call_id, EndReason.RELAY_FAILED))
+        await self._write(lambda db: finalize_from_disk(db, self._storage, [call_id]))
+        self.reviews.enqueue(call_id)
 
     async def _media_failed(self, session_id: str) -> None:
         with contextlib.suppress(SignalingError):
@@ -296,11 +321,11 @@ class CallDesk:
 
     # ---------------------------------------------------------------- background
 
-    def _drop_silent_pages(self) -> None:
+    async def _drop_silent_pages(self) -> None:
         """A page whose media stopped for ``media_silence_s`` counts as dropped: its socket
         is closed (4004), the call goes ``reconnecting`` and the page, if it still runs,
         reconnects with a new peer connection."""
-        for conn_id in self.media.silent_connections(self._settings.media_silence_s):
+        for conn_id in await self.media.silent_connections(self._settings.media_silence_s):
             log.info("no media from connection %s: dropping it", conn_id)
             self._enqueue(conn_id, ("close", (CLOSE_MEDIA_LOST, "no media")))
 
@@ -310,12 +335,19 @@ class CallDesk:
             await asyncio.sleep(EXPIRY_INTERVAL_S)
             try:
                 await self.apply(self.switchboard.tick())
-                self._drop_silent_pages()
+                await self._drop_silent_pages()
                 if time.monotonic() - last_session_check >= SESSION_RECHECK_INTERVAL_S:
                     last_session_check = time.monotonic()
                     await self.staff_sessions_changed()
             except Exception:
                 log.exception("call expiry failed")
+
+    def _queue_op(self, op: StoreOp) -> None:
+        """Run ``op`` in the store task, after every change queued before it; nobody waits."""
+        if self._store_queue is None:
+            log.error("a recording row change arrived while the call desk is stopped")
+            return
+        self._store_queue.put_nowait([_StoreOp(op, None)])
 
     async def _write(self, op: StoreOp) -> None:
         """Run ``op`` in the store task, after every call change queued before it."""
@@ -338,7 +370,7 @@ class CallDesk:
                 log.exception("storing call events failed")
             finally:
                 for item in events:
-                    if isinstance(item, _StoreOp) and not item.done.done():
+                    if isinstance(item, _StoreOp) and item.done and not item.done.done():
                         if error is None:
                             item.done.set_result(None)
                         else:

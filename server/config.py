@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     max_queue_length: int = 200  # waiting calls; more consents get queue_full
     media_silence_s: float = 10.0  # no media from a connected page this long counts as a drop
     media_connect_timeout_s: float = 15.0  # a peer connection not up by then: connection_failed
+    # Relay worker processes that carry the media (and record it); unset: one per CPU core.
+    relay_workers: int | None = Field(default=None, ge=1, le=256)
     # /metrics: without a token only loopback clients may read it; with one, every client
     # must send it as "Authorization: Bearer <token>" (server/metrics.py).
     metrics_token: SecretStr | None = None

@@ -2,10 +2,11 @@
 
 Nothing here sits on the media path. ``ShowdeskCollector`` reads the live objects when
 ``/metrics`` is scraped (on the event loop, so each scrape is one consistent snapshot):
-the switchboard (calls by state, signaling sockets, staff), the relay (``LocalRelay.stats``:
-legs, frames received/forwarded/dropped, keyframe requests, closed legs included), the
-recorder (bytes written, frames dropped, writer backlog) and the review jobs. The one
-thing measured continuously is the event loop's lag: ``LoopLagMonitor`` sleeps
+the switchboard (calls by state, signaling sockets, staff), the relay workers' figures
+(read from each worker just before: legs, frames received/forwarded/dropped, keyframe
+requests, the recorders' bytes written, frames dropped and writer backlog, calls per
+worker, restarts, each worker's event-loop lag) and the review jobs. The one thing
+measured continuously in this process is the event loop's lag: ``LoopLagMonitor`` sleeps
 ``LOOP_LAG_INTERVAL_S`` at a time and records how late it woke up (a histogram). A loop
 that carries media must not stall: a late wake-up is time every packet waited too.
 
@@ -20,8 +21,6 @@ host, requests reach Showdesk from 127.0.0.1 unless the proxy sets ``X-Forwarded
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hmac
 import ipaddress
 import logging
@@ -31,38 +30,23 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CollectorRegistry, Histogram
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
 from server.api.errors import error_body
+from server.loop_lag import LOOP_LAG_BUCKETS, LoopLagMonitor
 from signaling import CallState
 
 log = logging.getLogger("showdesk.metrics")
 
 METRICS_PATH = "/metrics"
-LOOP_LAG_INTERVAL_S = 0.1  # ten wake-ups a second: negligible next to media packets
-# Seconds; fine at the low end, where a media loop should stay (a frame is 33 ms).
-LOOP_LAG_BUCKETS = (
-    0.0005,
-    0.001,
-    0.002,
-    0.003,
-    0.005,
-    0.0075,
-    0.01,
-    0.015,
-    0.02,
-    0.03,
-    0.05,
-    0.075,
-    0.1,
-    0.25,
-    0.5,
-    1.0,
-    2.5,
-)
 CALL_STATES = (CallState.WAITING, CallState.LIVE, CallState.RECONNECTING)
 SOCKET_KINDS = ("buyer", "staff")
 STAFF_STATUSES = ("available", "away", "busy")
@@ -70,37 +54,6 @@ KINDS = ("audio", "video")
 ROLES = ("buyer", "agent")
 LEG_STATES = ("connecting", "connected")
 CONSUMERS = ("participant", "subscriber")
-
-
-class LoopLagMonitor:
-    """Measures how late a periodic sleep on the running loop wakes up."""
-
-    def __init__(self, histogram: Histogram, interval_s: float = LOOP_LAG_INTERVAL_S) -> None:
-        self.histogram = histogram
-        self.interval_s = interval_s
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(
-                self._run(), name="metrics-loop-lag"
-            )
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is None:
-            return
-        task.cancel()
-        if task.get_loop() is asyncio.get_running_loop():  # not so under some test clients
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            due = loop.time() + self.interval_s
-            await asyncio.sleep(self.interval_s)
-            self.histogram.observe(max(0.0, loop.time() - due))
 
 
 class ShowdeskCollector(Collector):
@@ -114,8 +67,10 @@ class ShowdeskCollector(Collector):
         if calls is None:
             return
         yield from self._signaling(calls.switchboard)
-        yield from self._relay(calls.media.relay.stats())
-        yield from self._recording(calls.recorder, calls.reviews)
+        stats = calls.relay.stats()
+        yield from self._relay(stats)
+        yield from self._workers(stats)
+        yield from self._recording(stats.get("recording", {}), calls.reviews)
 
     @staticmethod
     def _signaling(switchboard: Any) -> Iterator[Metric]:
@@ -179,6 +134,22 @@ class ShowdeskCollector(Collector):
         for kind in KINDS:
             received.add_metric([kind], total("frames_received", kind, ""))
         yield received
+        packets_in = CounterMetricFamily(
+            "showdesk_relay_packets_received",
+            "RTP media packets received from participants.",
+            labels=["kind"],
+        )
+        packets_out = CounterMetricFamily(
+            "showdesk_relay_packets_sent",
+            "RTP media packets sent to participants (the relay drops whole frames, never "
+            "single packets: see frames_dropped).",
+            labels=["kind"],
+        )
+        for kind in KINDS:
+            packets_in.add_metric([kind], total("packets_received", kind, ""))
+            packets_out.add_metric([kind], total("packets_sent", kind, "participant"))
+        yield packets_in
+        yield packets_out
         for name, text in (
             (
                 "frames_forwarded",
@@ -215,28 +186,61 @@ class ShowdeskCollector(Collector):
         yield sent
 
     @staticmethod
-    def _recording(recorder: Any, reviews: Any) -> Iterator[Metric]:
+    def _workers(stats: dict[str, Any]) -> Iterator[Metric]:
+        workers = stats.get("workers", [])
+        yield GaugeMetricFamily(
+            "showdesk_relay_workers",
+            "Relay worker processes running.",
+            value=sum(1 for w in workers if w["alive"]),
+        )
+        calls = GaugeMetricFamily(
+            "showdesk_relay_worker_calls", "Calls placed on each relay worker.", labels=["worker"]
+        )
+        for worker in workers:
+            calls.add_metric([str(worker["slot"])], worker["calls"])
+        yield calls
+        restarts = CounterMetricFamily(
+            "showdesk_relay_worker_restarts",
+            "Relay workers that stopped unexpectedly (their calls ended relay_failed) and "
+            "were restarted.",
+        )
+        restarts.add_metric([], stats.get("restarts", 0))
+        yield restarts
+        lag = HistogramMetricFamily(
+            "showdesk_relay_worker_loop_lag_seconds",
+            "How late a periodic sleep on each relay worker's event loop woke up.",
+            labels=["worker"],
+        )
+        for worker in workers:
+            figures = worker.get("loop_lag")
+            if figures:
+                buckets = [(str(le), float(n)) for le, n in figures["buckets"]]
+                lag.add_metric([str(worker["slot"])], buckets, sum_value=float(figures["sum"]))
+        yield lag
+
+    @staticmethod
+    def _recording(recording: dict[str, Any], reviews: Any) -> Iterator[Metric]:
         written = CounterMetricFamily(
             "showdesk_recording_written_bytes",
             "Encoded frame bytes written to recording track files.",
         )
-        written.add_metric([], recorder.bytes_written)
+        written.add_metric([], recording.get("written_bytes", 0))
         yield written
         dropped = CounterMetricFamily(
             "showdesk_recording_frames_dropped",
             "Frames the recorder dropped because its writer thread fell behind.",
         )
-        dropped.add_metric([], recorder.frames_dropped)
+        dropped.add_metric([], recording.get("frames_dropped", 0))
         yield dropped
         yield GaugeMetricFamily(
             "showdesk_recording_calls",
             "Calls being recorded, or whose track files are still being finalized.",
-            value=recorder.calls_recording,
+            value=recording.get("calls", 0),
         )
         yield GaugeMetricFamily(
             "showdesk_recording_writer_backlog_frames",
-            "Frames handed to the recording writer thread and not yet written.",
-            value=recorder.writer_backlog,
+            "Frames handed to the recording writer threads and not yet written.",
+            value=recording.get("writer_backlog", 0),
         )
         yield GaugeMetricFamily(
             "showdesk_review_jobs_queued",
@@ -309,7 +313,9 @@ def install_metrics(app: FastAPI) -> ShowdeskMetrics:
         refused = _refusal(request)
         if refused is not None:
             return refused
-        # On the event loop on purpose: the relay's objects are read between two packets.
+        calls = getattr(request.app.state, "calls", None)
+        if calls is not None:  # the relay workers' figures, read now
+            await calls.relay.refresh_stats()
         return Response(
             metrics.exposition(),
             media_type=CONTENT_TYPE_LATEST,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 import uvicorn
@@ -19,6 +20,7 @@ from server.clock import FrozenClock
 from server.config import Settings
 from server.serve import ShowdeskServer, uvicorn_config
 
+T = TypeVar("T")
 TEST_SECRET_KEY = "test-secret-key-" + "x" * 40
 
 
@@ -66,6 +68,18 @@ class LiveServer:
     app: FastAPI
     url: str
     port: int
+    loop: asyncio.AbstractEventLoop | None = None
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout_s: float = 10.0) -> T:
+        """Run ``coro`` on the server's event loop (where its call desk lives)."""
+        assert self.loop is not None
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout_s)
+
+    async def arun(self, coro: Coroutine[Any, Any, T], timeout_s: float = 10.0) -> T:
+        """``run`` for async tests: awaits without blocking the test's own loop."""
+        assert self.loop is not None
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        return await asyncio.wait_for(asyncio.wrap_future(future), timeout_s)
 
 
 def start_live_server(
@@ -75,7 +89,13 @@ def start_live_server(
     settings = make_settings(data_dir, public_url=f"http://localhost:{port}", **overrides)
     app = create_app(settings)
     server = ShowdeskServer(uvicorn_config(app, settings, host="127.0.0.1", port=port), app)
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
+    live = LiveServer(app=app, url=settings.public_url, port=port)
+
+    async def serve() -> None:
+        live.loop = asyncio.get_running_loop()
+        await server.serve()
+
+    thread = threading.Thread(target=lambda: asyncio.run(serve()), daemon=True)
     thread.start()
     import time
 
@@ -84,7 +104,7 @@ def start_live_server(
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the test server did not start")
         time.sleep(0.01)
-    return LiveServer(app=app, url=settings.public_url, port=port), server, thread
+    return live, server, thread
 
 
 @pytest.fixture

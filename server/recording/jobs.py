@@ -24,10 +24,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from server.models import Call, CallEvent, Recording
-from server.recording.catalog import CONTENT_TYPES, review_key
-from server.recording.probe import probe_file, sha256_of
-from server.recording.recorder import apply_facts
+from server.recording.names import CONTENT_TYPES, review_key
+from server.recording.probe import sha256_of
 from server.recording.review import review_format
+from server.recording.rows import finalize_from_disk
 from server.storage import Storage, StorageError
 
 log = logging.getLogger("showdesk.recording")
@@ -276,18 +276,7 @@ def recover_interrupted(engine: Engine, storage: Storage) -> list[str]:
     still need a review file. Blocking (call it in a thread); a second run changes
     nothing."""
     with Session(engine, expire_on_commit=False) as db:
-        unfinished = db.exec(
-            select(Recording).where(
-                Recording.kind == "track", Recording.state.in_(("recording", "finalizing"))
-            )
-        ).all()
-        for row in unfinished:
-            try:
-                facts = probe_file(storage.local_path(row.storage_key))
-                apply_facts(row, facts, facts.error)
-            except (StorageError, OSError) as exc:
-                apply_facts(row, None, f"the file is missing: {exc}")
-            db.add(row)
+        finalize_from_disk(db, storage)
         db.commit()
 
         for call in db.exec(select(Call).where(Call.state.in_(ACTIVE_STATES))).all():

@@ -2,7 +2,9 @@
 
 From the moment a call is answered, every incoming track of each of its media legs is
 subscribed to (``LocalRelay.subscribe``); the first frame of a track opens its file
-(``calls/<call>/tracks/<track>-<segment>.webm``) and a ``Recording`` row (``recording``);
+(``calls/<call>/tracks/<track>-<segment>.webm``) and reports a ``Recording`` row
+(``recording``; rows.py turns these reports into database changes: the recorder runs
+in a relay worker, which has no database);
 each frame is handed to the writer thread (muxer.py) as bytes with its timestamp. The
 loop does nothing slower than putting a tuple on a queue. When the leg closes (the call
 ended, or the page was replaced by a new leg, which records as the next segment), the
@@ -21,16 +23,12 @@ import itertools
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from aiortc.mediastreams import MediaStreamError
-from sqlmodel import Session, select
 
-from server.models import Recording
-from server.recording.catalog import CONTENT_TYPES, track_key, track_name
 from server.recording.muxer import (
     OPUS_CLOCK,
     VIDEO_CLOCK,
@@ -38,6 +36,7 @@ from server.recording.muxer import (
     TrackSpec,
     container_extension,
 )
+from server.recording.names import track_key, track_name
 from server.recording.probe import FileFacts, probe_file
 from server.relay.bitstream import is_keyframe
 from server.relay.interface import RelayError
@@ -45,9 +44,10 @@ from server.storage import Storage
 
 log = logging.getLogger("showdesk.recording")
 
-StoreOp = Callable[[Session], None]
-Write = Callable[[StoreOp], Awaitable[None]]
-"""Runs a database change in the desk's ordered store task (after the call's own rows)."""
+RowChange = dict[str, Any]
+Report = Callable[[RowChange], Awaitable[None]]
+"""Hands a change of a ``Recording`` row (rows.py) to whoever keeps the database: in a
+relay worker, a message to the control plane, which applies changes in order."""
 
 # The recorder's subscription may hold this many frames (10 s of 30 fps video) before
 # the relay drops to the next keyframe: only a stalled event loop gets there.
@@ -58,10 +58,6 @@ SUBSCRIPTION_MAX_FRAMES = 300
 MAX_WRITER_BACKLOG = 6000
 # The writer flushes every packet; closing is quick. A shutdown waits at most this long.
 DEFAULT_CLOSE_TIMEOUT_S = 10.0
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -82,14 +78,14 @@ class Recorder:
         self,
         relay: Any,  # LocalRelay: ``subscribe`` and ``sources``
         storage: Storage,
-        write: Write,
+        report: Report,
         *,
         video_codec: str = "VP8",
         on_call_recorded: Callable[[str], None] | None = None,
     ) -> None:
         self._relay = relay
         self._storage = storage
-        self._write = write
+        self._report = report
         self._video_codec = video_codec.lower()
         self.on_call_recorded = on_call_recorded
         self._mux = MuxThread()
@@ -227,8 +223,17 @@ class Recorder:
                             },
                         ),
                     )
-                    self._spawn_write(
-                        _create_row(rec.call_id, name, segment, key, kind, codec, offset_ms)
+                    self._spawn_report(
+                        {
+                            "op": "create",
+                            "call_id": rec.call_id,
+                            "track": name,
+                            "segment": segment,
+                            "key": key,
+                            "kind": kind,
+                            "codec": codec,
+                            "start_offset_ms": offset_ms,
+                        }
                     )
                     first_pts = pts
                 if self._mux.backlog > MAX_WRITER_BACKLOG:
@@ -249,7 +254,7 @@ class Recorder:
                 await self._finish_file(rec.call_id, key, path, file_id)
 
     async def _finish_file(self, call_id: str, key: str, path: Path, file_id: int) -> None:
-        await self._write(_set_state(call_id, key, "finalizing"))
+        await self._report({"op": "finalizing", "call_id": call_id, "key": key})
         result = await asyncio.wrap_future(self._mux.close(file_id))
         facts: FileFacts | None = None
         error = result.error
@@ -260,78 +265,16 @@ class Recorder:
                 await asyncio.to_thread(self._storage.commit, key)
             except Exception as exc:  # noqa: BLE001
                 error = f"finalizing failed: {exc}"[:500]
-        await self._write(_finalized(call_id, key, facts, error))
-
-    def _spawn_write(self, op: StoreOp) -> None:
-        future = asyncio.ensure_future(self._write(op))
-        future.add_done_callback(lambda f: f.cancelled() or f.exception())
-
-
-# ---------------------------------------------------------------- row changes
-
-
-def _create_row(
-    call_id: str, track: str, segment: int, key: str, kind: str, codec: str, offset_ms: int
-) -> StoreOp:
-    extension = key.rsplit(".", 1)[-1]
-
-    def op(db: Session) -> None:
-        db.add(
-            Recording(
-                call_id=call_id,
-                kind="track",
-                track=track,
-                segment=segment,
-                storage_key=key,
-                content_type=CONTENT_TYPES[(extension, kind)],
-                codec=codec,
-                state="recording",
-                start_offset_ms=offset_ms,
-                created_at=_now(),
-            )
+        await self._report(
+            {
+                "op": "finalized",
+                "call_id": call_id,
+                "key": key,
+                "facts": asdict(facts) if facts is not None else None,
+                "error": error,
+            }
         )
 
-    return op
-
-
-def _row(db: Session, call_id: str, key: str) -> Recording | None:
-    return db.exec(
-        select(Recording).where(Recording.call_id == call_id, Recording.storage_key == key)
-    ).first()
-
-
-def _set_state(call_id: str, key: str, state: str) -> StoreOp:
-    def op(db: Session) -> None:
-        row = _row(db, call_id, key)
-        if row is not None and row.state == "recording":
-            row.state = state
-            db.add(row)
-
-    return op
-
-
-def _finalized(call_id: str, key: str, facts: FileFacts | None, error: str | None) -> StoreOp:
-    def op(db: Session) -> None:
-        row = _row(db, call_id, key)
-        if row is None:
-            return
-        apply_facts(row, facts, error)
-        db.add(row)
-
-    return op
-
-
-def apply_facts(row: Recording, facts: FileFacts | None, error: str | None) -> None:
-    """Make ``row`` ready with the file's facts, or failed with ``error``."""
-    if facts is not None:
-        row.size_bytes = facts.size_bytes
-        row.sha256 = facts.sha256
-        row.duration_ms = facts.duration_ms
-    if error is None and facts is not None:
-        row.state = "ready"
-        row.error = None
-    else:
-        row.state = "failed"
-        row.error = (error or "unknown error")[:500]
-    row.progress = 100 if row.state == "ready" else row.progress
-    row.finished_at = _now()
+    def _spawn_report(self, change: RowChange) -> None:
+        future = asyncio.ensure_future(self._report(change))
+        future.add_done_callback(lambda f: f.cancelled() or f.exception())

@@ -56,6 +56,12 @@ class Relay(Protocol):
       emits one ``closed`` event.
     - ``silent_legs`` names the connected legs that send media but delivered no frame
       for ``silence_s`` seconds.
+    - ``record_call`` records the call's answered legs from now on, until ``close_call``
+      (``MediaPlane``; events ``recording_row`` and ``call_recorded``, plane.py).
+
+    ``MediaPlane`` (plane.py) implements it in this process, ``WorkerPool`` (pool.py) in
+    relay worker processes; a worker that dies emits ``relay_failed`` for each call it
+    held (``{"type": "relay_failed", "call_id", "participant_id": ""}``).
     """
 
     async def open(self, call_id: str, participant_id: str, role: Role) -> None: ...
@@ -70,4 +76,6 @@ class Relay(Protocol):
 
     async def aclose(self) -> None: ...
 
-    def silent_legs(self, silence_s: float) -> list[str]: ...
+    async def silent_legs(self, silence_s: float) -> list[str]: ...
+
+    async def record_call(self, call_id: str, created_at: float) -> None: ...

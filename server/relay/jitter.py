@@ -39,10 +39,12 @@ class CompleteFrameJitterBuffer(JitterBuffer):
     ) -> None:
         super().__init__(capacity=capacity, is_video=True)
         self.media_ssrc: int | None = None
+        self.packets = 0  # RTP packets added (for monitoring)
         self._release_on_marker = release_on_marker
 
     def add(self, packet: RtpPacket) -> tuple[bool, JitterFrame | None]:
         self.media_ssrc = packet.ssrc
+        self.packets += 1
         return super().add(packet)
 
     def _remove_frame(self, sequence_number: int) -> JitterFrame | None:
@@ -70,9 +72,11 @@ class InOrderAudioBuffer:
 
     def __init__(self) -> None:
         self.media_ssrc: int | None = None
+        self.packets = 0  # RTP packets added (for monitoring)
         self._last_sequence_number: int | None = None
 
     def add(self, packet: RtpPacket) -> tuple[bool, JitterFrame | None]:
+        self.packets += 1
         if self._last_sequence_number is not None and not uint16_gt(
             packet.sequence_number, self._last_sequence_number
         ):

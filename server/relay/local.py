@@ -328,7 +328,10 @@ class LocalRelay:
         ``frames_received`` (consumer ""), ``frames_forwarded`` and ``frames_dropped``
         (consumer ``participant``: the other side's sender; ``subscriber``: an in-process
         reader such as the recorder), ``keyframe_requests_received`` (PLI/FIR from a
-        receiving participant) and ``keyframe_requests_sent`` (PLIs to a sender, "").
+        receiving participant), ``keyframe_requests_sent`` (PLIs to a sender, ""),
+        ``packets_received`` (RTP packets from participants, "") and ``packets_sent``
+        (RTP packets to participants, ``participant``). The relay drops whole frames,
+        never single packets: drops are counted in frames.
         """
         legs: Counter[tuple[str, str]] = Counter()
         totals = Counter(self._closed_leg_totals)
@@ -507,7 +510,20 @@ def _leg_counts(leg: _Leg) -> Counter[tuple[str, str, str]]:
             )
     for tap in leg.taps:
         counts[("keyframe_requests_sent", tap.kind, "")] += tap.keyframe_requests_sent
+        counts[("packets_received", tap.kind, "")] += tap.packets_received
+    for transceiver in leg.pc.getTransceivers():
+        if transceiver.sender.track is not None:
+            counts[("packets_sent", transceiver.kind, "participant")] += packets_sent(
+                transceiver.sender
+            )
     return counts
+
+
+def packets_sent(sender: RTCRtpSender) -> int:
+    """RTP packets ``sender`` has sent. aiortc keeps the count (for its RTCP sender
+    reports) in a private attribute and offers it only through the async ``getStats``;
+    0 if an aiortc upgrade moved it (test_metrics then fails)."""
+    return int(getattr(sender, "_RTCRtpSender__packet_count", 0))
 
 
 def _check_offer(offer: aiortc_sdp.SessionDescription) -> None:

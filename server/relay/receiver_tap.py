@@ -136,6 +136,12 @@ class EncodedFrameTap:
         setattr(receiver, _DECODER_QUEUE_ATTR, _TapQueue(inner, self._deliver))
 
     @property
+    def packets_received(self) -> int:
+        """RTP packets of the media stream that reached the tap (not counted when the
+        audio tap keeps aiortc's own buffer, ``release_complete_frames=False``)."""
+        return self._buffer.packets if self._buffer is not None else 0
+
+    @property
     def media_ssrc(self) -> int | None:
         """SSRC of the media stream (never the RTX one), once a packet arrived."""
         return self._buffer.media_ssrc if self._buffer is not None else None

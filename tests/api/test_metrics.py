@@ -202,12 +202,24 @@ async def test_a_recorded_call_is_counted_and_nothing_personal_is_shown(live_ser
             assert value(during, "showdesk_relay_legs", role=role, state="connected") == 1
         assert value(during, "showdesk_relay_frames_received_total", kind="video") >= 30
         assert value(during, "showdesk_relay_frames_received_total", kind="audio") > 0
+        for kind in ("audio", "video"):  # a frame is one packet or more
+            assert value(during, "showdesk_relay_packets_received_total", kind=kind) >= value(
+                during, "showdesk_relay_frames_received_total", kind=kind
+            )
+            assert value(during, "showdesk_relay_packets_sent_total", kind=kind) > 0
         recorded = value(
             during, "showdesk_relay_frames_forwarded_total", kind="video", consumer="subscriber"
         )
         assert recorded >= 30, "the recorder reads the buyer's video"
         assert value(during, "showdesk_recording_calls") == 1
         assert value(during, "showdesk_relay_keyframe_requests_sent_total") >= 0
+        workers = [str(w["slot"]) for w in live_server.app.state.calls.relay.workers()]
+        assert value(during, "showdesk_relay_workers") == len(workers) >= 1
+        per_worker = [value(during, "showdesk_relay_worker_calls", worker=w) for w in workers]
+        assert sorted(per_worker)[-1] == 1 and sum(per_worker) == 1, "the call is on one worker"
+        for worker in workers:  # each worker's own event loop is measured
+            assert value(during, "showdesk_relay_worker_loop_lag_seconds_count", worker=worker) > 0
+        assert value(during, "showdesk_relay_worker_restarts_total") == 0
         for secret in secrets:
             assert secret not in text, secret
         await call.end()

@@ -54,12 +54,12 @@ def test_migrations_and_the_api_work_on_postgresql(tmp_path, pg_url, clock):
             headers={"Authorization": f"Bearer {key}"},
         )
         assert by_key.status_code == 201
-        with TestClient(app, base_url=settings.public_url) as buyer:
-            path = urlsplit(link["url"]).path
-            assert buyer.get(path, follow_redirects=False).status_code == 303
-            assert buyer.get("/api/buyer/context").json()["locale"] == "pt-BR"
-            assert client.delete(f"/api/links/{link['id']}", headers=headers).status_code == 204
-            assert buyer.get("/api/buyer/context").status_code == 401
+        buyer = TestClient(app, base_url=settings.public_url)  # own cookies, same app
+        path = urlsplit(link["url"]).path
+        assert buyer.get(path, follow_redirects=False).status_code == 303
+        assert buyer.get("/api/buyer/context").json()["locale"] == "pt-BR"
+        assert client.delete(f"/api/links/{link['id']}", headers=headers).status_code == 204
+        assert buyer.get("/api/buyer/context").status_code == 401
         clock.advance(13 * 3600)
         assert client.get("/api/me").status_code == 401  # idle sessions end on PostgreSQL too
         statuses = sorted(

@@ -3,18 +3,22 @@ token, password, session cookie, CSRF token, API key or ICE password appears in 
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+import time
+from collections.abc import Iterator
 
 import httpx
-from playwright.sync_api import Browser, expect
+import pytest
+from playwright.sync_api import Browser, Page, WebSocket, expect
 from sqlmodel import Session
 
 from server.apikeys import create_api_key
 from tests.conftest import LiveServer
 from tests.e2e.conftest import OpenParticipant
 from tests.e2e.steps import go_available, sign_in
-from tests.helpers import PASSWORD, add_user, wait_until
+from tests.helpers import PASSWORD, add_user
 
 ICE_PWD = re.compile(r"a=ice-pwd:(\S+)")
 
@@ -32,9 +36,10 @@ class Everything(logging.Handler):
         self.lines.append(f"{record.name} {text} {record.exc_text or ''}")
 
 
-def test_a_whole_call_logs_no_secret(
-    live_server: LiveServer, open_participant: OpenParticipant, camera_browser: Browser
-) -> None:
+@pytest.fixture
+def everything() -> Iterator[Everything]:
+    """Every record at DEBUG, from before the server starts (its relay workers log at the
+    level set when they start, through the server's own loggers)."""
     handler = Everything()
     watched = [
         logging.getLogger(),
@@ -45,47 +50,74 @@ def test_a_whole_call_logs_no_secret(
         logger.addHandler(handler)
     logging.getLogger().setLevel(logging.DEBUG)
     try:
-        app = live_server.app
-        add_user(app, "agent@shop.test", "agent", "Aggie Agent")
-        with Session(app.state.engine, expire_on_commit=False) as db:
-            _, api_key = create_api_key(db, "order system", app.state.clock.now())
-        made = httpx.post(  # the shop's order system makes the link with its API key
-            f"{live_server.url}/api/links",
-            json={"order_ref": "ORD-LOG", "purpose": "damage_verification"},
-            headers={"Authorization": f"Bearer {api_key}"},
-        )
-        assert made.status_code == 201, made.text
-        link_url = made.json()["url"]
-        agent = open_participant("agent")
-        sign_in(agent.page, "agent@shop.test")
-        go_available(agent.page)
-        buyer = open_participant("buyer", phone=True, on=camera_browser)
-        buyer.page.goto(link_url)
-        buyer.page.get_by_test_id("consent-accept").click()
-        agent.page.get_by_test_id("accept").click()
-        expect(buyer.page.get_by_test_id("call-state")).to_have_attribute("data-state", "live")
-        media = app.state.calls.media
-
-        def answered_legs() -> list:
-            pcs = [media.relay._legs[p].pc for p in media.legs().values()]  # noqa: SLF001
-            done = [pc for pc in pcs if pc.localDescription and pc.remoteDescription]
-            return done if len(done) == 2 else []
-
-        ice_passwords = set()
-        for pc in wait_until(answered_legs, 10, "both media legs answered"):
-            for description in (pc.localDescription, pc.remoteDescription):
-                ice_passwords.update(ICE_PWD.findall(description.sdp))
-        buyer.page.get_by_test_id("chat-input").fill("hello")
-        buyer.page.get_by_test_id("chat-send").click()
-        expect(agent.page.get_by_test_id("chat-log")).to_contain_text("hello")
-        agent.page.get_by_test_id("end-call").click()
-        expect(buyer.page.get_by_test_id("call-ended")).to_be_visible()
-        cookies = {c["name"]: c["value"] for c in agent.context.cookies()}
-        cookies.update({c["name"]: c["value"] for c in buyer.context.cookies()})
+        yield handler
     finally:
         for logger in watched:
             logger.removeHandler(handler)
         logging.getLogger().setLevel(old_level)
+
+
+def _ice_passwords(frames: list[str]) -> set[str]:
+    """The ICE passwords of every SDP sent or received over a page's signaling socket."""
+    found: set[str] = set()
+    for frame in frames:
+        try:
+            message = json.loads(frame)
+        except ValueError:
+            continue
+        if isinstance(message, dict) and isinstance(message.get("sdp"), str):
+            found.update(ICE_PWD.findall(message["sdp"]))
+    return found
+
+
+def test_a_whole_call_logs_no_secret(
+    everything: Everything,
+    live_server: LiveServer,
+    open_participant: OpenParticipant,
+    camera_browser: Browser,
+) -> None:
+    handler = everything
+    frames: list[str] = []
+
+    def watch(page: Page) -> None:
+        def on_socket(ws: WebSocket) -> None:
+            ws.on("framesent", lambda payload: frames.append(str(payload)))
+            ws.on("framereceived", lambda payload: frames.append(str(payload)))
+
+        page.on("websocket", on_socket)
+
+    app = live_server.app
+    add_user(app, "agent@shop.test", "agent", "Aggie Agent")
+    with Session(app.state.engine, expire_on_commit=False) as db:
+        _, api_key = create_api_key(db, "order system", app.state.clock.now())
+    made = httpx.post(  # the shop's order system makes the link with its API key
+        f"{live_server.url}/api/links",
+        json={"order_ref": "ORD-LOG", "purpose": "damage_verification"},
+        headers={"Authorization": f"Bearer {api_key}"},
+    )
+    assert made.status_code == 201, made.text
+    link_url = made.json()["url"]
+    agent = open_participant("agent")
+    watch(agent.page)
+    sign_in(agent.page, "agent@shop.test")
+    go_available(agent.page)
+    buyer = open_participant("buyer", phone=True, on=camera_browser)
+    watch(buyer.page)
+    buyer.page.goto(link_url)
+    buyer.page.get_by_test_id("consent-accept").click()
+    agent.page.get_by_test_id("accept").click()
+    expect(buyer.page.get_by_test_id("call-state")).to_have_attribute("data-state", "live")
+    deadline = time.monotonic() + 10
+    while len(ice_passwords := _ice_passwords(frames)) < 4:  # both legs, both directions
+        assert time.monotonic() < deadline, "both legs' offers and answers were not seen"
+        agent.page.wait_for_timeout(100)  # the browser's events are delivered meanwhile
+    buyer.page.get_by_test_id("chat-input").fill("hello")
+    buyer.page.get_by_test_id("chat-send").click()
+    expect(agent.page.get_by_test_id("chat-log")).to_contain_text("hello")
+    agent.page.get_by_test_id("end-call").click()
+    expect(buyer.page.get_by_test_id("call-ended")).to_be_visible()
+    cookies = {c["name"]: c["value"] for c in agent.context.cookies()}
+    cookies.update({c["name"]: c["value"] for c in buyer.context.cookies()})
     token = link_url.rsplit("/j/", 1)[1]
     secrets = {
         "link token": token,
@@ -99,5 +131,6 @@ def test_a_whole_call_logs_no_secret(
     assert len(ice_passwords) >= 4  # both legs, both directions
     text = "\n".join(handler.lines)
     assert len(handler.lines) > 20, "the logs were not captured"
+    assert any(line.startswith("aiortc.") for line in handler.lines), "no relay worker records"
     leaked = [name for name, value in secrets.items() if value in text]
     assert not leaked, leaked

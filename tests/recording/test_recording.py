@@ -10,7 +10,7 @@ import av
 import websockets
 from sqlmodel import Session
 
-from server.recording import list_recordings, review_recording
+from server.recording.catalog import list_recordings, review_recording
 from tests.media.peers import VIDEO_FPS, VIDEO_SIZE, vp8_clip
 from tests.recording.calls import (
     all_ready,

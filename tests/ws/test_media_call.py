@@ -181,7 +181,10 @@ async def test_declined_buyer_cannot_send_media_and_no_leg_is_opened(live_server
         finally:
             await pc.close()
     assert live_server.app.state.calls.media.legs() == {}
-    assert live_server.app.state.calls.media.relay._legs == {}  # noqa: SLF001
+    relay = live_server.app.state.calls.relay
+    await live_server.arun(relay.refresh_stats())
+    assert relay.stats()["legs"] == {}
+    assert all(worker["calls"] == 0 for worker in relay.workers())
     row = await _stored_call(live_server, lambda r: True)
     assert row.end_reason == "buyer_declined"
 
