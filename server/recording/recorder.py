@@ -38,7 +38,6 @@ from server.recording.muxer import (
 )
 from server.recording.names import track_key, track_name
 from server.recording.probe import FileFacts, probe_file
-from server.relay.bitstream import is_keyframe
 from server.relay.interface import RelayError
 from server.storage import Storage
 
@@ -200,12 +199,13 @@ class Recorder:
         try:
             while True:
                 try:
-                    packet = await track.recv()
+                    frame, pts = await track.recv_frame()
                 except MediaStreamError:
                     break
-                data = bytes(packet)
-                keyframe = is_keyframe(codec, data)
-                pts = round(packet.pts * packet.time_base * clock)
+                data = frame.data
+                keyframe = frame.is_keyframe
+                if frame.clock_rate != clock:
+                    pts = pts * clock // frame.clock_rate
                 if file_id is None:
                     offset_ms = max(0, round((time.time() - rec.created_at) * 1000))
                     key = track_key(rec.call_id, name, segment, container_extension(codec))

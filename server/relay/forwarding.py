@@ -233,6 +233,16 @@ class ForwardingTrack(MediaStreamTrack):
 
     async def recv(self) -> av.Packet:
         """Next encoded frame as an ``av.Packet`` (``pts`` in ``time_base`` units)."""
+        frame, pts = await self.recv_frame()
+        packet = av.Packet(frame.data)
+        packet.pts = pts
+        packet.time_base = self._time_base(frame.clock_rate)
+        return packet
+
+    async def recv_frame(self) -> tuple[EncodedFrame, int]:
+        """Next encoded frame as it is, with its output timestamp (``clock_rate``
+        units), for an in-process reader such as the recorder: no ``av.Packet`` is made
+        and the bytes are not copied. Raises ``MediaStreamError`` once stopped."""
         while not self._queue:
             if self.readyState != "live":
                 raise MediaStreamError
@@ -251,10 +261,7 @@ class ForwardingTrack(MediaStreamTrack):
         now = time.monotonic()
         if self._delay_record is not None and frame.received_at:
             self._delay_record.append(now - frame.received_at)
-        packet = av.Packet(frame.data)
-        packet.pts = self._output_timestamp(frame, now)
-        packet.time_base = self._time_base(frame.clock_rate)
-        return packet
+        return frame, self._output_timestamp(frame, now)
 
     def stop(self) -> None:
         """End the track; a pending ``recv`` raises ``MediaStreamError``."""
