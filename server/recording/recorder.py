@@ -22,7 +22,7 @@ import asyncio
 import itertools
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,9 +44,10 @@ from server.storage import Storage
 log = logging.getLogger("showdesk.recording")
 
 RowChange = dict[str, Any]
-Report = Callable[[RowChange], Awaitable[None]]
+Report = Callable[[RowChange], None]
 """Hands a change of a ``Recording`` row (rows.py) to whoever keeps the database: in a
-relay worker, a message to the control plane, which applies changes in order."""
+relay worker, a message to the control plane, which applies changes in the order they
+were reported. Called on the event loop; must not block."""
 
 # The recorder's subscription may hold this many frames (10 s of 30 fps video) before
 # the relay drops to the next keyframe: only a stalled event loop gets there.
@@ -223,7 +224,7 @@ class Recorder:
                             },
                         ),
                     )
-                    self._spawn_report(
+                    self._report(
                         {
                             "op": "create",
                             "call_id": rec.call_id,
@@ -254,7 +255,7 @@ class Recorder:
                 await self._finish_file(rec.call_id, key, path, file_id)
 
     async def _finish_file(self, call_id: str, key: str, path: Path, file_id: int) -> None:
-        await self._report({"op": "finalizing", "call_id": call_id, "key": key})
+        self._report({"op": "finalizing", "call_id": call_id, "key": key})
         result = await asyncio.wrap_future(self._mux.close(file_id))
         facts: FileFacts | None = None
         error = result.error
@@ -265,7 +266,7 @@ class Recorder:
                 await asyncio.to_thread(self._storage.commit, key)
             except Exception as exc:  # noqa: BLE001
                 error = f"finalizing failed: {exc}"[:500]
-        await self._report(
+        self._report(
             {
                 "op": "finalized",
                 "call_id": call_id,
@@ -274,7 +275,3 @@ class Recorder:
                 "error": error,
             }
         )
-
-    def _spawn_report(self, change: RowChange) -> None:
-        future = asyncio.ensure_future(self._report(change))
-        future.add_done_callback(lambda f: f.cancelled() or f.exception())

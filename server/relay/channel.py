@@ -2,10 +2,12 @@
 line over a Unix socket pair (the worker's end is passed as an inherited descriptor).
 
 Control plane to worker: ``{"id": n, "op": name, "args": {...}}``; the first message is
-``{"op": "configure", ...}`` (no id). Worker to control plane: ``{"id": n, "result": x}``
-or ``{"id": n, "error": {"type": "RelayError"|"UnknownParticipantError", "message"}}``
-for a request, ``{"event": {...}}`` for a relay event (interface.py, plane.py),
-``{"log": {"name", "level", "message"}}`` for a log record, and ``{"ready": pid}`` once.
+``{"op": "configure", "config": {...}}`` and the last may be ``{"op": "shutdown"}`` (no
+ids). Worker to control plane: ``{"id": n, "result": x}`` or ``{"id": n, "error":
+{"type": "unknown"|"refused", "message"}}`` for a request (``unknown``: no such
+participant), ``{"event": {...}}`` for a relay event (interface.py, plane.py),
+``{"log": {"name", "level", "message"}}`` for a log record, ``{"ready": pid}`` once
+started and ``{"closed": true}`` once its legs and recordings are closed.
 
 A message over ``MAX_MESSAGE_BYTES`` ends the channel: nothing legitimate is that large
 (an SDP is a few kilobytes). End of file means the other side is gone.

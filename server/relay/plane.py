@@ -129,7 +129,7 @@ class MediaPlane:
             self._answered.discard(participant_id)
         self._on_event(event)
 
-    async def _report_row(self, change: RowChange) -> None:
+    def _report_row(self, change: RowChange) -> None:
         self._emit({"type": "recording_row", "call_id": change["call_id"], "change": change})
 
     def _call_recorded(self, call_id: str) -> None:

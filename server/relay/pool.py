@@ -43,6 +43,11 @@ from server.relay.interface import (
 log = logging.getLogger("showdesk.relay.pool")
 
 STOP_TIMEOUT_S = 15.0  # a worker finishing its recordings at shutdown gets this long
+READY_TIMEOUT_S = 30.0  # a worker not started by then is stuck: it is killed
+# A request not answered by then means a stuck worker (its loop blocked): it is killed,
+# which ends its calls ``relay_failed``. An answer gathers ICE candidates (TURN included).
+REQUEST_TIMEOUT_S = 10.0
+ANSWER_TIMEOUT_S = 30.0
 STATS_TIMEOUT_S = 2.0  # a worker that does not answer a stats request by then is skipped
 YOUNG_WORKER_S = 10.0  # a worker that dies younger than this is restarted after a pause
 MAX_RESTART_DELAY_S = 30.0
@@ -65,6 +70,7 @@ class _Worker:
     started_at: float
     pending: dict[int, asyncio.Future[Any]] = field(default_factory=dict)
     calls: set[str] = field(default_factory=set)
+    recording: set[str] = field(default_factory=set)  # files not yet final (call_recorded)
     reader: asyncio.Task[None] | None = None
     alive: bool = True
     stats: dict[str, Any] = field(default_factory=dict)
@@ -104,6 +110,7 @@ class WorkerPool:
         self._stopping = False
         self._young_deaths = 0
         self._tasks: set[asyncio.Task[None]] = set()
+        self._stop_event = asyncio.Event()
         self._dead_totals: Counter[tuple[str, ...]] = Counter()
         self._dead_recording: Counter[str] = Counter()
         self.restarts = 0
@@ -122,8 +129,8 @@ class WorkerPool:
         """Shut every worker down: legs closed, recordings finished, then it exits. A
         worker still running after ``STOP_TIMEOUT_S`` is killed."""
         self._stopping = True
-        for task in list(self._tasks):
-            task.cancel()
+        self._stop_event.set()  # restarts waiting out their pause give up
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)
         await asyncio.gather(*(self._stop(w) for w in self._workers), return_exceptions=True)
 
     # -- the Relay interface -------------------------------------------------------
@@ -177,6 +184,7 @@ class WorkerPool:
     async def record_call(self, call_id: str, created_at: float) -> None:
         """Record the call from now on (placing it on a worker if it has none yet)."""
         worker = self._place(call_id)
+        worker.recording.add(call_id)
         await self._request(worker, "record_call", call_id=call_id, created_at=created_at)
 
     # -- monitoring ----------------------------------------------------------------
@@ -199,9 +207,7 @@ class WorkerPool:
 
         async def read(worker: _Worker) -> None:
             with contextlib.suppress(RelayError, TimeoutError):
-                worker.stats = await asyncio.wait_for(
-                    self._request(worker, "stats"), STATS_TIMEOUT_S
-                )
+                worker.stats = await self._request(worker, "stats", timeout_s=STATS_TIMEOUT_S)
 
         await asyncio.gather(*(read(w) for w in self._ready_workers()))
 
@@ -280,23 +286,46 @@ class WorkerPool:
             raise UnknownParticipantError(f'participant "{participant_id}" is not open')
         return worker
 
-    async def _request(self, worker: _Worker, op: str, **args: Any) -> Any:
+    async def _request(
+        self, worker: _Worker, op: str, *, timeout_s: float = REQUEST_TIMEOUT_S, **args: Any
+    ) -> Any:
+        """Send a request and wait for its reply. Raises ``RelayError`` when the worker
+        has stopped, or does not answer within ``timeout_s`` (nor start within
+        ``READY_TIMEOUT_S``): such a worker is stuck and is killed, a ``stats`` read
+        excepted (it only gives up)."""
         if not worker.alive:
             raise RelayError("the relay worker has stopped")
-        await asyncio.shield(worker.ready)
+        try:
+            await asyncio.wait_for(asyncio.shield(worker.ready), READY_TIMEOUT_S)
+        except TimeoutError:
+            self._kill_stuck(worker, "did not start")
+            raise RelayError("the relay worker did not start") from None
         request_id = next(self._ids)
         reply: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         worker.pending[request_id] = reply
         try:
             send(worker.writer, {"id": request_id, "op": op, "args": args})
-            return await reply
+            return await asyncio.wait_for(reply, timeout_s)
         except ChannelClosed:
             raise RelayError("the relay worker has stopped") from None
+        except TimeoutError:
+            if op != "stats":
+                self._kill_stuck(worker, f'did not answer "{op}" within {timeout_s:g} s')
+            raise RelayError(f'the relay worker did not answer "{op}" in time') from None
         finally:
             worker.pending.pop(request_id, None)
 
+    def _kill_stuck(self, worker: _Worker, why: str) -> None:
+        if worker.alive and worker.process.returncode is None:
+            log.error("relay worker %d (pid %d) %s: killing it", worker.slot, worker.pid, why)
+            with contextlib.suppress(ProcessLookupError):
+                worker.process.kill()
+
     async def _spawn(self, slot: int) -> _Worker:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        # The worker's settings come over the channel: none of the server's own
+        # (secret key, database URL, TURN credentials) reach its environment.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SHOWDESK_")}
         try:
             process = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -307,7 +336,11 @@ class WorkerPool:
                 pass_fds=(theirs.fileno(),),
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.DEVNULL,
+                env=env,
             )
+        except BaseException:
+            ours.close()
+            raise
         finally:
             theirs.close()
         reader, writer = await open_channel(ours)
@@ -336,6 +369,8 @@ class WorkerPool:
             if isinstance(event, dict):
                 if event.get("type") == "closed":
                     self._leg_call.pop(str(event.get("participant_id")), None)
+                elif event.get("type") == "call_recorded":
+                    worker.recording.discard(str(event.get("call_id")))
                 try:
                     self._on_event(event)
                 except Exception:
@@ -362,39 +397,41 @@ class WorkerPool:
     async def _gone(self, worker: _Worker) -> None:
         """The worker's channel closed: it exited (or is about to)."""
         worker.alive = False
-        try:
-            code = await asyncio.wait_for(worker.process.wait(), 5.0)
-        except TimeoutError:
-            worker.process.kill()
-            code = await worker.process.wait()
+        for *key, n in worker.stats.get("totals", []):  # before any await: no dip in counters
+            self._dead_totals[tuple(key)] += n
+        for name in ("written_bytes", "frames_dropped"):
+            self._dead_recording[name] += worker.stats.get("recording", {}).get(name, 0)
+        worker.stats = {}
         for reply in worker.pending.values():
             if not reply.done():
                 reply.set_exception(RelayError("the relay worker has stopped"))
         if not worker.ready.done():
             worker.ready.set_exception(RelayError("the relay worker did not start"))
-        for *key, n in worker.stats.get("totals", []):
-            self._dead_totals[tuple(key)] += n
-        for name in ("written_bytes", "frames_dropped"):
-            self._dead_recording[name] += worker.stats.get("recording", {}).get(name, 0)
-        worker.stats = {}
         with contextlib.suppress(Exception):
             worker.writer.close()
+        try:
+            code = await asyncio.wait_for(worker.process.wait(), 5.0)
+        except TimeoutError:
+            worker.process.kill()
+            code = await worker.process.wait()
         if self._stopping:
             return
-        calls = sorted(worker.calls)
+        # Its calls, and the ended calls whose files it had not finished.
+        calls = sorted(worker.calls | worker.recording)
         self.restarts += 1
         log.error(
             "relay worker %d (pid %d) stopped unexpectedly (exit code %s); ending its %d call(s)",
             worker.slot,
             worker.pid,
             code,
-            len(calls),
+            len(worker.calls),
         )
-        for call_id in calls:
+        for call_id in worker.calls:
             self._call_worker.pop(call_id, None)
         for pid in [p for p, c in self._leg_call.items() if c in worker.calls]:
             del self._leg_call[pid]
         worker.calls.clear()
+        worker.recording.clear()
         for call_id in calls:
             try:
                 self._on_event({"type": "relay_failed", "call_id": call_id, "participant_id": ""})
@@ -408,13 +445,19 @@ class WorkerPool:
         task.add_done_callback(self._tasks.discard)
 
     async def _restart(self, slot: int, delay_s: float) -> None:
-        await asyncio.sleep(delay_s)
-        if self._stopping:
-            return
-        try:
-            self._workers[slot] = await self._spawn(slot)
-        except Exception:
-            log.exception("restarting relay worker %d failed", slot)
+        """Start a new worker in ``slot`` after ``delay_s``, retrying (with growing
+        pauses) until one starts or the pool stops."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop_event.wait(), delay_s)
+            if self._stopping:
+                return
+            try:
+                self._workers[slot] = await self._spawn(slot)
+                return
+            except Exception:
+                log.exception("restarting relay worker %d failed", slot)
+                delay_s = min(MAX_RESTART_DELAY_S, max(1.0, delay_s * 2))
 
     async def _stop(self, worker: _Worker) -> None:
         if worker.alive:

@@ -10,12 +10,13 @@ happen, and ``ready`` is sent once the media plane exists.
 
 Ending:
 
-- ``shutdown`` request: every leg is closed, every recording finished (bounded), then
-  the worker replies and exits 0.
+- ``shutdown`` message: every leg is closed, every recording finished (bounded), then
+  the worker sends ``closed`` and exits 0.
 - The control plane is gone (end of file on the channel, or this process re-parented):
   the worker closes its legs, finishes what it can of its recordings and exits by
-  itself within ``ORPHAN_EXIT_S``, by ``os._exit`` if closing overruns. Track files
-  are flushed at every packet, so they stay readable up to the last one written.
+  itself within ``ORPHAN_EXIT_S``, by ``os._exit`` if closing overruns. Track files are
+  written packet by packet in clusters of at most a second, so a file cut off by that
+  exit stays readable up to its last complete cluster.
 - SIGTERM: as a shutdown. SIGINT is ignored: Ctrl-C in a terminal reaches the whole
   process group, and the control plane ends its calls first and then shuts workers down.
 """

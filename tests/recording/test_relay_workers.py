@@ -95,11 +95,40 @@ async def test_a_killed_relay_worker_ends_only_its_calls_relay_failed_and_is_rep
     rows = await wait_for(all_ready(engine, doomed.session_id), 30, "killed call's files final")
     video = next(r for r in rows if r.track == "buyer_video")
     assert video.duration_ms >= 1500, video  # kept up to the last flush
-    assert call_row(engine, spared.session_id).end_reason == "agent_ended"
+    spared_row = await wait_for(
+        lambda: (row := call_row(engine, spared.session_id)) and row.end_reason and row,
+        10,
+        "the other call's end stored",
+    )
+    assert spared_row.end_reason == "agent_ended"
     async with httpx.AsyncClient() as http:
         metrics = (await http.get(f"{server.url}/metrics")).text
     assert _metric(metrics, "showdesk_relay_worker_restarts_total") == 1.0
     assert _metric(metrics, "showdesk_relay_workers") == 2.0
+
+
+async def test_a_stuck_relay_worker_is_killed_and_its_calls_end_relay_failed(server_factory):
+    server = server_factory(relay_workers=1)
+    relay = server.app.state.calls.relay
+    staff, buyer = engine_cookies(server.app.state.engine, server.url)
+    async with live_call(server.url, await staff("ana@shop.test"), await buyer("S-1")) as call:
+        stuck_pid = relay.worker_of_call(call.session_id)
+        await _more_frames(call, 30, 10, "the buyer's video at the agent")
+        os.kill(stuck_pid, signal.SIGSTOP)  # alive, but answers nothing any more
+        try:
+            ended = await recv_type(
+                call.buyer_ws, "call", 40, where=lambda m: m["state"] == "ended"
+            )
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(stuck_pid, signal.SIGCONT)
+        assert ended["end_reason"] == "relay_failed"
+
+    async def replaced() -> bool:
+        return any(w["alive"] and w["pid"] != stuck_pid for w in relay.workers())
+
+    await async_wait_until(replaced, 20, "a new worker in the stuck one's place")
+    assert not _running(stuck_pid), "the stuck worker was killed"
 
 
 def _workers_of(server_pid: int) -> list[int]:
