@@ -199,13 +199,12 @@ class ShowdeskCollector(Collector):
         for worker in workers:
             calls.add_metric([str(worker["slot"])], worker["calls"])
         yield calls
-        restarts = CounterMetricFamily(
+        yield CounterMetricFamily(
             "showdesk_relay_worker_restarts",
             "Relay workers that stopped unexpectedly (their calls ended relay_failed) and "
             "were restarted.",
+            value=stats.get("restarts", 0),
         )
-        restarts.add_metric([], stats.get("restarts", 0))
-        yield restarts
         lag = HistogramMetricFamily(
             "showdesk_relay_worker_loop_lag_seconds",
             "How late a periodic sleep on each relay worker's event loop woke up.",
@@ -220,18 +219,16 @@ class ShowdeskCollector(Collector):
 
     @staticmethod
     def _recording(recording: dict[str, Any], reviews: Any) -> Iterator[Metric]:
-        written = CounterMetricFamily(
+        yield CounterMetricFamily(
             "showdesk_recording_written_bytes",
             "Encoded frame bytes written to recording track files.",
+            value=recording.get("written_bytes", 0),
         )
-        written.add_metric([], recording.get("written_bytes", 0))
-        yield written
-        dropped = CounterMetricFamily(
+        yield CounterMetricFamily(
             "showdesk_recording_frames_dropped",
             "Frames the recorder dropped because its writer thread fell behind.",
+            value=recording.get("frames_dropped", 0),
         )
-        dropped.add_metric([], recording.get("frames_dropped", 0))
-        yield dropped
         yield GaugeMetricFamily(
             "showdesk_recording_calls",
             "Calls being recorded, or whose track files are still being finalized.",
