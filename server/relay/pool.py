@@ -118,7 +118,14 @@ class WorkerPool:
     # -- lifecycle -----------------------------------------------------------------
 
     async def start(self) -> None:
-        """Start the workers (they finish starting in the background)."""
+        """Start the workers (they finish starting in the background). Again after
+        ``aclose``, but not while running: that would leave workers running unowned."""
+        if any(w.alive for w in self._workers):
+            raise RuntimeError("the relay workers are already running")
+        self._stopping = False
+        self._stop_event = asyncio.Event()
+        self._call_worker.clear()
+        self._leg_call.clear()
         self._workers = [await self._spawn(slot) for slot in range(self._size)]
 
     async def wait_ready(self, timeout_s: float = 30.0) -> None:

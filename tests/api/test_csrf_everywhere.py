@@ -64,24 +64,25 @@ def test_the_buyers_photo_upload_checks_the_call_cookies_csrf_token(app, client,
     url = client.post(
         "/api/links", json={"order_ref": "A1", "purpose": "damage_verification"}, headers=headers
     ).json()["url"]
-    with TestClient(app, base_url=app.state.settings.public_url) as buyer:
-        opened = buyer.get(url.removeprefix(app.state.settings.public_url), follow_redirects=False)
-        token = opened.cookies["call_csrf_token"]
-        headers = {"Content-Type": "image/jpeg"}
+    # a second client (own cookies) of the running app: no second lifespan
+    buyer = TestClient(app, base_url=app.state.settings.public_url)
+    opened = buyer.get(url.removeprefix(app.state.settings.public_url), follow_redirects=False)
+    token = opened.cookies["call_csrf_token"]
+    headers = {"Content-Type": "image/jpeg"}
+    if with_token:
+        headers["X-CSRF-Token"] = token
+    for method, path in BUYER_ROUTES:
+        answer = buyer.request(
+            method,
+            concrete(path),
+            content=b"\xff\xd8\xff",
+            headers={
+                "Content-Type": "image/jpeg",
+                **({"X-CSRF-Token": token} if with_token else {}),
+            },
+        )
+        code = answer.json()["error"]["code"]
         if with_token:
-            headers["X-CSRF-Token"] = token
-        for method, path in BUYER_ROUTES:
-            answer = buyer.request(
-                method,
-                concrete(path),
-                content=b"\xff\xd8\xff",
-                headers={
-                    "Content-Type": "image/jpeg",
-                    **({"X-CSRF-Token": token} if with_token else {}),
-                },
-            )
-            code = answer.json()["error"]["code"]
-            if with_token:
-                assert code != "csrf_failed"  # refused for another reason: no such call
-            else:
-                assert (answer.status_code, code) == (403, "csrf_failed")
+            assert code != "csrf_failed"  # refused for another reason: no such call
+        else:
+            assert (answer.status_code, code) == (403, "csrf_failed")

@@ -30,13 +30,14 @@ def test_link_creation_redemption_and_sign_in_log_no_secrets(app, client, caplog
         headers={"Authorization": f"Bearer {api_key}"},
     ).json()
     secrets = [PASSWORD, session_cookie, csrf, api_key]
-    with TestClient(app, base_url=app.state.settings.public_url) as buyer:
-        for link in (made, by_key):
-            path = urlsplit(link["url"]).path
-            secrets.append(path.removeprefix("/j/"))
-            assert buyer.get(path, follow_redirects=False).status_code == 303
-            secrets.append(buyer.cookies.get("showdesk_call"))
-            buyer.get(path + "x", follow_redirects=False)  # a wrong token is not logged either
+    # a second client (own cookies) of the running app: no second lifespan
+    buyer = TestClient(app, base_url=app.state.settings.public_url)
+    for link in (made, by_key):
+        path = urlsplit(link["url"]).path
+        secrets.append(path.removeprefix("/j/"))
+        assert buyer.get(path, follow_redirects=False).status_code == 303
+        secrets.append(buyer.cookies.get("showdesk_call"))
+        buyer.get(path + "x", follow_redirects=False)  # a wrong token is not logged either
     assert all(secrets) and len(caplog.records) > 0
     client_side = ("httpx", "httpcore")  # the test's own HTTP client logs the URLs it opens
     text = "\n".join(

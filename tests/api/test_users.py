@@ -65,17 +65,18 @@ def test_disabling_a_user_signs_them_out_and_blocks_sign_in(app, client, admin):
     from fastapi.testclient import TestClient
 
     agent_id = add_user(app, "ana@shop.test", "agent")
-    with TestClient(app, base_url=app.state.settings.public_url) as other:
-        login(other, "ana@shop.test")
-        assert (
-            client.patch(f"/api/users/{agent_id}", json={"disabled": True}, headers=admin).json()[
-                "disabled"
-            ]
-            is True
-        )
-        assert other.get("/api/me").status_code == 401
-        again = other.post("/api/auth/login", json={"email": "ana@shop.test", "password": PASSWORD})
-        assert again.status_code == 401
+    # a second client (own cookies) of the running app: no second lifespan
+    other = TestClient(app, base_url=app.state.settings.public_url)
+    login(other, "ana@shop.test")
+    assert (
+        client.patch(f"/api/users/{agent_id}", json={"disabled": True}, headers=admin).json()[
+            "disabled"
+        ]
+        is True
+    )
+    assert other.get("/api/me").status_code == 401
+    again = other.post("/api/auth/login", json={"email": "ana@shop.test", "password": PASSWORD})
+    assert again.status_code == 401
 
 
 def test_password_reset_returns_a_one_time_password_that_works_once_changed(app, client, admin):
