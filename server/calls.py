@@ -101,6 +101,7 @@ class CallDesk:
             ice_servers=settings.ice_servers,
             video_codec=settings.video_codec,
             connect_timeout_s=settings.media_connect_timeout_s,
+            pin_cpus=settings.relay_pin_cpus,
         )
         self.media = CallMedia(self.relay)
         self.media.on_leg_failed = self._media_failed

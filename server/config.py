@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     media_connect_timeout_s: float = 15.0  # a peer connection not up by then: connection_failed
     # Relay worker processes that carry the media (and record it); unset: one per CPU core.
     relay_workers: int | None = Field(default=None, ge=1, le=256)
+    relay_pin_cpus: bool = True  # each worker stays on one core (Linux), cores taken in turn
     # /metrics: without a token only loopback clients may read it; with one, every client
     # must send it as "Authorization: Bearer <token>" (server/metrics.py).
     metrics_token: SecretStr | None = None

@@ -124,6 +124,12 @@ class Worker:
             return 0
         self._configure(config)
         assert self._plane is not None
+        cpu = config.get("config", {}).get("cpu")
+        if cpu is not None:
+            try:
+                os.sched_setaffinity(0, {int(cpu)})
+            except OSError as exc:  # the core is not ours (a container's cpuset changed)
+                log.warning("relay worker stays unpinned: %s", exc)
         monitor = LoopLagMonitor(self._lag)
         monitor.start()
         watch = asyncio.create_task(self._watch_parent())

@@ -131,6 +131,24 @@ async def test_a_stuck_relay_worker_is_killed_and_its_calls_end_relay_failed(ser
     assert not _running(stuck_pid), "the stuck worker was killed"
 
 
+async def test_each_relay_worker_stays_on_a_core_of_its_own(server_factory):
+    cores = sorted(os.sched_getaffinity(0))
+    server = server_factory(relay_workers=len(cores))
+    relay = server.app.state.calls.relay
+    await server.arun(relay.wait_ready())
+    pinned = [os.sched_getaffinity(w["pid"]) for w in relay.workers()]
+    assert sorted(min(cpus) for cpus in pinned) == cores, pinned
+    assert all(len(cpus) == 1 for cpus in pinned), pinned
+
+
+async def test_workers_can_be_left_unpinned(server_factory):
+    cores = os.sched_getaffinity(0)
+    server = server_factory(relay_workers=1, relay_pin_cpus=False)
+    relay = server.app.state.calls.relay
+    await server.arun(relay.wait_ready())
+    assert os.sched_getaffinity(relay.workers()[0]["pid"]) == cores
+
+
 def _workers_of(server_pid: int) -> list[int]:
     """The relay worker processes whose parent is ``server_pid``."""
     found = []
