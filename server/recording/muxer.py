@@ -10,10 +10,10 @@ leaves a file readable up to its last second.
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures
 import fractions
 import logging
-import queue
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +26,7 @@ CONTAINER_OPTIONS = {"flush_packets": "1", "cluster_time_limit": "1000"}
 VIDEO_CLOCK = 90000
 OPUS_CLOCK = 48000
 # Formats by codec: VP8 and Opus go into WebM (browsers play it); H264 into Matroska.
+WRITE_INTERVAL_S = 0.05  # frames reach their file at most this late (clusters are 1 s)
 FORMATS = {"vp8": ("webm", "webm"), "opus": ("webm", "webm"), "h264": ("matroska", "mkv")}
 
 
@@ -134,6 +135,34 @@ class _TrackFile:
                 pass
 
 
+class _Mailbox:
+    """Commands from the event loop to the writer thread, in order.
+
+    Frames are not announced: the writer takes what has arrived every
+    ``WRITE_INTERVAL_S``, so the loop never wakes a thread per frame (measured: the
+    wake-up, ``threading.Event.set``, was a third of a pinned relay worker's loop time).
+    Commands someone waits for (open, close, stop) wake the writer at once."""
+
+    def __init__(self) -> None:
+        self._items: collections.deque[tuple] = collections.deque()
+        self._wake = threading.Event()
+
+    def put(self, item: tuple, *, wake: bool) -> None:
+        self._items.append(item)
+        if wake:
+            self._wake.set()
+
+    def take_all(self) -> list[tuple]:
+        """Every waiting command, oldest first; waits at most ``WRITE_INTERVAL_S``."""
+        if not self._items:
+            self._wake.wait(WRITE_INTERVAL_S)
+        self._wake.clear()
+        batch = []
+        while self._items:
+            batch.append(self._items.popleft())
+        return batch
+
+
 class MuxThread:
     """One thread that writes every track file of this process, in command order.
 
@@ -142,7 +171,7 @@ class MuxThread:
     """
 
     def __init__(self) -> None:
-        self._commands: queue.SimpleQueue[tuple] = queue.SimpleQueue()
+        self._commands = _Mailbox()
         self._thread: threading.Thread | None = None
         self._files: dict[int, _TrackFile] = {}
         self._submitted = 0  # written by the loop side only
@@ -160,50 +189,56 @@ class MuxThread:
 
     def open(self, file_id: int, spec: TrackSpec) -> None:
         self.start()
-        self._commands.put(("open", file_id, spec))
+        self._commands.put(("open", file_id, spec), wake=True)
 
     def write(self, file_id: int, data: bytes, pts: int, keyframe: bool) -> None:
         self._submitted += 1
-        self._commands.put(("write", file_id, data, pts, keyframe))
+        self._commands.put(("write", file_id, data, pts, keyframe), wake=False)
 
     def close(self, file_id: int) -> concurrent.futures.Future[FileResult]:
         done: concurrent.futures.Future[FileResult] = concurrent.futures.Future()
-        self._commands.put(("close", file_id, done))
+        self._commands.put(("close", file_id, done), wake=True)
         return done
 
     def stop(self, timeout_s: float = 10.0) -> None:
         """Finish the queued commands and end the thread (blocks: call from a thread)."""
         if self._thread is None:
             return
-        self._commands.put(("stop",))
+        self._commands.put(("stop",), wake=True)
         self._thread.join(timeout_s)
         self._thread = None
 
     def _run(self) -> None:
         while True:
-            command = self._commands.get()
-            name = command[0]
-            try:
-                if name == "write":
-                    _, file_id, data, pts, keyframe = command
-                    self._written += 1
-                    track_file = self._files.get(file_id)
-                    if track_file is not None:
-                        track_file.write(data, pts, keyframe)
-                        if track_file.result.error is None:
-                            self.bytes_written += len(data)
-                elif name == "open":
-                    _, file_id, spec = command
-                    self._files[file_id] = _TrackFile(spec)
-                elif name == "close":
-                    _, file_id, done = command
-                    track_file = self._files.pop(file_id, None)
-                    result = track_file.close() if track_file else FileResult(error="unknown file")
-                    done.set_result(result)
-                elif name == "stop":
-                    for track_file in self._files.values():
-                        track_file.close()
-                    self._files.clear()
+            for command in self._commands.take_all():
+                if not self._run_one(command):
                     return
-            except Exception:
-                log.exception("recording writer: %s failed", name)
+
+    def _run_one(self, command: tuple) -> bool:
+        """Carry out one command; False once the thread is to end."""
+        name = command[0]
+        try:
+            if name == "write":
+                _, file_id, data, pts, keyframe = command
+                self._written += 1
+                track_file = self._files.get(file_id)
+                if track_file is not None:
+                    track_file.write(data, pts, keyframe)
+                    if track_file.result.error is None:
+                        self.bytes_written += len(data)
+            elif name == "open":
+                _, file_id, spec = command
+                self._files[file_id] = _TrackFile(spec)
+            elif name == "close":
+                _, file_id, done = command
+                track_file = self._files.pop(file_id, None)
+                result = track_file.close() if track_file else FileResult(error="unknown file")
+                done.set_result(result)
+            elif name == "stop":
+                for track_file in self._files.values():
+                    track_file.close()
+                self._files.clear()
+                return False
+        except Exception:
+            log.exception("recording writer: %s failed", name)
+        return True
