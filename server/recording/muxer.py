@@ -3,10 +3,10 @@
 The event loop only calls ``open``/``write``/``close``, which put a command on a queue
 and return at once; one thread (``MuxThread``) runs the commands in order: PyAV muxing,
 file writes and closes. It takes the frames that arrived every ``WRITE_INTERVAL_S``
-(50 ms) rather than being woken for each. Files are WebM (VP8, Opus) or Matroska (H264), written with
-``flush_packets=1`` and ``cluster_time_limit=1000``: every packet reaches the file as it
-is muxed and a cluster never spans more than a second, so a process killed with SIGKILL
-leaves a file readable up to its last second.
+(50 ms) rather than being woken for each. Files are WebM (VP8, Opus) or Matroska (H264),
+written with ``flush_packets=1`` and ``cluster_time_limit=1000``: every packet reaches
+the file as it is muxed and a cluster never spans more than a second, so a process
+killed with SIGKILL leaves a file readable up to its last second.
 """
 
 from __future__ import annotations
