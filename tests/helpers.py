@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
@@ -14,6 +15,17 @@ from server import accounts
 from server.models import Role
 
 PASSWORD = "correct horse battery"
+
+
+@dataclass(frozen=True)
+class NotYet:
+    """What a polled condition returns while it is false: falsy, and says why (the
+    waiting helpers report the last one when they give up)."""
+
+    reason: str
+
+    def __bool__(self) -> bool:
+        return False
 
 
 def add_user(app: FastAPI, email: str, role: str, name: str | None = None) -> int:

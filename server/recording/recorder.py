@@ -116,10 +116,6 @@ class Recorder:
         if call_id not in self._calls:
             self._calls[call_id] = _CallRecording(call_id, created_at)
 
-    def is_recording(self, call_id: str) -> bool:
-        rec = self._calls.get(call_id)
-        return rec is not None and not rec.ended
-
     def leg_answered(self, call_id: str, side: str, participant_id: str) -> None:
         """A media leg of the call has its tracks: subscribe to each (a new segment)."""
         rec = self._calls.get(call_id)

@@ -340,6 +340,19 @@ class LocalRelay:
             totals.update(_leg_counts(leg))
         return {"legs": dict(legs), "totals": dict(totals)}
 
+    def leg_of(self, participant_id: str) -> tuple[str, str]:
+        """``(call id, role)`` of an open leg; ``UnknownParticipantError`` otherwise."""
+        leg = self._leg(participant_id)
+        return leg.call_id, leg.role
+
+    def answered_legs(self, call_id: str) -> list[tuple[str, str]]:
+        """``(participant id, role)`` of the call's open legs whose offer was answered."""
+        return [
+            (leg.participant_id, leg.role)
+            for leg in self._legs.values()
+            if leg.call_id == call_id and leg.answered_at is not None and not leg.closing
+        ]
+
     def sources(self, participant_id: str) -> list[TrackSource]:
         """The participant's incoming tracks, in m-line order."""
         return list(self._leg(participant_id).sources)

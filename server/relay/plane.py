@@ -40,7 +40,7 @@ class MediaPlane:
     ) -> None:
         self._on_event = on_event
         self.relay = LocalRelay(
-            self._relay_event,
+            on_event,
             ice_servers=ice_servers,
             video_codec=video_codec,
             connect_timeout_s=connect_timeout_s,
@@ -52,22 +52,17 @@ class MediaPlane:
             video_codec=video_codec,
             on_call_recorded=self._call_recorded,
         )
-        self._legs: dict[str, tuple[str, str]] = {}  # participant id -> (call id, role)
-        self._answered: set[str] = set()
 
     # -- the Relay interface -------------------------------------------------------
 
     async def open(self, call_id: str, participant_id: str, role: str) -> None:
         await self.relay.open(call_id, participant_id, role)
-        self._legs[participant_id] = (call_id, role)
 
     async def answer(self, participant_id: str, offer_sdp: str) -> str:
+        """The relay's answer; the answered leg is recorded if its call is."""
         answer = await self.relay.answer(participant_id, offer_sdp)
-        leg = self._legs.get(participant_id)
-        if leg is not None:
-            self._answered.add(participant_id)
-            call_id, role = leg
-            self.recorder.leg_answered(call_id, role, participant_id)
+        call_id, role = self.relay.leg_of(participant_id)  # open: answer just returned
+        self.recorder.leg_answered(call_id, role, participant_id)
         return answer
 
     async def add_candidate(self, participant_id: str, candidate: CandidateInit | None) -> None:
@@ -93,19 +88,17 @@ class MediaPlane:
         """Record the call from now on (its answered legs, and each leg answered later);
         ``created_at`` (epoch seconds) is the zero of the call clock."""
         self.recorder.call_live(call_id, created_at)
-        for participant_id, (leg_call, role) in list(self._legs.items()):
-            if leg_call == call_id and participant_id in self._answered:
-                self.recorder.leg_answered(call_id, role, participant_id)
+        for participant_id, role in self.relay.answered_legs(call_id):
+            self.recorder.leg_answered(call_id, role, participant_id)
 
     def stats(self) -> dict[str, Any]:
         """Figures for monitoring, as JSON-ready data: ``legs`` ``[[role, state, n]]``,
-        ``totals`` ``[[counter, kind, consumer, n]]`` (LocalRelay.stats), ``calls`` (calls
-        with an open leg), and the recorder's ``recording`` figures."""
+        ``totals`` ``[[counter, kind, consumer, n]]`` (LocalRelay.stats) and the recorder's
+        ``recording`` figures."""
         stats = self.relay.stats()
         return {
             "legs": [[*key, n] for key, n in stats["legs"].items()],
             "totals": [[*key, n] for key, n in stats["totals"].items()],
-            "calls": len({call_id for call_id, _ in self._legs.values()}),
             "recording": {
                 "written_bytes": self.recorder.bytes_written,
                 "frames_dropped": self.recorder.frames_dropped,
@@ -121,13 +114,6 @@ class MediaPlane:
         self.relay.clear_forwarding_delays()
 
     # -- internals -----------------------------------------------------------------
-
-    def _relay_event(self, event: dict[str, Any]) -> None:
-        if event.get("type") == "closed":
-            participant_id = event.get("participant_id", "")
-            self._legs.pop(participant_id, None)
-            self._answered.discard(participant_id)
-        self._on_event(event)
 
     def _report_row(self, change: RowChange) -> None:
         self._emit({"type": "recording_row", "call_id": change["call_id"], "change": change})

@@ -176,12 +176,10 @@ class WorkerPool:
                 await self._request(worker, "close", participant_id=participant_id)
 
     async def close_call(self, call_id: str) -> None:
-        worker = self._call_worker.pop(call_id, None)
-        for pid in [p for p, c in self._leg_call.items() if c == call_id]:
-            del self._leg_call[pid]
+        worker = self._call_worker.get(call_id)
+        self._forget_calls({call_id})
         if worker is None:
             return
-        worker.calls.discard(call_id)
         if worker.alive:
             with contextlib.suppress(RelayError):
                 await self._request(worker, "close_call", call_id=call_id)
@@ -298,6 +296,16 @@ class WorkerPool:
         worker.calls.add(call_id)
         self._call_worker[call_id] = worker
         return worker
+
+    def _forget_calls(self, call_ids: set[str]) -> None:
+        """Drop the calls' placement and their legs (their files may still be finishing:
+        ``recording`` keeps those)."""
+        for call_id in call_ids:
+            worker = self._call_worker.pop(call_id, None)
+            if worker is not None:
+                worker.calls.discard(call_id)
+        for pid in [p for p, c in self._leg_call.items() if c in call_ids]:
+            del self._leg_call[pid]
 
     def _worker_of_leg(self, participant_id: str) -> _Worker:
         worker = self._call_worker.get(self._leg_call.get(participant_id, ""))
@@ -449,11 +457,7 @@ class WorkerPool:
             code,
             len(worker.calls),
         )
-        for call_id in worker.calls:
-            self._call_worker.pop(call_id, None)
-        for pid in [p for p, c in self._leg_call.items() if c in worker.calls]:
-            del self._leg_call[pid]
-        worker.calls.clear()
+        self._forget_calls(set(worker.calls))
         worker.recording.clear()
         for call_id in calls:
             try:

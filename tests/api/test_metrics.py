@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from datetime import UTC, datetime
 
@@ -16,10 +15,10 @@ from sqlmodel import Session
 from server.app import create_app
 from server.config import ConfigError, load_settings
 from server.links import create_link
-from server.metrics import LoopLagMonitor
+from server.loop_lag import LoopLagMonitor
 from server.models.link import LinkBase
 from tests.conftest import make_settings
-from tests.helpers import async_wait_until
+from tests.helpers import NotYet, async_wait_until, wait_until
 from tests.recording.calls import all_ready, engine_cookies, live_call, wait_for
 
 TOKEN = "metrics-token-" + "m" * 40
@@ -110,15 +109,25 @@ def test_metrics_are_not_in_the_api_description(app) -> None:
 async def test_the_loop_lag_monitor_sees_a_stalled_loop() -> None:
     histogram = Histogram("lag_seconds", "test", buckets=(0.01, 0.1, 1.0), registry=None)
     monitor = LoopLagMonitor(histogram, interval_s=0.02)
-    monitor.start()
-    try:
-        await asyncio.sleep(0.1)
-        time.sleep(0.25)  # noqa: ASYNC251  (the stall being measured)
-        await asyncio.sleep(0.1)
-    finally:
-        await monitor.stop()
     registry = CollectorRegistry()
     registry.register(histogram)
+
+    def wake_ups_at_least(n: int):
+        async def check() -> float | NotYet:
+            count = registry.get_sample_value("lag_seconds_count")
+            return count if count >= n else NotYet(f"{count:g} wake-ups")
+
+        return check
+
+    monitor.start()
+    try:
+        before = await async_wait_until(wake_ups_at_least(2), 5, "two wake-ups before the stall")
+        time.sleep(0.25)  # noqa: ASYNC251  (the stall being measured)
+        await async_wait_until(
+            wake_ups_at_least(before + 2), 5, "the stalled wake-up and one after it"
+        )
+    finally:
+        await monitor.stop()
     count = registry.get_sample_value("lag_seconds_count")
     below_100ms = registry.get_sample_value("lag_seconds_bucket", {"le": "0.1"})
     assert count >= 4
@@ -128,8 +137,13 @@ async def test_the_loop_lag_monitor_sees_a_stalled_loop() -> None:
 
 def test_the_lag_task_runs_with_the_app_and_stops_with_it(app) -> None:
     with TestClient(app, client=LOOPBACK) as client:
-        time.sleep(0.35)
-        parsed = samples(client.get("/metrics").text)
+
+        def two_wake_ups() -> dict | NotYet:
+            parsed = samples(client.get("/metrics").text)
+            count = value(parsed, "showdesk_event_loop_lag_seconds_count")
+            return parsed if count >= 2 else NotYet(f"{count:g} wake-ups")
+
+        parsed = wait_until(two_wake_ups, 5, "two wake-ups of the lag monitor in /metrics")
         assert value(parsed, "showdesk_event_loop_lag_seconds_count") >= 2
         task = app.state.metrics.monitor._task
         assert task is not None and not task.done()
@@ -180,8 +194,8 @@ async def test_a_recorded_call_is_counted_and_nothing_personal_is_shown(live_ser
 
     async with live_call(live_server.url, agent_cookie, buyer_cookie) as call:
         secrets.append(call.session_id)
-        deadline = time.monotonic() + 10
-        while True:
+
+        async def forwarded_and_recorded() -> str | NotYet:
             text = await _scrape(live_server.url)
             during = samples(text)
             forwarded = value(
@@ -190,10 +204,13 @@ async def test_a_recorded_call_is_counted_and_nothing_personal_is_shown(live_ser
                 kind="video",
                 consumer="participant",
             )
-            if forwarded >= 30 and value(during, "showdesk_recording_written_bytes_total") > 0:
-                break
-            assert time.monotonic() < deadline, "no video forwarded and recorded within 10 s"
-            await asyncio.sleep(0.2)
+            recorded = value(during, "showdesk_recording_written_bytes_total")
+            if forwarded >= 30 and recorded > 0:
+                return text
+            return NotYet(f"{forwarded:g} video frames forwarded, {recorded:g} bytes recorded")
+
+        text = await async_wait_until(forwarded_and_recorded, 10, "video forwarded and recorded")
+        during = samples(text)
         assert value(during, "showdesk_calls", state="live") == 1
         assert value(during, "showdesk_connected_participants", kind="buyer") == 1
         assert value(during, "showdesk_connected_participants", kind="staff") == 1

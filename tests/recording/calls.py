@@ -26,7 +26,7 @@ from server import accounts
 from server.links import create_link
 from server.models import Call, Recording, Role
 from server.models.link import LinkBase
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, async_wait_until
 from tests.media.peers import VIDEO_FPS, Client, ClipTrack
 from tests.ws.test_signaling_socket import HELLO, recv_type
 
@@ -170,15 +170,8 @@ def call_row(engine: Engine, call_id: str) -> Call | None:
 
 
 async def wait_for(check, timeout_s: float, what: str):
-    """Poll ``check`` (sync, run in a thread) until it returns something truthy."""
-    deadline = time.monotonic() + timeout_s
-    last = None
-    while time.monotonic() < deadline:
-        last = await asyncio.to_thread(check)
-        if last:
-            return last
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"not true after {timeout_s} s: {what} (last: {last!r})")
+    """``async_wait_until`` for a blocking ``check`` (database reads): run in a thread."""
+    return await async_wait_until(lambda: asyncio.to_thread(check), timeout_s, what)
 
 
 def all_ready(engine: Engine, call_id: str, review: bool = True):

@@ -14,6 +14,7 @@ from server.recording.catalog import list_recordings, review_recording
 from tests.media.peers import VIDEO_FPS, VIDEO_SIZE, vp8_clip
 from tests.recording.calls import (
     all_ready,
+    call_row,
     decoded_audio_samples,
     decoded_video,
     engine_cookies,
@@ -138,6 +139,11 @@ async def test_a_declined_call_records_nothing(live_server):
         ended = await recv_type(ws, "call")
         assert ended["end_reason"] == "buyer_declined"
     call_id = ended["session_id"]
-    await asyncio.sleep(0.5)
+    # once the call's end is stored, anything recorded for it would be stored too
+    await wait_for(
+        lambda: (row := call_row(engine, call_id)) and row.state == "ended" and row,
+        5,
+        "the declined call stored as ended",
+    )
     assert recordings_of(engine, call_id) == []
     assert not (storage.root / "calls" / call_id).exists()
