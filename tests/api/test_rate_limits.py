@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import websockets
@@ -95,7 +96,13 @@ async def test_too_many_messages_from_one_address_across_sockets_get_an_error(se
     for _ in range(5):  # 5 + 5 from one address, but each socket stays under its own limit
         for ws in sockets:
             await ws.send(json.dumps({"type": "ping"}))
-    error = await recv_type(sockets[1], "error")
-    assert error["code"] == "rate_limited"
+    # Which socket's message is the one over the limit depends on the order in which the
+    # server reads the two connections: the refusal may reach either.
+    errors = []
+    for ws in sockets:
+        with contextlib.suppress(AssertionError):
+            errors.append(await recv_type(ws, "error"))
+    assert errors, "neither socket of the address was refused"
+    assert all(error["code"] == "rate_limited" for error in errors)
     for ws in sockets:
         await ws.close()
