@@ -126,30 +126,26 @@ class ShowdeskCollector(Collector):
         def total(name: str, kind: str, consumer: str) -> int:
             return int(totals.get((name, kind, consumer), 0))
 
-        received = CounterMetricFamily(
-            "showdesk_relay_frames_received",
-            "Whole encoded frames received from participants.",
-            labels=["kind"],
-        )
-        for kind in KINDS:
-            received.add_metric([kind], total("frames_received", kind, ""))
-        yield received
-        packets_in = CounterMetricFamily(
-            "showdesk_relay_packets_received",
-            "RTP media packets received from participants.",
-            labels=["kind"],
-        )
-        packets_out = CounterMetricFamily(
-            "showdesk_relay_packets_sent",
-            "RTP media packets sent to participants (the relay drops whole frames, never "
-            "single packets: see frames_dropped).",
-            labels=["kind"],
-        )
-        for kind in KINDS:
-            packets_in.add_metric([kind], total("packets_received", kind, ""))
-            packets_out.add_metric([kind], total("packets_sent", kind, "participant"))
-        yield packets_in
-        yield packets_out
+        for name, consumer, text in (
+            ("frames_received", "", "Whole encoded frames received from participants."),
+            (
+                "frames_lost",
+                "",
+                "Video frames given up: a packet lost for good (its retransmission did "
+                "not come in time), and the frames after it up to the next keyframe.",
+            ),
+            ("packets_received", "", "RTP media packets received from participants."),
+            (
+                "packets_sent",
+                "participant",
+                "RTP media packets sent to participants (the relay drops whole frames, "
+                "never single packets: see frames_dropped).",
+            ),
+        ):
+            per_kind = CounterMetricFamily(f"showdesk_relay_{name}", text, labels=["kind"])
+            for kind in KINDS:
+                per_kind.add_metric([kind], total(name, kind, consumer))
+            yield per_kind
         for name, text in (
             (
                 "frames_forwarded",

@@ -329,8 +329,9 @@ class LocalRelay:
         (consumer ``participant``: the other side's sender; ``subscriber``: an in-process
         reader such as the recorder), ``keyframe_requests_received`` (PLI/FIR from a
         receiving participant), ``keyframe_requests_sent`` (PLIs to a sender, ""),
-        ``packets_received`` (RTP packets from participants, "") and ``packets_sent``
-        (RTP packets to participants, ``participant``). The relay drops whole frames,
+        ``packets_received`` (RTP packets from participants, ""), ``packets_sent``
+        (RTP packets to participants, ``participant``) and ``frames_lost`` (video frames
+        given up after packets were lost for good, ""). The relay drops whole frames,
         never single packets: drops are counted in frames.
         """
         legs: Counter[tuple[str, str]] = Counter()
@@ -524,6 +525,7 @@ def _leg_counts(leg: _Leg) -> Counter[tuple[str, str, str]]:
     for tap in leg.taps:
         counts[("keyframe_requests_sent", tap.kind, "")] += tap.keyframe_requests_sent
         counts[("packets_received", tap.kind, "")] += tap.packets_received
+        counts[("frames_lost", tap.kind, "")] += tap.frames_lost
     for transceiver in leg.pc.getTransceivers():
         if transceiver.sender.track is not None:
             counts[("packets_sent", transceiver.kind, "participant")] += packets_sent(

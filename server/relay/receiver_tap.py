@@ -12,6 +12,10 @@ into an encoded-frame source:
 - the jitter buffer is swapped for one that releases frames as soon as they are
   complete and remembers the media SSRC (see jitter.py).
 
+After video packets were lost for good (the buffer gave up on them), the tap delivers
+nothing until the next keyframe and asks the sender for one: the frames in between
+cannot be decoded, by a browser or in a recording.
+
 Nothing module-level is replaced: other peer connections in the process, and
 other receivers of the same one, decode as usual. The attributes are private, so
 ``check_receiver_seams`` fails loudly if an aiortc upgrade moves them (tested).
@@ -104,6 +108,7 @@ class EncodedFrameTap:
     then never yields anything; it ends when the receiver stops. ``on_frame`` must
     not block. ``request_keyframe`` sends a PLI upstream for the media SSRC, at most
     once per ``KEYFRAME_REQUEST_MIN_INTERVAL_S``. ``close`` cancels pending sends.
+    ``frames_lost`` counts video frames given up after a loss (see the module docstring).
     """
 
     def __init__(
@@ -118,6 +123,8 @@ class EncodedFrameTap:
         check_receiver_seams(receiver)
         self.kind = kind
         self.keyframe_requests_sent = 0
+        self.frames_lost = 0
+        self._awaiting_keyframe = False
         self._receiver = receiver
         self._on_frame = on_frame
         self._clock = clock
@@ -127,7 +134,9 @@ class EncodedFrameTap:
 
         self._buffer: CompleteFrameJitterBuffer | InOrderAudioBuffer | None = None
         if kind == "video":
-            self._buffer = CompleteFrameJitterBuffer(release_on_marker=release_complete_frames)
+            self._buffer = CompleteFrameJitterBuffer(
+                release_on_marker=release_complete_frames, on_loss=self._lost
+            )
             setattr(receiver, _JITTER_BUFFER_ATTR, self._buffer)
         elif release_complete_frames:
             self._buffer = InOrderAudioBuffer()
@@ -170,16 +179,29 @@ class EncodedFrameTap:
         for task in list(self._pending):
             task.cancel()
 
+    def _lost(self, frames: int) -> None:
+        """The jitter buffer gave up on packets: resume at the next keyframe."""
+        self.frames_lost += frames
+        self._awaiting_keyframe = True
+        self.request_keyframe()
+
     def _deliver(self, codec: RTCRtpCodecParameters, jitter_frame: JitterFrame) -> None:
         if self._closed:
             return
+        keyframe = is_keyframe(codec.name, jitter_frame.data)
+        if self._awaiting_keyframe:
+            if not keyframe:
+                self.frames_lost += 1
+                self.request_keyframe()
+                return
+            self._awaiting_keyframe = False
         self._on_frame(
             EncodedFrame(
                 data=jitter_frame.data,
                 timestamp=jitter_frame.timestamp,
                 clock_rate=codec.clockRate,
                 codec_name=codec.name,
-                is_keyframe=is_keyframe(codec.name, jitter_frame.data),
+                is_keyframe=keyframe,
                 received_at=time.monotonic(),
             )
         )

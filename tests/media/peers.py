@@ -156,6 +156,38 @@ class KeyframeSpy:
         sender._send_keyframe = send_keyframe  # type: ignore[method-assign]
 
 
+class UplinkLoss:
+    """Loses one media packet of ``sender`` for good: the ``nth`` it sends from now on,
+    and every retransmission (RTX) it sends after that, as a lossy network might.
+
+    Works on the sender's DTLS transport, below SRTP: the packets are the plain RTP
+    aiortc is about to protect and send."""
+
+    def __init__(self, sender: RTCRtpSender, nth: int) -> None:
+        self.lost_sequence_number: int | None = None
+        self.lost_at: float | None = None  # time.monotonic() when it was lost
+        self.retransmissions_lost = 0
+        self._media_ssrc, self._rtx_ssrc = sender._ssrc, sender._rtx_ssrc
+        self._count = 0
+        transport = sender.transport
+        send = transport._send_rtp
+
+        async def lossy_send(data: bytes) -> None:
+            ssrc = int.from_bytes(data[8:12], "big")
+            if ssrc == self._media_ssrc:
+                self._count += 1
+                if self._count == nth:
+                    self.lost_sequence_number = int.from_bytes(data[2:4], "big")
+                    self.lost_at = time.monotonic()
+                    return
+            elif ssrc == self._rtx_ssrc and self.lost_at is not None:
+                self.retransmissions_lost += 1
+                return
+            await send(data)
+
+        transport._send_rtp = lossy_send  # type: ignore[method-assign]
+
+
 class Capture:
     """Collects the encoded frames a client receiver gets (via the relay's tap)."""
 

@@ -88,3 +88,72 @@ def test_audio_packets_leave_at_once_and_late_ones_are_dropped():
     )
     assert released == [(960, b"x"), (2880, b"z"), None, (3840, b"w")]
     assert buffer.media_ssrc == SSRC
+
+
+def test_frames_behind_a_packet_lost_for_good_are_given_up_after_the_wait():
+    losses = []
+    buffer = CompleteFrameJitterBuffer(on_loss=losses.append, max_wait_s=0.5)  # 45000 ticks
+    released = _feed(
+        buffer,
+        [
+            _packet(100, 3000, b"a"),  # 101 never comes, nor its retransmission
+            _packet(102, 3000, b"c", marker=True),
+            _packet(103, 6000, b"d", marker=True),
+            _packet(104, 30000, b"e", marker=True),
+            _packet(105, 48000, b"f", marker=True),  # 45000 ticks after frame 3000: given up
+            _packet(106, 51000, b"g", marker=True),
+        ],
+    )
+    assert released == [None] * 5 + [(51000, b"g")]
+    assert losses == [4] and buffer.losses == 1  # frames 3000 to 48000, with what arrived
+
+
+def test_a_retransmission_within_the_wait_completes_the_frame():
+    losses = []
+    buffer = CompleteFrameJitterBuffer(on_loss=losses.append, max_wait_s=0.5)
+    released = _feed(
+        buffer,
+        [
+            _packet(100, 3000, b"a", marker=True),
+            _packet(102, 6000, b"c", marker=True),  # 101 (frame 4500) is late
+            _packet(103, 30000, b"d", marker=True),
+            _packet(101, 4500, b"b", marker=True),  # retransmitted
+            _packet(104, 33000, b"e", marker=True),
+            _packet(105, 36000, b"f", marker=True),
+        ],
+    )
+    assert released == [(3000, b"a"), None, None, (4500, b"b"), (6000, b"c"), (30000, b"d")]
+    assert losses == [] and buffer.losses == 0
+
+
+def test_a_busy_relay_is_not_taken_for_a_loss():
+    """Packets that queued while the relay's loop was busy arrive together: the wait is
+    the sender's time between them, not the time the relay took to read them."""
+    losses = []
+    buffer = CompleteFrameJitterBuffer(on_loss=losses.append, max_wait_s=0.5)
+    packets = [_packet(100, 3000, b"a", marker=True), _packet(102, 6000, b"c", marker=True)]
+    packets += [_packet(103 + n, 9000 + 3000 * n, b"x", marker=True) for n in range(5)]
+    packets.append(_packet(101, 4500, b"b", marker=True))  # the retransmission, behind them
+    released = _feed(buffer, packets)
+    assert released[-1] == (4500, b"b") and losses == []
+
+
+def test_without_a_loss_handler_a_give_up_asks_aiortc_for_a_keyframe():
+    buffer = CompleteFrameJitterBuffer(max_wait_s=0.5)
+    flags = [
+        buffer.add(packet)[0]
+        for packet in (
+            _packet(100, 3000, b"a"),
+            _packet(102, 6000, b"c", marker=True),
+            _packet(103, 60000, b"d", marker=True),
+        )
+    ]
+    assert flags == [False, False, True]
+
+
+def test_a_jump_back_in_sequence_numbers_is_reported_as_a_loss():
+    losses = []
+    buffer = CompleteFrameJitterBuffer(on_loss=losses.append)
+    _feed(buffer, [_packet(5000, 3000, b"a", marker=True), _packet(5001, 6000, b"b")])
+    _, frame = buffer.add(_packet(100, 9000, b"x", marker=True))  # the sender started over
+    assert losses == [0] and frame is not None and frame.data == b"x"

@@ -203,6 +203,44 @@ def packets_of(path: Path) -> list[av.Packet]:
         ]
 
 
+@dataclass(frozen=True)
+class Run:
+    """``length`` recorded frames from ``recorded_at`` equal sent frames from ``sent_at``."""
+
+    recorded_at: int
+    sent_at: int
+    length: int
+
+
+def runs_of_sent(recorded: list[bytes], sent: list[bytes]) -> list[Run] | None:
+    """Split ``recorded`` into runs of consecutive ``sent`` frames, in sending order.
+
+    Each run is matched where it is longest (a clip repeats its frames). None when a
+    recorded frame was never sent after the previous run (a frame made up, reordered
+    or damaged)."""
+    runs: list[Run] = []
+    at, after = 0, 0
+    while at < len(recorded):
+        best: Run | None = None
+        for start in range(after, len(sent)):
+            if sent[start] != recorded[at]:
+                continue
+            length = 1
+            while (
+                at + length < len(recorded)
+                and start + length < len(sent)
+                and sent[start + length] == recorded[at + length]
+            ):
+                length += 1
+            if best is None or length > best.length:
+                best = Run(at, start, length)
+        if best is None:
+            return None
+        runs.append(best)
+        at, after = at + best.length, best.sent_at + best.length
+    return runs
+
+
 def decoded_video(path: Path) -> list[tuple[int, int, float]]:
     with av.open(str(path)) as container:
         return [(f.width, f.height, f.time) for f in container.decode(video=0)]

@@ -1,0 +1,77 @@
+"""A video packet lost for good on the buyer's uplink (its retransmission lost too):
+the relay gives up on it after a moment, asks for a keyframe, and both the agent's
+picture and the recording resume there. Before, the relay held every later frame until
+512 packets had arrived: the rest of a short call, frozen."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
+from server.relay.bitstream import is_keyframe
+from tests.helpers import async_wait_until
+from tests.media.peers import VIDEO_FPS, UplinkLoss
+from tests.recording.calls import (
+    all_ready,
+    decoded_video,
+    engine_cookies,
+    live_call,
+    packets_of,
+    runs_of_sent,
+    wait_for,
+)
+
+HOLD_AFTER_LOSS_S = 5.0
+LOST_PACKET = 60  # about two seconds into the call at this clip's size
+
+
+def _sample(metrics: str, name: str, **labels: str) -> float:
+    for family in text_string_to_metric_families(metrics):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                return sample.value
+    raise AssertionError(f"{name} {labels} is not in /metrics")
+
+
+async def test_a_packet_lost_for_good_costs_a_moment_of_video_not_the_rest_of_the_call(
+    live_server,
+):
+    engine, storage = live_server.app.state.engine, live_server.app.state.storage
+    staff, buyer = engine_cookies(engine, live_server.url)
+    async with live_call(live_server.url, await staff("ana@shop.test"), await buyer("L-1")) as call:
+        loss = UplinkLoss(call.buyer.transceivers["video"].sender, nth=LOST_PACKET)
+
+        async def lost() -> bool:
+            return loss.lost_at is not None
+
+        await async_wait_until(lost, 20, "the packet to be lost")
+        await asyncio.sleep(HOLD_AFTER_LOSS_S)
+        arrivals = list(call.agent.captures["video"].arrivals)
+        await call.end()
+        sent = list(call.buyer.tracks["video"].sent)
+        async with httpx.AsyncClient() as http:
+            metrics = (await http.get(f"{live_server.url}/metrics")).text
+    assert loss.retransmissions_lost >= 1, "the relay asked for the packet again (NACK)"
+
+    # the agent's picture came back: frames kept arriving after the loss
+    after = [t for t in arrivals if t > loss.lost_at + 2.0]
+    assert len(after) >= VIDEO_FPS, (len(after), len(arrivals))
+
+    # the recording: sent frames in order; the frames after the loss start at a keyframe
+    rows = await wait_for(all_ready(engine, call.session_id), 30, "tracks and review ready")
+    video = next(r for r in rows if r.track == "buyer_video")
+    path = storage.local_path(video.storage_key)
+    packets = packets_of(path)
+    recorded = [data for data, _, _ in packets]
+    runs = runs_of_sent(recorded, sent)
+    assert runs is not None, "every recorded frame is a sent frame, in order"
+    assert len(runs) >= 2, "the lost frame and those that depend on it are not recorded"
+    for run in runs:
+        assert is_keyframe("VP8", recorded[run.recorded_at]) and packets[run.recorded_at][1], run
+    assert sum(run.length for run in runs[1:]) >= VIDEO_FPS * (HOLD_AFTER_LOSS_S - 2.0)
+    assert len(decoded_video(path)) == len(recorded), "every recorded frame decodes"
+
+    assert _sample(metrics, "showdesk_relay_frames_lost_total", kind="video") >= 1
+    assert _sample(metrics, "showdesk_relay_keyframe_requests_sent_total") >= 1
