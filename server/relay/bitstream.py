@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-# H.264 NAL unit types that start a decodable picture: IDR slice (5), SPS (7).
-_H264_KEYFRAME_NAL_TYPES = frozenset({5, 7})
+# H.264 NAL unit types: a slice of an IDR picture, a sequence parameter set.
+_H264_IDR_SLICE = 5
+_H264_SPS = 7
 _H264_NAL_TYPE_MASK = 0x1F
 _VP8_START_CODE = b"\x9d\x01\x2a"
 _VP8_KEYFRAME_HEADER = 10  # frame tag (3), start code (3), width and height (2 + 2)
@@ -15,7 +16,8 @@ def is_keyframe(codec_name: str, data: bytes) -> bool:
     VP8: bit 0 of the frame tag is 0 for a key frame, and a key frame's start code
     follows the tag (RFC 6386 section 9.1); the start code keeps the tail of a frame
     whose first packet was lost from passing for a key frame.
-    H.264 (Annex B, as aiortc depayloads it): contains an IDR slice or an SPS.
+    H.264 (Annex B, as aiortc depayloads it): contains an SPS, or the first slice of an
+    IDR picture (``first_mb_in_slice`` 0), not just a later slice of one.
     Audio codecs: every frame is independent.
     """
     name = codec_name.upper()
@@ -26,15 +28,23 @@ def is_keyframe(codec_name: str, data: bytes) -> bool:
             and data[3:6] == _VP8_START_CODE
         )
     if name == "H264":
-        return any(nal_type in _H264_KEYFRAME_NAL_TYPES for nal_type in _h264_nal_types(data))
+        return any(_h264_starts_a_picture(nal_type, rest) for nal_type, rest in _h264_nals(data))
     return True
 
 
-def _h264_nal_types(data: bytes) -> list[int]:
-    """NAL unit types of an Annex B byte stream (start codes 00 00 01 / 00 00 00 01)."""
-    types = []
+def _h264_starts_a_picture(nal_type: int, rest: bytes) -> bool:
+    if nal_type == _H264_SPS:
+        return True
+    # first_mb_in_slice is the slice header's first field, Exp-Golomb coded: 0 is "1".
+    return nal_type == _H264_IDR_SLICE and bool(rest) and rest[0] & 0x80 != 0
+
+
+def _h264_nals(data: bytes) -> list[tuple[int, bytes]]:
+    """(type, the byte after the header) of each NAL unit of an Annex B byte stream
+    (start codes 00 00 01 / 00 00 00 01)."""
+    nals = []
     start = data.find(b"\x00\x00\x01")
     while start != -1 and start + 3 < len(data):
-        types.append(data[start + 3] & _H264_NAL_TYPE_MASK)
+        nals.append((data[start + 3] & _H264_NAL_TYPE_MASK, data[start + 4 : start + 5]))
         start = data.find(b"\x00\x00\x01", start + 3)
-    return types
+    return nals

@@ -14,16 +14,20 @@ the SSRC a keyframe request must name.
 
 A packet lost for good (its retransmission lost too: aiortc asks only once) would make
 aiortc's video buffer hold every later frame until 512 packets have arrived, several
-seconds of frozen picture. Here a frame waits at most ``MAX_FRAME_WAIT_S`` for its
-missing packet; then the buffer gives up on everything it holds and says so
-(``on_loss``), so the tap resumes at the next keyframe and asks for one. The wait is
-measured in the sender's time (RTP timestamps), not the relay's: packets that queued
-up while the relay's loop was busy arrive in the order they were sent, the
-retransmission among them, so a busy moment is not taken for a loss.
+seconds of frozen picture. Here frames wait behind a missing packet until both
+``MAX_FRAME_WAIT_S`` of later media has arrived (by the sender's RTP timestamps,
+counted from the first packet after the gap) and ``MIN_WALL_WAIT_S`` has passed on
+the relay's clock since the gap was seen; then the buffer gives up on everything it
+holds and says so (``on_loss``), so the tap resumes at the next keyframe and asks for
+one. The two clocks keep a busy moment from being taken for a loss: packets that
+queued while the relay's loop was busy arrive together, seconds of RTP time in a few
+milliseconds, and the retransmission is behind them. A late retransmission of a
+packet given up is dropped (aiortc would take one 100 packets late for a new stream).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from aiortc.jitterbuffer import JitterBuffer, JitterFrame
@@ -36,8 +40,11 @@ VIDEO_CAPACITY_PACKETS = 512
 # How long a frame missing a packet waits for the retransmission (a NACK round trip,
 # and one more if the first retransmission was lost and a later gap asks again).
 MAX_FRAME_WAIT_S = 0.5
+MIN_WALL_WAIT_S = 0.2
 VIDEO_CLOCK_RATE = 90000  # every RTP video payload format's clock (RFC 7741, RFC 6184)
 _HALF_TIMESTAMP_RANGE = 1 << 31
+# A packet behind the origin and at most this much older than the newest is late.
+LATE_WINDOW_TICKS = 10 * VIDEO_CLOCK_RATE
 
 LossHandler = Callable[[int], None]
 """Told that buffered packets were given up; the argument counts the frames among them
@@ -53,12 +60,11 @@ class CompleteFrameJitterBuffer(JitterBuffer):
     (release when the next frame starts), so loss and reordering behave as stock.
     With ``release_on_marker=False`` it is aiortc's buffer, plus ``media_ssrc``.
 
-    Loss: when a frame has waited for a missing packet while ``max_wait_s`` of later
-    media arrived (by RTP timestamp), every packet held is dropped and ``on_loss`` is
-    called; aiortc's own drops (a jump in sequence numbers, an overflow) call it too.
-    With an ``on_loss`` the returned PLI flag is always False: the handler asks for the
-    keyframe (the tap rate-limits and counts those). Without one, a loss sets the flag
-    and aiortc's receiver sends the PLI.
+    Loss: see the module docstring. ``on_loss`` is called when packets are given up,
+    and when aiortc's own rules drop them (a jump in sequence numbers, an overflow).
+    With an ``on_loss`` the returned PLI flag is always False: the handler asks for
+    the keyframe (the tap rate-limits and counts those). Without one, a loss sets the
+    flag and aiortc's receiver sends the PLI.
     """
 
     def __init__(
@@ -68,7 +74,11 @@ class CompleteFrameJitterBuffer(JitterBuffer):
         *,
         on_loss: LossHandler | None = None,
         max_wait_s: float = MAX_FRAME_WAIT_S,
+        min_wall_wait_s: float = MIN_WALL_WAIT_S,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        if max_wait_s <= 0 or min_wall_wait_s < 0:
+            raise ValueError("max_wait_s must be > 0 and min_wall_wait_s >= 0")
         super().__init__(capacity=capacity, is_video=True)
         self.media_ssrc: int | None = None
         self.packets = 0  # RTP packets added (for monitoring)
@@ -76,20 +86,37 @@ class CompleteFrameJitterBuffer(JitterBuffer):
         self._release_on_marker = release_on_marker
         self._on_loss = on_loss
         self._max_wait_ticks = round(max_wait_s * VIDEO_CLOCK_RATE)
-        self._newest: int | None = None  # highest sequence number added
+        self._min_wall_wait_s = min_wall_wait_s
+        self._clock = clock
+        self._newest: RtpPacket | None = None  # the highest sequence number added
+        self._gap_seen_at: float | None = None  # relay clock, while frames wait on a gap
 
     def add(self, packet: RtpPacket) -> tuple[bool, JitterFrame | None]:
         self.media_ssrc = packet.ssrc
         self.packets += 1
-        if self._newest is None or uint16_gt(packet.sequence_number, self._newest):
-            self._newest = packet.sequence_number
+        newest = self._newest
+        if newest is not None and self._origin is not None:
+            if uint16_gt(self._origin, packet.sequence_number) and _late(packet, newest):
+                return False, None  # late: its frame was released or given up
+        if newest is None or uint16_gt(packet.sequence_number, newest.sequence_number):
+            self._newest = packet
         dropped, frame = super().add(packet)
         given_up = 0
         if dropped:  # aiortc emptied the buffer up to this packet
-            self._newest = packet.sequence_number
-        elif frame is None and self._waited_ticks() >= self._max_wait_ticks:
-            given_up = self._give_up()
-            dropped = True
+            self._newest = packet
+            self._gap_seen_at = None
+        elif frame is not None or not self._waiting_on_a_gap():
+            self._gap_seen_at = None
+        else:
+            now = self._clock()
+            if self._gap_seen_at is None:
+                self._gap_seen_at = now
+            if (
+                now - self._gap_seen_at >= self._min_wall_wait_s
+                and self._ticks_since_gap() >= self._max_wait_ticks
+            ):
+                given_up = self._give_up()
+                dropped = True
         if not dropped:
             return False, frame
         self.losses += 1
@@ -98,33 +125,51 @@ class CompleteFrameJitterBuffer(JitterBuffer):
         self._on_loss(given_up)
         return False, frame
 
-    def _waited_ticks(self) -> int:
-        """RTP time from the oldest packet held to the newest (0 when nothing waits)."""
+    def _held(self) -> int:
+        """Sequence numbers from the origin to the newest packet (0 when nothing is held)."""
         origin, newest = self._origin, self._newest
-        if origin is None or newest is None or uint16_gt(origin, newest):
-            return 0  # nothing held
-        last = self._packets[newest % self.capacity]
-        if last is None:
+        if origin is None or newest is None or uint16_gt(origin, newest.sequence_number):
             return 0
-        for count in range(uint16_add(newest, -origin)):
-            first = self._packets[(origin + count) % self.capacity]
-            if first is not None:
-                waited = (last.timestamp - first.timestamp) % (1 << 32)
-                return waited if waited < _HALF_TIMESTAMP_RANGE else 0
+        return uint16_add(newest.sequence_number, -origin) + 1
+
+    def _waiting_on_a_gap(self) -> bool:
+        """True when a packet is missing between the origin and the newest packet."""
+        return any(
+            self._packets[(self._origin + count) % self.capacity] is None
+            for count in range(self._held())
+        )
+
+    def _ticks_since_gap(self) -> int:
+        """RTP time from the first packet after the first gap to the newest packet; a
+        newest packet timestamped before it (a sender that started over) counts as
+        waited out."""
+        assert self._origin is not None and self._newest is not None
+        after_gap = False
+        for count in range(self._held()):
+            packet = self._packets[(self._origin + count) % self.capacity]
+            if packet is None:
+                after_gap = True
+            elif after_gap:
+                waited = (self._newest.timestamp - packet.timestamp) % (1 << 32)
+                return waited if waited < _HALF_TIMESTAMP_RANGE else self._max_wait_ticks
         return 0
 
     def _give_up(self) -> int:
         """Drop every packet held, up to the newest: the frames they belong to cannot be
         completed, and the frames after them cannot be decoded without them. Returns
-        how many frames had packets among them."""
-        assert self._origin is not None and self._newest is not None
-        held = uint16_add(self._newest, -self._origin) + 1
+        how many frames had packets among them, not counting a frame still arriving
+        (its tail is counted where it is dropped, see receiver_tap.py)."""
+        assert self._newest is not None
+        held = self._held()
         timestamps = set()
         for count in range(held):
             packet = self._packets[(self._origin + count) % self.capacity]
             if packet is not None:
                 timestamps.add(packet.timestamp)
+        if not self._newest.marker:
+            timestamps.discard(self._newest.timestamp)
         self.remove(held)
+        self._gap_seen_at = None
         return len(timestamps)
 
     def _remove_frame(self, sequence_number: int) -> JitterFrame | None:
@@ -164,3 +209,9 @@ class InOrderAudioBuffer:
         self._last_sequence_number = packet.sequence_number
         self.media_ssrc = packet.ssrc
         return False, JitterFrame(data=packet._data, timestamp=packet.timestamp)  # type: ignore[attr-defined]
+
+
+def _late(packet: RtpPacket, newest: RtpPacket) -> bool:
+    """``packet`` (behind the origin) is timestamped shortly before ``newest``: a late
+    packet of this stream, not the first of a sender that started over."""
+    return (newest.timestamp - packet.timestamp) % (1 << 32) <= LATE_WINDOW_TICKS

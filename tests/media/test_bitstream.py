@@ -22,10 +22,13 @@ def test_the_tail_of_a_vp8_keyframe_is_not_a_keyframe():
     assert not is_keyframe("VP8", b"") and not is_keyframe("VP8", keyframe[:5])
 
 
-def test_h264_keyframes_carry_an_idr_slice_or_a_parameter_set():
-    idr = b"\x00\x00\x00\x01\x67\x42" + b"\x00\x00\x01\x65\x88"
+def test_h264_keyframes_carry_a_parameter_set_or_an_idr_picture_from_its_first_slice():
+    sps_and_idr = b"\x00\x00\x00\x01\x67\x42" + b"\x00\x00\x01\x65\x88"
+    idr_alone = b"\x00\x00\x00\x01\x65\x88\x84"  # first_mb_in_slice 0
+    later_idr_slice = b"\x00\x00\x00\x01\x65\x12\x34"  # the tail of a multi-slice IDR
     delta = b"\x00\x00\x00\x01\x41\x9a"
-    assert is_keyframe("H264", idr) and not is_keyframe("H264", delta)
+    assert is_keyframe("H264", sps_and_idr) and is_keyframe("H264", idr_alone)
+    assert not is_keyframe("H264", later_idr_slice) and not is_keyframe("H264", delta)
     assert not is_keyframe("H264", b"\x65\x88\x84")  # the middle of a fragmented NAL unit
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import pytest
 from aiortc.rtp import RtpPacket
 
 from server.relay.jitter import CompleteFrameJitterBuffer, InOrderAudioBuffer
@@ -90,70 +91,128 @@ def test_audio_packets_leave_at_once_and_late_ones_are_dropped():
     assert buffer.media_ssrc == SSRC
 
 
-def test_frames_behind_a_packet_lost_for_good_are_given_up_after_the_wait():
-    losses = []
-    buffer = CompleteFrameJitterBuffer(on_loss=losses.append, max_wait_s=0.5)  # 45000 ticks
-    released = _feed(
-        buffer,
-        [
-            _packet(100, 3000, b"a"),  # 101 never comes, nor its retransmission
-            _packet(102, 3000, b"c", marker=True),
-            _packet(103, 6000, b"d", marker=True),
-            _packet(104, 30000, b"e", marker=True),
-            _packet(105, 48000, b"f", marker=True),  # 45000 ticks after frame 3000: given up
-            _packet(106, 51000, b"g", marker=True),
-        ],
+class _Clock:
+    """The relay's clock, set by the test."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _lossy_buffer() -> tuple[CompleteFrameJitterBuffer, _Clock, list[int]]:
+    clock, losses = _Clock(), []
+    buffer = CompleteFrameJitterBuffer(
+        on_loss=losses.append, max_wait_s=0.5, min_wall_wait_s=0.2, clock=clock
     )
-    assert released == [None] * 5 + [(51000, b"g")]
-    assert losses == [4] and buffer.losses == 1  # frames 3000 to 48000, with what arrived
+    return buffer, clock, losses
+
+
+def _feed_at(buffer, clock: _Clock, timed: list[tuple[float, RtpPacket]]) -> list:
+    """Feed packets at relay times; 30 fps video: 3000 ticks (33 ms) a frame."""
+    out = []
+    for at, packet in timed:
+        clock.now = at
+        _, frame = buffer.add(packet)
+        out.append(None if frame is None else (frame.timestamp, frame.data))
+    return out
+
+
+def _frame(seq: int, n: int, data: bytes = b"x") -> tuple[float, RtpPacket]:
+    """Frame ``n`` of a 30 fps stream, one packet, arriving on time."""
+    return (n / 30, _packet(seq, 3000 * n, data, marker=True))
+
+
+def test_frames_behind_a_packet_lost_for_good_are_given_up_after_the_wait():
+    buffer, clock, losses = _lossy_buffer()
+    timed = [(0.0, _packet(100, 0, b"a")), (0.0, _packet(102, 0, b"c", marker=True))]
+    timed += [_frame(102 + n, n) for n in range(1, 16)]  # 101 never comes, nor its retransmission
+    timed += [_frame(118, 16, b"after")]
+    released = _feed_at(buffer, clock, timed)
+    # frame 15 is 0.5 s of RTP time after frame 1 (the first after the gap): given up
+    assert released == [None] * 17 + [(48000, b"after")]
+    assert losses == [16] and buffer.losses == 1  # frames 0 to 15, with what arrived
 
 
 def test_a_retransmission_within_the_wait_completes_the_frame():
-    losses = []
-    buffer = CompleteFrameJitterBuffer(on_loss=losses.append, max_wait_s=0.5)
-    released = _feed(
-        buffer,
-        [
-            _packet(100, 3000, b"a", marker=True),
-            _packet(102, 6000, b"c", marker=True),  # 101 (frame 4500) is late
-            _packet(103, 30000, b"d", marker=True),
-            _packet(101, 4500, b"b", marker=True),  # retransmitted
-            _packet(104, 33000, b"e", marker=True),
-            _packet(105, 36000, b"f", marker=True),
-        ],
-    )
-    assert released == [(3000, b"a"), None, None, (4500, b"b"), (6000, b"c"), (30000, b"d")]
-    assert losses == [] and buffer.losses == 0
+    buffer, clock, losses = _lossy_buffer()
+    timed = [_frame(100, 0, b"a"), _frame(102, 2, b"c")]  # 101 (frame 1) is late
+    timed += [_frame(103, 10, b"d"), (0.4, _packet(101, 3000, b"b", marker=True))]
+    timed += [_frame(104, 13), _frame(105, 14)]
+    released = _feed_at(buffer, clock, timed)
+    assert released == [(0, b"a"), None, None, (3000, b"b"), (6000, b"c"), (30000, b"d")]
+    assert losses == []
 
 
 def test_a_busy_relay_is_not_taken_for_a_loss():
-    """Packets that queued while the relay's loop was busy arrive together: the wait is
-    the sender's time between them, not the time the relay took to read them."""
-    losses = []
-    buffer = CompleteFrameJitterBuffer(on_loss=losses.append, max_wait_s=0.5)
-    packets = [_packet(100, 3000, b"a", marker=True), _packet(102, 6000, b"c", marker=True)]
-    packets += [_packet(103 + n, 9000 + 3000 * n, b"x", marker=True) for n in range(5)]
-    packets.append(_packet(101, 4500, b"b", marker=True))  # the retransmission, behind them
-    released = _feed(buffer, packets)
-    assert released[-1] == (4500, b"b") and losses == []
+    """Packets that queued while the relay's loop was busy arrive together, seconds of
+    the sender's time in an instant; the retransmission is behind them."""
+    buffer, clock, losses = _lossy_buffer()
+    timed = [_frame(100, 0)]  # then a stall; 101 was lost, which shows after it
+    timed += [(1.0, _packet(100 + n, 3000 * n, b"x", marker=True)) for n in range(2, 32)]
+    timed += [(1.05, _packet(101, 3000, b"b", marker=True))]  # the retransmission
+    released = _feed_at(buffer, clock, timed)
+    assert released[-1] == (3000, b"b") and losses == []
+
+
+def test_at_a_low_frame_rate_a_lost_marker_packet_still_gets_its_retransmission():
+    """The wait counts from the first packet after the gap, not from the stuck frame:
+    at 1 fps the next frame comes a second after it."""
+    buffer, clock, losses = _lossy_buffer()
+    timed = [(0.0, _packet(100, 0, b"a")), (1.0, _packet(102, 90000, b"c", marker=True))]
+    timed += [(1.05, _packet(101, 0, b"b", marker=True))]  # 101 ended frame 0; retransmitted
+    released = _feed_at(buffer, clock, timed)
+    assert released == [None, None, (0, b"ab")] and losses == []
+
+
+def test_loss_across_the_sequence_number_wrap():
+    buffer, clock, losses = _lossy_buffer()
+    timed = [(0.0, _packet(65534, 0, b"a")), (0.0, _packet(0, 0, b"c", marker=True))]
+    timed += [_frame(n, n) for n in range(1, 17)]  # 65535 lost
+    released = _feed_at(buffer, clock, timed)
+    assert released[-1] == (48000, b"x") and losses == [16]
+
+
+def test_loss_across_the_timestamp_wrap():
+    buffer, clock, losses = _lossy_buffer()
+    start = (1 << 32) - 6000
+    timed = [(0.0, _packet(100, start, b"a"))]  # 101 lost
+    timed += [
+        (n / 30, _packet(101 + n, (start + 3000 * n) % (1 << 32), b"x", True)) for n in range(1, 18)
+    ]
+    released = _feed_at(buffer, clock, timed)
+    assert released[-1] == ((start + 3000 * 17) % (1 << 32), b"x") and len(losses) == 1
+
+
+def test_a_late_retransmission_after_a_give_up_is_dropped():
+    """aiortc's own buffer takes a packet 100 or more behind for a sender that started
+    over and empties itself; this one is just late."""
+    buffer, clock, losses = _lossy_buffer()
+    timed = [_frame(100, 0), (0.0, _packet(102, 3000, b"y", marker=True))]  # 101 lost
+    timed += [_frame(102 + n, n + 1) for n in range(1, 150)]
+    _feed_at(buffer, clock, timed)
+    assert len(losses) == 1
+    late = _feed_at(buffer, clock, [(5.1, _packet(101, 3000, b"b"))])
+    after = _feed_at(buffer, clock, [_frame(252, 151, b"next")])
+    assert late == [None] and after == [(453000, b"next")] and len(losses) == 1
 
 
 def test_without_a_loss_handler_a_give_up_asks_aiortc_for_a_keyframe():
-    buffer = CompleteFrameJitterBuffer(max_wait_s=0.5)
-    flags = [
-        buffer.add(packet)[0]
-        for packet in (
-            _packet(100, 3000, b"a"),
-            _packet(102, 6000, b"c", marker=True),
-            _packet(103, 60000, b"d", marker=True),
-        )
-    ]
-    assert flags == [False, False, True]
+    buffer = CompleteFrameJitterBuffer(max_wait_s=0.5, min_wall_wait_s=0.0)
+    packets = [_packet(100, 0, b"a"), _packet(102, 3000, b"c", True)]
+    packets.append(_packet(103, 60000, b"d", True))
+    assert [buffer.add(packet)[0] for packet in packets] == [False, False, True]
 
 
-def test_a_jump_back_in_sequence_numbers_is_reported_as_a_loss():
+def test_a_sender_that_starts_over_is_reported_as_a_loss():
     losses = []
     buffer = CompleteFrameJitterBuffer(on_loss=losses.append)
     _feed(buffer, [_packet(5000, 3000, b"a", marker=True), _packet(5001, 6000, b"b")])
-    _, frame = buffer.add(_packet(100, 9000, b"x", marker=True))  # the sender started over
+    _, frame = buffer.add(_packet(100, 2_000_000_000, b"x", marker=True))  # new numbering
     assert losses == [0] and frame is not None and frame.data == b"x"
+
+
+def test_the_wait_must_be_positive():
+    with pytest.raises(ValueError):
+        CompleteFrameJitterBuffer(max_wait_s=0)

@@ -42,11 +42,12 @@ async def test_a_packet_lost_for_good_costs_a_moment_of_video_not_the_rest_of_th
     staff, buyer = engine_cookies(engine, live_server.url)
     async with live_call(live_server.url, await staff("ana@shop.test"), await buyer("L-1")) as call:
         loss = UplinkLoss(call.buyer.transceivers["video"].sender, nth=LOST_PACKET)
+        keyframe_requests = call.buyer.spies["video"]
 
-        async def lost() -> bool:
-            return loss.lost_at is not None
+        async def lost() -> tuple[int] | None:
+            return (keyframe_requests.count,) if loss.lost_at is not None else None
 
-        await async_wait_until(lost, 20, "the packet to be lost")
+        (requests_before,) = await async_wait_until(lost, 20, "the packet to be lost")
         await asyncio.sleep(HOLD_AFTER_LOSS_S)
         arrivals = list(call.agent.captures["video"].arrivals)
         await call.end()
@@ -54,6 +55,7 @@ async def test_a_packet_lost_for_good_costs_a_moment_of_video_not_the_rest_of_th
         async with httpx.AsyncClient() as http:
             metrics = (await http.get(f"{live_server.url}/metrics")).text
     assert loss.retransmissions_lost >= 1, "the relay asked for the packet again (NACK)"
+    assert keyframe_requests.count > requests_before, "then the relay asked for a keyframe"
 
     # the agent's picture came back: frames kept arriving after the loss
     after = [t for t in arrivals if t > loss.lost_at + 2.0]

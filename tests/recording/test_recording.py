@@ -63,6 +63,8 @@ async def test_a_call_is_recorded_per_track_as_sent_and_gets_a_playable_review_f
     assert runs is not None, "every recorded frame is a sent frame, in order"
     for run in runs:
         assert packets[run.recorded_at][1] and is_keyframe("VP8", recorded[run.recorded_at]), run
+    if await frames_lost(live_server) == 0:
+        assert len(runs) == 1, runs  # nothing lost on the way: nothing left out
     assert len(recorded) >= 0.8 * VIDEO_FPS * (call.live_s - 1.0), (len(recorded), call.live_s)
     frames = decoded_video(video_path)
     assert len(frames) == len(recorded)
@@ -96,6 +98,18 @@ async def test_a_call_is_recorded_per_track_as_sent_and_gets_a_playable_review_f
         container.seek(int(middle * 1_000_000), any_frame=False)
         frame = next(container.decode(video=0))
         assert abs(frame.time - middle) < 2.5, (frame.time, middle)  # keyframes every 2 s
+
+
+async def frames_lost(server) -> int:
+    """Video frames the relay gave up after packets were lost for good."""
+    relay = server.app.state.calls.relay
+
+    async def totals() -> dict:
+        await relay.refresh_stats()
+        return relay.stats()["totals"]
+
+    counts = await server.arun(totals())
+    return sum(n for (name, *_), n in counts.items() if name == "frames_lost")
 
 
 def decoded_audio_samples_in(container) -> int:
