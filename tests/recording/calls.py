@@ -212,12 +212,12 @@ class Run:
     length: int
 
 
-def runs_of_sent(recorded: list[bytes], sent: list[bytes]) -> list[Run] | None:
+def runs_of_sent(recorded: list[bytes], sent: list[bytes]) -> list[Run]:
     """Split ``recorded`` into runs of consecutive ``sent`` frames, in sending order.
 
-    Each run is matched where it is longest (a clip repeats its frames). None when a
-    recorded frame was never sent after the previous run (a frame made up, reordered
-    or damaged)."""
+    Each run is matched where it is longest (a clip repeats its frames). Fails (an
+    AssertionError that says where) when a recorded frame was never sent after the
+    previous run: a frame made up, reordered or damaged."""
     runs: list[Run] = []
     at, after = 0, 0
     while at < len(recorded):
@@ -235,7 +235,12 @@ def runs_of_sent(recorded: list[bytes], sent: list[bytes]) -> list[Run] | None:
             if best is None or length > best.length:
                 best = Run(at, start, length)
         if best is None:
-            return None
+            frame = recorded[at]
+            raise AssertionError(
+                f"recorded frame {at} of {len(recorded)} ({len(frame)} bytes, starts "
+                f"{frame[:6].hex()}) is not a sent frame after sent[{after}] of {len(sent)}"
+                f" (sent at all: {frame in sent}); runs so far: {runs}"
+            )
         runs.append(best)
         at, after = at + best.length, best.sent_at + best.length
     return runs

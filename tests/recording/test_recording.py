@@ -42,7 +42,9 @@ async def test_a_call_is_recorded_per_track_as_sent_and_gets_a_playable_review_f
         states = {r.track: r.state for r in recordings_of(engine, call.session_id)}
         assert states.get("buyer_video") == "recording", states
         await call.end()
-        sent_video = list(call.buyer.tracks["video"].sent)
+    # taken once the buyer's connection is closed: the relay worker may still record a
+    # frame or two after the buyer is told the call ended
+    sent_video = list(call.buyer.tracks["video"].sent)
     rows = await wait_for(all_ready(engine, call.session_id), 30, "tracks and review ready")
     tracks = {r.track: r for r in rows if r.kind == "track"}
     assert set(tracks) == {"buyer_video", "buyer_audio", "agent_audio"}, tracks
@@ -59,8 +61,7 @@ async def test_a_call_is_recorded_per_track_as_sent_and_gets_a_playable_review_f
     video_path = storage.local_path(tracks["buyer_video"].storage_key)
     packets = packets_of(video_path)
     recorded = [data for data, _, _ in packets]
-    runs = runs_of_sent(recorded, sent_video)
-    assert runs is not None, "every recorded frame is a sent frame, in order"
+    runs = runs_of_sent(recorded, sent_video)  # every recorded frame was sent, in order
     for run in runs:
         assert packets[run.recorded_at][1] and is_keyframe("VP8", recorded[run.recorded_at]), run
     if await frames_lost(live_server) == 0:
