@@ -611,6 +611,16 @@ def tree_usage(root: int) -> tuple[float, int]:
     return sum(t for t, _ in tree.values()) / CLK_TCK, sum(r for _, r in tree.values())
 
 
+def resident(root: int) -> tuple[int, int]:
+    """Resident bytes of the server's process tree, and of its relay workers alone."""
+    tree = process_tree(root)
+    workers = set(relay_workers(root))
+    return (
+        sum(r for _, r in tree.values()),
+        sum(r for pid, (_, r) in tree.items() if pid in workers),
+    )
+
+
 def thread_ticks(pid: int) -> int:
     """CPU ticks of a process's main thread (its event loop), without other threads."""
     stat = read_stat_path(Path(f"/proc/{pid}/task/{pid}/stat"))
@@ -1161,6 +1171,7 @@ class StepResult:
     recorded_mbit_s: float = 0.0
     rss_mb: float = 0.0
     mb_per_call: float = 0.0
+    worker_mb_per_call: float | None = None  # the relay workers' growth alone
     loop_lag_p50_ms: float | None = None  # the control plane's loop
     loop_lag_p99_ms: float | None = None
     worker_loop_lag_p50_ms: float | None = None  # the relay workers' loops, merged
@@ -1180,7 +1191,7 @@ def measure(
     result: StepResult,
     pool: ClientPool,
     server_pid: int,
-    idle_rss: int,
+    idle_rss: tuple[int, int],
     window_s: float,
     read_metrics: Callable[[], dict] | None,
     profile: tuple[str, Path] | None,
@@ -1203,13 +1214,15 @@ def measure(
     machine_before = machine_busy_s()
     bench_before = time.process_time()
     started = time.monotonic()
-    peak_rss = 0
+    peak_rss = peak_worker_rss = 0
     while time.monotonic() - started < window_s:
         time.sleep(min(1.0, window_s - (time.monotonic() - started)) if window_s > 0 else 0)
-        peak_rss = max(peak_rss, tree_usage(server_pid)[1])
-    server_cpu_after, rss = tree_usage(server_pid)
+        rss, worker_rss = resident(server_pid)
+        peak_rss, peak_worker_rss = max(peak_rss, rss), max(peak_worker_rss, worker_rss)
+    server_cpu_after, _ = tree_usage(server_pid)
     parts_after = CpuReading.read(server_pid, workers)
-    peak_rss = max(peak_rss, rss)
+    rss, worker_rss = resident(server_pid)
+    peak_rss, peak_worker_rss = max(peak_rss, rss), max(peak_worker_rss, worker_rss)
     machine_after = machine_busy_s()
     clients_after = pool.snapshot()
     metrics_after = read_metrics() if read_metrics else {}
@@ -1266,7 +1279,9 @@ def measure(
     result.video_loss_total = loss(sent_total, received_total)
     result.keyframe_requests = keyframes
     result.rss_mb = peak_rss / 2**20
-    result.mb_per_call = (peak_rss - idle_rss) / 2**20 / n
+    result.mb_per_call = (peak_rss - idle_rss[0]) / 2**20 / n
+    if workers:
+        result.worker_mb_per_call = (peak_worker_rss - idle_rss[1]) / 2**20 / n
     if read_metrics:
         b, a = metrics_before, metrics_after
 
@@ -1317,6 +1332,10 @@ def lag_cell(p50_ms: float | None, p99_ms: float | None) -> str:
     return f"{p50_ms:.1f} / {p99_ms:.1f}"
 
 
+def mb_cell(server: float, workers: float | None) -> str:
+    return f"{server:.1f}" if workers is None else f"{server:.1f} ({workers:.1f})"
+
+
 def print_table(title: str, results: list[StepResult]) -> None:
     print(f"\n{title}")
     header = (
@@ -1324,7 +1343,7 @@ def print_table(title: str, results: list[StepResult]) -> None:
         "loop thread cores control plane / each worker | calls per worker | "
         "agent fps median / worst | "
         "video loss worst (all) | audio loss worst | keyframe req. | relay drops | "
-        "recorded Mbit/s | server RSS MB | MB/call | "
+        "recorded Mbit/s | server RSS MB | MB/call (relay workers) | "
         "control plane loop lag p50 / p99 ms | worker loop lag p50 / p99 ms | "
         "client cores | other cores | held |"
     )
@@ -1344,7 +1363,8 @@ def print_table(title: str, results: list[StepResult]) -> None:
             f"{100 * r.video_loss_worst:.2f}% ({100 * r.video_loss_total:.2f}%) | "
             f"{100 * r.audio_loss_worst:.2f}% | {r.keyframe_requests} | "
             f"{r.relay_video_dropped} | {r.recorded_mbit_s:.1f} | {r.rss_mb:.0f} | "
-            f"{r.mb_per_call:.1f} | {lag_cell(r.loop_lag_p50_ms, r.loop_lag_p99_ms)} | "
+            f"{mb_cell(r.mb_per_call, r.worker_mb_per_call)} | "
+            f"{lag_cell(r.loop_lag_p50_ms, r.loop_lag_p99_ms)} | "
             f"{lag_cell(r.worker_loop_lag_p50_ms, r.worker_loop_lag_p99_ms)} | "
             f"{r.client_cores:.2f} | {r.other_cores:.2f} | "
             f"{'yes' if r.held else 'no'} |"
@@ -1369,7 +1389,7 @@ def run_series(
     server_pid: Callable[[], int],
     read_metrics: Callable[[], dict] | None,
     settle: Callable[[], None],
-    idle_rss: int,
+    idle_rss: tuple[int, int],
     profile_out: Path | None = None,
 ) -> list[StepResult]:
     """One step per size until a step does not hold full rate. With ``profile_out``, each
@@ -1488,11 +1508,12 @@ def main(argv: list[str] | None = None) -> int:
         pool = ClientPool(args.client_procs, clips)
         server.start()
         time.sleep(2)
-        _, idle_rss = tree_usage(server.pid)
+        idle_rss = resident(server.pid)
         workers = relay_workers(server.pid)
         print(
             f"server pid {server.pid} at {server.url}, relay workers {workers}, idle RSS "
-            f"{idle_rss / 2**20:.0f} MB (with the workers); client processes {pool.pids()}",
+            f"{idle_rss[0] / 2**20:.0f} MB ({idle_rss[1] / 2**20:.0f} MB of it the workers); "
+            f"client processes {pool.pids()}",
             flush=True,
         )
 
@@ -1565,7 +1586,7 @@ def main(argv: list[str] | None = None) -> int:
                     raise RuntimeError(f"the baseline relay did not start:\n{baseline.tail()}")
                 time.sleep(0.2)
             time.sleep(1)
-            _, baseline_idle = tree_usage(baseline.pid)
+            baseline_idle = resident(baseline.pid)
 
             def prepare_baseline(n: int, label: str) -> list[dict]:
                 return [
