@@ -853,20 +853,17 @@ class Showdesk:
             self.workdir / "server.log",
         )
         deadline = time.monotonic() + 60
-        while True:
+        while True:  # the server answers first; its relay workers start after it
             if self.process.process.poll() is not None:
                 raise RuntimeError(f"the server exited:\n{self.process.tail()}")
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    break
+                healthy = httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200
+                if healthy and self.workers_ready():
+                    return
             if time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not start:\n{self.process.tail()}")
-            time.sleep(0.2)
-        while self.workers_ready() == 0:  # the relay workers start after the server
-            if self.process.process.poll() is not None:
-                raise RuntimeError(f"the server exited:\n{self.process.tail()}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the relay workers did not start:\n{self.process.tail()}")
+                raise RuntimeError(
+                    f"the server and its relay workers did not start:\n{self.process.tail()}"
+                )
             time.sleep(0.2)
 
     def workers_ready(self) -> int:

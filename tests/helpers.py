@@ -49,15 +49,22 @@ def login(client: Any, email: str, password: str = PASSWORD) -> str:
     return response.cookies.get("csrf_token") or client.cookies.get("csrf_token")
 
 
-def wait_until(condition: Callable[[], Any], timeout_s: float, what: str) -> Any:
-    """Poll ``condition`` until it returns something truthy; fail naming ``what`` otherwise."""
+def wait_until(
+    condition: Callable[[], Any],
+    timeout_s: float,
+    what: str,
+    pause: Callable[[float], None] = time.sleep,
+) -> Any:
+    """Poll ``condition`` until it returns something truthy; fail naming ``what`` otherwise.
+    ``pause(seconds)`` waits between polls (a Playwright page's wait delivers the
+    browser's events meanwhile, which ``time.sleep`` would hold back)."""
     deadline = time.monotonic() + timeout_s
     last: Any = None
     while time.monotonic() < deadline:
         last = condition()
         if last:
             return last
-        time.sleep(0.02)
+        pause(0.02)
     raise AssertionError(f"timed out after {timeout_s} s waiting for {what}; last: {last!r}")
 
 

@@ -348,11 +348,7 @@ class LocalRelay:
 
     def answered_legs(self, call_id: str) -> list[tuple[str, str]]:
         """``(participant id, role)`` of the call's open legs whose offer was answered."""
-        return [
-            (leg.participant_id, leg.role)
-            for leg in self._legs.values()
-            if leg.call_id == call_id and leg.answered_at is not None and not leg.closing
-        ]
+        return [(leg.participant_id, leg.role) for leg in self._answered(call_id)]
 
     def sources(self, participant_id: str) -> list[TrackSource]:
         """The participant's incoming tracks, in m-line order."""
@@ -428,11 +424,7 @@ class LocalRelay:
 
     def _rewire(self, call_id: str) -> None:
         """Attach sinks to the sources of the newest answered leg of the other role."""
-        legs = [
-            leg
-            for leg in self._legs.values()
-            if leg.call_id == call_id and leg.answered_at is not None and not leg.closing
-        ]
+        legs = self._answered(call_id)
         for leg in legs:
             others = [other for other in legs if other.role != leg.role]
             provider = max(others, key=lambda other: other.answered_at or 0.0, default=None)
@@ -441,6 +433,14 @@ class LocalRelay:
                 sinks = [s for s in leg.sinks if s.kind == kind]
                 for index, sink in enumerate(sinks):
                     sink.attach(sources[index] if index < len(sources) else None)
+
+    def _answered(self, call_id: str) -> list[_Leg]:
+        """The call's open legs whose offer was answered."""
+        return [
+            leg
+            for leg in self._legs.values()
+            if leg.call_id == call_id and leg.answered_at is not None and not leg.closing
+        ]
 
     def _on_connection_state(self, leg: _Leg) -> None:
         if leg.closing:

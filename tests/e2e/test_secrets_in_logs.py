@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -18,7 +17,7 @@ from server.apikeys import create_api_key
 from tests.conftest import LiveServer
 from tests.e2e.conftest import OpenParticipant
 from tests.e2e.steps import go_available, sign_in
-from tests.helpers import PASSWORD, add_user
+from tests.helpers import PASSWORD, NotYet, add_user, wait_until
 
 ICE_PWD = re.compile(r"a=ice-pwd:(\S+)")
 
@@ -107,10 +106,17 @@ def test_a_whole_call_logs_no_secret(
     buyer.page.get_by_test_id("consent-accept").click()
     agent.page.get_by_test_id("accept").click()
     expect(buyer.page.get_by_test_id("call-state")).to_have_attribute("data-state", "live")
-    deadline = time.monotonic() + 10
-    while len(ice_passwords := _ice_passwords(frames)) < 4:  # both legs, both directions
-        assert time.monotonic() < deadline, "both legs' offers and answers were not seen"
-        agent.page.wait_for_timeout(100)  # the browser's events are delivered meanwhile
+
+    def both_legs_seen() -> set[str] | NotYet:  # both legs' offers and answers
+        seen = _ice_passwords(frames)
+        return seen if len(seen) >= 4 else NotYet(f"{len(seen)} ICE passwords seen")
+
+    ice_passwords = wait_until(
+        both_legs_seen,
+        10,
+        "both legs' SDP on the signaling sockets",
+        pause=lambda seconds: agent.page.wait_for_timeout(seconds * 1000),
+    )
     buyer.page.get_by_test_id("chat-input").fill("hello")
     buyer.page.get_by_test_id("chat-send").click()
     expect(agent.page.get_by_test_id("chat-log")).to_contain_text("hello")

@@ -26,7 +26,8 @@ from server import accounts
 from server.links import create_link
 from server.models import Call, Recording, Role
 from server.models.link import LinkBase
-from tests.helpers import PASSWORD, async_wait_until
+from server.recording.probe import probe_file
+from tests.helpers import PASSWORD, NotYet, async_wait_until
 from tests.media.peers import VIDEO_FPS, Client, ClipTrack
 from tests.ws.test_signaling_socket import HELLO, recv_type
 
@@ -172,6 +173,19 @@ def call_row(engine: Engine, call_id: str) -> Call | None:
 async def wait_for(check, timeout_s: float, what: str):
     """``async_wait_until`` for a blocking ``check`` (database reads): run in a thread."""
     return await async_wait_until(lambda: asyncio.to_thread(check), timeout_s, what)
+
+
+async def wait_recorded(path: Path, ms: int, timeout_s: float = 20.0) -> None:
+    """Wait until the track file at ``path`` holds ``ms`` of media, as a reader sees it
+    while it is written (up to its last complete cluster)."""
+
+    def enough() -> bool | NotYet:
+        if not path.exists():
+            return NotYet("no file yet")
+        facts = probe_file(path)
+        return facts.duration_ms >= ms or NotYet(f"{facts.duration_ms} ms in the file")
+
+    await wait_for(enough, timeout_s, f"{ms} ms recorded in {path.name}")
 
 
 def all_ready(engine: Engine, call_id: str, review: bool = True):

@@ -5,13 +5,11 @@ picture and the recording resume there. Before, the relay held every later frame
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from server.relay.bitstream import is_keyframe
-from tests.helpers import async_wait_until
+from tests.helpers import NotYet, async_wait_until
 from tests.media.peers import VIDEO_FPS, UplinkLoss
 from tests.recording.calls import (
     all_ready,
@@ -23,7 +21,7 @@ from tests.recording.calls import (
     wait_for,
 )
 
-HOLD_AFTER_LOSS_S = 5.0
+HOLD_AFTER_LOSS_S = 5.0  # the call lasts until the agent has had this long after the loss
 LOST_PACKET = 60  # about two seconds into the call at this clip's size
 
 
@@ -48,8 +46,15 @@ async def test_a_packet_lost_for_good_costs_a_moment_of_video_not_the_rest_of_th
             return (keyframe_requests.count,) if loss.lost_at is not None else None
 
         (requests_before,) = await async_wait_until(lost, 20, "the packet to be lost")
-        await asyncio.sleep(HOLD_AFTER_LOSS_S)
-        arrivals = list(call.agent.captures["video"].arrivals)
+        arrivals = call.agent.captures["video"].arrivals
+
+        async def seconds_of_video_after_the_loss() -> bool | NotYet:
+            after = sum(1 for t in arrivals if t > loss.lost_at + 2.0)
+            wanted = VIDEO_FPS * (HOLD_AFTER_LOSS_S - 2.0)
+            return after >= wanted or NotYet(f"{after} of {wanted} frames 2 s after the loss")
+
+        await async_wait_until(seconds_of_video_after_the_loss, 30, "video after the loss")
+        arrivals = list(arrivals)
         await call.end()
     sent = list(call.buyer.tracks["video"].sent)  # the buyer's connection is closed
     async with httpx.AsyncClient() as http:

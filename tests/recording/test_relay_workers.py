@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 
 from server.db import make_engine
+from server.recording.names import track_key
 from server.recording.probe import probe_file
 from tests.helpers import async_wait_until
 from tests.recording.calls import (
@@ -23,6 +24,7 @@ from tests.recording.calls import (
     engine_cookies,
     live_call,
     wait_for,
+    wait_recorded,
 )
 from tests.server_process import served
 from tests.ws.test_signaling_socket import recv_type
@@ -42,6 +44,11 @@ async def _more_frames(call, how_many: int, timeout_s: float, what: str) -> None
         return _frames(call) >= start + how_many
 
     await async_wait_until(grew, timeout_s, what)
+
+
+def _buyer_video(call_id: str) -> str:
+    """The storage key of the call's first buyer video file."""
+    return track_key(call_id, "buyer_video", 0, "webm")
 
 
 def _metric(text: str, name: str) -> float:
@@ -67,7 +74,8 @@ async def test_a_killed_relay_worker_ends_only_its_calls_relay_failed_and_is_rep
         assert killed_pid and spared_pid and killed_pid != spared_pid, relay.workers()
         for call in (doomed, spared):
             await _more_frames(call, 30, 10, "the buyer's video at the agent")
-        await asyncio.sleep(2.0)  # some seconds of recording to keep
+        files = server.app.state.settings.data_dir / "files"  # seconds of recording to keep
+        await wait_recorded(files / _buyer_video(doomed.session_id), 2000)
 
         os.kill(killed_pid, signal.SIGKILL)
 
@@ -183,7 +191,7 @@ async def test_a_worker_whose_server_is_killed_exits_by_itself_and_leaves_readab
         staff, buyer = engine_cookies(engine, server.url)
         async with live_call(server.url, await staff("ana@shop.test"), await buyer("O-1")) as call:
             await _more_frames(call, 30, 10, "the buyer's video at the agent")
-            await asyncio.sleep(3.0)  # seconds of recording in the worker's files
+            await wait_recorded(files / _buyer_video(call.session_id), 3000)
             workers = _workers_of(server.proc.pid)
             assert workers, "the server runs relay workers"
             server.proc.send_signal(signal.SIGKILL)
@@ -195,7 +203,7 @@ async def test_a_worker_whose_server_is_killed_exits_by_itself_and_leaves_readab
 
             await async_wait_until(all_exited, ORPHAN_EXIT_DEADLINE_S, "orphaned workers gone")
             print(f"orphaned workers exited {time.monotonic() - killed_at:.2f} s after SIGKILL")
-    video_path = files / f"calls/{call.session_id}/tracks/buyer_video-0.webm"
+    video_path = files / _buyer_video(call.session_id)
     facts = await asyncio.to_thread(probe_file, video_path)
     assert facts.error is None and facts.duration_ms >= 2500, facts
     frames = await asyncio.to_thread(decoded_video, video_path)
