@@ -27,10 +27,12 @@ from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.dialects import sqlite  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
-from server import migrate  # noqa: E402
-from server.db import make_engine  # noqa: E402
+from server.db import (
+    make_engine,  # noqa: E402
+    migrate,  # noqa: E402
+)
+from server.evidence.review_list import CallFilter, list_calls, page_query  # noqa: E402
 from server.models import Call, Link, Role, User  # noqa: E402
-from server.review_queries import CallFilter, list_calls, page_query  # noqa: E402
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 OUTCOMES = ["damage", "defect", "misuse", "no_fault_found", "inconclusive", None]

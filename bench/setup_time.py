@@ -2,7 +2,7 @@
 
     python bench/setup_time.py [--calls N] [--sample-seconds S]
 
-Starts a Showdesk server (uvicorn with ``server.serve.uvicorn_config``, in this
+Starts a Showdesk server (uvicorn with ``server.cli.serve.uvicorn_config``, in this
 process, on a free loopback port, temporary data directory; its relay worker
 processes, which carry the media, are children of this process), an agent account and
 one buyer link per call, and two headless Chromium browsers (the agent's console,
@@ -56,12 +56,14 @@ import uvicorn  # noqa: E402
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
-from server import accounts, links  # noqa: E402
+from server.accounts import users  # noqa: E402
 from server.app import create_app  # noqa: E402
-from server.config import Settings  # noqa: E402
+from server.cli.serve import uvicorn_config  # noqa: E402
+from server.infra.config import Settings  # noqa: E402
+from server.links import buyer_links  # noqa: E402
 from server.models import Call, CallEvent, Role  # noqa: E402
-from server.models.link import LinkBase, Purpose  # noqa: E402
-from server.serve import uvicorn_config  # noqa: E402
+from server.models.link import LinkBase  # noqa: E402
+from signaling.vocabulary import Purpose  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -458,7 +460,7 @@ class BenchServer:
 
     def add_agent(self) -> None:
         with Session(self.app.state.engine, expire_on_commit=False) as db:
-            accounts.create_user(
+            users.create_user(
                 db,
                 email=AGENT_EMAIL,
                 role=Role.agent,
@@ -469,7 +471,7 @@ class BenchServer:
 
     def make_link(self, order_ref: str) -> str:
         with Session(self.app.state.engine, expire_on_commit=False) as db:
-            made = links.create_link(
+            made = buyer_links.create_link(
                 db,
                 LinkBase(
                     order_ref=order_ref,

@@ -8,19 +8,19 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from server import log_redaction, migrate
 from server.api import auth, buyer, links, pages, sessions, users
 from server.api.errors import install_error_handlers
 from server.api.headers import SecurityHeaders, install_docs
 from server.api.pages import WEB_DIR
-from server.calls import CallDesk
-from server.clock import Clock
-from server.config import DATA_DIR_MODE, Settings, resolve_secret_key
-from server.db import make_engine
-from server.metrics import install_metrics
-from server.rate_limits import RateLimits
+from server.api.ws import router as ws_router
+from server.calls.desk import CallDesk
+from server.db import make_engine, migrate
+from server.infra import log_redaction
+from server.infra.clock import Clock
+from server.infra.config import DATA_DIR_MODE, Settings, resolve_secret_key
+from server.infra.metrics import install_metrics
+from server.infra.rate_limits import RateLimits
 from server.storage import LocalStorage
-from server.ws import router as ws_router
 
 
 def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:

@@ -24,32 +24,9 @@ from enum import StrEnum
 from typing import Any
 
 from .errors import IllegalTransition
+from .vocabulary import CallState, EndReason
 
 Clock = Callable[[], float]
-
-
-class CallState(StrEnum):
-    WAITING = "waiting"
-    LIVE = "live"
-    RECONNECTING = "reconnecting"
-    ENDED = "ended"
-
-
-class EndReason(StrEnum):
-    """Why a call ended; exactly one per ended call (DESIGN.md, "Calls")."""
-
-    AGENT_ENDED = "agent_ended"
-    BUYER_ENDED = "buyer_ended"
-    BUYER_DECLINED = "buyer_declined"
-    BUYER_LEFT_QUEUE = "buyer_left_queue"
-    LINK_REVOKED = "link_revoked"
-    CONNECTION_FAILED = "connection_failed"
-    BUYER_LOST = "buyer_lost"
-    AGENT_LOST = "agent_lost"
-    MAX_DURATION = "max_duration"
-    SERVER_SHUTDOWN = "server_shutdown"
-    SERVER_RESTART = "server_restart"
-    RELAY_FAILED = "relay_failed"
 
 
 class EventKind(StrEnum):

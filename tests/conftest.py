@@ -16,9 +16,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from server.app import create_app
-from server.clock import FrozenClock
-from server.config import Settings
-from server.serve import ShowdeskServer, uvicorn_config
+from server.cli.serve import ShowdeskServer, uvicorn_config
+from server.infra.clock import FrozenClock
+from server.infra.config import Settings
 
 T = TypeVar("T")
 TEST_SECRET_KEY = "test-secret-key-" + "x" * 40

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 from sqlmodel import Session
 
-from server import accounts
+from server.accounts import users
 from server.models import Role
 
 PASSWORD = "correct horse battery"
@@ -31,7 +31,7 @@ class NotYet:
 def add_user(app: FastAPI, email: str, role: str, name: str | None = None) -> int:
     """Create an account with ``PASSWORD`` directly in the app's database; returns its id."""
     with Session(app.state.engine, expire_on_commit=False) as db:
-        user, _ = accounts.create_user(
+        user, _ = users.create_user(
             db,
             email=email,
             role=Role(role),

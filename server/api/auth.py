@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from starlette.concurrency import run_in_threadpool
 
-from server import accounts
+from server.accounts import users
 from server.api.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -17,8 +17,8 @@ from server.api.deps import (
     client_address,
 )
 from server.errors import NotSignedIn
+from server.infra.security import PASSWORD_MAX_CHARS, csrf_token_for
 from server.models.user import EMAIL_MAX_CHARS, User
-from server.security import PASSWORD_MAX_CHARS, csrf_token_for
 
 router = APIRouter(tags=["auth"])
 
@@ -68,11 +68,11 @@ def login(
     address = client_address(request)
     limits.check_login(body.email, address)
     try:
-        user = accounts.authenticate(db, body.email, body.password)
+        user = users.authenticate(db, body.email, body.password)
     except NotSignedIn:
         limits.login_failed(body.email, address)
         raise
-    token = accounts.start_session(db, user, clock.now())
+    token = users.start_session(db, user, clock.now())
     secure = settings.secure_cookies
     response.set_cookie(
         SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure, path="/"
@@ -91,7 +91,7 @@ def login(
 @router.post("/api/auth/logout", status_code=204)
 async def logout(principal: SignedIn, request: Request, db: DbDep) -> Response:
     """Sign out: the session ends, and so do the sockets it opened."""
-    await run_in_threadpool(accounts.end_session, db, request.cookies[SESSION_COOKIE])
+    await run_in_threadpool(users.end_session, db, request.cookies[SESSION_COOKIE])
     await request.app.state.calls.staff_sessions_changed()
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
@@ -108,5 +108,5 @@ def me(principal: SignedIn) -> MeOut:
 def change_own_password(body: PasswordChangeIn, principal: SignedIn, db: DbDep) -> Response:
     """Change one's own password (this also clears a one-time password)."""
     user = db.merge(principal.user)
-    accounts.change_password(db, user, body.current_password, body.new_password)
+    users.change_password(db, user, body.current_password, body.new_password)
     return Response(status_code=204)

@@ -6,7 +6,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
-from server import links
 from server.api.deps import (
     BUYER_COOKIE,
     BUYER_CSRF_COOKIE,
@@ -17,6 +16,7 @@ from server.api.deps import (
     buyer_csrf_token,
     client_address,
 )
+from server.links import buyer_links
 
 router = APIRouter(tags=["buyer"])
 
@@ -31,7 +31,9 @@ def open_link(
     address bar. Unknown, expired and revoked tokens all get the same 404 page; opening
     links is limited per address."""
     request.app.state.rate_limits.link_opened(client_address(request))
-    _, credential = links.redeem_token(db, token[:200], clock.now(), settings.buyer_cookie_ttl_s)
+    _, credential = buyer_links.redeem_token(
+        db, token[:200], clock.now(), settings.buyer_cookie_ttl_s
+    )
     response = RedirectResponse(BUYER_PAGE, status_code=303)
     response.set_cookie(
         BUYER_COOKIE,

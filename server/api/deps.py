@@ -9,14 +9,14 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from sqlmodel import Session
 
-from server.accounts import resolve_session
-from server.apikeys import resolve_api_key
-from server.clock import Clock
-from server.config import Settings
+from server.accounts.apikeys import resolve_api_key
+from server.accounts.users import resolve_session
 from server.errors import Forbidden, NotFound, NotSignedIn
-from server.links import resolve_buyer_pass
+from server.infra.clock import Clock
+from server.infra.config import Settings
+from server.infra.security import csrf_token_for, same_secret
+from server.links.buyer_links import resolve_buyer_pass
 from server.models import ApiKey, Call, Link, Role, User
-from server.security import csrf_token_for, same_secret
 
 SESSION_COOKIE = "showdesk_session"
 CSRF_COOKIE = "csrf_token"

@@ -24,7 +24,7 @@ from server.errors import (
     TooMany,
     UnsupportedType,
 )
-from server.log_redaction import redact
+from server.infra.log_redaction import redact
 
 log = logging.getLogger("showdesk.api")
 

@@ -7,8 +7,8 @@ from datetime import datetime
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from server import links
 from server.api.deps import ClockDep, DbDep, LinkId, SettingsDep, StaffOrIntegration
+from server.links import buyer_links
 from server.models.link import LinkBase
 
 router = APIRouter(tags=["links"])
@@ -48,7 +48,7 @@ def create_link(
     settings: SettingsDep,
 ) -> LinkCreated:
     """Create a buyer link; the URL carries the token and is shown only in this answer."""
-    made = links.create_link(
+    made = buyer_links.create_link(
         db,
         LinkBase.model_validate(body.model_dump(exclude={"expires_in_s"})),
         ttl_s=body.expires_in_s if body.expires_in_s is not None else settings.link_ttl_s,
@@ -68,7 +68,7 @@ def list_links(principal: StaffOrIntegration, db: DbDep, clock: ClockDep) -> Lin
     return LinkList(
         items=[
             LinkOut(**link.model_dump(exclude={"token_hash"}), status=link.status_at(now))
-            for link in links.list_links(db)
+            for link in buyer_links.list_links(db)
         ]
     )
 
@@ -80,6 +80,6 @@ async def revoke_link(
     """Revoke a link: it stops opening, and a call on it ends with ``link_revoked``."""
     from starlette.concurrency import run_in_threadpool
 
-    await run_in_threadpool(links.revoke_link, db, link_id, clock.now())
+    await run_in_threadpool(buyer_links.revoke_link, db, link_id, clock.now())
     await request.app.state.calls.link_revoked(link_id)
     return Response(status_code=204)

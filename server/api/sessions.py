@@ -16,7 +16,6 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import MalformedRangeHeader
 
-from server import evidence, outcomes, review_queries
 from server.api.deps import (
     DB_ID_MAX,
     Admin,
@@ -35,11 +34,13 @@ from server.api.deps import (
 )
 from server.api.errors import error_body
 from server.errors import Conflict, NotFound
-from server.models import Call, Decision, Outcome
+from server.evidence import photos, review_list, verdicts
+from server.models import Call
 from server.models.call import OUTCOME_NOTE_MAX_CHARS, OVERRIDE_REASON_MAX_CHARS
 from server.models.evidence import CAPTION_MAX_CHARS, Photo, Recording
-from server.models.link import ORDER_REF_MAX_CHARS, Purpose
+from server.models.link import ORDER_REF_MAX_CHARS
 from server.models.text import LineStr, ParagraphStr
+from signaling.vocabulary import Decision, Outcome, Purpose
 
 router = APIRouter(tags=["sessions"])
 
@@ -112,9 +113,9 @@ def _audit_recording_view(
     same person opened the same file recently (a player continuing or seeking). So no
     part of a file is ever served to someone without an audit row."""
     user_id = access.principal.user_id or 0
-    action = evidence.AUDIT_VIEW_RECORDING
-    if _opens_file(request) or not evidence.viewed_recently(db, user_id, action, recording_id, now):
-        evidence.audit_view(db, user_id, action, access.call.id, recording_id, now)
+    action = photos.AUDIT_VIEW_RECORDING
+    if _opens_file(request) or not photos.viewed_recently(db, user_id, action, recording_id, now):
+        photos.audit_view(db, user_id, action, access.call.id, recording_id, now)
 
 
 # ------------------------------------------------------------------ models
@@ -321,7 +322,7 @@ def list_sessions(
     per_page: Annotated[int, Query(ge=1, le=PER_PAGE_MAX)] = 25,
 ) -> SessionList:
     """Calls, newest first, for supervisors, admins and integrations."""
-    flt = review_queries.CallFilter(
+    flt = review_list.CallFilter(
         outcome=str(outcome) if outcome else None,
         decision=str(decision) if decision else None,
         purpose=str(purpose) if purpose else None,
@@ -331,7 +332,7 @@ def list_sessions(
         until=_utc(until),
         untagged=untagged,
     )
-    found = review_queries.list_calls(db, flt, page, per_page)
+    found = review_list.list_calls(db, flt, page, per_page)
     return SessionList(
         items=[SessionSummary(**item) for item in found.items],
         total=found.total,
@@ -344,8 +345,8 @@ def list_sessions(
 @router.get("/api/sessions/{session_id}", response_model=SessionDetail)
 def get_session(access: CallReader, db: DbDep) -> SessionDetail:
     """One call: its timeline events, photos, recordings, outcome history and chat."""
-    detail = review_queries.call_detail(db, access.call)
-    review = evidence.review_recording(db, access.call.id)
+    detail = review_list.call_detail(db, access.call)
+    review = photos.review_recording(db, access.call.id)
     return SessionDetail(
         **detail.call,
         events=[EventOut(**ev) for ev in detail.events],
@@ -375,8 +376,8 @@ def get_review_recording(
 ) -> Response:
     """The call's playable review file, with HTTP range requests. Supervisors, admins
     and the call's own agent; 404 for anyone else. Every view is audited."""
-    row = evidence.playable_review(db, access.call.id)
-    path = evidence.file_path(request.app.state.storage, row.storage_key)
+    row = photos.playable_review(db, access.call.id)
+    path = photos.file_path(request.app.state.storage, row.storage_key)
     _audit_recording_view(request, db, access, row.id, clock.now())
     return _file(path, row.content_type)
 
@@ -398,8 +399,8 @@ def get_recording(
 ) -> Response:
     """One recorded file of the call (a per-track file as recorded, or the review file),
     with HTTP range requests. Same access and audit as the review file."""
-    row = evidence.get_recording(db, access.call.id, recording_id)
-    path = evidence.file_path(request.app.state.storage, row.storage_key)
+    row = photos.get_recording(db, access.call.id, recording_id)
+    path = photos.file_path(request.app.state.storage, row.storage_key)
     _audit_recording_view(request, db, access, row.id, clock.now())
     return _file(path, row.content_type)
 
@@ -417,12 +418,12 @@ def get_photo(
 ) -> Response:
     """A photo of the call. Supervisors, admins and the call's own agent; 404 for anyone
     else. Every view is audited."""
-    photo = evidence.get_photo(db, access.call.id, photo_id)
-    path = evidence.file_path(request.app.state.storage, photo.storage_key)
-    evidence.audit_view(
+    photo = photos.get_photo(db, access.call.id, photo_id)
+    path = photos.file_path(request.app.state.storage, photo.storage_key)
+    photos.audit_view(
         db,
         access.principal.user_id or 0,
-        evidence.AUDIT_VIEW_PHOTO,
+        photos.AUDIT_VIEW_PHOTO,
         access.call.id,
         photo.id,
         clock.now(),
@@ -433,11 +434,11 @@ def get_photo(
 PHOTO_BODY = {
     "requestBody": {
         "required": True,
-        "description": f"the image itself (at most {evidence.PHOTO_MAX_MB} MB); its type is "
+        "description": f"the image itself (at most {photos.PHOTO_MAX_MB} MB); its type is "
         "read from its content: JPEG, PNG or WebP",
         "content": {
             media: {"schema": {"type": "string", "format": "binary"}}
-            for media in evidence.PHOTO_TYPES
+            for media in photos.PHOTO_TYPES
         },
     }
 }
@@ -451,7 +452,7 @@ PHOTO_BODY = {
     responses={
         404: {"description": "not a call of this buyer's link"},
         409: {"description": "the call is not live (not answered yet, or ended)"},
-        413: {"description": f"over {evidence.PHOTO_MAX_MB} MB"},
+        413: {"description": f"over {photos.PHOTO_MAX_MB} MB"},
         415: {"description": "not a JPEG, PNG or WebP image"},
     },
 )
@@ -470,14 +471,14 @@ async def upload_photo(
     if str(snap.state) not in LIVE_STATES:
         raise Conflict("photos can be taken once an agent has answered", code="not_live")
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > evidence.PHOTO_MAX_BYTES:
-        raise evidence.PhotoTooLarge(evidence.too_large_message(int(declared)))
+    if declared is not None and declared.isdigit() and int(declared) > photos.PHOTO_MAX_BYTES:
+        raise photos.PhotoTooLarge(photos.too_large_message(int(declared)))
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > evidence.PHOTO_MAX_BYTES:
-            raise evidence.PhotoTooLarge(evidence.too_large_message())
+        if size > photos.PHOTO_MAX_BYTES:
+            raise photos.PhotoTooLarge(photos.too_large_message())
         chunks.append(chunk)
     t_ms = round((time.time() - snap.created_at) * 1000)
     stored = await run_in_threadpool(
@@ -495,7 +496,7 @@ def _own_call_exists(request: Request, session_id: str, link_id: int | None) -> 
 
 def _store(request: Request, session_id: str, data: bytes, t_ms: int, now: datetime) -> Photo:
     with Session(request.app.state.engine, expire_on_commit=False) as db:
-        stored = evidence.store_photo(
+        stored = photos.store_photo(
             db,
             request.app.state.storage,
             session_id,
@@ -512,7 +513,7 @@ def _store(request: Request, session_id: str, data: bytes, t_ms: int, now: datet
 @router.patch("/api/sessions/{session_id}/photos/{photo_id}", response_model=PhotoOut)
 def caption_photo(photo_id: PhotoId, body: CaptionIn, access: CallAgent, db: DbDep) -> PhotoOut:
     """Set (or with null remove) a photo's caption: the call's agent, or an admin."""
-    return _photo_out(evidence.set_caption(db, access.call.id, photo_id, body.caption))
+    return _photo_out(photos.set_caption(db, access.call.id, photo_id, body.caption))
 
 
 # ------------------------------------------------------------------ verdict
@@ -525,7 +526,7 @@ def put_outcome(
     """The call's agent (or an admin) sets the outcome, decision and note, during the
     call or after it. Every change is kept (`outcome_history`)."""
     call = access.call
-    outcomes.set_outcome(
+    verdicts.set_outcome(
         db,
         call,
         body.outcome,
@@ -546,9 +547,9 @@ def review_session(
     call = access.call
     who = access.principal.user_id or 0
     if isinstance(body, ConfirmIn):
-        outcomes.confirm(db, call, who, clock.now())
+        verdicts.confirm(db, call, who, clock.now())
     else:
-        outcomes.override(db, call, body.outcome, body.decision, body.reason, who, clock.now())
+        verdicts.override(db, call, body.outcome, body.decision, body.reason, who, clock.now())
     return get_session(access, db)
 
 
@@ -565,7 +566,7 @@ def list_audit(
     per_page: Annotated[int, Query(ge=1, le=PER_PAGE_MAX)] = 50,
 ) -> AuditList:
     """Who viewed which recording or photo, when; newest first. Admins only."""
-    rows, total = evidence.list_audit(
+    rows, total = photos.list_audit(
         db, user_id=user_id, call_id=call_id, page=page, per_page=per_page
     )
     return AuditList(

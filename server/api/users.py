@@ -7,13 +7,13 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from server import accounts
+from server.accounts import users
 from server.api.deps import Admin, ClockDep, DbDep, Principal, UserId
 from server.errors import InvalidInput
+from server.infra.security import PASSWORD_MAX_CHARS
 from server.models import Role
 from server.models.text import LineStr
 from server.models.user import EMAIL_MAX_CHARS, NAME_MAX_CHARS, UserPublic
-from server.security import PASSWORD_MAX_CHARS
 
 router = APIRouter(tags=["users"])
 
@@ -44,13 +44,13 @@ class UserList(BaseModel):
 
 @router.get("/api/users", response_model=UserList)
 def list_users(principal: Admin, db: DbDep) -> UserList:
-    return UserList(items=[UserPublic.model_validate(u) for u in accounts.list_users(db)])
+    return UserList(items=[UserPublic.model_validate(u) for u in users.list_users(db)])
 
 
 @router.post("/api/users", status_code=201, response_model=UserOut)
 def create_user(body: UserCreateIn, principal: Admin, db: DbDep, clock: ClockDep) -> UserOut:
     """Create an account; without a password the response carries a one-time password."""
-    user, one_time = accounts.create_user(
+    user, one_time = users.create_user(
         db,
         email=body.email,
         role=body.role,
@@ -74,7 +74,7 @@ async def update_user(
 
 
 def _update_user(user_id: int, body: UserUpdateIn, principal: Principal, db: Session) -> UserOut:
-    user = accounts.get_user(db, user_id)
+    user = users.get_user(db, user_id)
     if user.id == principal.user_id and (body.disabled or body.role not in (None, Role.admin)):
         raise InvalidInput("you cannot disable yourself or take away your own admin role")
     if body.name is not None:
@@ -84,7 +84,7 @@ def _update_user(user_id: int, body: UserUpdateIn, principal: Principal, db: Ses
     db.add(user)
     db.commit()
     if body.disabled is not None:
-        accounts.set_disabled(db, user, body.disabled)
-    one_time = accounts.reset_password(db, user) if body.reset_password else None
+        users.set_disabled(db, user, body.disabled)
+    one_time = users.reset_password(db, user) if body.reset_password else None
     db.refresh(user)
     return UserOut(**UserPublic.model_validate(user).model_dump(), one_time_password=one_time)

@@ -1,7 +1,7 @@
 """The database tables, one module per aggregate. Importing this registers them all."""
 
 from server.models.apikey import ApiKey
-from server.models.call import Call, CallEvent, Decision, Outcome, OutcomeChange
+from server.models.call import Call, CallEvent, OutcomeChange
 from server.models.evidence import AuditEntry, Photo, Recording
 from server.models.link import BuyerPass, Link
 from server.models.user import Role, StaffSession, User
@@ -12,9 +12,7 @@ __all__ = [
     "BuyerPass",
     "Call",
     "CallEvent",
-    "Decision",
     "Link",
-    "Outcome",
     "OutcomeChange",
     "Photo",
     "Recording",

@@ -3,32 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
-from server.db import UTCDateTime
-
-
-class Outcome(StrEnum):
-    """What the evidence showed (DESIGN.md's default taxonomy)."""
-
-    damage = "damage"  # damaged in transit
-    defect = "defect"  # manufacturing or quality
-    misuse = "misuse"  # caused by the buyer
-    no_fault_found = "no_fault_found"
-    inconclusive = "inconclusive"
-
-
-class Decision(StrEnum):
-    refund = "refund"
-    replace = "replace"
-    repair = "repair"
-    reject = "reject"
-    none = "none"
-
+from server.db import EnumText, UTCDateTime
+from signaling.vocabulary import CallState, Decision, EndReason, Outcome, Purpose
 
 OUTCOME_NOTE_MAX_CHARS = 2000
 OVERRIDE_REASON_MAX_CHARS = 2000
@@ -54,17 +35,17 @@ class Call(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=64)
     link_id: int = Field(foreign_key="link.id", index=True)
     order_ref: str = Field(max_length=100, index=True)
-    purpose: str = Field(max_length=32)
+    purpose: Purpose = Field(sa_type=EnumText(Purpose, 32))
     locale: str | None = Field(default=None, max_length=35)
     buyer_name: str | None = Field(default=None, max_length=100)
-    state: str = Field(max_length=16, index=True)
+    state: CallState = Field(sa_type=EnumText(CallState, 16), index=True)
     agent_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
     answered_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     ended_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
-    end_reason: str | None = Field(default=None, max_length=32)
-    outcome: str | None = Field(default=None, max_length=32)
-    decision: str | None = Field(default=None, max_length=16)
+    end_reason: EndReason | None = Field(default=None, sa_type=EnumText(EndReason, 32))
+    outcome: Outcome | None = Field(default=None, sa_type=EnumText(Outcome, 32))
+    decision: Decision | None = Field(default=None, sa_type=EnumText(Decision, 16))
     outcome_note: str | None = Field(default=None, max_length=OUTCOME_NOTE_MAX_CHARS)
     outcome_by_user_id: int | None = Field(default=None, foreign_key="user.id")
     outcome_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
@@ -80,8 +61,8 @@ class OutcomeChange(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     call_id: str = Field(foreign_key="call.id", max_length=64, index=True)
     action: str = Field(max_length=16)  # set | confirm | override
-    outcome: str | None = Field(default=None, max_length=32)
-    decision: str | None = Field(default=None, max_length=16)
+    outcome: Outcome | None = Field(default=None, sa_type=EnumText(Outcome, 32))
+    decision: Decision | None = Field(default=None, sa_type=EnumText(Decision, 16))
     note: str | None = Field(default=None, max_length=OUTCOME_NOTE_MAX_CHARS)
     reason: str | None = Field(default=None, max_length=OVERRIDE_REASON_MAX_CHARS)
     by_user_id: int = Field(foreign_key="user.id")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
-from sqlalchemy import Column, Enum
+from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
-from server.db import UTCDateTime
+from server.db import EnumText, UTCDateTime
 from server.models.text import LineStr, ParagraphStr
+from signaling.vocabulary import Purpose
 
 ORDER_REF_MAX_CHARS = 100
 NOTE_MAX_CHARS = 1000
@@ -17,15 +17,9 @@ BUYER_NAME_MAX_CHARS = 100
 LOCALE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"  # BCP 47, e.g. de, pt-BR
 
 
-class Purpose(StrEnum):
-    damage_verification = "damage_verification"
-    remote_inspection = "remote_inspection"
-    product_demo = "product_demo"
-
-
 class LinkBase(SQLModel):
     order_ref: LineStr = Field(min_length=1, max_length=ORDER_REF_MAX_CHARS)
-    purpose: Purpose = Field(sa_type=Enum(Purpose, native_enum=False, length=32))
+    purpose: Purpose = Field(sa_type=EnumText(Purpose, 32))
     locale: str | None = Field(
         default=None, max_length=35, schema_extra={"pattern": LOCALE_PATTERN}
     )

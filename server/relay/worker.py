@@ -37,8 +37,8 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Histogram
 
-from server import log_redaction
-from server.loop_lag import LOOP_LAG_BUCKETS, LoopLagMonitor
+from server.infra import log_redaction
+from server.infra.loop_lag import LOOP_LAG_BUCKETS, LoopLagMonitor
 from server.relay.channel import ChannelClosed, open_channel, receive, send
 from server.relay.interface import RelayError, UnknownParticipantError
 from server.relay.plane import RECORDING_CLOSE_TIMEOUT_S, MediaPlane

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from server.apikeys import create_api_key, revoke_api_key
+from server.accounts.apikeys import create_api_key, revoke_api_key
 
 LINK = {"order_ref": "ORD-7", "purpose": "remote_inspection"}
 

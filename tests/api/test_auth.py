@@ -31,10 +31,10 @@ def test_wrong_password_unknown_email_and_disabled_account_get_the_same_401(app,
     admin_id = add_user(app, "off@shop.test", "agent")
     from sqlmodel import Session
 
-    from server import accounts
+    from server.accounts import users
 
     with Session(app.state.engine) as db:
-        accounts.set_disabled(db, accounts.get_user(db, admin_id), True)
+        users.set_disabled(db, users.get_user(db, admin_id), True)
     answers = [
         client.post("/api/auth/login", json={"email": e, "password": p})
         for e, p in [

@@ -6,7 +6,7 @@ import stat
 
 import pytest
 
-from server.config import ConfigError, load_settings, resolve_secret_key
+from server.infra.config import ConfigError, load_settings, resolve_secret_key
 
 
 def test_settings_come_from_showdesk_environment_variables(monkeypatch, tmp_path):

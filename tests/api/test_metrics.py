@@ -13,9 +13,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlmodel import Session
 
 from server.app import create_app
-from server.config import ConfigError, load_settings
-from server.links import create_link
-from server.loop_lag import LoopLagMonitor
+from server.infra.config import ConfigError, load_settings
+from server.infra.loop_lag import LoopLagMonitor
+from server.links.buyer_links import create_link
 from server.models.link import LinkBase
 from tests.conftest import make_settings
 from tests.helpers import NotYet, async_wait_until, wait_until

@@ -11,7 +11,7 @@ import websockets
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from server.apikeys import create_api_key
+from server.accounts.apikeys import create_api_key
 from server.app import create_app
 from server.models import Call, CallEvent
 from tests.conftest import make_settings

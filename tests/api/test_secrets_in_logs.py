@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from server.apikeys import create_api_key
+from server.accounts.apikeys import create_api_key
 from tests.helpers import PASSWORD, add_user, login
 
 

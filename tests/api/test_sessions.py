@@ -12,10 +12,11 @@ import numpy as np
 import pytest
 from sqlmodel import Session, select
 
-from server import links
+from server.links import buyer_links
 from server.models import AuditEntry, Call, CallEvent, OutcomeChange
 from server.models.evidence import Photo, Recording
-from server.models.link import LinkBase, Purpose
+from server.models.link import LinkBase
+from signaling.vocabulary import Purpose
 from tests.helpers import PASSWORD, add_user, login
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -27,7 +28,7 @@ _ids = itertools.count(1)
 
 def make_link(app, order_ref: str = "ORD-1", purpose: str = "damage_verification") -> tuple:
     with Session(app.state.engine, expire_on_commit=False) as db:
-        made = links.create_link(
+        made = buyer_links.create_link(
             db,
             LinkBase(order_ref=order_ref, purpose=Purpose(purpose)),
             ttl_s=3600,

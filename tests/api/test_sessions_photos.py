@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pytest
 from sqlmodel import Session, select
 
-from server.evidence import PHOTO_MAX_BYTES
+from server.evidence.photos import PHOTO_MAX_BYTES
 from server.models import CallEvent
 from server.models.evidence import Photo
 from tests.api.test_sessions import Person, buyer, image_bytes, make_link, staff

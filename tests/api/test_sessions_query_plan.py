@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.dialects import sqlite
 from sqlmodel import Session
 
-from server.review_queries import (
+from server.evidence.review_list import (
     CallFilter,
     counts_query,
     page_query,

@@ -7,8 +7,9 @@ from datetime import timedelta
 from playwright.sync_api import Page, expect
 from sqlmodel import Session
 
-from server import links
-from server.models.link import LinkBase, Purpose
+from server.links import buyer_links
+from server.models.link import LinkBase
+from signaling.vocabulary import Purpose
 from tests.conftest import LiveServer
 from tests.helpers import PASSWORD
 
@@ -45,7 +46,7 @@ def make_link(
     app = live_server.app
     settings = app.state.settings
     with Session(app.state.engine, expire_on_commit=False) as db:
-        made = links.create_link(
+        made = buyer_links.create_link(
             db,
             LinkBase(
                 order_ref=order_ref,

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, WebSocket, expect
 from sqlmodel import Session
 
-from server.apikeys import create_api_key
+from server.accounts.apikeys import create_api_key
 from tests.conftest import LiveServer
 from tests.e2e.conftest import OpenParticipant
 from tests.e2e.steps import go_available, sign_in

@@ -22,8 +22,8 @@ import websockets
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from server import accounts
-from server.links import create_link
+from server.accounts import users
+from server.links.buyer_links import create_link
 from server.models import Call, Recording, Role
 from server.models.link import LinkBase
 from server.recording.probe import probe_file
@@ -65,7 +65,7 @@ def engine_cookies(engine: Engine, base_url: str):
 
     async def staff(email: str) -> str:
         with Session(engine, expire_on_commit=False) as db:
-            accounts.create_user(
+            users.create_user(
                 db,
                 email=email,
                 role=Role("agent"),

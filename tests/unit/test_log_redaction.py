@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from server.log_redaction import RedactLinkTokens, redact
+from server.infra.log_redaction import RedactLinkTokens, redact
 
 
 @pytest.mark.parametrize(
@@ -36,7 +36,7 @@ def test_sdp_ice_passwords_are_redacted():
 
 def test_showdesk_module_loggers_redact_too(caplog):
     import server.app  # noqa: F401  (creates the module loggers)
-    from server.log_redaction import install
+    from server.infra.log_redaction import install
 
     install()
     with caplog.at_level(logging.INFO):

@@ -40,7 +40,7 @@ async def buyer_cookie(server, order_ref: str = "ORD-1") -> str:
 async def _create_link(server, order_ref: str) -> str:
     from sqlmodel import Session
 
-    from server.links import create_link
+    from server.links.buyer_links import create_link
     from server.models.link import LinkBase
 
     with Session(server.app.state.engine, expire_on_commit=False) as db:

@@ -17,11 +17,11 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from server.accounts import resolve_session
+from server.accounts.users import resolve_session
 from server.api.deps import BUYER_COOKIE, SESSION_COOKIE
-from server.call_media import MediaRefused
+from server.calls.media import MediaRefused
 from server.errors import TooMany
-from server.links import resolve_buyer_pass
+from server.links.buyer_links import resolve_buyer_pass
 from signaling import LinkInfo, ProtocolError, SignalingError, parse_client_message
 from signaling.messages import (
     MAX_MESSAGE_BYTES,

@@ -27,10 +27,10 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from server.accounts import resolve_session
-from server.call_media import CallMedia
-from server.clock import Clock
-from server.config import Settings
+from server.accounts.users import resolve_session
+from server.calls.media import CallMedia
+from server.infra.clock import Clock
+from server.infra.config import Settings
 from server.models import Call, CallEvent
 from server.recording.jobs import ReviewJobs, recover_interrupted
 from server.recording.rows import BadRowChange, StoreOp, finalize_from_disk, store_op

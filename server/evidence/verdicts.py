@@ -11,7 +11,8 @@ from datetime import datetime
 from sqlmodel import Session
 
 from server.errors import Conflict, InvalidInput
-from server.models import Call, CallEvent, Decision, Outcome, OutcomeChange
+from server.models import Call, CallEvent, OutcomeChange
+from signaling.vocabulary import Decision, Outcome
 
 ACTION_SET = "set"
 ACTION_CONFIRM = "confirm"

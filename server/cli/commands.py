@@ -17,13 +17,15 @@ from typing import Any
 
 from sqlmodel import Session
 
-from server import accounts, apikeys, links, migrate
-from server.clock import Clock
-from server.config import ConfigError, Settings, load_settings
-from server.db import make_engine
+from server.accounts import apikeys, users
+from server.db import make_engine, migrate
 from server.errors import DomainError
+from server.infra.clock import Clock
+from server.infra.config import ConfigError, Settings, load_settings
+from server.links import buyer_links
 from server.models import Role
-from server.models.link import LinkBase, Purpose
+from server.models.link import LinkBase
+from signaling.vocabulary import Purpose
 
 DURATION = re.compile(r"^(\d+)([smhd])$")
 DURATION_UNITS_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -71,7 +73,7 @@ def cmd_user_add(args: argparse.Namespace, settings: Settings) -> None:
     else:
         password = None  # no way to ask: a one-time password is made and printed
     with _session(settings) as db:
-        user, one_time = accounts.create_user(
+        user, one_time = users.create_user(
             db,
             email=args.email,
             role=Role(args.role),
@@ -85,26 +87,26 @@ def cmd_user_add(args: argparse.Namespace, settings: Settings) -> None:
 
 def cmd_user_list(args: argparse.Namespace, settings: Settings) -> None:
     with _session(settings) as db:
-        users = [_user_record(u) for u in accounts.list_users(db)]
+        records = [_user_record(u) for u in users.list_users(db)]
     if args.json:
-        print(json.dumps(users, indent=2))
+        print(json.dumps(records, indent=2))
         return
-    for u in users:
+    for u in records:
         state = "disabled" if u["disabled"] else "active"
         print(f"{u['id']:>4}  {u['email']:<40} {u['role']:<10} {state:<8} {u['name']}")
 
 
 def cmd_user_disable(args: argparse.Namespace, settings: Settings) -> None:
     with _session(settings) as db:
-        user = accounts.find_user(db, args.email)
-        accounts.set_disabled(db, user, True)
+        user = users.find_user(db, args.email)
+        users.set_disabled(db, user, True)
     _emit(_user_record(user), f"{user.email} disabled", args.json)
 
 
 def cmd_user_reset_password(args: argparse.Namespace, settings: Settings) -> None:
     with _session(settings) as db:
-        user = accounts.find_user(db, args.email)
-        password = accounts.reset_password(db, user)
+        user = users.find_user(db, args.email)
+        password = users.reset_password(db, user)
     _emit(_user_record(user) | {"one_time_password": password}, password, args.json)
 
 
@@ -119,7 +121,7 @@ def cmd_link_create(args: argparse.Namespace, settings: Settings) -> None:
         }
     )
     with _session(settings) as db:
-        made = links.create_link(
+        made = buyer_links.create_link(
             db,
             fields,
             ttl_s=args.expires or settings.link_ttl_s,
@@ -143,7 +145,7 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
-    from server.serve import serve
+    from server.cli.serve import serve
 
     serve(
         settings,

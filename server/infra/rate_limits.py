@@ -17,8 +17,8 @@ from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
-from server.config import Settings
 from server.errors import TooMany
+from server.infra.config import Settings
 
 
 class RateLimits:

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from server.errors import InvalidInput, NotFound
+from server.infra.security import new_token, token_hash
 from server.models import ApiKey
-from server.security import new_token, token_hash
 
 API_KEY_PREFIX = "sdk_"  # makes a leaked key recognisable to secret scanners
 API_KEY_NAME_MAX_CHARS = 100

@@ -41,7 +41,7 @@ from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
 from server.api.errors import error_body
-from server.loop_lag import LOOP_LAG_BUCKETS, LoopLagMonitor
+from server.infra.loop_lag import LOOP_LAG_BUCKETS, LoopLagMonitor
 from signaling import CallState
 
 log = logging.getLogger("showdesk.metrics")

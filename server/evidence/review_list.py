@@ -17,8 +17,9 @@ from sqlalchemy import func
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from server.models import Call, CallEvent, Outcome, OutcomeChange, User
+from server.models import Call, CallEvent, OutcomeChange, User
 from server.models.evidence import Photo, Recording
+from signaling.vocabulary import Outcome
 
 UNTAGGED_KEY = "untagged"
 

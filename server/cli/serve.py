@@ -8,11 +8,13 @@ import uvicorn
 from fastapi import FastAPI
 from sqlmodel import Session
 
-from server import accounts, links, log_redaction
+from server.accounts import users
 from server.app import create_app
-from server.clock import Clock
-from server.config import Settings
 from server.errors import NotFound
+from server.infra import log_redaction
+from server.infra.clock import Clock
+from server.infra.config import Settings
+from server.links import buyer_links
 from server.models import Role
 from server.models.link import LinkBase
 
@@ -29,8 +31,8 @@ def first_start(app_engine, settings: Settings, demo: bool) -> list[str]:  # noq
     lines: list[str] = []
     now = Clock().now()
     with Session(app_engine, expire_on_commit=False) as db:
-        if accounts.count_users(db) == 0:
-            _, password = accounts.create_user(
+        if users.count_users(db) == 0:
+            _, password = users.create_user(
                 db, email=FIRST_ADMIN_EMAIL, role=Role.admin, name="Admin", password=None, now=now
             )
             lines.append(f"  admin       {FIRST_ADMIN_EMAIL}  one-time password: {password}")
@@ -40,16 +42,16 @@ def first_start(app_engine, settings: Settings, demo: bool) -> list[str]:  # noq
                 (DEMO_SUPERVISOR_EMAIL, Role.supervisor, "Sam (demo supervisor)"),
             ):
                 try:
-                    accounts.find_user(db, email)
+                    users.find_user(db, email)
                     lines.append(
                         f"  {role.value:<11} {email}  (exists; `showdesk user reset-password`)"
                     )
                 except NotFound:
-                    _, password = accounts.create_user(
+                    _, password = users.create_user(
                         db, email=email, role=role, name=name, password=None, now=now
                     )
                     lines.append(f"  {role.value:<11} {email}  one-time password: {password}")
-            made = links.create_link(
+            made = buyer_links.create_link(
                 db,
                 LinkBase(
                     order_ref="DEMO-1001",

@@ -8,9 +8,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, func, select
 
 from server.errors import Conflict, InvalidInput, NotFound, NotSignedIn
-from server.models import Role, StaffSession, User
-from server.models.user import NAME_MAX_CHARS
-from server.security import (
+from server.infra.security import (
     DUMMY_PASSWORD_HASH,
     PASSWORD_MAX_CHARS,
     PASSWORD_MIN_CHARS,
@@ -20,6 +18,8 @@ from server.security import (
     token_hash,
     verify_password,
 )
+from server.models import Role, StaffSession, User
+from server.models.user import NAME_MAX_CHARS
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}$")
 LAST_SEEN_GRANULARITY_S = 60  # write a session's last-seen time at most once a minute

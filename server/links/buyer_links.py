@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from server.errors import InvalidInput, NotFound
+from server.infra.security import new_token, token_hash
 from server.models import BuyerPass, Link
 from server.models.link import LinkBase
-from server.security import new_token, token_hash
 
 LINK_TTL_MIN_S = 60  # shorter links expire before anyone could click them
 
