@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -27,6 +28,22 @@ from .errors import IllegalTransition
 from .vocabulary import CallState, EndReason
 
 Clock = Callable[[], float]
+
+
+def elapsed_ms(start: float | datetime, at: float | datetime) -> int:
+    """Milliseconds from ``start`` to ``at`` on the call clock, never negative.
+
+    The one conversion of "time in the call": timeline events, photos, recordings and
+    verdicts all count from the call's creation. Both arguments are epoch seconds or both
+    are aware datetimes.
+    """
+    if isinstance(start, datetime) and isinstance(at, datetime):
+        seconds = (at - start).total_seconds()
+    elif isinstance(start, datetime) or isinstance(at, datetime):
+        raise TypeError("elapsed_ms takes two epoch times or two datetimes")
+    else:
+        seconds = at - start
+    return max(0, round(seconds * 1000))
 
 
 class EventKind(StrEnum):
@@ -218,7 +235,7 @@ class Call:
     def t_ms(self, now: float | None = None) -> int:
         """Milliseconds since the call was created (never negative)."""
         when = self._clock() if now is None else now
-        return max(0, round((when - self.created_at) * 1000))
+        return elapsed_ms(self.created_at, when)
 
     def snapshot(self) -> CallSnapshot:
         return CallSnapshot(

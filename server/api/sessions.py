@@ -40,6 +40,7 @@ from server.models.call import OUTCOME_NOTE_MAX_CHARS, OVERRIDE_REASON_MAX_CHARS
 from server.models.evidence import CAPTION_MAX_CHARS, Photo, Recording
 from server.models.link import ORDER_REF_MAX_CHARS
 from server.models.text import LineStr, ParagraphStr
+from signaling.call import elapsed_ms
 from signaling.vocabulary import Decision, Outcome, Purpose
 
 router = APIRouter(tags=["sessions"])
@@ -480,7 +481,7 @@ async def upload_photo(
         if size > photos.PHOTO_MAX_BYTES:
             raise photos.PhotoTooLarge(photos.too_large_message())
         chunks.append(chunk)
-    t_ms = round((time.time() - snap.created_at) * 1000)
+    t_ms = elapsed_ms(snap.created_at, time.time())
     stored = await run_in_threadpool(
         _store, request, session_id, b"".join(chunks), t_ms, clock.now()
     )

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from server.errors import Conflict, InvalidInput
 from server.models import Call, CallEvent, OutcomeChange
+from signaling.call import elapsed_ms
 from signaling.vocabulary import Decision, Outcome
 
 ACTION_SET = "set"
@@ -22,7 +23,7 @@ REVIEW_OVERRIDDEN = "overridden"
 
 
 def _t_ms(call: Call, now: datetime) -> int:
-    return max(0, round((now - call.created_at).total_seconds() * 1000))
+    return elapsed_ms(call.created_at, now)
 
 
 def _record(

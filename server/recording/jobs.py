@@ -29,6 +29,7 @@ from server.recording.probe import sha256_of
 from server.recording.review import review_format
 from server.recording.rows import finalize_from_disk
 from server.storage import Storage, StorageError
+from signaling.call import elapsed_ms
 
 log = logging.getLogger("showdesk.recording")
 
@@ -322,7 +323,7 @@ def _end_restarted(db: Session, call: Call) -> None:
         CallEvent(
             call_id=call.id,
             kind="ended",
-            t_ms=max(0, round((ended_at - call.created_at).total_seconds() * 1000)),
+            t_ms=elapsed_ms(call.created_at, ended_at),
             at=ended_at,
             data={"reason": "server_restart"},
         )

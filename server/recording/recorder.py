@@ -40,6 +40,7 @@ from server.recording.names import track_key, track_name
 from server.recording.probe import FileFacts, probe_file
 from server.relay.interface import RelayError
 from server.storage import Storage
+from signaling.call import elapsed_ms
 
 log = logging.getLogger("showdesk.recording")
 
@@ -204,7 +205,7 @@ class Recorder:
                 if frame.clock_rate != clock:
                     pts = pts * clock // frame.clock_rate
                 if file_id is None:
-                    offset_ms = max(0, round((time.time() - rec.created_at) * 1000))
+                    offset_ms = elapsed_ms(rec.created_at, time.time())
                     key = track_key(rec.call_id, name, segment, container_extension(codec))
                     path = await asyncio.to_thread(self._storage.path_for_writing, key)
                     file_id = next(self._file_ids)
