@@ -70,29 +70,20 @@ from .messages import (
     require_hello,
 )
 from .switchboard import (
-    CLOSE_MOVED,
-    CLOSE_NORMAL,
-    CLOSE_POLICY,
-    CLOSE_REVOKED,
-    CLOSE_SUPERSEDED,
-    CLOSE_TOO_BIG,
     HELLO_TIMEOUT_S,
     CallEvent,
     Effects,
     StaffView,
     Switchboard,
 )
-
-
-def error_reply(exc: SignalingError, in_reply_to: str | None = None) -> ErrorReply:
-    """The ``error`` message for ``exc``; ``in_reply_to`` defaults to the type a
-    :class:`ProtocolError` could read from the refused message."""
-    if in_reply_to is None and isinstance(exc, ProtocolError):
-        in_reply_to = exc.message_type
-    return ErrorReply(code=exc.code, message=exc.message, in_reply_to=in_reply_to)
-
+from .vocabulary import ACTIVE_STATES, CloseCode, Decision, Outcome, Purpose
 
 __all__ = [
+    "ACTIVE_STATES",
+    "CloseCode",
+    "Decision",
+    "Outcome",
+    "Purpose",
     "QueueFull",
     "Capture",
     "PhotoTaken",
@@ -104,12 +95,6 @@ __all__ = [
     "Offer",
     "PeerMedia",
     "RtcConfig",
-    "CLOSE_MOVED",
-    "CLOSE_NORMAL",
-    "CLOSE_POLICY",
-    "CLOSE_REVOKED",
-    "CLOSE_SUPERSEDED",
-    "CLOSE_TOO_BIG",
     "HELLO_TIMEOUT_S",
     "LEGAL_TRANSITIONS",
     "MAX_CHAT_CHARS",
@@ -157,7 +142,6 @@ __all__ = [
     "UnsupportedVersion",
     "Welcome",
     "dump",
-    "error_reply",
     "parse_client_message",
     "require_hello",
 ]

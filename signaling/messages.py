@@ -9,7 +9,7 @@ too; serialise them with ``msg.to_json()``. PROTOCOL.md documents every message.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import (
     AfterValidator,
@@ -22,6 +22,14 @@ from pydantic import (
 )
 
 from .errors import ProtocolError, UnsupportedVersion
+
+
+class Refusal(Protocol):
+    """What an ``error`` reply is made from: a stable code and a sentence."""
+
+    code: str
+    message: str
+
 
 PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = 64 * 1024  # one text frame; larger ones are refused (close 1009 at the edge)
@@ -349,10 +357,22 @@ class ChatPosted(ServerMessage):
 
 
 class ErrorReply(ServerMessage):
+    """``error``: a refused message. Build it with :meth:`about` from the error that
+    refused it (a :class:`~signaling.errors.SignalingError` or any error with a ``code``
+    and a ``message``, such as the server's rate-limit refusal)."""
+
     type: Literal["error"] = "error"
     code: str
     message: str
     in_reply_to: str | None = None
+
+    @classmethod
+    def about(cls, exc: Refusal, in_reply_to: str | None = None) -> ErrorReply:
+        """The ``error`` for ``exc``; ``in_reply_to`` defaults to the message type a
+        protocol error could read from the refused message."""
+        if in_reply_to is None:
+            in_reply_to = getattr(exc, "message_type", None)
+        return cls(code=exc.code, message=exc.message, in_reply_to=in_reply_to)
 
 
 class Moved(ServerMessage):

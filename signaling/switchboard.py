@@ -72,13 +72,7 @@ from .messages import (
     TakePhoto,
     Welcome,
 )
-
-CLOSE_NORMAL = 1000
-CLOSE_POLICY = 1008  # no hello within HELLO_TIMEOUT_S, bad first message, auth failure
-CLOSE_TOO_BIG = 1009  # frame over MAX_MESSAGE_BYTES
-CLOSE_SUPERSEDED = 4001  # the same staff user connected again elsewhere
-CLOSE_MOVED = 4002  # the same buyer link was opened on a new page
-CLOSE_REVOKED = 4003  # the buyer's link was revoked: call access ended
+from .vocabulary import CloseCode
 
 HELLO_TIMEOUT_S = 5.0  # time the adapter waits for the first message before closing 1008
 DEFAULT_RECONNECT_GRACE_S = 30.0  # a dropped participant's time to come back (page reload)
@@ -250,7 +244,7 @@ class Switchboard:
         else:
             if staff.conn_id is not None:
                 self._conns.pop(staff.conn_id, None)
-                fx.closes.append((staff.conn_id, CLOSE_SUPERSEDED, "superseded"))
+                fx.closes.append((staff.conn_id, CloseCode.SUPERSEDED, "superseded"))
                 if staff.call_id is not None:
                     call = self._calls[staff.call_id]
                     self._emit(fx, call, call.record(EventKind.MOVED, {"side": "agent"}))
@@ -292,7 +286,7 @@ class Switchboard:
                 old = buyer.conn_id
                 self._conns.pop(old, None)
                 fx.send(old, Moved())
-                fx.closes.append((old, CLOSE_MOVED, "moved"))
+                fx.closes.append((old, CloseCode.MOVED, "moved"))
                 if buyer.call_id is not None:
                     call = self._calls[buyer.call_id]
                     self._emit(fx, call, call.record(EventKind.MOVED, {"side": "buyer"}))
@@ -467,7 +461,7 @@ class Switchboard:
             self._end(fx, self._calls[buyer.call_id], EndReason.LINK_REVOKED)
         if buyer.conn_id is not None:
             self._conns.pop(buyer.conn_id, None)
-            fx.closes.append((buyer.conn_id, CLOSE_REVOKED, "link revoked"))
+            fx.closes.append((buyer.conn_id, CloseCode.REVOKED, "link revoked"))
         self._buyers.pop(link_id, None)
         self._broadcast(fx)
         return fx
@@ -737,12 +731,6 @@ class Switchboard:
 
 
 __all__ = [
-    "CLOSE_MOVED",
-    "CLOSE_NORMAL",
-    "CLOSE_POLICY",
-    "CLOSE_REVOKED",
-    "CLOSE_SUPERSEDED",
-    "CLOSE_TOO_BIG",
     "HELLO_TIMEOUT_S",
     "CallEvent",
     "Effects",

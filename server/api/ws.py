@@ -32,14 +32,10 @@ from signaling.messages import (
     RtcConfig,
     require_hello,
 )
+from signaling.vocabulary import CloseCode
 
 log = logging.getLogger("showdesk.ws")
 router = APIRouter()
-
-CLOSE_POLICY = 1008  # auth failure, foreign Origin, no hello in time
-CLOSE_TOO_BIG = 1009  # a message over the size cap
-CLOSE_SERVER_STOPPING = 1012  # "service restart": the page reconnects to the next server
-CLOSE_TRY_LATER = 1013  # too many connections from one address
 
 
 @dataclass(frozen=True)
@@ -94,22 +90,22 @@ async def signaling_socket(websocket: WebSocket) -> None:
     """One participant's signaling connection (see signaling/PROTOCOL.md)."""
     await websocket.accept()
     if not websocket.app.state.calls.accepting:
-        await websocket.close(CLOSE_SERVER_STOPPING, "server stopping")
+        await websocket.close(CloseCode.SERVER_STOPPING, "server stopping")
         return
     limits = websocket.app.state.rate_limits
     address = websocket.client.host if websocket.client else "unknown"
     try:
         limits.socket_opened(address)
     except TooMany:
-        await websocket.close(CLOSE_TRY_LATER, "too many connections")
+        await websocket.close(CloseCode.TRY_LATER, "too many connections")
         return
     if not origin_allowed(websocket):
-        await websocket.close(CLOSE_POLICY, "origin not allowed")
+        await websocket.close(CloseCode.POLICY, "origin not allowed")
         return
     wanted = websocket.query_params.get("as")
     identity = await run_in_threadpool(_identify, websocket, wanted)
     if identity is None:
-        await websocket.close(CLOSE_POLICY, "not signed in")
+        await websocket.close(CloseCode.POLICY, "not signed in")
         return
     desk = websocket.app.state.calls
     settings = websocket.app.state.settings
@@ -117,16 +113,16 @@ async def signaling_socket(websocket: WebSocket) -> None:
         first = await asyncio.wait_for(_receive(websocket), settings.hello_timeout_s)
     except (TimeoutError, WebSocketDisconnect):
         with contextlib.suppress(Exception):
-            await websocket.close(CLOSE_POLICY, "no hello in time")
+            await websocket.close(CloseCode.POLICY, "no hello in time")
         return
     try:
         if first is None:
             return
         require_hello(parse_client_message(first))
     except SignalingError as exc:
-        reply = ErrorReply(code=exc.code, message=exc.message, in_reply_to="hello")
+        reply = ErrorReply.about(exc, "hello")
         await websocket.send_text(reply.to_json())
-        await websocket.close(CLOSE_POLICY, exc.code)
+        await websocket.close(CloseCode.POLICY, exc.code)
         return
 
     conn_id = desk.new_connection_id()
@@ -152,7 +148,7 @@ async def signaling_socket(websocket: WebSocket) -> None:
             try:
                 limits.message(conn_id, address)
             except TooMany as exc:
-                desk.send(conn_id, ErrorReply(code=exc.code, message=exc.message))
+                desk.send(conn_id, ErrorReply.about(exc))
                 continue
             try:
                 message = parse_client_message(raw)
@@ -167,13 +163,10 @@ async def signaling_socket(websocket: WebSocket) -> None:
                 else:
                     await desk.apply(desk.switchboard.handle(conn_id, message))
             except MediaRefused as exc:
-                desk.send(
-                    conn_id,
-                    ErrorReply(code="media_failed", message=str(exc), in_reply_to=message.type),
-                )
+                desk.send(conn_id, ErrorReply.about(exc, message.type))
             except ProtocolError as exc:
                 if exc.code == "too_large":
-                    await websocket.close(CLOSE_TOO_BIG, "message too big")
+                    await websocket.close(CloseCode.TOO_BIG, "message too big")
                     break
                 await desk.apply_error(conn_id, exc, exc.message_type)
             except SignalingError as exc:

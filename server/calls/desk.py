@@ -40,13 +40,11 @@ from server.storage import LocalStorage, Storage
 from signaling import CallState, Effects, EndReason, SignalingError, Switchboard
 from signaling.call import EventKind
 from signaling.messages import ErrorReply, ServerMessage
+from signaling.vocabulary import CloseCode
 
 log = logging.getLogger("showdesk.calls")
 
 OUTBOX_MAX_MESSAGES = 256  # a client this far behind is stuck: it is disconnected
-CLOSE_TOO_SLOW = 1013  # "try again later": the client fell too far behind
-CLOSE_MEDIA_LOST = 4004  # media stopped arriving: the page reconnects with a new connection
-CLOSE_SIGNED_OUT = 1008  # the staff session behind the socket ended
 SESSION_RECHECK_INTERVAL_S = 60.0  # open staff sockets notice an idle-expired session this fast
 EXPIRY_INTERVAL_S = 1.0  # grace periods and call caps are checked once a second
 
@@ -176,7 +174,7 @@ class CallDesk:
         """Close every socket of staff member ``user_id`` (their account changed)."""
         for conn_id, (kind, key) in self.switchboard.connections().items():
             if kind == "staff" and key == str(user_id):
-                self._enqueue(conn_id, ("close", (CLOSE_SIGNED_OUT, "account changed")))
+                self._enqueue(conn_id, ("close", (CloseCode.POLICY, "account changed")))
 
     async def staff_sessions_changed(self) -> None:
         """Close every staff socket whose session no longer signs anyone in (signed out,
@@ -193,7 +191,7 @@ class CallDesk:
         for conn_id in gone:
             conn = self._connections.get(conn_id)
             if conn is not None:
-                self._enqueue(conn_id, ("close", (CLOSE_SIGNED_OUT, "signed out")))
+                self._enqueue(conn_id, ("close", (CloseCode.POLICY, "signed out")))
 
     def _ended_sessions(self, tokens: dict[str, str]) -> list[str]:
         idle = self._settings.staff_idle_timeout_s
@@ -290,7 +288,7 @@ class CallDesk:
 
     async def apply_error(self, conn_id: str, exc: SignalingError, in_reply_to: str | None) -> None:
         """Answer a refused message with an ``error``; the connection stays usable."""
-        self.send(conn_id, ErrorReply(code=exc.code, message=exc.message, in_reply_to=in_reply_to))
+        self.send(conn_id, ErrorReply.about(exc, in_reply_to))
 
     def _enqueue(self, conn_id: str, item: tuple[str, object]) -> None:
         conn = self._connections.get(conn_id)
@@ -301,7 +299,7 @@ class CallDesk:
         except asyncio.QueueFull:
             log.warning("connection %s is not reading; closing it", conn_id)
             conn.writer.cancel()
-            self._background(conn.close(CLOSE_TOO_SLOW, "not reading"))
+            self._background(conn.close(CloseCode.TRY_LATER, "not reading"))
 
     @staticmethod
     async def _write_forever(outbox: asyncio.Queue, send: Sender, close: Closer) -> None:
@@ -328,7 +326,7 @@ class CallDesk:
         reconnects with a new peer connection."""
         for conn_id in await self.media.silent_connections(self._settings.media_silence_s):
             log.info("no media from connection %s: dropping it", conn_id)
-            self._enqueue(conn_id, ("close", (CLOSE_MEDIA_LOST, "no media")))
+            self._enqueue(conn_id, ("close", (CloseCode.MEDIA_LOST, "no media")))
 
     async def _expire_forever(self) -> None:
         last_session_check = time.monotonic()

@@ -26,6 +26,12 @@ FirstFrame = Callable[[str, str, str], Awaitable[None]]  # session id, side, kin
 class MediaRefused(Exception):
     """An offer or candidate the relay could not use; the message is safe to show."""
 
+    code = "media_failed"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
 
 class CallMedia:
     """Owns the mapping of sockets to relay legs; one per control plane."""

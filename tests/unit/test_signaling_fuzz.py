@@ -13,9 +13,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from signaling import (
-    CLOSE_MOVED,
-    CLOSE_REVOKED,
-    CLOSE_SUPERSEDED,
     LEGAL_TRANSITIONS,
     MAX_MESSAGE_BYTES,
     CallState,
@@ -27,6 +24,7 @@ from signaling import (
     parse_client_message,
 )
 from signaling.messages import ClientMessage
+from signaling.vocabulary import CloseCode
 
 CLIENT_MODELS = get_args(get_args(ClientMessage)[0])
 
@@ -279,7 +277,7 @@ def test_random_inputs_raise_only_signaling_errors_and_keep_invariants(
             assert isinstance(conn_id, str)
             json.loads(message.to_json())
         for _conn_id, code, reason in fx.closes:
-            assert code in {CLOSE_SUPERSEDED, CLOSE_MOVED, CLOSE_REVOKED} and reason
+            assert code in {CloseCode.SUPERSEDED, CloseCode.MOVED, CloseCode.REVOKED} and reason
         for event in fx.events:
             sid = event.call.session_id
             before = persisted.get(sid)

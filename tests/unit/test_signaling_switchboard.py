@@ -7,9 +7,6 @@ import itertools
 import pytest
 
 from signaling import (
-    CLOSE_MOVED,
-    CLOSE_REVOKED,
-    CLOSE_SUPERSEDED,
     AvailabilityUpdate,
     CallState,
     CallUpdate,
@@ -31,6 +28,7 @@ from signaling import (
     Welcome,
     parse_client_message,
 )
+from signaling.vocabulary import CloseCode
 
 
 class FakeClock:
@@ -420,7 +418,7 @@ def test_reopening_the_link_moves_the_buyer(sb: Switchboard) -> None:
     session_id = live_call(sb)
     fx = sb.connect_buyer("b1-tab2", link(1))
     assert fx.to("b1") == [Moved()]
-    assert fx.closes == [("b1", CLOSE_MOVED, "moved")]
+    assert fx.closes == [("b1", CloseCode.MOVED, "moved")]
     assert [(e.event.kind, e.event.data) for e in fx.events] == [("moved", {"side": "buyer"})]
     assert fx.to("b1-tab2")[0].call.session_id == session_id
     assert sb.call(session_id).state is CallState.LIVE
@@ -433,7 +431,7 @@ def test_reopening_the_link_while_waiting_keeps_the_queue_place(sb: Switchboard)
     queue_buyer(sb, 1)
     session_id = queue_buyer(sb, 2)
     fx = sb.connect_buyer("b2-new", link(2))
-    assert fx.closes == [("b2", CLOSE_MOVED, "moved")]
+    assert fx.closes == [("b2", CloseCode.MOVED, "moved")]
     assert last(fx, "b2-new", PositionUpdate).position == 2
     assert sb.queued() == ["s1", session_id]
 
@@ -441,7 +439,7 @@ def test_reopening_the_link_while_waiting_keeps_the_queue_place(sb: Switchboard)
 def test_staff_reconnect_supersedes_the_older_connection(sb: Switchboard) -> None:
     online_agent(sb, 1)
     fx = sb.connect_staff("a1-tab2", "u1", "Agent 1", "agent")
-    assert fx.closes == [("a1", CLOSE_SUPERSEDED, "superseded")]
+    assert fx.closes == [("a1", CloseCode.SUPERSEDED, "superseded")]
     assert fx.to("a1-tab2")[0].availability == "available"
     assert sb.disconnect("a1").messages == []
     assert [v.conn_id for v in sb.staff()] == ["a1-tab2"]
@@ -518,7 +516,7 @@ def test_revoke_link_ends_the_call_and_closes_the_buyer(sb: Switchboard) -> None
     assert [(e.call.session_id, e.call.end_reason) for e in fx.events] == [
         (session_id, "link_revoked")
     ]
-    assert fx.closes == [("b1", CLOSE_REVOKED, "link revoked")]
+    assert fx.closes == [("b1", CloseCode.REVOKED, "link revoked")]
     assert last(fx, "a1", CallUpdate).end_reason == "link_revoked"
     assert last(fx, "a1", AvailabilityUpdate).state == "available"
     with pytest.raises(Forbidden):

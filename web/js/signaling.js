@@ -4,12 +4,25 @@
 
 export const PROTOCOL_VERSION = 1;
 
-/** Close codes after which reconnecting would be wrong. */
+/** Every close code the server sends (signaling/vocabulary.py CloseCode, PROTOCOL.md). */
+export const CLOSE_CODES = Object.freeze({
+  NORMAL: 1000,
+  POLICY: 1008, // not signed in, foreign origin, bad hello, session ended
+  TOO_BIG: 1009, // a frame over 64 KiB
+  SERVER_STOPPING: 1012, // the server restarts: reconnect
+  TRY_LATER: 1013, // too many sockets, or this page fell too far behind: reconnect later
+  SUPERSEDED: 4001, // the same staff member connected elsewhere
+  MOVED: 4002, // the buyer's link was opened on another page
+  REVOKED: 4003, // the buyer's link was revoked
+  MEDIA_LOST: 4004, // no media arrived for a while: reconnect with a new connection
+});
+
+/** Close codes after which reconnecting would be wrong, and the status they report. */
 export const FINAL_CLOSE_CODES = new Map([
-  [4001, "superseded"], // the same staff member connected elsewhere
-  [4002, "moved"], // the buyer's link was opened on another page
-  [4003, "revoked"], // the buyer's link was revoked
-  [1008, "refused"], // not signed in, foreign origin, bad hello
+  [CLOSE_CODES.SUPERSEDED, "superseded"],
+  [CLOSE_CODES.MOVED, "moved"],
+  [CLOSE_CODES.REVOKED, "revoked"],
+  [CLOSE_CODES.POLICY, "refused"],
 ]);
 
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
