@@ -70,7 +70,6 @@ from .messages import (
     require_hello,
 )
 from .switchboard import (
-    HELLO_TIMEOUT_S,
     CallEvent,
     Effects,
     StaffView,
@@ -95,7 +94,6 @@ __all__ = [
     "Offer",
     "PeerMedia",
     "RtcConfig",
-    "HELLO_TIMEOUT_S",
     "LEGAL_TRANSITIONS",
     "MAX_CHAT_CHARS",
     "MAX_MESSAGE_BYTES",

@@ -74,11 +74,6 @@ from .messages import (
 )
 from .vocabulary import CloseCode
 
-HELLO_TIMEOUT_S = 5.0  # time the adapter waits for the first message before closing 1008
-DEFAULT_RECONNECT_GRACE_S = 30.0  # a dropped participant's time to come back (page reload)
-DEFAULT_MAX_CALL_DURATION_S = 7200.0  # answered calls are cut after two hours
-DEFAULT_MAX_QUEUE_LENGTH = 200  # more waiting buyers than a support team can reach today
-DEFAULT_HANDLE_TIME_S = 180.0  # assumed call length until enough calls have ended
 HANDLE_TIME_WINDOW = 20  # how many recent answered calls the average handle time uses
 
 CALL_TAKING_ROLES = frozenset({"agent", "admin"})
@@ -164,10 +159,10 @@ class Switchboard:
         clock: Clock,
         new_id: Callable[[], str] = _default_ids,
         *,
-        reconnect_grace_s: float = DEFAULT_RECONNECT_GRACE_S,
-        max_call_duration_s: float = DEFAULT_MAX_CALL_DURATION_S,
-        default_handle_time_s: float = DEFAULT_HANDLE_TIME_S,
-        max_queue_length: int = DEFAULT_MAX_QUEUE_LENGTH,
+        reconnect_grace_s: float,
+        max_call_duration_s: float,
+        default_handle_time_s: float,
+        max_queue_length: int,
     ) -> None:
         self._clock = clock
         self._new_id = new_id
@@ -731,7 +726,6 @@ class Switchboard:
 
 
 __all__ = [
-    "HELLO_TIMEOUT_S",
     "CallEvent",
     "Effects",
     "StaffView",

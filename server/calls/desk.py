@@ -35,7 +35,7 @@ from server.models import Call, CallEvent
 from server.recording.jobs import ReviewJobs, recover_interrupted
 from server.recording.rows import BadRowChange, StoreOp, finalize_from_disk, store_op
 from server.relay import RelayError
-from server.relay.pool import WorkerPool, default_worker_count
+from server.relay.pool import WorkerPool
 from server.storage import LocalStorage, Storage
 from signaling import CallState, Effects, EndReason, SignalingError, Switchboard
 from signaling.call import EventKind
@@ -91,10 +91,11 @@ class CallDesk:
             reconnect_grace_s=settings.reconnect_grace_s,
             max_call_duration_s=settings.max_call_duration_s,
             max_queue_length=settings.max_queue_length,
+            default_handle_time_s=settings.default_handle_time_s,
         )
         self.relay = WorkerPool(
             self._relay_event,
-            workers=settings.relay_workers or default_worker_count(),
+            workers=settings.relay_worker_count,
             files_dir=settings.data_dir / "files",
             ice_servers=settings.ice_servers,
             video_codec=settings.video_codec,

@@ -17,6 +17,7 @@ from server.infra.config import Settings
 from server.links import buyer_links
 from server.models import Role
 from server.models.link import LinkBase
+from signaling.messages import MAX_MESSAGE_BYTES
 
 FIRST_ADMIN_EMAIL = "admin@showdesk.local"
 DEMO_AGENT_EMAIL = "agent@showdesk.local"
@@ -105,7 +106,7 @@ def uvicorn_config(
         port=port,
         ssl_certfile=tls_cert,
         ssl_keyfile=tls_key,
-        ws_max_size=settings.ws_max_message_bytes,
+        ws_max_size=MAX_MESSAGE_BYTES,
         ws_ping_interval=settings.ws_ping_interval_s,
         ws_ping_timeout=settings.ws_ping_interval_s,
         proxy_headers=True,

@@ -47,7 +47,6 @@ class Settings(BaseSettings):
     staff_idle_timeout_s: int = 12 * 3600  # a staff session ends after 12 h without a request
     buyer_cookie_ttl_s: int = 6 * 3600  # the call credential outlives any call (max 2 h)
     hello_timeout_s: float = 5.0  # a socket that says nothing for this long is closed (1008)
-    ws_max_message_bytes: int = 64 * 1024  # larger signaling messages close the socket (1009)
     ws_ping_interval_s: float = 10.0  # keepalive: a dead peer is noticed within about 20 s
     # Rate limits ("N/period"): failed sign-ins slow down per account and per address.
     limit_failed_logins_per_account: str = "5/15minutes"
@@ -61,8 +60,12 @@ class Settings(BaseSettings):
     max_call_duration_s: float = 7200.0  # answered calls are ended after two hours
     max_photos_per_call: int = 200  # evidence, not a photo album; each photo up to 15 MB
     max_queue_length: int = 200  # waiting calls; more consents get queue_full
+    default_handle_time_s: float = 180.0  # assumed call length for wait estimates at first
     media_silence_s: float = 10.0  # no media from a connected page this long counts as a drop
-    media_connect_timeout_s: float = 15.0  # a peer connection not up by then: connection_failed
+    # A peer connection not up by then ends the call connection_failed. ICE + DTLS take well
+    # under a second on a LAN and a few seconds through TURN; aioice never gives up by itself
+    # once end-of-candidates is stripped from the offer.
+    media_connect_timeout_s: float = 15.0
     # Relay worker processes that carry the media (and record it); unset: one per CPU core.
     relay_workers: int | None = Field(default=None, ge=1, le=256)
     relay_pin_cpus: bool = True  # each worker stays on one core (Linux), cores taken in turn
@@ -97,6 +100,16 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'showdesk.db').resolve()}"
+
+    @property
+    def relay_worker_count(self) -> int:
+        """``relay_workers``, or one per CPU core this process may run on when unset."""
+        if self.relay_workers is not None:
+            return self.relay_workers
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except AttributeError:  # not on Linux
+            return max(1, os.cpu_count() or 1)
 
     @property
     def secure_cookies(self) -> bool:

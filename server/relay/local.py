@@ -53,10 +53,6 @@ from .sdp_cleanup import clean_offer_sdp, is_mdns_candidate
 
 logger = logging.getLogger(__name__)
 
-# ICE + DTLS take well under a second on a LAN and a few seconds through TURN;
-# a leg not up after this will not come up, and aioice never gives up by itself
-# once end-of-candidates is stripped from the offer.
-CONNECT_TIMEOUT_S = 15.0
 # Closing a peer connection takes milliseconds; a close that takes longer than
 # this at shutdown is abandoned rather than holding the process.
 ACLOSE_TIMEOUT_S = 5.0
@@ -134,9 +130,9 @@ class LocalRelay:
         self,
         on_event: EventCallback,
         *,
-        ice_servers: list[dict[str, Any]] | None = None,
-        connect_timeout_s: float = CONNECT_TIMEOUT_S,
-        video_codec: str = "VP8",
+        ice_servers: list[dict[str, Any]],
+        connect_timeout_s: float,
+        video_codec: str,
         release_complete_frames: bool = True,
     ) -> None:
         if video_codec not in VIDEO_CODECS:

@@ -18,7 +18,7 @@ from typing import Any
 
 from server.recording.recorder import Recorder, RowChange
 from server.relay.interface import CandidateInit, EventCallback
-from server.relay.local import CONNECT_TIMEOUT_S, LocalRelay
+from server.relay.local import LocalRelay
 from server.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -34,9 +34,9 @@ class MediaPlane:
         on_event: EventCallback,
         storage: Storage,
         *,
-        ice_servers: list[dict[str, Any]] | None = None,
-        video_codec: str = "VP8",
-        connect_timeout_s: float = CONNECT_TIMEOUT_S,
+        ice_servers: list[dict[str, Any]],
+        video_codec: str,
+        connect_timeout_s: float,
     ) -> None:
         self._on_event = on_event
         self.relay = LocalRelay(

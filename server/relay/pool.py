@@ -56,14 +56,6 @@ YOUNG_WORKER_S = 10.0  # a worker that dies younger than this is restarted after
 MAX_RESTART_DELAY_S = 30.0
 
 
-def default_worker_count() -> int:
-    """One worker per CPU core this process may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
 @dataclass(eq=False)
 class _Worker:
     slot: int
@@ -92,10 +84,10 @@ class WorkerPool:
         *,
         workers: int,
         files_dir: Path,
-        ice_servers: list[dict[str, Any]] | None = None,
-        video_codec: str = "VP8",
-        connect_timeout_s: float = 15.0,
-        pin_cpus: bool = True,
+        ice_servers: list[dict[str, Any]],
+        video_codec: str,
+        connect_timeout_s: float,
+        pin_cpus: bool,
     ) -> None:
         if workers < 1:
             raise ValueError(f"workers must be at least 1, not {workers}")

@@ -163,8 +163,8 @@ class Worker:
         self._plane = MediaPlane(
             lambda event: self.post({"event": event}),
             LocalStorage(Path(settings["files_dir"])),
-            ice_servers=settings.get("ice_servers") or [],
-            video_codec=settings.get("video_codec", "VP8"),
+            ice_servers=settings["ice_servers"],
+            video_codec=settings["video_codec"],
             connect_timeout_s=float(settings["connect_timeout_s"]),
         )
 

@@ -16,7 +16,9 @@ DEADLINE_S = 1.0
 
 async def test_unconnected_leg_fails_with_connection_failed_after_deadline(clients):
     events: list[dict[str, Any]] = []
-    relay = LocalRelay(on_event=events.append, connect_timeout_s=DEADLINE_S)
+    relay = LocalRelay(
+        on_event=events.append, ice_servers=[], connect_timeout_s=DEADLINE_S, video_codec="VP8"
+    )
     buyer = Client()
     buyer.send("video")
     clients.append(buyer)

@@ -260,11 +260,11 @@ def check_invariants(sb: Switchboard, persisted: dict[str, Any]) -> None:
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(operations, max_size=40))
 def test_random_inputs_raise_only_signaling_errors_and_keep_invariants(
-    ops: list[tuple[Any, ...]],
+    limits: dict[str, Any], ops: list[tuple[Any, ...]]
 ) -> None:
     clock = Clock()
     counter = iter(range(1, 10_000))
-    sb = Switchboard(clock, lambda: f"s{next(counter)}")
+    sb = Switchboard(clock, lambda: f"s{next(counter)}", **limits)
     persisted: dict[str, Any] = {}
     for op in ops:
         try:

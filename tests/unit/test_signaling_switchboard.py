@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import pytest
 
@@ -81,9 +82,9 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def sb(clock: FakeClock) -> Switchboard:
+def sb(clock: FakeClock, limits: dict[str, Any]) -> Switchboard:
     counter = itertools.count(1)
-    return Switchboard(clock, lambda: f"s{next(counter)}")
+    return Switchboard(clock, lambda: f"s{next(counter)}", **limits)
 
 
 def queue_buyer(sb: Switchboard, n: int) -> str:
@@ -649,8 +650,10 @@ def test_a_stored_photo_is_on_the_timeline_and_both_sides_are_told(sb: Switchboa
         sb.photo_added("nope", 1, 1, 1)
 
 
-def test_consent_beyond_the_queue_cap_is_refused_and_changes_nothing(clock: FakeClock) -> None:
-    sb = Switchboard(clock, max_queue_length=1)
+def test_consent_beyond_the_queue_cap_is_refused_and_changes_nothing(
+    clock: FakeClock, limits: dict[str, Any]
+) -> None:
+    sb = Switchboard(clock, **{**limits, "max_queue_length": 1})
     queue_buyer(sb, 1)
     sb.connect_buyer("b2", link(2))
     with pytest.raises(QueueFull):
