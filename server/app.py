@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from server.api import auth, buyer, links, pages, sessions, users
+from server.api import auth, buyer, links, metrics, pages, sessions, users
 from server.api.errors import install_error_handlers
 from server.api.headers import SecurityHeaders, install_docs
 from server.api.pages import WEB_DIR
@@ -18,7 +18,7 @@ from server.db import make_engine, migrate
 from server.infra import log_redaction
 from server.infra.clock import Clock
 from server.infra.config import DATA_DIR_MODE, Settings, resolve_secret_key
-from server.infra.metrics import install_metrics
+from server.infra.metrics import ShowdeskMetrics
 from server.infra.rate_limits import RateLimits
 from server.storage import LocalStorage
 
@@ -65,7 +65,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     for module in (auth, users, links, buyer, pages, sessions):
         app.include_router(module.router)
     app.include_router(ws_router)
-    install_metrics(app)
+    app.include_router(metrics.router)
+    app.state.metrics = ShowdeskMetrics(lambda: getattr(app.state, "calls", None))
 
     @app.get("/healthz", tags=["system"])
     def healthz() -> dict[str, str]:

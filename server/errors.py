@@ -24,6 +24,10 @@ class InvalidInput(DomainError):
 class NotSignedIn(DomainError):
     code = "not_signed_in"
 
+    def __init__(self, message: str, challenge: str | None = None) -> None:
+        super().__init__(message)
+        self.challenge = challenge  # the auth scheme a client should use, e.g. "Bearer"
+
 
 class Forbidden(DomainError):
     code = "forbidden"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
@@ -220,3 +221,29 @@ def buyer_link(request: Request, db: DbDep, clock: ClockDep) -> Link:
 
 
 BuyerLink = Annotated[Link, Depends(buyer_link)]
+
+
+def _is_loopback(host: str | None) -> bool:
+    try:
+        return host is not None and ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def metrics_reader(request: Request, settings: SettingsDep) -> None:
+    """Who may read ``/metrics``: with ``SHOWDESK_METRICS_TOKEN`` set, every client (loopback
+    included) must send it as ``Authorization: Bearer <token>`` (else NotSignedIn); without
+    it, loopback clients only (else Forbidden). Behind a reverse proxy on the same host,
+    requests come from 127.0.0.1 unless the proxy sets ``X-Forwarded-For``: set a token,
+    or do not route ``/metrics``."""
+    token = settings.metrics_token
+    if token is not None:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and same_secret(given.strip(), token.get_secret_value()):
+            return
+        raise NotSignedIn("send the metrics token as a bearer token", challenge="Bearer")
+    if not _is_loopback(request.client.host if request.client else None):
+        raise Forbidden("metrics are served to loopback clients only")
+
+
+MetricsReader = Depends(metrics_reader)

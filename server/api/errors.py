@@ -88,7 +88,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
         status = status_for(exc)
-        headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, TooMany) else None
+        headers = None
+        if isinstance(exc, TooMany):
+            headers = {"Retry-After": str(exc.retry_after_s)}
+        elif isinstance(exc, NotSignedIn) and exc.challenge:
+            headers = {"WWW-Authenticate": exc.challenge}
         if _wants_html(request):
             return _page(status, exc.message)
         return JSONResponse(error_body(exc.code, exc.message), status, headers=headers)

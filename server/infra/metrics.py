@@ -1,4 +1,6 @@
-"""``/metrics`` in Prometheus' text format: what the server is doing right now.
+"""The server's metrics in Prometheus' text format: what it is doing right now.
+
+``server/api/metrics.py`` serves them at ``/metrics`` (and decides who may read them).
 
 Nothing here sits on the media path. ``ShowdeskCollector`` reads the live objects when
 ``/metrics`` is scraped (on the event loop, so each scrape is one consistent snapshot):
@@ -11,24 +13,14 @@ measured continuously in this process is the event loop's lag: ``LoopLagMonitor`
 that carries media must not stall: a late wake-up is time every packet waited too.
 
 No label or value names a call, an order, a person or a token: only counts.
-
-Who may read it: without ``SHOWDESK_METRICS_TOKEN``, loopback clients only (a
-Prometheus on the same host, ``curl localhost``); with it, every client, loopback
-included, must send ``Authorization: Bearer <token>``. Behind a reverse proxy on the same
-host, requests reach Showdesk from 127.0.0.1 unless the proxy sets ``X-Forwarded-For``
-(which Showdesk trusts from 127.0.0.1): set a token, or do not route ``/metrics``.
 """
 
 from __future__ import annotations
 
-import hmac
-import ipaddress
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
 from prometheus_client import CollectorRegistry, Histogram
 from prometheus_client.core import (
     CounterMetricFamily,
@@ -37,16 +29,16 @@ from prometheus_client.core import (
     Metric,
 )
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+
+__all__ = ["CONTENT_TYPE_LATEST", "ShowdeskCollector", "ShowdeskMetrics"]
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
-from server.api.errors import error_body
 from server.infra.loop_lag import LOOP_LAG_BUCKETS, LoopLagMonitor
 from signaling import CallState
 
 log = logging.getLogger("showdesk.metrics")
 
-METRICS_PATH = "/metrics"
 CALL_STATES = (CallState.WAITING, CallState.LIVE, CallState.RECONNECTING)
 SOCKET_KINDS = ("buyer", "staff")
 STAFF_STATUSES = ("available", "away", "busy")
@@ -59,11 +51,11 @@ CONSUMERS = ("participant", "subscriber")
 class ShowdeskCollector(Collector):
     """Reads the call desk's live objects at scrape time (see the module docstring)."""
 
-    def __init__(self, app: FastAPI) -> None:
-        self._app = app
+    def __init__(self, desk: Callable[[], Any]) -> None:
+        self._desk = desk
 
     def collect(self) -> Iterator[Metric]:
-        calls = getattr(self._app.state, "calls", None)
+        calls = self._desk()
         if calls is None:
             return
         yield from self._signaling(calls.switchboard)
@@ -243,10 +235,12 @@ class ShowdeskCollector(Collector):
 
 
 class ShowdeskMetrics:
-    """The app's metrics: its own registry (not the process-global one), the collector,
-    the loop-lag monitor, and the ``/metrics`` route."""
+    """The server's metrics: its own registry (not the process-global one), the collector
+    and the loop-lag monitor. ``desk`` returns the running ``CallDesk`` (None before the
+    server has started one); it is read at each scrape."""
 
-    def __init__(self, app: FastAPI) -> None:
+    def __init__(self, desk: Callable[[], Any]) -> None:
+        self._desk = desk
         self.registry = CollectorRegistry(auto_describe=True)
         self.loop_lag = Histogram(
             "showdesk_event_loop_lag_seconds",
@@ -255,7 +249,7 @@ class ShowdeskMetrics:
             registry=self.registry,
         )
         self.monitor = LoopLagMonitor(self.loop_lag)
-        self.registry.register(ShowdeskCollector(app))
+        self.registry.register(ShowdeskCollector(desk))
         ProcessCollector(registry=self.registry)  # CPU seconds, memory, open files
 
     async def start(self) -> None:
@@ -264,55 +258,9 @@ class ShowdeskMetrics:
     async def stop(self) -> None:
         await self.monitor.stop()
 
-    def exposition(self) -> bytes:
-        return generate_latest(self.registry)
-
-
-def _is_loopback(host: str | None) -> bool:
-    try:
-        return host is not None and ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _refusal(request: Request) -> Response | None:
-    """None if ``request`` may read the metrics, else the error response."""
-    token = request.app.state.settings.metrics_token
-    if token is not None:
-        scheme, _, given = request.headers.get("authorization", "").partition(" ")
-        expected = token.get_secret_value().encode()
-        if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), expected):
-            return None
-        return JSONResponse(
-            error_body("not_signed_in", "send the metrics token as a bearer token"),
-            status_code=401,
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    if _is_loopback(request.client.host if request.client else None):
-        return None
-    return JSONResponse(
-        error_body("forbidden", "metrics are served to loopback clients only"),
-        status_code=403,
-    )
-
-
-def install_metrics(app: FastAPI) -> ShowdeskMetrics:
-    """Add ``/metrics`` to ``app``; the caller starts and stops the returned object."""
-    metrics = ShowdeskMetrics(app)
-    app.state.metrics = metrics
-
-    @app.get(METRICS_PATH, include_in_schema=False)
-    async def read_metrics(request: Request) -> Response:
-        refused = _refusal(request)
-        if refused is not None:
-            return refused
-        calls = getattr(request.app.state, "calls", None)
-        if calls is not None:  # the relay workers' figures, read now
+    async def exposition(self) -> bytes:
+        """The text exposition, with the relay workers' figures read just before."""
+        calls = self._desk()
+        if calls is not None:
             await calls.relay.refresh_stats()
-        return Response(
-            metrics.exposition(),
-            media_type=CONTENT_TYPE_LATEST,
-            headers={"Cache-Control": "no-store"},
-        )
-
-    return metrics
+        return generate_latest(self.registry)
