@@ -29,4 +29,5 @@ fi
 
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/lint-imports --no-logo
 exec .venv/bin/pytest "$@"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from server.relay import LocalRelay
+from server.relay.local import LocalRelay
 
 from .peers import Client
 

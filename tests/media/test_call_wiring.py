@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from aiortc import RTCRtpSender
 
-from server.relay import LocalRelay, RelayError
+from server.relay import RelayError
+from server.relay.local import LocalRelay
 
 from .peers import Client, events_of, wait_until
 

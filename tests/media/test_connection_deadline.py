@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from server.relay import LocalRelay, UnknownParticipantError
+from server.relay import UnknownParticipantError
+from server.relay.local import LocalRelay
 
 from .peers import Client, events_of, wait_until
 

@@ -7,8 +7,8 @@ import asyncio
 import time
 from typing import Any
 
-from server.relay import LocalRelay
 from server.relay.forwarding import GOP_CACHE_MAX_FRAMES
+from server.relay.local import LocalRelay
 from server.relay.receiver_tap import KEYFRAME_REQUEST_MIN_INTERVAL_S
 
 from .peers import Client, events_of, vp8_clip, wait_until

@@ -8,8 +8,9 @@ from collections import deque
 
 import pytest
 
-from server.relay import LocalRelay, local
+from server.relay import local
 from server.relay.forwarding import EncodedFrame, ForwardingTrack, TrackSource
+from server.relay.local import LocalRelay
 
 from .peers import Client, wait_until
 

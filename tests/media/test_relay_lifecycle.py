@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from aiortc.mediastreams import MediaStreamError
 
-from server.relay import LocalRelay, RelayError, UnknownParticipantError
+from server.relay import RelayError, UnknownParticipantError
+from server.relay.local import LocalRelay
 
 from .peers import Client, events_of, wait_until
 
