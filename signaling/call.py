@@ -25,7 +25,7 @@ from enum import StrEnum
 from typing import Any
 
 from .errors import IllegalTransition
-from .vocabulary import CallState, EndReason
+from .vocabulary import CallState, EndReason, Purpose
 
 Clock = Callable[[], float]
 
@@ -82,7 +82,7 @@ class LinkInfo:
 
     link_id: str
     order_ref: str
-    purpose: str
+    purpose: Purpose
     locale: str
     buyer_name: str
 
@@ -103,7 +103,7 @@ class CallSnapshot:
     session_id: str
     link_id: str
     order_ref: str
-    purpose: str
+    purpose: Purpose
     locale: str
     buyer_name: str
     state: CallState

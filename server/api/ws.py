@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from server.accounts.users import resolve_session
 from server.api.deps import BUYER_COOKIE, SESSION_COOKIE
+from server.calls.ids import wire_id
 from server.calls.media import MediaRefused
 from server.errors import TooMany
 from server.links.buyer_links import resolve_buyer_pass
@@ -76,7 +77,7 @@ def _identify(websocket: WebSocket, wanted: str | None) -> StaffIdentity | LinkI
             link = resolve_buyer_pass(db, buyer_token, now)
             if link is not None:
                 return LinkInfo(
-                    link_id=str(link.id),
+                    link_id=wire_id(link.id),
                     order_ref=link.order_ref,
                     purpose=str(link.purpose),
                     locale=link.locale or "",
@@ -134,7 +135,7 @@ async def signaling_socket(websocket: WebSocket) -> None:
     desk.attach(conn_id, websocket.send_text, close, staff_session=staff_token)
     if isinstance(identity, StaffIdentity):
         effects = desk.switchboard.connect_staff(
-            conn_id, str(identity.user_id), identity.name, identity.role
+            conn_id, wire_id(identity.user_id), identity.name, identity.role
         )
     else:
         effects = desk.switchboard.connect_buyer(conn_id, identity)

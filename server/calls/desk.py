@@ -1,8 +1,10 @@
-"""The call desk: runs the signaling core for this server and persists what it decides.
+"""The call desk: runs the signaling core for this server and carries out what it decides.
 
-``CallDesk`` owns the ``Switchboard`` (pure state machine), one outbox per connected
-socket, the task that ends calls whose participants are gone for too long, and the
-writer that stores calls and their timeline events in order, off the event loop.
+``CallDesk`` owns the ``Switchboard`` (pure state machine) and applies its ``Effects``:
+messages and closes go to the sockets' outboxes (outbox.py), call changes to the ordered
+store (store.py), answered and ended calls to the media plane (media.py). A periodic task
+(periodic.py) ends calls whose participants are gone for too long, drops pages whose
+media stopped, and closes staff sockets whose session ended.
 
 It also owns the media plane's relay (``WorkerPool``: relay worker processes, which
 record the calls they hold): a call is recorded from the moment it is answered; the
@@ -20,20 +22,22 @@ import contextlib
 import itertools
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Awaitable
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from server.accounts.users import resolve_session
+from server.calls.ids import wire_id
 from server.calls.media import CallMedia
+from server.calls.outbox import Close, Closer, Outboxes, Send, Sender
+from server.calls.periodic import Periodic
+from server.calls.recovery import recover_interrupted
+from server.calls.store import CallStore
 from server.infra.clock import Clock
 from server.infra.config import Settings
-from server.models import Call, CallEvent
-from server.recording.jobs import ReviewJobs, recover_interrupted
-from server.recording.rows import BadRowChange, StoreOp, finalize_from_disk, store_op
+from server.recording.jobs import ReviewJobs
+from server.recording.rows import BadRowChange, finalize_from_disk, store_op
 from server.relay import RelayError
 from server.relay.pool import WorkerPool
 from server.storage import LocalStorage, Storage
@@ -47,29 +51,6 @@ log = logging.getLogger("showdesk.calls")
 OUTBOX_MAX_MESSAGES = 256  # a client this far behind is stuck: it is disconnected
 SESSION_RECHECK_INTERVAL_S = 60.0  # open staff sockets notice an idle-expired session this fast
 EXPIRY_INTERVAL_S = 1.0  # grace periods and call caps are checked once a second
-
-Sender = Callable[[str], Awaitable[None]]
-Closer = Callable[[int, str], Awaitable[None]]
-
-
-@dataclass
-class _Connection:
-    outbox: asyncio.Queue[tuple[str, object]]
-    writer: asyncio.Task[None]
-    close: Closer
-    staff_session: str | None = None  # the staff session token the socket signed in with
-
-
-@dataclass
-class _StoreOp:
-    """A database change queued behind the call rows it may refer to."""
-
-    op: StoreOp
-    done: asyncio.Future[None] | None  # None: nobody waits for it
-
-
-def _dt(epoch_s: float | None) -> datetime | None:
-    return None if epoch_s is None else datetime.fromtimestamp(epoch_s, UTC)
 
 
 class CallDesk:
@@ -106,11 +87,18 @@ class CallDesk:
         self.media.on_leg_failed = self._media_failed
         self.media.on_first_frame = self._media_arrived
         self.reviews = ReviewJobs(engine, self._storage)
-        self._connections: dict[str, _Connection] = {}
+        self.outboxes = Outboxes(OUTBOX_MAX_MESSAGES)
+        self.store = CallStore(engine)
+        self._periodic = Periodic(
+            "calls-expiry",
+            EXPIRY_INTERVAL_S,
+            [
+                (EXPIRY_INTERVAL_S, self._expire),
+                (SESSION_RECHECK_INTERVAL_S, self.staff_sessions_changed),
+            ],
+        )
         self.accepting = True  # False once the server is stopping: new sockets are refused
         self._ids = itertools.count(1)
-        self._store_queue: asyncio.Queue[list] | None = None
-        self._tasks: list[asyncio.Task[None]] = []
         self._pending: set[asyncio.Future[None]] = set()
 
     # ---------------------------------------------------------------- lifecycle
@@ -119,12 +107,9 @@ class CallDesk:
         """Finish what a previous process left (calls open, recordings unfinished, review
         files not made), then start the background tasks."""
         unreviewed = await asyncio.to_thread(recover_interrupted, self._engine, self._storage)
-        self._store_queue = asyncio.Queue()
+        self.store.start()
         await self.relay.start()
-        self._tasks = [
-            asyncio.create_task(self._store_forever(), name="calls-store"),
-            asyncio.create_task(self._expire_forever(), name="calls-expiry"),
-        ]
+        self._periodic.start()
         self.reviews.start()
         for call_id in unreviewed:
             self.reviews.enqueue(call_id)
@@ -134,9 +119,7 @@ class CallDesk:
         ``timeout_s``) until the participants' sockets were sent the news."""
         self.accepting = False
         await self.apply(self.switchboard.end_all(EndReason.SERVER_SHUTDOWN))
-        drained = [conn.outbox.join() for conn in self._connections.values()]
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.gather(*drained), timeout_s)
+        await self.outboxes.drain(timeout_s)
 
     async def stop(self) -> None:
         """End every call with ``server_shutdown``, close sockets and peer connections,
@@ -146,16 +129,9 @@ class CallDesk:
         await self.media.aclose()  # the workers finish their recordings, then exit
         await asyncio.gather(*list(self._pending), return_exceptions=True)
         await self.reviews.stop()
-        for task in self._tasks:
-            if task.get_name() == "calls-expiry":
-                task.cancel()
-        if self._store_queue is not None:
-            await self._store_queue.join()
-        for task in self._tasks:
-            task.cancel()
-        for conn in list(self._connections.values()):
-            conn.writer.cancel()
-        self._connections.clear()
+        self._periodic.stop()
+        await self.store.stop()
+        await self.outboxes.aclose()
 
     # ---------------------------------------------------------------- connections
 
@@ -167,32 +143,24 @@ class CallDesk:
     ) -> None:
         """Register a socket's send and close; messages to it go through a bounded outbox.
         A staff socket names its session token: it is closed when that session ends."""
-        outbox: asyncio.Queue[tuple[str, object]] = asyncio.Queue(OUTBOX_MAX_MESSAGES)
-        writer = asyncio.create_task(self._write_forever(outbox, send, close))
-        self._connections[conn_id] = _Connection(outbox, writer, close, staff_session)
+        self.outboxes.attach(conn_id, send, close, staff_session)
 
     async def close_staff_sockets(self, user_id: int) -> None:
         """Close every socket of staff member ``user_id`` (their account changed)."""
         for conn_id, (kind, key) in self.switchboard.connections().items():
-            if kind == "staff" and key == str(user_id):
-                self._enqueue(conn_id, ("close", (CloseCode.POLICY, "account changed")))
+            if kind == "staff" and key == wire_id(user_id):
+                self.outboxes.put(conn_id, Close(CloseCode.POLICY, "account changed"))
 
     async def staff_sessions_changed(self) -> None:
         """Close every staff socket whose session no longer signs anyone in (signed out,
         disabled, password reset, idle too long). Called after such changes and
         periodically; the database check runs in a thread."""
-        tokens = {
-            conn_id: conn.staff_session
-            for conn_id, conn in self._connections.items()
-            if conn.staff_session is not None
-        }
+        tokens = self.outboxes.staff_sessions()
         if not tokens:
             return
         gone = await asyncio.to_thread(self._ended_sessions, tokens)
         for conn_id in gone:
-            conn = self._connections.get(conn_id)
-            if conn is not None:
-                self._enqueue(conn_id, ("close", (CloseCode.POLICY, "signed out")))
+            self.outboxes.put(conn_id, Close(CloseCode.POLICY, "signed out"))
 
     def _ended_sessions(self, tokens: dict[str, str]) -> list[str]:
         idle = self._settings.staff_idle_timeout_s
@@ -211,25 +179,22 @@ class CallDesk:
 
     async def detach(self, conn_id: str) -> None:
         """The socket is gone: tell the core, stop its writer."""
-        conn = self._connections.pop(conn_id, None)
-        if conn is not None:
-            conn.writer.cancel()
+        self.outboxes.detach(conn_id)
         await self.media.connection_gone(conn_id)
         await self.apply(self.switchboard.disconnect(conn_id))
 
     async def link_revoked(self, link_id: int) -> None:
-        await self.apply(self.switchboard.revoke_link(str(link_id)))
+        await self.apply(self.switchboard.revoke_link(wire_id(link_id)))
 
     # ---------------------------------------------------------------- effects
 
     async def apply(self, effects: Effects) -> None:
         """Send the messages, perform the closes and queue the events for storage."""
         for conn_id, message in effects.messages:
-            self._enqueue(conn_id, ("send", message))
+            self.outboxes.put(conn_id, Send(message))
         for conn_id, code, reason in effects.closes:
-            self._enqueue(conn_id, ("close", (code, reason)))
-        if effects.events and self._store_queue is not None:
-            self._store_queue.put_nowait(list(effects.events))
+            self.outboxes.put(conn_id, Close(code, reason))
+        self.store.calls_changed(effects.events)
         for item in effects.events:
             session_id = item.call.session_id
             if item.event.kind == EventKind.ANSWERED:
@@ -242,7 +207,7 @@ class CallDesk:
 
     def send(self, conn_id: str, message: ServerMessage) -> None:
         """Queue one message to one connection (used for replies outside the core)."""
-        self._enqueue(conn_id, ("send", message))
+        self.outboxes.put(conn_id, Send(message))
 
     async def photo_added(self, session_id: str, photo_id: int, width: int, height: int) -> None:
         """A photo of ``session_id`` was stored: put it on the timeline, tell both sides
@@ -261,7 +226,7 @@ class CallDesk:
         call_id = str(event.get("call_id"))
         if kind == "recording_row":
             try:
-                self._queue_op(store_op(event.get("change") or {}))
+                self.store.queue(store_op(event.get("change") or {}))
             except BadRowChange as exc:
                 log.error("a relay worker reported %s", exc)
         elif kind == "call_recorded":
@@ -272,7 +237,7 @@ class CallDesk:
             self.media.handle_event(event)
 
     async def _review_when_stored(self, call_id: str) -> None:
-        await self._write(lambda db: None)  # after the rows reported before
+        await self.store.write(lambda db: None)  # after the rows reported before
         self.reviews.enqueue(call_id)
 
     async def _relay_failed(self, call_id: str) -> None:
@@ -280,7 +245,7 @@ class CallDesk:
         what they hold (up to the last flush), then make its review file."""
         with contextlib.suppress(SignalingError):
             await self.apply(self.switchboard.end_call(call_id, EndReason.RELAY_FAILED))
-        await self._write(lambda db: finalize_from_disk(db, self._storage, [call_id]))
+        await self.store.write(lambda db: finalize_from_disk(db, self._storage, [call_id]))
         self.reviews.enqueue(call_id)
 
     async def _media_failed(self, session_id: str) -> None:
@@ -291,130 +256,13 @@ class CallDesk:
         """Answer a refused message with an ``error``; the connection stays usable."""
         self.send(conn_id, ErrorReply.about(exc, in_reply_to))
 
-    def _enqueue(self, conn_id: str, item: tuple[str, object]) -> None:
-        conn = self._connections.get(conn_id)
-        if conn is None:
-            return
-        try:
-            conn.outbox.put_nowait(item)
-        except asyncio.QueueFull:
-            log.warning("connection %s is not reading; closing it", conn_id)
-            conn.writer.cancel()
-            self._background(conn.close(CloseCode.TRY_LATER, "not reading"))
+    # ---------------------------------------------------------------- periodic
 
-    @staticmethod
-    async def _write_forever(outbox: asyncio.Queue, send: Sender, close: Closer) -> None:
-        while True:
-            kind, payload = await outbox.get()
-            try:
-                if kind == "send":
-                    assert isinstance(payload, ServerMessage)
-                    await send(payload.to_json())
-                else:
-                    code, reason = payload  # type: ignore[misc]
-                    await close(code, reason)
-                    return
-            except Exception:  # noqa: BLE001  (the socket went away; its reader cleans up)
-                return
-            finally:
-                outbox.task_done()
-
-    # ---------------------------------------------------------------- background
-
-    async def _drop_silent_pages(self) -> None:
-        """A page whose media stopped for ``media_silence_s`` counts as dropped: its socket
-        is closed (4004), the call goes ``reconnecting`` and the page, if it still runs,
-        reconnects with a new peer connection."""
+    async def _expire(self) -> None:
+        """End calls past their grace period or cap; drop pages whose media stopped for
+        ``media_silence_s``: the socket is closed (4004), the call goes ``reconnecting``
+        and the page, if it still runs, reconnects with a new peer connection."""
+        await self.apply(self.switchboard.tick())
         for conn_id in await self.media.silent_connections(self._settings.media_silence_s):
             log.info("no media from connection %s: dropping it", conn_id)
-            self._enqueue(conn_id, ("close", (CloseCode.MEDIA_LOST, "no media")))
-
-    async def _expire_forever(self) -> None:
-        last_session_check = time.monotonic()
-        while True:
-            await asyncio.sleep(EXPIRY_INTERVAL_S)
-            try:
-                await self.apply(self.switchboard.tick())
-                await self._drop_silent_pages()
-                if time.monotonic() - last_session_check >= SESSION_RECHECK_INTERVAL_S:
-                    last_session_check = time.monotonic()
-                    await self.staff_sessions_changed()
-            except Exception:
-                log.exception("call expiry failed")
-
-    def _queue_op(self, op: StoreOp) -> None:
-        """Run ``op`` in the store task, after every change queued before it; nobody waits."""
-        if self._store_queue is None:
-            log.error("a recording row change arrived while the call desk is stopped")
-            return
-        self._store_queue.put_nowait([_StoreOp(op, None)])
-
-    async def _write(self, op: StoreOp) -> None:
-        """Run ``op`` in the store task, after every call change queued before it."""
-        if self._store_queue is None:  # not started (or stopped): write directly
-            await asyncio.to_thread(self._run_op, op)
-            return
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._store_queue.put_nowait([_StoreOp(op, done)])
-        await done
-
-    async def _store_forever(self) -> None:
-        assert self._store_queue is not None
-        while True:
-            events = await self._store_queue.get()
-            error: BaseException | None = None
-            try:
-                await asyncio.to_thread(self._store, events)
-            except Exception as exc:
-                error = exc
-                log.exception("storing call events failed")
-            finally:
-                for item in events:
-                    if isinstance(item, _StoreOp) and item.done and not item.done.done():
-                        if error is None:
-                            item.done.set_result(None)
-                        else:
-                            item.done.set_exception(error)
-                self._store_queue.task_done()
-
-    def _run_op(self, op: StoreOp) -> None:
-        with Session(self._engine, expire_on_commit=False) as db:
-            op(db)
-            db.commit()
-
-    def _store(self, events: list) -> None:
-        with Session(self._engine, expire_on_commit=False) as db:
-            for item in events:
-                if isinstance(item, _StoreOp):
-                    item.op(db)
-                    continue
-                snap = item.call
-                row = db.get(Call, snap.session_id)
-                if row is None:
-                    row = Call(
-                        id=snap.session_id,
-                        link_id=int(snap.link_id),
-                        order_ref=snap.order_ref,
-                        purpose=snap.purpose,
-                        created_at=_dt(snap.created_at),
-                        state=str(snap.state),
-                    )
-                row.locale = snap.locale or None
-                row.buyer_name = snap.buyer_name or None
-                row.state = str(snap.state)
-                row.agent_id = int(snap.agent_id) if snap.agent_id else None
-                row.answered_at = _dt(snap.answered_at)
-                row.ended_at = _dt(snap.ended_at)
-                row.end_reason = str(snap.end_reason) if snap.end_reason else None
-                db.add(row)
-                ev = item.event
-                db.add(
-                    CallEvent(
-                        call_id=snap.session_id,
-                        kind=str(ev.kind),
-                        t_ms=ev.t_ms,
-                        at=_dt(snap.created_at + ev.t_ms / 1000),
-                        data=dict(ev.data),
-                    )
-                )
-            db.commit()
+            self.outboxes.put(conn_id, Close(CloseCode.MEDIA_LOST, "no media"))

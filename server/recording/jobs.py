@@ -3,9 +3,8 @@
 ``ReviewJobs`` makes review files one call at a time, each in a child process
 (``python -m server.recording.review``, see review.py), so decoding and encoding audio
 never runs on the event loop that carries media; the child's progress lines update the
-review row's ``progress``. ``recover_interrupted`` runs at start: calls a previous
-process left open are ended ``server_restart``, their unfinished track rows are
-finalized from what is on disk, and the calls that still need a review file are listed.
+review row's ``progress``. (What a dead process left is finished at start by
+``server/calls/recovery.py``.)
 """
 
 from __future__ import annotations
@@ -16,24 +15,22 @@ import json
 import logging
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from server.models import Call, CallEvent, Recording
+from server.models import Call, Recording
 from server.recording.names import CONTENT_TYPES, review_key
 from server.recording.probe import sha256_of
 from server.recording.review import review_format
-from server.recording.rows import finalize_from_disk
 from server.storage import Storage, StorageError
-from signaling.call import elapsed_ms
+from signaling.vocabulary import CallState
 
 log = logging.getLogger("showdesk.recording")
 
-ACTIVE_STATES = ("waiting", "live", "reconnecting")
 # A review file takes about a second of one core per minute of call; a child that runs
 # far longer than that is stuck.
 REVIEW_TIMEOUT_BASE_S = 120.0
@@ -179,7 +176,7 @@ class ReviewJobs:
     def _plan(self, call_id: str) -> tuple[int, dict[str, Any]] | None:
         with Session(self._engine, expire_on_commit=False) as db:
             call = db.get(Call, call_id)
-            if call is None or call.state != "ended":
+            if call is None or call.state != CallState.ENDED:
                 return None
             rows = db.exec(select(Recording).where(Recording.call_id == call_id)).all()
             review = next((r for r in rows if r.kind == "review"), None)
@@ -269,62 +266,3 @@ class ReviewJobs:
             row.finished_at = _now()
             db.add(row)
             db.commit()
-
-
-def recover_interrupted(engine: Engine, storage: Storage) -> list[str]:
-    """After a restart: end the calls a dead process left open (``server_restart``),
-    finalize their unfinished track files from disk, and return the ended calls that
-    still need a review file. Blocking (call it in a thread); a second run changes
-    nothing."""
-    with Session(engine, expire_on_commit=False) as db:
-        finalize_from_disk(db, storage)
-        db.commit()
-
-        for call in db.exec(select(Call).where(Call.state.in_(ACTIVE_STATES))).all():
-            _end_restarted(db, call)
-        db.commit()
-
-        done = {
-            r.call_id
-            for r in db.exec(
-                select(Recording).where(
-                    Recording.kind == "review", Recording.state.in_(("ready", "failed"))
-                )
-            )
-        }
-        ready = db.exec(
-            select(Recording.call_id)
-            .join(Call, Call.id == Recording.call_id)
-            .where(Recording.kind == "track", Recording.state == "ready", Call.state == "ended")
-            .distinct()
-        ).all()
-        return sorted(set(ready) - done)
-
-
-def _end_restarted(db: Session, call: Call) -> None:
-    """End ``call`` with ``server_restart`` at the last moment it is known to have been
-    going: its last event or the end of its latest recording (else now)."""
-    last = db.exec(
-        select(CallEvent.at).where(CallEvent.call_id == call.id).order_by(CallEvent.at.desc())
-    ).first()
-    moments = [m for m in (last,) if m is not None]
-    for row in db.exec(
-        select(Recording).where(Recording.call_id == call.id, Recording.kind == "track")
-    ):
-        moments.append(
-            call.created_at + timedelta(milliseconds=row.start_offset_ms + (row.duration_ms or 0))
-        )
-    ended_at = max(moments) if moments else _now()
-    call.state = "ended"
-    call.ended_at = ended_at
-    call.end_reason = "server_restart"
-    db.add(call)
-    db.add(
-        CallEvent(
-            call_id=call.id,
-            kind="ended",
-            t_ms=elapsed_ms(call.created_at, ended_at),
-            at=ended_at,
-            data={"reason": "server_restart"},
-        )
-    )

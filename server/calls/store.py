@@ -1,0 +1,147 @@
+"""The call store: every database write the call desk makes, in the order it was made,
+off the event loop.
+
+One task takes :class:`_Batch` es from one queue; each batch is a list of operations
+(``StoreOp``: a function of a database session) run in one transaction. A call's changes
+(``CallEvent`` from the switchboard: upsert the call row, append the timeline event) and
+the recording rows the relay workers report are both turned into operations, so a row
+that refers to a call is always written after the call itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from server.calls.ids import db_id
+from server.models import Call, CallEvent
+from server.recording.rows import StoreOp
+from signaling import CallEvent as CallChange
+
+log = logging.getLogger("showdesk.calls")
+
+
+@dataclass
+class _Batch:
+    ops: list[StoreOp]
+    done: asyncio.Future[None] | None  # None: nobody waits for it
+
+
+def _dt(epoch_s: float | None) -> datetime | None:
+    return None if epoch_s is None else datetime.fromtimestamp(epoch_s, UTC)
+
+
+def call_change_op(change: CallChange) -> StoreOp:
+    """The write of one switchboard ``CallEvent``: the call row as the snapshot has it
+    (created on its first event) and the event on its timeline."""
+
+    def op(db: Session) -> None:
+        snap, event = change.call, change.event
+        row = db.get(Call, snap.session_id)
+        if row is None:
+            row = Call(
+                id=snap.session_id,
+                link_id=db_id(snap.link_id),
+                order_ref=snap.order_ref,
+                purpose=snap.purpose,
+                created_at=_dt(snap.created_at),
+                state=snap.state,
+            )
+        row.locale = snap.locale or None
+        row.buyer_name = snap.buyer_name or None
+        row.state = snap.state
+        row.agent_id = db_id(snap.agent_id) if snap.agent_id else None
+        row.answered_at = _dt(snap.answered_at)
+        row.ended_at = _dt(snap.ended_at)
+        row.end_reason = snap.end_reason
+        db.add(row)
+        db.add(
+            CallEvent(
+                call_id=snap.session_id,
+                kind=event.kind,
+                t_ms=event.t_ms,
+                at=_dt(snap.created_at + event.t_ms / 1000),
+                data=dict(event.data),
+            )
+        )
+
+    return op
+
+
+class CallStore:
+    """Runs database operations in order in one background task (see the module docstring).
+
+    Before :meth:`start` and after :meth:`stop`, :meth:`write` runs its operation at once
+    (in a thread) and :meth:`queue` refuses with a logged error.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._queue: asyncio.Queue[_Batch] | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._queue = asyncio.Queue()
+        self._task = asyncio.create_task(self._run_forever(), name="calls-store")
+
+    async def stop(self) -> None:
+        """Write everything queued, then stop the task."""
+        if self._queue is not None:
+            await self._queue.join()
+        if self._task is not None:
+            self._task.cancel()
+        self._queue = self._task = None
+
+    def calls_changed(self, changes: Iterable[CallChange]) -> None:
+        """Store the switchboard's call changes (one transaction); nobody waits."""
+        ops = [call_change_op(change) for change in changes]
+        if ops and self._queue is not None:
+            self._queue.put_nowait(_Batch(ops, None))
+
+    def queue(self, op: StoreOp) -> None:
+        """Run ``op`` after every change queued before it; nobody waits."""
+        if self._queue is None:
+            log.error("a recording row change arrived while the call desk is stopped")
+            return
+        self._queue.put_nowait(_Batch([op], None))
+
+    async def write(self, op: StoreOp) -> None:
+        """Run ``op`` after every change queued before it, and wait until it is committed
+        (its error, if any, is raised here)."""
+        if self._queue is None:  # not started (or stopped): write directly
+            await asyncio.to_thread(self._run, [op])
+            return
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Batch([op], done))
+        await done
+
+    async def _run_forever(self) -> None:
+        queue = self._queue
+        assert queue is not None
+        while True:
+            batch = await queue.get()
+            error: BaseException | None = None
+            try:
+                await asyncio.to_thread(self._run, batch.ops)
+            except Exception as exc:
+                error = exc
+                log.exception("storing call changes failed")
+            finally:
+                if batch.done is not None and not batch.done.done():
+                    if error is None:
+                        batch.done.set_result(None)
+                    else:
+                        batch.done.set_exception(error)
+                queue.task_done()
+
+    def _run(self, ops: list[StoreOp]) -> None:
+        with Session(self._engine, expire_on_commit=False) as db:
+            for op in ops:
+                op(db)
+            db.commit()
