@@ -6,7 +6,6 @@ Only portable SQL is used: the same code runs on PostgreSQL through
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import TypeVar
 from sqlalchemy import DateTime, String, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Session, create_engine
+from sqlmodel import create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 5000  # writers wait for each other instead of failing at once
 
@@ -80,9 +79,3 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
-
-
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """Yield a session that is closed afterwards (the caller commits)."""
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
