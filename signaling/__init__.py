@@ -23,10 +23,12 @@ from .errors import (
     Forbidden,
     IllegalTransition,
     InvalidState,
+    LinkUnusable,
     NotFound,
     ProtocolError,
     QueueFull,
     SignalingError,
+    TooMany,
     UnsupportedVersion,
 )
 from .messages import (
@@ -78,6 +80,8 @@ from .switchboard import (
 from .vocabulary import ACTIVE_STATES, CloseCode, Decision, Outcome, Purpose
 
 __all__ = [
+    "LinkUnusable",
+    "TooMany",
     "ACTIVE_STATES",
     "CloseCode",
     "Decision",

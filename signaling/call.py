@@ -85,6 +85,9 @@ class LinkInfo:
     purpose: Purpose
     locale: str
     buyer_name: str
+    expires_at: float | None = None  # epoch seconds; no new call, nor waiting, after it
+    max_calls: int | None = None  # calls the link may start, declined ones included
+    calls_made: int = 0  # calls it had started when the buyer connected (from the database)
 
 
 @dataclass(frozen=True)

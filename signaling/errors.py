@@ -24,6 +24,10 @@ class                       code                      raised when
                                                       call, end without a call, ...)
 ``IllegalTransition``       ``illegal_transition``    a call state change the machine forbids
 ``QueueFull``               ``queue_full``            consent while the queue is at its cap
+``LinkUnusable``            ``link_expired``          consent on a link that has expired
+``LinkUnusable``            ``link_used_up``          consent on a link that made its maximum
+                                                      number of calls
+``TooMany``                 ``rate_limited``          consents on one link faster than allowed
 ==========================  ========================  ===========================================
 """
 
@@ -104,3 +108,14 @@ class QueueFull(SignalingError):
 
     def __init__(self, message: str) -> None:
         super().__init__("queue_full", message)
+
+
+class LinkUnusable(SignalingError):
+    """The link can start no more calls: ``link_expired`` or ``link_used_up``."""
+
+
+class TooMany(SignalingError):
+    """The same thing too often in too short a time (``rate_limited``)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("rate_limited", message)

@@ -21,6 +21,16 @@ Presence rules:
   (staff: close 4001 "superseded"; buyer: ``moved`` then close 4002 "moved").
 * A participant whose connection drops during a live call has ``reconnect_grace_s`` to
   come back (call ``reconnecting``); a waiting buyer who drops leaves the queue.
+
+Link rules:
+
+* A link starts at most ``LinkInfo.max_calls`` calls (declined ones included), none after
+  ``LinkInfo.expires_at``, and at most ``consents_per_link_per_minute`` in any minute.
+* A waiting call ends ``queue_timeout`` after ``max_wait_s``, or ``link_expired`` when its
+  link expires first.
+* A revoked link is refused for ``REVOKED_MEMORY_S`` (the adapter's own check of the
+  database covers the time after; this only closes the race of a socket that was being
+  opened while the link was revoked).
 """
 
 from __future__ import annotations
@@ -42,7 +52,7 @@ from .call import (
     LinkInfo,
     TimelineEvent,
 )
-from .errors import Conflict, Forbidden, InvalidState, NotFound, QueueFull
+from .errors import Conflict, Forbidden, InvalidState, LinkUnusable, NotFound, QueueFull, TooMany
 from .messages import (
     Accept,
     AcceptNext,
@@ -75,6 +85,8 @@ from .messages import (
 from .vocabulary import CloseCode
 
 HANDLE_TIME_WINDOW = 20  # how many recent answered calls the average handle time uses
+REVOKED_MEMORY_S = 300.0  # a revoked link is refused here this long (then by the database)
+LINK_MEMORY_S = 60.0  # a link nobody uses is forgotten after this (its calls are stored)
 
 CALL_TAKING_ROLES = frozenset({"agent", "admin"})
 STAFF_ROLES = frozenset({"agent", "supervisor", "admin"})
@@ -141,6 +153,15 @@ class _Staff:
 
 
 @dataclass
+class _LinkUse:
+    """What the switchboard remembers of a link between calls."""
+
+    calls_made: int
+    consents: deque[float] = field(default_factory=deque)  # clock times, last minute only
+    last_seen: float = 0.0
+
+
+@dataclass
 class _Buyer:
     link: LinkInfo
     conn_id: ConnId | None
@@ -163,6 +184,8 @@ class Switchboard:
         max_call_duration_s: float,
         default_handle_time_s: float,
         max_queue_length: int,
+        max_wait_s: float,
+        consents_per_link_per_minute: int,
     ) -> None:
         self._clock = clock
         self._new_id = new_id
@@ -170,13 +193,16 @@ class Switchboard:
         self.max_call_duration_s = max_call_duration_s
         self.default_handle_time_s = default_handle_time_s
         self.max_queue_length = max_queue_length
+        self.max_wait_s = max_wait_s
+        self.consents_per_link_per_minute = consents_per_link_per_minute
         self._conns: dict[ConnId, tuple[str, str]] = {}  # conn -> ("staff", user) | ("buyer", link)
         self._staff: dict[str, _Staff] = {}
         self._buyers: dict[str, _Buyer] = {}
         self._calls: dict[str, Call] = {}  # active calls only
         self._queue: list[str] = []  # waiting session ids, oldest first
         self._handle_times: deque[float] = deque(maxlen=HANDLE_TIME_WINDOW)
-        self._revoked: set[str] = set()
+        self._revoked: dict[str, float] = {}  # link id -> when it was revoked
+        self._links: dict[str, _LinkUse] = {}
 
     # ------------------------------------------------------------------ inspection
 
@@ -216,6 +242,10 @@ class Switchboard:
                 deadlines.append(min(call.absent.values()) + self.reconnect_grace_s)
             if call.answered_at is not None:
                 deadlines.append(call.answered_at + self.max_call_duration_s)
+            if call.state is CallState.WAITING:
+                deadlines.append(call.created_at + self.max_wait_s)
+                if call.link.expires_at is not None:
+                    deadlines.append(call.link.expires_at)
         return min(deadlines, default=None)
 
     # ------------------------------------------------------------------ connections
@@ -271,6 +301,9 @@ class Switchboard:
         if link.link_id in self._revoked:
             raise Forbidden(f'Link "{link.link_id}" was revoked')
         self._require_new_conn(conn_id)
+        use = self._links.setdefault(link.link_id, _LinkUse(calls_made=link.calls_made))
+        use.calls_made = max(use.calls_made, link.calls_made)
+        use.last_seen = self._clock()
         fx = Effects()
         buyer = self._buyers.get(link.link_id)
         if buyer is None:
@@ -318,6 +351,8 @@ class Switchboard:
         else:
             buyer = self._buyers[key]
             buyer.conn_id = None
+            if key in self._links:
+                self._links[key].last_seen = self._clock()
             if buyer.call_id is None:
                 del self._buyers[key]
                 return fx
@@ -425,13 +460,24 @@ class Switchboard:
         """Apply timeouts at the clock's current time.
 
         Ends ``reconnecting`` calls whose missing participant has been gone for
-        ``reconnect_grace_s`` (``buyer_lost`` / ``agent_lost`` for the side gone longest)
-        and answered calls older than ``max_call_duration_s`` (``max_duration``).
-        Call it every second or at :meth:`next_deadline`.
+        ``reconnect_grace_s`` (``buyer_lost`` / ``agent_lost`` for the side gone longest),
+        answered calls older than ``max_call_duration_s`` (``max_duration``), waiting
+        calls whose link expired (``link_expired``) or that waited ``max_wait_s``
+        (``queue_timeout``). Forgets revoked links after ``REVOKED_MEMORY_S`` and idle
+        links after a minute. Call it every second or at :meth:`next_deadline`.
         """
         fx = Effects()
         now = self._clock()
+        self._forget(now)
         for call in list(self._calls.values()):
+            if call.state is CallState.WAITING:
+                expires = call.link.expires_at
+                if expires is not None and now >= expires:
+                    self._end(fx, call, EndReason.LINK_EXPIRED)
+                    continue
+                if now - call.created_at >= self.max_wait_s:
+                    self._end(fx, call, EndReason.QUEUE_TIMEOUT)
+                    continue
             if call.state is CallState.RECONNECTING and call.absent:
                 side = min(call.absent, key=lambda s: call.absent[s])
                 if now - call.absent[side] >= self.reconnect_grace_s:
@@ -448,7 +494,7 @@ class Switchboard:
         """The link was revoked: end its active call (``link_revoked``), close the buyer's
         connection with 4003, and refuse later :meth:`connect_buyer` for it."""
         fx = Effects()
-        self._revoked.add(link_id)
+        self._revoked[link_id] = self._clock()
         buyer = self._buyers.get(link_id)
         if buyer is None:
             return fx
@@ -559,10 +605,27 @@ class Switchboard:
             fx.send(conn_id, update)
 
     def _consent(self, buyer: _Buyer, accept: bool) -> Effects:
+        link = buyer.link
+        now = self._clock()
+        use = self._links.setdefault(link.link_id, _LinkUse(calls_made=link.calls_made))
+        if link.expires_at is not None and now >= link.expires_at:
+            raise LinkUnusable("link_expired", "This link has expired")
+        if link.max_calls is not None and use.calls_made >= link.max_calls:
+            raise LinkUnusable(
+                "link_used_up",
+                f"This link has made its {link.max_calls} calls and can make no more",
+            )
+        while use.consents and now - use.consents[0] >= 60.0:
+            use.consents.popleft()
+        if len(use.consents) >= self.consents_per_link_per_minute:
+            raise TooMany("Too many calls from this link; please wait a minute")
         if accept and len(self._queue) >= self.max_queue_length:
             raise QueueFull(
                 f"The queue is full ({self.max_queue_length} waiting); please try again later"
             )
+        use.consents.append(now)
+        use.calls_made += 1
+        use.last_seen = now
         fx = Effects()
         call = Call(self._new_id(), buyer.link, self._clock, declined=not accept)
         self._emit(fx, call, call.timeline[0])
@@ -665,6 +728,16 @@ class Switchboard:
             elif staff.takes_calls:
                 staff.availability = "available"
                 fx.send(staff.conn_id, AvailabilityUpdate(state="available"))
+
+    def _forget(self, now: float) -> None:
+        """Drop revoked links after ``REVOKED_MEMORY_S``, and links with no buyer, no call
+        and no consent for a minute (their count of calls is in the database by then)."""
+        for link_id, revoked_at in list(self._revoked.items()):
+            if now - revoked_at >= REVOKED_MEMORY_S:
+                del self._revoked[link_id]
+        for link_id, use in list(self._links.items()):
+            if link_id not in self._buyers and now - use.last_seen >= LINK_MEMORY_S:
+                del self._links[link_id]
 
     def _online_counts(self) -> tuple[int, int]:
         online = available = 0

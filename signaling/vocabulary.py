@@ -46,6 +46,8 @@ class EndReason(StrEnum):
     SERVER_SHUTDOWN = "server_shutdown"
     SERVER_RESTART = "server_restart"
     RELAY_FAILED = "relay_failed"
+    QUEUE_TIMEOUT = "queue_timeout"  # waited longer than the maximum wait
+    LINK_EXPIRED = "link_expired"  # the link expired while the buyer was waiting
 
 
 class Purpose(StrEnum):
@@ -111,6 +113,8 @@ END_REASON_LABELS: dict[EndReason, str] = {
     EndReason.SERVER_SHUTDOWN: "Server shut down",
     EndReason.SERVER_RESTART: "Server restarted",
     EndReason.RELAY_FAILED: "Media relay failed",
+    EndReason.QUEUE_TIMEOUT: "Waited too long",
+    EndReason.LINK_EXPIRED: "Link expired while waiting",
 }
 
 PURPOSE_LABELS: dict[Purpose, str] = {

@@ -77,9 +77,10 @@ def list_links(principal: StaffOrIntegration, db: DbDep, clock: ClockDep) -> Lin
 async def revoke_link(
     link_id: LinkId, principal: StaffOrIntegration, request: Request, db: DbDep, clock: ClockDep
 ) -> Response:
-    """Revoke a link: it stops opening, and a call on it ends with ``link_revoked``."""
+    """Revoke a link: it stops opening, and a call on it ends with ``link_revoked``.
+    Staff may revoke the links they created; admins any (403 otherwise)."""
     from starlette.concurrency import run_in_threadpool
 
-    await run_in_threadpool(buyer_links.revoke_link, db, link_id, clock.now())
+    await run_in_threadpool(buyer_links.revoke_link, db, link_id, clock.now(), principal.user)
     await request.app.state.calls.link_revoked(link_id)
     return Response(status_code=204)

@@ -22,7 +22,7 @@ from server.api.deps import BUYER_COOKIE, SESSION_COOKIE
 from server.calls.ids import wire_id
 from server.calls.media import MediaRefused
 from server.errors import TooMany
-from server.links.buyer_links import resolve_buyer_pass
+from server.links.buyer_links import calls_made, resolve_buyer_pass
 from signaling import LinkInfo, ProtocolError, SignalingError, parse_client_message
 from signaling.messages import (
     MAX_MESSAGE_BYTES,
@@ -79,9 +79,12 @@ def _identify(websocket: WebSocket, wanted: str | None) -> StaffIdentity | LinkI
                 return LinkInfo(
                     link_id=wire_id(link.id),
                     order_ref=link.order_ref,
-                    purpose=str(link.purpose),
+                    purpose=link.purpose,
                     locale=link.locale or "",
                     buyer_name=link.buyer_name or "",
+                    expires_at=link.expires_at.timestamp(),
+                    max_calls=link.max_calls or app.state.settings.max_calls_per_link,
+                    calls_made=calls_made(db, link.id),
                 )
     return None
 

@@ -73,6 +73,8 @@ class CallDesk:
             max_call_duration_s=settings.max_call_duration_s,
             max_queue_length=settings.max_queue_length,
             default_handle_time_s=settings.default_handle_time_s,
+            max_wait_s=settings.max_wait_s,
+            consents_per_link_per_minute=settings.link_consents_per_minute,
         )
         self.relay = WorkerPool(
             self._relay_event,

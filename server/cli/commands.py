@@ -118,6 +118,7 @@ def cmd_link_create(args: argparse.Namespace, settings: Settings) -> None:
             "locale": args.locale,
             "buyer_name": args.buyer_name,
             "note": args.note,
+            "max_calls": args.max_calls,
         }
     )
     with _session(settings) as db:
@@ -202,6 +203,11 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--buyer-name")
     create.add_argument("--expires", type=parse_duration, help="e.g. 90m, 72h, 7d (default 72h)")
     create.add_argument("--note")
+    create.add_argument(
+        "--max-calls",
+        type=int,
+        help="calls the link may start (default: SHOWDESK_MAX_CALLS_PER_LINK)",
+    )
     create.set_defaults(func=cmd_link_create)
 
     apikey = sub.add_parser("apikey", help="integration API keys").add_subparsers(

@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     max_call_duration_s: float = 7200.0  # answered calls are ended after two hours
     max_photos_per_call: int = 200  # evidence, not a photo album; each photo up to 15 MB
     max_queue_length: int = 200  # waiting calls; more consents get queue_full
+    max_wait_s: float = Field(default=1800.0, gt=0)  # a call waiting longer: queue_timeout
+    # Calls one link may start (declined ones included), unless the link says otherwise.
+    max_calls_per_link: int = Field(default=3, ge=1, le=100)
+    link_consents_per_minute: int = Field(default=5, ge=1)  # more: rate_limited (flooding)
     default_handle_time_s: float = 180.0  # assumed call length for wait estimates at first
     media_silence_s: float = 10.0  # no media from a connected page this long counts as a drop
     # A peer connection not up by then ends the call connection_failed. ICE + DTLS take well

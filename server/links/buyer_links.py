@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
-from server.errors import InvalidInput, NotFound
+from server.errors import Forbidden, InvalidInput, NotFound
 from server.infra.security import new_token, token_hash
-from server.models import BuyerPass, Link
+from server.models import BuyerPass, Call, Link, Role, User
 from server.models.link import LinkBase
 
 LINK_TTL_MIN_S = 60  # shorter links expire before anyone could click them
@@ -71,11 +71,18 @@ def list_links(db: Session, limit: int = 500) -> list[Link]:
     return list(db.exec(select(Link).order_by(Link.id.desc()).limit(limit)))
 
 
-def revoke_link(db: Session, link_id: int, now: datetime) -> Link:
-    """Revoke a link (idempotent); its call credentials stop working."""
+def revoke_link(db: Session, link_id: int, now: datetime, by: User | None = None) -> Link:
+    """Revoke a link (idempotent); its call credentials stop working.
+
+    ``by`` is the staff member asking (None: an integration or the command line): an admin
+    may revoke any link, anyone else only the links they created (Forbidden otherwise,
+    since revoking also ends the call on it).
+    """
     link = db.get(Link, link_id)
     if link is None:
         raise NotFound(f"no link with id {link_id}")
+    if by is not None and by.role != Role.admin and link.created_by_user_id != by.id:
+        raise Forbidden("only the staff member who created a link, or an admin, can revoke it")
     if link.revoked_at is None:
         link.revoked_at = now
         db.add(link)
@@ -106,6 +113,11 @@ def redeem_token(db: Session, token: str, now: datetime, pass_ttl_s: int) -> tup
     )
     db.commit()
     return link, credential
+
+
+def calls_made(db: Session, link_id: int) -> int:
+    """How many calls the link has started (declined ones included)."""
+    return db.exec(select(func.count()).select_from(Call).where(Call.link_id == link_id)).one()
 
 
 def resolve_buyer_pass(db: Session, credential: str, now: datetime) -> Link | None:

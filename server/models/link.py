@@ -12,6 +12,7 @@ from server.models.text import LineStr, ParagraphStr
 from signaling.vocabulary import Purpose
 
 ORDER_REF_MAX_CHARS = 100
+MAX_CALLS_PER_LINK = 100
 NOTE_MAX_CHARS = 1000
 BUYER_NAME_MAX_CHARS = 100
 LOCALE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"  # BCP 47, e.g. de, pt-BR
@@ -25,6 +26,13 @@ class LinkBase(SQLModel):
     )
     buyer_name: LineStr | None = Field(default=None, max_length=BUYER_NAME_MAX_CHARS)
     note: ParagraphStr | None = Field(default=None, max_length=NOTE_MAX_CHARS)
+    max_calls: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_CALLS_PER_LINK,
+        description="calls the link may start, declined ones included; "
+        "unset: the server's SHOWDESK_MAX_CALLS_PER_LINK (3)",
+    )
 
 
 class Link(LinkBase, table=True):

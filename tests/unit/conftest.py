@@ -13,10 +13,15 @@ SWITCHBOARD_LIMITS = (
     "max_call_duration_s",
     "default_handle_time_s",
     "max_queue_length",
+    "max_wait_s",
 )
 
 
 @pytest.fixture(scope="session")
 def limits() -> dict[str, Any]:
     """The switchboard's limits at their defaults, which only ``Settings`` defines."""
-    return {name: Settings.model_fields[name].default for name in SWITCHBOARD_LIMITS}
+    fields = Settings.model_fields
+    return {
+        **{name: fields[name].default for name in SWITCHBOARD_LIMITS},
+        "consents_per_link_per_minute": fields["link_consents_per_minute"].default,
+    }

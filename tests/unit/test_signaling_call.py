@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import re
+from pathlib import Path
 
 import pytest
 
+import signaling
 from signaling import (
     LEGAL_TRANSITIONS,
     Call,
@@ -57,21 +60,10 @@ def test_exactly_the_six_documented_transitions_are_legal() -> None:
     }
 
 
-def test_end_reasons_are_exactly_those_of_the_design() -> None:
-    assert {r.value for r in EndReason} == {
-        "agent_ended",
-        "buyer_ended",
-        "buyer_declined",
-        "buyer_left_queue",
-        "link_revoked",
-        "connection_failed",
-        "buyer_lost",
-        "agent_lost",
-        "max_duration",
-        "server_shutdown",
-        "server_restart",
-        "relay_failed",
-    }
+def test_end_reasons_are_exactly_those_protocol_md_lists() -> None:
+    doc = (Path(signaling.__file__).parent / "PROTOCOL.md").read_text(encoding="utf-8")
+    listed = doc.split("End reasons:", 1)[1].split("\n\n", 1)[0]
+    assert {r.value for r in EndReason} == set(re.findall(r"`(\w+)`", listed))
 
 
 @pytest.mark.parametrize(("source", "target"), sorted(LEGAL_TRANSITIONS))

@@ -123,6 +123,9 @@ function renderEnded(message) {
       agent_lost: "The agent's connection was lost, so the call ended. Sorry about that.",
       server_shutdown: "The call ended because the service is restarting. Please try again soon.",
       server_restart: "The call ended because the service is restarting. Please try again soon.",
+      queue_timeout:
+        "Nobody could answer in time, sorry. The shop has your request; you can try again later through the same link.",
+      link_expired: "This link expired while you were waiting. Please ask the shop for a new link.",
     }[message.end_reason];
     $("call-ended-text").textContent =
       text || "The call has ended. The shop will get back to you about your order.";
@@ -242,10 +245,18 @@ function connect() {
     .on("moved", () => onStatus("moved"))
     .on("error", (message) => {
       setConsentBusy(false);
-      showNotice(notice, message.message);
+      showNotice(notice, BUYER_ERRORS[message.code] || message.message);
     });
   signaling.connect();
 }
+
+// Refusals a buyer can meet, in the buyer's words (the server's text is for developers).
+const BUYER_ERRORS = {
+  link_used_up: "This link cannot start another call. Please ask the shop for a new link.",
+  link_expired: "This link has expired. Please ask the shop for a new link.",
+  rate_limited: "Please wait a minute before you try again.",
+  queue_full: "All agents are very busy right now. Please try again in a few minutes.",
+};
 
 // ------------------------------------------------------------------ start
 
