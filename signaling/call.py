@@ -58,10 +58,18 @@ class EventKind(StrEnum):
     MEDIA = "media"
     FIRST_FRAME = "first_frame"
     PHOTO = "photo"
+    DEVICE = "device"  # another device asked to take over the buyer's side: refused
 
 
 _STATELESS_KINDS = frozenset(
-    {EventKind.CHAT, EventKind.MOVED, EventKind.MEDIA, EventKind.FIRST_FRAME, EventKind.PHOTO}
+    {
+        EventKind.CHAT,
+        EventKind.MOVED,
+        EventKind.MEDIA,
+        EventKind.FIRST_FRAME,
+        EventKind.PHOTO,
+        EventKind.DEVICE,
+    }
 )
 
 LEGAL_TRANSITIONS: frozenset[tuple[CallState, CallState]] = frozenset(

@@ -9,7 +9,7 @@ too; serialise them with ``msg.to_json()``. PROTOCOL.md documents every message.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal, Protocol
+from typing import Annotated, Any, Literal, Protocol, get_args
 
 from pydantic import (
     AfterValidator,
@@ -153,6 +153,14 @@ class Capture(_ClientModel):
     type: Literal["capture"]
 
 
+class AdmitDevice(_ClientModel):
+    """Agent/admin in a call: let the device that opened the buyer's link take over the
+    buyer's side (``admit: true``), or send it away (``false``)."""
+
+    type: Literal["admit_device"]
+    admit: bool
+
+
 class MediaState(_ClientModel):
     """Either participant: whether the sender's camera and microphone are on."""
 
@@ -173,25 +181,15 @@ ClientMessage = Annotated[
     | Offer
     | Candidate
     | MediaState
+    | AdmitDevice
     | Capture,
     Field(discriminator="type"),
 ]
-CLIENT_MESSAGE_TYPES = frozenset(
-    {
-        "hello",
-        "ping",
-        "set_availability",
-        "consent",
-        "accept",
-        "accept_next",
-        "end",
-        "chat",
-        "offer",
-        "candidate",
-        "media",
-        "capture",
-    }
+CLIENT_MESSAGE_TYPES: frozenset[str] = frozenset(
+    get_args(model.model_fields["type"].annotation)[0]
+    for model in get_args(get_args(ClientMessage)[0])
 )
+"""The ``type`` of every client message, read from the union above."""
 _client_adapter: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
 
 
@@ -377,6 +375,22 @@ class ErrorReply(ServerMessage):
 
 class Moved(ServerMessage):
     type: Literal["moved"] = "moved"
+
+
+class DevicePending(ServerMessage):
+    """To a buyer page on another device than the call's: the agent has been asked to let
+    this device take over; it waits (``admit`` to the agent decides)."""
+
+    type: Literal["device_pending"] = "device_pending"
+
+
+class DeviceRequest(ServerMessage):
+    """To the agent of ``session_id``: another device opened the buyer's link
+    (``pending: true``, answer with ``admit_device``), or that request is gone."""
+
+    type: Literal["device_request"] = "device_request"
+    session_id: str
+    pending: bool
 
 
 class RtcConfig(ServerMessage):

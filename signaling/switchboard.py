@@ -19,6 +19,12 @@ Presence rules:
   availability; "agents available" counts those ``available``.
 * One connection per staff user and per buyer link: a newer one supersedes the older
   (staff: close 4001 "superseded"; buyer: ``moved`` then close 4002 "moved").
+* A call is bound to the buyer's device (its call cookie) that consented. Another device
+  opening the link during the call does not take it over: it waits (``device_pending``)
+  while the agent is asked (``device_request``); ``admit_device`` moves the call to it
+  (the old page gets ``moved``), a refusal closes it 4005. Only the newest such device
+  waits; one that waits when the call ends is closed 4005 too (it may then start anew).
+  Connections without a device (``device=""``) are not bound.
 * A participant whose connection drops during a live call has ``reconnect_grace_s`` to
   come back (call ``reconnecting``); a waiting buyer who drops leaves the queue.
 
@@ -56,6 +62,7 @@ from .errors import Conflict, Forbidden, InvalidState, LinkUnusable, NotFound, Q
 from .messages import (
     Accept,
     AcceptNext,
+    AdmitDevice,
     AvailabilityUpdate,
     CallUpdate,
     CallView,
@@ -64,6 +71,8 @@ from .messages import (
     ChatPosted,
     ClientMessage,
     Consent,
+    DevicePending,
+    DeviceRequest,
     End,
     Hello,
     MediaState,
@@ -166,6 +175,9 @@ class _Buyer:
     link: LinkInfo
     conn_id: ConnId | None
     call_id: str | None = None
+    device: str = ""  # the device of ``conn_id``
+    call_device: str = ""  # the device the current call is bound to
+    pending: tuple[ConnId, str] | None = None  # another device waiting to be admitted
 
 
 def _default_ids() -> str:
@@ -290,13 +302,15 @@ class Switchboard:
             fx.send(conn_id, self._queue_update())
         return fx
 
-    def connect_buyer(self, conn_id: ConnId, link: LinkInfo) -> Effects:
-        """A buyer with a valid call cookie for ``link`` completed ``hello``.
+    def connect_buyer(self, conn_id: ConnId, link: LinkInfo, device: str = "") -> Effects:
+        """A buyer with a valid call cookie for ``link`` completed ``hello``; ``device``
+        names the cookie (one per device that opened the link).
 
         Sends ``welcome`` (``call`` is the link's active call, else null: the buyer must
         then send ``consent``). An older connection of the link gets ``moved`` and is
-        closed 4002 "moved"; a reconnecting call resumes. Raises Forbidden for a revoked
-        link, Conflict if ``conn_id`` is already in use.
+        closed 4002 "moved"; a reconnecting call resumes. A device other than the call's
+        waits for the agent instead (see the module docstring). Raises Forbidden for a
+        revoked link, Conflict if ``conn_id`` is already in use.
         """
         if link.link_id in self._revoked:
             raise Forbidden(f'Link "{link.link_id}" was revoked')
@@ -307,8 +321,10 @@ class Switchboard:
         fx = Effects()
         buyer = self._buyers.get(link.link_id)
         if buyer is None:
-            buyer = _Buyer(link=link, conn_id=conn_id)
+            buyer = _Buyer(link=link, conn_id=conn_id, device=device)
             self._buyers[link.link_id] = buyer
+        elif buyer.call_id is not None and buyer.call_device and device != buyer.call_device:
+            return self._device_waits(fx, buyer, conn_id, device)
         else:
             if buyer.conn_id is not None:
                 old = buyer.conn_id
@@ -319,6 +335,7 @@ class Switchboard:
                     call = self._calls[buyer.call_id]
                     self._emit(fx, call, call.record(EventKind.MOVED, {"side": "buyer"}))
             buyer.conn_id = conn_id
+            buyer.device = device
         self._conns[conn_id] = ("buyer", link.link_id)
         call = self._calls.get(buyer.call_id) if buyer.call_id else None
         fx.send(conn_id, Welcome(role="buyer", name=link.buyer_name, call=self._view(call)))
@@ -339,6 +356,12 @@ class Switchboard:
         if who is None:
             return fx
         kind, key = who
+        if kind == "pending":
+            buyer = self._buyers.get(key)
+            if buyer is not None and buyer.pending and buyer.pending[0] == conn_id:
+                buyer.pending = None
+                self._tell_agent(fx, buyer, pending=False)
+            return fx
         if kind == "staff":
             staff = self._staff[key]
             staff.conn_id = None
@@ -388,6 +411,8 @@ class Switchboard:
         if isinstance(msg, Offer | Candidate):
             self.media_leg(conn_id)
             raise InvalidState(f'"{msg.type}" goes to the media relay, not the switchboard')
+        if kind == "pending":
+            raise InvalidState("This device waits for the agent to let it join the call")
         if isinstance(msg, MediaState):
             return self._media_state(conn_id, msg)
         if kind == "buyer":
@@ -427,6 +452,8 @@ class Switchboard:
             return self._chat(call, "agent", staff.name, msg.text)
         if isinstance(msg, Capture):
             return self._capture(call)
+        if isinstance(msg, AdmitDevice):
+            return self._admit_device(call, msg.admit)
         if not staff.takes_calls:
             raise Forbidden(f'Role "{staff.role}" may not send "{msg.type}"')
         if isinstance(msg, SetAvailability):
@@ -635,6 +662,7 @@ class Switchboard:
         self._calls[call.session_id] = call
         self._queue.append(call.session_id)
         buyer.call_id = call.session_id
+        buyer.call_device = buyer.device
         self._tell_participants(fx, call)
         self._broadcast(fx)
         return fx
@@ -646,6 +674,9 @@ class Switchboard:
         staff.call_id = call.session_id
         fx.send(staff.conn_id, AvailabilityUpdate(state="busy"))
         self._tell_participants(fx, call)
+        buyer = self._buyers.get(call.link.link_id)
+        if buyer is not None and buyer.pending is not None:
+            self._tell_agent(fx, buyer, pending=True)
         self._broadcast(fx)
         return fx
 
@@ -718,6 +749,9 @@ class Switchboard:
         buyer = self._buyers.get(call.link.link_id)
         if buyer is not None and buyer.call_id == call.session_id:
             buyer.call_id = None
+            buyer.call_device = ""
+            if buyer.pending is not None:  # the call it waited for is over
+                self._refuse_device(fx, buyer, "the call ended")
             if buyer.conn_id is None:
                 del self._buyers[call.link.link_id]
         staff = self._staff.get(call.agent_id) if call.agent_id else None
@@ -728,6 +762,60 @@ class Switchboard:
             elif staff.takes_calls:
                 staff.availability = "available"
                 fx.send(staff.conn_id, AvailabilityUpdate(state="available"))
+
+    # ------------------------------------------------------------------ devices
+
+    def _device_waits(self, fx: Effects, buyer: _Buyer, conn_id: ConnId, device: str) -> Effects:
+        """``conn_id`` opened the buyer's link on another device during a call: it waits
+        for the agent; an earlier waiting device is refused."""
+        if buyer.pending is not None:
+            self._refuse_device(fx, buyer, "another device asked since")
+        buyer.pending = (conn_id, device)
+        self._conns[conn_id] = ("pending", buyer.link.link_id)
+        fx.send(conn_id, Welcome(role="buyer", name=buyer.link.buyer_name, call=None))
+        fx.send(conn_id, DevicePending())
+        self._tell_agent(fx, buyer, pending=True)
+        return fx
+
+    def _tell_agent(self, fx: Effects, buyer: _Buyer, *, pending: bool) -> None:
+        call = self._calls.get(buyer.call_id) if buyer.call_id else None
+        staff = self._staff.get(call.agent_id) if call and call.agent_id else None
+        if call is not None and staff is not None:
+            fx.send(staff.conn_id, DeviceRequest(session_id=call.session_id, pending=pending))
+
+    def _refuse_device(self, fx: Effects, buyer: _Buyer, reason: str) -> None:
+        assert buyer.pending is not None
+        conn_id, _ = buyer.pending
+        buyer.pending = None
+        self._conns.pop(conn_id, None)
+        fx.closes.append((conn_id, CloseCode.DEVICE_REFUSED, reason))
+
+    def _admit_device(self, call: Call | None, admit: bool) -> Effects:
+        if call is None:
+            raise InvalidState("Cannot admit a device: no current call")
+        buyer = self._buyers.get(call.link.link_id)
+        if buyer is None or buyer.pending is None or buyer.call_id != call.session_id:
+            raise NotFound("No other device is waiting to join this call")
+        fx = Effects()
+        conn_id, device = buyer.pending
+        if not admit:
+            self._refuse_device(fx, buyer, "refused by the agent")
+            self._emit(fx, call, call.record(EventKind.DEVICE, {"admitted": False}))
+            self._tell_agent(fx, buyer, pending=False)
+            return fx
+        buyer.pending = None
+        if buyer.conn_id is not None:
+            old = buyer.conn_id
+            self._conns.pop(old, None)
+            fx.send(old, Moved())
+            fx.closes.append((old, CloseCode.MOVED, "moved"))
+        buyer.conn_id, buyer.device, buyer.call_device = conn_id, device, device
+        self._conns[conn_id] = ("buyer", buyer.link.link_id)
+        self._emit(fx, call, call.record(EventKind.MOVED, {"side": "buyer", "admitted": True}))
+        self._tell_agent(fx, buyer, pending=False)
+        fx.send(conn_id, CallUpdate(**self._view_fields(call)))
+        self._returned(fx, call, "buyer")
+        return fx
 
     def _forget(self, now: float) -> None:
         """Drop revoked links after ``REVOKED_MEMORY_S``, and links with no buyer, no call

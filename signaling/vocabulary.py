@@ -91,6 +91,7 @@ class CloseCode(IntEnum):
     MOVED = 4002  # the same buyer link was opened on a new page
     REVOKED = 4003  # the buyer's link was revoked: call access ended
     MEDIA_LOST = 4004  # no media from the page for a while: reconnect with a new connection
+    DEVICE_REFUSED = 4005  # another device's request to join the call was refused or is void
 
 
 CALL_STATE_LABELS: dict[CallState, str] = {

@@ -32,7 +32,11 @@ def open_link(
     links is limited per address."""
     request.app.state.rate_limits.link_opened(client_address(request))
     _, credential = buyer_links.redeem_token(
-        db, token[:200], clock.now(), settings.buyer_cookie_ttl_s
+        db,
+        token[:200],
+        clock.now(),
+        settings.buyer_cookie_ttl_s,
+        current=request.cookies.get(BUYER_COOKIE),
     )
     response = RedirectResponse(BUYER_PAGE, status_code=303)
     response.set_cookie(

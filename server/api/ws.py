@@ -22,7 +22,7 @@ from server.api.deps import BUYER_COOKIE, SESSION_COOKIE
 from server.calls.ids import wire_id
 from server.calls.media import MediaRefused
 from server.errors import TooMany
-from server.links.buyer_links import calls_made, resolve_buyer_pass
+from server.links.buyer_links import calls_made, resolve_buyer_device
 from signaling import LinkInfo, ProtocolError, SignalingError, parse_client_message
 from signaling.messages import (
     MAX_MESSAGE_BYTES,
@@ -47,6 +47,12 @@ class StaffIdentity:
     session_token: str
 
 
+@dataclass(frozen=True)
+class BuyerIdentity:
+    link: LinkInfo
+    device: str  # the call cookie's id: one per device that opened the link
+
+
 def origin_allowed(websocket: WebSocket) -> bool:
     """True for no Origin (not a browser), the request's own host, the public URL's origin
     and the configured extra origins."""
@@ -61,7 +67,7 @@ def origin_allowed(websocket: WebSocket) -> bool:
     return origin.rstrip("/") in allowed
 
 
-def _identify(websocket: WebSocket, wanted: str | None) -> StaffIdentity | LinkInfo | None:
+def _identify(websocket: WebSocket, wanted: str | None) -> StaffIdentity | BuyerIdentity | None:
     app = websocket.app
     now = app.state.clock.now()
     staff_token = websocket.cookies.get(SESSION_COOKIE)
@@ -74,9 +80,10 @@ def _identify(websocket: WebSocket, wanted: str | None) -> StaffIdentity | LinkI
             if wanted == "staff":
                 return None
         if buyer_token and wanted != "staff":
-            link = resolve_buyer_pass(db, buyer_token, now)
-            if link is not None:
-                return LinkInfo(
+            found = resolve_buyer_device(db, buyer_token, now)
+            if found is not None:
+                link, device = found
+                info = LinkInfo(
                     link_id=wire_id(link.id),
                     order_ref=link.order_ref,
                     purpose=link.purpose,
@@ -86,6 +93,7 @@ def _identify(websocket: WebSocket, wanted: str | None) -> StaffIdentity | LinkI
                     max_calls=link.max_calls or app.state.settings.max_calls_per_link,
                     calls_made=calls_made(db, link.id),
                 )
+                return BuyerIdentity(info, wire_id(device))
     return None
 
 
@@ -141,7 +149,7 @@ async def signaling_socket(websocket: WebSocket) -> None:
             conn_id, wire_id(identity.user_id), identity.name, identity.role
         )
     else:
-        effects = desk.switchboard.connect_buyer(conn_id, identity)
+        effects = desk.switchboard.connect_buyer(conn_id, identity.link, identity.device)
     await desk.apply(effects)
     desk.send(conn_id, RtcConfig(ice_servers=settings.ice_servers))
     try:

@@ -95,15 +95,24 @@ def usable_link(db: Session, link_id: int, now: datetime) -> Link | None:
     return link if link is not None and link.status_at(now) == "active" else None
 
 
-def redeem_token(db: Session, token: str, now: datetime, pass_ttl_s: int) -> tuple[Link, str]:
+def redeem_token(
+    db: Session, token: str, now: datetime, pass_ttl_s: int, current: str | None = None
+) -> tuple[Link, str]:
     """Exchange a link token for a call credential; returns the link and the credential.
 
-    The credential lives ``pass_ttl_s`` seconds, never beyond the link's expiry.
-    Raises LinkUnusable for unknown, expired and revoked tokens alike.
+    The credential lives ``pass_ttl_s`` seconds, never beyond the link's expiry. A device
+    that already holds a live credential of this link (``current``, its call cookie) keeps
+    it: a call is bound to the credential it started with, so the same browser opening
+    the link again stays the same device. Raises LinkUnusable for unknown, expired and
+    revoked tokens alike.
     """
     link = db.exec(select(Link).where(Link.token_hash == token_hash(token))).first()
     if link is None or link.status_at(now) != "active":
         raise LinkUnusable()
+    if current:
+        held = resolve_buyer_device(db, current, now)
+        if held is not None and held[0].id == link.id:
+            return link, current
     credential = new_token()
     expires = min(link.expires_at, now + timedelta(seconds=pass_ttl_s))
     db.add(
@@ -122,7 +131,15 @@ def calls_made(db: Session, link_id: int) -> int:
 
 def resolve_buyer_pass(db: Session, credential: str, now: datetime) -> Link | None:
     """The link of a live call credential, or None (unknown, expired, link revoked/expired)."""
+    found = resolve_buyer_device(db, credential, now)
+    return found[0] if found else None
+
+
+def resolve_buyer_device(db: Session, credential: str, now: datetime) -> tuple[Link, int] | None:
+    """The link of a live call credential and the credential's id (which names the buyer's
+    device), or None like :func:`resolve_buyer_pass`."""
     row = db.exec(select(BuyerPass).where(BuyerPass.token_hash == token_hash(credential))).first()
     if row is None or row.expires_at <= now:
         return None
-    return usable_link(db, row.link_id, now)
+    link = usable_link(db, row.link_id, now)
+    return (link, row.id) if link is not None else None

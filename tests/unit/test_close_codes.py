@@ -37,7 +37,7 @@ def test_the_client_treats_only_named_codes_as_final() -> None:
     finals = re.search(r"FINAL_CLOSE_CODES = new Map\(\[(.*?)\]\);", CLIENT, flags=re.S)
     assert finals
     names = re.findall(r"\[CLOSE_CODES\.(\w+),", finals.group(1))
-    assert set(names) == {"SUPERSEDED", "MOVED", "REVOKED", "POLICY"}
+    assert set(names) == {"SUPERSEDED", "MOVED", "REVOKED", "POLICY", "DEVICE_REFUSED"}
     assert not re.search(r"\[\d{4},", finals.group(1)), "final codes are named, not numbers"
 
 

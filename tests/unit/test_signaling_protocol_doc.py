@@ -12,6 +12,8 @@ from signaling import (
     AvailabilityUpdate,
     CallUpdate,
     ChatPosted,
+    DevicePending,
+    DeviceRequest,
     ErrorReply,
     Moved,
     PeerMedia,
@@ -41,6 +43,8 @@ SERVER_MODELS = {
     "media": PeerMedia,
     "take_photo": TakePhoto,
     "photo": PhotoTaken,
+    "device_pending": DevicePending,
+    "device_request": DeviceRequest,
 }
 
 

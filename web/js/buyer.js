@@ -195,12 +195,21 @@ async function takePhoto(message) {
 
 // ------------------------------------------------------------------ socket
 
-function onStatus(status) {
+function onStatus(status, detail = {}) {
   if (finished) return;
   if (status === "moved") {
     finished = true;
     media.end();
     show("call-moved");
+  } else if (status === "device-refused") {
+    finished = true;
+    media.end();
+    const ended = detail.reason === "the call ended";
+    $("device-refused-text").textContent = ended
+      ? "The call on your other device has ended. You can start a new call here."
+      : "The agent kept the call on the device you started it on.";
+    $("device-start-again").hidden = !ended;
+    show("device-refused");
   } else if (status === "revoked") {
     invalid();
   } else if (status === "refused") {
@@ -243,6 +252,12 @@ function connect() {
     })
     .on("take_photo", (message) => !finished && takePhoto(message))
     .on("moved", () => onStatus("moved"))
+    .on("device_pending", () => {
+      if (finished) return;
+      call = null;
+      callState.hidden = true;
+      show("device-pending");
+    })
     .on("error", (message) => {
       setConsentBusy(false);
       showNotice(notice, BUYER_ERRORS[message.code] || message.message);
@@ -261,6 +276,7 @@ const BUYER_ERRORS = {
 // ------------------------------------------------------------------ start
 
 wireNotice(notice);
+$("device-start-again").addEventListener("click", () => window.location.reload());
 wireChat($("#chat-form"), $("chat-input"), { send: (message) => signaling.send(message) });
 
 async function start() {

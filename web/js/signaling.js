@@ -15,6 +15,7 @@ export const CLOSE_CODES = Object.freeze({
   MOVED: 4002, // the buyer's link was opened on another page
   REVOKED: 4003, // the buyer's link was revoked
   MEDIA_LOST: 4004, // no media arrived for a while: reconnect with a new connection
+  DEVICE_REFUSED: 4005, // this device may not join the buyer's call (refused, or it ended)
 });
 
 /** Close codes after which reconnecting would be wrong, and the status they report. */
@@ -23,6 +24,7 @@ export const FINAL_CLOSE_CODES = new Map([
   [CLOSE_CODES.MOVED, "moved"],
   [CLOSE_CODES.REVOKED, "revoked"],
   [CLOSE_CODES.POLICY, "refused"],
+  [CLOSE_CODES.DEVICE_REFUSED, "device-refused"],
 ]);
 
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
