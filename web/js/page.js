@@ -50,16 +50,19 @@ export async function startPage({ beforeSignOut = null } = {}) {
     signOut();
   });
   const [me, vocabulary] = await Promise.allSettled([get("/api/me"), loadVocabulary()]);
-  const failed = me.status === "rejected" ? me : vocabulary.status === "rejected" ? vocabulary : null;
-  if (failed) {
-    if (failed.reason instanceof ApiError && failed.reason.status === 401) toLogin();
-    else cannotStart(failed.reason);
+  if (me.status === "rejected") {
+    if (me.reason instanceof ApiError && me.reason.status === 401) toLogin();
+    else cannotStart(me.reason);
     return null;
   }
   const user = me.value;
   $("whoami").textContent = `${user.name} · ${user.role}`;
   for (const node of document.querySelectorAll("[data-roles]")) {
     node.hidden = !node.dataset.roles.split(/\s+/).includes(user.role);
+  }
+  if (vocabulary.status === "rejected") {
+    cannotStart(vocabulary.reason);
+    return null;
   }
   vocabulary.value.fillSelects();
   return { me: user, vocabulary: vocabulary.value };
