@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from server.models import Call
+from signaling.vocabulary import Purpose, label
 from tests.conftest import LiveServer
 from tests.e2e.conftest import OpenParticipant
 from tests.e2e.steps import go_available, make_link, sign_in
@@ -75,7 +76,10 @@ def test_first_run_admin_adds_agent_creates_link_and_agent_sees_buyer_waiting(
     items = agent.page.get_by_test_id("queue-item")
     expect(items).to_have_count(1, timeout=2000)
     expect(items.first).to_contain_text("ORD-1001", timeout=2000)
-    expect(items.first.get_by_test_id("queue-purpose")).to_have_text("check damage")
+    # staff read the vocabulary's label; the buyer above reads the buyer page's own words
+    expect(items.first.get_by_test_id("queue-purpose")).to_have_text(
+        label(Purpose.DAMAGE_VERIFICATION)
+    )
     expect(items.first.get_by_test_id("queue-locale")).to_have_text("de")
     expect(agent.page).to_have_title("(1) Showdesk console", timeout=2000)
 

@@ -1,33 +1,12 @@
 // /admin: people (accounts) and buyer links.
-import { ApiError, del, get, patch, post, signOut, toLogin } from "./api.js";
+import { del, get, patch, post } from "./api.js";
 import { wireLinkForm } from "./linkform.js";
-import {
-  $,
-  copyText,
-  el,
-  formatDateTime,
-  purposeWords,
-  showNotice,
-  wireNotice,
-} from "./ui.js";
+import { fail, notice, say, startPage } from "./page.js";
+import { $, copyText, el, formatDateTime } from "./ui.js";
 
 const ROLES = ["agent", "supervisor", "admin"];
-const notice = $("notice");
 let me = null;
-
-function fail(err, where) {
-  if (err instanceof ApiError && err.status === 401) {
-    toLogin();
-    return;
-  }
-  const text = err instanceof ApiError ? err.message : "Something went wrong.";
-  if (where) {
-    where.textContent = text;
-    where.hidden = false;
-  } else {
-    showNotice(notice, text);
-  }
-}
+let vocabulary = null; // the staff labels (vocabulary.js), once the page has started
 
 function showOneTimePassword(user, password) {
   $("one-time-password").textContent = password;
@@ -138,7 +117,7 @@ async function loadLinks() {
         dataset: { linkId: link.id, orderRef: link.order_ref, status: link.status },
       },
       el("td", { text: link.order_ref }),
-      el("td", { text: purposeWords(link.purpose) }),
+      el("td", { testid: "link-purpose-label", text: vocabulary.label("purposes", link.purpose) }),
       el("td", { text: link.locale || "" }),
       el("td", { text: formatDateTime(link.created_at) }),
       el("td", { text: formatDateTime(link.expires_at) }),
@@ -165,7 +144,7 @@ async function revokeLink(link) {
   notice.hidden = true;
   try {
     await del(`/api/links/${link.id}`);
-    showNotice(notice, `The link for order ${link.order_ref} was revoked.`, "info");
+    say(`The link for order ${link.order_ref} was revoked.`, "info");
   } catch (err) {
     fail(err);
   }
@@ -216,17 +195,10 @@ $("audit-next").addEventListener("click", () => {
 
 // ------------------------------------------------------------------ start
 
-wireNotice(notice);
-$("sign-out").addEventListener("click", () => signOut());
-
 async function start() {
-  try {
-    me = await get("/api/me");
-  } catch (err) {
-    fail(err);
-    return;
-  }
-  $("whoami").textContent = `${me.name} · ${me.role}`;
+  const started = await startPage();
+  if (!started) return;
+  ({ me, vocabulary } = started);
   await Promise.all([loadUsers(), loadLinks(), loadAudit()]).catch(fail);
 }
 

@@ -1,8 +1,10 @@
-// Fetch wrapper for the Showdesk JSON API.
-// Adds the CSRF header on state-changing requests and turns
-// {"error": {"code", "message"}} answers into thrown ApiError objects.
+// Fetch wrapper for the Showdesk JSON API: the only place a page calls fetch.
+// Adds the CSRF header on state-changing requests (the staff's token, or the buyer's on
+// the buyer page) and turns {"error": {"code", "message"}} answers into thrown ApiError
+// objects.
 
-const CSRF_COOKIE = "csrf_token";
+// who is asking -> the readable cookie whose value goes in X-CSRF-Token
+const CSRF_COOKIES = { staff: "csrf_token", buyer: "call_csrf_token" };
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 export class ApiError extends Error {
@@ -14,7 +16,7 @@ export class ApiError extends Error {
   }
 }
 
-export function readCookie(name) {
+function readCookie(name) {
   for (const part of document.cookie.split(";")) {
     const [key, ...rest] = part.trim().split("=");
     if (key === name) return decodeURIComponent(rest.join("="));
@@ -23,20 +25,23 @@ export function readCookie(name) {
 }
 
 /**
- * Call the API. `body` (if given) is sent as JSON. Resolves with the parsed JSON
+ * Call the API. `body` (if given) is sent as JSON; `file` (a Blob) is sent as it is, with
+ * its own type. `as` says whose CSRF token a state-changing request carries: "staff"
+ * (signed-in staff) or "buyer" (the buyer page's call). Resolves with the parsed JSON
  * answer (or null for 204), rejects with ApiError carrying the server's message.
  */
-export async function api(path, { method = "GET", body } = {}) {
+export async function api(path, { method = "GET", body, file, as = "staff" } = {}) {
   const headers = { Accept: "application/json" };
   const upper = method.toUpperCase();
-  if (!SAFE_METHODS.has(upper)) headers["X-CSRF-Token"] = readCookie(CSRF_COOKIE);
+  if (!SAFE_METHODS.has(upper)) headers["X-CSRF-Token"] = readCookie(CSRF_COOKIES[as]);
   if (body !== undefined) headers["Content-Type"] = "application/json";
+  else if (file !== undefined) headers["Content-Type"] = file.type || "application/octet-stream";
   let response;
   try {
     response = await fetch(path, {
       method: upper,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body !== undefined ? JSON.stringify(body) : file,
       credentials: "same-origin",
     });
   } catch (err) {
@@ -73,6 +78,14 @@ export const get = (path) => api(path);
 export const post = (path, body) => api(path, { method: "POST", body });
 export const patch = (path, body) => api(path, { method: "PATCH", body });
 export const del = (path) => api(path, { method: "DELETE" });
+
+/** The buyer page sends a photo the agent asked for (JPEG from the camera). */
+export const uploadBuyerPhoto = (sessionId, photo) =>
+  api(`/api/sessions/${encodeURIComponent(sessionId)}/photos`, {
+    method: "POST",
+    file: photo.type ? photo : new Blob([photo], { type: "image/jpeg" }),
+    as: "buyer",
+  });
 
 /** Send a signed-out staff member to the sign-in page, coming back here afterwards. */
 export function toLogin() {

@@ -1,17 +1,27 @@
 // /call: the buyer's page (phone first). Consent, waiting line, live call, the end.
-import { ApiError, get, readCookie } from "./api.js";
+import { ApiError, get, uploadBuyerPhoto } from "./api.js";
 import { CallMedia, defaultDevices } from "./callmedia.js";
+import { appendChat, wireChat } from "./chat.js";
 import { Signaling } from "./signaling.js";
-import {
-  $,
-  STATE_WORDS,
-  appendChat,
-  purposeWords,
-  showNotice,
-  showOnly,
-  wireChat,
-  wireNotice,
-} from "./ui.js";
+import { $, showNotice, showOnly, wireNotice } from "./ui.js";
+
+// The buyer's own words, not the staff labels of /api/vocabulary: the buyer page will get
+// its own translated catalogue.
+const PURPOSE_WORDS = {
+  damage_verification: "check damage",
+  remote_inspection: "inspect goods before shipping",
+  product_demo: "product demonstration",
+};
+const STATE_WORDS = {
+  waiting: "Waiting",
+  live: "Live",
+  reconnecting: "Reconnecting…",
+  ended: "Ended",
+};
+
+function purposeWords(purpose) {
+  return PURPOSE_WORDS[purpose] || String(purpose || "").replaceAll("_", " ");
+}
 
 const CALL_VIDEO_MAX_WIDTH = 640; // the call video; photos keep the camera's resolution
 const screens = [...document.querySelectorAll(".screen")];
@@ -176,22 +186,12 @@ async function takePhoto(message) {
     return;
   }
   try {
-    const response = await fetch(`/api/sessions/${encodeURIComponent(message.session_id)}/photos`, {
-      method: "POST",
-      body: photo,
-      headers: {
-        "Content-Type": photo.type || "image/jpeg",
-        "X-CSRF-Token": readCookie("call_csrf_token"),
-      },
-      credentials: "same-origin",
-    });
-    if (!response.ok) throw new Error(String(response.status));
+    await uploadBuyerPhoto(message.session_id, photo);
     photoNotice("Photo taken and sent to the agent.", "ok");
   } catch {
     photoNotice("The photo could not be sent. The agent can ask again.", "error");
   }
 }
-
 
 // ------------------------------------------------------------------ socket
 

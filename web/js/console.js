@@ -1,21 +1,12 @@
 // /console: the agent's live queue, availability, and the call view.
-import { ApiError, api, get, patch, signOut, toLogin } from "./api.js";
+import { ApiError, api, get, toLogin } from "./api.js";
 import { CallMedia, defaultDevices } from "./callmedia.js";
+import { appendChat, wireChat } from "./chat.js";
 import { wireLinkForm } from "./linkform.js";
+import { fail, say, startPage } from "./page.js";
+import { photoTile, photoUrl } from "./photos.js";
 import { Signaling } from "./signaling.js";
-import {
-  $,
-  STATE_WORDS,
-  appendChat,
-  beep,
-  el,
-  formatDuration,
-  purposeWords,
-  showNotice,
-  unlockAudio,
-  wireChat,
-  wireNotice,
-} from "./ui.js";
+import { $, beep, el, formatDuration, unlockAudio } from "./ui.js";
 
 const BASE_TITLE = "Showdesk console";
 const CALL_TAKERS = new Set(["agent", "admin"]);
@@ -45,13 +36,13 @@ function errorWords(message) {
   return text[0].toUpperCase() + text.slice(1);
 }
 
-const notice = $("notice");
 const queueView = $("#queue-view");
 const callView = $("call-view");
 const queueList = $("queue");
 const availability = $("availability");
 
 let me = null;
+let vocabulary = null; // the staff labels (vocabulary.js), once the page has started
 let takesCalls = false;
 let state = "away"; // available | away | busy
 let items = [];
@@ -115,7 +106,7 @@ function notifyArrival(item) {
   try {
     if ("Notification" in window && Notification.permission === "granted") {
       const note = new Notification("A buyer is waiting", {
-        body: `Order ${item.order_ref}: ${purposeWords(item.purpose)}`,
+        body: `Order ${item.order_ref}: ${vocabulary.label("purposes", item.purpose)}`,
         tag: "showdesk-queue",
       });
       note.addEventListener("click", () => {
@@ -149,7 +140,11 @@ function renderQueue() {
         el(
           "div",
           { class: "queue-meta" },
-          el("span", { class: "purpose", testid: "queue-purpose", text: purposeWords(item.purpose) }),
+          el("span", {
+            class: "purpose",
+            testid: "queue-purpose",
+            text: vocabulary.label("purposes", item.purpose),
+          }),
           el("span", { class: "locale", testid: "queue-locale", text: item.locale || "–" }),
           el("span", {
             class: "waited",
@@ -229,11 +224,11 @@ function onCall(message) {
       openOutcomeForm(message, "call");
     }
     $("call-order").textContent = message.order_ref;
-    $("call-purpose").textContent = purposeWords(message.purpose);
+    $("call-purpose").textContent = vocabulary.label("purposes", message.purpose);
     $("call-buyer").textContent = message.buyer_name || "Buyer";
     const stateNode = $("call-state");
     stateNode.dataset.state = message.state;
-    stateNode.textContent = STATE_WORDS[message.state];
+    stateNode.textContent = vocabulary.label("call_states", message.state);
     callView.hidden = false;
     queueView.hidden = true;
     if (isNew) $("chat-input").focus();
@@ -249,8 +244,8 @@ function onCall(message) {
         openOutcomeForm(message, "wrap-up");
       }
       if (message.end_reason && message.end_reason !== "agent_ended") {
-        const why = message.end_reason.replaceAll("_", " ");
-        showNotice(notice, `The call for order ${message.order_ref} ended: ${why}.`, "info");
+        const why = vocabulary.label("end_reasons", message.end_reason);
+        say(`The call for order ${message.order_ref} ended: ${why}.`, "info");
       }
     }
   }
@@ -285,53 +280,19 @@ function resetEvidence() {
   captureDone();
 }
 
-function photoUrl(sessionId, photoId) {
-  return `/api/sessions/${encodeURIComponent(sessionId)}/photos/${photoId}`;
-}
-
 function onPhoto(message) {
   if (!call || message.session_id !== call.session_id) return;
   captureDone();
   const strip = $("evidence-strip");
-  const url = photoUrl(message.session_id, message.photo_id);
-  const caption = el("input", {
-    type: "text",
-    maxlength: "500",
-    placeholder: "Add a caption",
-    "aria-label": "Caption",
-    testid: "evidence-caption",
-  });
-  const saved = el("span", { class: "status", testid: "evidence-caption-status" });
-  caption.addEventListener("change", async () => {
-    const text = caption.value.trim();
-    try {
-      await patch(url, { caption: text || null });
-      saved.textContent = "Saved";
-    } catch (err) {
-      saved.textContent = err.message;
-    }
-  });
-  const item = el(
-    "li",
-    {
-      class: "evidence-item",
-      testid: "evidence-item",
-      dataset: { photoId: message.photo_id, width: message.width, height: message.height },
-    },
-    el(
-      "a",
-      { href: url, target: "_blank", rel: "noopener", title: "Open the full-size photo" },
-      el("img", { src: url, alt: `Photo at ${formatDuration(message.t_ms / 1000)}`, loading: "lazy" }),
-    ),
-    el(
-      "span",
-      { class: "evidence-meta" },
-      el("span", { testid: "evidence-time", text: formatDuration(message.t_ms / 1000) }),
-      ` · ${message.width}×${message.height}`,
-    ),
-    caption,
-    saved,
-  );
+  const photo = {
+    id: message.photo_id,
+    url: photoUrl(message.session_id, message.photo_id),
+    t_ms: message.t_ms,
+    width: message.width,
+    height: message.height,
+    caption: null,
+  };
+  const item = photoTile(photo, { editable: true });
   strip.append(item);
   $("evidence-count").textContent = String(strip.children.length);
   $("evidence-empty").hidden = true;
@@ -389,10 +350,9 @@ outcomeForm.addEventListener("submit", async (event) => {
     status.dataset.kind = "ok";
     outcomeForm.dataset.saved = outcome;
     if (!wrapUp.hidden && outcomeTarget === target) closeWrapUp();
-    if (!call) showNotice(notice, `Outcome saved for order ${target.order_ref}.`, "info");
+    if (!call) say(`Outcome saved for order ${target.order_ref}.`, "info");
   } catch (err) {
-    if (err instanceof ApiError && err.status === 401) return toLogin();
-    status.textContent = err.message;
+    fail(err, status);
     status.dataset.kind = "error";
   } finally {
     $("outcome-save").disabled = false;
@@ -410,10 +370,10 @@ function onStatus(status) {
   node.dataset.state = status;
   node.textContent = CONNECTION_WORDS[status] || status;
   if (status === "superseded") {
-    showNotice(notice, "This console was opened in another tab or window; this one is paused.");
+    say("This console was opened in another tab or window; this one is paused.");
   } else if (status === "refused") {
     get("/api/me").then(
-      () => showNotice(notice, "The server refused the connection. Reload the page."),
+      () => say("The server refused the connection. Reload the page."),
       (err) => (err instanceof ApiError && err.status === 401 ? toLogin() : null),
     );
   }
@@ -422,7 +382,7 @@ function onStatus(status) {
 function connect() {
   signaling = new Signaling("staff", { onStatus });
   media = new CallMedia(signaling, {
-    onProblem: (text) => showNotice(notice, text, "info"),
+    onProblem: (text) => say(text, "info"),
     peerName: () => "The buyer's camera is off",
   });
   signaling
@@ -447,32 +407,19 @@ function connect() {
     .on("photo", onPhoto)
     .on("error", (message) => {
       if (message.in_reply_to === "capture") captureDone();
-      showNotice(notice, errorWords(message));
+      say(errorWords(message));
     });
   signaling.connect();
 }
 
 // ------------------------------------------------------------------ start
 
-wireNotice(notice);
-$("sign-out").addEventListener("click", () => {
-  if (signaling) signaling.close();
-  signOut();
-});
-
 async function start() {
-  try {
-    me = await get("/api/me");
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 401) return toLogin();
-    showNotice(notice, err.message);
-    return;
-  }
+  const started = await startPage({ beforeSignOut: () => signaling && signaling.close() });
+  if (!started) return;
+  ({ me, vocabulary } = started);
   takesCalls = CALL_TAKERS.has(me.role);
-  $("whoami").textContent = `${me.name} · ${me.role}`;
   availability.hidden = !takesCalls;
-  $("admin-link").hidden = me.role !== "admin";
-  $("review-link").hidden = me.role !== "admin" && me.role !== "supervisor";
   renderAvailability();
   wireChat($("#chat-form"), $("chat-input"), signalingProxy);
   connect();

@@ -1,7 +1,8 @@
 // The "new buyer link" form, on /admin and /console: order reference, purpose, locale ->
 // POST /api/links -> the URL shown once with a copy button. Elements are found by
 // data-testid with a page's prefix ("link-" on /admin, "new-link-" on /console).
-import { ApiError, post, toLogin } from "./api.js";
+import { post } from "./api.js";
+import { fail } from "./page.js";
 import { $, copyText } from "./ui.js";
 
 /** Wire the form `#<prefix>form`; `onCreated(link)` runs after each new link. */
@@ -27,9 +28,7 @@ export function wireLinkForm(prefix, onCreated = () => {}) {
       field("order").value = "";
       await onCreated(created);
     } catch (err) {
-      if (err instanceof ApiError && err.status === 401) return toLogin();
-      error.textContent = err instanceof ApiError ? err.message : "Something went wrong.";
-      error.hidden = false;
+      fail(err, error);
     }
   });
   field("copy").addEventListener("click", (event) =>

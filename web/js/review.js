@@ -1,24 +1,12 @@
 // /review: supervisors find calls (filters, counts per outcome, pages), watch the
 // recording with a timeline of the call's events, see the photos, the chat and the
 // verdict, and confirm or override it.
-import { ApiError, get, post, signOut, toLogin } from "./api.js";
-import { $, el, formatDateTime, formatDuration, purposeWords, showNotice, wireNotice } from "./ui.js";
+import { get, post } from "./api.js";
+import { chatLine } from "./chat.js";
+import { fail, say, startPage } from "./page.js";
+import { photoTile } from "./photos.js";
+import { $, el, formatDateTime, formatDuration } from "./ui.js";
 
-const OUTCOME_WORDS = {
-  damage: "Damaged in transit",
-  defect: "Defect",
-  misuse: "Caused by the buyer",
-  no_fault_found: "No fault found",
-  inconclusive: "Inconclusive",
-  untagged: "Untagged",
-};
-const DECISION_WORDS = {
-  refund: "Refund",
-  replace: "Replace",
-  repair: "Repair",
-  reject: "Reject",
-  none: "None",
-};
 // stored event kinds -> timeline marker kinds (others are not shown)
 const MARKER_KINDS = {
   answered: "joined",
@@ -40,28 +28,20 @@ const MARKER_WORDS = {
 const PER_PAGE = 25;
 const POLL_MS = 2000;
 
-const notice = $("notice");
 const video = $("review-video");
-let me = null;
+let vocabulary = null; // the staff labels (vocabulary.js), once the page has started
 let page = 1;
 let total = 0;
 let current = null; // the open call's detail
 let pollTimer = null;
 const agents = new Map(); // id -> name, from the calls seen
 
-function fail(err, where) {
-  if (err instanceof ApiError && err.status === 401) return toLogin();
-  const text = err instanceof ApiError ? err.message : "Something went wrong.";
-  if (where) {
-    where.textContent = text;
-    where.hidden = false;
-  } else {
-    showNotice(notice, text);
-  }
-  return null;
-}
+const UNTAGGED = "untagged"; // the count of ended calls without an outcome
 
-const words = (table, value) => (value ? table[value] || value.replaceAll("_", " ") : "");
+const outcomeWords = (code) =>
+  code === UNTAGGED ? "Untagged" : vocabulary.label("outcomes", code);
+const decisionWords = (code) => vocabulary.label("decisions", code);
+const purposeWords = (code) => vocabulary.label("purposes", code);
 
 // ------------------------------------------------------------------ the list
 
@@ -99,31 +79,7 @@ async function loadList() {
   for (const item of data.items) if (item.agent_id) agents.set(item.agent_id, item.agent_name);
   renderAgents();
   renderCounts(data.counts);
-  const rows = data.items.map((item) =>
-    el(
-      "tr",
-      {
-        class: "session-row",
-        testid: "session-row",
-        tabindex: "0",
-        dataset: { sessionId: item.id, outcome: item.outcome || "" },
-        onclick: () => openSession(item.id),
-        onkeydown: (event) => event.key === "Enter" && openSession(item.id),
-      },
-      el("td", { text: formatDateTime(item.created_at) }),
-      el("td", { testid: "session-row-order", text: item.order_ref }),
-      el("td", { text: purposeWords(item.purpose) }),
-      el("td", { text: item.agent_name || "–" }),
-      el("td", { text: item.duration_s === null ? "–" : formatDuration(item.duration_s) }),
-      el("td", {
-        testid: "session-row-outcome",
-        class: item.outcome ? "" : "muted",
-        text: item.outcome ? words(OUTCOME_WORDS, item.outcome) : item.state === "ended" ? "Untagged" : item.state,
-      }),
-      el("td", { text: words(DECISION_WORDS, item.decision) }),
-      el("td", { text: item.review_state || "" }),
-    ),
-  );
+  const rows = data.items.map(sessionRow);
   $("session-rows").replaceChildren(...rows);
   $("sessions-empty").hidden = rows.length > 0;
   const pages = Math.max(1, Math.ceil(total / PER_PAGE));
@@ -131,6 +87,51 @@ async function loadList() {
   $("page-prev").disabled = page <= 1;
   $("page-next").disabled = page >= pages;
   return data;
+}
+
+/** One call in the list. The order is a real button (Tab reaches it, Enter and Space open
+ * the call); a click anywhere on the row opens it too. */
+function sessionRow(item) {
+  const open = () => openSession(item.id);
+  const started = formatDateTime(item.created_at);
+  return el(
+    "tr",
+    {
+      class: "session-row",
+      testid: "session-row",
+      dataset: { sessionId: item.id, outcome: item.outcome || "" },
+      onclick: (event) => {
+        if (!event.target.closest("button, a")) open();
+      },
+    },
+    el("td", { text: started }),
+    el(
+      "td",
+      { testid: "session-row-order" },
+      el("button", {
+        type: "button",
+        class: "row-open",
+        testid: "session-row-open",
+        "aria-label": `Open the call for order ${item.order_ref}, started ${started}`,
+        text: item.order_ref,
+        onclick: open,
+      }),
+    ),
+    el("td", { text: purposeWords(item.purpose) }),
+    el("td", { text: item.agent_name || "–" }),
+    el("td", { text: item.duration_s === null ? "–" : formatDuration(item.duration_s) }),
+    el("td", {
+      testid: "session-row-outcome",
+      class: item.outcome ? "" : "muted",
+      text: item.outcome
+        ? outcomeWords(item.outcome)
+        : item.state === "ended"
+          ? outcomeWords(UNTAGGED)
+          : vocabulary.label("call_states", item.state),
+    }),
+    el("td", { testid: "session-row-decision", text: decisionWords(item.decision) }),
+    el("td", { text: item.review_state || "" }),
+  );
 }
 
 function renderAgents() {
@@ -144,7 +145,7 @@ function renderAgents() {
 }
 
 function renderCounts(counts) {
-  const chosen = $("filter-outcome").value || ($("filter-untagged").checked ? "untagged" : "");
+  const chosen = $("filter-outcome").value || ($("filter-untagged").checked ? UNTAGGED : "");
   const chips = Object.entries(counts).map(([outcome, n]) =>
     el(
       "li",
@@ -155,11 +156,11 @@ function renderCounts(counts) {
         testid: "outcome-count",
         dataset: { outcome, count: n },
         "aria-pressed": String(outcome === chosen),
-        text: `${words(OUTCOME_WORDS, outcome)} ${n}`,
+        text: `${outcomeWords(outcome)} ${n}`,
         onclick: () => {
           const off = outcome === chosen;
-          $("filter-outcome").value = off || outcome === "untagged" ? "" : outcome;
-          $("filter-untagged").checked = !off && outcome === "untagged";
+          $("filter-outcome").value = off || outcome === UNTAGGED ? "" : outcome;
+          $("filter-untagged").checked = !off && outcome === UNTAGGED;
           page = 1;
           loadList();
         },
@@ -244,7 +245,9 @@ async function showSession(id) {
     detail.agent_name ? `agent ${detail.agent_name}` : "no agent",
     detail.buyer_name ? `buyer ${detail.buyer_name}` : null,
     detail.duration_s !== null ? `length ${formatDuration(detail.duration_s)}` : null,
-    detail.end_reason ? `ended: ${detail.end_reason.replaceAll("_", " ")}` : detail.state,
+    detail.end_reason
+      ? `ended: ${vocabulary.label("end_reasons", detail.end_reason)}`
+      : vocabulary.label("call_states", detail.state),
   ];
   $("session-meta").textContent = bits.filter(Boolean).join(" · ");
   renderRecording(detail, isNew);
@@ -316,7 +319,10 @@ function markerLabel(kind, event) {
   const at = formatDuration(Math.max(0, event.t_ms - videoOrigin()) / 1000);
   let what = MARKER_WORDS[kind];
   if (kind === "chat") what = `${event.data.name || event.data.from}: ${event.data.text}`;
-  if (kind === "outcome") what = `${event.data.action === "set" ? "Outcome" : event.data.action}: ${words(OUTCOME_WORDS, event.data.outcome)}`;
+  if (kind === "outcome") {
+    const action = event.data.action === "set" ? "Outcome" : event.data.action;
+    what = `${action}: ${outcomeWords(event.data.outcome)}`;
+  }
   return `${at} ${what}`;
 }
 
@@ -364,34 +370,7 @@ video.addEventListener("durationchange", () => current && renderTimeline(current
 
 function renderPhotos(detail) {
   const items = detail.photos.map((photo) =>
-    el(
-      "li",
-      { class: "photo-item", dataset: { photoId: photo.id } },
-      el(
-        "a",
-        { href: photo.url, target: "_blank", rel: "noopener", title: "Open the full-size photo" },
-        el("img", {
-          src: photo.url,
-          alt: photo.caption || `Photo at ${formatDuration(photo.t_ms / 1000)}`,
-          testid: "photo",
-          dataset: { width: photo.width, height: photo.height },
-          loading: "lazy",
-        }),
-      ),
-      el(
-        "p",
-        {},
-        el("button", {
-          type: "button",
-          class: "link-button",
-          text: formatDuration(Math.max(0, photo.t_ms - videoOrigin()) / 1000),
-          title: "Show this moment in the video",
-          onclick: () => seekTo(photo.t_ms),
-        }),
-        ` ${photo.width}×${photo.height}`,
-        photo.caption ? el("span", { class: "caption", text: ` · ${photo.caption}` }) : null,
-      ),
-    ),
+    photoTile(photo, { atMs: photo.t_ms - videoOrigin(), onSeek: () => seekTo(photo.t_ms) }),
   );
   $("photos").replaceChildren(...items);
   $("photos-empty").hidden = items.length > 0;
@@ -399,20 +378,15 @@ function renderPhotos(detail) {
 
 function renderChat(detail) {
   const lines = detail.chat.map((line) =>
-    el(
-      "li",
-      { class: `chat-line chat-${line.from === "buyer" ? "other" : "own"}`, dataset: { from: line.from } },
-      el("button", {
+    chatLine(line, "agent", {
+      before: el("button", {
         type: "button",
         class: "link-button chat-time",
+        title: "Show this moment in the video",
         text: formatDuration(Math.max(0, line.t_ms - videoOrigin()) / 1000),
         onclick: () => seekTo(line.t_ms),
       }),
-      " ",
-      el("span", { class: "chat-name", text: `${line.name || line.from}:` }),
-      " ",
-      el("span", { class: "chat-text", text: line.text }),
-    ),
+    }),
   );
   $("chat-transcript").replaceChildren(...lines);
   $("chat-empty").hidden = lines.length > 0;
@@ -420,7 +394,7 @@ function renderChat(detail) {
 
 function historyWords(change) {
   const who = change.by_name || `user ${change.by_user_id}`;
-  const verdict = [words(OUTCOME_WORDS, change.outcome), words(DECISION_WORDS, change.decision)]
+  const verdict = [outcomeWords(change.outcome), decisionWords(change.decision)]
     .filter(Boolean)
     .join(", ");
   const action = { set: "set", confirm: "confirmed", override: "overrode to" }[change.action] || change.action;
@@ -436,9 +410,9 @@ function renderVerdict(detail) {
   node.dataset.decision = detail.decision || "";
   node.dataset.reviewState = detail.review_state || "";
   if (detail.outcome) {
-    const decision = detail.decision ? ` · ${words(DECISION_WORDS, detail.decision)}` : "";
+    const decision = detail.decision ? ` · ${decisionWords(detail.decision)}` : "";
     const review = detail.review_state ? ` (${detail.review_state})` : "";
-    node.textContent = `${words(OUTCOME_WORDS, detail.outcome)}${decision}${review}`;
+    node.textContent = `${outcomeWords(detail.outcome)}${decision}${review}`;
   } else {
     node.textContent = "Untagged: the agent did not set an outcome.";
   }
@@ -461,7 +435,7 @@ async function review(body) {
     current = detail;
     renderVerdict(detail);
     renderTimeline(detail);
-    showNotice(notice, body.action === "confirm" ? "Outcome confirmed." : "Outcome overridden.", "info");
+    say(body.action === "confirm" ? "Outcome confirmed." : "Outcome overridden.", "info");
     if (body.action === "override") $("override-reason").value = "";
   } catch (err) {
     fail(err, error);
@@ -499,17 +473,10 @@ function route() {
   }
 }
 
-wireNotice(notice);
-$("sign-out").addEventListener("click", () => signOut());
-
 async function start() {
-  try {
-    me = await get("/api/me");
-  } catch (err) {
-    return fail(err);
-  }
-  $("whoami").textContent = `${me.name} · ${me.role}`;
-  $("admin-link").hidden = me.role !== "admin";
+  const started = await startPage();
+  if (!started) return;
+  ({ vocabulary } = started);
   route();
 }
 

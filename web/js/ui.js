@@ -31,23 +31,6 @@ export function showOnly(screens, visible) {
   for (const screen of screens) screen.hidden = screen !== visible;
 }
 
-export const PURPOSE_WORDS = {
-  damage_verification: "check damage",
-  remote_inspection: "inspect goods before shipping",
-  product_demo: "product demonstration",
-};
-
-export function purposeWords(purpose) {
-  return PURPOSE_WORDS[purpose] || String(purpose || "").replaceAll("_", " ");
-}
-
-export const STATE_WORDS = {
-  waiting: "Waiting",
-  live: "Live",
-  reconnecting: "Reconnecting…",
-  ended: "Ended",
-};
-
 /** "0:07", "12:34", "1:02:03" */
 export function formatDuration(totalSeconds) {
   const s = Math.max(0, Math.floor(totalSeconds));
@@ -118,34 +101,6 @@ export function beep() {
   } catch {
     // no sound then
   }
-}
-
-/** Append one chat line ("Name: text") to `log`, newest at the bottom. */
-export function appendChat(log, message, ownSide) {
-  const line = el(
-    "li",
-    {
-      class: `chat-line ${message.from === ownSide ? "chat-own" : "chat-other"}`,
-      dataset: { from: message.from },
-    },
-    el("span", { class: "chat-name", text: `${message.name || message.from}:` }),
-    " ",
-    el("span", { class: "chat-text", text: message.text }),
-  );
-  log.append(line);
-  log.scrollTop = log.scrollHeight;
-}
-
-/** Wire a chat form: submit sends {"type":"chat","text"} through `signaling`. */
-export function wireChat(form, input, signaling) {
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const text = input.value.trim();
-    if (!text) return;
-    signaling.send({ type: "chat", text: text.slice(0, 2000) });
-    input.value = "";
-    input.focus();
-  });
 }
 
 /** A dismissable notice inside `container` (element with data-testid="notice"). */

@@ -1,0 +1,66 @@
+"""``GET /api/vocabulary``: the words the staff pages show, from signaling.vocabulary alone."""
+
+from __future__ import annotations
+
+from signaling.vocabulary import (
+    CallState,
+    Decision,
+    EndReason,
+    Outcome,
+    Purpose,
+    label,
+    vocabulary,
+)
+
+LISTS = {
+    "call_states": CallState,
+    "end_reasons": EndReason,
+    "purposes": Purpose,
+    "outcomes": Outcome,
+    "decisions": Decision,
+}
+
+
+def test_vocabulary_answers_without_sign_in_and_equals_the_module(client):
+    answer = client.get("/api/vocabulary")
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"].startswith("application/json")
+    body = answer.json()
+    assert body == vocabulary()
+    assert set(body) == set(LISTS)
+    for name, enum in LISTS.items():
+        terms = body[name]
+        assert [term["code"] for term in terms] == [str(member) for member in enum], name
+        for term in terms:
+            assert set(term) == {"code", "label"}
+            assert term["label"] == label(enum(term["code"]))
+            assert term["label"].strip() == term["label"] != ""
+
+
+def test_vocabulary_may_be_kept_briefly_by_the_browser(client):
+    cache = client.get("/api/vocabulary").headers["cache-control"]
+    directives = {part.strip().split("=")[0]: part.strip() for part in cache.split(",")}
+    assert "no-store" not in directives
+    max_age = int(directives["max-age"].split("=")[1])
+    assert 0 < max_age <= 3600
+
+
+def test_vocabulary_is_described_exactly_in_the_openapi_schema(client):
+    schema = client.get("/openapi.json").json()
+    operation = schema["paths"]["/api/vocabulary"]["get"]
+    assert not operation.get("security")
+    ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    components = schema["components"]["schemas"]
+    model = components[ref.rsplit("/", 1)[1]]
+    assert set(model["properties"]) == set(LISTS)
+    assert set(model["required"]) == set(LISTS)
+    for name, enum in LISTS.items():
+        array = model["properties"][name]
+        assert array["type"] == "array", name
+        term = components[array["items"]["$ref"].rsplit("/", 1)[1]]
+        assert set(term["required"]) == {"code", "label"}
+        assert term["properties"]["label"]["type"] == "string"
+        code = term["properties"]["code"]
+        if "$ref" in code:
+            code = components[code["$ref"].rsplit("/", 1)[1]]
+        assert code["enum"] == [str(member) for member in enum], name

@@ -1,0 +1,37 @@
+// One chat line component: the live chat on the console and the buyer page, and the
+// transcript in the review. A line reads "Name: text"; the reader's own side is marked.
+import { el } from "./ui.js";
+
+/** One chat line for `message` ({from, name, text}); `ownSide` is the reader's side
+ * ("agent" or "buyer"); `before` (a node, e.g. the time in the review) comes first. */
+export function chatLine(message, ownSide, { before } = {}) {
+  return el(
+    "li",
+    {
+      class: `chat-line ${message.from === ownSide ? "chat-own" : "chat-other"}`,
+      dataset: { from: message.from },
+    },
+    before ? [before, " "] : null,
+    el("span", { class: "chat-name", text: `${message.name || message.from}:` }),
+    " ",
+    el("span", { class: "chat-text", text: message.text }),
+  );
+}
+
+/** Append one chat line to `log`, newest at the bottom. */
+export function appendChat(log, message, ownSide) {
+  log.append(chatLine(message, ownSide));
+  log.scrollTop = log.scrollHeight;
+}
+
+/** Wire a chat form: submit sends {"type":"chat","text"} through `signaling`. */
+export function wireChat(form, input, signaling) {
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    signaling.send({ type: "chat", text: text.slice(0, 2000) });
+    input.value = "";
+    input.focus();
+  });
+}

@@ -1,0 +1,57 @@
+// The words staff read for a call's enumerated values (states, end reasons, purposes,
+// outcomes, decisions), from GET /api/vocabulary: fetched once per page, then looked up.
+// A <select data-vocabulary="outcomes"> in a page is filled with that list's options; its
+// placeholder options (value "") stay. The buyer page does not use these staff labels.
+import { get } from "./api.js";
+
+let loading = null;
+
+/** The vocabulary, fetched on the first call; later calls share the same answer. */
+export function loadVocabulary() {
+  if (!loading) {
+    loading = get("/api/vocabulary").then((data) => new Vocabulary(data));
+    loading.catch(() => {
+      loading = null; // a later call may try again
+    });
+  }
+  return loading;
+}
+
+export class Vocabulary {
+  constructor(data) {
+    this.lists = new Map();
+    for (const [name, terms] of Object.entries(data)) {
+      this.lists.set(name, new Map(terms.map((term) => [term.code, term.label])));
+    }
+  }
+
+  /** [{code, label}] of one list ("outcomes", "decisions", ...), in display order. */
+  terms(list) {
+    const terms = this.lists.get(list);
+    if (!terms) throw new Error(`no vocabulary list ${list}`);
+    return [...terms].map(([code, label]) => ({ code, label }));
+  }
+
+  /** The label of `code` in `list`; "" for no code, the code itself for an unknown one. */
+  label(list, code) {
+    if (code === null || code === undefined || code === "") return "";
+    const terms = this.lists.get(list);
+    return (terms && terms.get(code)) || String(code).replaceAll("_", " ");
+  }
+
+  /** Replace the options of `select` (other than its placeholders) with `list`'s terms,
+   * keeping the chosen value. `list` defaults to the select's data-vocabulary. */
+  fillSelect(select, list = select.dataset.vocabulary) {
+    const chosen = select.value;
+    const placeholders = [...select.options].filter((option) => option.value === "");
+    const options = this.terms(list).map(({ code, label }) => new Option(label, code));
+    select.replaceChildren(...placeholders, ...options);
+    select.value = chosen;
+    if (select.selectedIndex < 0 && select.options.length > 0) select.selectedIndex = 0;
+  }
+
+  /** Fill every <select data-vocabulary> under `root`. */
+  fillSelects(root = document) {
+    for (const select of root.querySelectorAll("select[data-vocabulary]")) this.fillSelect(select);
+  }
+}
