@@ -187,7 +187,7 @@ def agent_sees_bars(agent, timeout_s: float = 10) -> None:
     )
 
 
-def test_buyer_reopening_the_link_mid_call_moves_the_call_to_the_new_page(
+def test_buyer_opening_the_link_on_another_device_moves_the_call_there_once_the_agent_agrees(
     live_server: LiveServer, open_participant: OpenParticipant, camera_browser: Browser
 ) -> None:
     agent, buyer, link_url = start_call(live_server, open_participant, camera_browser, "ORD-4")
@@ -195,6 +195,11 @@ def test_buyer_reopening_the_link_mid_call_moves_the_call_to_the_new_page(
 
     again = open_participant("buyer again", phone=True, on=camera_browser)
     again.page.goto(link_url)
+    expect(again.page.get_by_test_id("device-pending")).to_be_visible()
+    expect(agent.page.get_by_test_id("device-request")).to_be_visible()
+    expect(buyer.page.get_by_test_id("live")).to_be_visible()  # not taken over yet
+    agent.page.get_by_test_id("device-admit").click()
+    expect(agent.page.get_by_test_id("device-request")).to_be_hidden()
     expect(again.page.get_by_test_id("call-state")).to_have_attribute("data-state", "live")
     expect(buyer.page.get_by_test_id("call-moved")).to_be_visible()
     expect(again.page.get_by_test_id("consent")).to_be_hidden()

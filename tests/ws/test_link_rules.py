@@ -3,15 +3,20 @@ a real server, through the documented protocol."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from datetime import timedelta
 
+import httpx
 import websockets
 from sqlmodel import Session, func, select
 
+from server.links.buyer_links import create_link
 from server.models import Call, Link
+from server.models.link import LinkBase
 from tests.helpers import async_wait_until
-from tests.ws.test_signaling_socket import HELLO, buyer_cookie, recv_type, ws_url
+from tests.ws.test_signaling_socket import HELLO, buyer_cookie, recv_type, staff_cookie, ws_url
 
 CONSENT = json.dumps({"type": "consent", "accept": True})
 DECLINE = json.dumps({"type": "consent", "accept": False})
@@ -91,3 +96,111 @@ async def test_a_buyer_waiting_when_the_link_expires_is_told_link_expired(server
     ended = await recv_type(buyer, "call", where=lambda m: m["state"] == "ended", timeout_s=10)
     assert ended["end_reason"] == "link_expired"
     await buyer.close()
+
+
+def _new_link(server, order_ref: str) -> str:
+    """A fresh buyer link's URL (path and token)."""
+    with Session(server.app.state.engine, expire_on_commit=False) as db:
+        made = create_link(
+            db,
+            LinkBase(order_ref=order_ref, purpose="damage_verification"),
+            ttl_s=3600,
+            max_ttl_s=7200,
+            public_url=server.url,
+            now=server.app.state.clock.now(),
+        )
+    return made.url.removeprefix(server.url)
+
+
+async def _open_link(server, path: str, cookie: str | None = None) -> str:
+    """Open the buyer link as a browser does, with the call cookie it holds (if any);
+    returns the call cookie the browser holds afterwards."""
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        opened = await http.get(
+            path, headers={"Cookie": cookie} if cookie else {}, follow_redirects=False
+        )
+    assert opened.status_code == 303
+    return f"showdesk_call={opened.cookies['showdesk_call']}"
+
+
+async def _socket(server, who: str, cookie: str):
+    """A socket after ``hello``; returns it, its ``welcome`` and the types of the messages
+    that came between ``welcome`` and ``rtc_config``."""
+    ws = await websockets.connect(ws_url(server, who), additional_headers={"Cookie": cookie})
+    await ws.send(HELLO)
+    welcome = await recv_type(ws, "welcome")
+    between = []
+    while (message := json.loads(await asyncio.wait_for(ws.recv(), 5)))["type"] != "rtc_config":
+        between.append(message["type"])
+    return ws, welcome, between
+
+
+async def _call_on_the_laptop(server, order_ref: str):
+    """An agent and a buyer (the laptop) in a live call; returns (agent, laptop, its
+    cookie, the link's path, the session id)."""
+    agent, _, _ = await _socket(server, "staff", await staff_cookie(server, f"{order_ref}@x.io"))
+    await agent.send(json.dumps({"type": "set_availability", "state": "available"}))
+    path = _new_link(server, order_ref)
+    cookie = await _open_link(server, path)
+    laptop, _, _ = await _socket(server, "buyer", cookie)
+    await laptop.send(CONSENT)
+    waiting = await recv_type(laptop, "call", where=lambda m: m["state"] == "waiting")
+    await agent.send(json.dumps({"type": "accept", "session_id": waiting["session_id"]}))
+    await recv_type(laptop, "call", where=lambda m: m["state"] == "live")
+    return agent, laptop, cookie, path, waiting["session_id"]
+
+
+async def _close_code(ws) -> int:
+    with contextlib.suppress(websockets.ConnectionClosed):
+        while True:
+            await asyncio.wait_for(ws.recv(), 5)
+    return ws.close_code
+
+
+async def test_another_device_waits_for_the_agent_who_refuses_it(server_factory):
+    server = server_factory()
+    agent, laptop, cookie, path, session_id = await _call_on_the_laptop(server, "ORD-DEV")
+    phone_cookie = await _open_link(server, path)
+    assert phone_cookie != cookie
+    phone, welcome, between = await _socket(server, "buyer", phone_cookie)
+    assert welcome["call"] is None and between == ["device_pending"]
+    request = await recv_type(agent, "device_request")
+    assert request == {"type": "device_request", "session_id": session_id, "pending": True}
+
+    await agent.send(json.dumps({"type": "admit_device", "admit": False}))
+
+    assert await _close_code(phone) == 4005
+    await laptop.send(json.dumps({"type": "chat", "text": "still here"}))
+    line = await recv_type(agent, "chat")
+    assert line["from"] == "buyer" and line["text"] == "still here"
+    for ws in (agent, laptop):
+        await ws.close()
+
+
+async def test_an_admitted_device_takes_the_call_and_the_old_page_is_moved(server_factory):
+    server = server_factory()
+    agent, laptop, _, path, session_id = await _call_on_the_laptop(server, "ORD-ADMIT")
+    phone, _, between = await _socket(server, "buyer", await _open_link(server, path))
+    assert between == ["device_pending"]
+    await recv_type(agent, "device_request")
+
+    await agent.send(json.dumps({"type": "admit_device", "admit": True}))
+
+    call = await recv_type(phone, "call")
+    assert call["session_id"] == session_id and call["state"] == "live"
+    await recv_type(laptop, "moved")
+    assert await _close_code(laptop) == 4002
+    for ws in (agent, phone):
+        await ws.close()
+
+
+async def test_the_same_browser_opening_the_link_again_stays_the_same_device(server_factory):
+    server = server_factory()
+    agent, laptop, cookie, path, _ = await _call_on_the_laptop(server, "ORD-SAME")
+    again = await _open_link(server, path, cookie)
+    assert again == cookie
+    page, welcome, between = await _socket(server, "buyer", again)
+    assert welcome["call"]["state"] == "live" and "device_pending" not in between
+    await recv_type(laptop, "moved")
+    for ws in (agent, page):
+        await ws.close()

@@ -236,6 +236,7 @@ function onCall(message) {
   } else if (message.state === "ended") {
     if (call && call.session_id === message.session_id) {
       $("call-state").dataset.state = "ended";
+      $("device-request").hidden = true;
       call = null;
       media.end();
       callView.hidden = true;
@@ -254,6 +255,23 @@ function onCall(message) {
 }
 
 $("end-call").addEventListener("click", () => signaling.send({ type: "end" }));
+
+// ------------------------------------------------------------------ another buyer device
+
+function onDeviceRequest(message) {
+  const mine = call && call.session_id === message.session_id;
+  $("device-request").hidden = !(mine && message.pending);
+}
+
+for (const [testid, admit] of [
+  ["device-admit", true],
+  ["device-refuse", false],
+]) {
+  $(testid).addEventListener("click", () => {
+    $("device-request").hidden = true;
+    signaling.send({ type: "admit_device", admit });
+  });
+}
 
 // ------------------------------------------------------------------ evidence photos
 
@@ -405,6 +423,7 @@ function connect() {
       }
     })
     .on("photo", onPhoto)
+    .on("device_request", onDeviceRequest)
     .on("error", (message) => {
       if (message.in_reply_to === "capture") captureDone();
       say(errorWords(message));
