@@ -2,7 +2,7 @@
 import { ApiError, get, uploadBuyerPhoto } from "./api.js";
 import { CallMedia, defaultDevices } from "./callmedia.js";
 import { appendChat, wireChat } from "./chat.js";
-import { Signaling } from "./signaling.js";
+import { Signaling, isLateMediaRefusal } from "./signaling.js";
 import { $, showNotice, showOnly, wireNotice } from "./ui.js";
 
 // The buyer's own words, not the staff labels of /api/vocabulary: the buyer page will get
@@ -260,6 +260,7 @@ function connect() {
     })
     .on("error", (message) => {
       setConsentBusy(false);
+      if ((!call || call.state === "ended" || finished) && isLateMediaRefusal(message)) return;
       showNotice(notice, BUYER_ERRORS[message.code] || message.message);
     });
   signaling.connect();

@@ -5,7 +5,7 @@ import { appendChat, wireChat } from "./chat.js";
 import { wireLinkForm } from "./linkform.js";
 import { fail, say, startPage } from "./page.js";
 import { photoTile, photoUrl } from "./photos.js";
-import { Signaling } from "./signaling.js";
+import { Signaling, isLateMediaRefusal } from "./signaling.js";
 import { $, beep, el, formatDuration, unlockAudio } from "./ui.js";
 
 const BASE_TITLE = "Showdesk console";
@@ -426,6 +426,7 @@ function connect() {
     .on("device_request", onDeviceRequest)
     .on("error", (message) => {
       if (message.in_reply_to === "capture") captureDone();
+      if (!call && isLateMediaRefusal(message)) return;
       say(errorWords(message));
     });
   signaling.connect();

@@ -27,6 +27,17 @@ export const FINAL_CLOSE_CODES = new Map([
   [CLOSE_CODES.DEVICE_REFUSED, "device-refused"],
 ]);
 
+/**
+ * True for the refusal of a media message (offer, candidate, camera state) that the page
+ * sent as its call was ending: the call is over, nothing is wrong, nobody needs to read it.
+ */
+export function isLateMediaRefusal(message) {
+  return (
+    message.code === "invalid_state" &&
+    ["offer", "candidate", "media"].includes(message.in_reply_to)
+  );
+}
+
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
 const PING_INTERVAL_MS = 25000;
 
