@@ -4,7 +4,7 @@
 
 Creates a temporary data directory, migrates it, inserts N calls (default 100,000)
 spread over a year across 20 agents, three purposes, the five outcomes (a fifth
-untagged) and 20,000 order references, then times ``review_queries.list_calls`` (the
+untagged) and 20,000 order references, then times ``review_list.list_calls`` (the
 page, the total and the counts per outcome, as ``GET /api/sessions`` runs them) for the
 common filters and prints the median and slowest of R runs, with the query plan of each
 page query. Never part of the test suite.

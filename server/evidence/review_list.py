@@ -9,26 +9,38 @@ order_ref, created_at); ``tests/api/test_sessions_query_plan.py`` checks the pla
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
-from server.models import Call, CallEvent, OutcomeChange, User
-from server.models.evidence import Photo, Recording
-from signaling.vocabulary import Outcome
+from server.models.call import (
+    Call,
+    CallDetailPublic,
+    CallEvent,
+    CallEventPublic,
+    CallPublic,
+    ChatLine,
+    OutcomeChange,
+    OutcomeChangePublic,
+)
+from server.models.evidence import Photo, PhotoPublic, Recording, RecordingPublic
+from server.models.user import User
+from signaling.vocabulary import Decision, Outcome, Purpose
 
 UNTAGGED_KEY = "untagged"
 
 
 @dataclass(frozen=True)
 class CallFilter:
-    outcome: str | None = None
-    decision: str | None = None
-    purpose: str | None = None
+    """What the review list is narrowed to; every filter set must hold (None: any)."""
+
+    outcome: Outcome | None = None
+    decision: Decision | None = None
+    purpose: Purpose | None = None
     agent_id: int | None = None
     order_ref: str | None = None
     since: datetime | None = None
@@ -69,7 +81,8 @@ def _untagged() -> list[ColumnElement[bool]]:
     ]
 
 
-def page_query(flt: CallFilter, page: int, per_page: int):  # noqa: ANN201
+def page_query(flt: CallFilter, page: int, per_page: int) -> SelectOfScalar[Call]:
+    """The calls of one page, newest first."""
     return (
         select(Call)
         .where(*flt.conditions())
@@ -79,11 +92,12 @@ def page_query(flt: CallFilter, page: int, per_page: int):  # noqa: ANN201
     )
 
 
-def total_query(flt: CallFilter):  # noqa: ANN201
+def total_query(flt: CallFilter) -> SelectOfScalar[int]:
+    """How many calls match every filter."""
     return select(func.count()).select_from(Call).where(*flt.conditions())
 
 
-def counts_query(flt: CallFilter):  # noqa: ANN201
+def counts_query(flt: CallFilter) -> Select[tuple[Outcome | None, int]]:
     """Calls per outcome for the other filters (null: no outcome, ended or not)."""
     return (
         select(Call.outcome, func.count())
@@ -92,7 +106,8 @@ def counts_query(flt: CallFilter):  # noqa: ANN201
     )
 
 
-def untagged_query(flt: CallFilter):  # noqa: ANN201
+def untagged_query(flt: CallFilter) -> SelectOfScalar[int]:
+    """How many calls are untagged (answered, ended, no outcome) under the other filters."""
     return (
         select(func.count())
         .select_from(Call)
@@ -102,39 +117,11 @@ def untagged_query(flt: CallFilter):  # noqa: ANN201
 
 @dataclass
 class CallPage:
-    items: list[dict[str, Any]]
+    """One page of the review list: the calls, how many match, and the counts."""
+
+    items: list[CallPublic]
     total: int
     counts: dict[str, int]
-
-
-def _duration_s(call: Call) -> float | None:
-    if call.answered_at is None:
-        return None
-    end = call.ended_at or call.answered_at
-    return round((end - call.answered_at).total_seconds(), 1)
-
-
-def call_summary(call: Call, agent_names: dict[int, str]) -> dict[str, Any]:
-    return {
-        "id": call.id,
-        "order_ref": call.order_ref,
-        "purpose": call.purpose,
-        "locale": call.locale,
-        "buyer_name": call.buyer_name,
-        "state": call.state,
-        "end_reason": call.end_reason,
-        "agent_id": call.agent_id,
-        "agent_name": agent_names.get(call.agent_id) if call.agent_id else None,
-        "created_at": call.created_at,
-        "answered_at": call.answered_at,
-        "ended_at": call.ended_at,
-        "duration_s": _duration_s(call),
-        "outcome": call.outcome,
-        "decision": call.decision,
-        "outcome_note": call.outcome_note,
-        "outcome_at": call.outcome_at,
-        "review_state": call.review_state,
-    }
 
 
 def _names(db: Session, user_ids: set[int]) -> dict[int, str]:
@@ -145,29 +132,26 @@ def _names(db: Session, user_ids: set[int]) -> dict[int, str]:
 
 
 def list_calls(db: Session, flt: CallFilter, page: int, per_page: int) -> CallPage:
+    """One page of the calls ``flt`` selects, newest first; how many it selects; and the
+    counts under its other filters (``counts_query``): calls per outcome (every outcome,
+    0 when none) and ``untagged`` (answered, ended, no outcome)."""
     calls = db.exec(page_query(flt, page, per_page)).all()
     total = db.exec(total_query(flt)).one()
     counts = {str(o): 0 for o in Outcome}
-    counts[UNTAGGED_KEY] = 0
     for outcome, n in db.exec(counts_query(flt)).all():
         if outcome is not None:
             counts[outcome] = n
     counts[UNTAGGED_KEY] = db.exec(untagged_query(flt)).one()
     names = _names(db, {c.agent_id for c in calls if c.agent_id is not None})
-    return CallPage(items=[call_summary(c, names) for c in calls], total=total, counts=counts)
+    return CallPage(
+        items=[CallPublic.from_row(c, names) for c in calls], total=total, counts=counts
+    )
 
 
-@dataclass
-class CallDetail:
-    call: dict[str, Any]
-    events: list[dict[str, Any]] = field(default_factory=list)
-    photos: list[Photo] = field(default_factory=list)
-    recordings: list[Recording] = field(default_factory=list)
-    outcome_history: list[dict[str, Any]] = field(default_factory=list)
-    chat: list[dict[str, Any]] = field(default_factory=list)
-
-
-def call_detail(db: Session, call: Call) -> CallDetail:
+def call_detail(db: Session, call: Call) -> CallDetailPublic:
+    """Everything about one call: its timeline events (and the chat among them), photos
+    (by time in the call), recordings (by id; the newest review file also as
+    ``review_recording``) and verdict history, with the names of the people involved."""
     events = db.exec(
         select(CallEvent)
         .where(CallEvent.call_id == call.id)
@@ -176,9 +160,12 @@ def call_detail(db: Session, call: Call) -> CallDetail:
     photos = db.exec(
         select(Photo).where(Photo.call_id == call.id).order_by(col(Photo.t_ms), col(Photo.id))
     ).all()
-    recordings = db.exec(
-        select(Recording).where(Recording.call_id == call.id).order_by(col(Recording.id))
-    ).all()
+    recordings = [
+        RecordingPublic.from_row(row)
+        for row in db.exec(
+            select(Recording).where(Recording.call_id == call.id).order_by(col(Recording.id))
+        ).all()
+    ]
     changes = db.exec(
         select(OutcomeChange)
         .where(OutcomeChange.call_id == call.id)
@@ -189,38 +176,19 @@ def call_detail(db: Session, call: Call) -> CallDetail:
         if who is not None:
             user_ids.add(who)
     names = _names(db, user_ids)
-    summary = call_summary(call, names)
-    summary["outcome_by_user_id"] = call.outcome_by_user_id
-    summary["outcome_by_name"] = names.get(call.outcome_by_user_id or -1)
-    chat = [
-        {
-            "t_ms": ev.t_ms,
-            "at": ev.at,
-            "from": ev.data.get("from"),
-            "name": ev.data.get("name"),
-            "text": ev.data.get("text"),
-        }
-        for ev in events
-        if ev.kind == "chat"
-    ]
-    return CallDetail(
-        call=summary,
-        events=[{"kind": ev.kind, "t_ms": ev.t_ms, "at": ev.at, "data": ev.data} for ev in events],
-        photos=list(photos),
-        recordings=list(recordings),
+    reviews = [r for r in recordings if r.kind == "review"]
+    return CallDetailPublic.from_row(
+        call,
+        names,
+        outcome_by_user_id=call.outcome_by_user_id,
+        outcome_by_name=names.get(call.outcome_by_user_id or -1),
+        events=[CallEventPublic.model_validate(ev) for ev in events],
+        photos=[PhotoPublic.from_row(p) for p in photos],
+        recordings=recordings,
+        review_recording=reviews[-1] if reviews else None,
         outcome_history=[
-            {
-                "id": ch.id,
-                "action": ch.action,
-                "outcome": ch.outcome,
-                "decision": ch.decision,
-                "note": ch.note,
-                "reason": ch.reason,
-                "by_user_id": ch.by_user_id,
-                "by_name": names.get(ch.by_user_id),
-                "at": ch.at,
-            }
+            OutcomeChangePublic.model_validate(ch, update={"by_name": names.get(ch.by_user_id)})
             for ch in changes
         ],
-        chat=chat,
+        chat=[ChatLine.from_event(ev) for ev in events if ev.kind == "chat"],
     )

@@ -7,6 +7,7 @@ call's timeline as an ``outcome`` event, so the review page shows when it happen
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Final
 
 from sqlmodel import Session
 
@@ -15,11 +16,11 @@ from server.models import Call, CallEvent, OutcomeChange
 from signaling.call import elapsed_ms
 from signaling.vocabulary import Decision, Outcome
 
-ACTION_SET = "set"
-ACTION_CONFIRM = "confirm"
-ACTION_OVERRIDE = "override"
-REVIEW_CONFIRMED = "confirmed"
-REVIEW_OVERRIDDEN = "overridden"
+ACTION_SET: Final = "set"
+ACTION_CONFIRM: Final = "confirm"
+ACTION_OVERRIDE: Final = "override"
+REVIEW_CONFIRMED: Final = "confirmed"
+REVIEW_OVERRIDDEN: Final = "overridden"
 
 
 def _t_ms(call: Call, now: datetime) -> int:
@@ -71,8 +72,8 @@ def set_outcome(
     """The agent's (or an admin's) verdict. A new verdict undoes an earlier review."""
     if call.agent_id is None:
         raise Conflict("nobody answered this call, so it has no outcome to set")
-    call.outcome = str(outcome)
-    call.decision = str(decision) if decision is not None else None
+    call.outcome = outcome
+    call.decision = decision
     call.outcome_note = note
     call.outcome_by_user_id = by_user_id
     call.outcome_at = now
@@ -110,8 +111,8 @@ def override(
         raise InvalidInput("reason: an override needs a reason")
     if call.agent_id is None:
         raise Conflict("nobody answered this call, so it has no outcome to review")
-    call.outcome = str(outcome)
-    call.decision = str(decision) if decision is not None else None
+    call.outcome = outcome
+    call.decision = decision
     call.outcome_by_user_id = by_user_id
     call.outcome_at = now
     call.review_state = REVIEW_OVERRIDDEN

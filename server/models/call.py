@@ -1,21 +1,60 @@
-"""Calls ("sessions" in the API) and their timeline events."""
+"""Calls ("sessions" in the API), their timeline events and their verdict's history.
+
+Each table comes with its public shape, what the API answers: ``CallPublic`` (a call in
+the review list), ``CallDetailPublic`` (one call with its timeline, evidence, history and
+chat), ``CallEventPublic``, ``OutcomeChangePublic`` and ``ChatLine``.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, Self
 
-from sqlalchemy import JSON, Column, Index
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PydanticField
+from sqlalchemy import JSON, Column, Index, String
 from sqlmodel import Field, SQLModel
 
 from server.db import EnumText, UTCDateTime
+from server.models.evidence import PhotoPublic, RecordingPublic
+from server.models.public import PUBLIC_CONFIG
 from signaling.vocabulary import CallState, Decision, EndReason, Outcome, Purpose
 
 OUTCOME_NOTE_MAX_CHARS = 2000
 OVERRIDE_REASON_MAX_CHARS = 2000
 
+ReviewState = Literal["confirmed", "overridden"]
+VerdictAction = Literal["set", "confirm", "override"]
 
-class Call(SQLModel, table=True):
+
+class CallBase(SQLModel):
+    """A call's columns the API shows."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    order_ref: str = Field(max_length=100, index=True)
+    purpose: Purpose = Field(sa_type=EnumText(Purpose, 32))
+    locale: str | None = Field(default=None, max_length=35)
+    buyer_name: str | None = Field(default=None, max_length=100)
+    state: CallState = Field(
+        sa_type=EnumText(CallState, 16),
+        index=True,
+        description="waiting, live, reconnecting or ended",
+    )
+    end_reason: EndReason | None = Field(default=None, sa_type=EnumText(EndReason, 32))
+    agent_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    answered_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    ended_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    outcome: Outcome | None = Field(
+        default=None, sa_type=EnumText(Outcome, 32), description="null until tagged"
+    )
+    decision: Decision | None = Field(default=None, sa_type=EnumText(Decision, 16))
+    outcome_note: str | None = Field(default=None, max_length=OUTCOME_NOTE_MAX_CHARS)
+    outcome_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    review_state: ReviewState | None = Field(default=None, sa_type=String(16))
+
+
+class Call(CallBase, table=True):
     """One call: from the buyer's consent (or decline) to its end reason.
 
     ``outcome`` is null until the agent tags the call (an ended untagged call shows up
@@ -32,35 +71,38 @@ class Call(SQLModel, table=True):
         Index("ix_call_agent_outcome", "agent_id", "outcome"),
     )
 
-    id: str = Field(primary_key=True, max_length=64)
     link_id: int = Field(foreign_key="link.id", index=True)
-    order_ref: str = Field(max_length=100, index=True)
-    purpose: Purpose = Field(sa_type=EnumText(Purpose, 32))
-    locale: str | None = Field(default=None, max_length=35)
-    buyer_name: str | None = Field(default=None, max_length=100)
-    state: CallState = Field(sa_type=EnumText(CallState, 16), index=True)
-    agent_id: int | None = Field(default=None, foreign_key="user.id", index=True)
-    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
-    answered_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
-    ended_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
-    end_reason: EndReason | None = Field(default=None, sa_type=EnumText(EndReason, 32))
-    outcome: Outcome | None = Field(default=None, sa_type=EnumText(Outcome, 32))
-    decision: Decision | None = Field(default=None, sa_type=EnumText(Decision, 16))
-    outcome_note: str | None = Field(default=None, max_length=OUTCOME_NOTE_MAX_CHARS)
     outcome_by_user_id: int | None = Field(default=None, foreign_key="user.id")
-    outcome_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
-    review_state: str | None = Field(default=None, max_length=16)  # confirmed | overridden
 
 
-class OutcomeChange(SQLModel, table=True):
-    """One change of a call's verdict: set by the agent, confirmed or overridden by a
-    supervisor (an override carries a reason). Never updated, only appended."""
+def _duration_s(call: Call) -> float | None:
+    if call.answered_at is None:
+        return None
+    end = call.ended_at or call.answered_at
+    return round((end - call.answered_at).total_seconds(), 1)
 
-    __tablename__ = "outcome_change"
 
-    id: int | None = Field(default=None, primary_key=True)
-    call_id: str = Field(foreign_key="call.id", max_length=64, index=True)
-    action: str = Field(max_length=16)  # set | confirm | override
+class CallPublic(CallBase):
+    """A call in the review list."""
+
+    model_config = PUBLIC_CONFIG
+
+    agent_name: str | None
+    duration_s: float | None = Field(description="from answer to end (seconds)")
+
+    @classmethod
+    def from_row(cls, call: Call, names: dict[int, str], **more: Any) -> Self:
+        """The call's public shape; ``names`` maps user ids to names (the agent's), and
+        ``more`` gives the fields a subclass adds (``CallDetailPublic``)."""
+        agent_name = names.get(call.agent_id) if call.agent_id is not None else None
+        derived = {"agent_name": agent_name, "duration_s": _duration_s(call)}
+        return cls.model_validate(call, update={**derived, **more})
+
+
+class OutcomeChangeBase(SQLModel):
+    """A verdict change's columns the API shows."""
+
+    action: VerdictAction | str = Field(sa_type=String(16))
     outcome: Outcome | None = Field(default=None, sa_type=EnumText(Outcome, 32))
     decision: Decision | None = Field(default=None, sa_type=EnumText(Decision, 16))
     note: str | None = Field(default=None, max_length=OUTCOME_NOTE_MAX_CHARS)
@@ -69,7 +111,35 @@ class OutcomeChange(SQLModel, table=True):
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class CallEvent(SQLModel, table=True):
+class OutcomeChange(OutcomeChangeBase, table=True):
+    """One change of a call's verdict: set by the agent, confirmed or overridden by a
+    supervisor (an override carries a reason). Never updated, only appended."""
+
+    __tablename__ = "outcome_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: str = Field(foreign_key="call.id", max_length=64, index=True)
+
+
+class OutcomeChangePublic(OutcomeChangeBase):
+    """A verdict change with the name of who made it."""
+
+    model_config = PUBLIC_CONFIG
+
+    id: int
+    by_name: str | None
+
+
+class CallEventBase(SQLModel):
+    """A timeline entry's columns the API shows."""
+
+    kind: str = Field(max_length=32)
+    t_ms: int
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class CallEvent(CallEventBase, table=True):
     """A timeline entry of a call; ``t_ms`` is relative to the call's start."""
 
     __tablename__ = "call_event"
@@ -77,7 +147,47 @@ class CallEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     call_id: str = Field(foreign_key="call.id", max_length=64)
-    kind: str = Field(max_length=32)
+
+
+class CallEventPublic(CallEventBase):
+    """A timeline entry as the API shows it."""
+
+    model_config = PUBLIC_CONFIG
+
+
+class ChatLine(BaseModel):
+    """One chat message of the call (a ``chat`` event), for the transcript."""
+
     t_ms: int
-    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
-    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    at: datetime
+    from_: str | None = PydanticField(alias="from", serialization_alias="from")
+    name: str | None
+    text: str | None
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    @classmethod
+    def from_event(cls, event: CallEvent) -> ChatLine:
+        data = event.data
+        return cls(
+            t_ms=event.t_ms,
+            at=event.at,
+            from_=data.get("from"),
+            name=data.get("name"),
+            text=data.get("text"),
+        )
+
+
+class CallDetailPublic(CallPublic):
+    """One call: its timeline, photos, recordings, verdict history and chat transcript."""
+
+    outcome_by_user_id: int | None
+    outcome_by_name: str | None
+    events: list[CallEventPublic]
+    photos: list[PhotoPublic]
+    recordings: list[RecordingPublic]
+    review_recording: RecordingPublic | None = Field(
+        description="the playable file (newest review recording), whatever its state"
+    )
+    outcome_history: list[OutcomeChangePublic]
+    chat: list[ChatLine]

@@ -10,7 +10,8 @@ after the call in a separate process.
 - ``review.py``: makes the review file (run as ``python -m server.recording.review``).
 - ``jobs.py``: ``ReviewJobs`` (one review process at a time, progress in the database)
   and ``recover_interrupted`` (calls a dead process left open).
-- ``catalog.py``: plain functions the review API reads.
+
+The review API reads the ``Recording`` rows through ``server/evidence/recordings.py``.
 
 Nothing is imported here: a relay worker imports only what it runs (recorder, muxer,
 probe, names), not the database layer that the control plane's modules need.

@@ -4,13 +4,13 @@ and the files checked with PyAV: per-track files as sent, the review file playab
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 
 import av
+import httpx
 import websockets
-from sqlmodel import Session
 
-from server.recording.catalog import list_recordings, review_recording
 from server.relay.bitstream import is_keyframe
 from tests.media.peers import VIDEO_FPS, VIDEO_SIZE, vp8_clip
 from tests.recording.calls import (
@@ -36,7 +36,8 @@ HOLD_S = 4.0
 async def test_a_call_is_recorded_per_track_as_sent_and_gets_a_playable_review_file(live_server):
     engine, storage = live_server.app.state.engine, live_server.app.state.storage
     staff, buyer = engine_cookies(engine, live_server.url)
-    async with live_call(live_server.url, await staff("ana@shop.test"), await buyer("R-1")) as call:
+    agent = await staff("ana@shop.test")
+    async with live_call(live_server.url, agent, await buyer("R-1")) as call:
         await asyncio.sleep(HOLD_S)
         # while the call is live the rows say so
         states = {r.track: r.state for r in recordings_of(engine, call.session_id)}
@@ -75,16 +76,24 @@ async def test_a_call_is_recorded_per_track_as_sent_and_gets_a_playable_review_f
         assert samples > 0.7 * HOLD_S * 48000, (track, samples)
     assert tracks["buyer_video"].codec == "vp8" and tracks["buyer_audio"].codec == "opus"
 
-    # the review file: one video and one audio stream, the call's length, seekable
-    with Session(engine) as db:
-        review = review_recording(db, call.session_id)
-        assert [r.kind for r in list_recordings(db, call.session_id)][-1] == "review"
-    review_path = storage.local_path(review.storage_key)
-    assert review.storage_key == f"calls/{call.session_id}/review.webm"
-    assert review.progress == 100 and review.sha256 == sha256_file(review_path)
-    assert review.size_bytes == review_path.stat().st_size
-    assert abs(review.duration_ms / 1000 - call.live_s) <= 0.1 * call.live_s, (
-        review.duration_ms,
+    # the review file, as the review API lists and serves it to the call's agent: one
+    # video and one audio stream, the call's length, seekable
+    async with httpx.AsyncClient(base_url=live_server.url, headers={"Cookie": agent}) as http:
+        detail = (await http.get(f"/api/sessions/{call.session_id}")).json()
+        served = await http.get(f"/api/sessions/{call.session_id}/recording")
+    review = detail["review_recording"]
+    assert review is not None and detail["recordings"][-1] == review, detail["recordings"]
+    row = next(r for r in rows if r.kind == "review")
+    assert review["id"] == row.id and review["url"] == f"/api/sessions/{call.session_id}/recording"
+    assert row.storage_key == f"calls/{call.session_id}/review.webm"
+    review_path = storage.local_path(row.storage_key)
+    assert review["state"] == "ready" and review["progress"] == 100
+    assert review["sha256"] == sha256_file(review_path)
+    assert review["size_bytes"] == review_path.stat().st_size
+    assert served.status_code == 200, served.text
+    assert hashlib.sha256(served.content).hexdigest() == review["sha256"]
+    assert abs(review["duration_ms"] / 1000 - call.live_s) <= 0.1 * call.live_s, (
+        review["duration_ms"],
         call.live_s,
     )
     with av.open(str(review_path)) as container:

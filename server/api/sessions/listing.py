@@ -1,0 +1,77 @@
+"""``GET /api/sessions`` (the review list: filters, counts, pages) and
+``GET /api/sessions/{session_id}`` (one call with everything about it)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from server.api.deps import DB_ID_MAX, CallReader, DbDep, Reviewer
+from server.api.sessions.paging import PageNumber, PerPage
+from server.evidence import review_list
+from server.models.call import CallDetailPublic, CallPublic
+from server.models.link import ORDER_REF_MAX_CHARS
+from signaling.vocabulary import Decision, Outcome, Purpose
+
+router = APIRouter(tags=["sessions"])
+
+
+class SessionList(BaseModel):
+    items: list[CallPublic]
+    total: int = Field(description="calls matching every filter")
+    counts: dict[str, int] = Field(
+        description="calls per outcome (and `untagged`: ended without one) matching the "
+        "other filters: the outcome and untagged filters are left out, so picking an "
+        "outcome still shows how the rest compare"
+    )
+    page: int
+    per_page: int
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+@router.get("/api/sessions", response_model=SessionList)
+def list_sessions(
+    principal: Reviewer,
+    db: DbDep,
+    outcome: Outcome | None = None,
+    decision: Decision | None = None,
+    purpose: Purpose | None = None,
+    agent_id: Annotated[int | None, Query(ge=1, le=DB_ID_MAX)] = None,
+    order_ref: Annotated[str | None, Query(min_length=1, max_length=ORDER_REF_MAX_CHARS)] = None,
+    since: Annotated[
+        datetime | None, Query(description="created at or after (UTC if naive)")
+    ] = None,
+    until: Annotated[datetime | None, Query(description="created before (UTC if naive)")] = None,
+    untagged: Annotated[bool, Query(description="only ended calls without an outcome")] = False,
+    page: PageNumber = 1,
+    per_page: PerPage = 25,
+) -> SessionList:
+    """Calls, newest first, for supervisors, admins and integrations."""
+    flt = review_list.CallFilter(
+        outcome=outcome,
+        decision=decision,
+        purpose=purpose,
+        agent_id=agent_id,
+        order_ref=order_ref.strip() if order_ref else None,
+        since=_utc(since),
+        until=_utc(until),
+        untagged=untagged,
+    )
+    found = review_list.list_calls(db, flt, page, per_page)
+    return SessionList(
+        items=found.items, total=found.total, counts=found.counts, page=page, per_page=per_page
+    )
+
+
+@router.get("/api/sessions/{session_id}", response_model=CallDetailPublic)
+def get_session(access: CallReader, db: DbDep) -> CallDetailPublic:
+    """One call: its timeline events, photos, recordings, outcome history and chat."""
+    return review_list.call_detail(db, access.call)

@@ -1,0 +1,138 @@
+"""A call's photos: the buyer's page uploads them during the call
+(``POST /api/sessions/{session_id}/photos``), staff view them (``GET .../photos/{photo_id}``,
+audited) and the call's agent captions them (``PATCH .../photos/{photo_id}``)."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from server.api.deps import (
+    BuyerLink,
+    CallAgent,
+    ClockDep,
+    DbDep,
+    EvidenceViewer,
+    PhotoId,
+    SessionId,
+)
+from server.api.sessions.files import evidence_file
+from server.errors import Conflict, NotFound
+from server.evidence import audit, photos
+from server.models import Call
+from server.models.evidence import CAPTION_MAX_CHARS, Photo, PhotoPublic
+from server.models.text import LineStr
+from signaling.call import elapsed_ms
+
+router = APIRouter(tags=["sessions"])
+
+
+class CaptionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    caption: LineStr | None = Field(max_length=CAPTION_MAX_CHARS, description="null removes it")
+
+
+@router.get(
+    "/api/sessions/{session_id}/photos/{photo_id}",
+    response_class=FileResponse,
+    responses={200: {"description": "the photo (JPEG, PNG or WebP)"}},
+)
+def get_photo(
+    photo_id: PhotoId, access: EvidenceViewer, request: Request, db: DbDep, clock: ClockDep
+) -> Response:
+    """A photo of the call. Supervisors, admins and the call's own agent; 404 for anyone
+    else. Every view is audited."""
+    photo = photos.get_photo(db, access.call.id, photo_id)
+    response = evidence_file(request.app.state.storage, photo.storage_key, photo.content_type)
+    audit.photo_viewed(db, access.principal.user_id or 0, access.call.id, photo_id, clock.now())
+    return response
+
+
+PHOTO_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": f"the image itself (at most {photos.PHOTO_MAX_MB} MB); its type is "
+        "read from its content: JPEG, PNG or WebP",
+        "content": {
+            media: {"schema": {"type": "string", "format": "binary"}}
+            for media in photos.PHOTO_TYPES
+        },
+    }
+}
+
+
+@router.post(
+    "/api/sessions/{session_id}/photos",
+    status_code=201,
+    response_model=PhotoPublic,
+    openapi_extra=PHOTO_BODY,
+    responses={
+        404: {"description": "not a call of this buyer's link"},
+        409: {"description": "the call is not live (not answered yet, or ended)"},
+        413: {"description": f"over {photos.PHOTO_MAX_MB} MB"},
+        415: {"description": "not a JPEG, PNG or WebP image"},
+    },
+)
+async def upload_photo(
+    session_id: SessionId, link: BuyerLink, request: Request, clock: ClockDep
+) -> Response:
+    """The buyer's page uploads a photo of its live call (with its call cookie), after
+    the agent asked for one (`take_photo`). Both pages then get a `photo` message."""
+    desk = request.app.state.calls
+    snap = desk.switchboard.call(session_id)
+    if snap is None or str(snap.link_id) != str(link.id):
+        ended = await run_in_threadpool(_own_call_exists, request, session_id, link.id)
+        if not ended:
+            raise NotFound(f'no call "{session_id}" on this link')
+        raise Conflict("the call has ended: photos are taken during a call", code="call_ended")
+    if snap.state not in photos.PHOTO_STATES:
+        raise Conflict("photos can be taken once an agent has answered", code="not_live")
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > photos.PHOTO_MAX_BYTES:
+        raise photos.PhotoTooLarge(photos.too_large_message(int(declared)))
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > photos.PHOTO_MAX_BYTES:
+            raise photos.PhotoTooLarge(photos.too_large_message())
+        chunks.append(chunk)
+    t_ms = elapsed_ms(snap.created_at, time.time())
+    stored = await run_in_threadpool(
+        _store, request, session_id, b"".join(chunks), t_ms, clock.now()
+    )
+    await desk.photo_added(session_id, stored.id, stored.width, stored.height)
+    return JSONResponse(PhotoPublic.from_row(stored).model_dump(mode="json"), 201)
+
+
+def _own_call_exists(request: Request, session_id: str, link_id: int | None) -> bool:
+    """Whether ``session_id`` is a stored call of link ``link_id`` (one that has ended,
+    when the switchboard no longer has it)."""
+    with Session(request.app.state.engine) as db:
+        call = db.get(Call, session_id)
+        return call is not None and call.link_id == link_id
+
+
+def _store(request: Request, session_id: str, data: bytes, t_ms: int, now: datetime) -> Photo:
+    with Session(request.app.state.engine, expire_on_commit=False) as db:
+        return photos.store_photo(
+            db,
+            request.app.state.storage,
+            session_id,
+            data,
+            t_ms=t_ms,
+            now=now,
+            max_photos=request.app.state.settings.max_photos_per_call,
+        )
+
+
+@router.patch("/api/sessions/{session_id}/photos/{photo_id}", response_model=PhotoPublic)
+def caption_photo(photo_id: PhotoId, body: CaptionIn, access: CallAgent, db: DbDep) -> PhotoPublic:
+    """Set (or with null remove) a photo's caption: the call's agent, or an admin."""
+    return PhotoPublic.from_row(photos.set_caption(db, access.call.id, photo_id, body.caption))
