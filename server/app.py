@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from server.api import auth, buyer, links, metrics, pages, sessions, users, vocabulary
+from server.api.body_limit import BodyLimit
 from server.api.errors import install_error_handlers
 from server.api.headers import SecurityHeaders, install_docs
 from server.api.pages import WEB_DIR
@@ -50,7 +51,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         docs_url=None,  # served by install_docs, without a CDN or inline script
         redoc_url=None,
     )
-    app.add_middleware(SecurityHeaders, https=settings.secure_cookies)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_json_body_bytes)
+    app.add_middleware(SecurityHeaders, https=settings.secure_cookies)  # outermost
     install_docs(app)
     app.state.settings = settings
     app.state.engine = engine

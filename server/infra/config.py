@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     limit_sockets_per_address: str = "60/minute"  # page loads and reconnects
     limit_messages_per_socket: str = "60/second"  # ICE candidates come in bursts of ~20
     limit_messages_per_address: str = "300/second"  # a shop's office behind one address
+    limit_photos_per_call: str = "30/minute"  # uploads, refused ones included
+    limit_photos_per_address: str = "60/minute"
+    max_json_body_bytes: int = Field(default=64 * 1024, ge=1024)  # photos have their own cap
     video_codec: Literal["VP8", "H264"] = "VP8"  # both legs of a call use this codec
     reconnect_grace_s: float = 30.0  # a participant gone longer ends the call (buyer/agent_lost)
     max_call_duration_s: float = 7200.0  # answered calls are ended after two hours

@@ -32,6 +32,8 @@ class RateLimits:
         self.sockets_per_address = parse(settings.limit_sockets_per_address)
         self.messages_per_socket = parse(settings.limit_messages_per_socket)
         self.messages_per_address = parse(settings.limit_messages_per_address)
+        self.photos_per_call = parse(settings.limit_photos_per_call)
+        self.photos_per_address = parse(settings.limit_photos_per_address)
 
     def _refuse(self, item: RateLimitItem, key: str, what: str) -> None:
         reset = self._limiter.get_window_stats(item, key).reset_time
@@ -61,6 +63,16 @@ class RateLimits:
         key = f"socket:{address}"
         if not self._limiter.hit(self.sockets_per_address, key):
             self._refuse(self.sockets_per_address, key, "connections")
+
+    def photo_upload(self, call_id: str, address: str) -> None:
+        """Count a photo upload (before it is read, so refused ones count too), per call and
+        per address; refuse past either."""
+        for item, key in (
+            (self.photos_per_call, f"photo:{call_id}"),
+            (self.photos_per_address, f"photo-address:{address}"),
+        ):
+            if not self._limiter.hit(item, key):
+                self._refuse(item, key, "photo uploads")
 
     def message(self, conn_id: str, address: str) -> None:
         """Count a signaling message, per socket and per address; refuse past either."""

@@ -82,7 +82,12 @@ class PhotoBase(SQLModel):
     size_bytes: int
     width: int
     height: int
-    sha256: str = Field(max_length=64)
+    sha256: str = Field(max_length=64, description="of the file kept (and served)")
+    original_sha256: str | None = Field(
+        default=None,
+        max_length=64,
+        description="of the upload as it arrived, before its metadata was removed",
+    )
     t_ms: int = Field(description="milliseconds from the call's start")
     caption: str | None = Field(default=None, max_length=CAPTION_MAX_CHARS)
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -21,10 +21,12 @@ from server.api.deps import (
     EvidenceViewer,
     PhotoId,
     SessionId,
+    client_address,
 )
 from server.api.sessions.files import evidence_file
 from server.errors import Conflict, NotFound
 from server.evidence import audit, photos
+from server.evidence.images import IMAGE_TYPES
 from server.models import Call
 from server.models.evidence import CAPTION_MAX_CHARS, Photo, PhotoPublic
 from server.models.text import LineStr
@@ -60,8 +62,7 @@ PHOTO_BODY = {
         "description": f"the image itself (at most {photos.PHOTO_MAX_MB} MB); its type is "
         "read from its content: JPEG, PNG or WebP",
         "content": {
-            media: {"schema": {"type": "string", "format": "binary"}}
-            for media in photos.PHOTO_TYPES
+            media: {"schema": {"type": "string", "format": "binary"}} for media in IMAGE_TYPES
         },
     }
 }
@@ -76,7 +77,8 @@ PHOTO_BODY = {
         404: {"description": "not a call of this buyer's link"},
         409: {"description": "the call is not live (not answered yet, or ended)"},
         413: {"description": f"over {photos.PHOTO_MAX_MB} MB"},
-        415: {"description": "not a JPEG, PNG or WebP image"},
+        415: {"description": "not a JPEG, PNG or WebP image, or one of too many pixels"},
+        429: {"description": "too many uploads for this call, or from this address"},
     },
 )
 async def upload_photo(
@@ -84,6 +86,7 @@ async def upload_photo(
 ) -> Response:
     """The buyer's page uploads a photo of its live call (with its call cookie), after
     the agent asked for one (`take_photo`). Both pages then get a `photo` message."""
+    request.app.state.rate_limits.photo_upload(session_id, client_address(request))
     desk = request.app.state.calls
     snap = desk.switchboard.call(session_id)
     if snap is None or str(snap.link_id) != str(link.id):
