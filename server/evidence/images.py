@@ -71,7 +71,11 @@ def header_size(data: bytes, content_type: str) -> tuple[int, int]:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=[pil_format]) as image:
                 width, height = image.size
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as exc:
+    except Image.DecompressionBombError as exc:  # Pillow's own guard, from the header too
+        raise UnsupportedImage(
+            f"the photo has too many pixels (at most {MAX_PIXELS // 1_000_000} megapixels)"
+        ) from exc
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise UnsupportedImage(f"the photo could not be read as {content_type}") from exc
     if width * height > MAX_PIXELS:
         raise UnsupportedImage(
