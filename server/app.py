@@ -21,6 +21,7 @@ from server.infra.clock import Clock
 from server.infra.config import DATA_DIR_MODE, Settings, resolve_secret_key
 from server.infra.metrics import ShowdeskMetrics
 from server.infra.rate_limits import RateLimits
+from server.infra.sign_in_throttle import SignInThrottle
 from server.storage import LocalStorage
 
 
@@ -60,6 +61,14 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.state.secret_key = resolve_secret_key(settings)
     app.state.storage = LocalStorage(settings.data_dir / "files")
     app.state.rate_limits = RateLimits(settings)
+    app.state.sign_in = SignInThrottle(
+        free_failures=settings.sign_in_free_failures,
+        address_free_failures=settings.sign_in_address_free_failures,
+        base_delay_s=1.0,
+        max_delay_s=settings.sign_in_max_delay_s,
+        window_s=max(900.0, settings.sign_in_max_delay_s),
+        hash_slots=settings.password_checks_at_once,
+    )
     app.state.calls = CallDesk(
         engine=engine, clock=clock, settings=settings, storage=app.state.storage
     )
@@ -68,7 +77,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(ws_router)
     app.include_router(metrics.router)
-    app.state.metrics = ShowdeskMetrics(lambda: getattr(app.state, "calls", None))
+    app.state.metrics = ShowdeskMetrics(
+        lambda: getattr(app.state, "calls", None), sign_in=app.state.sign_in
+    )
 
     @app.get("/healthz", tags=["system"])
     def healthz() -> dict[str, str]:

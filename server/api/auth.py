@@ -63,15 +63,17 @@ def login(
     settings: SettingsDep,
 ) -> MeOut:
     """Sign in; sets the HttpOnly session cookie and the readable ``csrf_token`` cookie.
-    Failed attempts are limited per account and per address (429 with Retry-After)."""
-    limits = request.app.state.rate_limits
-    address = client_address(request)
-    limits.check_login(body.email, address)
+    Failed attempts slow down per account and address, and per address (429 with
+    Retry-After); an account is never locked for everyone."""
+    throttle = request.app.state.sign_in
+    attempt = throttle.begin(body.email, client_address(request))
     try:
-        user = users.authenticate(db, body.email, body.password)
+        with throttle.hashing():
+            user = users.authenticate(db, body.email, body.password)
     except NotSignedIn:
-        limits.login_failed(body.email, address)
+        throttle.failed(attempt)
         raise
+    throttle.succeeded(attempt)
     token = users.start_session(db, user, clock.now())
     secure = settings.secure_cookies
     response.set_cookie(

@@ -49,8 +49,12 @@ class Settings(BaseSettings):
     hello_timeout_s: float = 5.0  # a socket that says nothing for this long is closed (1008)
     ws_ping_interval_s: float = 10.0  # keepalive: a dead peer is noticed within about 20 s
     # Rate limits ("N/period"): failed sign-ins slow down per account and per address.
-    limit_failed_logins_per_account: str = "5/15minutes"
-    limit_failed_logins_per_address: str = "20/15minutes"
+    # Failed sign-ins: free ones per (account, address) and per address, then each further
+    # attempt waits twice as long as the last, up to the maximum; never per account alone.
+    sign_in_free_failures: int = Field(default=5, ge=1)
+    sign_in_address_free_failures: int = Field(default=20, ge=1)
+    sign_in_max_delay_s: float = Field(default=900.0, gt=0)
+    password_checks_at_once: int = Field(default=2, ge=1)  # argon2 takes tens of MB each
     limit_link_opens_per_address: str = "30/minute"  # a buyer opens a link a few times
     limit_sockets_per_address: str = "60/minute"  # page loads and reconnects
     limit_messages_per_socket: str = "60/second"  # ICE candidates come in bursts of ~20

@@ -234,14 +234,37 @@ class ShowdeskCollector(Collector):
         )
 
 
+class SignInCollector(Collector):
+    """Failed and refused sign-ins (attacks show up here first)."""
+
+    def __init__(self, throttle: Any) -> None:
+        self._throttle = throttle
+
+    def collect(self) -> Iterator[Metric]:
+        yield CounterMetricFamily(
+            "showdesk_sign_in_failures",
+            "Sign-ins with a wrong email or password.",
+            value=self._throttle.failures,
+        )
+        yield CounterMetricFamily(
+            "showdesk_sign_in_refusals",
+            "Sign-ins refused before the password was checked (throttled, or too many checks "
+            "at once).",
+            value=self._throttle.refusals,
+        )
+
+
 class ShowdeskMetrics:
     """The server's metrics: its own registry (not the process-global one), the collector
     and the loop-lag monitor. ``desk`` returns the running ``CallDesk`` (None before the
-    server has started one); it is read at each scrape."""
+    server has started one); it is read at each scrape. ``sign_in`` is the sign-in
+    throttle, whose counts are exported too."""
 
-    def __init__(self, desk: Callable[[], Any]) -> None:
+    def __init__(self, desk: Callable[[], Any], sign_in: Any = None) -> None:
         self._desk = desk
         self.registry = CollectorRegistry(auto_describe=True)
+        if sign_in is not None:
+            self.registry.register(SignInCollector(sign_in))
         self.loop_lag = Histogram(
             "showdesk_event_loop_lag_seconds",
             "How late a periodic sleep on the server's event loop woke up.",

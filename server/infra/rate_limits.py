@@ -1,6 +1,6 @@
-"""Rate limits: failed sign-ins (per account and per address), link redemptions (per
-address), WebSocket connections (per address) and signaling messages (per connection
-and per address).
+"""Rate limits: link redemptions (per address), WebSocket connections (per address),
+signaling messages (per connection and per address) and photo uploads (per call and per
+address). Failed sign-ins have their own throttle (``sign_in_throttle.py``).
 
 Moving windows in memory (the ``limits`` library), so they apply per server process; a
 shared store (Redis) can replace ``MemoryStorage`` when there are several. Exceeding a
@@ -26,8 +26,6 @@ class RateLimits:
 
     def __init__(self, settings: Settings) -> None:
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
-        self.login_per_account = parse(settings.limit_failed_logins_per_account)
-        self.login_per_address = parse(settings.limit_failed_logins_per_address)
         self.redeem_per_address = parse(settings.limit_link_opens_per_address)
         self.sockets_per_address = parse(settings.limit_sockets_per_address)
         self.messages_per_socket = parse(settings.limit_messages_per_socket)
@@ -39,19 +37,6 @@ class RateLimits:
         reset = self._limiter.get_window_stats(item, key).reset_time
         retry_after = max(1, math.ceil(reset - time.time()))
         raise TooMany(f"too many {what}; try again in {retry_after} s", retry_after)
-
-    def check_login(self, email: str, address: str) -> None:
-        """Refuse a sign-in attempt while the account or the address has failed too often."""
-        for item, key in (
-            (self.login_per_account, f"login:account:{email.strip().lower()}"),
-            (self.login_per_address, f"login:address:{address}"),
-        ):
-            if not self._limiter.test(item, key):
-                self._refuse(item, key, "failed sign-ins")
-
-    def login_failed(self, email: str, address: str) -> None:
-        self._limiter.hit(self.login_per_account, f"login:account:{email.strip().lower()}")
-        self._limiter.hit(self.login_per_address, f"login:address:{address}")
 
     def link_opened(self, address: str) -> None:
         """Count a link redemption (good or bad token); refuse past the limit."""
