@@ -60,6 +60,7 @@ from server.accounts import users  # noqa: E402
 from server.app import create_app  # noqa: E402
 from server.cli.serve import uvicorn_config  # noqa: E402
 from server.infra.config import Settings  # noqa: E402
+from server.infra.security import passwords_for  # noqa: E402
 from server.links import buyer_links  # noqa: E402
 from server.models import Call, CallEvent, Role  # noqa: E402
 from server.models.link import LinkBase  # noqa: E402
@@ -467,6 +468,7 @@ class BenchServer:
                 name="Bench Agent",
                 password=AGENT_PASSWORD,
                 now=self.app.state.clock.now(),
+                passwords=passwords_for(self.settings.password_hashing),
             )
 
     def make_link(self, order_ref: str) -> str:

@@ -19,6 +19,7 @@ from server.app import create_app
 from server.cli.serve import ShowdeskServer, uvicorn_config
 from server.infra.clock import FrozenClock
 from server.infra.config import Settings
+from server.infra.security import PASSWORD_HASHING_FOR_TESTS
 
 T = TypeVar("T")
 TEST_SECRET_KEY = "test-secret-key-" + "x" * 40
@@ -35,6 +36,7 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
         "data_dir": data_dir,
         "secret_key": TEST_SECRET_KEY,
         "shop_name": "Test Shop",
+        "password_hashing": PASSWORD_HASHING_FOR_TESTS,  # cheap; load_settings refuses it
     }
     values.update(overrides)
     return Settings(**values)

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from sqlmodel import Session
 
 from server.accounts import users
+from server.infra.security import passwords_for
 from server.models import Role
 
 PASSWORD = "correct horse battery"
@@ -38,6 +39,7 @@ def add_user(app: FastAPI, email: str, role: str, name: str | None = None) -> in
             name=name,
             password=PASSWORD,
             now=app.state.clock.now(),
+            passwords=passwords_for(app.state.settings.password_hashing),
         )
     return user.id
 

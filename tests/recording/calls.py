@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from server.accounts import users
+from server.infra.security import PASSWORD_HASHING_FOR_TESTS, passwords_for
 from server.links.buyer_links import create_link
 from server.models import Call, Recording, Role
 from server.models.link import LinkBase
@@ -72,6 +73,7 @@ def engine_cookies(engine: Engine, base_url: str):
                 name="Ana",
                 password=PASSWORD,
                 now=datetime.now(UTC),
+                passwords=passwords_for(PASSWORD_HASHING_FOR_TESTS),  # any server verifies it
             )
         async with httpx.AsyncClient(base_url=base_url) as http:
             answer = await http.post("/api/auth/login", json={"email": email, "password": PASSWORD})
