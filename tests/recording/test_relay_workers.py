@@ -1,6 +1,7 @@
 """The media runs in relay worker processes: a worker that dies costs only its own calls
 (ended ``relay_failed``, recordings kept up to the last flush) and is replaced; a worker
-whose server is killed exits by itself, leaving its recordings readable."""
+whose server is killed exits by itself, leaving its recordings readable; a worker still
+starting when the relay stops is ended, not waited for."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from server.db import make_engine
 from server.recording.names import track_key
 from server.recording.probe import probe_file
+from server.relay.interface import RelayError
+from server.relay.pool import WorkerPool
 from tests.helpers import async_wait_until
 from tests.recording.calls import (
     all_ready,
@@ -155,6 +159,20 @@ async def test_workers_can_be_left_unpinned(server_factory):
     relay = server.app.state.calls.relay
     await server.arun(relay.wait_ready())
     assert os.sched_getaffinity(relay.workers()[0]["pid"]) == cores
+
+
+async def test_a_worker_still_starting_when_the_relay_stops_is_ended_not_waited_for(tmp_path):
+    events: list[dict] = []
+    pool = WorkerPool(events.append, workers=1, files_dir=tmp_path / "files", pin_cpus=False)
+    await pool.start()  # the worker is spawned; it takes a while to import and start
+    (worker,) = pool.workers()
+    await pool.aclose()
+    assert not _running(worker["pid"]), "the worker has exited and was reaped"
+    assert pool.workers()[0]["alive"] is False
+    with pytest.raises(RelayError, match="did not start"):
+        await pool.wait_ready(1)  # it was ended before it ever started
+    assert events == []  # nothing reported: no call was on it
+    assert pool.restarts == 0
 
 
 def _workers_of(server_pid: int) -> list[int]:
