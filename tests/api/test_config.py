@@ -50,7 +50,7 @@ def test_short_or_placeholder_secret_key_is_refused_with_how_to_make_one(monkeyp
 
 def test_a_new_data_directory_is_readable_by_the_owner_only(tmp_path):
     from server.app import create_app
-    from tests.conftest import make_settings
+    from tests.helpers.servers import make_settings
 
     data_dir = tmp_path / "fresh"
     create_app(make_settings(data_dir))

@@ -20,18 +20,11 @@ from server.recording.names import track_key
 from server.recording.probe import probe_file
 from server.relay.interface import RelayError
 from server.relay.pool import WorkerPool
-from tests.helpers import async_wait_until
-from tests.recording.calls import (
-    all_ready,
-    call_row,
-    decoded_video,
-    engine_cookies,
-    live_call,
-    wait_for,
-    wait_recorded,
-)
-from tests.server_process import served
-from tests.ws.test_signaling_socket import recv_type
+from tests.helpers.calls import engine_cookies, live_call
+from tests.helpers.recordings import all_ready, call_row, decoded_video, wait_recorded
+from tests.helpers.servers import served
+from tests.helpers.waiting import async_wait_until, wait_in_thread
+from tests.helpers.ws import recv_type
 
 ORPHAN_EXIT_DEADLINE_S = 10.0  # generous: a worker exits well within 2 s by design
 
@@ -104,10 +97,12 @@ async def test_a_killed_relay_worker_ends_only_its_calls_relay_failed_and_is_rep
 
     row = call_row(engine, doomed.session_id)
     assert row.state == "ended" and row.end_reason == "relay_failed"
-    rows = await wait_for(all_ready(engine, doomed.session_id), 30, "killed call's files final")
+    rows = await wait_in_thread(
+        all_ready(engine, doomed.session_id), 30, "killed call's files final"
+    )
     video = next(r for r in rows if r.track == "buyer_video")
     assert video.duration_ms >= 1500, video  # kept up to the last flush
-    spared_row = await wait_for(
+    spared_row = await wait_in_thread(
         lambda: (row := call_row(engine, spared.session_id)) and row.end_reason and row,
         10,
         "the other call's end stored",

@@ -21,6 +21,7 @@ from server.infra.security import (
     passwords_for,
 )
 from server.models import Role
+from tests.helpers.servers import make_settings
 
 BOTH = [PASSWORD_HASHING_DEFAULT, PASSWORD_HASHING_FOR_TESTS]
 
@@ -40,8 +41,10 @@ def test_settings_default_to_argon2_cffis_own_default_cost(tmp_path):
     assert extract_parameters(made).salt_len == defaults.salt_len
 
 
-def test_the_tests_hashing_is_cheap_and_only_the_cost_differs():
-    cheap = passwords_for(PASSWORD_HASHING_FOR_TESTS).hash("correct horse battery")
+def test_the_tests_settings_hash_cheaply_and_only_the_cost_differs(tmp_path):
+    settings = make_settings(tmp_path)
+    assert settings.password_hashing == PASSWORD_HASHING_FOR_TESTS
+    cheap = passwords_for(settings.password_hashing).hash("correct horse battery")
     assert _cost(cheap) == (1, 8, 1)
     default = passwords_for(PASSWORD_HASHING_DEFAULT).hash("correct horse battery")
     assert extract_parameters(cheap).salt_len == extract_parameters(default).salt_len
