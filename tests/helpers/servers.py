@@ -5,6 +5,7 @@ on a free loopback port in a thread of the test process (``start_live_server``),
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import socket
@@ -102,16 +103,25 @@ class LiveServer:
 
 
 def start_live_server(
-    data_dir: Path, **overrides: object
+    data_dir: Path,
+    *,
+    start_timeout_s: float = LIVE_SERVER_START_TIMEOUT_S,
+    log_level: int | None = None,
+    **overrides: object,
 ) -> tuple[LiveServer, uvicorn.Server, threading.Thread]:
     """Start a server as ``showdesk serve`` runs it (``ShowdeskServer``), on its own event
     loop in a daemon thread, with ``make_settings(data_dir, **overrides)`` and its public
-    URL on a free port; return once it accepts connections. Stop it by setting the
-    server's ``should_exit`` and joining the thread."""
+    URL on a free port; return once it accepts connections (RuntimeError after
+    ``start_timeout_s``). With ``log_level``, uvicorn's and Showdesk's loggers use it from
+    the start (uvicorn sets its own when configured). Stop it by setting the server's
+    ``should_exit`` and joining the thread."""
     port = free_port()
     settings = make_settings(data_dir, public_url=f"http://localhost:{port}", **overrides)
     app = create_app(settings)
     server = ShowdeskServer(uvicorn_config(app, settings, host="127.0.0.1", port=port), app)
+    if log_level is not None:
+        for name in ("uvicorn", "uvicorn.access", "uvicorn.error", "showdesk"):
+            logging.getLogger(name).setLevel(log_level)
     live = LiveServer(app=app, url=settings.public_url, port=port)
 
     async def serve() -> None:
@@ -120,7 +130,7 @@ def start_live_server(
 
     thread = threading.Thread(target=lambda: asyncio.run(serve()), daemon=True)
     thread.start()
-    deadline = time.monotonic() + LIVE_SERVER_START_TIMEOUT_S
+    deadline = time.monotonic() + start_timeout_s
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the test server did not start")
