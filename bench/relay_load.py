@@ -33,7 +33,8 @@ step of its own, and prints where the time goes per process: the control plane, 
 workers (merged), any other child.
 
 Every process it starts is stopped at the end (also on Ctrl-C and SIGTERM). Only loopback
-traffic. Results in docs/performance.md ("Relay capacity").
+traffic. Results in docs/performance.md ("Relay capacity"). The clients are the tests'
+(tests/helpers/peers.py): it needs the test extras (``pip install -e '.[test]'``).
 
     .venv/bin/python bench/relay_load.py --baseline --profile-at 8
 """

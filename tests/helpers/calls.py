@@ -60,7 +60,9 @@ def call_clients(clips: Clips | None = None, keep_media: bool = True) -> tuple[C
     return buyer, agent
 
 
-async def negotiate(client: Client, ws: Any, timeout_s: float = 10, receive: Receive = recv_type):
+async def negotiate(
+    client: Client, ws: Any, timeout_s: float = 10, receive: Receive = recv_type
+) -> None:
     """Send ``client``'s offer over ``ws`` and apply the server's answer."""
     await ws.send(json.dumps({"type": "offer", "sdp": await client.offer()}))
     answer = await receive(ws, "answer", timeout_s=timeout_s)

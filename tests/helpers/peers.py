@@ -180,6 +180,8 @@ class Client:
         self._keep = keep_media
 
     def send(self, kind: str, receive: bool = False) -> ClipTrack:
+        """Add a track playing the ``kind`` clip (sendonly; sendrecv, captured, with
+        ``receive``), with a ``KeyframeSpy`` on its sender; returns the track."""
         track = ClipTrack(kind, self._clips.get(kind), keep_sent=self._keep)
         transceiver = self.pc.addTransceiver(track, "sendrecv" if receive else "sendonly")
         self.tracks[kind] = track
@@ -190,6 +192,7 @@ class Client:
         return track
 
     def receive(self, kind: str, capture: bool = True) -> RTCRtpTransceiver:
+        """Add a recvonly ``kind`` transceiver (its frames captured with ``capture``)."""
         transceiver = self.pc.addTransceiver(kind, "recvonly")
         self.transceivers[kind] = transceiver
         if capture:

@@ -17,11 +17,13 @@ from tests.helpers.waiting import NotYet, wait_in_thread
 
 
 def recordings_of(engine: Engine, call_id: str) -> list[Recording]:
+    """The call's recording rows (tracks and review), as stored now."""
     with Session(engine, expire_on_commit=False) as db:
         return list(db.exec(select(Recording).where(Recording.call_id == call_id)))
 
 
 def call_row(engine: Engine, call_id: str) -> Call | None:
+    """The call's row as stored now, or None."""
     with Session(engine, expire_on_commit=False) as db:
         return db.get(Call, call_id)
 
@@ -59,6 +61,7 @@ def all_ready(
 
 
 def sha256_file(path: Path) -> str:
+    """The SHA-256 hex digest of a file's bytes."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
