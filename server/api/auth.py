@@ -12,6 +12,7 @@ from server.api.deps import (
     SESSION_COOKIE,
     ClockDep,
     DbDep,
+    PasswordsDep,
     SettingsDep,
     SignedIn,
     client_address,
@@ -61,6 +62,7 @@ def login(
     db: DbDep,
     clock: ClockDep,
     settings: SettingsDep,
+    passwords: PasswordsDep,
 ) -> MeOut:
     """Sign in; sets the HttpOnly session cookie and the readable ``csrf_token`` cookie.
     Failed attempts are limited per account and per address (429 with Retry-After)."""
@@ -68,7 +70,7 @@ def login(
     address = client_address(request)
     limits.check_login(body.email, address)
     try:
-        user = users.authenticate(db, body.email, body.password)
+        user = users.authenticate(db, body.email, body.password, passwords=passwords)
     except NotSignedIn:
         limits.login_failed(body.email, address)
         raise
@@ -105,8 +107,10 @@ def me(principal: SignedIn) -> MeOut:
 
 
 @router.post("/api/me/password", status_code=204)
-def change_own_password(body: PasswordChangeIn, principal: SignedIn, db: DbDep) -> Response:
+def change_own_password(
+    body: PasswordChangeIn, principal: SignedIn, db: DbDep, passwords: PasswordsDep
+) -> Response:
     """Change one's own password (this also clears a one-time password)."""
     user = db.merge(principal.user)
-    users.change_password(db, user, body.current_password, body.new_password)
+    users.change_password(db, user, body.current_password, body.new_password, passwords=passwords)
     return Response(status_code=204)

@@ -14,8 +14,10 @@ from sqlmodel import Session, select
 from server.evidence.photos import PHOTO_MAX_BYTES
 from server.models import CallEvent
 from server.models.evidence import Photo
-from tests.api.test_sessions import Person, buyer, image_bytes, make_link, staff
-from tests.helpers import wait_until
+from tests.helpers.images import image_bytes
+from tests.helpers.links import make_link
+from tests.helpers.people import Person, buyer, staff
+from tests.helpers.waiting import wait_until
 
 HELLO = {"type": "hello", "v": 1}
 
@@ -158,7 +160,7 @@ def test_photos_beyond_the_per_call_cap_are_refused(tmp_path):
     from fastapi.testclient import TestClient
 
     from server.app import create_app
-    from tests.conftest import make_settings
+    from tests.helpers.servers import make_settings
 
     app = create_app(make_settings(tmp_path, max_photos_per_call=1))
     with TestClient(app, base_url=app.state.settings.public_url) as client:
