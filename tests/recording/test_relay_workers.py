@@ -158,7 +158,15 @@ async def test_workers_can_be_left_unpinned(server_factory):
 
 async def test_a_worker_still_starting_when_the_relay_stops_is_ended_not_waited_for(tmp_path):
     events: list[dict] = []
-    pool = WorkerPool(events.append, workers=1, files_dir=tmp_path / "files", pin_cpus=False)
+    pool = WorkerPool(
+        events.append,
+        workers=1,
+        files_dir=tmp_path / "files",
+        ice_servers=[],
+        video_codec="VP8",
+        connect_timeout_s=5.0,
+        pin_cpus=False,
+    )
     await pool.start()  # the worker is spawned; it takes a while to import and start
     (worker,) = pool.workers()
     await pool.aclose()
