@@ -33,7 +33,8 @@ step of its own, and prints where the time goes per process: the control plane, 
 workers (merged), any other child.
 
 Every process it starts is stopped at the end (also on Ctrl-C and SIGTERM). Only loopback
-traffic. Results in docs/performance.md ("Relay capacity").
+traffic. Results in docs/performance.md ("Relay capacity"). The clients are the tests'
+(tests/helpers/peers.py): it needs the test extras (``pip install -e '.[test]'``).
 
     .venv/bin/python bench/relay_load.py --baseline --profile-at 8
 """
@@ -41,10 +42,8 @@ traffic. Results in docs/performance.md ("Relay capacity").
 from __future__ import annotations
 
 import argparse
-import array
 import asyncio
 import contextlib
-import fractions
 import json
 import math
 import multiprocessing
@@ -55,7 +54,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -68,19 +66,24 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from common import (  # bench/common.py; it puts the repository on sys.path
+    CLK_TCK,
+    ROOT,
+    cpu_model,
+    free_port,
+    machine_busy_s,
+    process_ticks,
+    process_tree,
+    relay_workers,
+    thread_ticks,
+    tree_usage,
+)
 
 VIDEO_SIZE = (640, 480)
 VIDEO_FPS = 30
 VIDEO_BITRATE = 1_000_000
 VIDEO_CLIP_FRAMES = 90  # 3 s, looped; its only keyframe is the first frame
 AUDIO_CLIP_FRAMES = 50  # 1 s of 20 ms Opus, looped
-VIDEO_TIME_BASE = fractions.Fraction(1, 90000)
-AUDIO_TIME_BASE = fractions.Fraction(1, 48000)
-AUDIO_SAMPLES_PER_FRAME = 960
 
 FULL_RATE_FPS = 29.0  # a call "held" when its agent got at least this many frames a second
 MAX_LOSS = 0.01  # ... and lost less than this share of the buyer's video frames
@@ -88,29 +91,18 @@ SETUP_CONCURRENCY = 6  # calls being set up at once per client process
 SETTLE_TIMEOUT_S = 90.0  # after a step: calls ended, recordings final, review files made
 STOP_TIMEOUT_S = 20.0
 
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
-
 
 # ---------------------------------------------------------------------------- clips
 
 
 def encode_clips() -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:
     """The buyer's video (VP8, 640x480, 30 fps, ~1 Mbps) and everyone's voice (Opus)."""
-    import av
+    from tests.helpers.clips import encode_vp8, opus_clip
 
-    codec = av.CodecContext.create("libvpx", "w")
-    codec.width, codec.height = VIDEO_SIZE
-    codec.pix_fmt = "yuv420p"
-    codec.time_base = fractions.Fraction(1, VIDEO_FPS)
-    codec.bit_rate = VIDEO_BITRATE
-    codec.gop_size = 100_000
-    codec.options = {"deadline": "realtime", "lag-in-frames": "0", "cpu-used": "8"}
     rng = random.Random(7)
     ramp = bytes((x // 3) % 256 for x in range(4096))
-    video: list[bytes] = []
-    for index in range(VIDEO_CLIP_FRAMES):
-        frame = av.VideoFrame(VIDEO_SIZE[0], VIDEO_SIZE[1], "yuv420p")
+
+    def paint(frame: Any, index: int) -> None:  # a moving ramp, and noise keeps the rate up
         for plane_index, plane in enumerate(frame.planes):
             line = plane.line_size
             rows = plane.buffer_size // line
@@ -125,29 +117,10 @@ def encode_clips() -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:
                     start = (100 + row) * line + 200 + (index * 4) % 300
                     data[start : start + 128] = rng.randbytes(128)
             plane.update(bytes(data))
-        frame.pts = index
-        video.extend(bytes(packet) for packet in codec.encode(frame))
-    video.extend(bytes(packet) for packet in codec.encode(None))
-    assert video[0][0] & 1 == 0 and all(f[0] & 1 for f in video[1:]), "one keyframe, first"
 
-    opus = av.CodecContext.create("libopus", "w")
-    opus.sample_rate = 48000
-    opus.layout = "stereo"
-    opus.format = "s16"
-    opus.time_base = AUDIO_TIME_BASE
-    audio: list[bytes] = []
-    for index in range(AUDIO_CLIP_FRAMES):
-        samples = array.array("h")
-        for n in range(AUDIO_SAMPLES_PER_FRAME):
-            t = (index * AUDIO_SAMPLES_PER_FRAME + n) / 48000
-            sample = int(6000 * math.sin(2 * math.pi * 330 * t))
-            samples.extend((sample, sample))
-        frame = av.AudioFrame(format="s16", layout="stereo", samples=AUDIO_SAMPLES_PER_FRAME)
-        frame.sample_rate = 48000
-        frame.pts = index * AUDIO_SAMPLES_PER_FRAME
-        frame.planes[0].update(samples.tobytes())
-        audio.extend(bytes(packet) for packet in opus.encode(frame))
-    return tuple(video), tuple(audio)
+    video = encode_vp8(*VIDEO_SIZE, VIDEO_CLIP_FRAMES, VIDEO_BITRATE, paint)
+    audio = opus_clip(AUDIO_CLIP_FRAMES, tone_hz=330.0, amplitude=6000)
+    return video, audio
 
 
 def clip_bitrate(video: tuple[bytes, ...]) -> float:
@@ -157,112 +130,15 @@ def clip_bitrate(video: tuple[bytes, ...]) -> float:
 
 
 # ---------------------------------------------------------------------------- clients
-# Everything below until "the server" runs in the client processes.
-
-
-class ClipTrack:
-    """Factory of an aiortc track that sends a pre-encoded clip in real time."""
-
-    @staticmethod
-    def make(kind: str, clip: tuple[bytes, ...]):  # noqa: ANN205
-        import av
-        from aiortc.mediastreams import MediaStreamTrack
-
-        class _Clip(MediaStreamTrack):
-            def __init__(self) -> None:
-                super().__init__()
-                self.kind = kind
-                self.clip = clip
-                if kind == "video":
-                    self.ticks, self.interval_s, self.time_base = 3000, 1 / 30, VIDEO_TIME_BASE
-                else:
-                    self.ticks, self.interval_s = AUDIO_SAMPLES_PER_FRAME, 0.02
-                    self.time_base = AUDIO_TIME_BASE
-                self.index = 0
-                self.count = 0
-                self.started_at: float | None = None
-
-            def restart(self) -> None:
-                self.index = 0
-
-            async def recv(self):  # noqa: ANN202
-                if self.started_at is None:
-                    self.started_at = time.monotonic()
-                due = self.started_at + self.count * self.interval_s
-                await asyncio.sleep(max(0.0, due - time.monotonic()))
-                data = self.clip[self.index]
-                self.index = (self.index + 1) % len(self.clip)
-                packet = av.Packet(data)
-                packet.pts = self.count * self.ticks
-                packet.time_base = self.time_base
-                self.count += 1
-                return packet
-
-        return _Clip()
-
-
-class Peer:
-    """One participant's peer connection: sends clips, counts what it receives."""
-
-    def __init__(self, clips: dict[str, tuple[bytes, ...]]) -> None:
-        from aiortc import RTCConfiguration, RTCPeerConnection
-
-        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-        self.clips = clips
-        self.tracks: dict[str, Any] = {}
-        self.received: Counter[str] = Counter()
-        self.keyframe_requests = 0
-        self._taps: list[Any] = []
-
-    def send(self, kind: str, receive: bool) -> None:
-        track = ClipTrack.make(kind, self.clips[kind])
-        transceiver = self.pc.addTransceiver(track, "sendrecv" if receive else "sendonly")
-        self.tracks[kind] = track
-        original = transceiver.sender._send_keyframe
-
-        def send_keyframe() -> None:  # a PLI/FIR reached this sender: restart at the keyframe
-            self.keyframe_requests += 1
-            track.restart()
-            original()
-
-        transceiver.sender._send_keyframe = send_keyframe
-        if receive:
-            self._count(transceiver)
-
-    def receive(self, kind: str) -> None:
-        self._count(self.pc.addTransceiver(kind, "recvonly"))
-
-    def _count(self, transceiver: Any) -> None:
-        from server.relay.receiver_tap import EncodedFrameTap
-
-        kind = transceiver.kind
-
-        def on_frame(_frame: Any) -> None:
-            self.received[kind] += 1
-
-        self._taps.append(EncodedFrameTap(transceiver.receiver, kind, on_frame))
-
-    def sent(self, kind: str) -> int:
-        track = self.tracks.get(kind)
-        return track.count if track is not None else 0
-
-    async def offer(self) -> str:
-        await self.pc.setLocalDescription(await self.pc.createOffer())
-        return self.pc.localDescription.sdp
-
-    async def accept(self, sdp: str) -> None:
-        from aiortc import RTCSessionDescription
-
-        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
-
-    async def close(self) -> None:
-        for tap in self._taps:
-            tap.close()
-        with contextlib.suppress(Exception):
-            await self.pc.close()
+# Everything below until "the server" runs in the client processes. The participants are
+# the tests' fake client (tests/helpers/peers.py: clips passed through, frames counted
+# through the relay's own receiver tap, none kept).
 
 
 async def next_message(ws: Any, wanted: str, timeout_s: float, where=lambda m: True) -> dict:  # noqa: ANN001
+    """The next message of type ``wanted`` for which ``where`` holds; an ``error`` from
+    the server fails at once (the tests' ``recv_type`` would skip it)."""
+
     async def _next() -> dict:
         while True:
             message = json.loads(await ws.recv())
@@ -279,8 +155,8 @@ class CallClient:
     """Both participants of one call, as seen from the client side."""
 
     index: int
-    buyer: Peer
-    agent: Peer
+    buyer: Any  # tests.helpers.peers.Client
+    agent: Any
     sockets: list[Any] = field(default_factory=list)
     readers: list[asyncio.Task] = field(default_factory=list)
     ended: asyncio.Event = field(default_factory=asyncio.Event)
@@ -288,12 +164,12 @@ class CallClient:
 
     def counts(self) -> dict[str, int]:
         return {
-            "video_sent": self.buyer.sent("video"),
-            "buyer_audio_sent": self.buyer.sent("audio"),
-            "agent_audio_sent": self.agent.sent("audio"),
-            "video_received": self.agent.received["video"],
-            "buyer_audio_received": self.agent.received["audio"],
-            "agent_audio_received": self.buyer.received["audio"],
+            "video_sent": self.buyer.sent_count("video"),
+            "buyer_audio_sent": self.buyer.sent_count("audio"),
+            "agent_audio_sent": self.agent.sent_count("audio"),
+            "video_received": self.agent.received_count("video"),
+            "buyer_audio_received": self.agent.received_count("audio"),
+            "agent_audio_received": self.buyer.received_count("audio"),
             "keyframe_requests": self.buyer.keyframe_requests,
         }
 
@@ -315,17 +191,18 @@ class CallClient:
 
 
 def new_call(index: int, clips: dict[str, tuple[bytes, ...]]) -> CallClient:
-    buyer, agent = Peer(clips), Peer(clips)
-    buyer.send("video", receive=True)  # pages offer sendrecv; the agent's camera is off
-    buyer.send("audio", receive=True)
-    agent.receive("video")
-    agent.send("audio", receive=True)
+    """A call's two participants as the pages set them up (the agent's camera is off)."""
+    from tests.helpers.calls import call_clients
+
+    buyer, agent = call_clients(clips, keep_media=False)
     return CallClient(index, buyer, agent)
 
 
 async def start_showdesk_call(spec: dict, clips: dict[str, tuple[bytes, ...]]) -> CallClient:
     """The real protocol, as the pages do it (see signaling/PROTOCOL.md)."""
     import websockets
+
+    from tests.helpers.calls import answer_call
 
     started = time.monotonic()
     call = new_call(spec["index"], clips)
@@ -339,20 +216,16 @@ async def start_showdesk_call(spec: dict, clips: dict[str, tuple[bytes, ...]]) -
             f"{ws_base}/ws?as=buyer", additional_headers={"Cookie": spec["buyer_cookie"]}
         )
         call.sockets.append(buyer_ws)
-        for ws in (agent_ws, buyer_ws):
-            await ws.send(json.dumps({"type": "hello", "v": 1}))
-            await next_message(ws, "rtc_config", 10)
-        await agent_ws.send(json.dumps({"type": "set_availability", "state": "available"}))
-        await buyer_ws.send(json.dumps({"type": "consent", "accept": True}))
-        waiting = await next_message(buyer_ws, "call", 10, lambda m: m["state"] == "waiting")
-        await buyer_ws.send(json.dumps({"type": "offer", "sdp": await call.buyer.offer()}))
-        await call.buyer.accept((await next_message(buyer_ws, "answer", 20))["sdp"])
-        session_id = waiting["session_id"]
-        await agent_ws.send(json.dumps({"type": "accept", "session_id": session_id}))
-        await next_message(agent_ws, "call", 10, lambda m: m["state"] == "live")
-        await next_message(buyer_ws, "call", 10, lambda m: m["state"] == "live")
-        await agent_ws.send(json.dumps({"type": "offer", "sdp": await call.agent.offer()}))
-        await call.agent.accept((await next_message(agent_ws, "answer", 20))["sdp"])
+        await answer_call(
+            agent_ws,
+            buyer_ws,
+            call.buyer,
+            call.agent,
+            hello_timeout_s=10,
+            state_timeout_s=10,
+            answer_timeout_s=20,
+            receive=next_message,
+        )
     except BaseException:
         await call.close()
         raise
@@ -566,51 +439,6 @@ async def baseline_relay_main(port: int) -> None:
 # ---------------------------------------------------------------------------- the server
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def read_stat(pid: int) -> tuple[int, int, int] | None:
-    """(parent pid, CPU ticks incl. reaped children, resident bytes) of a process."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = text[text.rindex(")") + 2 :].split()
-    ticks = sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
-    return int(fields[1]), ticks, int(fields[21]) * PAGE_SIZE
-
-
-def process_tree(root: int) -> dict[int, tuple[int, int]]:
-    """pid -> (CPU ticks, resident bytes) of ``root`` and all its descendants running now
-    (the relay workers among them). A process's ticks include those of its children it
-    has reaped (cutime, cstime), so a child that exits moves from its own entry into its
-    parent's: nothing is counted twice or lost between two readings."""
-    stats: dict[int, tuple[int, int, int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            stat = read_stat(int(entry))
-            if stat is not None:
-                stats[int(entry)] = stat
-    tree: dict[int, tuple[int, int]] = {}
-    frontier = [root]
-    while frontier:
-        pid = frontier.pop()
-        if pid in stats and pid not in tree:
-            tree[pid] = stats[pid][1:]
-            frontier.extend(child for child, stat in stats.items() if stat[0] == pid)
-    return tree
-
-
-def tree_usage(root: int) -> tuple[float, int]:
-    """(CPU seconds, resident bytes) of a process and its descendants (alive ones, and
-    those already reaped through their parents' counts)."""
-    tree = process_tree(root)
-    return sum(t for t, _ in tree.values()) / CLK_TCK, sum(r for _, r in tree.values())
-
-
 def resident(root: int) -> tuple[int, int]:
     """Resident bytes of the server's process tree, and of its relay workers alone."""
     tree = process_tree(root)
@@ -619,32 +447,6 @@ def resident(root: int) -> tuple[int, int]:
         sum(r for _, r in tree.values()),
         sum(r for pid, (_, r) in tree.items() if pid in workers),
     )
-
-
-def thread_ticks(pid: int) -> int:
-    """CPU ticks of a process's main thread (its event loop), without other threads."""
-    stat = read_stat_path(Path(f"/proc/{pid}/task/{pid}/stat"))
-    return stat[1] if stat is not None else 0
-
-
-def process_ticks(pid: int) -> int:
-    """CPU ticks of a process itself (all its threads), without its children."""
-    stat = read_stat_path(Path(f"/proc/{pid}/stat"))
-    return stat[1] if stat is not None else 0
-
-
-RELAY_WORKER_MODULE = "server.relay.worker"
-
-
-def relay_workers(root: int) -> list[int]:
-    """The relay worker processes (``python -m server.relay.worker``) under ``root``."""
-    workers = []
-    for pid in process_tree(root):
-        with contextlib.suppress(OSError):
-            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-            if pid != root and RELAY_WORKER_MODULE.encode() in argv:
-                workers.append(pid)
-    return sorted(workers)
 
 
 @dataclass
@@ -664,22 +466,6 @@ class CpuReading:
             thread_ticks(root),
             {pid: (process_ticks(pid), thread_ticks(pid)) for pid in workers},
         )
-
-
-def read_stat_path(path: Path) -> tuple[int, int, int] | None:
-    try:
-        text = path.read_text()
-    except OSError:
-        return None
-    fields = text[text.rindex(")") + 2 :].split()
-    return int(fields[1]), int(fields[11]) + int(fields[12]), int(fields[21]) * PAGE_SIZE
-
-
-def machine_busy_s() -> float:
-    """CPU seconds the whole machine spent busy (all cores), from /proc/stat."""
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = values[3] + (values[4] if len(values) > 4 else 0)
-    return (sum(values[:8]) - idle) / CLK_TCK
 
 
 class ManagedProcess:
@@ -1636,12 +1422,7 @@ def report(
     profiled: list[StepResult],
     started: float,
 ) -> None:
-    cpu = "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+    cpu = cpu_model()
     import aiortc
 
     slots = max((len(r.worker_calls) for r in showdesk + profiled), default=0)

@@ -21,6 +21,7 @@ the buyer's phone page). For each call it measures:
 
 Prints medians and 95th percentiles next to the goals, and per-call figures.
 Never part of the test suite. Stops by itself and closes everything it started.
+The scripts it adds to the pages are in bench/js/.
 """
 
 from __future__ import annotations
@@ -35,11 +36,9 @@ import os
 import platform
 import secrets
 import signal
-import socket
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
@@ -47,40 +46,30 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+import aiortc
+from common import (  # bench/common.py; it puts the repository on sys.path
+    CLK_TCK,
+    DESKTOP,
+    PHONE,
+    cpu_model,
+    launch_chromium,
+    load_average,
+    machine_busy_s,
+    process_cpu_s,
+    relay_workers,
+    thread_ticks,
+    tree_usage,
+)
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from sqlmodel import Session, select
 
-import aiortc  # noqa: E402
-import uvicorn  # noqa: E402
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright  # noqa: E402
-from sqlmodel import Session, select  # noqa: E402
+from server.accounts import users
+from server.infra.security import PASSWORD_HASHING_DEFAULT, passwords_for
+from server.models import Call, CallEvent, Role
+from tests.helpers.links import make_link
+from tests.helpers.servers import LiveServer, start_live_server
 
-from server.accounts import users  # noqa: E402
-from server.app import create_app  # noqa: E402
-from server.cli.serve import uvicorn_config  # noqa: E402
-from server.infra.config import Settings  # noqa: E402
-from server.links import buyer_links  # noqa: E402
-from server.models import Call, CallEvent, Role  # noqa: E402
-from server.models.link import LinkBase  # noqa: E402
-from signaling.vocabulary import Purpose  # noqa: E402
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
-    "--autoplay-policy=no-user-gesture-required",
-]
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 860}
+JS_DIR = Path(__file__).resolve().parent / "js"
 AGENT_EMAIL = "bench-agent@shop.test"
 AGENT_PASSWORD = "bench " + secrets.token_urlsafe(12)
 
@@ -100,336 +89,102 @@ RUN_WALL_CLOCK_S = 900.0  # the whole bench never runs longer than this
 
 # ---------------------------------------------------------------------------- pages
 
-# Both pages: timestamps of the media set-up steps (Date.now(), wall clock), and the
-# page's peer connections, so that getStats can be read. Nothing the page does changes.
-COMMON_INIT_JS = r"""
-(() => {
-  const B = (window.__bench = { marks: {}, pcs: [] });
-  B.mark = (name) => { if (!(name in B.marks)) B.marks[name] = Date.now(); };
-  const Native = window.RTCPeerConnection;
-  if (Native) {
-    class BenchPeerConnection extends Native {
-      constructor(...args) {
-        super(...args);
-        B.pcs.push(this);
-        B.mark("pc_created");
-        this.addEventListener("iceconnectionstatechange", () => {
-          const s = this.iceConnectionState;
-          if (s === "connected" || s === "completed") B.mark("ice_connected");
-        });
-        this.addEventListener("connectionstatechange", () => {
-          if (this.connectionState === "connected") B.mark("pc_connected");
-        });
-      }
-      async setLocalDescription(...args) {
-        const result = await super.setLocalDescription(...args);
-        B.mark("offer_sent");
-        return result;
-      }
-      async setRemoteDescription(...args) {
-        B.mark("answer_received");
-        return super.setRemoteDescription(...args);
-      }
-    }
-    window.RTCPeerConnection = BenchPeerConnection;
-  }
-  const md = navigator.mediaDevices;
-  if (md && md.getUserMedia) {
-    const native = md.getUserMedia.bind(md);
-    B.nativeGetUserMedia = native;
-    md.getUserMedia = async (constraints) => {
-      B.mark("gum_called");
-      const stream = await (B.makeStream ? B.makeStream(constraints) : native(constraints));
-      B.mark("gum_done");
-      return stream;
-    };
-  }
-  B.stats = async () => {
-    const pc = B.pcs[B.pcs.length - 1];
-    if (!pc) return [];
-    const report = await pc.getStats();
-    const out = [];
-    report.forEach((s) => {
-      if (["inbound-rtp", "outbound-rtp", "candidate-pair"].includes(s.type)) out.push(s);
-    });
-    return out;
-  };
-})();
-"""
-
-# The time code: an 8 x 6 grid of black/white cells over the middle 80% of the frame.
-# Cells 0-3 and 44-47 are a fixed sync pattern, 4-35 carry Date.now() mod 2^32 (most
-# significant bit first), 36-43 a check byte (XOR of the four bytes and 0x5A).
-CODE_JS = r"""
-const CODE = {
-  COLS: 8, ROWS: 6,
-  SYNC_HEAD: [1, 0, 1, 0], SYNC_TAIL: [0, 1, 0, 1],
-  bits(ms) {
-    const v = ms % 4294967296;
-    const bytes = [(v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255];
-    const check = bytes[0] ^ bytes[1] ^ bytes[2] ^ bytes[3] ^ 0x5a;
-    const out = [...this.SYNC_HEAD];
-    for (const byte of [...bytes, check]) for (let b = 7; b >= 0; b--) out.push((byte >> b) & 1);
-    return out.concat(this.SYNC_TAIL);
-  },
-  cell(i, w, h) {
-    const col = i % this.COLS, row = Math.floor(i / this.COLS);
-    const cw = (0.8 * w) / this.COLS, ch = (0.8 * h) / this.ROWS;
-    return [0.1 * w + col * cw, 0.1 * h + row * ch, cw, ch];
-  },
-  decode(bits) {
-    for (let i = 0; i < 4; i++) {
-      if (bits[i] !== this.SYNC_HEAD[i] || bits[44 + i] !== this.SYNC_TAIL[i]) return null;
-    }
-    const bytes = [];
-    for (let k = 0; k < 5; k++) {
-      let byte = 0;
-      for (let b = 0; b < 8; b++) byte = (byte << 1) | bits[4 + k * 8 + b];
-      bytes.push(byte);
-    }
-    if ((bytes[0] ^ bytes[1] ^ bytes[2] ^ bytes[3] ^ 0x5a) !== bytes[4]) return null;
-    return ((bytes[0] << 24) >>> 0) + (bytes[1] << 16) + (bytes[2] << 8) + bytes[3];
-  },
-};
-"""
-
-# The buyer's page: the camera becomes a canvas showing the time code (the size the
-# page asks for); the microphone stays Chromium's fake one.
-BUYER_INIT_JS = (
-    r"""
-(() => {
-  const B = window.__bench;
-"""
-    + CODE_JS
-    + r"""
-  const size = (c, d) => (typeof c === "number" ? c : c && (c.ideal || c.exact || c.max)) || d;
-  B.canvasTrack = (width, height) => {
-    const canvas = document.createElement("canvas");
-    canvas.width = width;
-    canvas.height = height;
-    const ctx = canvas.getContext("2d");
-    const track = canvas.captureStream(30).getVideoTracks()[0];
-    B.paint = { count: 0, first: null, last: null, width, height };
-    const paint = () => {
-      if (track.readyState === "ended") return;
-      const now = Date.now();
-      ctx.fillStyle = "rgb(128,128,128)";
-      ctx.fillRect(0, 0, width, height);
-      CODE.bits(now).forEach((bit, i) => {
-        ctx.fillStyle = bit ? "#fff" : "#000";
-        ctx.fillRect(...CODE.cell(i, width, height));
-      });
-      B.paint.count += 1;
-      if (B.paint.first === null) B.paint.first = now;
-      B.paint.last = now;
-      requestAnimationFrame(paint);
-    };
-    paint();
-    return track;
-  };
-  B.makeStream = async (constraints) => {
-    const c = constraints || {};
-    const tracks = [];
-    if (c.audio) {
-      const mic = await B.nativeGetUserMedia({ audio: c.audio });
-      tracks.push(...mic.getAudioTracks());
-    }
-    if (c.video) {
-      const v = typeof c.video === "object" ? c.video : {};
-      const forced = B.cameraSize;  // --camera-size, else what the page asks for
-      tracks.push(B.canvasTrack(
-        forced ? forced[0] : size(v.width, 640), forced ? forced[1] : size(v.height, 480)));
-    }
-    return new MediaStream(tracks);
-  };
-  window.addEventListener("click", (event) => {
-    const target = event.target && event.target.closest && event.target.closest(
-      '[data-testid="consent-accept"]');
-    if (target && B.consentAt === undefined) B.consentAt = Date.now();
-  }, true);
-})();
-"""
-)
-
-BUYER_CLICK_JS = r"""
-window.addEventListener("click", (event) => {
-  const B = window.__bench;
-  const target = event.target && event.target.closest && event.target.closest(
-    '[data-testid="consent-accept"]');
-  if (target && B.consentAt === undefined) B.consentAt = Date.now();
-}, true);
-"""
-
 REMOTE_VIDEO = '[data-testid="call-view"] [data-testid="remote-video"]'
 
-# The agent's console: the accept click, the first presented frame, and the time code.
-AGENT_INIT_JS = (
-    r"""
-(() => {
-  const B = window.__bench;
-"""
-    + CODE_JS
-    + r"""
-  const REMOTE = '"""
-    + REMOTE_VIDEO
-    + r"""';
-  const wallOffset = () => Date.now() - performance.now();
-  window.addEventListener("click", (event) => {
-    const target = event.target && event.target.closest && event.target.closest(
-      '[data-testid="accept"], [data-testid="accept-next"]');
-    if (!target) return;
-    B.marks = {};
-    B.acceptAt = performance.now();
-    B.acceptWall = Date.now();
-    B.firstFrame = null;
-    const video = document.querySelector(REMOTE);
-    video.requestVideoFrameCallback((now, meta) => {
-      const off = wallOffset();
-      B.firstFrame = {
-        callbackAt: now - B.acceptAt,
-        presentedAt: meta.presentationTime - B.acceptAt,
-        displayAt: meta.expectedDisplayTime - B.acceptAt,
-        receivedAt: meta.receiveTime === undefined ? null : meta.receiveTime - B.acceptAt,
-        receivedWall: meta.receiveTime === undefined ? null : meta.receiveTime + off,
-        width: meta.width, height: meta.height,
-      };
-    });
-  }, true);
-  const W = 320, H = 240;
-  B.readCode = (video, ctx) => {
-    ctx.drawImage(video, 0, 0, W, H);
-    const data = ctx.getImageData(0, 0, W, H).data;
-    const bits = [];
-    for (let i = 0; i < CODE.COLS * CODE.ROWS; i++) {
-      const [x, y, cw, ch] = CODE.cell(i, W, H);
-      const cx = Math.floor(x + cw / 2), cy = Math.floor(y + ch / 2);
-      let sum = 0;
-      for (let dy = -2; dy <= 2; dy++) {
-        for (let dx = -2; dx <= 2; dx++) {
-          const o = ((cy + dy) * W + cx + dx) * 4;
-          sum += data[o] + data[o + 1] + data[o + 2];
-        }
-      }
-      bits.push(sum / 75 > 128 ? 1 : 0);
-    }
-    return CODE.decode(bits);
-  };
-  B.startSampling = (durationMs) => {
-    const video = document.querySelector(REMOTE);
-    const canvas = document.createElement("canvas");
-    canvas.width = W;
-    canvas.height = H;
-    const ctx = canvas.getContext("2d", { willReadFrequently: true });
-    const until = performance.now() + durationMs;
-    const S = (B.sampling = {
-      samples: [], frames: 0, unreadable: 0, implausible: 0, repeated: 0, done: false,
-    });
-    const seen = new Set();
-    const step = (now, meta) => {
-      S.frames += 1;
-      const off = wallOffset();
-      const code = B.readCode(video, ctx);
-      if (code === null) {
-        S.unreadable += 1;
-      } else if (seen.has(code)) {
-        S.repeated += 1;
-      } else {
-        seen.add(code);
-        const display = meta.expectedDisplayTime + off;
-        const d = Math.round(display);
-        const age = (((d % 4294967296) - code) % 4294967296 + 4294967296) % 4294967296;
-        const painted = d - age;
-        if (age > 10000) {
-          S.implausible += 1;
-        } else {
-          S.samples.push({
-            display: display - painted,
-            presented: meta.presentationTime + off - painted,
-            received: meta.receiveTime === undefined ? null : meta.receiveTime + off - painted,
-            callback: now + off - painted,
-            width: meta.width,
-          });
-        }
-      }
-      if (performance.now() < until) video.requestVideoFrameCallback(step);
-      else S.done = true;
-    };
-    video.requestVideoFrameCallback(step);
-  };
-})();
-"""
-)
+
+def page_script(*names: str, **constants: object) -> str:
+    """The scripts ``bench/js/<name>.js``, in order, in one function scope where ``B`` is
+    ``window.__bench`` (made by bench_marks.js, added first) and each of ``constants``
+    is a ``const`` (as JSON). Read when called: edit the .js files, not this one."""
+    defined = "".join(f"const {name} = {json.dumps(value)};\n" for name, value in constants.items())
+    body = "\n".join((JS_DIR / f"{name}.js").read_text() for name in names)
+    return f"(() => {{\nconst B = window.__bench;\n{defined}{body}}})();\n"
+
+
+def bench_marks_js() -> str:
+    """Both pages: ``window.__bench`` with the media set-up marks and the peer connections."""
+    return (JS_DIR / "bench_marks.js").read_text()
+
+
+def buyer_js(camera: str) -> list[str]:
+    """The buyer's page: the consent click's time, and with the canvas camera the time
+    code painted on it."""
+    scripts = [(JS_DIR / "consent_click.js").read_text()]
+    if camera == "canvas":
+        scripts.append(page_script("time_code", "buyer_camera"))
+    return scripts
+
+
+def agent_js() -> str:
+    """The agent's console: the accept click, the first frame, the time code read back."""
+    return page_script("time_code", "agent_frames", REMOTE=REMOTE_VIDEO)
+
 
 # ---------------------------------------------------------------------------- server
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 T = TypeVar("T")
 
 
 class BenchServer:
-    """A Showdesk server as ``showdesk serve`` runs it, in a thread of this process."""
+    """A Showdesk server as ``showdesk serve`` runs it (tests/helpers/servers.py's
+    ``start_live_server``), in a thread of this process, with production settings: argon2's
+    default cost, one relay worker per core (the relay workers are this process's
+    children)."""
 
     def __init__(self, data_dir: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://localhost:{self.port}"
-        self.settings = Settings(
-            data_dir=data_dir,
-            secret_key=secrets.token_urlsafe(48),
-            public_url=self.url,
-            shop_name="Bench Shop",
-        )
-        self.app = create_app(self.settings)
-        config = uvicorn_config(self.app, self.settings, host="127.0.0.1", port=self.port)
-        self._server = uvicorn.Server(config)
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._run, name="showdesk-server", daemon=True)
+        self._data_dir = data_dir
+        self._live: LiveServer | None = None
+        self._server: Any = None
+        self._thread: Any = None
         self._worker_pids: set[int] = set()  # every relay worker seen, to check at stop
 
-    def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        try:
-            self._loop.run_until_complete(self._server.serve())
-        finally:
-            self._loop.close()
-
     def start(self) -> None:
-        for name in ("uvicorn.access", "uvicorn.error", "showdesk"):
-            logging.getLogger(name).setLevel(logging.WARNING)
-        self._thread.start()
-        deadline = time.monotonic() + SERVER_START_S
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("the Showdesk server did not start")
-            time.sleep(0.02)
+        self._live, self._server, self._thread = start_live_server(
+            self._data_dir,
+            start_timeout_s=SERVER_START_S,
+            log_level=logging.WARNING,
+            secret_key=secrets.token_urlsafe(48),
+            shop_name="Bench Shop",
+            relay_workers=None,
+            password_hashing=PASSWORD_HASHING_DEFAULT,
+        )
         self.on_loop(self.relay.wait_ready(RELAY_START_S), timeout_s=RELAY_START_S + 5)
         self._worker_pids |= set(self.relay_worker_pids())
 
+    @property
+    def app(self) -> Any:
+        assert self._live is not None, "start() first"
+        return self._live.app
+
+    @property
+    def url(self) -> str:
+        assert self._live is not None, "start() first"
+        return self._live.url
+
+    @property
+    def settings(self) -> Any:
+        return self.app.state.settings
+
     def stop(self) -> None:
+        if self._server is None:
+            return
         self._server.should_exit = True
         self._thread.join(timeout=20)
         # The server's shutdown stops its relay workers; one left behind (the shutdown
         # overran) is this bench's child: end it rather than leave it to notice it is
         # orphaned when this process exits.
-        for pid in sorted(self._worker_pids):
-            if is_relay_worker_child(pid):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-
-    @property
-    def native_thread_id(self) -> int | None:
-        return self._thread.native_id
+        for pid in sorted(self._worker_pids & set(relay_workers(os.getpid()))):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
     def on_loop(self, work: Callable[[], T] | Coroutine[Any, Any, T], timeout_s: float = 5.0) -> T:
         """Run ``work`` on the server's event loop (the relay pool lives there): a
         coroutine is awaited there, a function is called there."""
+        loop = self._live.loop if self._live is not None else None
+        assert loop is not None, "the server is not running"
         if asyncio.iscoroutine(work):
-            running = asyncio.run_coroutine_threadsafe(work, self._loop)
+            running = asyncio.run_coroutine_threadsafe(work, loop)
             try:
                 return running.result(timeout=timeout_s)
             except concurrent.futures.TimeoutError:
@@ -444,7 +199,7 @@ class BenchServer:
             except Exception as exc:  # noqa: BLE001  (handed to the caller)
                 future.set_exception(exc)
 
-        self._loop.call_soon_threadsafe(run)
+        loop.call_soon_threadsafe(run)
         return future.result(timeout=timeout_s)
 
     @property
@@ -467,24 +222,12 @@ class BenchServer:
                 name="Bench Agent",
                 password=AGENT_PASSWORD,
                 now=self.app.state.clock.now(),
+                passwords=passwords_for(self.settings.password_hashing),
             )
 
     def make_link(self, order_ref: str) -> str:
-        with Session(self.app.state.engine, expire_on_commit=False) as db:
-            made = buyer_links.create_link(
-                db,
-                LinkBase(
-                    order_ref=order_ref,
-                    purpose=Purpose("damage_verification"),
-                    buyer_name="Bench Buyer",
-                    locale="en",
-                ),
-                ttl_s=3600,
-                max_ttl_s=self.settings.link_ttl_max_s,
-                public_url=self.settings.public_url,
-                now=self.app.state.clock.now(),
-            )
-        return made.url
+        _, url = make_link(self.app, order_ref, buyer_name="Bench Buyer", locale="en")
+        return url
 
     def first_frame_at(self, order_ref: str, side: str, kind: str) -> float | None:
         """Epoch ms of the call's stored ``first_frame`` event for ``side``/``kind``."""
@@ -505,72 +248,20 @@ class BenchServer:
 
     def thread_cpu_s(self) -> float | None:
         """CPU seconds used so far by the server's thread (Linux /proc)."""
-        tid = self.native_thread_id
-        try:
-            fields = Path(f"/proc/self/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
+        tid = self._thread.native_id if self._thread is not None else None
+        if tid is None or not Path(f"/proc/self/task/{tid}").exists():
             return None
-        ticks = os.sysconf("SC_CLK_TCK")
-        return (int(fields[11]) + int(fields[12])) / ticks
-
-
-def process_cpu_s(pids: list[int]) -> dict[int, float]:
-    """CPU seconds used so far by each of these processes still running (Linux /proc)."""
-    used = {}
-    for pid in pids:
-        with contextlib.suppress(OSError, IndexError):
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            used[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return used
-
-
-def is_relay_worker_child(pid: int) -> bool:
-    """Whether ``pid`` is a relay worker (``server.relay.worker``) this process started."""
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        parent = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, IndexError, ValueError):
-        return False
-    return parent == os.getpid() and b"server.relay.worker" in cmdline
+        return thread_ticks(os.getpid(), tid) / CLK_TCK
 
 
 # ---------------------------------------------------------------------------- CPU
-
-
-def machine_busy_s() -> float:
-    """CPU seconds the whole machine has spent busy since boot (all cores, /proc/stat)."""
-    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    ticks = [int(f) for f in fields]
-    idle = ticks[3] + ticks[4]  # idle + iowait
-    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def own_tree_busy_s() -> float:
     """CPU seconds used by this process and every process it started (the server's
     relay workers, browsers, Playwright's driver), including descendants that have
     already exited."""
-    parents: dict[int, int] = {}
-    used: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        pid = int(entry.name)
-        parents[pid] = int(fields[1])
-        used[pid] = sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
-    me = os.getpid()
-    tree = {me}
-    changed = True
-    while changed:
-        changed = False
-        for pid, parent in parents.items():
-            if parent in tree and pid not in tree:
-                tree.add(pid)
-                changed = True
-    return sum(used.get(pid, 0) for pid in tree) / os.sysconf("SC_CLK_TCK")
+    return tree_usage(os.getpid())[0]
 
 
 @dataclass
@@ -703,12 +394,8 @@ class Browsers:
 
 
 def launch(playwright: Any) -> tuple[Browser, Browser]:
-    def one() -> Browser:
-        return playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-
-    return one(), one()
+    """The agent's browser and the buyer's (tests/helpers/chromium.py's flags)."""
+    return launch_chromium(playwright), launch_chromium(playwright)
 
 
 def watch_page(page: Page, who: str, problems: list[str]) -> None:
@@ -725,8 +412,8 @@ def watch_page(page: Page, who: str, problems: list[str]) -> None:
 def open_agent(browser: Browser, base_url: str, problems: list[str]) -> tuple[BrowserContext, Page]:
     context = browser.new_context(base_url=base_url, viewport=DESKTOP, locale="en-US")
     context.set_default_timeout(PAGE_WAIT_MS)
-    context.add_init_script(COMMON_INIT_JS)
-    context.add_init_script(AGENT_INIT_JS)
+    context.add_init_script(bench_marks_js())
+    context.add_init_script(agent_js())
     page = context.new_page()
     watch_page(page, "agent", problems)
     sign_in_and_go_available(page)
@@ -801,15 +488,13 @@ def run_call(
     )
     try:
         buyer_context.set_default_timeout(PAGE_WAIT_MS)
-        buyer_context.add_init_script(COMMON_INIT_JS)
-        if camera == "canvas":
-            buyer_context.add_init_script(BUYER_INIT_JS)
-            if camera_size:
-                buyer_context.add_init_script(
-                    f"window.__bench.cameraSize = {json.dumps(list(camera_size))};"
-                )
-        else:  # Chromium's fake camera: join and answer times only, no time code
-            buyer_context.add_init_script(BUYER_CLICK_JS)
+        buyer_context.add_init_script(bench_marks_js())
+        for script in buyer_js(camera):  # "fake": Chromium's camera, no time code
+            buyer_context.add_init_script(script)
+        if camera == "canvas" and camera_size:
+            buyer_context.add_init_script(
+                f"window.__bench.cameraSize = {json.dumps(list(camera_size))};"
+            )
         buyer = buyer_context.new_page()
         watch_page(buyer, "buyer", browsers.page_problems)
         buyer.goto(link_url)
@@ -940,12 +625,7 @@ def recover_agent(agent: Page) -> None:
 
 
 def machine(chromium_version: str) -> list[tuple[str, str]]:
-    cpu = platform.processor() or "unknown"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+    cpu = cpu_model()
     return [
         ("CPU", f"{cpu}, {os.cpu_count()} cores"),
         ("OS", f"{platform.system()} {platform.release()}"),
@@ -1163,7 +843,7 @@ def main() -> int:
         camera_size = (width, height)
 
     started = time.monotonic()
-    load_before = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    load_before = load_average()
     cpu_run: tuple[float, float] | None = None
     results: list[CallResult] = []
     chromium_version = "unknown"

@@ -1,14 +1,11 @@
-"""Fixtures: settings in a temporary data directory, the app, and a real server on loopback."""
+"""Fixtures: settings in a temporary data directory, the app, and a real server on
+loopback. Built on tests/helpers (servers.py), which holds everything else."""
 
 from __future__ import annotations
 
-import asyncio
-import socket
 import threading
-from collections.abc import Callable, Coroutine, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
 
 import pytest
 import uvicorn
@@ -16,32 +13,27 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from server.app import create_app
-from server.cli.serve import ShowdeskServer, uvicorn_config
 from server.infra.clock import FrozenClock
 from server.infra.config import Settings
-
-T = TypeVar("T")
-TEST_SECRET_KEY = "test-secret-key-" + "x" * 40
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.helpers.servers import (
+    LiveServer,
+    make_settings,
+    migrated_database,
+    seed_database,
+    start_live_server,
+)
 
 
-def make_settings(data_dir: Path, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "data_dir": data_dir,
-        "secret_key": TEST_SECRET_KEY,
-        "shop_name": "Test Shop",
-    }
-    values.update(overrides)
-    return Settings(**values)
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty database at the newest schema, migrated once per session."""
+    return migrated_database(tmp_path_factory.mktemp("database-template"))
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, database_template: Path) -> Settings:
+    """Test settings in ``tmp_path``, whose database starts as a copy of the template."""
+    seed_database(database_template, tmp_path)
     return make_settings(tmp_path)
 
 
@@ -61,59 +53,17 @@ def client(app: FastAPI) -> Iterator[TestClient]:
         yield test_client
 
 
-@dataclass
-class LiveServer:
-    """A real Showdesk server (uvicorn, loopback, free port) running in a thread."""
-
-    app: FastAPI
-    url: str
-    port: int
-    loop: asyncio.AbstractEventLoop | None = None
-
-    def run(self, coro: Coroutine[Any, Any, T], timeout_s: float = 10.0) -> T:
-        """Run ``coro`` on the server's event loop (where its call desk lives)."""
-        assert self.loop is not None
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout_s)
-
-    async def arun(self, coro: Coroutine[Any, Any, T], timeout_s: float = 10.0) -> T:
-        """``run`` for async tests: awaits without blocking the test's own loop."""
-        assert self.loop is not None
-        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
-        return await asyncio.wait_for(asyncio.wrap_future(future), timeout_s)
-
-
-def start_live_server(
-    data_dir: Path, **overrides: object
-) -> tuple[LiveServer, uvicorn.Server, threading.Thread]:
-    port = free_port()
-    settings = make_settings(data_dir, public_url=f"http://localhost:{port}", **overrides)
-    app = create_app(settings)
-    server = ShowdeskServer(uvicorn_config(app, settings, host="127.0.0.1", port=port), app)
-    live = LiveServer(app=app, url=settings.public_url, port=port)
-
-    async def serve() -> None:
-        live.loop = asyncio.get_running_loop()
-        await server.serve()
-
-    thread = threading.Thread(target=lambda: asyncio.run(serve()), daemon=True)
-    thread.start()
-    import time
-
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.01)
-    return live, server, thread
-
-
 @pytest.fixture
-def server_factory(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
-    """Start real servers with setting overrides; all are stopped after the test."""
+def server_factory(tmp_path: Path, database_template: Path) -> Iterator[Callable[..., LiveServer]]:
+    """Start real servers with setting overrides, each in a data directory of its own
+    whose database starts as a copy of the template (unless ``database_url`` is given);
+    all are stopped after the test."""
     running: list[tuple[uvicorn.Server, threading.Thread]] = []
 
     def start(**overrides: object) -> LiveServer:
         data_dir = tmp_path / f"server{len(running)}"
+        if "database_url" not in overrides:
+            seed_database(database_template, data_dir)
         live, server, thread = start_live_server(data_dir, **overrides)
         running.append((server, thread))
         return live
@@ -134,7 +84,7 @@ def live_server(server_factory: Callable[..., LiveServer]) -> LiveServer:
 @pytest.fixture(scope="session")
 def postgres_admin_url() -> Iterator[str]:
     """A PostgreSQL server for this test session (stopped at the end)."""
-    from tests.postgres import postgres_server
+    from tests.helpers.postgres import postgres_server
 
     with postgres_server() as url:
         yield url

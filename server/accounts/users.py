@@ -9,14 +9,12 @@ from sqlmodel import Session, func, select
 
 from server.errors import Conflict, InvalidInput, NotFound, NotSignedIn
 from server.infra.security import (
-    DUMMY_PASSWORD_HASH,
     PASSWORD_MAX_CHARS,
     PASSWORD_MIN_CHARS,
-    hash_password,
+    Passwords,
     new_one_time_password,
     new_token,
     token_hash,
-    verify_password,
 )
 from server.models import Role, StaffSession, User
 from server.models.user import NAME_MAX_CHARS
@@ -69,9 +67,11 @@ def create_user(
     name: str | None,
     password: str | None,
     now: datetime,
+    passwords: Passwords,
 ) -> tuple[User, str | None]:
     """Create an account. Without a password, a one-time password is made and returned
-    (the user must change it at first sign-in). Raises Conflict for a taken email."""
+    (the user must change it at first sign-in). Raises Conflict for a taken email.
+    ``passwords`` hashes it (the server's ``passwords_for(settings.password_hashing)``)."""
     email = normalize_email(email)
     name = (name or email.split("@")[0]).strip()
     if not name or len(name) > NAME_MAX_CHARS:
@@ -87,7 +87,7 @@ def create_user(
         email=email,
         name=name,
         role=Role(role),
-        password_hash=hash_password(password),
+        password_hash=passwords.hash(password),
         must_change_password=one_time is not None,
         created_at=now,
     )
@@ -97,10 +97,10 @@ def create_user(
     return user, one_time
 
 
-def reset_password(db: Session, user: User) -> str:
+def reset_password(db: Session, user: User, *, passwords: Passwords) -> str:
     """Give ``user`` a one-time password, end their sessions, return the password."""
     password = new_one_time_password()
-    user.password_hash = hash_password(password)
+    user.password_hash = passwords.hash(password)
     user.must_change_password = True
     _end_sessions(db, user)
     db.add(user)
@@ -117,27 +117,30 @@ def set_disabled(db: Session, user: User, disabled: bool) -> None:
     db.commit()
 
 
-def change_password(db: Session, user: User, current: str, new: str) -> None:
+def change_password(
+    db: Session, user: User, current: str, new: str, *, passwords: Passwords
+) -> None:
     """Change one's own password; the current one must be right."""
-    if not verify_password(user.password_hash, current):
+    if not passwords.verify(user.password_hash, current):
         raise InvalidInput("the current password is wrong", code="wrong_password")
     check_password_rules(new)
     if new == current:
         raise InvalidInput("the new password must differ from the current one")
-    user.password_hash = hash_password(new)
+    user.password_hash = passwords.hash(new)
     user.must_change_password = False
     db.add(user)
     db.commit()
 
 
-def authenticate(db: Session, email: str, password: str) -> User:
-    """The active user with these credentials, else NotSignedIn (one message for all cases)."""
+def authenticate(db: Session, email: str, password: str, *, passwords: Passwords) -> User:
+    """The active user with these credentials, else NotSignedIn (one message for all cases).
+    An unknown email costs as much as a known one (``Passwords.verify`` of None)."""
     try:
         email = normalize_email(email)
     except InvalidInput:
         email = ""
     user = db.exec(select(User).where(User.email == email)).first() if email else None
-    ok = verify_password(user.password_hash if user else DUMMY_PASSWORD_HASH, password)
+    ok = passwords.verify(user.password_hash if user else None, password)
     if user is None or not ok or user.disabled:
         raise NotSignedIn("wrong email or password, or the account is disabled")
     return user

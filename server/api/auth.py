@@ -12,6 +12,7 @@ from server.api.deps import (
     SESSION_COOKIE,
     ClockDep,
     DbDep,
+    PasswordsDep,
     SettingsDep,
     SignedIn,
     client_address,
@@ -61,6 +62,7 @@ def login(
     db: DbDep,
     clock: ClockDep,
     settings: SettingsDep,
+    passwords: PasswordsDep,
 ) -> MeOut:
     """Sign in; sets the HttpOnly session cookie and the readable ``csrf_token`` cookie.
     Failed attempts slow down per account and address, and per address (429 with
@@ -69,7 +71,7 @@ def login(
     attempt = throttle.begin(body.email, client_address(request))
     try:
         with throttle.hashing():
-            user = users.authenticate(db, body.email, body.password)
+            user = users.authenticate(db, body.email, body.password, passwords=passwords)
     except NotSignedIn:
         throttle.failed(attempt)
         raise
@@ -107,8 +109,10 @@ def me(principal: SignedIn) -> MeOut:
 
 
 @router.post("/api/me/password", status_code=204)
-def change_own_password(body: PasswordChangeIn, principal: SignedIn, db: DbDep) -> Response:
+def change_own_password(
+    body: PasswordChangeIn, principal: SignedIn, db: DbDep, passwords: PasswordsDep
+) -> Response:
     """Change one's own password (this also clears a one-time password)."""
     user = db.merge(principal.user)
-    users.change_password(db, user, body.current_password, body.new_password)
+    users.change_password(db, user, body.current_password, body.new_password, passwords=passwords)
     return Response(status_code=204)

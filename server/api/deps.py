@@ -15,7 +15,7 @@ from server.accounts.users import resolve_session
 from server.errors import Forbidden, NotFound, NotSignedIn
 from server.infra.clock import Clock
 from server.infra.config import Settings
-from server.infra.security import csrf_token_for, same_secret
+from server.infra.security import Passwords, csrf_token_for, passwords_for, same_secret
 from server.links.buyer_links import resolve_buyer_pass
 from server.models import ApiKey, Call, Link, Role, User
 
@@ -46,6 +46,11 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+def get_passwords(request: Request) -> Passwords:
+    """Password hashing as the settings say (``Settings.password_hashing``)."""
+    return passwords_for(request.app.state.settings.password_hashing)
+
+
 DbDep = Annotated[Session, Depends(get_db)]
 DB_ID_MAX = 2**31 - 1  # the largest id an INTEGER column holds on every database
 UserId = Annotated[int, Path(ge=1, le=DB_ID_MAX, description="a user's id")]
@@ -58,6 +63,7 @@ PhotoId = Annotated[int, Path(ge=1, le=DB_ID_MAX, description="a photo's id")]
 RecordingId = Annotated[int, Path(ge=1, le=DB_ID_MAX, description="a recording's id")]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from server.accounts import users
-from server.api.deps import Admin, ClockDep, DbDep, Principal, UserId
+from server.api.deps import Admin, ClockDep, DbDep, PasswordsDep, Principal, UserId
 from server.errors import InvalidInput
-from server.infra.security import PASSWORD_MAX_CHARS
+from server.infra.security import PASSWORD_MAX_CHARS, Passwords
 from server.models import Role
 from server.models.text import LineStr
 from server.models.user import EMAIL_MAX_CHARS, NAME_MAX_CHARS, UserPublic
@@ -48,7 +48,9 @@ def list_users(principal: Admin, db: DbDep) -> UserList:
 
 
 @router.post("/api/users", status_code=201, response_model=UserOut)
-def create_user(body: UserCreateIn, principal: Admin, db: DbDep, clock: ClockDep) -> UserOut:
+def create_user(
+    body: UserCreateIn, principal: Admin, db: DbDep, clock: ClockDep, passwords: PasswordsDep
+) -> UserOut:
     """Create an account; without a password the response carries a one-time password."""
     user, one_time = users.create_user(
         db,
@@ -57,23 +59,31 @@ def create_user(body: UserCreateIn, principal: Admin, db: DbDep, clock: ClockDep
         name=body.name,
         password=body.password,
         now=clock.now(),
+        passwords=passwords,
     )
     return UserOut(**UserPublic.model_validate(user).model_dump(), one_time_password=one_time)
 
 
 @router.patch("/api/users/{user_id}", response_model=UserOut)
 async def update_user(
-    user_id: UserId, body: UserUpdateIn, principal: Admin, request: Request, db: DbDep
+    user_id: UserId,
+    body: UserUpdateIn,
+    principal: Admin,
+    request: Request,
+    db: DbDep,
+    passwords: PasswordsDep,
 ) -> UserOut:
     """Change name, role or disabled, or reset the password (returns a one-time password).
     A disabled, reset or re-roled account's open sockets are closed."""
-    out = await run_in_threadpool(_update_user, user_id, body, principal, db)
+    out = await run_in_threadpool(_update_user, user_id, body, principal, db, passwords)
     if body.disabled or body.reset_password or body.role is not None:
         await request.app.state.calls.close_staff_sockets(user_id)
     return out
 
 
-def _update_user(user_id: int, body: UserUpdateIn, principal: Principal, db: Session) -> UserOut:
+def _update_user(
+    user_id: int, body: UserUpdateIn, principal: Principal, db: Session, passwords: Passwords
+) -> UserOut:
     user = users.get_user(db, user_id)
     if user.id == principal.user_id and (body.disabled or body.role not in (None, Role.admin)):
         raise InvalidInput("you cannot disable yourself or take away your own admin role")
@@ -85,6 +95,6 @@ def _update_user(user_id: int, body: UserUpdateIn, principal: Principal, db: Ses
     db.commit()
     if body.disabled is not None:
         users.set_disabled(db, user, body.disabled)
-    one_time = users.reset_password(db, user) if body.reset_password else None
+    one_time = users.reset_password(db, user, passwords=passwords) if body.reset_password else None
     db.refresh(user)
     return UserOut(**UserPublic.model_validate(user).model_dump(), one_time_password=one_time)

@@ -22,6 +22,7 @@ from server.db import make_engine, migrate
 from server.errors import DomainError
 from server.infra.clock import Clock
 from server.infra.config import ConfigError, Settings, load_settings
+from server.infra.security import passwords_for
 from server.links import buyer_links
 from server.models import Role
 from server.models.link import LinkBase
@@ -80,6 +81,7 @@ def cmd_user_add(args: argparse.Namespace, settings: Settings) -> None:
             name=args.name,
             password=password,
             now=Clock().now(),
+            passwords=passwords_for(settings.password_hashing),
         )
     record = _user_record(user) | {"one_time_password": one_time}
     _emit(record, one_time or f"{user.email} ({user.role})", args.json)
@@ -106,7 +108,9 @@ def cmd_user_disable(args: argparse.Namespace, settings: Settings) -> None:
 def cmd_user_reset_password(args: argparse.Namespace, settings: Settings) -> None:
     with _session(settings) as db:
         user = users.find_user(db, args.email)
-        password = users.reset_password(db, user)
+        password = users.reset_password(
+            db, user, passwords=passwords_for(settings.password_hashing)
+        )
     _emit(_user_record(user) | {"one_time_password": password}, password, args.json)
 
 

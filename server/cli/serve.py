@@ -14,6 +14,7 @@ from server.errors import NotFound
 from server.infra import log_redaction
 from server.infra.clock import Clock
 from server.infra.config import Settings
+from server.infra.security import passwords_for
 from server.links import buyer_links
 from server.models import Role
 from server.models.link import LinkBase
@@ -31,10 +32,17 @@ def first_start(app_engine, settings: Settings, demo: bool) -> list[str]:  # noq
     """
     lines: list[str] = []
     now = Clock().now()
+    passwords = passwords_for(settings.password_hashing)
     with Session(app_engine, expire_on_commit=False) as db:
         if users.count_users(db) == 0:
             _, password = users.create_user(
-                db, email=FIRST_ADMIN_EMAIL, role=Role.admin, name="Admin", password=None, now=now
+                db,
+                email=FIRST_ADMIN_EMAIL,
+                role=Role.admin,
+                name="Admin",
+                password=None,
+                now=now,
+                passwords=passwords,
             )
             lines.append(f"  admin       {FIRST_ADMIN_EMAIL}  one-time password: {password}")
         if demo:
@@ -49,7 +57,13 @@ def first_start(app_engine, settings: Settings, demo: bool) -> list[str]:  # noq
                     )
                 except NotFound:
                     _, password = users.create_user(
-                        db, email=email, role=role, name=name, password=None, now=now
+                        db,
+                        email=email,
+                        role=role,
+                        name=name,
+                        password=None,
+                        now=now,
+                        passwords=passwords,
                     )
                     lines.append(f"  {role.value:<11} {email}  one-time password: {password}")
             made = buyer_links.create_link(

@@ -14,6 +14,8 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from server.infra.security import PASSWORD_HASHING_DEFAULT, PasswordHashing
+
 SECRET_KEY_MIN_CHARS = 32  # 32 url-safe characters carry at least 190 bits
 DATA_DIR_MODE = 0o700  # the database holds password and session hashes: owner only
 SECRET_KEY_FILE = "secret_key"  # noqa: S105  (a file name)
@@ -83,6 +85,8 @@ class Settings(BaseSettings):
     # /metrics: without a token only loopback clients may read it; with one, every client
     # must send it as "Authorization: Bearer <token>" (server/metrics.py).
     metrics_token: SecretStr | None = None
+    # argon2-cffi's default cost. The tests' cheap value is refused by load_settings().
+    password_hashing: PasswordHashing = PASSWORD_HASHING_DEFAULT
 
     @field_validator("secret_key", "metrics_token")
     @classmethod
@@ -133,13 +137,19 @@ def load_settings(**overrides: Any) -> Settings:
     from pydantic import ValidationError
 
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as exc:
         messages = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
             for e in exc.errors()
         )
         raise ConfigError(messages) from None
+    if settings.password_hashing != PASSWORD_HASHING_DEFAULT:
+        raise ConfigError(
+            f"SHOWDESK_PASSWORD_HASHING={settings.password_hashing} makes password hashes "
+            f"cheap to crack: it is for the tests only. Unset it ({PASSWORD_HASHING_DEFAULT})."
+        )
+    return settings
 
 
 def resolve_secret_key(settings: Settings) -> str:

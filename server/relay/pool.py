@@ -479,7 +479,13 @@ class WorkerPool:
                 delay_s = min(MAX_RESTART_DELAY_S, max(1.0, delay_s * 2))
 
     async def _stop(self, worker: _Worker) -> None:
-        if worker.alive:
+        if worker.alive and not worker.ready.done():
+            # Still starting (importing): it holds no leg and no recording yet, and
+            # requests wait for it. SIGTERM ends it now (once it handles signals, as a
+            # shutdown) rather than waiting for it to start only to stop.
+            with contextlib.suppress(ProcessLookupError):
+                worker.process.terminate()
+        elif worker.alive:
             with contextlib.suppress(ChannelClosed, ConnectionError):
                 send(worker.writer, {"op": "shutdown"})
         if worker.reader is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.helpers import PASSWORD, add_user, login
+from tests.helpers.accounts import PASSWORD, add_user, login
 
 
 def test_login_sets_httponly_session_cookie_and_readable_csrf_cookie(app, client):

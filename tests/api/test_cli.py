@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_SECRET_KEY
+from tests.helpers.servers import TEST_SECRET_KEY
 
 
 def showdesk(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:

@@ -1,4 +1,5 @@
-"""Configuration: SHOWDESK_ variables, the generated secret key, refused weak keys."""
+"""Configuration: SHOWDESK_ variables, the generated secret key, refused weak keys, and
+the tests' cheap password hashing refused outside code-built Settings."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import stat
 
 import pytest
 
+from server.cli.commands import main as showdesk_main
 from server.infra.config import ConfigError, load_settings, resolve_secret_key
+from server.infra.security import PASSWORD_HASHING_DEFAULT, PASSWORD_HASHING_FOR_TESTS
 
 
 def test_settings_come_from_showdesk_environment_variables(monkeypatch, tmp_path):
@@ -47,8 +50,29 @@ def test_short_or_placeholder_secret_key_is_refused_with_how_to_make_one(monkeyp
 
 def test_a_new_data_directory_is_readable_by_the_owner_only(tmp_path):
     from server.app import create_app
-    from tests.conftest import make_settings
+    from tests.helpers.servers import make_settings
 
     data_dir = tmp_path / "fresh"
     create_app(make_settings(data_dir))
     assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+
+
+def test_load_settings_refuses_the_tests_cheap_password_hashing(monkeypatch, tmp_path):
+    monkeypatch.setenv("SHOWDESK_PASSWORD_HASHING", PASSWORD_HASHING_FOR_TESTS)
+    with pytest.raises(ConfigError, match="SHOWDESK_PASSWORD_HASHING=.* for the tests only"):
+        load_settings(data_dir=tmp_path)
+    monkeypatch.delenv("SHOWDESK_PASSWORD_HASHING")
+    with pytest.raises(ConfigError, match="for the tests only"):
+        load_settings(data_dir=tmp_path, password_hashing=PASSWORD_HASHING_FOR_TESTS)
+    assert load_settings(data_dir=tmp_path).password_hashing == PASSWORD_HASHING_DEFAULT
+
+
+@pytest.mark.parametrize("command", [["serve", "--port", "1"], ["user", "list"]])
+def test_showdesk_serve_and_the_cli_refuse_the_tests_cheap_password_hashing(
+    monkeypatch, tmp_path, capsys, command
+):
+    monkeypatch.setenv("SHOWDESK_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("SHOWDESK_PASSWORD_HASHING", PASSWORD_HASHING_FOR_TESTS)
+    assert showdesk_main(command) == 2
+    assert "configuration error: SHOWDESK_PASSWORD_HASHING" in capsys.readouterr().err
+    assert not (tmp_path / "showdesk.db").exists()  # refused before anything was done

@@ -8,8 +8,8 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.helpers import add_user, login
-from tests.routes import http_routes
+from tests.helpers.accounts import add_user, login
+from tests.helpers.routes import http_routes
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # Signing in is the one state-changing route without a session yet (no cookie to forge).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.helpers import add_user, login
+from tests.helpers.accounts import add_user, login
 
 LINK = {"order_ref": "ORD-2001", "purpose": "damage_verification"}
 

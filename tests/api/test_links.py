@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.helpers import add_user, login
+from tests.helpers.accounts import add_user, login
 
 LINK = {"order_ref": "ORD-1001", "purpose": "damage_verification", "locale": "de"}
 

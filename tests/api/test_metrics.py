@@ -17,9 +17,10 @@ from server.infra.config import ConfigError, load_settings
 from server.infra.loop_lag import LoopLagMonitor
 from server.links.buyer_links import create_link
 from server.models.link import LinkBase
-from tests.conftest import make_settings
-from tests.helpers import NotYet, async_wait_until, wait_until
-from tests.recording.calls import all_ready, engine_cookies, live_call, wait_for
+from tests.helpers.calls import engine_cookies, live_call
+from tests.helpers.recordings import all_ready
+from tests.helpers.servers import make_settings
+from tests.helpers.waiting import NotYet, async_wait_until, wait_in_thread, wait_until
 
 TOKEN = "metrics-token-" + "m" * 40
 LOOPBACK = ("127.0.0.1", 41000)
@@ -241,7 +242,7 @@ async def test_a_recorded_call_is_counted_and_nothing_personal_is_shown(live_ser
         await call.end()
 
     # after the call: legs gone, counts kept (counters never go backwards), review made
-    await wait_for(all_ready(engine, call.session_id), 30, "tracks and review file ready")
+    await wait_in_thread(all_ready(engine, call.session_id), 30, "tracks and review file ready")
 
     async def review_job_done() -> str | None:
         text = await _scrape(live_server.url)

@@ -14,9 +14,10 @@ from sqlmodel import Session, select
 from server.accounts.apikeys import create_api_key
 from server.app import create_app
 from server.models import Call, CallEvent
-from tests.conftest import make_settings
-from tests.helpers import add_user, async_wait_until, login
-from tests.postgres import fresh_database
+from tests.helpers.accounts import add_user, login
+from tests.helpers.postgres import fresh_database
+from tests.helpers.servers import make_settings
+from tests.helpers.waiting import async_wait_until
 
 _names = itertools.count(1)
 
@@ -72,7 +73,7 @@ def test_migrations_and_the_api_work_on_postgresql(tmp_path, pg_url, clock):
 
 
 async def test_calls_and_their_timeline_are_stored_on_postgresql(server_factory, pg_url):
-    from tests.ws.test_signaling_socket import HELLO, buyer_cookie, recv_type, ws_url
+    from tests.helpers.ws import HELLO, buyer_cookie, recv_type, ws_url
 
     server = server_factory(database_url=pg_url)
     cookie = await buyer_cookie(server, "ORD-PG3")

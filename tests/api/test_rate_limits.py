@@ -10,8 +10,8 @@ import websockets
 from fastapi.testclient import TestClient
 
 from server.app import create_app
-from tests.conftest import make_settings
-from tests.ws.test_signaling_socket import HELLO, closed_with, recv_type, staff_cookie, ws_url
+from tests.helpers.servers import make_settings
+from tests.helpers.ws import HELLO, closed_with, recv_type, staff_cookie, ws_url
 
 
 def _login(client, email, password):

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from server.accounts.apikeys import create_api_key
-from tests.helpers import PASSWORD, add_user, login
+from tests.helpers.accounts import PASSWORD, add_user, login
 
 
 def test_link_creation_redemption_and_sign_in_log_no_secrets(app, client, caplog):

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from tests.helpers import add_user, login
-from tests.routes import http_routes, mounts
+from tests.helpers.accounts import add_user, login
+from tests.helpers.routes import http_routes, mounts
 
 REQUIRED = {
     "referrer-policy": "no-referrer",
@@ -59,7 +59,7 @@ def test_hsts_only_when_served_over_https(tmp_path):
     from fastapi.testclient import TestClient
 
     from server.app import create_app
-    from tests.conftest import make_settings
+    from tests.helpers.servers import make_settings
 
     https = create_app(make_settings(tmp_path / "a", public_url="https://support.shop.test"))
     plain = create_app(make_settings(tmp_path / "b"))

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.server_process import served
+from tests.helpers.servers import served
 
 
 @pytest.fixture

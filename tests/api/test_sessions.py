@@ -12,31 +12,17 @@ import numpy as np
 import pytest
 from sqlmodel import Session, select
 
-from server.links import buyer_links
 from server.models import AuditEntry, Call, CallEvent, OutcomeChange
 from server.models.evidence import Photo, Recording
-from server.models.link import LinkBase
-from signaling.vocabulary import Purpose
-from tests.helpers import PASSWORD, add_user, login
+from tests.helpers.images import image_bytes
+from tests.helpers.links import make_link
+from tests.helpers.people import Person, buyer, staff
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 _ids = itertools.count(1)
 
 
 # ------------------------------------------------------------------ helpers
-
-
-def make_link(app, order_ref: str = "ORD-1", purpose: str = "damage_verification") -> tuple:
-    with Session(app.state.engine, expire_on_commit=False) as db:
-        made = buyer_links.create_link(
-            db,
-            LinkBase(order_ref=order_ref, purpose=Purpose(purpose)),
-            ttl_s=3600,
-            max_ttl_s=app.state.settings.link_ttl_max_s,
-            public_url=app.state.settings.public_url,
-            now=app.state.clock.now(),
-        )
-    return made.link, made.url
 
 
 def make_call(
@@ -94,21 +80,6 @@ def webm_bytes(frames: int = 30, size: int = 64) -> bytes:
     return buf.getvalue()
 
 
-def image_bytes(codec: str, width: int = 96, height: int = 64) -> bytes:
-    """A still image: codec mjpeg (JPEG), png or libwebp."""
-    pix = {"mjpeg": "yuvj420p", "png": "rgb24", "libwebp": "yuv420p"}[codec]
-    buf = io.BytesIO()
-    with av.open(buf, "w", format="image2pipe") as out:
-        stream = out.add_stream(codec)
-        stream.width, stream.height, stream.pix_fmt = width, height, pix
-        pixels = np.zeros((height, width, 3), np.uint8)
-        pixels[:, : width // 2] = (200, 30, 30)
-        frame = av.VideoFrame.from_ndarray(pixels, format="rgb24").reformat(format=pix)
-        for packet in [*stream.encode(frame), *stream.encode()]:
-            out.mux(packet)
-    return buf.getvalue()
-
-
 def add_recording(
     app, call_id: str, kind: str = "review", state: str = "ready", data: bytes | None = None
 ) -> int:
@@ -156,56 +127,6 @@ def add_photo(app, call_id: str, data: bytes | None = None) -> int:
         db.commit()
         db.refresh(row)
         return row.id
-
-
-class Person:
-    """One identity's cookies, swapped into the shared TestClient for each request."""
-
-    def __init__(self, client, cookies: dict[str, str], csrf: str | None = None) -> None:
-        self.client, self.cookies, self.csrf = client, cookies, csrf
-
-    def request(self, method: str, path: str, **kwargs):
-        self.client.cookies.clear()
-        for name, value in self.cookies.items():
-            self.client.cookies.set(name, value)
-        headers = dict(kwargs.pop("headers", {}) or {})
-        if self.csrf and method not in ("GET", "HEAD"):
-            headers["X-CSRF-Token"] = self.csrf
-        try:
-            return self.client.request(method, path, headers=headers, **kwargs)
-        finally:
-            self.client.cookies.clear()
-
-    def get(self, path: str, **kwargs):
-        return self.request("GET", path, **kwargs)
-
-    def put(self, path: str, **kwargs):
-        return self.request("PUT", path, **kwargs)
-
-    def post(self, path: str, **kwargs):
-        return self.request("POST", path, **kwargs)
-
-    def patch(self, path: str, **kwargs):
-        return self.request("PATCH", path, **kwargs)
-
-
-def staff(client, app, email: str, role: str, name: str | None = None) -> tuple[Person, int]:
-    user_id = add_user(app, email, role, name or email.split("@")[0].title())
-    client.cookies.clear()
-    csrf = login(client, email, PASSWORD)
-    cookies = {"showdesk_session": client.cookies["showdesk_session"], "csrf_token": csrf}
-    client.cookies.clear()
-    return Person(client, cookies, csrf), user_id
-
-
-def buyer(client, link_url: str) -> Person:
-    client.cookies.clear()
-    opened = client.get(link_url.removeprefix(client.base_url.__str__()), follow_redirects=False)
-    assert opened.status_code == 303, opened.text
-    cookie = opened.cookies["showdesk_call"]
-    csrf = opened.cookies["call_csrf_token"]
-    client.cookies.clear()
-    return Person(client, {"showdesk_call": cookie, "call_csrf_token": csrf}, csrf)
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 
 from server.app import create_app
 from server.infra.sign_in_throttle import SignInThrottle
-from tests.conftest import make_settings
-from tests.helpers import PASSWORD, add_user
+from tests.helpers.accounts import PASSWORD, add_user
+from tests.helpers.servers import make_settings
 
 ATTACKER = ("198.51.100.7", 40000)
 OWNER = ("203.0.113.20", 40000)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import PASSWORD, add_user, login
+from tests.helpers.accounts import PASSWORD, add_user, login
 
 
 @pytest.fixture

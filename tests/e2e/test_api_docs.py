@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import OpenParticipant
+from tests.helpers.chromium import OpenParticipant
 
 
 def test_api_docs_render_without_csp_violations(open_participant: OpenParticipant) -> None:

@@ -3,51 +3,26 @@ the agent sees the buyer's camera picture, the buyer hears the agent, they chat,
 
 from __future__ import annotations
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 from sqlmodel import Session, select
 
 from server.models import Call
-from tests.conftest import LiveServer
-from tests.e2e.conftest import OpenParticipant
-from tests.e2e.steps import go_available, make_link, sign_in
-from tests.e2e.y4m import BARS_RGB, bar_centre
-from tests.helpers import add_user, wait_until
-
-COLOUR_TOLERANCE = 45  # VP8 at call bitrates and two colour conversions shift colours a little
-
-SAMPLE_VIDEO_JS = """
-([selector, points]) => {
-  const video = document.querySelector(selector);
-  if (!video || !video.videoWidth) return null;
-  const canvas = document.createElement("canvas");
-  canvas.width = video.videoWidth;
-  canvas.height = video.videoHeight;
-  const ctx = canvas.getContext("2d", { willReadFrequently: true });
-  ctx.drawImage(video, 0, 0);
-  const at = ([fx, fy]) => {
-    const x = Math.floor(fx * canvas.width) - 4, y = Math.floor(fy * canvas.height) - 4;
-    const d = ctx.getImageData(x, y, 8, 8).data;
-    let r = 0, g = 0, b = 0;
-    for (let i = 0; i < d.length; i += 4) { r += d[i]; g += d[i + 1]; b += d[i + 2]; }
-    const n = d.length / 4;
-    return [r / n, g / n, b / n];
-  };
-  const h = canvas.height;
-  const bottom = ctx.getImageData(0, Math.floor(h * 0.8), canvas.width, Math.floor(h * 0.15)).data;
-  let checksum = 0;
-  for (let i = 0; i < bottom.length; i += 16) checksum = (checksum * 31 + bottom[i]) % 1000000007;
-  return { width: canvas.width, height: canvas.height, colours: points.map(at), checksum };
-}
-"""
-
-COUNT_FRAMES_JS = """
-(selector) => {
-  const video = document.querySelector(selector);
-  window.__framesPresented = 0;
-  const count = () => { window.__framesPresented += 1; video.requestVideoFrameCallback(count); };
-  video.requestVideoFrameCallback(count);
-}
-"""
+from tests.helpers.accounts import add_user
+from tests.helpers.browser_steps import (
+    COUNT_FRAMES_JS,
+    SAMPLE_VIDEO_JS,
+    agent_sees_bars,
+    colours_match,
+    go_available,
+    remote_video,
+    sign_in,
+    start_call,
+)
+from tests.helpers.chromium import OpenParticipant
+from tests.helpers.links import make_link
+from tests.helpers.servers import LiveServer
+from tests.helpers.waiting import wait_until
+from tests.helpers.y4m import BARS_RGB, bar_centre
 
 LISTEN_JS = """
 (selector) => {
@@ -69,28 +44,11 @@ LISTEN_JS = """
 """
 
 
-def remote_video(page: Page) -> str:
-    return (
-        '[data-testid="live"] [data-testid="remote-video"]'
-        if "/call" in page.url
-        else ('[data-testid="call-view"] [data-testid="remote-video"]')
-    )
-
-
-def colours_match(sample: dict | None) -> bool | str:
-    if not sample:
-        return False
-    for want, got in zip(BARS_RGB, sample["colours"], strict=True):
-        if any(abs(w - g) > COLOUR_TOLERANCE for w, g in zip(want, got, strict=True)):
-            return False
-    return True
-
-
 def test_agent_sees_the_buyers_camera_buyer_hears_the_agent_and_they_chat_and_end(
     live_server: LiveServer, open_participant: OpenParticipant, camera_browser: Browser
 ) -> None:
     add_user(live_server.app, "agent@shop.test", "agent", "Aggie Agent")
-    _, link_url = make_link(live_server, "ORD-3003", "damage_verification", buyer_name="Bo")
+    _, link_url = make_link(live_server.app, "ORD-3003", "damage_verification", buyer_name="Bo")
     agent = open_participant("agent")
     sign_in(agent.page, "agent@shop.test")
     go_available(agent.page)
@@ -162,31 +120,6 @@ def test_agent_sees_the_buyers_camera_buyer_hears_the_agent_and_they_chat_and_en
     buyer.assert_clean()
 
 
-def start_call(live_server, open_participant, camera_browser, order_ref: str):
-    """An agent and a buyer in a live damage-verification call; returns both and the link."""
-    add_user(live_server.app, f"agent-{order_ref}@shop.test", "agent", "Aggie Agent")
-    _, link_url = make_link(live_server, order_ref, "damage_verification")
-    agent = open_participant("agent")
-    sign_in(agent.page, f"agent-{order_ref}@shop.test")
-    go_available(agent.page)
-    buyer = open_participant("buyer", phone=True, on=camera_browser)
-    buyer.page.goto(link_url)
-    buyer.page.get_by_test_id("consent-accept").click()
-    agent.page.get_by_test_id("accept").click()
-    expect(buyer.page.get_by_test_id("call-state")).to_have_attribute("data-state", "live")
-    return agent, buyer, link_url
-
-
-def agent_sees_bars(agent, timeout_s: float = 10) -> None:
-    selector = remote_video(agent.page)
-    points = [list(bar_centre(i)) for i in range(len(BARS_RGB))]
-    wait_until(
-        lambda: colours_match(agent.page.evaluate(SAMPLE_VIDEO_JS, [selector, points])),
-        timeout_s,
-        "the buyer's colour bars at the agent",
-    )
-
-
 def test_buyer_opening_the_link_on_another_device_moves_the_call_there_once_the_agent_agrees(
     live_server: LiveServer, open_participant: OpenParticipant, camera_browser: Browser
 ) -> None:
@@ -223,13 +156,13 @@ def test_buyer_opening_the_link_on_another_device_moves_the_call_there_once_the_
 def test_buyer_who_blocks_the_camera_is_told_and_continues_with_audio_only(
     live_server: LiveServer, open_participant: OpenParticipant, playwright
 ) -> None:
-    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+    from tests.helpers.chromium import CHROMIUM, CHROMIUM_ARGS
 
     # without the fake permission UI, a headless Chromium refuses camera access
     args = [a for a in CHROMIUM_ARGS if a != "--use-fake-ui-for-media-stream"]
     refusing = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
     try:
-        _, link_url = make_link(live_server, "ORD-5", "damage_verification")
+        _, link_url = make_link(live_server.app, "ORD-5", "damage_verification")
         buyer = open_participant("buyer", phone=True, on=refusing)
         buyer.context.grant_permissions(["microphone"])
         buyer.page.goto(link_url)

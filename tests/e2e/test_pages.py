@@ -7,10 +7,12 @@ from sqlmodel import Session, select
 
 from server.models import Call
 from signaling.vocabulary import Purpose, label
-from tests.conftest import LiveServer
-from tests.e2e.conftest import OpenParticipant
-from tests.e2e.steps import go_available, make_link, sign_in
-from tests.helpers import add_user, wait_until
+from tests.helpers.accounts import add_user
+from tests.helpers.browser_steps import go_available, sign_in
+from tests.helpers.chromium import OpenParticipant
+from tests.helpers.links import make_link
+from tests.helpers.servers import LiveServer
+from tests.helpers.waiting import wait_until
 
 
 def stored_end_reason(live_server: LiveServer, order_ref: str) -> str | None:
@@ -91,7 +93,7 @@ def test_buyer_who_declines_gets_a_goodbye_and_never_reaches_the_queue(
     live_server: LiveServer, open_participant: OpenParticipant
 ) -> None:
     add_user(live_server.app, "agent@shop.test", "agent", "Aggie Agent")
-    _, url = make_link(live_server, "ORD-2002", "product_demo")
+    _, url = make_link(live_server.app, "ORD-2002", "product_demo")
     agent = open_participant("agent")
     sign_in(agent.page, "agent@shop.test")
     go_available(agent.page)
@@ -119,7 +121,7 @@ def test_first_agent_to_accept_gets_the_call_chat_flows_both_ways_and_agent_ends
 ) -> None:
     add_user(live_server.app, "one@shop.test", "agent", "Agent One")
     add_user(live_server.app, "two@shop.test", "agent", "Agent Two")
-    _, url = make_link(live_server, "ORD-3003", buyer_name="Bea Buyer", locale="fr")
+    _, url = make_link(live_server.app, "ORD-3003", buyer_name="Bea Buyer", locale="fr")
     first = open_participant("first agent")
     second = open_participant("second agent")
     sign_in(first.page, "one@shop.test")
@@ -177,7 +179,7 @@ def test_first_agent_to_accept_gets_the_call_chat_flows_both_ways_and_agent_ends
 def test_waiting_buyer_is_told_honestly_when_no_agent_is_online(
     live_server: LiveServer, open_participant: OpenParticipant
 ) -> None:
-    _, url = make_link(live_server, "ORD-4004", "remote_inspection")
+    _, url = make_link(live_server.app, "ORD-4004", "remote_inspection")
     buyer = open_participant("buyer", phone=True)
     buyer.page.goto(url)
     expect(buyer.page.get_by_test_id("consent-purpose")).to_have_text(
@@ -207,7 +209,7 @@ def test_unknown_expired_and_revoked_links_all_show_the_same_not_valid_page(
     expect(admin.page.get_by_test_id("notice")).to_contain_text("revoked")
     admin.assert_clean()
 
-    _, expired_url = make_link(live_server, "ORD-5006", age_s=120, ttl_s=60)
+    _, expired_url = make_link(live_server.app, "ORD-5006", age_s=120, ttl_s=60)
     garbage_url = f"{live_server.url}/j/{'x' * 43}"
 
     pages = {}
@@ -240,7 +242,7 @@ def test_revoking_the_link_while_the_buyer_waits_takes_them_out_of_the_queue(
     live_server: LiveServer, open_participant: OpenParticipant
 ) -> None:
     add_user(live_server.app, "admin@shop.test", "admin", "Ada Admin")
-    _, url = make_link(live_server, "ORD-6006")
+    _, url = make_link(live_server.app, "ORD-6006")
     buyer = open_participant("buyer", phone=True)
     buyer.page.goto(url)
     buyer.page.get_by_test_id("consent-accept").click()

@@ -8,10 +8,10 @@ from playwright.sync_api import Browser, expect
 from sqlmodel import Session, select
 
 from server.models import Call, CallEvent, Recording
-from tests.conftest import LiveServer
-from tests.e2e.conftest import OpenParticipant
-from tests.e2e.test_call_media import COUNT_FRAMES_JS, agent_sees_bars, remote_video, start_call
-from tests.helpers import wait_until
+from tests.helpers.browser_steps import COUNT_FRAMES_JS, agent_sees_bars, remote_video, start_call
+from tests.helpers.chromium import OpenParticipant
+from tests.helpers.servers import LiveServer
+from tests.helpers.waiting import wait_until
 
 RECONNECT_DEADLINE_S = 5  # the agent sees the buyer again within this after the reload
 

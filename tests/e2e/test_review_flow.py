@@ -16,10 +16,12 @@ from sqlmodel import Session, select
 
 from server.models import Call, OutcomeChange
 from server.models.evidence import Photo, Recording
-from tests.conftest import LiveServer
-from tests.e2e.conftest import OpenParticipant, launch_chromium
-from tests.e2e.steps import go_available, make_link, sign_in
-from tests.helpers import add_user, wait_until
+from tests.helpers.accounts import add_user
+from tests.helpers.browser_steps import go_available, sign_in
+from tests.helpers.chromium import OpenParticipant, launch_chromium
+from tests.helpers.links import make_link
+from tests.helpers.servers import LiveServer
+from tests.helpers.waiting import wait_until
 
 CAMERA_W, CAMERA_H, CAMERA_FPS = 1280, 720, 15
 CALL_VIDEO_MAX_W = 640  # the buyer page sends the call video scaled down to this
@@ -70,7 +72,7 @@ def test_capture_tag_and_supervisor_review(
 ) -> None:
     add_user(live_server.app, "agent@shop.test", "agent", "Aggie Agent")
     add_user(live_server.app, "sup@shop.test", "supervisor", "Sue Supervisor")
-    _, link_url = make_link(live_server, "ORD-REVIEW-1", "damage_verification", buyer_name="Bo")
+    _, link_url = make_link(live_server.app, "ORD-REVIEW-1", "damage_verification", buyer_name="Bo")
 
     agent = open_participant("agent")
     sign_in(agent.page, "agent@shop.test")

@@ -8,10 +8,11 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests.conftest import LiveServer
-from tests.e2e.conftest import OpenParticipant
-from tests.e2e.steps import go_available, make_link, sign_in
-from tests.helpers import add_user
+from tests.helpers.accounts import add_user
+from tests.helpers.browser_steps import go_available, sign_in
+from tests.helpers.chromium import OpenParticipant
+from tests.helpers.links import make_link
+from tests.helpers.servers import LiveServer
 
 OUT = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1440, "height": 900}}
@@ -52,8 +53,8 @@ def test_every_page_fits_a_phone_and_a_desktop(
     add_user(live_server.app, "admin@shop.test", "admin", "Ada Admin")
     add_user(live_server.app, "agent@shop.test", "agent", "Aggie Agent")
     add_user(live_server.app, "sup@shop.test", "supervisor", "Sue Supervisor")
-    _, url = make_link(live_server, "ORD-2024-0042", buyer_name="Bea Buyer", locale="de")
-    make_link(live_server, "ORD-2024-0043", "product_demo")
+    _, url = make_link(live_server.app, "ORD-2024-0042", buyer_name="Bea Buyer", locale="de")
+    make_link(live_server.app, "ORD-2024-0043", "product_demo")
 
     login = open_participant("visitor")
     login.page.goto("/login")

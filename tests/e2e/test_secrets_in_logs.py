@@ -14,10 +14,11 @@ from playwright.sync_api import Browser, Page, WebSocket, expect
 from sqlmodel import Session
 
 from server.accounts.apikeys import create_api_key
-from tests.conftest import LiveServer
-from tests.e2e.conftest import OpenParticipant
-from tests.e2e.steps import go_available, sign_in
-from tests.helpers import PASSWORD, NotYet, add_user, wait_until
+from tests.helpers.accounts import PASSWORD, add_user
+from tests.helpers.browser_steps import go_available, sign_in
+from tests.helpers.chromium import OpenParticipant
+from tests.helpers.servers import LiveServer
+from tests.helpers.waiting import NotYet, wait_until
 
 ICE_PWD = re.compile(r"a=ice-pwd:(\S+)")
 

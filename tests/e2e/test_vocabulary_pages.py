@@ -22,10 +22,11 @@ from signaling.vocabulary import (
     label,
     vocabulary,
 )
-from tests.conftest import LiveServer
-from tests.e2e.conftest import OpenParticipant
-from tests.e2e.steps import go_available, make_link, sign_in
-from tests.helpers import add_user, login
+from tests.helpers.accounts import add_user, login
+from tests.helpers.browser_steps import go_available, sign_in
+from tests.helpers.chromium import OpenParticipant
+from tests.helpers.links import make_link
+from tests.helpers.servers import LiveServer
 
 WORDS = vocabulary()
 _ids = itertools.count(1)
@@ -52,7 +53,8 @@ def ended_call(
     live_server: LiveServer, order_ref: str, agent_id: int, end_reason: EndReason
 ) -> str:
     """A stored, ended call answered by `agent_id` (no live call behind it)."""
-    link_id, _ = make_link(live_server, order_ref)
+    link, _ = make_link(live_server.app, order_ref)
+    link_id = link.id
     now = live_server.app.state.clock.now()
     call_id = f"vocab{next(_ids):04d}"
     with Session(live_server.app.state.engine) as db:
@@ -118,7 +120,7 @@ def test_admin_link_purpose_select_and_links_table_use_the_vocabulary(
     live_server: LiveServer, open_participant: OpenParticipant
 ) -> None:
     add_user(live_server.app, "admin@shop.test", "admin", "Ada Admin")
-    make_link(live_server, "ORD-V-ADMIN", "remote_inspection")
+    make_link(live_server.app, "ORD-V-ADMIN", "remote_inspection")
     admin = open_participant("admin")
     sign_in(admin.page, "admin@shop.test", landing="/admin")
     expect_select(admin.page, "link-purpose", "purposes")
@@ -231,7 +233,7 @@ def test_the_console_says_why_a_call_ended_in_the_vocabulary_and_the_buyer_keeps
     live_server: LiveServer, open_participant: OpenParticipant
 ) -> None:
     add_user(live_server.app, "agent@shop.test", "agent", "Aggie Agent")
-    _, url = make_link(live_server, "ORD-V-END", "remote_inspection")
+    _, url = make_link(live_server.app, "ORD-V-END", "remote_inspection")
     agent = open_participant("agent")
     sign_in(agent.page, "agent@shop.test")
     go_available(agent.page)

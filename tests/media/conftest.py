@@ -1,4 +1,5 @@
-"""Fixtures for the media tests: a real LocalRelay and its event log."""
+"""Fixtures for the media tests: a real LocalRelay and its event log, and the clients a
+test made (tests/helpers/peers.py), closed after it."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ from typing import Any
 import pytest
 
 from server.relay.local import LocalRelay
-
-from .peers import Client
+from tests.helpers.peers import Client
 
 
 @pytest.fixture

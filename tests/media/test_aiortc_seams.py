@@ -9,8 +9,9 @@ import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection
 
 from server.relay.receiver_tap import ReceiverSeamError, check_receiver_seams
-
-from .peers import VIDEO_SIZE, Client, events_of, wait_until
+from tests.helpers.clips import VIDEO_SIZE
+from tests.helpers.peers import Client, events_of
+from tests.helpers.waiting import poll_until
 
 
 async def test_receiver_and_sender_still_have_the_seams():
@@ -44,7 +45,7 @@ async def test_other_peer_connections_in_the_process_still_decode(relay, clients
     for client, pid, role in ((buyer, "buyer-1", "buyer"), (agent, "agent-1", "agent")):
         await relay.open("call-1", pid, role)
         await client.accept(await relay.answer(pid, await client.offer()))
-    await wait_until(
+    await poll_until(
         lambda: bool(events_of(events, "connected", "agent-1")), lambda: f"events: {events}"
     )
     frame = await agent.transceivers["video"].receiver.track.recv()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from server.relay.bitstream import is_keyframe
-from tests.media.peers import vp8_clip
+from tests.helpers.clips import vp8_clip
 
 
 def test_a_vp8_keyframe_is_told_from_a_delta_frame():

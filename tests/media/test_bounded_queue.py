@@ -4,8 +4,8 @@ keyframe that the relay asked the buyer for."""
 from __future__ import annotations
 
 from server.relay.forwarding import VIDEO_QUEUE_MAX_FRAMES
-
-from .peers import Client, wait_until
+from tests.helpers.peers import Client
+from tests.helpers.waiting import poll_until
 
 
 async def test_paused_video_consumer_stays_bounded_and_resumes_at_a_keyframe(relay, clients):
@@ -15,13 +15,13 @@ async def test_paused_video_consumer_stays_bounded_and_resumes_at_a_keyframe(rel
     await relay.open("call-1", "buyer-1", "buyer")
     await buyer.accept(await relay.answer("buyer-1", await buyer.offer()))
     source = relay.sources("buyer-1")[0]
-    await wait_until(lambda: source.frames_received > 0, lambda: "no frame from the buyer")
+    await poll_until(lambda: source.frames_received > 0, lambda: "no frame from the buyer")
 
     paused = relay.subscribe("buyer-1", "video")
     received_at_pause = source.frames_received
     requests_at_pause = buyer.spies["video"].count
     # Nobody reads `paused` while the buyer sends well past the bound (~3 s).
-    await wait_until(
+    await poll_until(
         lambda: source.frames_received - received_at_pause > VIDEO_QUEUE_MAX_FRAMES + 25,
         lambda: f"{source.frames_received - received_at_pause} frames since the pause",
         timeout_s=6.0,
@@ -44,7 +44,7 @@ async def test_paused_audio_consumer_keeps_only_the_newest_frames(relay, clients
     await buyer.accept(await relay.answer("buyer-1", await buyer.offer()))
     source = relay.sources("buyer-1")[0]
     paused = relay.subscribe("buyer-1", "audio", max_queued_frames=10)
-    await wait_until(
+    await poll_until(
         lambda: source.frames_received > 25,
         lambda: f"{source.frames_received} audio frames from the buyer",
     )

@@ -8,8 +8,8 @@ from aiortc import RTCRtpSender
 
 from server.relay import RelayError
 from server.relay.local import LocalRelay
-
-from .peers import Client, events_of, wait_until
+from tests.helpers.peers import Client, events_of
+from tests.helpers.waiting import poll_until
 
 
 async def _join(relay: LocalRelay, client: Client, pid: str, role: str) -> None:
@@ -32,7 +32,7 @@ async def test_agent_follows_the_newest_buyer_connection(relay, clients, events)
     assert sink.source is relay.sources("buyer-new")[0]
     capture = agent.captures["video"]
     switched_at = len(capture.frames)
-    await wait_until(
+    await poll_until(
         lambda: (
             len(capture.frames) > switched_at + 10
             and capture.payloads[-5:] == new_buyer.tracks["video"].sent[-5:]

@@ -9,8 +9,8 @@ import pytest
 
 from server.relay import UnknownParticipantError
 from server.relay.local import LocalRelay
-
-from .peers import Client, events_of, wait_until
+from tests.helpers.peers import Client, events_of
+from tests.helpers.waiting import poll_until
 
 DEADLINE_S = 1.0
 
@@ -28,7 +28,7 @@ async def test_unconnected_leg_fails_with_connection_failed_after_deadline(clien
         answered = time.monotonic()
         # The answer is never given to the buyer, so ICE/DTLS never come up.
         await relay.answer("buyer-1", await buyer.offer())
-        await wait_until(
+        await poll_until(
             lambda: bool(events_of(events, "closed", "buyer-1")),
             lambda: f"events: {events}",
             timeout_s=DEADLINE_S + 3,

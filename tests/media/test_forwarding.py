@@ -10,8 +10,9 @@ from typing import Any
 from server.relay.forwarding import GOP_CACHE_MAX_FRAMES
 from server.relay.local import LocalRelay
 from server.relay.receiver_tap import KEYFRAME_REQUEST_MIN_INTERVAL_S
-
-from .peers import Client, events_of, vp8_clip, wait_until
+from tests.helpers.clips import vp8_clip
+from tests.helpers.peers import Client, events_of
+from tests.helpers.waiting import poll_until
 
 FRAMES_COMPARED = 30
 PLI_PACING_S = 0.02  # how often the test agent asks for a keyframe
@@ -42,7 +43,7 @@ async def _buyer_and_agent(
     clients += [buyer, agent]
     await _connect(relay, buyer, "call-1", "buyer-1", "buyer")
     # The buyer's media flows before any agent exists (waiting in the queue).
-    await wait_until(
+    await poll_until(
         lambda: len(events_of(events, "first_frame", "buyer-1")) == 2,
         lambda: f"buyer events: {[e for e in events if e['participant_id'] == 'buyer-1']}",
     )
@@ -53,7 +54,7 @@ async def _buyer_and_agent(
 async def test_agent_receives_buyer_video_and_audio_byte_identical(relay, clients, events):
     buyer, agent = await _buyer_and_agent(relay, clients, events)
     video, audio = agent.captures["video"], agent.captures["audio"]
-    await wait_until(
+    await poll_until(
         lambda: len(video.frames) >= FRAMES_COMPARED + 2 and len(audio.frames) >= FRAMES_COMPARED,
         lambda: f"agent got {len(video.frames)} video, {len(audio.frames)} audio frames",
     )
@@ -75,7 +76,7 @@ async def test_agent_receives_buyer_video_and_audio_byte_identical(relay, client
 async def test_buyer_receives_agent_audio_byte_identical(relay, clients, events):
     buyer, agent = await _buyer_and_agent(relay, clients, events)
     capture = buyer.captures["audio"]
-    await wait_until(
+    await poll_until(
         lambda: len(capture.frames) >= FRAMES_COMPARED,
         lambda: f"buyer got {len(capture.frames)} audio frames from the agent",
     )
@@ -92,7 +93,7 @@ async def test_agent_joining_a_running_call_requests_a_keyframe_upstream(relay, 
     track = buyer.tracks["video"]
     # Let the buyer get far past its clip's keyframe, as a browser would (the relay keeps
     # only GOP_CACHE_MAX_FRAMES after a keyframe for newcomers; the clip has 60 frames).
-    await wait_until(
+    await poll_until(
         lambda: len(track.sent) > GOP_CACHE_MAX_FRAMES + 2,
         lambda: f"buyer sent {len(track.sent)}",
     )
@@ -100,12 +101,12 @@ async def test_agent_joining_a_running_call_requests_a_keyframe_upstream(relay, 
 
     started = time.monotonic()
     await _connect(relay, agent, "call-1", "agent-1", "agent")
-    await wait_until(
+    await poll_until(
         lambda: buyer.spies["video"].count > requests_before,
         lambda: f"keyframe requests at the buyer: {buyer.spies['video'].count}",
     )
     capture = agent.captures["video"]
-    await wait_until(lambda: bool(capture.frames), lambda: "the agent got no video frame")
+    await poll_until(lambda: bool(capture.frames), lambda: "the agent got no video frame")
     first_frame_ms = (capture.arrivals[0] - started) * 1000
     assert capture.frames[0].is_keyframe
     assert first_frame_ms < 1000, f"agent's first frame took {first_frame_ms:.0f} ms"
@@ -121,11 +122,11 @@ async def test_agent_joining_just_after_a_keyframe_starts_from_it_without_asking
     clients += [buyer, agent]
     await _connect(relay, buyer, "call-1", "buyer-1", "buyer")
     track = buyer.tracks["video"]
-    await wait_until(lambda: len(track.sent) > 5, lambda: f"buyer sent {len(track.sent)}")
+    await poll_until(lambda: len(track.sent) > 5, lambda: f"buyer sent {len(track.sent)}")
     requests_before = buyer.spies["video"].count
     await _connect(relay, agent, "call-1", "agent-1", "agent")
     capture = agent.captures["video"]
-    await wait_until(lambda: len(capture.frames) > 3, lambda: "the agent got no video frame")
+    await poll_until(lambda: len(capture.frames) > 3, lambda: "the agent got no video frame")
     assert capture.frames[0].is_keyframe
     assert capture.payloads[:3] == list(vp8_clip()[:3])  # replayed from the clip's start
     assert buyer.spies["video"].count == requests_before  # no round trip to the buyer
@@ -134,7 +135,7 @@ async def test_agent_joining_just_after_a_keyframe_starts_from_it_without_asking
 async def test_agent_keyframe_request_reaches_buyer_rate_limited(relay, clients, events):
     buyer, agent = await _buyer_and_agent(relay, clients, events)
     capture = agent.captures["video"]
-    await wait_until(lambda: len(capture.frames) > 5, lambda: f"{len(capture.frames)} frames")
+    await poll_until(lambda: len(capture.frames) > 5, lambda: f"{len(capture.frames)} frames")
     spy = buyer.spies["video"]
     receiver = agent.transceivers["video"].receiver
     ssrc = capture.tap.media_ssrc
@@ -149,11 +150,11 @@ async def test_agent_keyframe_request_reaches_buyer_rate_limited(relay, clients,
         asked += 1
         await asyncio.sleep(PLI_PACING_S)
     sink = relay.sinks("agent-1")[0]
-    await wait_until(
+    await poll_until(
         lambda: sink.keyframe_requests_received >= asked,
         lambda: f"relay got {sink.keyframe_requests_received} of {asked} requests",
     )
-    await wait_until(
+    await poll_until(
         lambda: spy.count > baseline, lambda: f"buyer saw {spy.count - baseline} requests"
     )
     heard = spy.count - baseline

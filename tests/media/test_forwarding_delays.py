@@ -11,8 +11,8 @@ import pytest
 from server.relay import local
 from server.relay.forwarding import EncodedFrame, ForwardingTrack, TrackSource
 from server.relay.local import LocalRelay
-
-from .peers import Client, wait_until
+from tests.helpers.peers import Client
+from tests.helpers.waiting import poll_until
 
 
 def _audio(timestamp: int, received_at: float) -> EncodedFrame:
@@ -62,7 +62,7 @@ async def test_relay_records_buyer_frames_forwarded_to_the_agent(monkeypatch, cl
             await relay.open("call-1", pid, role)
             await client.accept(await relay.answer(pid, await client.offer()))
         audio = agent.captures["audio"]
-        await wait_until(
+        await poll_until(
             lambda: len(audio.frames) >= 30,
             lambda: f"agent got {len(audio.frames)} audio frames",
         )

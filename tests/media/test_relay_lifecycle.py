@@ -7,8 +7,8 @@ from aiortc.mediastreams import MediaStreamError
 
 from server.relay import RelayError, UnknownParticipantError
 from server.relay.local import LocalRelay
-
-from .peers import Client, events_of, wait_until
+from tests.helpers.peers import Client, events_of
+from tests.helpers.waiting import poll_until
 
 
 async def _connected_buyer(relay: LocalRelay, clients: list[Client], events) -> Client:
@@ -17,7 +17,7 @@ async def _connected_buyer(relay: LocalRelay, clients: list[Client], events) -> 
     clients.append(buyer)
     await relay.open("call-1", "buyer-1", "buyer")
     await buyer.accept(await relay.answer("buyer-1", await buyer.offer()))
-    await wait_until(
+    await poll_until(
         lambda: bool(events_of(events, "connected", "buyer-1")), lambda: f"events: {events}"
     )
     return buyer
@@ -40,14 +40,14 @@ async def test_offer_with_local_candidates_and_end_of_candidates_still_connects(
     answer = await relay.answer("buyer-1", browser_like)
     assert "a=candidate:" in answer, "the answer must carry the relay's candidates"
     await buyer.accept(answer)
-    await wait_until(
+    await poll_until(
         lambda: bool(events_of(events, "connected", "buyer-1")), lambda: f"events: {events}"
     )
 
 
 async def test_events_track_connected_first_frame_then_closed(relay, clients, events):
     await _connected_buyer(relay, clients, events)
-    await wait_until(
+    await poll_until(
         lambda: bool(events_of(events, "first_frame", "buyer-1")), lambda: f"events: {events}"
     )
     await relay.close("buyer-1")
@@ -130,7 +130,7 @@ async def test_end_of_candidates_and_local_candidates_are_not_passed_on(relay, c
         },
     )
     await buyer.accept(await relay.answer("buyer-1", offer))
-    await wait_until(
+    await poll_until(
         lambda: bool(events_of(events, "connected", "buyer-1")), lambda: f"events: {events}"
     )
     remote_sdp = relay._legs["buyer-1"].pc.remoteDescription.sdp
@@ -166,7 +166,7 @@ def test_unknown_video_codec_is_refused():
 async def test_browser_closing_its_connection_closes_the_leg(relay, clients, events):
     buyer = await _connected_buyer(relay, clients, events)
     await buyer.close()
-    await wait_until(
+    await poll_until(
         lambda: bool(events_of(events, "closed", "buyer-1")), lambda: f"events: {events}"
     )
     assert events_of(events, "closed", "buyer-1")[0]["reason"] == "peer_closed"

@@ -9,17 +9,11 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from server.relay.bitstream import is_keyframe
-from tests.helpers import NotYet, async_wait_until
-from tests.media.peers import VIDEO_FPS, UplinkLoss
-from tests.recording.calls import (
-    all_ready,
-    decoded_video,
-    engine_cookies,
-    live_call,
-    packets_of,
-    runs_of_sent,
-    wait_for,
-)
+from tests.helpers.calls import engine_cookies, live_call
+from tests.helpers.clips import VIDEO_FPS
+from tests.helpers.peers import UplinkLoss
+from tests.helpers.recordings import all_ready, decoded_video, packets_of, runs_of_sent
+from tests.helpers.waiting import NotYet, async_wait_until, wait_in_thread
 
 HOLD_AFTER_LOSS_S = 5.0  # the call lasts until the agent has had this long after the loss
 LOST_PACKET = 60  # about two seconds into the call at this clip's size
@@ -67,7 +61,7 @@ async def test_a_packet_lost_for_good_costs_a_moment_of_video_not_the_rest_of_th
     assert len(after) >= VIDEO_FPS, (len(after), len(arrivals))
 
     # the recording: sent frames in order; the frames after the loss start at a keyframe
-    rows = await wait_for(all_ready(engine, call.session_id), 30, "tracks and review ready")
+    rows = await wait_in_thread(all_ready(engine, call.session_id), 30, "tracks and review ready")
     video = next(r for r in rows if r.track == "buyer_video")
     path = storage.local_path(video.storage_key)
     packets = packets_of(path)

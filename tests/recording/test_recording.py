@@ -12,23 +12,20 @@ import httpx
 import websockets
 
 from server.relay.bitstream import is_keyframe
-from tests.media.peers import VIDEO_FPS, VIDEO_SIZE, vp8_clip
-from tests.recording.calls import (
+from tests.helpers.calls import engine_cookies, live_call
+from tests.helpers.clips import VIDEO_FPS, VIDEO_SIZE, vp8_clip, vp8_clip_of
+from tests.helpers.recordings import (
     all_ready,
     call_row,
     decoded_audio_samples,
     decoded_video,
-    engine_cookies,
-    live_call,
     packets_of,
     recordings_of,
     runs_of_sent,
     sha256_file,
-    switch_clip,
-    vp8_clip_of,
-    wait_for,
 )
-from tests.ws.test_signaling_socket import HELLO, recv_type, ws_url
+from tests.helpers.waiting import wait_in_thread
+from tests.helpers.ws import HELLO, recv_type, ws_url
 
 HOLD_S = 4.0
 
@@ -46,7 +43,7 @@ async def test_a_call_is_recorded_per_track_as_sent_and_gets_a_playable_review_f
     # taken once the buyer's connection is closed: the relay worker may still record a
     # frame or two after the buyer is told the call ended
     sent_video = list(call.buyer.tracks["video"].sent)
-    rows = await wait_for(all_ready(engine, call.session_id), 30, "tracks and review ready")
+    rows = await wait_in_thread(all_ready(engine, call.session_id), 30, "tracks and review ready")
     tracks = {r.track: r for r in rows if r.kind == "track"}
     assert set(tracks) == {"buyer_video", "buyer_audio", "agent_audio"}, tracks
     for row in tracks.values():
@@ -133,10 +130,10 @@ async def test_a_resolution_change_mid_call_keeps_the_recording_decodable(live_s
     vp8_clip()  # both clips encoded before the call, not during it
     async with live_call(live_server.url, await staff("ana@shop.test"), await buyer("R-2")) as call:
         await asyncio.sleep(2.0)
-        switch_clip(call.buyer.tracks["video"], small)
+        call.buyer.tracks["video"].switch(small)
         await asyncio.sleep(2.0)
         await call.end()
-    rows = await wait_for(all_ready(engine, call.session_id), 30, "tracks and review ready")
+    rows = await wait_in_thread(all_ready(engine, call.session_id), 30, "tracks and review ready")
     video = next(r for r in rows if r.track == "buyer_video")
     frames = decoded_video(storage.local_path(video.storage_key))
     sizes = [(w, h) for w, h, _ in frames]
@@ -160,7 +157,7 @@ async def test_a_declined_call_records_nothing(live_server):
         assert ended["end_reason"] == "buyer_declined"
     call_id = ended["session_id"]
     # once the call's end is stored, anything recorded for it would be stored too
-    await wait_for(
+    await wait_in_thread(
         lambda: (row := call_row(engine, call_id)) and row.state == "ended" and row,
         5,
         "the declined call stored as ended",

@@ -1,6 +1,7 @@
 """The media runs in relay worker processes: a worker that dies costs only its own calls
 (ended ``relay_failed``, recordings kept up to the last flush) and is replaced; a worker
-whose server is killed exits by itself, leaving its recordings readable."""
+whose server is killed exits by itself, leaving its recordings readable; a worker still
+starting when the relay stops is ended, not waited for."""
 
 from __future__ import annotations
 
@@ -12,22 +13,18 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from server.db import make_engine
 from server.recording.names import track_key
 from server.recording.probe import probe_file
-from tests.helpers import async_wait_until
-from tests.recording.calls import (
-    all_ready,
-    call_row,
-    decoded_video,
-    engine_cookies,
-    live_call,
-    wait_for,
-    wait_recorded,
-)
-from tests.server_process import served
-from tests.ws.test_signaling_socket import recv_type
+from server.relay.interface import RelayError
+from server.relay.pool import WorkerPool
+from tests.helpers.calls import engine_cookies, live_call
+from tests.helpers.recordings import all_ready, call_row, decoded_video, wait_recorded
+from tests.helpers.servers import served
+from tests.helpers.waiting import async_wait_until, wait_in_thread
+from tests.helpers.ws import recv_type
 
 ORPHAN_EXIT_DEADLINE_S = 10.0  # generous: a worker exits well within 2 s by design
 
@@ -100,10 +97,12 @@ async def test_a_killed_relay_worker_ends_only_its_calls_relay_failed_and_is_rep
 
     row = call_row(engine, doomed.session_id)
     assert row.state == "ended" and row.end_reason == "relay_failed"
-    rows = await wait_for(all_ready(engine, doomed.session_id), 30, "killed call's files final")
+    rows = await wait_in_thread(
+        all_ready(engine, doomed.session_id), 30, "killed call's files final"
+    )
     video = next(r for r in rows if r.track == "buyer_video")
     assert video.duration_ms >= 1500, video  # kept up to the last flush
-    spared_row = await wait_for(
+    spared_row = await wait_in_thread(
         lambda: (row := call_row(engine, spared.session_id)) and row.end_reason and row,
         10,
         "the other call's end stored",
@@ -155,6 +154,28 @@ async def test_workers_can_be_left_unpinned(server_factory):
     relay = server.app.state.calls.relay
     await server.arun(relay.wait_ready())
     assert os.sched_getaffinity(relay.workers()[0]["pid"]) == cores
+
+
+async def test_a_worker_still_starting_when_the_relay_stops_is_ended_not_waited_for(tmp_path):
+    events: list[dict] = []
+    pool = WorkerPool(
+        events.append,
+        workers=1,
+        files_dir=tmp_path / "files",
+        ice_servers=[],
+        video_codec="VP8",
+        connect_timeout_s=5.0,
+        pin_cpus=False,
+    )
+    await pool.start()  # the worker is spawned; it takes a while to import and start
+    (worker,) = pool.workers()
+    await pool.aclose()
+    assert not _running(worker["pid"]), "the worker has exited and was reaped"
+    assert pool.workers()[0]["alive"] is False
+    with pytest.raises(RelayError, match="did not start"):
+        await pool.wait_ready(1)  # it was ended before it ever started
+    assert events == []  # nothing reported: no call was on it
+    assert pool.restarts == 0
 
 
 def _workers_of(server_pid: int) -> list[int]:

@@ -6,15 +6,10 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.conftest import start_live_server
-from tests.recording.calls import (
-    all_ready,
-    call_row,
-    engine_cookies,
-    live_call,
-    recordings_of,
-    wait_for,
-)
+from tests.helpers.calls import engine_cookies, live_call
+from tests.helpers.recordings import all_ready, call_row, recordings_of
+from tests.helpers.servers import start_live_server
+from tests.helpers.waiting import wait_in_thread
 
 
 async def test_shutdown_mid_call_finalizes_the_recordings_before_it_returns(tmp_path):
@@ -39,7 +34,7 @@ async def test_shutdown_mid_call_finalizes_the_recordings_before_it_returns(tmp_
 
     again, server, thread = start_live_server(tmp_path / "data")
     try:
-        rows = await wait_for(
+        rows = await wait_in_thread(
             all_ready(again.app.state.engine, call.session_id), 30, "the review file"
         )
         assert next(r for r in rows if r.kind == "review").duration_ms > 1000

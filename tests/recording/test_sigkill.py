@@ -13,17 +13,11 @@ from sqlmodel import Session, select
 from server.db import make_engine
 from server.models import CallEvent
 from server.recording.probe import probe_file
-from tests.recording.calls import (
-    all_ready,
-    call_row,
-    decoded_video,
-    engine_cookies,
-    live_call,
-    recordings_of,
-    wait_for,
-)
-from tests.server_process import served
-from tests.ws.test_signaling_socket import recv_type
+from tests.helpers.calls import engine_cookies, live_call
+from tests.helpers.recordings import all_ready, call_row, decoded_video, recordings_of
+from tests.helpers.servers import served
+from tests.helpers.waiting import wait_in_thread
+from tests.helpers.ws import recv_type
 
 KILL_AFTER_S = 8.0
 
@@ -63,7 +57,7 @@ async def test_sigkill_mid_call_keeps_the_recording_and_the_next_start_finishes_
         assert ended.state == "ended" and ended.end_reason == "server_restart"
         assert ended.ended_at is not None
         assert len(_ended_events(engine, call_id)) == 1
-        rows = await wait_for(all_ready(engine, call_id), 30, "tracks and review ready")
+        rows = await wait_in_thread(all_ready(engine, call_id), 30, "tracks and review ready")
     video = next(r for r in rows if r.track == "buyer_video")
     assert video.duration_ms >= 7000 and video.size_bytes == video_path.stat().st_size
     review = next(r for r in rows if r.kind == "review")

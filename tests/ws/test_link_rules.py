@@ -15,8 +15,8 @@ from sqlmodel import Session, func, select
 from server.links.buyer_links import create_link
 from server.models import Call, Link
 from server.models.link import LinkBase
-from tests.helpers import async_wait_until
-from tests.ws.test_signaling_socket import HELLO, buyer_cookie, recv_type, staff_cookie, ws_url
+from tests.helpers.waiting import async_wait_until
+from tests.helpers.ws import HELLO, buyer_cookie, recv_type, staff_cookie, ws_url
 
 CONSENT = json.dumps({"type": "consent", "accept": True})
 DECLINE = json.dumps({"type": "consent", "accept": False})

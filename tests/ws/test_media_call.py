@@ -7,81 +7,17 @@ import asyncio
 import json
 import time
 
-import av
-import numpy as np
 import websockets
 from aiortc import (
     RTCConfiguration,
     RTCPeerConnection,
-    RTCSessionDescription,
-    VideoStreamTrack,
 )
-from aiortc.mediastreams import AudioStreamTrack
 from sqlmodel import Session, select
 
 from server.models import Call, CallEvent
-from tests.helpers import async_wait_until
-from tests.ws.test_signaling_socket import (
-    HELLO,
-    buyer_cookie,
-    recv_type,
-    staff_cookie,
-    ws_url,
-)
-
-FRAME_SIZE = (320, 240)
-
-
-class ColourBars(VideoStreamTrack):
-    """320x240 frames: a fixed colour on the left half and a block that moves."""
-
-    async def recv(self) -> av.VideoFrame:
-        pts, time_base = await self.next_timestamp()
-        image = np.zeros((FRAME_SIZE[1], FRAME_SIZE[0], 3), dtype=np.uint8)
-        image[:, : FRAME_SIZE[0] // 2] = (200, 40, 40)
-        x = (pts // 3000 * 4) % (FRAME_SIZE[0] - 40)
-        image[100:140, x : x + 40] = (255, 255, 255)
-        frame = av.VideoFrame.from_ndarray(image, format="rgb24")
-        frame.pts, frame.time_base = pts, time_base
-        return frame
-
-
-class Peer:
-    """One participant: a signaling socket and an aiortc peer connection to the server."""
-
-    def __init__(self, ws) -> None:
-        self.ws = ws
-        self.pc: RTCPeerConnection | None = None
-        self.received: dict[str, list] = {"audio": [], "video": []}
-        self._readers: list[asyncio.Task] = []
-
-    async def connect_media(self, send_video: bool, send_audio: bool) -> None:
-        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-        self.pc.addTransceiver(ColourBars() if send_video else "video", "sendrecv")
-        self.pc.addTransceiver(AudioStreamTrack() if send_audio else "audio", "sendrecv")
-
-        @self.pc.on("track")
-        def on_track(track) -> None:
-            self._readers.append(asyncio.ensure_future(self._read(track)))
-
-        await self.pc.setLocalDescription(await self.pc.createOffer())
-        await self.ws.send(json.dumps({"type": "offer", "sdp": self.pc.localDescription.sdp}))
-        answer = await recv_type(self.ws, "answer", timeout_s=10)
-        await self.pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
-
-    async def _read(self, track) -> None:
-        try:
-            while True:
-                frame = await track.recv()
-                self.received[track.kind].append(frame)
-        except Exception:  # noqa: BLE001  (the track ended)
-            return
-
-    async def close(self) -> None:
-        for task in self._readers:
-            task.cancel()
-        if self.pc is not None:
-            await self.pc.close()
+from tests.helpers.peers import FRAME_SIZE, ColourBars, Peer
+from tests.helpers.waiting import async_wait_until
+from tests.helpers.ws import HELLO, buyer_cookie, recv_type, staff_cookie, ws_url
 
 
 async def _stored_call(server, predicate):

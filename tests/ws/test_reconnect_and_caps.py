@@ -7,9 +7,9 @@ import json
 
 import websockets
 
-from tests.helpers import async_wait_until
-from tests.ws.test_media_call import Peer
-from tests.ws.test_signaling_socket import (
+from tests.helpers.peers import Peer
+from tests.helpers.waiting import async_wait_until
+from tests.helpers.ws import (
     HELLO,
     buyer_cookie,
     closed_with,

@@ -2,91 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 
 import httpx
 import pytest
 import websockets
-from websockets.exceptions import ConnectionClosed
 
-from tests.helpers import PASSWORD, add_user
-
-HELLO = json.dumps({"type": "hello", "v": 1})
-
-
-def ws_url(server, who: str) -> str:
-    return server.url.replace("http://", "ws://") + f"/ws?as={who}"
-
-
-async def staff_cookie(server, email: str, role: str = "agent") -> str:
-    add_user(server.app, email, role, email.split("@")[0].title())
-    async with httpx.AsyncClient(base_url=server.url) as http:
-        answer = await http.post("/api/auth/login", json={"email": email, "password": PASSWORD})
-        assert answer.status_code == 200
-        return f"showdesk_session={answer.cookies['showdesk_session']}"
-
-
-async def buyer_cookie(server, order_ref: str = "ORD-1") -> str:
-    """Open a fresh link as a buyer does; returns the call cookie."""
-    async with httpx.AsyncClient(base_url=server.url) as http:
-        link = await _create_link(server, order_ref)
-        opened = await http.get(link.removeprefix(server.url), follow_redirects=False)
-        assert opened.status_code == 303
-        return f"showdesk_call={opened.cookies['showdesk_call']}"
-
-
-async def _create_link(server, order_ref: str) -> str:
-    from sqlmodel import Session
-
-    from server.links.buyer_links import create_link
-    from server.models.link import LinkBase
-
-    with Session(server.app.state.engine, expire_on_commit=False) as db:
-        made = create_link(
-            db,
-            LinkBase(order_ref=order_ref, purpose="damage_verification", locale="de"),
-            ttl_s=3600,
-            max_ttl_s=7200,
-            public_url=server.url,
-            now=server.app.state.clock.now(),
-        )
-    return made.url
-
-
-async def recv_type(ws, wanted: str, timeout_s: float = 2.0, where=lambda m: True) -> dict:
-    """The next message of type ``wanted`` for which ``where`` holds (others are skipped),
-    within ``timeout_s``."""
-    seen = []
-
-    async def _next() -> dict:
-        while True:
-            message = json.loads(await ws.recv())
-            if message["type"] == wanted and where(message):
-                return message
-            seen.append(message)
-
-    try:
-        return await asyncio.wait_for(_next(), timeout_s)
-    except TimeoutError:
-        raise AssertionError(f"no {wanted!r} within {timeout_s} s; saw {seen}") from None
-
-
-async def send_quietly(ws, message: str) -> None:
-    """Send, unless the server has closed the socket already (the close code is checked)."""
-    with contextlib.suppress(ConnectionClosed):
-        await ws.send(message)
-
-
-async def closed_with(ws, timeout_s: float = 3.0) -> int:
-    try:
-        async with asyncio.timeout(timeout_s):
-            while True:
-                await ws.recv()
-    except ConnectionClosed as closed:
-        return closed.rcvd.code if closed.rcvd else 1006
-    raise AssertionError("socket stayed open")
+from tests.helpers.accounts import PASSWORD, add_user
+from tests.helpers.ws import (
+    HELLO,
+    buyer_cookie,
+    closed_with,
+    recv_type,
+    send_quietly,
+    staff_cookie,
+    ws_url,
+)
 
 
 async def test_socket_without_credentials_is_closed_with_1008(live_server):

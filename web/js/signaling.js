@@ -33,7 +33,7 @@ export const FINAL_CLOSE_CODES = new Map([
  */
 export function isLateMediaRefusal(message) {
   return (
-    message.code === "invalid_state" &&
+    ["invalid_state", "media_failed"].includes(message.code) &&
     ["offer", "candidate", "media"].includes(message.in_reply_to)
   );
 }

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import psycopg
 
-from tests.conftest import free_port
+from tests.helpers.servers import free_port
 
 
 def _binary(name: str) -> str:

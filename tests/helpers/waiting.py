@@ -1,0 +1,78 @@
+"""Waiting for a condition with a deadline, instead of sleeping a guessed time."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+POLL_S = 0.02
+
+
+@dataclass(frozen=True)
+class NotYet:
+    """What a polled condition returns while it is false: falsy, and says why (the
+    waiting helpers report the last one when they give up)."""
+
+    reason: str
+
+    def __bool__(self) -> bool:
+        return False
+
+
+def wait_until(
+    condition: Callable[[], Any],
+    timeout_s: float,
+    what: str,
+    pause: Callable[[float], None] = time.sleep,
+) -> Any:
+    """Poll ``condition`` until it returns something truthy and return that; fail naming
+    ``what`` (and the last value) after ``timeout_s``. ``pause(seconds)`` waits between
+    polls (a Playwright page's wait delivers the browser's events meanwhile, which
+    ``time.sleep`` would hold back)."""
+    deadline = time.monotonic() + timeout_s
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = condition()
+        if last:
+            return last
+        pause(POLL_S)
+    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}; last: {last!r}")
+
+
+async def async_wait_until(
+    condition: Callable[[], Awaitable[Any]], timeout_s: float, what: str
+) -> Any:
+    """``wait_until`` for a coroutine function: awaits ``condition()`` until truthy."""
+    deadline = time.monotonic() + timeout_s
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = await condition()
+        if last:
+            return last
+        await asyncio.sleep(POLL_S)
+    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}; last: {last!r}")
+
+
+async def wait_in_thread(check: Callable[[], T], timeout_s: float, what: str) -> T:
+    """``async_wait_until`` for a blocking ``check`` (a database read): each poll runs in
+    a thread, so the event loop (aiortc peers, sockets) keeps running meanwhile."""
+    return await async_wait_until(lambda: asyncio.to_thread(check), timeout_s, what)
+
+
+async def poll_until(
+    condition: Callable[[], bool],
+    describe: Callable[[], str],
+    timeout_s: float = 5.0,
+    poll_s: float = POLL_S,
+) -> None:
+    """Await until the cheap, synchronous ``condition`` holds (checked on the event loop
+    between polls); on timeout fail with ``describe()``, the state when it gave up."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true after {timeout_s} s: {describe()}")
+        await asyncio.sleep(poll_s)
