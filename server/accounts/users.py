@@ -118,9 +118,17 @@ def set_disabled(db: Session, user: User, disabled: bool) -> None:
 
 
 def change_password(
-    db: Session, user: User, current: str, new: str, *, passwords: Passwords
+    db: Session,
+    user: User,
+    current: str,
+    new: str,
+    *,
+    passwords: Passwords,
+    keep_session: str | None = None,
 ) -> None:
-    """Change one's own password; the current one must be right."""
+    """Change one's own password; the current one must be right. Every other session of
+    the user ends (a password is changed when it may have leaked); ``keep_session`` (the
+    token of the session that asked) stays signed in."""
     if not passwords.verify(user.password_hash, current):
         raise InvalidInput("the current password is wrong", code="wrong_password")
     check_password_rules(new)
@@ -128,6 +136,7 @@ def change_password(
         raise InvalidInput("the new password must differ from the current one")
     user.password_hash = passwords.hash(new)
     user.must_change_password = False
+    _end_sessions(db, user, keep=keep_session)
     db.add(user)
     db.commit()
 
@@ -158,12 +167,17 @@ def start_session(db: Session, user: User, now: datetime) -> str:
     return token
 
 
-def resolve_session(db: Session, token: str, now: datetime, idle_timeout_s: int) -> User | None:
-    """The user of a live session token, or None (unknown, idle too long, user disabled)."""
+def resolve_session(
+    db: Session, token: str, now: datetime, idle_timeout_s: int, max_age_s: int
+) -> User | None:
+    """The user of a live session token, or None (unknown, idle longer than
+    ``idle_timeout_s``, older than ``max_age_s`` however busy, user disabled). A session
+    found too old or idle is deleted."""
     row = db.exec(select(StaffSession).where(StaffSession.token_hash == token_hash(token))).first()
     if row is None:
         return None
-    if now - row.last_seen_at > timedelta(seconds=idle_timeout_s):
+    idle = now - row.last_seen_at > timedelta(seconds=idle_timeout_s)
+    if idle or now - row.created_at > timedelta(seconds=max_age_s):
         db.delete(row)
         db.commit()
         return None
@@ -184,6 +198,8 @@ def end_session(db: Session, token: str) -> None:
         db.commit()
 
 
-def _end_sessions(db: Session, user: User) -> None:
+def _end_sessions(db: Session, user: User, keep: str | None = None) -> None:
+    kept = token_hash(keep) if keep else None
     for row in db.exec(select(StaffSession).where(StaffSession.user_id == user.id)):
-        db.delete(row)
+        if row.token_hash != kept:
+            db.delete(row)

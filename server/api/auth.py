@@ -17,7 +17,7 @@ from server.api.deps import (
     SignedIn,
     client_address,
 )
-from server.errors import NotSignedIn
+from server.errors import InvalidInput, NotSignedIn
 from server.infra.security import PASSWORD_MAX_CHARS, csrf_token_for
 from server.models.user import EMAIL_MAX_CHARS, User
 
@@ -109,10 +109,39 @@ def me(principal: SignedIn) -> MeOut:
 
 
 @router.post("/api/me/password", status_code=204)
-def change_own_password(
-    body: PasswordChangeIn, principal: SignedIn, db: DbDep, passwords: PasswordsDep
+async def change_own_password(
+    body: PasswordChangeIn,
+    principal: SignedIn,
+    request: Request,
+    db: DbDep,
+    passwords: PasswordsDep,
 ) -> Response:
-    """Change one's own password (this also clears a one-time password)."""
+    """Change one's own password (this also clears a one-time password). The user's other
+    sessions end and their sockets close; this one stays signed in. Wrong current
+    passwords slow down like failed sign-ins."""
+    throttle = request.app.state.sign_in
     user = db.merge(principal.user)
-    users.change_password(db, user, body.current_password, body.new_password, passwords=passwords)
+    attempt = throttle.begin(user.email, client_address(request))
+
+    def change() -> None:
+        with throttle.hashing():
+            users.change_password(
+                db,
+                user,
+                body.current_password,
+                body.new_password,
+                passwords=passwords,
+                keep_session=request.cookies.get(SESSION_COOKIE),
+            )
+
+    try:
+        await run_in_threadpool(change)
+    except InvalidInput as exc:
+        if exc.code == "wrong_password":
+            throttle.failed(attempt)
+        else:  # the current password was right; the new one is refused
+            throttle.succeeded(attempt)
+        raise
+    throttle.succeeded(attempt)
+    await request.app.state.calls.staff_sessions_changed()
     return Response(status_code=204)

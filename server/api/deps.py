@@ -87,8 +87,10 @@ def staff_user(request: Request, db: Session, clock: Clock) -> tuple[User, str] 
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    idle = request.app.state.settings.staff_idle_timeout_s
-    user = resolve_session(db, token, clock.now(), idle)
+    settings = request.app.state.settings
+    user = resolve_session(
+        db, token, clock.now(), settings.staff_idle_timeout_s, settings.session_max_age_s
+    )
     return (user, token) if user is not None else None
 
 

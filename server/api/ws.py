@@ -74,7 +74,10 @@ def _identify(websocket: WebSocket, wanted: str | None) -> StaffIdentity | Buyer
     buyer_token = websocket.cookies.get(BUYER_COOKIE)
     with Session(app.state.engine, expire_on_commit=False) as db:
         if staff_token and wanted != "buyer":
-            user = resolve_session(db, staff_token, now, app.state.settings.staff_idle_timeout_s)
+            settings = app.state.settings
+            user = resolve_session(
+                db, staff_token, now, settings.staff_idle_timeout_s, settings.session_max_age_s
+            )
             if user is not None and not user.must_change_password:
                 return StaffIdentity(user.id, user.name, str(user.role), staff_token)
             if wanted == "staff":

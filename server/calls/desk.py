@@ -171,7 +171,7 @@ class CallDesk:
             return [
                 conn_id
                 for conn_id, token in tokens.items()
-                if resolve_session(db, token, now, idle) is None
+                if resolve_session(db, token, now, idle, self._settings.session_max_age_s) is None
             ]
 
     def _background(self, coro: Awaitable[None]) -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
+from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
@@ -23,6 +26,27 @@ from signaling.messages import MAX_MESSAGE_BYTES
 FIRST_ADMIN_EMAIL = "admin@showdesk.local"
 DEMO_AGENT_EMAIL = "agent@showdesk.local"
 DEMO_SUPERVISOR_EMAIL = "supervisor@showdesk.local"
+
+
+FIRST_START_FILE = "first-start.txt"
+
+
+def first_start_notice(created: list[str], data_dir: Path, to_terminal: bool) -> str:
+    """What to print about the accounts and link just created. On a terminal, the lines
+    themselves; otherwise (a service manager's log, a pipe) the one-time passwords would
+    end up in logs, so they are written to ``<data>/first-start.txt`` (mode 0600) and only
+    that file's path is printed."""
+    if to_terminal:
+        return "Created:\n" + "\n".join(created)
+    path = data_dir.resolve() / FIRST_START_FILE
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write("Created:\n" + "\n".join(created) + "\n")
+    return (
+        f"Created accounts (and a demo link): their one-time passwords are in {path}, "
+        "readable by you only; delete it once they are used."
+    )
 
 
 def first_start(app_engine, settings: Settings, demo: bool) -> list[str]:  # noqa: ANN001
@@ -153,7 +177,6 @@ def serve(
     print(f"  API docs:       {base}/docs")
     print(f"  data:           {settings.data_dir.resolve()}")
     if created:
-        print("Created:")
-        print("\n".join(created))
+        print(first_start_notice(created, settings.data_dir, sys.stdout.isatty()))
     print("Stop with Ctrl-C.", flush=True)
     ShowdeskServer(config, app).run()

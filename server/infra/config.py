@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     link_ttl_s: int = 72 * 3600  # a buyer link is usable for three days by default
     link_ttl_max_s: int = 90 * 24 * 3600  # nobody needs a link that outlives a return window
     staff_idle_timeout_s: int = 12 * 3600  # a staff session ends after 12 h without a request
+    session_max_age_s: int = Field(default=12 * 3600, ge=60)  # ... and 12 h after sign-in
     buyer_cookie_ttl_s: int = 6 * 3600  # the call credential outlives any call (max 2 h)
     hello_timeout_s: float = 5.0  # a socket that says nothing for this long is closed (1008)
     ws_ping_interval_s: float = 10.0  # keepalive: a dead peer is noticed within about 20 s

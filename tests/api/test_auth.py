@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from fastapi.testclient import TestClient
+
+from server.app import create_app
 from tests.helpers.accounts import PASSWORD, add_user, login
+from tests.helpers.servers import make_settings
 
 
 def test_login_sets_httponly_session_cookie_and_readable_csrf_cookie(app, client):
@@ -67,10 +71,12 @@ def test_logout_ends_the_session(app, client):
     assert client.get("/api/me").status_code == 401
 
 
-def test_session_expires_after_12_hours_idle_but_not_while_used(app, client, clock):
+def test_session_expires_after_12_hours_idle_but_not_while_used(tmp_path, clock):
+    app = create_app(make_settings(tmp_path, session_max_age_s=7 * 24 * 3600), clock=clock)
     add_user(app, "agent@shop.test", "agent")
+    client = TestClient(app, base_url=app.state.settings.public_url)
     login(client, "agent@shop.test")
-    for _ in range(3):  # used every 11 h: stays signed in for 33 h
+    for _ in range(3):  # used every 11 h: stays signed in for 33 h (within its lifetime)
         clock.advance(11 * 3600)
         assert client.get("/api/me").status_code == 200
     clock.advance(12 * 3600 + 1)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime
 import re
 import ssl
+import stat
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+from server.cli.serve import FIRST_START_FILE, first_start_notice
 from tests.helpers.servers import served
 
 
@@ -21,10 +23,24 @@ def demo(tmp_path: Path):
         yield server.url, server.output
 
 
-def test_first_start_creates_admin_demo_accounts_and_a_link_and_prints_them(demo, tmp_path):
+def first_start_file(tmp_path: Path) -> str:
+    """What the first start wrote for its operator (stdout is not a terminal in tests)."""
+    path = tmp_path / "data" / FIRST_START_FILE
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    return path.read_text()
+
+
+def test_first_start_creates_admin_demo_accounts_and_a_link_and_writes_them_to_a_private_file(
+    demo, tmp_path
+):
     base, output = demo
-    text = output()
-    assert f"{base}/login" in text and f"{base}/console" in text
+    printed = output()
+    assert f"{base}/login" in printed and f"{base}/console" in printed
+    # not a terminal: no one-time password, no link token in what was printed (a log) ...
+    assert "one-time password:" not in printed and "/j/" not in printed
+    assert str((tmp_path / "data" / FIRST_START_FILE).resolve()) in printed
+    # ... they are in a file only its owner can read
+    text = first_start_file(tmp_path)
     admin = re.search(r"admin@showdesk\.local\s+one-time password: (\S+)", text)
     agent = re.search(r"agent@showdesk\.local\s+one-time password: (\S+)", text)
     link = re.search(rf"buyer link\s+({re.escape(base)}/j/\S+)", text)
@@ -42,9 +58,10 @@ def test_first_start_creates_admin_demo_accounts_and_a_link_and_prints_them(demo
         assert opened.status_code == 303 and opened.headers["location"] == "/call"
 
 
-def test_access_log_redacts_link_tokens(demo):
+def test_access_log_redacts_link_tokens(demo, tmp_path):
     base, output = demo
-    link = re.search(rf"buyer link\s+{re.escape(base)}/j/(\S+)", output()).group(1)
+    link = re.search(rf"buyer link\s+{re.escape(base)}/j/(\S+)", first_start_file(tmp_path))
+    link = link.group(1)
     with httpx.Client() as buyer:
         buyer.get(f"{base}/j/{link}", follow_redirects=False)
         buyer.get(f"{base}/j/{link}x", follow_redirects=False)
@@ -92,9 +109,9 @@ def test_serve_with_tls_speaks_https_and_sets_secure_cookies(tmp_path):
     cert, key = self_signed(tmp_path)
     tls = ("--tls-cert", str(cert), "--tls-key", str(key))
     with served(tmp_path, *tls, scheme="https") as server:
-        base, output = server.url, server.output
+        base = server.url
         assert base.startswith("https://")
-        password = re.search(r"one-time password: (\S+)", output()).group(1)
+        password = re.search(r"one-time password: (\S+)", first_start_file(tmp_path)).group(1)
         answer = httpx.post(
             f"{base}/api/auth/login",
             json={"email": "admin@showdesk.local", "password": password},
@@ -105,3 +122,9 @@ def test_serve_with_tls_speaks_https_and_sets_secure_cookies(tmp_path):
         assert cookies and all("Secure" in c for c in cookies)
         with pytest.raises(httpx.HTTPError):
             httpx.get(f"http://localhost:{base.rsplit(':', 1)[1]}/healthz", timeout=2)
+
+
+def test_on_a_terminal_the_first_start_prints_what_it_created(tmp_path):
+    created = ["  admin       admin@showdesk.local  one-time password: abc"]
+    assert first_start_notice(created, tmp_path, to_terminal=True).endswith(created[0])
+    assert not (tmp_path / FIRST_START_FILE).exists()
