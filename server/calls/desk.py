@@ -34,6 +34,7 @@ from server.calls.outbox import Close, Closer, Outboxes, Send, Sender
 from server.calls.periodic import Periodic
 from server.calls.recovery import recover_interrupted
 from server.calls.store import CallStore
+from server.evidence.retention import run_retention
 from server.infra.clock import Clock
 from server.infra.config import Settings
 from server.recording.jobs import ReviewJobs
@@ -50,6 +51,7 @@ log = logging.getLogger("showdesk.calls")
 
 OUTBOX_MAX_MESSAGES = 256  # a client this far behind is stuck: it is disconnected
 SESSION_RECHECK_INTERVAL_S = 60.0  # open staff sockets notice an idle-expired session this fast
+RETENTION_INTERVAL_S = 3600.0  # old media are deleted within the hour
 EXPIRY_INTERVAL_S = 1.0  # grace periods and call caps are checked once a second
 
 
@@ -97,6 +99,7 @@ class CallDesk:
             [
                 (EXPIRY_INTERVAL_S, self._expire),
                 (SESSION_RECHECK_INTERVAL_S, self.staff_sessions_changed),
+                (RETENTION_INTERVAL_S, self.apply_retention),
             ],
         )
         self.accepting = True  # False once the server is stopping: new sockets are refused
@@ -259,6 +262,16 @@ class CallDesk:
         self.send(conn_id, ErrorReply.about(exc, in_reply_to))
 
     # ---------------------------------------------------------------- periodic
+
+    async def apply_retention(self) -> None:
+        """Delete the media, photos and chat of calls past ``retention_days`` (held calls
+        are kept); runs hourly, in a thread."""
+
+        def run() -> None:
+            with Session(self._engine, expire_on_commit=False) as db:
+                run_retention(db, self._storage, self._clock.now(), self._settings.retention_days)
+
+        await asyncio.to_thread(run)
 
     async def _expire(self) -> None:
         """End calls past their grace period or cap; drop pages whose media stopped for

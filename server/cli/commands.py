@@ -20,12 +20,14 @@ from sqlmodel import Session
 from server.accounts import apikeys, users
 from server.db import make_engine, migrate
 from server.errors import DomainError
+from server.evidence import retention
 from server.infra.clock import Clock
 from server.infra.config import ConfigError, Settings, load_settings
 from server.infra.security import passwords_for
 from server.links import buyer_links
 from server.models import Role
 from server.models.link import LinkBase
+from server.storage import LocalStorage
 from signaling.vocabulary import Purpose
 
 DURATION = re.compile(r"^(\d+)([smhd])$")
@@ -144,6 +146,45 @@ def cmd_apikey_create(args: argparse.Namespace, settings: Settings) -> None:
     _emit({"id": row.id, "name": row.name, "prefix": row.prefix, "key": key}, key, args.json)
 
 
+def _storage(settings: Settings) -> LocalStorage:
+    return LocalStorage(settings.data_dir / "files")
+
+
+def cmd_retention_run(args: argparse.Namespace, settings: Settings) -> None:
+    with _session(settings) as db:
+        report = retention.run_retention(
+            db, _storage(settings), Clock().now(), settings.retention_days, dry_run=args.dry_run
+        )
+    verb = "would lose" if args.dry_run else "lost"
+    for call in [] if args.json else report.calls:
+        print(
+            f"{call.call_id}  {call.order_ref:<24} {verb} {call.recordings} recordings, "
+            f"{call.photos} photos, {call.chat_lines} chat lines"
+        )
+    _emit(report.as_dict(), f"{len(report.calls)} calls {verb} their media", args.json)
+
+
+def cmd_erase(args: argparse.Namespace, settings: Settings) -> None:
+    with _session(settings) as db:
+        report = retention.erase_order(
+            db,
+            _storage(settings),
+            args.order,
+            Clock().now(),
+            active_call_ids=set(),
+            by_user_id=None,
+        )
+    _emit(report.as_dict(), f"erased order {args.order}: {len(report.calls)} calls", args.json)
+
+
+def cmd_hold(args: argparse.Namespace, settings: Settings) -> None:
+    reason = args.reason if args.hold_cmd == "add" else None
+    with _session(settings) as db:
+        call = retention.set_hold(db, args.call_id, reason, Clock().now(), by_user_id=None)
+    state = f"on hold: {call.hold_reason}" if call.hold_reason else "no longer on hold"
+    _emit({"call_id": call.id, "hold_reason": call.hold_reason}, f"{call.id} {state}", args.json)
+
+
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> None:
     migrate.upgrade(settings.db_url)
     print("database is at the newest schema")
@@ -213,6 +254,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="calls the link may start (default: SHOWDESK_MAX_CALLS_PER_LINK)",
     )
     create.set_defaults(func=cmd_link_create)
+
+    retention_cmd = sub.add_parser(
+        "retention", help="delete old recordings, photos and chat"
+    ).add_subparsers(dest="retention_cmd", required=True)
+    ret = retention_cmd.add_parser(
+        "run", help="delete what is older than SHOWDESK_RETENTION_DAYS (held calls are kept)"
+    )
+    ret.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
+    ret.set_defaults(func=cmd_retention_run)
+    erase = sub.add_parser("erase", help="erase what is held about an order (GDPR Art. 17)")
+    erase.add_argument("--order", required=True, help="the order reference")
+    erase.set_defaults(func=cmd_erase)
+    hold = sub.add_parser("hold", help="legal holds on calls").add_subparsers(
+        dest="hold_cmd", required=True
+    )
+    hold_add = hold.add_parser("add", help="keep a call's evidence until the hold is removed")
+    hold_add.add_argument("call_id")
+    hold_add.add_argument("--reason", required=True)
+    hold_remove = hold.add_parser("remove", help="lift a call's hold")
+    hold_remove.add_argument("call_id")
+    for p in (hold_add, hold_remove):
+        p.set_defaults(func=cmd_hold)
+    for p in (ret, erase, hold_add, hold_remove):
+        p.add_argument("--json", action="store_true", help="print the whole record as JSON")
 
     apikey = sub.add_parser("apikey", help="integration API keys").add_subparsers(
         dest="apikey_cmd", required=True

@@ -1,4 +1,5 @@
-"""The audit of evidence views: who opened which recording or photo of which call, when.
+"""The audit: who opened which recording or photo of which call, when; and who held,
+erased or purged what (``action_done``). Entries are only ever added.
 
 No part of a recording or photo is served without an audit row for that person and
 file: a photo is audited on every view; a recording on every request that opens it (no
@@ -9,6 +10,7 @@ the same file within ``VIEW_CONTINUATION_WINDOW_S`` (a player continuing or seek
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -18,6 +20,10 @@ from server.models.user import User
 
 AUDIT_VIEW_RECORDING = "view_recording"
 AUDIT_VIEW_PHOTO = "view_photo"
+AUDIT_HOLD_ADD = "hold_add"
+AUDIT_HOLD_REMOVE = "hold_remove"
+AUDIT_ERASE_ORDER = "erase_order"
+AUDIT_RETENTION_RUN = "retention_run"
 VIEW_CONTINUATION_WINDOW_S = 30 * 60  # later range requests within this are the same view
 
 
@@ -39,6 +45,20 @@ def _record(
 ) -> None:
     db.add(AuditEntry(user_id=user_id, action=action, call_id=call_id, object_id=object_id, at=now))
     db.commit()
+
+
+def action_done(
+    db: Session,
+    action: str,
+    now: datetime,
+    *,
+    user_id: int | None = None,
+    call_id: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Add an audit entry for ``action`` (``user_id`` None: the system did it). The
+    caller commits, in the same transaction as the change it records."""
+    db.add(AuditEntry(user_id=user_id, action=action, call_id=call_id, at=now, detail=detail))
 
 
 def photo_viewed(db: Session, user_id: int, call_id: str, photo_id: int, now: datetime) -> None:

@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     reconnect_grace_s: float = 30.0  # a participant gone longer ends the call (buyer/agent_lost)
     max_call_duration_s: float = 7200.0  # answered calls are ended after two hours
     max_photos_per_call: int = 200  # evidence, not a photo album; each photo up to 15 MB
+    # Recordings, photos and chat of calls that ended longer ago are deleted (held calls stay).
+    retention_days: int = Field(default=90, ge=1)
     max_queue_length: int = 200  # waiting calls; more consents get queue_full
     max_wait_s: float = Field(default=1800.0, gt=0)  # a call waiting longer: queue_timeout
     # Calls one link may start (declined ones included), unless the link says otherwise.

@@ -21,6 +21,7 @@ from server.models.public import PUBLIC_CONFIG
 from signaling.vocabulary import CallState, Decision, EndReason, Outcome, Purpose
 
 OUTCOME_NOTE_MAX_CHARS = 2000
+HOLD_REASON_MAX_CHARS = 500
 OVERRIDE_REASON_MAX_CHARS = 2000
 
 ReviewState = Literal["confirmed", "overridden"]
@@ -73,6 +74,13 @@ class Call(CallBase, table=True):
 
     link_id: int = Field(foreign_key="link.id", index=True)
     outcome_by_user_id: int | None = Field(default=None, foreign_key="user.id")
+    # a legal hold keeps the call's evidence from retention and erasure until it is lifted
+    hold_reason: str | None = Field(default=None, max_length=HOLD_REASON_MAX_CHARS)
+    hold_by_user_id: int | None = Field(default=None, foreign_key="user.id")
+    hold_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # when its recordings, photos and chat were deleted (retention or erasure)
+    media_deleted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    erased_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 def _duration_s(call: Call) -> float | None:

@@ -9,9 +9,9 @@ and never the storage key.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import Column, String
+from sqlalchemy import JSON, Column, String
 from sqlmodel import Field, SQLModel
 
 from server.db import UTCDateTime
@@ -119,10 +119,19 @@ class AuditEntryBase(SQLModel):
     """An audit entry's columns the API shows."""
 
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
-    user_id: int = Field(foreign_key="user.id", index=True)
-    action: str = Field(max_length=32, description="view_recording or view_photo")
-    call_id: str = Field(max_length=64, index=True)
+    user_id: int | None = Field(
+        default=None, foreign_key="user.id", index=True, description="null: the system"
+    )
+    action: str = Field(
+        max_length=32,
+        description="view_recording, view_photo, hold_add, hold_remove, erase_order or "
+        "retention_run",
+    )
+    call_id: str | None = Field(default=None, max_length=64, index=True)
     object_id: int | None = Field(default=None, description="the recording's or photo's id")
+    detail: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON), description="what the action did"
+    )
 
 
 class AuditEntry(AuditEntryBase, table=True):

@@ -1,0 +1,115 @@
+"""What is kept: legal holds on calls (supervisors and admins), erasure of an order and
+retention runs (admins). The rules are in ``server/evidence/retention.py``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from server.api.deps import Admin, CallReviewer, ClockDep, DbDep
+from server.evidence import retention
+from server.models.call import HOLD_REASON_MAX_CHARS
+from server.models.link import ORDER_REF_MAX_CHARS
+from server.models.text import LineStr, ParagraphStr
+
+router = APIRouter(tags=["retention"])
+
+
+class HoldIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: ParagraphStr = Field(min_length=1, max_length=HOLD_REASON_MAX_CHARS)
+
+
+class HoldOut(BaseModel):
+    session_id: str
+    hold_reason: str | None
+    hold_at: datetime | None
+
+
+class ErasureIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    order_ref: LineStr = Field(min_length=1, max_length=ORDER_REF_MAX_CHARS)
+
+
+class RetentionRunIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    dry_run: bool = False
+
+
+class DeletedOut(BaseModel):
+    call_id: str
+    order_ref: str
+    recordings: int
+    photos: int
+    chat_lines: int
+
+
+class ReportOut(BaseModel):
+    dry_run: bool
+    calls: list[DeletedOut]
+
+
+def _hold_out(call) -> HoldOut:  # noqa: ANN001
+    return HoldOut(session_id=call.id, hold_reason=call.hold_reason, hold_at=call.hold_at)
+
+
+@router.put("/api/sessions/{session_id}/hold", response_model=HoldOut)
+def put_hold(body: HoldIn, access: CallReviewer, db: DbDep, clock: ClockDep) -> HoldOut:
+    """Put the call on legal hold: retention keeps its evidence and erasure refuses it
+    until the hold is removed. Audited; 409 when its media are already gone."""
+    call = retention.set_hold(
+        db, access.call.id, body.reason, clock.now(), access.principal.user_id
+    )
+    return _hold_out(call)
+
+
+@router.delete("/api/sessions/{session_id}/hold", status_code=204)
+def delete_hold(access: CallReviewer, db: DbDep, clock: ClockDep) -> Response:
+    """Lift the call's legal hold (audited)."""
+    retention.set_hold(db, access.call.id, None, clock.now(), access.principal.user_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/api/erasures",
+    response_model=ReportOut,
+    responses={
+        404: {"description": "no call and no link has this order reference"},
+        409: {"description": "a call of the order is in progress, or on legal hold"},
+    },
+)
+async def erase_order(
+    body: ErasureIn, principal: Admin, request: Request, db: DbDep, clock: ClockDep
+) -> ReportOut:
+    """Erase what is held about an order: its calls' recordings, photos, chat, the buyer's
+    name and the staff's notes; outcomes, decisions and times stay. Audited."""
+    active = {snap.session_id for snap in request.app.state.calls.switchboard.active_calls()}
+    report = await run_in_threadpool(
+        retention.erase_order,
+        db,
+        request.app.state.storage,
+        body.order_ref,
+        clock.now(),
+        active_call_ids=active,
+        by_user_id=principal.user_id,
+    )
+    return ReportOut.model_validate(report.as_dict())
+
+
+@router.post("/api/retention/runs", response_model=ReportOut)
+async def run_retention(
+    body: RetentionRunIn, principal: Admin, request: Request, db: DbDep, clock: ClockDep
+) -> ReportOut:
+    """Delete now what retention would delete within the hour (``dry_run``: only list it)."""
+    report = await run_in_threadpool(
+        retention.run_retention,
+        db,
+        request.app.state.storage,
+        clock.now(),
+        request.app.state.settings.retention_days,
+        dry_run=body.dry_run,
+    )
+    return ReportOut.model_validate(report.as_dict())

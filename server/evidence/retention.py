@@ -1,0 +1,186 @@
+"""What is kept, and for how long: retention, legal holds and erasure.
+
+- **Retention**: the recordings, photos and chat of a call that ended more than
+  ``retention_days`` ago are deleted (files and rows); the call row keeps its order
+  reference, times, outcome and decision. Idempotent (a call is purged once,
+  ``media_deleted_at``), logged, audited, with a dry run that only lists what would go.
+- **Legal hold**: a supervisor or admin puts a call on hold, with a reason; a held call is
+  skipped by retention and refused by erasure until the hold is lifted.
+- **Erasure** of an order (GDPR Art. 17): every call of that order reference loses its
+  media, photos, chat, the buyer's name and the staff's free-text notes; its outcome,
+  decision and times stay, without personal data; the order's links lose their buyer
+  name and note. Audited.
+
+All functions are blocking (files and database); the caller commits nothing: each
+function commits its own work.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from server.errors import Conflict, NotFound
+from server.evidence import audit
+from server.models import Call, CallEvent, Link, OutcomeChange, Photo, Recording
+from server.storage import Storage
+from signaling.call import EventKind
+from signaling.vocabulary import CallState
+
+log = logging.getLogger("showdesk.retention")
+
+
+@dataclass
+class Deleted:
+    """What went (or, in a dry run, would go) of one call."""
+
+    call_id: str
+    order_ref: str
+    recordings: int = 0
+    photos: int = 0
+    chat_lines: int = 0
+
+
+@dataclass
+class Report:
+    """The calls a retention run or an erasure touched."""
+
+    calls: list[Deleted] = field(default_factory=list)
+    dry_run: bool = False
+
+    def as_dict(self) -> dict:
+        return {"dry_run": self.dry_run, "calls": [asdict(c) for c in self.calls]}
+
+
+def _delete_media(db: Session, storage: Storage, call: Call, now: datetime, dry: bool) -> Deleted:
+    recordings = list(db.exec(select(Recording).where(Recording.call_id == call.id)))
+    photos = list(db.exec(select(Photo).where(Photo.call_id == call.id)))
+    chat = list(
+        db.exec(
+            select(CallEvent).where(CallEvent.call_id == call.id, CallEvent.kind == EventKind.CHAT)
+        )
+    )
+    deleted = Deleted(call.id, call.order_ref, len(recordings), len(photos), len(chat))
+    if dry:
+        return deleted
+    for row in [*recordings, *photos]:
+        storage.delete(row.storage_key)
+        db.delete(row)
+    for event in chat:
+        db.delete(event)
+    call.media_deleted_at = now
+    db.add(call)
+    return deleted
+
+
+def run_retention(
+    db: Session, storage: Storage, now: datetime, retention_days: int, *, dry_run: bool = False
+) -> Report:
+    """Delete the media, photos and chat of calls that ended ``retention_days`` ago or
+    more, skipping held calls and calls already purged."""
+    cutoff = now - timedelta(days=retention_days)
+    due = db.exec(
+        select(Call).where(
+            Call.state == CallState.ENDED,
+            col(Call.ended_at) < cutoff,
+            col(Call.hold_reason).is_(None),
+            col(Call.media_deleted_at).is_(None),
+        )
+    ).all()
+    report = Report(dry_run=dry_run)
+    for call in due:
+        report.calls.append(_delete_media(db, storage, call, now, dry_run))
+    if not dry_run:
+        audit.action_done(
+            db,
+            audit.AUDIT_RETENTION_RUN,
+            now,
+            detail={"retention_days": retention_days, "calls": len(report.calls)},
+        )
+        db.commit()
+    log.info(
+        "retention%s: %d calls older than %d days%s",
+        " (dry run)" if dry_run else "",
+        len(report.calls),
+        retention_days,
+        " would lose their media" if dry_run else " lost their media",
+    )
+    return report
+
+
+def set_hold(
+    db: Session, call_id: str, reason: str | None, now: datetime, by_user_id: int | None
+) -> Call:
+    """Put ``call_id`` on legal hold with ``reason`` (None lifts it); audited. NotFound for
+    an unknown call; Conflict when its media were already deleted."""
+    call = db.get(Call, call_id)
+    if call is None:
+        raise NotFound(f'no call "{call_id}"')
+    if reason is not None and call.media_deleted_at is not None:
+        raise Conflict("this call's media were already deleted: there is nothing to hold")
+    call.hold_reason = reason
+    call.hold_by_user_id = by_user_id if reason else None
+    call.hold_at = now if reason else None
+    db.add(call)
+    action = audit.AUDIT_HOLD_ADD if reason else audit.AUDIT_HOLD_REMOVE
+    audit.action_done(
+        db, action, now, user_id=by_user_id, call_id=call_id, detail={"reason": reason}
+    )
+    db.commit()
+    db.refresh(call)
+    return call
+
+
+def erase_order(
+    db: Session,
+    storage: Storage,
+    order_ref: str,
+    now: datetime,
+    *,
+    active_call_ids: set[str],
+    by_user_id: int | None,
+) -> Report:
+    """Erase what is held about ``order_ref`` (see the module docstring). NotFound when no
+    call or link has it; Conflict when one of its calls is in progress or on hold
+    (nothing is erased then)."""
+    calls = list(db.exec(select(Call).where(Call.order_ref == order_ref)))
+    links = list(db.exec(select(Link).where(Link.order_ref == order_ref)))
+    if not calls and not links:
+        raise NotFound(f'nothing is held about order "{order_ref}"')
+    for call in calls:
+        if call.id in active_call_ids or call.state != CallState.ENDED:
+            raise Conflict(f'a call of order "{order_ref}" is in progress: end it first')
+        if call.hold_reason:
+            raise Conflict(f'call "{call.id}" of this order is on legal hold: lift it first')
+    report = Report()
+    for call in calls:
+        report.calls.append(_delete_media(db, storage, call, now, dry=False))
+        call.buyer_name = None
+        call.outcome_note = None
+        call.erased_at = now
+        db.add(call)
+        for change in db.exec(select(OutcomeChange).where(OutcomeChange.call_id == call.id)):
+            change.note = None
+            change.reason = None
+            db.add(change)
+        for event in db.exec(select(CallEvent).where(CallEvent.call_id == call.id)):
+            if event.data and ("name" in event.data or "text" in event.data):
+                event.data = {k: v for k, v in event.data.items() if k not in ("name", "text")}
+                db.add(event)
+    for link in links:
+        link.buyer_name = None
+        link.note = None
+        db.add(link)
+    audit.action_done(
+        db,
+        audit.AUDIT_ERASE_ORDER,
+        now,
+        user_id=by_user_id,
+        detail={"order_ref": order_ref, "calls": len(calls), "links": len(links)},
+    )
+    db.commit()
+    log.info("order erased: %d calls and %d links", len(calls), len(links))
+    return report
