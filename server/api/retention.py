@@ -3,14 +3,21 @@ retention runs (admins). The rules are in ``server/evidence/retention.py``."""
 
 from __future__ import annotations
 
+import os
+import re
+import tempfile
 from datetime import datetime
+from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from server.api.deps import Admin, CallReviewer, ClockDep, DbDep
-from server.evidence import retention
+from server.evidence import export, retention
 from server.models.call import HOLD_REASON_MAX_CHARS
 from server.models.link import ORDER_REF_MAX_CHARS
 from server.models.text import LineStr, ParagraphStr
@@ -97,6 +104,47 @@ async def erase_order(
         by_user_id=principal.user_id,
     )
     return ReportOut.model_validate(report.as_dict())
+
+
+@router.get(
+    "/api/exports",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {"application/zip": {}}, "description": "the order's ZIP file"},
+        404: {"description": "nothing is held about this order reference"},
+    },
+)
+async def export_order(
+    principal: Admin,
+    request: Request,
+    db: DbDep,
+    clock: ClockDep,
+    order_ref: Annotated[str, Query(min_length=1, max_length=ORDER_REF_MAX_CHARS)],
+) -> FileResponse:
+    """Everything held about an order as a ZIP (GDPR Art. 15): ``order.json`` (links,
+    calls, timelines with chat, verdict histories, evidence views) and ``files/`` (every
+    recording and photo). Audited."""
+    storage, now = request.app.state.storage, clock.now()
+
+    def write() -> Path:
+        fd, name = tempfile.mkstemp(prefix="export-", suffix=".zip")  # mode 0600
+        os.close(fd)
+        path = Path(name)
+        try:
+            export.export_order(db, storage, order_ref, now, path, by_user_id=principal.user_id)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        return path
+
+    path = await run_in_threadpool(write)
+    return FileResponse(
+        path,
+        media_type="application/zip",
+        filename=f"showdesk-order-{re.sub(r'[^A-Za-z0-9_.-]', '_', order_ref)}.zip",
+        headers={"Cache-Control": "private, no-store"},
+        background=BackgroundTask(path.unlink, missing_ok=True),
+    )
 
 
 @router.post("/api/retention/runs", response_model=ReportOut)

@@ -13,6 +13,7 @@ import os
 import re
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session
@@ -20,7 +21,7 @@ from sqlmodel import Session
 from server.accounts import apikeys, users
 from server.db import make_engine, migrate
 from server.errors import DomainError
-from server.evidence import retention
+from server.evidence import export, retention
 from server.infra.clock import Clock
 from server.infra.config import ConfigError, Settings, load_settings
 from server.infra.security import passwords_for
@@ -177,6 +178,16 @@ def cmd_erase(args: argparse.Namespace, settings: Settings) -> None:
     _emit(report.as_dict(), f"erased order {args.order}: {len(report.calls)} calls", args.json)
 
 
+def cmd_export(args: argparse.Namespace, settings: Settings) -> None:
+    out = Path(args.out)
+    with _session(settings) as db:
+        calls = export.export_order(
+            db, _storage(settings), args.order, Clock().now(), out, by_user_id=None
+        )
+    os.chmod(out, 0o600)  # it holds personal data
+    _emit({"order_ref": args.order, "calls": calls, "file": str(out)}, str(out), args.json)
+
+
 def cmd_hold(args: argparse.Namespace, settings: Settings) -> None:
     reason = args.reason if args.hold_cmd == "add" else None
     with _session(settings) as db:
@@ -266,6 +277,10 @@ def build_parser() -> argparse.ArgumentParser:
     erase = sub.add_parser("erase", help="erase what is held about an order (GDPR Art. 17)")
     erase.add_argument("--order", required=True, help="the order reference")
     erase.set_defaults(func=cmd_erase)
+    export_cmd = sub.add_parser("export", help="everything held about an order, as a ZIP")
+    export_cmd.add_argument("--order", required=True, help="the order reference")
+    export_cmd.add_argument("--out", required=True, help="the ZIP file to write")
+    export_cmd.set_defaults(func=cmd_export)
     hold = sub.add_parser("hold", help="legal holds on calls").add_subparsers(
         dest="hold_cmd", required=True
     )
@@ -276,7 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
     hold_remove.add_argument("call_id")
     for p in (hold_add, hold_remove):
         p.set_defaults(func=cmd_hold)
-    for p in (ret, erase, hold_add, hold_remove):
+    for p in (ret, erase, export_cmd, hold_add, hold_remove):
         p.add_argument("--json", action="store_true", help="print the whole record as JSON")
 
     apikey = sub.add_parser("apikey", help="integration API keys").add_subparsers(

@@ -24,6 +24,7 @@ AUDIT_HOLD_ADD = "hold_add"
 AUDIT_HOLD_REMOVE = "hold_remove"
 AUDIT_ERASE_ORDER = "erase_order"
 AUDIT_RETENTION_RUN = "retention_run"
+AUDIT_EXPORT_ORDER = "export_order"
 VIEW_CONTINUATION_WINDOW_S = 30 * 60  # later range requests within this are the same view
 
 

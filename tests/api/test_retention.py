@@ -3,11 +3,14 @@ a legal hold keeps them, an order can be erased, and every such action is audite
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import stat
 import subprocess
 import sys
 import uuid
+import zipfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -228,3 +231,50 @@ def test_the_command_line_holds_runs_retention_and_erases(tmp_path):
     unknown = showdesk(data, "erase", "--order", "ORD-NOPE")
     assert unknown.returncode == 1 and "nothing is held" in unknown.stderr
     assert media_of(app, old) == (0, 0, 0, 0) and media_of(app, other) == (0, 0, 0, 0)
+
+
+def test_an_admin_exports_everything_held_about_an_order_as_a_zip(app):
+    call_id = ended_call(app, "ORD-EXPORT", days_ago=2, buyer_name="Eva Export")
+    ended_call(app, "ORD-OTHER", days_ago=2)
+    client, _ = admin(app)
+    answer = client.get("/api/exports", params={"order_ref": "ORD-EXPORT"})
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "application/zip"
+    assert "no-store" in answer.headers["cache-control"]
+    with zipfile.ZipFile(io.BytesIO(answer.content)) as archive:
+        manifest = json.loads(archive.read("order.json"))
+        names = set(archive.namelist())
+        assert archive.read(f"files/{call_id}/photo.bin") == b"evidence"
+    assert manifest["order_ref"] == "ORD-EXPORT"
+    assert [c["id"] for c in manifest["calls"]] == [call_id]
+    (call,) = manifest["calls"]
+    assert call["buyer_name"] == "Eva Export" and call["outcome"] == "defect"
+    assert [e["data"]["text"] for e in call["timeline"] if e["kind"] == "chat"] == [
+        "my address is ..."
+    ]
+    assert {f["file"] for f in call["files"]} <= names
+    assert "token_hash" not in json.dumps(manifest["links"])
+    assert ("export_order", {"order_ref": "ORD-EXPORT", "calls": 1}) in audit_actions(app)
+    assert client.get("/api/exports", params={"order_ref": "ORD-NONE"}).status_code == 404
+
+
+def test_only_admins_export(app):
+    ended_call(app, "ORD-EXPORT", days_ago=2)
+    add_user(app, "sue@shop.test", "supervisor")
+    sue = TestClient(app, base_url=app.state.settings.public_url)
+    login(sue, "sue@shop.test")
+    assert sue.get("/api/exports", params={"order_ref": "ORD-EXPORT"}).status_code == 403
+
+
+def test_the_command_line_exports_an_order_to_a_private_file(tmp_path):
+    data = tmp_path / "data"
+    app = create_app(make_settings(data))
+    call_id = ended_call(app, "ORD-CLI-EXPORT", days_ago=1)
+    app.state.engine.dispose()
+    out = tmp_path / "order.zip"
+    done = showdesk(data, "export", "--order", "ORD-CLI-EXPORT", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == str(out)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    with zipfile.ZipFile(out) as archive:
+        assert json.loads(archive.read("order.json"))["calls"][0]["id"] == call_id

@@ -1,0 +1,91 @@
+"""Everything held about an order, as one ZIP file (GDPR Art. 15: the right of access).
+
+``order.json`` holds the order's links (without token hashes), calls, timelines (chat
+included), verdict histories and the audit of who viewed its evidence; ``files/`` holds
+every recording and photo of its calls as stored. Blocking; the caller streams the file.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, select
+
+from server.errors import NotFound
+from server.evidence import audit
+from server.models import AuditEntry, Call, CallEvent, Link, OutcomeChange, Photo, Recording
+from server.storage import Storage, StorageError
+
+EXPORT_FORMAT = 1
+
+
+def _plain(row: Any, *, without: set[str] = frozenset()) -> dict[str, Any]:
+    return {k: v for k, v in row.model_dump(mode="json").items() if k not in without}
+
+
+def export_order(
+    db: Session,
+    storage: Storage,
+    order_ref: str,
+    now: datetime,
+    out: Path,
+    *,
+    by_user_id: int | None,
+) -> int:
+    """Write the ZIP of ``order_ref`` to ``out``; returns the number of calls in it.
+    NotFound when nothing is held about the order. The export is audited."""
+    links = list(db.exec(select(Link).where(Link.order_ref == order_ref)))
+    calls = list(db.exec(select(Call).where(Call.order_ref == order_ref).order_by(Call.created_at)))
+    if not links and not calls:
+        raise NotFound(f'nothing is held about order "{order_ref}"')
+    manifest: dict[str, Any] = {
+        "format": EXPORT_FORMAT,
+        "order_ref": order_ref,
+        "exported_at": now.isoformat(),
+        "links": [_plain(link, without={"token_hash"}) for link in links],
+        "calls": [],
+    }
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for call in calls:
+            entry = _plain(call)
+            entry["timeline"] = [
+                _plain(e, without={"call_id"})
+                for e in db.exec(
+                    select(CallEvent).where(CallEvent.call_id == call.id).order_by(CallEvent.t_ms)
+                )
+            ]
+            entry["outcome_history"] = [
+                _plain(c, without={"call_id"})
+                for c in db.exec(select(OutcomeChange).where(OutcomeChange.call_id == call.id))
+            ]
+            entry["evidence_views"] = [
+                _plain(a, without={"call_id"})
+                for a in db.exec(select(AuditEntry).where(AuditEntry.call_id == call.id))
+            ]
+            entry["files"] = []
+            rows = [
+                *db.exec(select(Recording).where(Recording.call_id == call.id)),
+                *db.exec(select(Photo).where(Photo.call_id == call.id)),
+            ]
+            for row in rows:
+                name = f"files/{call.id}/{Path(row.storage_key).name}"
+                try:
+                    archive.write(storage.local_path(row.storage_key), name)
+                except (OSError, StorageError):
+                    name = None  # listed, but its file is gone
+                entry["files"].append({**_plain(row, without={"call_id"}), "file": name})
+            manifest["calls"].append(entry)
+        archive.writestr("order.json", json.dumps(manifest, indent=2, ensure_ascii=False))
+    audit.action_done(
+        db,
+        audit.AUDIT_EXPORT_ORDER,
+        now,
+        user_id=by_user_id,
+        detail={"order_ref": order_ref, "calls": len(calls)},
+    )
+    db.commit()
+    return len(calls)
