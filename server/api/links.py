@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from server.api.deps import ClockDep, DbDep, LinkId, SettingsDep, StaffOrIntegration
+from server.evidence import audit
 from server.links import buyer_links
 from server.models.link import LinkBase
 
@@ -81,6 +82,17 @@ async def revoke_link(
     Staff may revoke the links they created; admins any (403 otherwise)."""
     from starlette.concurrency import run_in_threadpool
 
-    await run_in_threadpool(buyer_links.revoke_link, db, link_id, clock.now(), principal.user)
+    def revoke() -> None:
+        link = buyer_links.revoke_link(db, link_id, clock.now(), principal.user)
+        audit.action_done(
+            db,
+            audit.AUDIT_LINK_REVOKED,
+            clock.now(),
+            user_id=principal.user_id,
+            detail={"link_id": link.id, "order_ref": link.order_ref},
+        )
+        db.commit()
+
+    await run_in_threadpool(revoke)
     await request.app.state.calls.link_revoked(link_id)
     return Response(status_code=204)

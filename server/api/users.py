@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sqlmodel import Session
@@ -10,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from server.accounts import users
 from server.api.deps import Admin, ClockDep, DbDep, PasswordsDep, Principal, UserId
 from server.errors import InvalidInput
+from server.evidence import audit
 from server.infra.security import PASSWORD_MAX_CHARS, Passwords
 from server.models import Role
 from server.models.text import LineStr
@@ -61,6 +64,14 @@ def create_user(
         now=clock.now(),
         passwords=passwords,
     )
+    audit.action_done(
+        db,
+        audit.AUDIT_USER_CREATED,
+        clock.now(),
+        user_id=principal.user_id,
+        detail={"user_id": user.id, "email": user.email, "role": str(user.role)},
+    )
+    db.commit()
     return UserOut(**UserPublic.model_validate(user).model_dump(), one_time_password=one_time)
 
 
@@ -71,18 +82,26 @@ async def update_user(
     principal: Admin,
     request: Request,
     db: DbDep,
+    clock: ClockDep,
     passwords: PasswordsDep,
 ) -> UserOut:
     """Change name, role or disabled, or reset the password (returns a one-time password).
-    A disabled, reset or re-roled account's open sockets are closed."""
-    out = await run_in_threadpool(_update_user, user_id, body, principal, db, passwords)
+    A disabled, reset or re-roled account's open sockets are closed. Audited."""
+    out = await run_in_threadpool(
+        _update_user, user_id, body, principal, db, passwords, clock.now()
+    )
     if body.disabled or body.reset_password or body.role is not None:
         await request.app.state.calls.close_staff_sockets(user_id)
     return out
 
 
 def _update_user(
-    user_id: int, body: UserUpdateIn, principal: Principal, db: Session, passwords: Passwords
+    user_id: int,
+    body: UserUpdateIn,
+    principal: Principal,
+    db: Session,
+    passwords: Passwords,
+    now: datetime,
 ) -> UserOut:
     user = users.get_user(db, user_id)
     if user.id == principal.user_id and (body.disabled or body.role not in (None, Role.admin)):
@@ -96,5 +115,23 @@ def _update_user(
     if body.disabled is not None:
         users.set_disabled(db, user, body.disabled)
     one_time = users.reset_password(db, user, passwords=passwords) if body.reset_password else None
+    changed = [
+        name
+        for name, value in (
+            ("name", body.name),
+            ("role", body.role),
+            ("disabled", body.disabled),
+            ("password_reset", body.reset_password or None),
+        )
+        if value is not None
+    ]
+    audit.action_done(
+        db,
+        audit.AUDIT_USER_CHANGED,
+        now,
+        user_id=principal.user_id,
+        detail={"user_id": user.id, "changed": changed, "role": str(user.role)},
+    )
+    db.commit()
     db.refresh(user)
     return UserOut(**UserPublic.model_validate(user).model_dump(), one_time_password=one_time)

@@ -25,6 +25,23 @@ AUDIT_HOLD_REMOVE = "hold_remove"
 AUDIT_ERASE_ORDER = "erase_order"
 AUDIT_RETENTION_RUN = "retention_run"
 AUDIT_EXPORT_ORDER = "export_order"
+AUDIT_VIEW_CHAT = "view_chat"
+AUDIT_USER_CREATED = "user_created"
+AUDIT_USER_CHANGED = "user_changed"
+AUDIT_LINK_REVOKED = "link_revoked"
+AUDIT_ACTIONS = (
+    AUDIT_VIEW_RECORDING,
+    AUDIT_VIEW_PHOTO,
+    AUDIT_VIEW_CHAT,
+    AUDIT_USER_CREATED,
+    AUDIT_USER_CHANGED,
+    AUDIT_LINK_REVOKED,
+    AUDIT_HOLD_ADD,
+    AUDIT_HOLD_REMOVE,
+    AUDIT_ERASE_ORDER,
+    AUDIT_EXPORT_ORDER,
+    AUDIT_RETENTION_RUN,
+)
 VIEW_CONTINUATION_WINDOW_S = 30 * 60  # later range requests within this are the same view
 
 
@@ -89,12 +106,15 @@ def list_audit(
     *,
     user_id: int | None = None,
     call_id: str | None = None,
+    action: str | None = None,
     page: int = 1,
     per_page: int = 50,
 ) -> tuple[list[AuditEntryPublic], int]:
-    """One page of audit entries (of ``user_id``, of ``call_id`` when given), newest
-    first, with the viewer's email and name; and how many entries match."""
+    """One page of audit entries (of ``user_id``, of ``call_id``, of ``action`` when
+    given), newest first, with the actor's email and name; and how many entries match."""
     where = []
+    if action is not None:
+        where.append(AuditEntry.action == action)
     if user_id is not None:
         where.append(AuditEntry.user_id == user_id)
     if call_id is not None:

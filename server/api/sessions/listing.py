@@ -9,9 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from server.api.deps import DB_ID_MAX, CallReader, DbDep, Reviewer
+from server.api.deps import DB_ID_MAX, CallReader, ClockDep, DbDep, Reviewer
 from server.api.sessions.paging import PageNumber, PerPage
-from server.evidence import review_list
+from server.evidence import audit, review_list
 from server.models.call import CallDetailPublic, CallPublic
 from server.models.link import ORDER_REF_MAX_CHARS
 from signaling.vocabulary import Decision, Outcome, Purpose
@@ -72,6 +72,19 @@ def list_sessions(
 
 
 @router.get("/api/sessions/{session_id}", response_model=CallDetailPublic)
-def get_session(access: CallReader, db: DbDep) -> CallDetailPublic:
-    """One call: its timeline events, photos, recordings, outcome history and chat."""
-    return review_list.call_detail(db, access.call)
+def get_session(access: CallReader, db: DbDep, clock: ClockDep) -> CallDetailPublic:
+    """One call: its timeline events, photos, recordings, outcome history and chat. A read
+    that shows chat lines is audited (``view_chat``)."""
+    detail = review_list.call_detail(db, access.call)
+    if detail.chat:
+        principal = access.principal
+        audit.action_done(
+            db,
+            audit.AUDIT_VIEW_CHAT,
+            clock.now(),
+            user_id=principal.user_id,
+            call_id=access.call.id,
+            detail={"api_key_id": principal.api_key_id} if principal.api_key_id else None,
+        )
+        db.commit()
+    return detail
