@@ -460,7 +460,11 @@ def test_recordings_and_photos_only_for_supervisors_admins_and_the_own_agent(app
     assert team["sue"].get(f"/api/sessions/{other_call}/photos/{photo_id}").status_code == 404
     assert audit_rows(app) == []
 
+    context = the_buyer.get("/api/buyer/context")
+    assert context.status_code == 200 and context.headers["cache-control"] == "no-store"
     for who in ("ann", "sue", "ada"):
+        detail = team[who].get(f"/api/sessions/{call_id}")
+        assert detail.status_code == 200 and detail.headers["cache-control"] == "no-store"
         for action, urls in paths.items():
             for path in urls:
                 answer = team[who].get(path)
