@@ -125,6 +125,17 @@ def test_user_add_checks_the_email_as_the_api_does(tmp_path):
     assert [(u["email"], u["name"]) for u in listed] == [("ops@showdesk.local", "ops")]
 
 
+def test_the_cli_makes_the_database_owner_only_in_an_existing_data_dir(tmp_path):
+    import stat
+
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    data.chmod(0o755)
+    assert showdesk(data, "user", "add", "ana@shop.test", "--role", "agent").returncode == 0
+    made = [p for p in data.iterdir() if p.name.startswith("showdesk.db")]
+    assert made and {stat.S_IMODE(p.stat().st_mode) for p in made} == {0o600}, made
+
+
 def test_duplicate_user_is_refused_with_a_message(tmp_path):
     args = ("user", "add", "ana@shop.test", "--role", "agent", "--password-stdin")
     showdesk(tmp_path, *args, stdin="long enough password\n")
