@@ -20,7 +20,7 @@ from server.api import (
     vocabulary,
 )
 from server.api.body_limit import BodyLimit
-from server.api.errors import install_error_handlers
+from server.api.errors import UnexpectedErrors, install_error_handlers
 from server.api.headers import SecurityHeaders, install_docs
 from server.api.pages import WEB_DIR
 from server.api.ws import router as ws_router
@@ -63,6 +63,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.add_middleware(BodyLimit, max_bytes=settings.max_json_body_bytes)
+    app.add_middleware(UnexpectedErrors)  # inside SecurityHeaders: a 500 gets the headers
     app.add_middleware(SecurityHeaders, https=settings.secure_cookies)  # outermost
     install_docs(app)
     app.state.settings = settings

@@ -1,7 +1,10 @@
 """Maps domain errors and framework errors to ``{"error": {"code", "message"}}`` responses.
 
-No stack trace ever reaches a client: unexpected exceptions are logged and answered
-with a generic 500.
+No stack trace ever reaches a client: an unexpected exception is logged once and
+answered with a generic 500 by ``UnexpectedErrors``, a middleware inside
+``SecurityHeaders``, so the 500 carries the security headers like every answer (an
+``Exception`` handler would run in Starlette's ``ServerErrorMiddleware``, outside every
+middleware, and that one re-raises to the server, which logs it a second time).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.errors import (
     Conflict,
@@ -113,7 +117,41 @@ def install_error_handlers(app: FastAPI) -> None:
             return _page(exc.status_code, message)
         return JSONResponse(error_body(code, message), exc.status_code, headers=exc.headers)
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, redact(request.url.path))
-        return JSONResponse(error_body("internal_error", "something went wrong on our side"), 500)
+
+INTERNAL_ERROR_MESSAGE = "something went wrong on our side"
+
+
+class UnexpectedErrors:
+    """ASGI middleware (HTTP only): an exception that no handler turned into an answer is
+    logged once, with its traceback, and answered with a generic 500 in the error shape
+    (a page for a browser's page), without a trace. Added inside ``SecurityHeaders``.
+
+    An exception after the answer has started cannot become a 500: it is re-raised, and
+    the server logs it (once) and drops the connection."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            if started:
+                raise
+            request = Request(scope)
+            log.exception("unhandled error on %s %s", request.method, redact(request.url.path))
+            if _wants_html(request):
+                response: Response = _page(500, INTERNAL_ERROR_MESSAGE)
+            else:
+                response = JSONResponse(error_body("internal_error", INTERNAL_ERROR_MESSAGE), 500)
+            await response(scope, receive, send)

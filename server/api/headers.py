@@ -4,6 +4,11 @@ The Content-Security-Policy allows no inline script anywhere: pages load their E
 modules from ``/static``; the API docs page loads Swagger UI from this server with its
 start-up code in a file. ``Referrer-Policy: no-referrer`` keeps a buyer link out of any
 Referer header.
+
+Every answer under ``/api/`` (calls, chat, photos, recordings, audit, users, links, the
+buyer's context: personal data) carries ``Cache-Control: no-store``, its errors
+included, unless the route set a ``no-store`` of its own (files: ``private, no-store``).
+The one exception is ``/api/vocabulary``: the public labels, cacheable.
 """
 
 from __future__ import annotations
@@ -29,6 +34,13 @@ COMMON_HEADERS = [
     (b"permissions-policy", b"camera=(self), microphone=(self), geolocation=()"),
 ]
 HSTS = (b"strict-transport-security", b"max-age=31536000")
+API_PREFIX = "/api/"
+CACHEABLE_API_PATHS = frozenset({"/api/vocabulary"})
+NO_STORE = b"no-store"
+
+
+def _private_api_path(path: str) -> bool:
+    return path.startswith(API_PREFIX) and path not in CACHEABLE_API_PATHS
 
 
 class SecurityHeaders:
@@ -43,6 +55,7 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         csp = CSP_DOCS if scope["path"] == "/docs" else CSP_PAGES
+        no_store = _private_api_path(scope["path"])
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -51,6 +64,14 @@ class SecurityHeaders:
                     for k, v in message.get("headers", [])
                     if k.lower() not in {name for name, _ in COMMON_HEADERS}
                 ]
+                if no_store:
+                    headers = [
+                        (k, v)
+                        for k, v in headers
+                        if k.lower() != b"cache-control" or NO_STORE in v.lower()
+                    ]
+                    if not any(k.lower() == b"cache-control" for k, _ in headers):
+                        headers.append((b"cache-control", NO_STORE))
                 headers.extend(COMMON_HEADERS)
                 headers.append((b"content-security-policy", csp.encode()))
                 if self.https:

@@ -23,7 +23,7 @@ from server.db import make_engine, migrate
 from server.errors import DomainError
 from server.evidence import export, retention
 from server.infra.clock import Clock
-from server.infra.config import ConfigError, Settings, load_settings
+from server.infra.config import ConfigError, Settings, load_settings, owner_only_files
 from server.infra.security import passwords_for
 from server.links import buyer_links
 from server.models import Role
@@ -315,6 +315,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             scheme = "https" if args.tls_cert else "http"
             overrides["public_url"] = f"{scheme}://localhost:{args.port}"
         settings = load_settings(**overrides)
+        owner_only_files()  # before anything is written: the data is the owner's only
         args.func(args, settings)
     except ConfigError as exc:
         print(f"showdesk: configuration error: {exc}", file=sys.stderr)

@@ -18,6 +18,18 @@ from server.infra.security import PASSWORD_HASHING_DEFAULT, PasswordHashing
 
 SECRET_KEY_MIN_CHARS = 32  # 32 url-safe characters carry at least 190 bits
 DATA_DIR_MODE = 0o700  # the database holds password and session hashes: owner only
+OWNER_ONLY_UMASK = 0o077  # files 0600, directories 0700, whoever creates them
+
+
+def owner_only_files() -> None:
+    """Set the process umask so that every file and directory Showdesk (and its relay
+    workers and review-file makers, which inherit it) creates is the owner's only: the
+    database and its journal, photos, recordings, even in a data directory made before.
+    ``showdesk`` sets it as it starts (serve and every command); ``create_app`` does not,
+    so a process that embeds the app keeps its own."""
+    os.umask(OWNER_ONLY_UMASK)
+
+
 SECRET_KEY_FILE = "secret_key"  # noqa: S105  (a file name)
 PLACEHOLDER_SECRETS = frozenset(
     {"changethis", "changeme", "change-me", "secret", "showdesk", "password", "development"}

@@ -114,6 +114,28 @@ def test_bad_cli_input_exits_nonzero_with_a_clear_message(tmp_path, args):
     assert "Traceback" not in result.stderr and result.stderr.strip()
 
 
+def test_user_add_checks_the_email_as_the_api_does(tmp_path):
+    refused = showdesk(tmp_path, "user", "add", "nul\x01x\x07@example.test", "--role", "agent")
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "not an email address" in refused.stderr and "U+0001" in refused.stderr
+    assert showdesk(tmp_path, "user", "add", "x@shop", "--role", "agent").returncode == 1
+    made = showdesk(tmp_path, "user", "add", "Ops@Showdesk.LOCAL", "--role", "admin")
+    assert made.returncode == 0, made.stderr
+    listed = json.loads(showdesk(tmp_path, "user", "list", "--json").stdout)
+    assert [(u["email"], u["name"]) for u in listed] == [("ops@showdesk.local", "ops")]
+
+
+def test_the_cli_makes_the_database_owner_only_in_an_existing_data_dir(tmp_path):
+    import stat
+
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    data.chmod(0o755)
+    assert showdesk(data, "user", "add", "ana@shop.test", "--role", "agent").returncode == 0
+    made = [p for p in data.iterdir() if p.name.startswith("showdesk.db")]
+    assert made and {stat.S_IMODE(p.stat().st_mode) for p in made} == {0o600}, made
+
+
 def test_duplicate_user_is_refused_with_a_message(tmp_path):
     args = ("user", "add", "ana@shop.test", "--role", "agent", "--password-stdin")
     showdesk(tmp_path, *args, stdin="long enough password\n")

@@ -45,8 +45,32 @@ def test_every_route_sends_the_security_headers(app, client, signed_in):
     paths = every_get_path(app)
     assert {"/login", "/console", "/admin", "/call", "/docs", "/healthz"} <= set(paths)
     for path in paths:
-        check(client.get(path, follow_redirects=False))
+        answer = client.get(path, follow_redirects=False)
+        check(answer)
+        if path.startswith("/api/") and path != "/api/vocabulary":
+            assert "no-store" in answer.headers.get("cache-control", ""), path
     check(client.post("/api/auth/login", json={"email": "x@y.z", "password": "wrong one"}))
+
+
+def test_api_answers_are_not_stored_but_the_public_vocabulary_is_cacheable(app, client):
+    add_user(app, "admin@shop.test", "admin")
+    csrf = login(client, "admin@shop.test")
+    for method, path, body in (
+        ("GET", "/api/me", None),
+        ("GET", "/api/users", None),
+        ("GET", "/api/links", None),
+        ("POST", "/api/links", {"order_ref": "A-1", "purpose": "product_demo"}),
+        ("POST", "/api/users", {"email": "ana@shop.test", "role": "agent"}),
+        ("GET", "/api/audit", None),
+        ("GET", "/api/sessions", None),
+        ("GET", "/api/sessions/nothing", None),  # errors too
+        ("GET", "/api/buyer/context", None),
+    ):
+        answer = client.request(method, path, json=body, headers={"X-CSRF-Token": csrf})
+        assert answer.status_code < 500, (path, answer.text)
+        assert answer.headers["cache-control"] == "no-store", (method, path)
+    assert client.get("/api/vocabulary").headers["cache-control"] == "public, max-age=300"
+    assert "no-store" in client.get("/login").headers["cache-control"]  # pages: unchanged
 
 
 def test_docs_page_loads_swagger_from_this_server(client):

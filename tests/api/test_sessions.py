@@ -212,10 +212,18 @@ def test_list_refuses_bad_filters_and_agents(app, team):
         {"per_page": 1000},
         {"page": 0},
         {"since": "yesterday"},
+        {"since": "0001-01-01T00:00:00+01:00"},  # year 0 in UTC: out of range, not a 500
+        {"until": "9999-12-31T23:59:59-01:00"},  # year 10000 in UTC
+        {"since": "2026-03-03T00:00:00Z", "until": "9999-12-31T23:59:59-23:59"},
     ):
         answer = sue.get("/api/sessions", params=params)
         assert answer.status_code == 422, params
         assert answer.json()["error"]["code"] == "validation_error"
+    out_of_range = sue.get("/api/sessions", params={"until": "9999-12-31T23:59:59-01:00"})
+    assert "until" in out_of_range.json()["error"]["message"]
+    assert "out of range" in out_of_range.json()["error"]["message"]
+    edges = {"since": "0001-01-01T00:00:00Z", "until": "9999-12-31T23:59:59+01:00"}
+    assert sue.get("/api/sessions", params=edges).status_code == 200
     assert team["ann"].get("/api/sessions").status_code == 403
     assert team["nobody"].get("/api/sessions").status_code == 401
     assert team["ada"].get("/api/sessions").status_code == 200
@@ -452,7 +460,11 @@ def test_recordings_and_photos_only_for_supervisors_admins_and_the_own_agent(app
     assert team["sue"].get(f"/api/sessions/{other_call}/photos/{photo_id}").status_code == 404
     assert audit_rows(app) == []
 
+    context = the_buyer.get("/api/buyer/context")
+    assert context.status_code == 200 and context.headers["cache-control"] == "no-store"
     for who in ("ann", "sue", "ada"):
+        detail = team[who].get(f"/api/sessions/{call_id}")
+        assert detail.status_code == 200 and detail.headers["cache-control"] == "no-store"
         for action, urls in paths.items():
             for path in urls:
                 answer = team[who].get(path)

@@ -13,6 +13,23 @@ def admin(app, client):
     return {"X-CSRF-Token": login(client, "admin@shop.test")}
 
 
+def test_email_is_checked_normalised_and_local_and_test_domains_are_kept(client, admin):
+    for email, stored in (
+        ("admin2@showdesk.local", "admin2@showdesk.local"),
+        (" Ana@Shop.TEST ", "ana@shop.test"),
+        ("Zoë@Bücher.example", "zoë@bücher.example"),
+    ):
+        made = client.post("/api/users", json={"email": email, "role": "agent"}, headers=admin)
+        assert made.status_code == 201, made.text
+        assert made.json()["email"] == stored
+    body = {"email": "nul\u0000x\u0007@example.test", "role": "agent"}
+    refused = client.post("/api/users", json=body, headers=admin)
+    assert refused.status_code == 422
+    message = refused.json()["error"]["message"]
+    assert "not an email address" in message and "U+0000" in message
+    assert "\x00" not in message and "\x07" not in message  # shown escaped, never raw
+
+
 def test_admin_creates_lists_and_renames_users(client, admin):
     made = client.post(
         "/api/users",
@@ -51,6 +68,13 @@ def test_duplicate_email_is_a_409(client, admin):
         {"email": "x@shop.test", "role": "agent", "password": "short"},
         {"email": "x@shop.test", "role": "agent", "surprise": 1},
         {"email": 5, "role": "agent"},
+        {"email": "nul\u0000x\u0007@example.test", "role": "agent"},  # control characters
+        {"email": "tab\tx@shop.test", "role": "agent"},
+        {"email": "x@shop", "role": "agent"},  # no dot in the domain
+        {"email": "x@[127.0.0.1]", "role": "agent"},
+        {"email": '"x y"@shop.test', "role": "agent"},
+        {"email": "x@y.onion", "role": "agent"},
+        {"email": "x@shop.test", "role": "agent", "name": "bell\u0007"},
     ],
 )
 def test_bad_user_input_is_a_422_and_creates_nothing(client, admin, body):

@@ -107,17 +107,21 @@ def start_live_server(
     *,
     start_timeout_s: float = LIVE_SERVER_START_TIMEOUT_S,
     log_level: int | None = None,
+    prepare: Callable[[FastAPI], None] | None = None,
     **overrides: object,
 ) -> tuple[LiveServer, uvicorn.Server, threading.Thread]:
     """Start a server as ``showdesk serve`` runs it (``ShowdeskServer``), on its own event
     loop in a daemon thread, with ``make_settings(data_dir, **overrides)`` and its public
     URL on a free port; return once it accepts connections (RuntimeError after
     ``start_timeout_s``). With ``log_level``, uvicorn's and Showdesk's loggers use it from
-    the start (uvicorn sets its own when configured). Stop it by setting the server's
+    the start (uvicorn sets its own when configured). ``prepare(app)`` runs before it
+    serves (a test adds its own routes there). Stop it by setting the server's
     ``should_exit`` and joining the thread."""
     port = free_port()
     settings = make_settings(data_dir, public_url=f"http://localhost:{port}", **overrides)
     app = create_app(settings)
+    if prepare is not None:
+        prepare(app)
     server = ShowdeskServer(uvicorn_config(app, settings, host="127.0.0.1", port=port), app)
     if log_level is not None:
         for name in ("uvicorn", "uvicorn.access", "uvicorn.error", "showdesk"):

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -14,6 +13,7 @@ from server.api.sessions.paging import PageNumber, PerPage
 from server.evidence import audit, review_list
 from server.models.call import CallDetailPublic, CallPublic
 from server.models.link import ORDER_REF_MAX_CHARS
+from server.models.moments import UTCMoment
 from signaling.vocabulary import Decision, Outcome, Purpose
 
 router = APIRouter(tags=["sessions"])
@@ -31,12 +31,6 @@ class SessionList(BaseModel):
     per_page: int
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
 @router.get("/api/sessions", response_model=SessionList)
 def list_sessions(
     principal: Reviewer,
@@ -47,9 +41,9 @@ def list_sessions(
     agent_id: Annotated[int | None, Query(ge=1, le=DB_ID_MAX)] = None,
     order_ref: Annotated[str | None, Query(min_length=1, max_length=ORDER_REF_MAX_CHARS)] = None,
     since: Annotated[
-        datetime | None, Query(description="created at or after (UTC if naive)")
+        UTCMoment | None, Query(description="created at or after (UTC if naive)")
     ] = None,
-    until: Annotated[datetime | None, Query(description="created before (UTC if naive)")] = None,
+    until: Annotated[UTCMoment | None, Query(description="created before (UTC if naive)")] = None,
     untagged: Annotated[bool, Query(description="only ended calls without an outcome")] = False,
     page: PageNumber = 1,
     per_page: PerPage = 25,
@@ -61,8 +55,8 @@ def list_sessions(
         purpose=purpose,
         agent_id=agent_id,
         order_ref=order_ref.strip() if order_ref else None,
-        since=_utc(since),
-        until=_utc(until),
+        since=since,
+        until=until,
         untagged=untagged,
     )
     found = review_list.list_calls(db, flt, page, per_page)

@@ -1,0 +1,25 @@
+"""Points in time typed by people (query and body parameters): read as aware UTC.
+
+A naive value is taken for UTC. A value whose UTC time falls outside what a ``datetime``
+holds (``0001-01-01T00:00:00+01:00`` is year 0 in UTC) is refused as invalid input, a
+422, instead of overflowing where it is stored or compared.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator
+
+
+def _to_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is out of range: years 1 to 9999 in UTC") from None
+
+
+UTCMoment = Annotated[datetime, AfterValidator(_to_utc)]
