@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from server.api import auth, buyer, links, metrics, pages, sessions, users, vocabulary
+from server.api import apikeys, auth, buyer, links, metrics, pages, sessions, users, vocabulary
 from server.api.body_limit import BodyLimit
 from server.api.errors import install_error_handlers
 from server.api.headers import SecurityHeaders, install_docs
@@ -73,7 +73,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         engine=engine, clock=clock, settings=settings, storage=app.state.storage
     )
     install_error_handlers(app)
-    for module in (auth, users, links, buyer, pages, sessions, vocabulary):
+    for module in (auth, users, apikeys, links, buyer, pages, sessions, vocabulary):
         app.include_router(module.router)
     app.include_router(ws_router)
     app.include_router(metrics.router)

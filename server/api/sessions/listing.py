@@ -73,5 +73,7 @@ def list_sessions(
 
 @router.get("/api/sessions/{session_id}", response_model=CallDetailPublic)
 def get_session(access: CallReader, db: DbDep) -> CallDetailPublic:
-    """One call: its timeline events, photos, recordings, outcome history and chat."""
-    return review_list.call_detail(db, access.call)
+    """One call: its timeline events, photos, recordings, outcome history and chat. An API
+    key gets the chat (the `chat` list and the timeline's `chat` events) only with the
+    scope `calls:chat`."""
+    return review_list.call_detail(db, access.call, with_chat=access.principal.may("calls:chat"))
