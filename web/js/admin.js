@@ -1,4 +1,4 @@
-// /admin: people (accounts) and buyer links.
+// /admin: people (accounts), buyer links, integrations' API keys and the evidence audit.
 import { del, get, patch, post } from "./api.js";
 import { wireLinkForm } from "./linkform.js";
 import { fail, notice, say, startPage } from "./page.js";
@@ -153,6 +153,90 @@ async function revokeLink(link) {
 
 wireLinkForm("link-", () => loadLinks().catch(fail));
 
+// ------------------------------------------------------------------ API keys
+
+async function loadApiKeys() {
+  const { items } = await get("/api/apikeys");
+  const rows = items.map((key) =>
+    el(
+      "tr",
+      { testid: "apikey-row", dataset: { apikeyId: key.id, name: key.name, status: key.status } },
+      el("td", { text: key.name }),
+      el("td", {}, el("code", { text: `${key.prefix}…` })),
+      el("td", { testid: "apikey-row-scopes", class: "wrap", text: key.scopes.join(" ") }),
+      el("td", { text: formatDateTime(key.created_at) }),
+      el("td", { text: key.expires_at ? formatDateTime(key.expires_at) : "never" }),
+      el("td", {
+        testid: "apikey-last-used",
+        text: key.last_used_at ? formatDateTime(key.last_used_at) : "never",
+      }),
+      el("td", { testid: "apikey-status", class: `status-${key.status}`, text: key.status }),
+      el(
+        "td",
+        { class: "actions" },
+        key.status === "active"
+          ? el("button", {
+              type: "button",
+              class: "danger",
+              testid: "apikey-revoke",
+              text: "Revoke",
+              onclick: () => revokeApiKey(key),
+            })
+          : null,
+      ),
+    ),
+  );
+  $("apikey-rows").replaceChildren(...rows);
+  $("apikey-empty").hidden = rows.length > 0;
+}
+
+async function revokeApiKey(key) {
+  notice.hidden = true;
+  try {
+    await del(`/api/apikeys/${key.id}`);
+    say(`The API key "${key.name}" was revoked.`, "info");
+  } catch (err) {
+    fail(err);
+  }
+  await loadApiKeys().catch(fail);
+}
+
+$("#apikey-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const error = $("apikey-error");
+  error.hidden = true;
+  $("apikey-result").hidden = true;
+  const name = $("apikey-name").value.trim();
+  const scopes = [...$("apikey-scopes").querySelectorAll("input:checked")].map((box) => box.value);
+  if (!name) {
+    error.textContent = "Give the key a name, e.g. the system that will use it.";
+    error.hidden = false;
+    return;
+  }
+  if (!scopes.length) {
+    error.textContent = "Tick at least one thing the key may do.";
+    error.hidden = false;
+    return;
+  }
+  const expires = $("apikey-expires").value;
+  const body = { name, scopes, expires_in_s: expires ? Number(expires) : null };
+  try {
+    const created = await post("/api/apikeys", body);
+    $("apikey-key").textContent = created.key;
+    $("apikey-result").querySelector(".apikey-for").textContent = `${created.name}:`;
+    $("apikey-result").hidden = false;
+    $("apikey-name").value = "";
+  } catch (err) {
+    fail(err, error);
+    return;
+  }
+  await loadApiKeys().catch(fail);
+});
+
+$("apikey-copy").addEventListener("click", (event) =>
+  copyText($("apikey-key").textContent, event.currentTarget),
+);
+
 // ------------------------------------------------------------------ audit
 
 const AUDIT_PER_PAGE = 50;
@@ -199,7 +283,7 @@ async function start() {
   const started = await startPage();
   if (!started) return;
   ({ me, vocabulary } = started);
-  await Promise.all([loadUsers(), loadLinks(), loadAudit()]).catch(fail);
+  await Promise.all([loadUsers(), loadLinks(), loadApiKeys(), loadAudit()]).catch(fail);
 }
 
 start();
