@@ -28,7 +28,7 @@ class ApiKeyCreateIn(BaseModel):
         min_length=1,
         description="links:write (create links, revoke the key's own), links:read (list "
         "links), calls:read (list calls, read one without its chat), calls:chat (a call's "
-        "chat lines too), recordings:read (reserved: no key opens recordings or photos yet)",
+        "chat lines too), recordings:read (a call's recordings and photos, audited)",
     )
     expires_in_s: StrictInt | None = Field(
         default=None,

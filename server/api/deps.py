@@ -206,9 +206,15 @@ CallReader = Annotated[
     CallAccess,
     Depends(authorize_call(Role.supervisor, Role.admin, own_agent=True, scope="calls:read")),
 ]
-# recordings and photos: supervisors, admins and the call's own agent; 404 for anyone else
+# recordings and photos: supervisors, admins, the call's own agent and keys with
+# recordings:read; 404 for anyone else (a key without the scope included)
 EvidenceViewer = Annotated[
-    CallAccess, Depends(authorize_call(Role.supervisor, Role.admin, own_agent=True, hidden=True))
+    CallAccess,
+    Depends(
+        authorize_call(
+            Role.supervisor, Role.admin, own_agent=True, scope="recordings:read", hidden=True
+        )
+    ),
 ]
 # the verdict and the photos' captions: the call's own agent, or an admin
 CallAgent = Annotated[CallAccess, Depends(authorize_call(Role.admin, own_agent=True))]

@@ -119,7 +119,12 @@ class AuditEntryBase(SQLModel):
     """An audit entry's columns the API shows."""
 
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
-    user_id: int = Field(foreign_key="user.id", index=True)
+    user_id: int | None = Field(
+        default=None, foreign_key="user.id", index=True, description="the staff member's id"
+    )
+    api_key_id: int | None = Field(
+        default=None, foreign_key="api_key.id", index=True, description="or the API key's id"
+    )
     action: str = Field(max_length=32, description="view_recording or view_photo")
     call_id: str = Field(max_length=64, index=True)
     object_id: int | None = Field(default=None, description="the recording's or photo's id")
@@ -134,10 +139,12 @@ class AuditEntry(AuditEntryBase, table=True):
 
 
 class AuditEntryPublic(AuditEntryBase):
-    """An audit entry with the viewer's email and name (null when no account matches)."""
+    """An audit entry with the viewer's email and name (null when no account matches), or
+    the name of the API key that viewed."""
 
     model_config = PUBLIC_CONFIG
 
     id: int
     user_email: str | None
     user_name: str | None
+    api_key_name: str | None = None

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from server.accounts.apikeys import create_api_key, revoke_api_key
-from server.models import ApiKey, Call, CallEvent
+from server.models import ApiKey, AuditEntry, Call, CallEvent
+from server.models.evidence import Photo, Recording
 from tests.helpers.links import make_link
 from tests.helpers.people import staff
 
@@ -144,11 +145,69 @@ def test_a_key_reads_a_call_without_its_chat_unless_it_has_calls_chat(app, clien
     assert client.get(f"/api/sessions/{call_id}", headers=_auth(links_only)).status_code == 403
 
 
-def test_a_key_cannot_open_recordings_or_photos(app, client):
+def _evidence(app, call_id: str) -> tuple[int, int]:
+    """A stored review recording and photo of ``call_id`` (their bytes need not decode)."""
+    storage = app.state.storage
+    with Session(app.state.engine) as db:
+        for key in ("calls/k/review.webm", "calls/k/photo.jpg"):
+            storage.path_for_writing(key).write_bytes(b"\x1a\x45\xdf\xa3" + b"0" * 60)
+            storage.commit(key)
+        rec = Recording(
+            call_id=call_id,
+            kind="review",
+            storage_key="calls/k/review.webm",
+            content_type="video/webm",
+            codec="vp8",
+            state="ready",
+            progress=100,
+            size_bytes=64,
+            created_at=app.state.clock.now(),
+        )
+        photo = Photo(
+            call_id=call_id,
+            storage_key="calls/k/photo.jpg",
+            content_type="image/jpeg",
+            size_bytes=64,
+            width=96,
+            height=64,
+            sha256="0" * 64,
+            t_ms=1000,
+            created_at=app.state.clock.now(),
+        )
+        db.add(rec)
+        db.add(photo)
+        db.commit()
+        return rec.id, photo.id
+
+
+def test_recordings_and_photos_need_recordings_read_and_are_audited_as_the_key(app, client):
     call_id = _call_with_chat(app)
-    _, key = _key(app, scopes=["calls:read", "recordings:read"])
-    assert client.get(f"/api/sessions/{call_id}/recording", headers=_auth(key)).status_code == 404
-    assert client.get(f"/api/sessions/{call_id}/photos/1", headers=_auth(key)).status_code == 404
+    rec_id, photo_id = _evidence(app, call_id)
+    paths = [
+        f"/api/sessions/{call_id}/recording",
+        f"/api/sessions/{call_id}/recordings/{rec_id}",
+        f"/api/sessions/{call_id}/photos/{photo_id}",
+    ]
+    _, plain = _key(app)  # the default scopes: no recordings:read
+    for path in paths:
+        answer = client.get(path, headers=_auth(plain))
+        assert answer.status_code == 404 and answer.json()["error"]["code"] == "not_found"
+    with Session(app.state.engine) as db:
+        assert db.exec(select(AuditEntry)).all() == []
+    key_id, viewer = _key(app, scopes=["calls:read", "recordings:read"])
+    for path in paths:
+        assert client.get(path, headers=_auth(viewer)).status_code == 200, path
+    with Session(app.state.engine) as db:
+        rows = db.exec(select(AuditEntry).order_by(AuditEntry.id)).all()
+    assert [(r.action, r.user_id, r.api_key_id) for r in rows] == [
+        ("view_recording", None, key_id),
+        ("view_recording", None, key_id),
+        ("view_photo", None, key_id),
+    ]
+    admin, _ = staff(client, app, "ada@shop.test", "admin")
+    listed = admin.get("/api/audit").json()["items"]
+    assert {e["api_key_name"] for e in listed} == {"order system"}
+    assert {e["user_email"] for e in listed} == {None}
 
 
 def test_last_used_at_is_written_at_most_once_a_minute(app, client):

@@ -243,6 +243,12 @@ const AUDIT_PER_PAGE = 50;
 const AUDIT_WORDS = { view_recording: "watched recording", view_photo: "viewed photo" };
 let auditPage = 1;
 
+function auditViewer(entry) {
+  if (entry.user_name) return `${entry.user_name} (${entry.user_email})`;
+  if (entry.api_key_id) return `API key ${entry.api_key_name || `#${entry.api_key_id}`}`;
+  return `user ${entry.user_id}`;
+}
+
 async function loadAudit() {
   const data = await get(`/api/audit?page=${auditPage}&per_page=${AUDIT_PER_PAGE}`);
   const rows = data.items.map((entry) =>
@@ -250,7 +256,7 @@ async function loadAudit() {
       "tr",
       { testid: "audit-row", dataset: { action: entry.action, callId: entry.call_id } },
       el("td", { text: formatDateTime(entry.at) }),
-      el("td", { text: entry.user_name ? `${entry.user_name} (${entry.user_email})` : `user ${entry.user_id}` }),
+      el("td", { text: auditViewer(entry) }),
       el("td", { text: `${AUDIT_WORDS[entry.action] || entry.action} #${entry.object_id ?? ""}` }),
       el(
         "td",
