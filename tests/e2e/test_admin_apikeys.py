@@ -5,14 +5,56 @@ from __future__ import annotations
 
 import httpx
 from playwright.sync_api import expect
+from sqlmodel import Session
 
+from server.models import Call
+from server.models.evidence import Recording
 from tests.e2e.test_screenshots import shoot
 from tests.helpers.accounts import add_user
 from tests.helpers.browser_steps import sign_in
 from tests.helpers.chromium import OpenParticipant
+from tests.helpers.links import make_link
 from tests.helpers.servers import LiveServer
 
 LINK = {"order_ref": "ORD-9001", "purpose": "remote_inspection"}
+
+
+def _call_with_recording(live_server: LiveServer) -> tuple[str, int]:
+    """An ended call with one stored recording file (its bytes need not decode)."""
+    app = live_server.app
+    link, _ = make_link(app, "ORD-9002")
+    now = app.state.clock.now()
+    app.state.storage.path_for_writing("calls/e2e/track.webm").write_bytes(b"0" * 64)
+    app.state.storage.commit("calls/e2e/track.webm")
+    with Session(app.state.engine) as db:
+        db.add(
+            Call(
+                id="calle2e",
+                link_id=link.id,
+                order_ref="ORD-9002",
+                purpose="damage_verification",
+                state="ended",
+                created_at=now,
+                ended_at=now,
+                end_reason="agent_ended",
+            )
+        )
+        db.commit()
+        rec = Recording(
+            call_id="calle2e",
+            kind="track",
+            track="buyer_video",
+            storage_key="calls/e2e/track.webm",
+            content_type="video/webm",
+            codec="vp8",
+            state="ready",
+            progress=100,
+            size_bytes=64,
+            created_at=now,
+        )
+        db.add(rec)
+        db.commit()
+        return "calle2e", rec.id
 
 
 def test_admin_creates_an_api_key_sees_it_once_and_revokes_it(
@@ -56,8 +98,23 @@ def test_admin_creates_an_api_key_sees_it_once_and_revokes_it(
         assert api.post("/api/links", json=LINK, headers=auth).status_code == 401
     shoot(page, "admin-apikey-revoked")
 
+    # a key with recordings:read opens a recording; the audit names the key
+    page.get_by_test_id("apikey-name").fill("Archive")
+    page.get_by_test_id("apikey-scope-recordings-read").check()
+    page.get_by_test_id("apikey-create").click()
+    expect(page.get_by_test_id("apikey-result")).to_contain_text("Archive:")
+    archive = page.get_by_test_id("apikey-key").inner_text().strip()
+    call_id, rec_id = _call_with_recording(live_server)
+    with httpx.Client(base_url=live_server.url) as api:
+        path = f"/api/sessions/{call_id}/recordings/{rec_id}"
+        assert api.get(path, headers={"Authorization": f"Bearer {archive}"}).status_code == 200
+    page.get_by_test_id("audit-refresh").click()
+    expect(page.get_by_test_id("audit-row")).to_have_count(1)
+    expect(page.get_by_test_id("audit-row")).to_contain_text("API key Archive")
+    shoot(page, "admin-apikey-audit")
+
     page.get_by_test_id("apikey-name").fill("Nothing allowed")
-    for box in ("links-write", "links-read", "calls-read"):
+    for box in ("links-write", "links-read", "calls-read", "calls-chat", "recordings-read"):
         page.get_by_test_id(f"apikey-scope-{box}").uncheck()
     page.get_by_test_id("apikey-create").click()
     expect(page.get_by_test_id("apikey-error")).to_contain_text("at least one")

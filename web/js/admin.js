@@ -203,6 +203,7 @@ async function revokeApiKey(key) {
 
 $("#apikey-form").addEventListener("submit", async (event) => {
   event.preventDefault();
+  notice.hidden = true;
   const error = $("apikey-error");
   error.hidden = true;
   $("apikey-result").hidden = true;
