@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from server.api import (
+    apikeys,
     auth,
     buyer,
     links,
@@ -84,7 +85,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         engine=engine, clock=clock, settings=settings, storage=app.state.storage
     )
     install_error_handlers(app)
-    for module in (auth, users, links, buyer, pages, sessions, retention, vocabulary):
+    for module in (auth, users, apikeys, links, buyer, pages, sessions, retention, vocabulary):
         app.include_router(module.router)
     app.include_router(ws_router)
     app.include_router(metrics.router)

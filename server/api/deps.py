@@ -81,6 +81,11 @@ class Principal:
     def api_key_id(self) -> int | None:
         return self.api_key.id if self.api_key else None
 
+    def may(self, scope: str) -> bool:
+        """Whether this principal may do what ``scope`` opens: staff always (their role
+        decides), an API key when it has that scope."""
+        return self.api_key is None or scope in self.api_key.scope_list
+
 
 def staff_user(request: Request, db: Session, clock: Clock) -> tuple[User, str] | None:
     """The signed-in staff member and session token from the cookie, or None."""
@@ -95,10 +100,12 @@ def staff_user(request: Request, db: Session, clock: Clock) -> tuple[User, str] 
 
 
 def authorize(
-    *roles: Role, integrations: bool = False, pending_password_ok: bool = False
+    *roles: Role, scope: str | None = None, pending_password_ok: bool = False
 ) -> Callable[..., Principal]:
     """A dependency that admits staff with one of ``roles`` (any staff role when none are
-    given) and, when ``integrations`` is set, a valid ``Authorization: Bearer`` API key.
+    given) and, when ``scope`` is given, a valid ``Authorization: Bearer`` API key that has
+    that scope (403 ``missing_scope`` for a key without it). Routes without a scope refuse
+    every key. Unknown, revoked and expired keys get the same 401.
 
     Cookie-authenticated state-changing requests must carry the session's CSRF token in
     ``X-CSRF-Token``. A user who still has a one-time password may only change it.
@@ -111,11 +118,13 @@ def authorize(
             scheme, _, key = authorization.partition(" ")
             if scheme.lower() != "bearer" or not key.strip():
                 raise NotSignedIn("the Authorization header must be 'Bearer <api key>'")
-            api_key = resolve_api_key(db, key.strip())
+            api_key = resolve_api_key(db, key.strip(), clock.now())
             if api_key is None:
                 raise NotSignedIn("this API key is not valid")
-            if not integrations:
+            if scope is None:
                 raise Forbidden("API keys cannot use this route")
+            if scope not in api_key.scope_list:
+                raise Forbidden(f"this API key lacks the scope {scope}", code="missing_scope")
             return Principal(api_key=api_key)
         found = staff_user(request, db, clock)
         if found is None:
@@ -147,17 +156,17 @@ class CallAccess:
 
 
 def authorize_call(
-    *roles: Role, own_agent: bool = False, integrations: bool = False, hidden: bool = False
+    *roles: Role, own_agent: bool = False, scope: str | None = None, hidden: bool = False
 ) -> Callable[..., CallAccess]:
     """A dependency for routes under ``/api/sessions/{session_id}``: admits staff with one
     of ``roles`` for any call, the agent who took this call when ``own_agent`` is set, and
-    integrations' API keys when ``integrations`` is set.
+    integrations' API keys with ``scope`` when it is given.
 
     Someone else's call answers 404 (not yours). With ``hidden`` (recordings and photos)
     everyone not admitted gets 404, whether signed in or not: a stranger, a buyer's call
     cookie or another agent cannot even learn that the file exists.
     """
-    base = authorize(*STAFF_ROLES, integrations=integrations)
+    base = authorize(*STAFF_ROLES, scope=scope)
     allowed = set(roles)
 
     def dependency(
@@ -188,17 +197,26 @@ def authorize_call(
 
 AnyStaff = Annotated[Principal, Depends(authorize())]
 Admin = Annotated[Principal, Depends(authorize(Role.admin))]
-StaffOrIntegration = Annotated[Principal, Depends(authorize(integrations=True))]
+# API key scopes (server.models.apikey.API_KEY_SCOPES): each route a key may call names one
+LinkWriter = Annotated[Principal, Depends(authorize(scope="links:write"))]
+LinkReader = Annotated[Principal, Depends(authorize(scope="links:read"))]
 SignedIn = Annotated[Principal, Depends(authorize(pending_password_ok=True))]
-Reviewer = Annotated[Principal, Depends(authorize(Role.supervisor, Role.admin, integrations=True))]
-# the call's own agent, supervisors, admins and integrations read a call
+Reviewer = Annotated[Principal, Depends(authorize(Role.supervisor, Role.admin, scope="calls:read"))]
+# the call's own agent, supervisors, admins and keys with calls:read read a call (its chat
+# lines only with calls:chat, see Principal.may)
 CallReader = Annotated[
     CallAccess,
-    Depends(authorize_call(Role.supervisor, Role.admin, own_agent=True, integrations=True)),
+    Depends(authorize_call(Role.supervisor, Role.admin, own_agent=True, scope="calls:read")),
 ]
-# recordings and photos: supervisors, admins and the call's own agent; 404 for anyone else
+# recordings and photos: supervisors, admins, the call's own agent and keys with
+# recordings:read; 404 for anyone else (a key without the scope included)
 EvidenceViewer = Annotated[
-    CallAccess, Depends(authorize_call(Role.supervisor, Role.admin, own_agent=True, hidden=True))
+    CallAccess,
+    Depends(
+        authorize_call(
+            Role.supervisor, Role.admin, own_agent=True, scope="recordings:read", hidden=True
+        )
+    ),
 ]
 # the verdict and the photos' captions: the call's own agent, or an admin
 CallAgent = Annotated[CallAccess, Depends(authorize_call(Role.admin, own_agent=True))]

@@ -1,4 +1,5 @@
-"""Buyer links: ``/api/links`` (staff or integration API key)."""
+"""Buyer links: ``/api/links`` (staff, or an integration's API key: ``links:write`` to
+create and revoke, ``links:read`` to list)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import datetime
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from server.api.deps import ClockDep, DbDep, LinkId, SettingsDep, StaffOrIntegration
+from server.api.deps import ClockDep, DbDep, LinkId, LinkReader, LinkWriter, SettingsDep
 from server.evidence import audit
 from server.links import buyer_links
 from server.models.link import LinkBase
@@ -43,7 +44,7 @@ class LinkList(BaseModel):
 @router.post("/api/links", status_code=201, response_model=LinkCreated)
 def create_link(
     body: LinkCreateIn,
-    principal: StaffOrIntegration,
+    principal: LinkWriter,
     db: DbDep,
     clock: ClockDep,
     settings: SettingsDep,
@@ -63,7 +64,7 @@ def create_link(
 
 
 @router.get("/api/links", response_model=LinkList)
-def list_links(principal: StaffOrIntegration, db: DbDep, clock: ClockDep) -> LinkList:
+def list_links(principal: LinkReader, db: DbDep, clock: ClockDep) -> LinkList:
     """The newest links first, without their tokens (which are never stored)."""
     now = clock.now()
     return LinkList(
@@ -76,19 +77,23 @@ def list_links(principal: StaffOrIntegration, db: DbDep, clock: ClockDep) -> Lin
 
 @router.delete("/api/links/{link_id}", status_code=204)
 async def revoke_link(
-    link_id: LinkId, principal: StaffOrIntegration, request: Request, db: DbDep, clock: ClockDep
+    link_id: LinkId, principal: LinkWriter, request: Request, db: DbDep, clock: ClockDep
 ) -> Response:
     """Revoke a link: it stops opening, and a call on it ends with ``link_revoked``.
-    Staff may revoke the links they created; admins any (403 otherwise)."""
+    Staff may revoke the links they created, admins any; an API key (``links:write``)
+    only the links that same key created (403 otherwise)."""
     from starlette.concurrency import run_in_threadpool
 
     def revoke() -> None:
-        link = buyer_links.revoke_link(db, link_id, clock.now(), principal.user)
+        link = buyer_links.revoke_link(
+            db, link_id, clock.now(), principal.user, api_key_id=principal.api_key_id
+        )
         audit.action_done(
             db,
             audit.AUDIT_LINK_REVOKED,
             clock.now(),
             user_id=principal.user_id,
+            api_key_id=principal.api_key_id,
             detail={"link_id": link.id, "order_ref": link.order_ref},
         )
         db.commit()

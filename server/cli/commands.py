@@ -27,6 +27,7 @@ from server.infra.config import ConfigError, Settings, load_settings, owner_only
 from server.infra.security import passwords_for
 from server.links import buyer_links
 from server.models import Role
+from server.models.apikey import API_KEY_SCOPES, DEFAULT_API_KEY_SCOPES, ApiKeyPublic
 from server.models.link import LinkBase
 from server.storage import LocalStorage
 from signaling.vocabulary import Purpose
@@ -141,10 +142,54 @@ def cmd_link_create(args: argparse.Namespace, settings: Settings) -> None:
     _emit(record, made.url, args.json)
 
 
+def _scopes(text: str) -> list[str]:
+    """``links:write,links:read`` -> the scopes, checked."""
+    try:
+        return apikeys.check_scopes(text.split(","))
+    except DomainError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+
+
+def _apikey_record(row: Any, now: Any) -> dict[str, Any]:
+    return ApiKeyPublic.from_row(row, now).model_dump(mode="json")
+
+
 def cmd_apikey_create(args: argparse.Namespace, settings: Settings) -> None:
+    now = Clock().now()
     with _session(settings) as db:
-        row, key = apikeys.create_api_key(db, args.name, Clock().now())
-    _emit({"id": row.id, "name": row.name, "prefix": row.prefix, "key": key}, key, args.json)
+        row, key = apikeys.create_api_key(
+            db, args.name, now, scopes=args.scopes, expires_in_s=args.expires
+        )
+    _emit(_apikey_record(row, now) | {"key": key}, key, args.json)
+
+
+def cmd_apikey_list(args: argparse.Namespace, settings: Settings) -> None:
+    now = Clock().now()
+    with _session(settings) as db:
+        records = [_apikey_record(k, now) for k in apikeys.list_api_keys(db)]
+    if args.json:
+        print(json.dumps(records, indent=2))
+        return
+    print(
+        f"{'ID':>4}  {'NAME':<24} {'STATUS':<8} {'CREATED':<17} {'EXPIRES':<17} "
+        f"{'LAST USED':<17} SCOPES"
+    )
+    for k in records:
+        print(
+            f"{k['id']:>4}  {k['name'][:24]:<24} {k['status']:<8} {_when(k['created_at']):<17} "
+            f"{_when(k['expires_at']):<17} {_when(k['last_used_at']):<17} {','.join(k['scopes'])}"
+        )
+
+
+def _when(iso: str | None) -> str:
+    return iso[:16].replace("T", " ") if iso else "-"
+
+
+def cmd_apikey_revoke(args: argparse.Namespace, settings: Settings) -> None:
+    now = Clock().now()
+    with _session(settings) as db:
+        row = apikeys.revoke_api_key(db, args.id, now)
+    _emit(_apikey_record(row, now), f"API key {row.id} ({row.name}) revoked", args.json)
 
 
 def _storage(settings: Settings) -> LocalStorage:
@@ -299,9 +344,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     akc = apikey.add_parser("create", help="create an API key (printed once)")
     akc.add_argument("name")
+    akc.add_argument(
+        "--scopes",
+        type=_scopes,
+        default=list(DEFAULT_API_KEY_SCOPES),
+        help=f"comma-separated, of {', '.join(API_KEY_SCOPES)} "
+        f"(default {','.join(DEFAULT_API_KEY_SCOPES)})",
+    )
+    akc.add_argument("--expires", type=parse_duration, help="e.g. 90d (default: never)")
     akc.set_defaults(func=cmd_apikey_create)
+    akl = apikey.add_parser("list", help="list API keys (never the keys themselves)")
+    akl.set_defaults(func=cmd_apikey_list)
+    akr = apikey.add_parser("revoke", help="revoke an API key: it stops working at once")
+    akr.add_argument("id", type=int, help="the key's id (see apikey list)")
+    akr.set_defaults(func=cmd_apikey_revoke)
 
-    for p in (add, lst, dis, rst, create, akc):
+    for p in (add, lst, dis, rst, create, akc, akl, akr):
         p.add_argument("--json", action="store_true", help="print the whole record as JSON")
     return parser
 

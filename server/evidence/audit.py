@@ -1,20 +1,23 @@
 """The audit: who opened which recording or photo of which call, when; and who held,
 erased or purged what (``action_done``). Entries are only ever added.
 
-No part of a recording or photo is served without an audit row for that person and
-file: a photo is audited on every view; a recording on every request that opens it (no
-range, or a range from byte 0) and on any other request unless the same person opened
-the same file within ``VIEW_CONTINUATION_WINDOW_S`` (a player continuing or seeking).
+No part of a recording or photo is served without an audit row for that viewer (a staff
+member, ``user_id``, or an integration's API key, ``api_key_id``) and file: a photo is
+audited on every view; a recording on every request that opens it (no range, or a range
+from byte 0) and on any other request unless the same viewer opened the same file within
+``VIEW_CONTINUATION_WINDOW_S`` (a player continuing or seeking).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from server.models.apikey import ApiKey
 from server.models.evidence import AuditEntry, AuditEntryPublic
 from server.models.user import User
 
@@ -45,11 +48,26 @@ AUDIT_ACTIONS = (
 VIEW_CONTINUATION_WINDOW_S = 30 * 60  # later range requests within this are the same view
 
 
-def _viewed_recently(db: Session, user_id: int, action: str, object_id: int, now: datetime) -> bool:
+@dataclass(frozen=True)
+class Viewer:
+    """Who views: a staff member (``user_id``) or an integration's key (``api_key_id``)."""
+
+    user_id: int | None = None
+    api_key_id: int | None = None
+
+
+def _viewed_recently(
+    db: Session, viewer: Viewer, action: str, object_id: int, now: datetime
+) -> bool:
     since = now - timedelta(seconds=VIEW_CONTINUATION_WINDOW_S)
     found = db.exec(
         select(AuditEntry.id).where(
-            AuditEntry.user_id == user_id,
+            AuditEntry.user_id == viewer.user_id
+            if viewer.user_id is not None
+            else col(AuditEntry.user_id).is_(None),
+            AuditEntry.api_key_id == viewer.api_key_id
+            if viewer.api_key_id is not None
+            else col(AuditEntry.api_key_id).is_(None),
             AuditEntry.action == action,
             AuditEntry.object_id == object_id,
             AuditEntry.at >= since,
@@ -59,9 +77,18 @@ def _viewed_recently(db: Session, user_id: int, action: str, object_id: int, now
 
 
 def _record(
-    db: Session, user_id: int, action: str, call_id: str, object_id: int, now: datetime
+    db: Session, viewer: Viewer, action: str, call_id: str, object_id: int, now: datetime
 ) -> None:
-    db.add(AuditEntry(user_id=user_id, action=action, call_id=call_id, object_id=object_id, at=now))
+    db.add(
+        AuditEntry(
+            user_id=viewer.user_id,
+            api_key_id=viewer.api_key_id,
+            action=action,
+            call_id=call_id,
+            object_id=object_id,
+            at=now,
+        )
+    )
     db.commit()
 
 
@@ -71,34 +98,44 @@ def action_done(
     now: datetime,
     *,
     user_id: int | None = None,
+    api_key_id: int | None = None,
     call_id: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    """Add an audit entry for ``action`` (``user_id`` None: the system did it). The
-    caller commits, in the same transaction as the change it records."""
-    db.add(AuditEntry(user_id=user_id, action=action, call_id=call_id, at=now, detail=detail))
+    """Add an audit entry for ``action`` by a staff member, an API key, or (neither) the
+    system. The caller commits, in the same transaction as the change it records."""
+    db.add(
+        AuditEntry(
+            user_id=user_id,
+            api_key_id=api_key_id,
+            action=action,
+            call_id=call_id,
+            at=now,
+            detail=detail,
+        )
+    )
 
 
-def photo_viewed(db: Session, user_id: int, call_id: str, photo_id: int, now: datetime) -> None:
-    """Audit (and commit) a view of photo ``photo_id`` of ``call_id`` by ``user_id``."""
-    _record(db, user_id, AUDIT_VIEW_PHOTO, call_id, photo_id, now)
+def photo_viewed(db: Session, viewer: Viewer, call_id: str, photo_id: int, now: datetime) -> None:
+    """Audit (and commit) a view of photo ``photo_id`` of ``call_id`` by ``viewer``."""
+    _record(db, viewer, AUDIT_VIEW_PHOTO, call_id, photo_id, now)
 
 
 def recording_viewed(
     db: Session,
-    user_id: int,
+    viewer: Viewer,
     call_id: str,
     recording_id: int,
     now: datetime,
     *,
     opens_file: bool,
 ) -> None:
-    """Audit a request for recording ``recording_id`` of ``call_id`` by ``user_id``:
+    """Audit a request for recording ``recording_id`` of ``call_id`` by ``viewer``:
     always when it ``opens_file``, otherwise unless the same person opened the same file
     recently (then it continues that view)."""
     action = AUDIT_VIEW_RECORDING
-    if opens_file or not _viewed_recently(db, user_id, action, recording_id, now):
-        _record(db, user_id, action, call_id, recording_id, now)
+    if opens_file or not _viewed_recently(db, viewer, action, recording_id, now):
+        _record(db, viewer, action, call_id, recording_id, now)
 
 
 def list_audit(
@@ -111,7 +148,8 @@ def list_audit(
     per_page: int = 50,
 ) -> tuple[list[AuditEntryPublic], int]:
     """One page of audit entries (of ``user_id``, of ``call_id``, of ``action`` when
-    given), newest first, with the actor's email and name; and how many entries match."""
+    given), newest first, with the actor's email and name (or the API key's name); and how
+    many entries match."""
     where = []
     if action is not None:
         where.append(AuditEntry.action == action)
@@ -121,8 +159,9 @@ def list_audit(
         where.append(AuditEntry.call_id == call_id)
     total = db.exec(select(func.count()).select_from(AuditEntry).where(*where)).one()
     rows = db.exec(
-        select(AuditEntry, User)
+        select(AuditEntry, User, ApiKey)
         .join(User, col(User.id) == AuditEntry.user_id, isouter=True)
+        .join(ApiKey, col(ApiKey.id) == AuditEntry.api_key_id, isouter=True)
         .where(*where)
         .order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
         .offset((page - 1) * per_page)
@@ -134,8 +173,9 @@ def list_audit(
             update={
                 "user_email": user.email if user else None,
                 "user_name": user.name if user else None,
+                "api_key_name": key.name if key else None,
             },
         )
-        for entry, user in rows
+        for entry, user, key in rows
     ]
     return entries, total

@@ -148,15 +148,20 @@ def list_calls(db: Session, flt: CallFilter, page: int, per_page: int) -> CallPa
     )
 
 
-def call_detail(db: Session, call: Call) -> CallDetailPublic:
-    """Everything about one call: its timeline events (and the chat among them), photos
-    (by time in the call), recordings (by id; the newest review file also as
-    ``review_recording``) and verdict history, with the names of the people involved."""
-    events = db.exec(
-        select(CallEvent)
-        .where(CallEvent.call_id == call.id)
-        .order_by(col(CallEvent.t_ms), col(CallEvent.id))
-    ).all()
+def call_detail(db: Session, call: Call, *, with_chat: bool = True) -> CallDetailPublic:
+    """Everything about one call: its timeline events (and the chat among them, unless
+    ``with_chat`` is False: then no chat event and an empty ``chat``), photos (by time in
+    the call), recordings (by id; the newest review file also as ``review_recording``) and
+    verdict history, with the names of the people involved."""
+    events = [
+        ev
+        for ev in db.exec(
+            select(CallEvent)
+            .where(CallEvent.call_id == call.id)
+            .order_by(col(CallEvent.t_ms), col(CallEvent.id))
+        ).all()
+        if with_chat or ev.kind != "chat"
+    ]
     photos = db.exec(
         select(Photo).where(Photo.call_id == call.id).order_by(col(Photo.t_ms), col(Photo.id))
     ).all()

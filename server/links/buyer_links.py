@@ -71,18 +71,28 @@ def list_links(db: Session, limit: int = 500) -> list[Link]:
     return list(db.exec(select(Link).order_by(Link.id.desc()).limit(limit)))
 
 
-def revoke_link(db: Session, link_id: int, now: datetime, by: User | None = None) -> Link:
+def revoke_link(
+    db: Session,
+    link_id: int,
+    now: datetime,
+    by: User | None = None,
+    *,
+    api_key_id: int | None = None,
+) -> Link:
     """Revoke a link (idempotent); its call credentials stop working.
 
-    ``by`` is the staff member asking (None: an integration or the command line): an admin
-    may revoke any link, anyone else only the links they created (Forbidden otherwise,
-    since revoking also ends the call on it).
+    ``by`` is the staff member asking, ``api_key_id`` the integration's key (neither: the
+    command line): an admin may revoke any link, a staff member only the links they
+    created, a key only the links it created (Forbidden otherwise, since revoking also
+    ends the call on it).
     """
     link = db.get(Link, link_id)
     if link is None:
         raise NotFound(f"no link with id {link_id}")
     if by is not None and by.role != Role.admin and link.created_by_user_id != by.id:
         raise Forbidden("only the staff member who created a link, or an admin, can revoke it")
+    if by is None and api_key_id is not None and link.created_by_api_key_id != api_key_id:
+        raise Forbidden("an API key can revoke only the links it created")
     if link.revoked_at is None:
         link.revoked_at = now
         db.add(link)

@@ -120,12 +120,16 @@ class AuditEntryBase(SQLModel):
 
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
     user_id: int | None = Field(
-        default=None, foreign_key="user.id", index=True, description="null: the system"
+        default=None, foreign_key="user.id", index=True, description="the staff member's id"
+    )
+    api_key_id: int | None = Field(
+        default=None, foreign_key="api_key.id", index=True, description="or the API key's id"
     )
     action: str = Field(
         max_length=32,
-        description="view_recording, view_photo, hold_add, hold_remove, erase_order or "
-        "retention_run",
+        description="what was done (view_recording, view_photo, view_chat, user_created, "
+        "user_changed, link_revoked, hold_add, hold_remove, erase_order, export_order, "
+        "retention_run); neither a user nor a key: the system did it",
     )
     call_id: str | None = Field(default=None, max_length=64, index=True)
     object_id: int | None = Field(default=None, description="the recording's or photo's id")
@@ -143,10 +147,12 @@ class AuditEntry(AuditEntryBase, table=True):
 
 
 class AuditEntryPublic(AuditEntryBase):
-    """An audit entry with the viewer's email and name (null when no account matches)."""
+    """An audit entry with the viewer's email and name (null when no account matches), or
+    the name of the API key that viewed."""
 
     model_config = PUBLIC_CONFIG
 
     id: int
     user_email: str | None
     user_name: str | None
+    api_key_name: str | None = None

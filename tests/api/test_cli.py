@@ -100,12 +100,56 @@ def test_apikey_create_prints_the_key_once(tmp_path):
     assert key.startswith("sdk_") and len(key) > 40
 
 
+def test_apikey_create_list_and_revoke(tmp_path):
+    key = last_line(
+        showdesk(
+            tmp_path,
+            "apikey",
+            "create",
+            "order system",
+            "--scopes",
+            "links:read,calls:read",
+            "--expires",
+            "90d",
+        )
+    )
+    made = json.loads(showdesk(tmp_path, "apikey", "create", "reports", "--json").stdout)
+    assert made["key"].startswith("sdk_")
+    assert made["scopes"] == ["links:write", "links:read", "calls:read"]
+    listed = showdesk(tmp_path, "apikey", "list", "--json")
+    records = json.loads(listed.stdout)
+    assert [(k["name"], k["status"]) for k in records] == [
+        ("order system", "active"),
+        ("reports", "active"),
+    ]
+    assert records[0]["scopes"] == ["links:read", "calls:read"]
+    assert records[0]["expires_at"] and records[1]["expires_at"] is None
+    assert records[0]["last_used_at"] is None and records[0]["revoked_at"] is None
+    table = showdesk(tmp_path, "apikey", "list")
+    assert "order system" in table.stdout and "links:read,calls:read" in table.stdout
+    for output in (listed.stdout, table.stdout):
+        assert key not in output and made["key"] not in output and "hash" not in output
+    revoked = showdesk(tmp_path, "apikey", "revoke", str(records[0]["id"]))
+    assert "revoked" in last_line(revoked)
+    after = json.loads(showdesk(tmp_path, "apikey", "list", "--json").stdout)
+    assert [k["status"] for k in after] == ["revoked", "active"] and after[0]["revoked_at"]
+
+
+def test_apikey_revoke_of_an_unknown_id_fails_clearly(tmp_path):
+    result = showdesk(tmp_path, "apikey", "revoke", "42")
+    assert result.returncode == 1
+    assert "no API key with id 42" in result.stderr and "Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize(
     "args",
     [
         ("link", "create", "--order", "A", "--purpose", "haircut"),
         ("link", "create", "--order", "A", "--purpose", "product_demo", "--expires", "soon"),
         ("user", "add", "x@shop.test", "--role", "boss"),
+        ("apikey", "create", "x", "--scopes", "links:delete"),
+        ("apikey", "create", "x", "--expires", "forever"),
+        ("apikey", "revoke", "first"),
     ],
 )
 def test_bad_cli_input_exits_nonzero_with_a_clear_message(tmp_path, args):

@@ -1,4 +1,4 @@
-// /admin: people (accounts) and buyer links.
+// /admin: people (accounts), buyer links, integrations' API keys and the evidence audit.
 import { del, get, patch, post } from "./api.js";
 import { wireLinkForm } from "./linkform.js";
 import { fail, notice, say, startPage } from "./page.js";
@@ -153,25 +153,135 @@ async function revokeLink(link) {
 
 wireLinkForm("link-", () => loadLinks().catch(fail));
 
+// ------------------------------------------------------------------ API keys
+
+async function loadApiKeys() {
+  const { items } = await get("/api/apikeys");
+  const rows = items.map((key) =>
+    el(
+      "tr",
+      { testid: "apikey-row", dataset: { apikeyId: key.id, name: key.name, status: key.status } },
+      el("td", { text: key.name }),
+      el("td", {}, el("code", { text: `${key.prefix}…` })),
+      el("td", { testid: "apikey-row-scopes", class: "wrap", text: key.scopes.join(" ") }),
+      el("td", { text: formatDateTime(key.created_at) }),
+      el("td", { text: key.expires_at ? formatDateTime(key.expires_at) : "never" }),
+      el("td", {
+        testid: "apikey-last-used",
+        text: key.last_used_at ? formatDateTime(key.last_used_at) : "never",
+      }),
+      el("td", { testid: "apikey-status", class: `status-${key.status}`, text: key.status }),
+      el(
+        "td",
+        { class: "actions" },
+        key.status === "active"
+          ? el("button", {
+              type: "button",
+              class: "danger",
+              testid: "apikey-revoke",
+              text: "Revoke",
+              onclick: () => revokeApiKey(key),
+            })
+          : null,
+      ),
+    ),
+  );
+  $("apikey-rows").replaceChildren(...rows);
+  $("apikey-empty").hidden = rows.length > 0;
+}
+
+async function revokeApiKey(key) {
+  notice.hidden = true;
+  try {
+    await del(`/api/apikeys/${key.id}`);
+    say(`The API key "${key.name}" was revoked.`, "info");
+  } catch (err) {
+    fail(err);
+  }
+  await loadApiKeys().catch(fail);
+}
+
+$("#apikey-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  notice.hidden = true;
+  const error = $("apikey-error");
+  error.hidden = true;
+  $("apikey-result").hidden = true;
+  const name = $("apikey-name").value.trim();
+  const scopes = [...$("apikey-scopes").querySelectorAll("input:checked")].map((box) => box.value);
+  if (!name) {
+    error.textContent = "Give the key a name, e.g. the system that will use it.";
+    error.hidden = false;
+    return;
+  }
+  if (!scopes.length) {
+    error.textContent = "Tick at least one thing the key may do.";
+    error.hidden = false;
+    return;
+  }
+  const expires = $("apikey-expires").value;
+  const body = { name, scopes, expires_in_s: expires ? Number(expires) : null };
+  try {
+    const created = await post("/api/apikeys", body);
+    $("apikey-key").textContent = created.key;
+    $("apikey-result").querySelector(".apikey-for").textContent = `${created.name}:`;
+    $("apikey-result").hidden = false;
+    $("apikey-name").value = "";
+  } catch (err) {
+    fail(err, error);
+    return;
+  }
+  await loadApiKeys().catch(fail);
+});
+
+$("apikey-copy").addEventListener("click", (event) =>
+  copyText($("apikey-key").textContent, event.currentTarget),
+);
+
 // ------------------------------------------------------------------ audit
 
 const AUDIT_PER_PAGE = 50;
-const AUDIT_WORDS = { view_recording: "watched recording", view_photo: "viewed photo" };
+// the audit select's option texts are the words; these say what one entry did
+const AUDIT_WORDS = {
+  view_recording: (e) => `watched recording #${e.object_id}`,
+  view_photo: (e) => `viewed photo #${e.object_id}`,
+  view_chat: () => "read the chat",
+  user_created: (e) => `created account ${e.detail?.email ?? ""} (${e.detail?.role ?? ""})`,
+  user_changed: (e) => `changed account #${e.detail?.user_id}: ${(e.detail?.changed || []).join(", ")}`,
+  link_revoked: (e) => `revoked the link for order ${e.detail?.order_ref ?? ""}`,
+  hold_add: (e) => `put the call on legal hold: ${e.detail?.reason ?? ""}`,
+  hold_remove: () => "lifted the legal hold",
+  erase_order: (e) => `erased order ${e.detail?.order_ref ?? ""} (${e.detail?.calls ?? 0} calls)`,
+  export_order: (e) => `exported order ${e.detail?.order_ref ?? ""}`,
+  retention_run: (e) => `retention deleted the media of ${e.detail?.calls ?? 0} calls`,
+};
 let auditPage = 1;
 
+function auditViewer(entry) {
+  if (entry.user_name) return `${entry.user_name} (${entry.user_email})`;
+  if (entry.api_key_id) return `API key ${entry.api_key_name || `#${entry.api_key_id}`}`;
+  if (entry.user_id === null || entry.user_id === undefined) return "Showdesk";
+  return `user ${entry.user_id}`;
+}
+
 async function loadAudit() {
-  const data = await get(`/api/audit?page=${auditPage}&per_page=${AUDIT_PER_PAGE}`);
+  const action = $("audit-action").value;
+  const query = new URLSearchParams({ page: auditPage, per_page: AUDIT_PER_PAGE });
+  if (action) query.set("action", action);
+  const data = await get(`/api/audit?${query}`);
   const rows = data.items.map((entry) =>
     el(
       "tr",
       { testid: "audit-row", dataset: { action: entry.action, callId: entry.call_id } },
       el("td", { text: formatDateTime(entry.at) }),
-      el("td", { text: entry.user_name ? `${entry.user_name} (${entry.user_email})` : `user ${entry.user_id}` }),
-      el("td", { text: `${AUDIT_WORDS[entry.action] || entry.action} #${entry.object_id ?? ""}` }),
+      el("td", { text: auditViewer(entry) }),
+      el("td", { text: (AUDIT_WORDS[entry.action] || (() => entry.action))(entry) }),
       el(
         "td",
         {},
-        el("a", { href: `/review?session=${encodeURIComponent(entry.call_id)}`, text: entry.call_id }),
+        entry.call_id
+          ? el("a", { href: `/review?session=${encodeURIComponent(entry.call_id)}`, text: entry.call_id })
+          : "",
       ),
     ),
   );
@@ -184,6 +294,10 @@ async function loadAudit() {
 }
 
 $("audit-refresh").addEventListener("click", () => loadAudit().catch(fail));
+$("audit-action").addEventListener("change", () => {
+  auditPage = 1;
+  loadAudit().catch(fail);
+});
 $("audit-prev").addEventListener("click", () => {
   auditPage = Math.max(1, auditPage - 1);
   loadAudit().catch(fail);
@@ -199,7 +313,7 @@ async function start() {
   const started = await startPage();
   if (!started) return;
   ({ me, vocabulary } = started);
-  await Promise.all([loadUsers(), loadLinks(), loadAudit()]).catch(fail);
+  await Promise.all([loadUsers(), loadLinks(), loadApiKeys(), loadAudit()]).catch(fail);
 }
 
 start();

@@ -67,18 +67,19 @@ def list_sessions(
 
 @router.get("/api/sessions/{session_id}", response_model=CallDetailPublic)
 def get_session(access: CallReader, db: DbDep, clock: ClockDep) -> CallDetailPublic:
-    """One call: its timeline events, photos, recordings, outcome history and chat. A read
-    that shows chat lines is audited (``view_chat``)."""
-    detail = review_list.call_detail(db, access.call)
+    """One call: its timeline events, photos, recordings, outcome history and chat. An API
+    key gets the chat (the `chat` list and the timeline's `chat` events) only with the
+    scope `calls:chat`. A read that shows chat lines is audited (``view_chat``)."""
+    principal = access.principal
+    detail = review_list.call_detail(db, access.call, with_chat=principal.may("calls:chat"))
     if detail.chat:
-        principal = access.principal
         audit.action_done(
             db,
             audit.AUDIT_VIEW_CHAT,
             clock.now(),
             user_id=principal.user_id,
+            api_key_id=principal.api_key_id,
             call_id=access.call.id,
-            detail={"api_key_id": principal.api_key_id} if principal.api_key_id else None,
         )
         db.commit()
     return detail

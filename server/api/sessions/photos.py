@@ -48,11 +48,17 @@ class CaptionIn(BaseModel):
 def get_photo(
     photo_id: PhotoId, access: EvidenceViewer, request: Request, db: DbDep, clock: ClockDep
 ) -> Response:
-    """A photo of the call. Supervisors, admins and the call's own agent; 404 for anyone
-    else. Every view is audited."""
+    """A photo of the call. Supervisors, admins, the call's own agent and API keys with
+    `recordings:read`; 404 for anyone else. Every view is audited."""
     photo = photos.get_photo(db, access.call.id, photo_id)
     response = evidence_file(request.app.state.storage, photo.storage_key, photo.content_type)
-    audit.photo_viewed(db, access.principal.user_id or 0, access.call.id, photo_id, clock.now())
+    audit.photo_viewed(
+        db,
+        audit.Viewer(access.principal.user_id, access.principal.api_key_id),
+        access.call.id,
+        photo_id,
+        clock.now(),
+    )
     return response
 
 

@@ -1,7 +1,8 @@
 """A call's recorded files: ``GET /api/sessions/{session_id}/recording`` (the playable
 review file) and ``GET /api/sessions/{session_id}/recordings/{recording_id}`` (any one
-file), with HTTP range requests. Supervisors, admins and the call's own agent; 404 for
-anyone else. Every view is audited (``server.evidence.audit``)."""
+file), with HTTP range requests. Supervisors, admins, the call's own agent and API keys
+with ``recordings:read``; 404 for anyone else. Every view is audited
+(``server.evidence.audit``)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def _serve(
     assert row.id is not None
     audit.recording_viewed(
         db,
-        access.principal.user_id or 0,
+        audit.Viewer(access.principal.user_id, access.principal.api_key_id),
         access.call.id,
         row.id,
         clock.now(),
@@ -49,8 +50,9 @@ def _serve(
 def get_review_recording(
     access: EvidenceViewer, request: Request, db: DbDep, clock: ClockDep
 ) -> Response:
-    """The call's playable review file, with HTTP range requests. Supervisors, admins
-    and the call's own agent; 404 for anyone else. Every view is audited."""
+    """The call's playable review file, with HTTP range requests. Supervisors, admins,
+    the call's own agent and API keys with `recordings:read`; 404 for anyone else.
+    Every view is audited."""
     return _serve(recordings.playable_review(db, access.call.id), access, request, db, clock)
 
 

@@ -1,7 +1,7 @@
 """legal holds, media deletion, erasure; audit entries of the system and of other actions
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-01
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import server.db
 
 revision: str = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -27,7 +27,6 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("erased_at", server.db.UTCDateTime(), nullable=True))
         batch_op.create_foreign_key("fk_call_hold_by_user", "user", ["hold_by_user_id"], ["id"])
     with op.batch_alter_table("audit_entry", schema=None) as batch_op:
-        batch_op.alter_column("user_id", existing_type=sa.Integer(), nullable=True)
         batch_op.alter_column("call_id", existing_type=sa.String(length=64), nullable=True)
         batch_op.add_column(sa.Column("detail", sa.JSON(), nullable=True))
 
