@@ -9,11 +9,11 @@ from sqlmodel import Session
 
 from server.models import Call
 from server.models.evidence import Recording
-from tests.e2e.test_screenshots import shoot
 from tests.helpers.accounts import add_user
 from tests.helpers.browser_steps import sign_in
 from tests.helpers.chromium import OpenParticipant
 from tests.helpers.links import make_link
+from tests.helpers.screens import shoot
 from tests.helpers.servers import LiveServer
 
 LINK = {"order_ref": "ORD-9001", "purpose": "remote_inspection"}

@@ -20,6 +20,7 @@ from tests.helpers.browser_steps import (
 )
 from tests.helpers.chromium import OpenParticipant
 from tests.helpers.links import make_link
+from tests.helpers.screens import shoot
 from tests.helpers.servers import LiveServer
 from tests.helpers.waiting import wait_until
 from tests.helpers.y4m import BARS_RGB, bar_centre
@@ -130,6 +131,8 @@ def test_buyer_opening_the_link_on_another_device_moves_the_call_there_once_the_
     again.page.goto(link_url)
     expect(again.page.get_by_test_id("device-pending")).to_be_visible()
     expect(agent.page.get_by_test_id("device-request")).to_be_visible()
+    shoot(again.page, "buyer-device-pending")
+    shoot(agent.page, "console-device-request")
     expect(buyer.page.get_by_test_id("live")).to_be_visible()  # not taken over yet
     agent.page.get_by_test_id("device-admit").click()
     expect(agent.page.get_by_test_id("device-request")).to_be_hidden()
