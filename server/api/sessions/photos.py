@@ -24,6 +24,7 @@ from server.api.deps import (
     client_address,
 )
 from server.api.sessions.files import evidence_file
+from server.calls.ids import wire_id
 from server.errors import Conflict, NotFound
 from server.evidence import audit, photos
 from server.evidence.images import IMAGE_TYPES
@@ -95,7 +96,7 @@ async def upload_photo(
     request.app.state.rate_limits.photo_upload(session_id, client_address(request))
     desk = request.app.state.calls
     snap = desk.switchboard.call(session_id)
-    if snap is None or str(snap.link_id) != str(link.id):
+    if snap is None or snap.link_id != wire_id(link.id):
         ended = await run_in_threadpool(_own_call_exists, request, session_id, link.id)
         if not ended:
             raise NotFound(f'no call "{session_id}" on this link')
