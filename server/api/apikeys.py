@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from server.accounts import apikeys
 from server.api.deps import DB_ID_MAX, Admin, ClockDep, DbDep
+from server.evidence import audit
 from server.models.apikey import API_KEY_SCOPES, DEFAULT_API_KEY_SCOPES, ApiKeyPublic
 from server.models.text import LineStr
 
@@ -62,6 +63,7 @@ def create_api_key(
     row, key = apikeys.create_api_key(
         db, body.name, now, scopes=body.scopes, expires_in_s=body.expires_in_s
     )
+    audit.api_key_changed(db, audit.AUDIT_APIKEY_CREATED, row, now, principal.user_id)
     return ApiKeyCreated(**ApiKeyPublic.from_row(row, now).model_dump(), key=key)
 
 
@@ -69,5 +71,6 @@ def create_api_key(
 def revoke_api_key(key_id: ApiKeyId, principal: Admin, db: DbDep, clock: ClockDep) -> Response:
     """Revoke a key (idempotent): it gets the same 401 as an unknown key from then on.
     Admins only; 404 for an unknown id."""
-    apikeys.revoke_api_key(db, key_id, clock.now())
+    row = apikeys.revoke_api_key(db, key_id, clock.now())
+    audit.api_key_changed(db, audit.AUDIT_APIKEY_REVOKED, row, clock.now(), principal.user_id)
     return Response(status_code=204)

@@ -12,14 +12,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from server.api.deps import Admin, CallReviewer, ClockDep, DbDep
 from server.evidence import export, retention
 from server.models.call import HOLD_REASON_MAX_CHARS
-from server.models.link import ORDER_REF_MAX_CHARS
+from server.models.link import BUYER_NAME_MAX_CHARS, ORDER_REF_MAX_CHARS
 from server.models.text import LineStr, ParagraphStr
 
 router = APIRouter(tags=["retention"])
@@ -37,8 +37,18 @@ class HoldOut(BaseModel):
 
 
 class ErasureIn(BaseModel):
+    """Exactly one of ``order_ref`` (that order) and ``buyer_name`` (every order whose
+    links or calls name that buyer)."""
+
     model_config = ConfigDict(extra="forbid")
-    order_ref: LineStr = Field(min_length=1, max_length=ORDER_REF_MAX_CHARS)
+    order_ref: LineStr | None = Field(default=None, min_length=1, max_length=ORDER_REF_MAX_CHARS)
+    buyer_name: LineStr | None = Field(default=None, min_length=1, max_length=BUYER_NAME_MAX_CHARS)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ErasureIn:
+        if (self.order_ref is None) == (self.buyer_name is None):
+            raise ValueError("give either order_ref or buyer_name")
+        return self
 
 
 class RetentionRunIn(BaseModel):
@@ -91,14 +101,20 @@ def delete_hold(access: CallReviewer, db: DbDep, clock: ClockDep) -> Response:
 async def erase_order(
     body: ErasureIn, principal: Admin, request: Request, db: DbDep, clock: ClockDep
 ) -> ReportOut:
-    """Erase what is held about an order: its calls' recordings, photos, chat, the buyer's
-    name and the staff's notes; outcomes, decisions and times stay. Audited."""
+    """Erase what is held about an order (or every order of a buyer): its calls'
+    recordings, photos, chat, the buyer's name and the staff's notes; outcomes, decisions
+    and times stay. Audited, one entry per order."""
     active = {snap.session_id for snap in request.app.state.calls.switchboard.active_calls()}
+    erase, what = (
+        (retention.erase_order, body.order_ref)
+        if body.order_ref is not None
+        else (retention.erase_buyer, body.buyer_name)
+    )
     report = await run_in_threadpool(
-        retention.erase_order,
+        erase,
         db,
         request.app.state.storage,
-        body.order_ref,
+        what,
         clock.now(),
         active_call_ids=active,
         by_user_id=principal.user_id,

@@ -21,7 +21,7 @@ from sqlmodel import Session
 from server.accounts import apikeys, users
 from server.db import make_engine, migrate
 from server.errors import DomainError
-from server.evidence import export, retention
+from server.evidence import audit, export, retention
 from server.infra.clock import Clock
 from server.infra.config import ConfigError, Settings, load_settings, owner_only_files
 from server.infra.security import passwords_for
@@ -160,6 +160,7 @@ def cmd_apikey_create(args: argparse.Namespace, settings: Settings) -> None:
         row, key = apikeys.create_api_key(
             db, args.name, now, scopes=args.scopes, expires_in_s=args.expires
         )
+        audit.api_key_changed(db, audit.AUDIT_APIKEY_CREATED, row, now, None)
     _emit(_apikey_record(row, now) | {"key": key}, key, args.json)
 
 
@@ -189,6 +190,7 @@ def cmd_apikey_revoke(args: argparse.Namespace, settings: Settings) -> None:
     now = Clock().now()
     with _session(settings) as db:
         row = apikeys.revoke_api_key(db, args.id, now)
+        audit.api_key_changed(db, audit.AUDIT_APIKEY_REVOKED, row, now, None)
     _emit(_apikey_record(row, now), f"API key {row.id} ({row.name}) revoked", args.json)
 
 
@@ -212,15 +214,16 @@ def cmd_retention_run(args: argparse.Namespace, settings: Settings) -> None:
 
 def cmd_erase(args: argparse.Namespace, settings: Settings) -> None:
     with _session(settings) as db:
-        report = retention.erase_order(
-            db,
-            _storage(settings),
-            args.order,
-            Clock().now(),
-            active_call_ids=set(),
-            by_user_id=None,
+        erase, what = (
+            (retention.erase_order, args.order)
+            if args.order
+            else (retention.erase_buyer, args.buyer)
         )
-    _emit(report.as_dict(), f"erased order {args.order}: {len(report.calls)} calls", args.json)
+        report = erase(
+            db, _storage(settings), what, Clock().now(), active_call_ids=set(), by_user_id=None
+        )
+    done = f"order {args.order}" if args.order else "the buyer's orders"
+    _emit(report.as_dict(), f"erased {done}: {len(report.calls)} calls", args.json)
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> None:
@@ -319,8 +322,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ret.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
     ret.set_defaults(func=cmd_retention_run)
-    erase = sub.add_parser("erase", help="erase what is held about an order (GDPR Art. 17)")
-    erase.add_argument("--order", required=True, help="the order reference")
+    erase = sub.add_parser(
+        "erase", help="erase what is held about an order or a buyer (GDPR Art. 17)"
+    )
+    whom = erase.add_mutually_exclusive_group(required=True)
+    whom.add_argument("--order", help="the order reference")
+    whom.add_argument("--buyer", help="the buyer's name: every order that names them")
     erase.set_defaults(func=cmd_erase)
     export_cmd = sub.add_parser("export", help="everything held about an order, as a ZIP")
     export_cmd.add_argument("--order", required=True, help="the order reference")

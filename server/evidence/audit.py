@@ -32,6 +32,8 @@ AUDIT_VIEW_CHAT = "view_chat"
 AUDIT_USER_CREATED = "user_created"
 AUDIT_USER_CHANGED = "user_changed"
 AUDIT_LINK_REVOKED = "link_revoked"
+AUDIT_APIKEY_CREATED = "apikey_created"
+AUDIT_APIKEY_REVOKED = "apikey_revoked"
 AUDIT_ACTIONS = (
     AUDIT_VIEW_RECORDING,
     AUDIT_VIEW_PHOTO,
@@ -39,6 +41,8 @@ AUDIT_ACTIONS = (
     AUDIT_USER_CREATED,
     AUDIT_USER_CHANGED,
     AUDIT_LINK_REVOKED,
+    AUDIT_APIKEY_CREATED,
+    AUDIT_APIKEY_REVOKED,
     AUDIT_HOLD_ADD,
     AUDIT_HOLD_REMOVE,
     AUDIT_ERASE_ORDER,
@@ -114,6 +118,16 @@ def action_done(
             detail=detail,
         )
     )
+
+
+def api_key_changed(
+    db: Session, action: str, key: ApiKey, now: datetime, by_user_id: int | None
+) -> None:
+    """Audit (and commit) an API key's creation or revocation (``by_user_id`` None: the
+    command line). The key itself is never recorded."""
+    detail = {"api_key_id": key.id, "name": key.name, "scopes": key.scopes}
+    action_done(db, action, now, user_id=by_user_id, detail=detail)
+    db.commit()
 
 
 def photo_viewed(db: Session, viewer: Viewer, call_id: str, photo_id: int, now: datetime) -> None:

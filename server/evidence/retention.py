@@ -21,7 +21,7 @@ import logging
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from server.errors import Conflict, NotFound
 from server.evidence import audit
@@ -134,6 +134,55 @@ def set_hold(
     return call
 
 
+def _erasable(db: Session, order_ref: str, active_call_ids: set[str]) -> tuple[list, list]:
+    """The calls and links of ``order_ref``, once it is clear they may be erased."""
+    calls = list(db.exec(select(Call).where(Call.order_ref == order_ref)))
+    links = list(db.exec(select(Link).where(Link.order_ref == order_ref)))
+    if not calls and not links:
+        raise NotFound(f'nothing is held about order "{order_ref}"')
+    for call in calls:
+        if call.id in active_call_ids or call.state != CallState.ENDED:
+            raise Conflict(f'a call of order "{order_ref}" is in progress: end it first')
+        if call.hold_reason:
+            raise Conflict(
+                f'call "{call.id}" of order "{order_ref}" is on legal hold: lift it first'
+            )
+    return calls, links
+
+
+def orders_of_buyer(db: Session, buyer_name: str) -> list[str]:
+    """The order references whose links or calls name this buyer (case aside)."""
+    name = buyer_name.strip().lower()
+    refs = set(db.exec(select(Call.order_ref).where(func.lower(Call.buyer_name) == name)))
+    refs |= set(db.exec(select(Link.order_ref).where(func.lower(Link.buyer_name) == name)))
+    return sorted(refs)
+
+
+def erase_buyer(
+    db: Session,
+    storage: Storage,
+    buyer_name: str,
+    now: datetime,
+    *,
+    active_call_ids: set[str],
+    by_user_id: int | None,
+) -> Report:
+    """Erase every order of the buyer named ``buyer_name`` (as :func:`erase_order`);
+    nothing is erased unless all of them may be. NotFound when no order names them."""
+    refs = orders_of_buyer(db, buyer_name)
+    if not refs:
+        raise NotFound("no order names this buyer")
+    for ref in refs:
+        _erasable(db, ref, active_call_ids)
+    report = Report()
+    for ref in refs:
+        erased = erase_order(
+            db, storage, ref, now, active_call_ids=active_call_ids, by_user_id=by_user_id
+        )
+        report.calls.extend(erased.calls)
+    return report
+
+
 def erase_order(
     db: Session,
     storage: Storage,
@@ -146,15 +195,7 @@ def erase_order(
     """Erase what is held about ``order_ref`` (see the module docstring). NotFound when no
     call or link has it; Conflict when one of its calls is in progress or on hold
     (nothing is erased then)."""
-    calls = list(db.exec(select(Call).where(Call.order_ref == order_ref)))
-    links = list(db.exec(select(Link).where(Link.order_ref == order_ref)))
-    if not calls and not links:
-        raise NotFound(f'nothing is held about order "{order_ref}"')
-    for call in calls:
-        if call.id in active_call_ids or call.state != CallState.ENDED:
-            raise Conflict(f'a call of order "{order_ref}" is in progress: end it first')
-        if call.hold_reason:
-            raise Conflict(f'call "{call.id}" of this order is on legal hold: lift it first')
+    calls, links = _erasable(db, order_ref, active_call_ids)
     report = Report()
     for call in calls:
         report.calls.append(_delete_media(db, storage, call, now, dry=False))

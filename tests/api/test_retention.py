@@ -278,3 +278,35 @@ def test_the_command_line_exports_an_order_to_a_private_file(tmp_path):
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     with zipfile.ZipFile(out) as archive:
         assert json.loads(archive.read("order.json"))["calls"][0]["id"] == call_id
+
+
+def test_erasing_a_buyer_erases_every_order_that_names_them(app):
+    first = ended_call(app, "ORD-B1", days_ago=5, buyer_name="Jo Tester")
+    second = ended_call(app, "ORD-B2", days_ago=4, buyer_name="jo tester")
+    other = ended_call(app, "ORD-B3", days_ago=4, buyer_name="Someone Else")
+    client, csrf = admin(app)
+    erased = client.post("/api/erasures", json={"buyer_name": "Jo Tester"}, headers=csrf)
+    assert erased.status_code == 200, erased.text
+    assert sorted(c["order_ref"] for c in erased.json()["calls"]) == ["ORD-B1", "ORD-B2"]
+    assert media_of(app, first) == media_of(app, second) == (0, 0, 0, 0)
+    assert media_of(app, other) == (1, 1, 1, 2)
+    both = client.post(
+        "/api/erasures", json={"buyer_name": "x", "order_ref": "ORD-B3"}, headers=csrf
+    )
+    assert both.status_code == 422
+    assert (
+        client.post("/api/erasures", json={"buyer_name": "Nobody"}, headers=csrf).status_code == 404
+    )
+
+
+def test_api_key_changes_are_audited(app):
+    client, csrf = admin(app)
+    made = client.post(
+        "/api/apikeys", json={"name": "Order system", "scopes": ["links:write"]}, headers=csrf
+    )
+    assert made.status_code == 201, made.text
+    key_id = made.json()["id"]
+    assert client.delete(f"/api/apikeys/{key_id}", headers=csrf).status_code == 204
+    actions = [(a, d["api_key_id"]) for a, d in audit_actions(app) if a.startswith("apikey_")]
+    assert actions == [("apikey_created", key_id), ("apikey_revoked", key_id)]
+    assert made.json()["key"] not in json.dumps(audit_actions(app))
