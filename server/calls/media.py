@@ -33,6 +33,16 @@ class MediaRefused(Exception):
         self.message = message
 
 
+def _for_page(exc: Exception, participant_id: str) -> str:
+    """The relay's reason, fit for the page: the leg's internal id (call id, side, counter)
+    is named "this connection"; the full reason goes to the log."""
+    log.info("media refused for %s: %s", participant_id, exc)
+    text = str(exc)
+    for named in (f'participant "{participant_id}"', f'"{participant_id}"', participant_id):
+        text = text.replace(named, "this connection")
+    return text
+
+
 class CallMedia:
     """Owns the mapping of sockets to relay legs; one per control plane."""
 
@@ -67,7 +77,7 @@ class CallMedia:
             answer = await self.relay.answer(participant_id, sdp)
         except RelayError as exc:
             await self._close(participant_id)
-            raise MediaRefused(f"the offer was refused: {exc}") from None
+            raise MediaRefused(f"the offer was refused: {_for_page(exc, participant_id)}") from None
         return answer
 
     async def candidate(self, conn_id: str, candidate: dict[str, Any] | None) -> None:
@@ -80,7 +90,8 @@ class CallMedia:
         except UnknownParticipantError:
             return
         except (RelayError, ValueError) as exc:
-            raise MediaRefused(f"the candidate was refused: {exc}") from None
+            reason = _for_page(exc, participant_id)
+            raise MediaRefused(f"the candidate was refused: {reason}") from None
 
     async def silent_connections(self, silence_s: float) -> list[str]:
         """Sockets whose page's media stopped arriving ``silence_s`` seconds ago."""
