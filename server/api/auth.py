@@ -120,10 +120,10 @@ async def change_own_password(
     sessions end and their sockets close; this one stays signed in. Wrong current
     passwords slow down like failed sign-ins."""
     throttle = request.app.state.sign_in
-    user = db.merge(principal.user)
-    attempt = throttle.begin(user.email, client_address(request))
+    attempt = throttle.begin(principal.user.email, client_address(request))
 
-    def change() -> None:
+    def change() -> None:  # in a thread: the database and argon2 stay off the event loop
+        user = db.merge(principal.user)
         with throttle.hashing():
             users.change_password(
                 db,

@@ -38,32 +38,32 @@ class RateLimits:
         retry_after = max(1, math.ceil(reset - time.time()))
         raise TooMany(f"too many {what}; try again in {retry_after} s", retry_after)
 
+    def _count(self, what: str, *limits: tuple[RateLimitItem, str]) -> None:
+        """Count one event against each (limit, key); refuse past any of them."""
+        for item, key in limits:
+            if not self._limiter.hit(item, key):
+                self._refuse(item, key, what)
+
     def link_opened(self, address: str) -> None:
         """Count a link redemption (good or bad token); refuse past the limit."""
-        key = f"redeem:{address}"
-        if not self._limiter.hit(self.redeem_per_address, key):
-            self._refuse(self.redeem_per_address, key, "links opened")
+        self._count("links opened", (self.redeem_per_address, f"redeem:{address}"))
 
     def socket_opened(self, address: str) -> None:
-        key = f"socket:{address}"
-        if not self._limiter.hit(self.sockets_per_address, key):
-            self._refuse(self.sockets_per_address, key, "connections")
+        self._count("connections", (self.sockets_per_address, f"socket:{address}"))
 
     def photo_upload(self, call_id: str, address: str) -> None:
         """Count a photo upload (before it is read, so refused ones count too), per call and
         per address; refuse past either."""
-        for item, key in (
+        self._count(
+            "photo uploads",
             (self.photos_per_call, f"photo:{call_id}"),
             (self.photos_per_address, f"photo-address:{address}"),
-        ):
-            if not self._limiter.hit(item, key):
-                self._refuse(item, key, "photo uploads")
+        )
 
     def message(self, conn_id: str, address: str) -> None:
         """Count a signaling message, per socket and per address; refuse past either."""
-        for item, key in (
+        self._count(
+            "messages",
             (self.messages_per_socket, f"message:{conn_id}"),
             (self.messages_per_address, f"message-address:{address}"),
-        ):
-            if not self._limiter.hit(item, key):
-                self._refuse(item, key, "messages")
+        )

@@ -6,28 +6,10 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from tests.helpers.servers import TEST_SECRET_KEY
-
-
-def showdesk(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "SHOWDESK_DATA_DIR": str(data_dir),
-        "SHOWDESK_SECRET_KEY": TEST_SECRET_KEY,
-        "SHOWDESK_PUBLIC_URL": "https://support.shop.test",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "server.cli", *args],
-        input=stdin or "",
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+from tests.helpers.cli import showdesk
 
 
 def last_line(result: subprocess.CompletedProcess) -> str:

@@ -5,14 +5,10 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import stat
-import subprocess
-import sys
 import uuid
 import zipfile
 from datetime import timedelta
-from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
@@ -21,8 +17,9 @@ from server.app import create_app
 from server.models import AuditEntry, Call, CallEvent, Link, Photo, Recording
 from signaling.vocabulary import CallState, EndReason, Outcome, Purpose
 from tests.helpers.accounts import add_user, login
+from tests.helpers.cli import showdesk
 from tests.helpers.links import make_link
-from tests.helpers.servers import TEST_SECRET_KEY, make_settings
+from tests.helpers.servers import make_settings
 
 
 def ended_call(app, order_ref: str, days_ago: float, *, buyer_name: str = "Bea Buyer") -> str:
@@ -196,17 +193,6 @@ def test_agents_cannot_hold_erase_or_run_retention(app):
     assert hold.status_code in (403, 404)
     assert agent.post("/api/erasures", json={"order_ref": "ORD-A"}, headers=csrf).status_code == 403
     assert agent.post("/api/retention/runs", json={}, headers=csrf).status_code == 403
-
-
-def showdesk(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SHOWDESK_DATA_DIR": str(data_dir), "SHOWDESK_SECRET_KEY": TEST_SECRET_KEY}
-    return subprocess.run(
-        [sys.executable, "-m", "server.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
 
 
 def test_the_command_line_holds_runs_retention_and_erases(tmp_path):

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page
 
+from tests.helpers.waiting import NotYet, wait_until
+
 OUT = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1440, "height": 900}}
 
@@ -25,6 +27,20 @@ OVERFLOW_JS = """() => {
 }"""
 
 
+SETTLED_JS = """(width) => {
+  if (window.innerWidth !== width) return `the window is ${window.innerWidth} px wide`;
+  if (document.fonts.status !== "loaded") return "fonts are still loading";
+  const pending = [...document.images].filter((img) => !img.complete).length;
+  return pending ? `${pending} images are still loading` : "";
+}"""
+
+
+def _settled(page: Page, width: int) -> bool | NotYet:
+    """Laid out at ``width`` with its fonts and images loaded, else why not."""
+    reason = page.evaluate(SETTLED_JS, width)
+    return NotYet(reason) if reason else True
+
+
 def shoot(page: Page, name: str) -> None:
     """Screenshots of `page` at both sizes, each checked for sideways overflow; the page
     goes back to its own size afterwards."""
@@ -32,7 +48,12 @@ def shoot(page: Page, name: str) -> None:
     before = page.viewport_size
     for size_name, size in SIZES.items():
         page.set_viewport_size(size)
-        page.wait_for_timeout(150)  # layout and lazy images settle
+        wait_until(
+            lambda width=size["width"]: _settled(page, width),
+            5,
+            f"{name} to lay out at {size_name} size",
+            pause=page.wait_for_timeout,
+        )
         found = page.evaluate(OVERFLOW_JS)
         assert found["scroll"] <= found["width"] and not found["wide"], (name, size_name, found)
         page.screenshot(path=str(OUT / f"{name}-{size_name}.png"), full_page=True)

@@ -29,6 +29,7 @@ from server.cli.serve import ShowdeskServer, uvicorn_config
 from server.db import migrate
 from server.infra.config import DATA_DIR_MODE, Settings
 from server.infra.security import PASSWORD_HASHING_FOR_TESTS
+from tests.helpers.waiting import NotYet, wait_until
 
 T = TypeVar("T")
 TEST_SECRET_KEY = "test-secret-key-" + "x" * 40
@@ -134,11 +135,13 @@ def start_live_server(
 
     thread = threading.Thread(target=lambda: asyncio.run(serve()), daemon=True)
     thread.start()
-    deadline = time.monotonic() + start_timeout_s
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.01)
+
+    def started() -> bool | NotYet:
+        if server.started:
+            return True
+        return NotYet("its thread has ended" if not thread.is_alive() else "still starting")
+
+    wait_until(started, start_timeout_s, "the test server to start")
     return live, server, thread
 
 

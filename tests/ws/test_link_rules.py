@@ -12,9 +12,8 @@ import httpx
 import websockets
 from sqlmodel import Session, func, select
 
-from server.links.buyer_links import create_link
 from server.models import Call, Link
-from server.models.link import LinkBase
+from tests.helpers.links import make_link
 from tests.helpers.waiting import async_wait_until
 from tests.helpers.ws import HELLO, buyer_cookie, recv_type, staff_cookie, ws_url
 
@@ -24,10 +23,7 @@ END = json.dumps({"type": "end"})
 
 
 async def _buyer(server, cookie: str):
-    ws = await websockets.connect(ws_url(server, "buyer"), additional_headers={"Cookie": cookie})
-    await ws.send(HELLO)
-    await recv_type(ws, "welcome")
-    await recv_type(ws, "rtc_config")
+    ws, _, _ = await _socket(server, "buyer", cookie)
     return ws
 
 
@@ -98,20 +94,6 @@ async def test_a_buyer_waiting_when_the_link_expires_is_told_link_expired(server
     await buyer.close()
 
 
-def _new_link(server, order_ref: str) -> str:
-    """A fresh buyer link's URL (path and token)."""
-    with Session(server.app.state.engine, expire_on_commit=False) as db:
-        made = create_link(
-            db,
-            LinkBase(order_ref=order_ref, purpose="damage_verification"),
-            ttl_s=3600,
-            max_ttl_s=7200,
-            public_url=server.url,
-            now=server.app.state.clock.now(),
-        )
-    return made.url.removeprefix(server.url)
-
-
 async def _open_link(server, path: str, cookie: str | None = None) -> str:
     """Open the buyer link as a browser does, with the call cookie it holds (if any);
     returns the call cookie the browser holds afterwards."""
@@ -140,7 +122,8 @@ async def _call_on_the_laptop(server, order_ref: str):
     cookie, the link's path, the session id)."""
     agent, _, _ = await _socket(server, "staff", await staff_cookie(server, f"{order_ref}@x.io"))
     await agent.send(json.dumps({"type": "set_availability", "state": "available"}))
-    path = _new_link(server, order_ref)
+    _, url = make_link(server.app, order_ref)
+    path = url.removeprefix(server.url)
     cookie = await _open_link(server, path)
     laptop, _, _ = await _socket(server, "buyer", cookie)
     await laptop.send(CONSENT)
