@@ -19,6 +19,7 @@ from pydantic import (
     StringConstraints,
     TypeAdapter,
     ValidationError,
+    model_validator,
 )
 
 from .errors import ProtocolError, UnsupportedVersion
@@ -37,6 +38,8 @@ MAX_CHAT_CHARS = 2000  # a paragraph; chat is for short remarks during the call
 MAX_SESSION_ID_CHARS = 64  # uuid4 hex is 32
 MAX_SDP_CHARS = 60 * 1024  # a browser offer with audio+video is 5-10 KB; fits one frame
 MAX_CANDIDATE_CHARS = 512  # an a=candidate line is about 100-200 characters
+MAX_ZOOM = 10.0  # a camera_request zoom: times the camera's widest view (phones reach 2-10)
+MAX_CAMERA_REQUEST_ID = 2**31 - 1  # request ids count up from 1 per server process
 
 
 def _no_lone_surrogates(value: str) -> str:
@@ -153,6 +156,38 @@ class Capture(_ClientModel):
     type: Literal["capture"]
 
 
+Zoom = Annotated[float, Field(ge=1.0, le=MAX_ZOOM, allow_inf_nan=False)]
+CameraResult = Literal["applied", "not_supported", "camera_off"]
+
+
+class CameraRequest(_ClientModel):
+    """Agent/admin in a live call: ask the buyer's camera for the torch on or off
+    (``torch``) or a zoom level (``zoom``, 1 = the camera's widest view, at most
+    :data:`MAX_ZOOM`). Exactly one of the two."""
+
+    type: Literal["camera_request"]
+    torch: bool | None = None
+    zoom: Zoom | None = None
+
+    @model_validator(mode="after")
+    def _one_of_torch_or_zoom(self) -> CameraRequest:
+        if (self.torch is None) == (self.zoom is None):
+            raise ValueError("give exactly one of torch or zoom")
+        return self
+
+
+class CameraReply(_ClientModel):
+    """Buyer in a live call: what became of the agent's ``camera_request`` ``request_id``:
+    ``applied``, ``not_supported`` (this camera has no torch or zoom) or ``camera_off``.
+    ``zoom`` is the zoom level applied when it differs from the one asked (the camera's
+    range ends before it)."""
+
+    type: Literal["camera_reply"]
+    request_id: Annotated[int, Field(ge=1, le=MAX_CAMERA_REQUEST_ID)]
+    result: CameraResult
+    zoom: Zoom | None = None
+
+
 class AdmitDevice(_ClientModel):
     """Agent/admin in a call: let the device that opened the buyer's link take over the
     buyer's side (``admit: true``), or send it away (``false``)."""
@@ -182,7 +217,9 @@ ClientMessage = Annotated[
     | Candidate
     | MediaState
     | AdmitDevice
-    | Capture,
+    | Capture
+    | CameraRequest
+    | CameraReply,
     Field(discriminator="type"),
 ]
 CLIENT_MESSAGE_TYPES: frozenset[str] = frozenset(
@@ -422,6 +459,31 @@ class TakePhoto(ServerMessage):
 
     type: Literal["take_photo"] = "take_photo"
     session_id: str
+
+
+class CameraAsk(ServerMessage):
+    """To the buyer: the agent asks for the torch or a zoom level (one of the two is
+    set); answer with ``camera_reply`` and the same ``request_id``."""
+
+    type: Literal["camera_request"] = "camera_request"
+    session_id: str
+    request_id: int
+    torch: bool | None = None
+    zoom: float | None = None
+
+
+class CameraAnswer(ServerMessage):
+    """To the agent: the buyer's page answered ``request_id``: what was asked (``torch``
+    or ``zoom``), ``result``, and ``applied_zoom`` when the camera's range ended before
+    the zoom asked for (else null)."""
+
+    type: Literal["camera_reply"] = "camera_reply"
+    session_id: str
+    request_id: int
+    torch: bool | None = None
+    zoom: float | None = None
+    result: CameraResult
+    applied_zoom: float | None = None
 
 
 class PhotoTaken(ServerMessage):

@@ -41,6 +41,7 @@ Link rules:
 
 from __future__ import annotations
 
+import itertools
 import math
 import uuid
 from collections import deque
@@ -66,6 +67,10 @@ from .messages import (
     AvailabilityUpdate,
     CallUpdate,
     CallView,
+    CameraAnswer,
+    CameraAsk,
+    CameraReply,
+    CameraRequest,
     Candidate,
     Capture,
     ChatPosted,
@@ -96,6 +101,7 @@ from .vocabulary import CloseCode
 HANDLE_TIME_WINDOW = 20  # how many recent answered calls the average handle time uses
 REVOKED_MEMORY_S = 300.0  # a revoked link is refused here this long (then by the database)
 LINK_MEMORY_S = 60.0  # a link nobody uses is forgotten after this (its calls are stored)
+MAX_OPEN_CAMERA_REQUESTS = 8  # per call; an older unanswered one is forgotten for a new one
 
 CALL_TAKING_ROLES = frozenset({"agent", "admin"})
 STAFF_ROLES = frozenset({"agent", "supervisor", "admin"})
@@ -215,6 +221,8 @@ class Switchboard:
         self._handle_times: deque[float] = deque(maxlen=HANDLE_TIME_WINDOW)
         self._revoked: dict[str, float] = {}  # link id -> when it was revoked
         self._links: dict[str, _LinkUse] = {}
+        self._camera_requests: dict[str, dict[int, CameraRequest]] = {}  # call -> id -> ask
+        self._camera_request_ids = itertools.count(1)
 
     # ------------------------------------------------------------------ inspection
 
@@ -435,6 +443,8 @@ class Switchboard:
             return fx
         if isinstance(msg, SendChat):
             return self._chat(call, "buyer", buyer.link.buyer_name, msg.text)
+        if isinstance(msg, CameraReply):
+            return self._camera_reply(call, msg)
         raise Forbidden(f'A buyer may not send "{msg.type}"')
 
     def _handle_staff(self, staff: _Staff, msg: ClientMessage) -> Effects:
@@ -452,6 +462,8 @@ class Switchboard:
             return self._chat(call, "agent", staff.name, msg.text)
         if isinstance(msg, Capture):
             return self._capture(call)
+        if isinstance(msg, CameraRequest):
+            return self._camera_request(call, msg)
         if isinstance(msg, AdmitDevice):
             return self._admit_device(call, msg.admit)
         if not staff.takes_calls:
@@ -542,6 +554,52 @@ class Switchboard:
             raise InvalidState("Cannot take a photo: the buyer is not connected")
         fx = Effects()
         fx.send(buyer.conn_id, TakePhoto(session_id=call.session_id))
+        return fx
+
+    def _camera_request(self, call: Call | None, msg: CameraRequest) -> Effects:
+        """The agent asks the buyer's camera for the torch or a zoom: forwarded to the
+        buyer's page with a new request id, remembered until answered or the call ends."""
+        if call is None or call.state is not CallState.LIVE:
+            raise InvalidState("Cannot ask the buyer's camera: no live call")
+        buyer = self._buyers.get(call.link.link_id)
+        if buyer is None or buyer.conn_id is None or buyer.call_id != call.session_id:
+            raise InvalidState("Cannot ask the buyer's camera: the buyer is not connected")
+        open_requests = self._camera_requests.setdefault(call.session_id, {})
+        while len(open_requests) >= MAX_OPEN_CAMERA_REQUESTS:
+            del open_requests[next(iter(open_requests))]
+        request_id = next(self._camera_request_ids)
+        open_requests[request_id] = msg
+        fx = Effects()
+        ask = CameraAsk(
+            session_id=call.session_id, request_id=request_id, torch=msg.torch, zoom=msg.zoom
+        )
+        fx.send(buyer.conn_id, ask)
+        return fx
+
+    def _camera_reply(self, call: Call | None, msg: CameraReply) -> Effects:
+        """The buyer's page answers an open camera request: forwarded to the agent."""
+        if call is None or call.state is not CallState.LIVE:
+            raise InvalidState("Cannot answer a camera request: no live call")
+        open_requests = self._camera_requests.get(call.session_id, {})
+        asked = open_requests.get(msg.request_id)
+        if asked is None:
+            raise NotFound(f"No open camera request {msg.request_id} in this call")
+        if msg.zoom is not None and (asked.zoom is None or msg.result != "applied"):
+            raise InvalidState("A zoom in camera_reply answers an applied zoom request only")
+        del open_requests[msg.request_id]
+        staff = self._staff.get(call.agent_id) if call.agent_id else None
+        fx = Effects()
+        if staff is not None and staff.call_id == call.session_id:
+            applied = msg.zoom if msg.zoom is not None and msg.zoom != asked.zoom else None
+            answer = CameraAnswer(
+                session_id=call.session_id,
+                request_id=msg.request_id,
+                torch=asked.torch,
+                zoom=asked.zoom,
+                result=msg.result,
+                applied_zoom=applied,
+            )
+            fx.send(staff.conn_id, answer)
         return fx
 
     def photo_added(self, session_id: str, photo_id: int, width: int, height: int) -> Effects:
@@ -739,6 +797,7 @@ class Switchboard:
         conns = self._participant_conns(call)
         self._emit(fx, call, call.end(reason))
         self._calls.pop(call.session_id, None)
+        self._camera_requests.pop(call.session_id, None)
         if call.session_id in self._queue:
             self._queue.remove(call.session_id)
         if call.answered_at is not None and call.ended_at is not None:

@@ -43,6 +43,9 @@ VALID = [
     {"type": "chat", "text": "hello"},
     {"type": "media", "camera": True, "microphone": False},
     {"type": "capture"},
+    {"type": "camera_request", "torch": True},
+    {"type": "camera_request", "zoom": 2.5},
+    {"type": "camera_reply", "request_id": 1, "result": "not_supported"},
     {"type": "candidate", "candidate": None},
     {
         "type": "candidate",

@@ -11,6 +11,8 @@ from signaling import (
     Answer,
     AvailabilityUpdate,
     CallUpdate,
+    CameraAnswer,
+    CameraAsk,
     ChatPosted,
     DevicePending,
     DeviceRequest,
@@ -45,6 +47,8 @@ SERVER_MODELS = {
     "photo": PhotoTaken,
     "device_pending": DevicePending,
     "device_request": DeviceRequest,
+    "camera_request": CameraAsk,
+    "camera_reply": CameraAnswer,
 }
 
 
