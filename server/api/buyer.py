@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
@@ -60,6 +62,14 @@ def open_link(
     return response
 
 
+class LastCall(BaseModel):
+    """The link's most recent call, so that a reopened link shows how it ended."""
+
+    state: str
+    end_reason: str | None
+    ended_at: datetime | None
+
+
 class BuyerContext(BaseModel):
     shop_name: str
     order_ref: str
@@ -67,15 +77,23 @@ class BuyerContext(BaseModel):
     locale: str | None
     buyer_name: str | None
     recorded: bool = True
+    follow_up_days: int
+    last_call: LastCall | None = None
 
 
 @router.get("/api/buyer/context", response_model=BuyerContext)
-def buyer_context(link: BuyerLink, settings: SettingsDep) -> BuyerContext:
-    """What the buyer page shows before consent: who calls whom, why, and that it is recorded."""
+def buyer_context(link: BuyerLink, settings: SettingsDep, db: DbDep) -> BuyerContext:
+    """What the buyer page shows before consent: who calls whom, why, that it is recorded,
+    and how the link's last call went (null before the first)."""
+    last = buyer_links.last_call(db, link.id)
     return BuyerContext(
         shop_name=settings.shop_name,
         order_ref=link.order_ref,
         purpose=link.purpose,
         locale=link.locale,
         buyer_name=link.buyer_name,
+        follow_up_days=settings.follow_up_days,
+        last_call=LastCall(state=last.state, end_reason=last.end_reason, ended_at=last.ended_at)
+        if last is not None
+        else None,
     )

@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     public_url: str = "http://localhost:8000"
     shop_name: str = "Showdesk"
+    # the buyer's page says the shop answers within this many working days after a call
+    follow_up_days: int = Field(default=2, ge=1, le=30)
     # RTCIceServer dicts as JSON, e.g. [{"urls": "turn:turn.example.com:3478", ...}].
     # Empty by default: never a public STUN server nobody configured.
     ice_servers: list[dict[str, Any]] = Field(default_factory=list)

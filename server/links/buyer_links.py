@@ -139,6 +139,14 @@ def calls_made(db: Session, link_id: int) -> int:
     return db.exec(select(func.count()).select_from(Call).where(Call.link_id == link_id)).one()
 
 
+def last_call(db: Session, link_id: int) -> Call | None:
+    """The link's most recent call (declined ones included), or None."""
+    query = (
+        select(Call).where(Call.link_id == link_id).order_by(Call.created_at.desc(), Call.id.desc())
+    )
+    return db.exec(query.limit(1)).first()
+
+
 def resolve_buyer_pass(db: Session, credential: str, now: datetime) -> Link | None:
     """The link of a live call credential, or None (unknown, expired, link revoked/expired)."""
     found = resolve_buyer_device(db, credential, now)

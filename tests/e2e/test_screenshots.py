@@ -7,7 +7,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests.helpers.accounts import add_user
-from tests.helpers.browser_steps import go_available, sign_in
+from tests.helpers.browser_steps import buyer_ends_call, go_available, sign_in
 from tests.helpers.chromium import OpenParticipant
 from tests.helpers.links import make_link
 from tests.helpers.screens import shoot
@@ -61,7 +61,7 @@ def test_every_page_fits_a_phone_and_a_desktop(
 
     agent.page.get_by_test_id("outcome-save").click()
     expect(agent.page.get_by_test_id("outcome-status")).to_contain_text("Saved")
-    buyer.page.get_by_test_id("end-call").click()
+    buyer_ends_call(buyer.page)
     expect(buyer.page.get_by_test_id("call-ended")).to_be_visible()
     shoot(buyer.page, "buyer-ended")
     expect(agent.page.get_by_test_id("wrap-up")).to_be_visible()

@@ -23,7 +23,7 @@ from signaling.vocabulary import (
     vocabulary,
 )
 from tests.helpers.accounts import add_user, login
-from tests.helpers.browser_steps import go_available, sign_in
+from tests.helpers.browser_steps import buyer_ends_call, go_available, sign_in
 from tests.helpers.chromium import OpenParticipant
 from tests.helpers.links import make_link
 from tests.helpers.servers import LiveServer
@@ -248,7 +248,7 @@ def test_the_console_says_why_a_call_ended_in_the_vocabulary_and_the_buyer_keeps
     expect(agent.page.get_by_test_id("call-state")).to_have_text(label(CallState.LIVE))
     expect(agent.page.get_by_test_id("call-purpose")).to_have_text(label(Purpose.REMOTE_INSPECTION))
     expect(buyer.page.get_by_test_id("call-state")).to_have_text("Live")
-    buyer.page.get_by_test_id("end-call").click()
+    buyer_ends_call(buyer.page)
     expect(buyer.page.get_by_test_id("call-ended")).to_be_visible()
     expect(agent.page.get_by_test_id("notice")).to_have_text(
         re.compile(rf"ended: {re.escape(label(EndReason.BUYER_ENDED))}\.")

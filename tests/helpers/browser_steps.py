@@ -70,6 +70,13 @@ def go_available(page: Page) -> None:
     expect(switch).to_have_attribute("data-state", "available")
 
 
+def buyer_ends_call(page: Page) -> None:
+    """On the buyer's live call: "End call", then confirm it."""
+    page.get_by_test_id("end-call").click()
+    expect(page.get_by_test_id("end-dialog")).to_be_visible()
+    page.get_by_test_id("end-confirm").click()
+
+
 def remote_video(page: Page) -> str:
     """The selector of the other side's video on this page (buyer's call page or console)."""
     return (

@@ -82,3 +82,31 @@ def new_participant(browser: Browser, base_url: str, name: str, phone: bool = Fa
         ),
     )
     return person
+
+
+def open_with_camera_zoom(
+    browser: Browser, url: str, open_: Callable[[], Participant]
+) -> Participant:
+    """``open_()`` a participant on ``browser``, open ``url`` on its page, then grant that
+    page's origin the camera's pan-tilt-zoom permission (Chromium: ``camera`` with
+    ``panTiltZoom``), which Chromium
+    needs before it shows a camera's zoom: its own fake camera then has zoom 100-400 (and
+    no torch). The context is found as the one ``open_`` added. The DevTools session that
+    grants it stays attached: Chromium drops its grants when it detaches."""
+    cdp = browser.new_browser_cdp_session()
+    before = set(cdp.send("Target.getBrowserContexts")["browserContextIds"])
+    person = open_()
+    added = set(cdp.send("Target.getBrowserContexts")["browserContextIds"]) - before
+    assert len(added) == 1, added
+    person.page.goto(url)
+    origin = person.page.evaluate("location.origin")
+    cdp.send(
+        "Browser.setPermission",
+        {
+            "permission": {"name": "camera", "panTiltZoom": True},
+            "setting": "granted",
+            "origin": origin,
+            "browserContextId": added.pop(),
+        },
+    )
+    return person

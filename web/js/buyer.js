@@ -1,56 +1,51 @@
-// /call: the buyer's page (phone first). Consent, waiting line, live call, the end.
+// /call: the buyer's page (phone first). Consent, the camera, the waiting line, the live
+// call, the end. Every word it shows comes from i18n.js.
 import { ApiError, get, uploadBuyerPhoto } from "./api.js";
 import { CallMedia, defaultDevices } from "./callmedia.js";
 import { appendChat, wireChat } from "./chat.js";
+import { formatDateTime, formatElapsed, has, loadStrings, t, tNodes, translate } from "./i18n.js";
 import { Signaling, isLateMediaRefusal } from "./signaling.js";
-import { $, showNotice, showOnly, wireNotice } from "./ui.js";
-
-// The buyer's own words, not the staff labels of /api/vocabulary: the buyer page will get
-// its own translated catalogue.
-const PURPOSE_WORDS = {
-  damage_verification: "check damage",
-  remote_inspection: "inspect goods before shipping",
-  product_demo: "product demonstration",
-};
-const STATE_WORDS = {
-  waiting: "Waiting",
-  live: "Live",
-  reconnecting: "Reconnecting…",
-  ended: "Ended",
-};
-
-function purposeWords(purpose) {
-  return PURPOSE_WORDS[purpose] || String(purpose || "").replaceAll("_", " ");
-}
+import { $, el, showNotice, showOnly, wireNotice } from "./ui.js";
 
 const CALL_VIDEO_MAX_WIDTH = 640; // the call video; photos keep the camera's resolution
+const PHOTO_WARNING_MS = 1500; // "Hold still" shows this long before the photo is taken
+const PHOTO_FLASH_MS = 2500; // the photo just taken stays on screen this long
+const STATUS_MS = 4000; // a short status line (photo sent, the agent zoomed) stays this long
+// Ends after which reopening the link shows how the last call went instead of consent.
+const SHOW_LAST_CALL = (reason) => !["buyer_declined", "buyer_left_queue"].includes(reason);
+
 const screens = [...document.querySelectorAll(".screen")];
 const notice = $("notice");
 const callState = $("call-state");
 
 let context = null;
-let locale;
 let signaling = null;
 let media = null;
 let call = null;
 let finished = false; // moved away or link invalid: ignore anything later
+let joinedHere = false; // this page started or joined a call: its start screen is consent
+let waitingSince = null;
+let waitingTimer = null;
+let unread = 0;
 
 function show(testid) {
   showOnly(screens, $(testid));
+  document.body.classList.toggle("in-call", testid === "live");
+  if (testid !== "waiting") stopWaitingClock();
 }
 
-function number(value) {
-  try {
-    return new Intl.NumberFormat(locale).format(value);
-  } catch {
-    return String(value);
-  }
+function say(key, params, kind = "error") {
+  showNotice(notice, t(key, params), kind);
 }
 
-function waitWords(seconds) {
-  if (seconds < 60) return "less than a minute";
-  const minutes = Math.ceil(seconds / 60);
-  return minutes === 1 ? "about 1 minute" : `about ${number(minutes)} minutes`;
+/** The camera is the point of the call: a damage check, where the buyer shows the damage. */
+function cameraNeeded() {
+  return context.purpose === "damage_verification";
+}
+
+function purposeKey(prefix) {
+  const key = `${prefix}.${context.purpose}`;
+  return has(key) ? key : `${prefix}.other`;
 }
 
 function invalid() {
@@ -64,16 +59,21 @@ function invalid() {
 // ------------------------------------------------------------------ consent
 
 function renderConsent() {
-  const shop = context.shop_name || "The shop";
-  const greeting = context.buyer_name ? `Hello ${context.buyer_name}, ` : "";
+  const shop = context.shop_name || t("consent.shop_fallback");
+  const named = context.buyer_name ? ".named" : "";
+  const params = { shop, order: context.order_ref, name: context.buyer_name || "" };
+  document.title = t("page.title", { shop });
   $("shop-name").textContent = shop;
-  $("consent-title").textContent =
-    `${greeting}${shop} would like to see the problem with your order ${context.order_ref}`;
-  $("consent-purpose").textContent = purposeWords(context.purpose);
-  $("consent-recorded").textContent = context.recorded
-    ? "This video call is recorded so that the shop can decide on your case."
-    : "This video call is not recorded.";
-  $("waiting-order").textContent = context.order_ref;
+  $("consent-title").textContent = t(`${purposeKey("consent.title")}${named}`, params);
+  const purpose = el("strong", { testid: "consent-purpose", text: t(purposeKey("purpose")) });
+  $("consent-reason").replaceChildren(...tNodes("consent.reason", { purpose }));
+  $("consent-what").textContent = t(purposeKey("consent.what"));
+  $("camera-why").textContent = t(cameraNeeded() ? "consent.camera_why" : "consent.mic_why");
+  $("consent-recorded").textContent = t(context.recorded ? "consent.recorded" : "consent.not_recorded");
+  const order = el("strong", { testid: "waiting-order", text: context.order_ref });
+  $("waiting-order-line").replaceChildren(...tNodes("waiting.order", { order }));
+  $("waiting-hint").textContent = t(cameraNeeded() ? "waiting.keep_open" : "waiting.keep_open_audio");
+  $("live").dataset.main = cameraNeeded() ? "local" : "remote";
 }
 
 function setConsentBusy(isBusy) {
@@ -81,10 +81,50 @@ function setConsentBusy(isBusy) {
   $("consent-decline").disabled = isBusy;
 }
 
-$("consent-accept").addEventListener("click", async () => {
+/** Open the camera (a damage check cannot go on without it) and join the line. */
+async function joinLine() {
   setConsentBusy(true);
-  await media.prepare(defaultDevices("buyer", context.purpose)); // only after consent
+  if (cameraNeeded()) show("camera-asking");
+  const cameraError = await media.prepare(defaultDevices("buyer", context.purpose), {
+    cameraRequired: cameraNeeded(),
+  });
+  if (cameraError) {
+    setConsentBusy(false);
+    showCameraNeeded(cameraError);
+    return;
+  }
+  waitingSince = null;
+  if (cameraNeeded()) showWaiting(null); // the line's answer follows
   signaling.send({ type: "consent", accept: true });
+}
+
+/** Which browser this is, for how to allow the camera in it. */
+function browserFamily() {
+  const ua = navigator.userAgent;
+  if (/SamsungBrowser/i.test(ua)) return "samsung";
+  if (/Firefox|FxiOS/i.test(ua)) return "firefox";
+  if (/CriOS|Chrome|Chromium|Edg\//i.test(ua)) return "chrome";
+  if (/Safari/i.test(ua)) return "safari";
+  return "other";
+}
+
+function showCameraNeeded(error) {
+  const text = { denied: "camera.denied", "no-device": "camera.missing", insecure: "camera.insecure" }[error];
+  const node = $("camera-needed");
+  node.dataset.reason = error;
+  $("camera-needed-text").textContent = t(text || "camera.failed");
+  $("camera-help").textContent = error === "denied" ? t(`camera.help.${browserFamily()}`) : "";
+  $("camera-help").hidden = error !== "denied";
+  callState.hidden = true;
+  show("camera-needed");
+}
+
+$("consent-accept").addEventListener("click", joinLine);
+$("camera-retry").addEventListener("click", joinLine);
+$("rejoin").addEventListener("click", joinLine);
+$("call-again").addEventListener("click", () => {
+  setConsentBusy(false);
+  show("consent");
 });
 
 $("consent-decline").addEventListener("click", () => {
@@ -94,26 +134,78 @@ $("consent-decline").addEventListener("click", () => {
 
 $("leave-queue").addEventListener("click", () => signaling.send({ type: "end" }));
 
-$("rejoin").addEventListener("click", async () => {
-  await media.prepare(defaultDevices("buyer", context.purpose));
-  signaling.send({ type: "consent", accept: true });
-});
+// ------------------------------------------------------------------ waiting
+
+function showWaiting(startedAtMs) {
+  if (startedAtMs) waitingSince = startedAtMs;
+  if ($("waiting").hidden || !waitingTimer) {
+    show("waiting");
+    clearInterval(waitingTimer);
+    waitingTimer = setInterval(tickWaiting, 1000);
+  }
+  tickWaiting();
+}
+
+/** The waiting screen's clock: how long the buyer has waited (the call's own start). */
+function tickWaiting() {
+  $("waiting-elapsed").textContent = waitingSince
+    ? t("waiting.elapsed", { duration: formatElapsed((Date.now() - waitingSince) / 1000) })
+    : t("waiting.connecting");
+}
+
+function stopWaitingClock() {
+  clearInterval(waitingTimer);
+  waitingTimer = null;
+}
+
+function waitWords(seconds) {
+  if (seconds < 60) return t("waiting.wait_short");
+  return t("waiting.wait_minutes", { count: Math.ceil(seconds / 60) });
+}
+
+function renderPosition(message) {
+  const node = $("queue-position");
+  node.dataset.position = String(message.position);
+  node.dataset.agentsOnline = String(message.agents_online);
+  node.dataset.agentsAvailable = String(message.agents_available);
+  const position = message.position;
+  // an expected wait is promised only while somebody is available to answer
+  if (message.agents_online === 0 || message.expected_wait_s === null) {
+    node.textContent = t("waiting.nobody", { position });
+  } else if (message.agents_available === 0) {
+    node.textContent = t("waiting.busy", { position });
+  } else {
+    node.textContent = t("waiting.expected", { position, wait: waitWords(message.expected_wait_s) });
+  }
+}
 
 // ------------------------------------------------------------------ call
+
+function agentName() {
+  return (call && call.agent_name) || t("live.agent_fallback");
+}
 
 function renderCall(message) {
   const isNew = !call || call.session_id !== message.session_id;
   call = message;
   callState.hidden = false;
   callState.dataset.state = message.state;
-  callState.textContent = STATE_WORDS[message.state] || message.state;
+  callState.textContent = t(`state.${message.state}`);
   setConsentBusy(false);
   if (message.state !== "ended") media.ensure(defaultDevices("buyer", context.purpose));
   if (message.state === "waiting") {
-    show("waiting");
+    showWaiting(message.started_at_ms);
   } else if (message.state === "live" || message.state === "reconnecting") {
-    if (isNew || $("live").hidden) $("chat-log").replaceChildren();
-    $("agent-name").textContent = message.agent_name || "an agent";
+    if (isNew || $("live").hidden) {
+      $("chat-log").replaceChildren();
+      setUnread(0);
+    }
+    const name = agentName();
+    const strong = el("strong", { testid: "agent-name", text: name });
+    $("agent-line").replaceChildren(...tNodes("live.agent", { name: strong }));
+    $("live-heading").textContent = t("live.heading", { name });
+    $("recording-indicator").hidden = !context.recorded;
+    $("live").dataset.state = message.state;
     show("live");
   } else if (message.state === "ended") {
     renderEnded(message);
@@ -122,75 +214,153 @@ function renderCall(message) {
 
 function renderEnded(message) {
   media.end();
+  closeEndDialog();
   if (message.end_reason === "buyer_declined") {
     show("declined");
   } else if (message.end_reason === "buyer_left_queue") {
     show("left-queue");
   } else {
-    const text = {
-      link_revoked: "The call was ended because this link is no longer valid.",
-      buyer_lost: "The connection was lost for too long, so the call ended.",
-      agent_lost: "The agent's connection was lost, so the call ended. Sorry about that.",
-      server_shutdown: "The call ended because the service is restarting. Please try again soon.",
-      server_restart: "The call ended because the service is restarting. Please try again soon.",
-      queue_timeout:
-        "Nobody could answer in time, sorry. The shop has your request; you can try again later through the same link.",
-      link_expired: "This link expired while you were waiting. Please ask the shop for a new link.",
-    }[message.end_reason];
-    $("call-ended-text").textContent =
-      text || "The call has ended. The shop will get back to you about your order.";
-    show("call-ended");
+    showEndedScreen(message.end_reason, null);
   }
 }
 
-function renderPosition(message) {
-  const node = $("queue-position");
-  node.dataset.position = String(message.position);
-  const place = `You are number ${number(message.position)} in line.`;
-  if (message.expected_wait_s === null || message.agents_online === 0) {
-    node.dataset.agentsOnline = "0";
-    node.textContent =
-      `${place} No agent is online right now. You can keep this page open and wait, ` +
-      "or come back later through the same link.";
-  } else {
-    node.dataset.agentsOnline = String(message.agents_online);
-    node.textContent = `${place} Expected wait: ${waitWords(message.expected_wait_s)}.`;
-  }
+/** The ended screen: why (where it is worth saying), what happens next and when. */
+function showEndedScreen(reason, endedAt) {
+  const key = `ended.reason.${reason}`;
+  const parts = [has(key) ? t(key) : t("ended.text")];
+  if (endedAt) parts.push(t("ended.earlier", { when: formatDateTime(endedAt) }));
+  $("call-ended-text").textContent = parts.join(" ");
+  $("call-ended-next").textContent = t("ended.next", {
+    shop: context.shop_name || t("consent.shop_fallback"),
+    order: context.order_ref,
+    count: context.follow_up_days || 2,
+  });
+  $("call-again").hidden = !endedAt;
+  show("call-ended");
 }
 
-$("end-call").addEventListener("click", () => signaling.send({ type: "end" }));
+// ------------------------------------------------------------------ ending
+
+const endDialog = $("end-dialog");
+
+function closeEndDialog() {
+  if (endDialog.open) endDialog.close();
+}
+
+$("end-call").addEventListener("click", () => {
+  if (typeof endDialog.showModal === "function") endDialog.showModal();
+  else endDialog.setAttribute("open", "");
+  $("end-cancel").focus();
+});
+$("end-cancel").addEventListener("click", closeEndDialog);
+$("end-confirm").addEventListener("click", () => {
+  closeEndDialog();
+  signaling.send({ type: "end" });
+});
+
+// ------------------------------------------------------------------ chat
+
+function setUnread(count) {
+  unread = count;
+  const badge = $("chat-unread");
+  badge.hidden = count === 0;
+  badge.textContent = t("live.chat_unread", { count });
+}
+
+function chatOpen() {
+  return $("chat-toggle").getAttribute("aria-expanded") === "true";
+}
+
+$("chat-toggle").addEventListener("click", () => {
+  const open = !chatOpen();
+  $("chat-toggle").setAttribute("aria-expanded", String(open));
+  $("chat-log").hidden = !open;
+  if (open) setUnread(0);
+});
+
+function onChat(message) {
+  if (!call || message.session_id !== call.session_id) return;
+  appendChat($("chat-log"), message, "buyer", { ownName: t("live.you") });
+  if (message.from !== "buyer" && !chatOpen()) setUnread(unread + 1);
+}
 
 // ------------------------------------------------------------------ evidence photos
 
-let photoNoticeTimer = null;
+const timers = {};
 
-function photoNotice(text, kind) {
-  const node = $("photo-notice");
-  node.textContent = text;
-  node.dataset.kind = kind;
+/** Show `testid` (with `text` when given) for `ms`, then hide it. */
+function flashNode(testid, ms, text) {
+  const node = $(testid);
+  if (text !== undefined) node.textContent = text;
   node.hidden = false;
-  clearTimeout(photoNoticeTimer);
-  photoNoticeTimer = setTimeout(() => {
+  clearTimeout(timers[testid]);
+  timers[testid] = setTimeout(() => {
     node.hidden = true;
-  }, 4000);
+  }, ms);
+  return node;
 }
 
-/** The agent asked for a photo: take one at the camera's full resolution and upload it. */
+function photoNotice(key, kind) {
+  flashNode("photo-notice", STATUS_MS, t(key)).dataset.kind = kind;
+}
+
+function showTakenPhoto(blob) {
+  const figure = $("photo-flash");
+  const img = figure.querySelector("img");
+  if (img.src) URL.revokeObjectURL(img.src);
+  img.src = URL.createObjectURL(blob);
+  flashNode("photo-flash", PHOTO_FLASH_MS);
+}
+
+/** The agent asked for a photo: warn, take one at the camera's full resolution, show it
+ *  for a moment and upload it. */
 async function takePhoto(message) {
   if (!call || message.session_id !== call.session_id) return;
+  if (!media.devices.cameraOn) {
+    photoNotice("photo.camera_off", "error");
+    return;
+  }
+  flashNode("photo-warning", PHOTO_WARNING_MS + 500);
+  await new Promise((resolve) => setTimeout(resolve, PHOTO_WARNING_MS));
   let photo;
   try {
     photo = await media.takePhoto();
   } catch {
-    photoNotice("The agent asked for a photo, but your camera is off.", "error");
+    $("photo-warning").hidden = true;
+    photoNotice("photo.camera_off", "error");
     return;
   }
+  $("photo-warning").hidden = true;
+  showTakenPhoto(photo);
   try {
     await uploadBuyerPhoto(message.session_id, photo);
-    photoNotice("Photo taken and sent to the agent.", "ok");
+    photoNotice("photo.sent", "ok");
   } catch {
-    photoNotice("The photo could not be sent. The agent can ask again.", "error");
+    photoNotice("photo.failed", "error");
   }
+}
+
+// ------------------------------------------------------------------ the agent's camera requests
+
+/** Apply the agent's torch or zoom request where this camera can, and answer it. */
+async function cameraRequest(message) {
+  if (!call || message.session_id !== call.session_id) return;
+  const reply = { type: "camera_reply", request_id: message.request_id };
+  if (message.torch !== null && message.torch !== undefined) {
+    reply.result = await media.setTorch(message.torch);
+    if (reply.result === "applied") {
+      flashNode("camera-status", STATUS_MS, t(message.torch ? "request.torch_on" : "request.torch_off"));
+    }
+  } else {
+    const { result, zoom } = await media.setZoom(message.zoom);
+    reply.result = result;
+    if (result === "applied") {
+      if (zoom !== message.zoom) reply.zoom = Math.min(10, Math.max(1, zoom));
+      flashNode("camera-status", STATUS_MS, t("request.zoom", { zoom }));
+    }
+  }
+  if (reply.result !== "applied") flashNode("camera-status", STATUS_MS, t("request.cannot"));
+  signaling.send(reply);
 }
 
 // ------------------------------------------------------------------ socket
@@ -205,52 +375,76 @@ function onStatus(status, detail = {}) {
     finished = true;
     media.end();
     const ended = detail.reason === "the call ended";
-    $("device-refused-text").textContent = ended
-      ? "The call on your other device has ended. You can start a new call here."
-      : "The agent kept the call on the device you started it on.";
+    $("device-refused-text").textContent = t(ended ? "device.refused.ended" : "device.refused.kept");
     $("device-start-again").hidden = !ended;
     show("device-refused");
   } else if (status === "revoked") {
     invalid();
   } else if (status === "refused") {
     get("/api/buyer/context").then(
-      () => showNotice(notice, "We could not connect you. Please reload the page."),
+      () => say("problem.reload"),
       () => invalid(),
     );
   } else if (status === "disconnected") {
-    showNotice(notice, "Connection lost. Reconnecting…", "info");
+    say("problem.reconnecting", {}, "info");
   } else if (status === "open") {
     if (notice.dataset.kind === "info") notice.hidden = true;
   }
+}
+
+/** Before any call of this page: consent, or how the link's last call ended. */
+function showStart() {
+  call = null;
+  callState.hidden = true;
+  setConsentBusy(false);
+  const last = context.last_call;
+  if (last && last.state === "ended" && SHOW_LAST_CALL(last.end_reason) && !joinedHere) {
+    showEndedScreen(last.end_reason, last.ended_at);
+  } else {
+    show("consent");
+  }
+}
+
+function deviceWords(key, params = {}) {
+  if (key === "problem.devices") {
+    return params.problems
+      .map(({ device, error }) =>
+        t(device === "camera" ? "problem.camera_audio_only" : "problem.microphone", {
+          problem: t(`device.${error}`),
+        }),
+      )
+      .join(" ");
+  }
+  if (key === "problem.camera") return t("live.camera_problem", { problem: t(`device.${params.error}`) });
+  return t(key, params);
 }
 
 function connect() {
   signaling = new Signaling("buyer", { onStatus });
   media = new CallMedia(signaling, {
     onProblem: (text) => showNotice(notice, text, "info"),
-    peerName: () => (call && call.agent_name) || "The agent",
+    peerName: () => t("live.agent_voice", { name: agentName() }),
     maxSendWidth: CALL_VIDEO_MAX_WIDTH,
+    words: deviceWords,
   });
   signaling
     .on("welcome", (message) => {
       if (finished) return;
       media.socketReplaced();
-      if (message.call) renderCall(message.call);
-      else {
-        call = null;
-        callState.hidden = true;
-        setConsentBusy(false);
-        show("consent");
-      }
+      if (message.call) {
+        joinedHere = true;
+        renderCall(message.call);
+      } else showStart();
     })
-    .on("call", (message) => !finished && renderCall(message))
+    .on("call", (message) => {
+      if (finished) return;
+      joinedHere = true;
+      renderCall(message);
+    })
     .on("position", (message) => !finished && renderPosition(message))
-    .on("chat", (message) => {
-      if (call && message.session_id === call.session_id) {
-        appendChat($("chat-log"), message, "buyer");
-      }
-    })
+    .on("chat", onChat)
     .on("take_photo", (message) => !finished && takePhoto(message))
+    .on("camera_request", (message) => !finished && cameraRequest(message))
     .on("moved", () => onStatus("moved"))
     .on("device_pending", () => {
       if (finished) return;
@@ -261,38 +455,40 @@ function connect() {
     .on("error", (message) => {
       setConsentBusy(false);
       if ((!call || call.state === "ended" || finished) && isLateMediaRefusal(message)) return;
-      showNotice(notice, BUYER_ERRORS[message.code] || message.message);
+      if (message.in_reply_to === "consent" && !$("waiting").hidden) {
+        media.end(); // not in the line after all
+        show("consent");
+      }
+      const key = `error.${message.code}`;
+      showNotice(notice, has(key) ? t(key) : message.message);
     });
   signaling.connect();
 }
 
-// Refusals a buyer can meet, in the buyer's words (the server's text is for developers).
-const BUYER_ERRORS = {
-  link_used_up: "This link cannot start another call. Please ask the shop for a new link.",
-  link_expired: "This link has expired. Please ask the shop for a new link.",
-  rate_limited: "Please wait a minute before you try again.",
-  queue_full: "All agents are very busy right now. Please try again in a few minutes.",
-};
-
 // ------------------------------------------------------------------ start
 
-wireNotice(notice);
-$("device-start-again").addEventListener("click", () => window.location.reload());
-wireChat($("#chat-form"), $("chat-input"), { send: (message) => signaling.send(message) });
-
 async function start() {
+  try {
+    await loadStrings();
+  } catch {
+    // without its words the page can say nothing useful; the loading screen stays
+    return;
+  }
+  translate();
+  wireNotice(notice);
+  $("device-start-again").addEventListener("click", () => window.location.reload());
+  wireChat($("#chat-form"), $("chat-input"), { send: (message) => signaling.send(message) });
   try {
     context = await get("/api/buyer/context");
   } catch (err) {
     if (err instanceof ApiError && (err.status === 401 || err.status === 404)) {
       invalid();
     } else {
-      showNotice(notice, "We cannot reach the shop right now. Please try again in a moment.");
+      say("problem.unreachable");
     }
     return;
   }
-  locale = context.locale || undefined;
-  if (locale) document.documentElement.dataset.locale = locale;
+  if (context.locale) document.documentElement.dataset.locale = context.locale;
   renderConsent();
   connect();
 }

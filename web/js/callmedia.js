@@ -1,8 +1,34 @@
 // The media side of a call page, shared by the buyer page and the agent console:
 // devices, the peer connection to the server, the remote and local <video>, and the
-// mute / camera / switch / play-audio controls (found by data-testid).
+// mute / camera / switch / play-audio controls (found by data-testid); where the page has
+// them (the buyer's), the torch and zoom controls and tap to focus.
 import { $ } from "./ui.js";
-import { LocalDevices, MediaLink, cameraCount, playStream } from "./media.js";
+import { LocalDevices, MediaLink, cameraCount, cameraFeatures, deviceErrorWords, playStream } from "./media.js";
+
+/** The console's words (the buyer page passes its own, from its string table). */
+function defaultWords(key, params = {}) {
+  const words = {
+    "live.mute": "Mute",
+    "live.unmute": "Unmute",
+    "live.camera_off": "Camera off",
+    "live.camera_on": "Camera on",
+    "live.torch_on": "Light on",
+    "live.torch_off": "Light off",
+    "live.zoom_value": `Zoom ${params.zoom}×`,
+    "problem.video_failed": "The video connection failed. Reconnecting…",
+  };
+  if (key === "problem.devices") {
+    return params.problems
+      .map(({ device, error }) =>
+        device === "camera"
+          ? `${deviceErrorWords("Camera", error)} You can continue with audio only`
+          : deviceErrorWords("Microphone", error),
+      )
+      .join(" ");
+  }
+  if (key === "problem.camera") return deviceErrorWords("Camera", params.error);
+  return words[key] ?? key;
+}
 
 export class CallMedia {
   /**
@@ -10,9 +36,10 @@ export class CallMedia {
    * @param {{onProblem: (text: string) => void, peerName?: () => string,
    *          maxSendWidth?: number}} options
    */
-  constructor(signaling, { onProblem, peerName = () => "", maxSendWidth = 0 }) {
+  constructor(signaling, { onProblem, peerName = () => "", maxSendWidth = 0, words = defaultWords }) {
     this.signaling = signaling;
     this.onProblem = onProblem;
+    this.words = words;
     this.peerName = peerName;
     this.devices = new LocalDevices();
     this.prepared = false;
@@ -23,7 +50,7 @@ export class CallMedia {
     this.link = new MediaLink(signaling, {
       onRemoteStream: (stream) => this.showRemote(stream),
       onState: (state) => {
-        if (state === "failed") this.onProblem("The video connection failed. Reconnecting…");
+        if (state === "failed") this.onProblem(this.words("problem.video_failed"));
       },
       maxSendWidth,
     });
@@ -31,16 +58,28 @@ export class CallMedia {
     this.wireControls();
   }
 
-  /** Open devices as `defaults` says ({camera: false|"user"|"environment"}), once per call. */
-  async prepare(defaults) {
-    if (this.prepared) return;
+  /** Open devices as `defaults` says ({camera: false|"user"|"environment"}), once per call.
+   *  With `cameraRequired` a camera that fails leaves nothing open and is not reported:
+   *  the camera's error is returned (else null) and the page decides. Other problems go
+   *  to onProblem, all in one sentence. */
+  async prepare(defaults, { cameraRequired = false } = {}) {
+    if (this.prepared) return null;
     this.prepared = true;
     const generation = this.generation;
-    const problems = await this.devices.open(defaults);
-    if (generation !== this.generation) return this.devices.stop(); // ended meanwhile
-    for (const problem of problems) this.onProblem(problem);
+    const problems = await this.devices.open(defaults, { cameraRequired });
+    if (generation !== this.generation) {
+      this.devices.stop(); // ended meanwhile
+      return null;
+    }
+    const camera = problems.find((p) => p.device === "camera");
+    if (cameraRequired && camera) {
+      this.prepared = false;
+      return camera.error;
+    }
+    if (problems.length) this.onProblem(this.words("problem.devices", { problems }));
     this.showLocal();
     this.renderControls();
+    return null;
   }
 
   /** Devices open and a peer connection offered; does nothing when both are so already.
@@ -133,13 +172,88 @@ export class CallMedia {
   renderControls() {
     const mute = $("mute");
     mute.setAttribute("aria-pressed", String(!this.devices.micOn));
-    mute.textContent = this.devices.micOn ? "Mute" : "Unmute";
+    mute.textContent = this.words(this.devices.micOn ? "live.mute" : "live.unmute");
     mute.disabled = !this.devices.audioTrack;
     const camera = $("camera-toggle");
     camera.setAttribute("aria-pressed", String(this.devices.cameraOn));
-    camera.textContent = this.devices.cameraOn ? "Camera off" : "Camera on";
+    camera.textContent = this.words(this.devices.cameraOn ? "live.camera_off" : "live.camera_on");
     const flip = $("camera-switch");
     if (flip) flip.hidden = !this.devices.cameraOn || this.cameras < 2;
+    this.renderCameraFeatures();
+  }
+
+  /** The torch and zoom controls, shown only where this camera has them. */
+  renderCameraFeatures() {
+    const features = cameraFeatures(this.devices.videoTrack);
+    const settings = this.devices.videoTrack ? this.devices.videoTrack.getSettings() : {};
+    const torch = $("torch");
+    if (torch) {
+      torch.hidden = !features.torch;
+      const on = settings.torch === true;
+      torch.setAttribute("aria-pressed", String(on));
+      torch.textContent = this.words(on ? "live.torch_off" : "live.torch_on");
+    }
+    const zoom = $("zoom");
+    if (zoom) {
+      zoom.hidden = !features.zoom;
+      if (features.zoom) {
+        const input = zoom.querySelector("input");
+        input.min = String(features.zoom.min);
+        input.max = String(features.zoom.max);
+        input.step = String(features.zoom.step || "any");
+        const level = Number.isFinite(settings.zoom) ? settings.zoom : features.zoom.min;
+        input.value = String(level);
+        zoom.querySelector("span").textContent = this.words("live.zoom_value", {
+          zoom: zoomFactor(level, features.zoom),
+        });
+      }
+    }
+  }
+
+  /** Torch on or off: "applied", "not_supported" or "camera_off" (the camera_reply result). */
+  async setTorch(on) {
+    const track = this.devices.videoTrack;
+    if (!track || track.readyState !== "live") return "camera_off";
+    if (!cameraFeatures(track).torch) return "not_supported";
+    try {
+      await track.applyConstraints({ advanced: [{ torch: on }] });
+    } catch {
+      return "not_supported";
+    }
+    this.renderCameraFeatures();
+    return "applied";
+  }
+
+  /** Zoom to `factor` times the camera's widest view (1 = widest), the nearest level the
+   *  camera has: {result, zoom} with the factor applied. */
+  async setZoom(factor) {
+    const track = this.devices.videoTrack;
+    if (!track || track.readyState !== "live") return { result: "camera_off", zoom: null };
+    const range = cameraFeatures(track).zoom;
+    if (!range) return { result: "not_supported", zoom: null };
+    const base = range.min > 0 ? range.min : 1;
+    const level = Math.min(range.max, Math.max(range.min, base * factor));
+    try {
+      await track.applyConstraints({ advanced: [{ zoom: level }] });
+    } catch {
+      return { result: "not_supported", zoom: null };
+    }
+    this.renderCameraFeatures();
+    return { result: "applied", zoom: zoomFactor(level, range) };
+  }
+
+  /** Focus where the buyer tapped on their own picture (where the camera can). */
+  async focusAt(event) {
+    const track = this.devices.videoTrack;
+    if (!cameraFeatures(track).focus) return;
+    const box = this.local.getBoundingClientRect();
+    const x = Math.min(1, Math.max(0, (event.clientX - box.left) / box.width));
+    const y = Math.min(1, Math.max(0, (event.clientY - box.top) / box.height));
+    try {
+      await track.applyConstraints({ advanced: [{ focusMode: "single-shot", pointsOfInterest: [{ x, y }] }] });
+    } catch {
+      // this camera refused: it keeps its own focus
+    }
   }
 
   wireControls() {
@@ -157,19 +271,38 @@ export class CallMedia {
       if (this.devices.cameraOn) {
         this.devices.stopCamera();
       } else {
-        const problem = await this.devices.startCamera();
-        if (problem) this.onProblem(problem);
+        const error = await this.devices.startCamera();
+        if (error) this.onProblem(this.words("problem.camera", { error }));
       }
       await this.link.setVideoTrack(this.devices.videoTrack);
       this.showLocal();
       this.signaling.send(this.devices.state());
       this.renderControls();
     });
+    const torch = $("torch");
+    if (torch) {
+      torch.addEventListener("click", () => this.setTorch(torch.getAttribute("aria-pressed") !== "true"));
+    }
+    const zoom = $("zoom");
+    if (zoom) {
+      const input = zoom.querySelector("input");
+      input.addEventListener("input", async () => {
+        const track = this.devices.videoTrack;
+        if (!track) return;
+        try {
+          await track.applyConstraints({ advanced: [{ zoom: Number(input.value) }] });
+        } catch {
+          // out of this camera's range: it keeps its zoom
+        }
+        this.renderCameraFeatures();
+      });
+    }
+    this.local.addEventListener("click", (event) => this.focusAt(event));
     const flip = $("camera-switch");
     if (flip) {
       flip.addEventListener("click", async () => {
-        const problem = await this.devices.switchCamera();
-        if (problem) this.onProblem(problem);
+        const error = await this.devices.switchCamera();
+        if (error) this.onProblem(this.words("problem.camera", { error }));
         await this.link.setVideoTrack(this.devices.videoTrack);
         this.showLocal();
         this.renderControls();
@@ -183,6 +316,12 @@ export function defaultDevices(side, purpose) {
   const buyerShows = purpose === "damage_verification";
   if (side === "buyer") return { camera: buyerShows ? "environment" : false, microphone: true };
   return { camera: buyerShows ? false : "user", microphone: true };
+}
+
+/** A zoom level as a factor of the camera's widest view, to one decimal (2.5 for 2.5×). */
+function zoomFactor(level, range) {
+  const base = range.min > 0 ? range.min : 1;
+  return Math.round((level / base) * 10) / 10;
 }
 
 function withTimeout(promise, ms) {

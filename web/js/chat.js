@@ -3,24 +3,27 @@
 import { el } from "./ui.js";
 
 /** One chat line for `message` ({from, name, text}); `ownSide` is the reader's side
- * ("agent" or "buyer"); `before` (a node, e.g. the time in the review) comes first. */
-export function chatLine(message, ownSide, { before } = {}) {
+ * ("agent" or "buyer"); `before` (a node, e.g. the time in the review) comes first;
+ * `ownName` (e.g. "You") names the reader's own lines instead of their name. */
+export function chatLine(message, ownSide, { before, ownName } = {}) {
+  const own = message.from === ownSide;
+  const name = own && ownName ? ownName : message.name || message.from;
   return el(
     "li",
     {
-      class: `chat-line ${message.from === ownSide ? "chat-own" : "chat-other"}`,
+      class: `chat-line ${own ? "chat-own" : "chat-other"}`,
       dataset: { from: message.from },
     },
     before ? [before, " "] : null,
-    el("span", { class: "chat-name", text: `${message.name || message.from}:` }),
+    el("span", { class: "chat-name", text: `${name}:` }),
     " ",
     el("span", { class: "chat-text", text: message.text }),
   );
 }
 
-/** Append one chat line to `log`, newest at the bottom. */
-export function appendChat(log, message, ownSide) {
-  log.append(chatLine(message, ownSide));
+/** Append one chat line to `log`, newest at the bottom (`options` as chatLine's). */
+export function appendChat(log, message, ownSide, options = {}) {
+  log.append(chatLine(message, ownSide, options));
   log.scrollTop = log.scrollHeight;
 }
 

@@ -1,6 +1,7 @@
 // /console: the agent's live queue, availability, and the call view.
 import { ApiError, api, get, toLogin } from "./api.js";
 import { CallMedia, defaultDevices } from "./callmedia.js";
+import { mountCameraRequests } from "./camera_requests.js";
 import { appendChat, wireChat } from "./chat.js";
 import { wireLinkForm } from "./linkform.js";
 import { fail, say, startPage } from "./page.js";
@@ -403,6 +404,7 @@ function connect() {
     onProblem: (text) => say(text, "info"),
     peerName: () => "The buyer's camera is off",
   });
+  mountCameraRequests($("camera-requests"), signaling);
   signaling
     .on("welcome", (message) => {
       media.socketReplaced();

@@ -11,23 +11,29 @@ export async function openDevices({ camera, microphone = true }) {
   if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
     return { stream: null, error: "insecure" };
   }
-  const constraints = {
-    audio: microphone ? { echoCancellation: true, noiseSuppression: true } : false,
-    video: camera
-      ? { facingMode: { ideal: camera }, width: { ideal: 1280 }, height: { ideal: 720 } }
-      : false,
-  };
-  if (!constraints.audio && !constraints.video) return { stream: new MediaStream(), error: null };
-  try {
-    return { stream: await navigator.mediaDevices.getUserMedia(constraints), error: null };
-  } catch (err) {
-    const name = err && err.name;
-    if (name === "NotAllowedError" || name === "SecurityError") return { stream: null, error: "denied" };
-    if (name === "NotFoundError" || name === "OverconstrainedError") {
-      return { stream: null, error: "no-device" };
+  // zoom: true asks for the camera's zoom too (Chromium: the camera permission with
+  // pan-tilt-zoom); a browser that refuses that part is asked again for the camera alone
+  const video = (zoom) =>
+    camera
+      ? { facingMode: { ideal: camera }, width: { ideal: 1280 }, height: { ideal: 720 }, ...(zoom ? { zoom: true } : {}) }
+      : false;
+  const audio = microphone ? { echoCancellation: true, noiseSuppression: true } : false;
+  if (!audio && !camera) return { stream: new MediaStream(), error: null };
+  let lastError = null;
+  for (const zoom of camera ? [true, false] : [false]) {
+    try {
+      return { stream: await navigator.mediaDevices.getUserMedia({ audio, video: video(zoom) }), error: null };
+    } catch (err) {
+      lastError = err;
+      if (!(err && err.name === "NotAllowedError")) break;
     }
-    return { stream: null, error: "failed" };
   }
+  const name = lastError && lastError.name;
+  if (name === "NotAllowedError" || name === "SecurityError") return { stream: null, error: "denied" };
+  if (name === "NotFoundError" || name === "OverconstrainedError") {
+    return { stream: null, error: "no-device" };
+  }
+  return { stream: null, error: "failed" };
 }
 
 /** How many cameras this device has (labels need a granted permission; the count does not). */
@@ -192,7 +198,8 @@ export function deviceErrorWords(what, error) {
   return `${what}: ${DEVICE_ERROR_WORDS[error] || DEVICE_ERROR_WORDS.failed}.`;
 }
 
-/** This page's camera and microphone: open, toggle, switch, stop. */
+/** This page's camera and microphone: open, toggle, switch, stop. Problems are reported
+ *  as {device: "camera"|"microphone", error} (error as openDevices names it). */
 export class LocalDevices {
   constructor() {
     this.audioTrack = null;
@@ -207,18 +214,23 @@ export class LocalDevices {
   }
 
   /** Open the microphone and, when `camera` is "user" or "environment", the camera.
-   *  When the camera fails the microphone is tried alone (audio-only).
-   *  Returns a list of problems (strings for the user), empty when all worked. */
-  async open({ camera, microphone = true }) {
+   *  When the camera fails the microphone is tried alone (audio-only), unless
+   *  `cameraRequired`: then nothing stays open. Returns the problems, empty when all
+   *  worked. */
+  async open({ camera, microphone = true }, { cameraRequired = false } = {}) {
     this.stop();
     const problems = [];
     if (camera) this.facing = camera;
     let { stream, error } = await openDevices({ camera, microphone });
     if (error && camera) {
-      problems.push(deviceErrorWords("Camera", error) + " You can continue with audio only");
+      problems.push({ device: "camera", error });
+      if (cameraRequired) {
+        this.refreshPreview();
+        return problems;
+      }
       ({ stream, error } = await openDevices({ camera: false, microphone }));
     }
-    if (error && microphone) problems.push(deviceErrorWords("Microphone", error));
+    if (error && microphone) problems.push({ device: "microphone", error });
     if (stream) {
       this.audioTrack = stream.getAudioTracks()[0] || null;
       this.videoTrack = stream.getVideoTracks()[0] || null;
@@ -228,10 +240,10 @@ export class LocalDevices {
     return problems;
   }
 
-  /** Start the camera (facing `facing`); returns a problem string or null. */
+  /** Start the camera (facing `facing`); returns an error (as openDevices names it) or null. */
   async startCamera(facing = this.facing) {
     const { stream, error } = await openDevices({ camera: facing, microphone: false });
-    if (error) return deviceErrorWords("Camera", error);
+    if (error) return error;
     this.stopCamera();
     this.facing = facing;
     this.videoTrack = stream.getVideoTracks()[0];
@@ -245,7 +257,7 @@ export class LocalDevices {
     this.refreshPreview();
   }
 
-  /** Use the other camera (front/back); returns a problem string or null. */
+  /** Use the other camera (front/back); returns an error or null. */
   async switchCamera() {
     return this.startCamera(this.facing === "environment" ? "user" : "environment");
   }
@@ -270,4 +282,24 @@ export class LocalDevices {
     this.videoTrack = null;
     this.refreshPreview();
   }
+}
+
+/** What the camera of `track` can do beyond a picture: {torch: bool, zoom: {min, max,
+ *  step} | null, focus: bool} (MediaStreamTrack.getCapabilities; {} without a track). */
+export function cameraFeatures(track) {
+  if (!track || track.readyState !== "live" || typeof track.getCapabilities !== "function") {
+    return { torch: false, zoom: null, focus: false };
+  }
+  const caps = track.getCapabilities();
+  const torch = caps.torch === true || (Array.isArray(caps.torch) && caps.torch.includes(true));
+  const zoom =
+    caps.zoom && Number.isFinite(caps.zoom.min) && Number.isFinite(caps.zoom.max) && caps.zoom.max > caps.zoom.min
+      ? { min: caps.zoom.min, max: caps.zoom.max, step: caps.zoom.step || 0 }
+      : null;
+  const supported = navigator.mediaDevices.getSupportedConstraints
+    ? navigator.mediaDevices.getSupportedConstraints()
+    : {};
+  const focus =
+    Array.isArray(caps.focusMode) && caps.focusMode.includes("single-shot") && !!supported.pointsOfInterest;
+  return { torch, zoom, focus };
 }
