@@ -393,7 +393,7 @@ def test_waiting_shows_the_time_waited_and_promises_no_wait_while_nobody_is_avai
     page.get_by_test_id("consent-accept").click()
     position = page.get_by_test_id("queue-position")
     expect(position).to_have_attribute("data-position", "1")
-    expect(position).to_contain_text("All agents are busy")
+    expect(position).to_contain_text("No agent is free right now")
     expect(position).not_to_contain_text("Expected wait")
     elapsed = page.get_by_test_id("waiting-elapsed")
     expect(elapsed).to_have_text(re.compile(r"^Waiting for \d+:\d\d$"))

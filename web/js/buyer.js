@@ -227,7 +227,7 @@ function renderEnded(message) {
 /** The ended screen: why (where it is worth saying), what happens next and when. */
 function showEndedScreen(reason, endedAt) {
   const key = `ended.reason.${reason}`;
-  const parts = [has(key) ? t(key) : t("ended.text")];
+  const parts = has(key) ? [t(key)] : endedAt ? [] : [t("ended.text")];
   if (endedAt) parts.push(t("ended.earlier", { when: formatDateTime(endedAt) }));
   $("call-ended-text").textContent = parts.join(" ");
   $("call-ended-next").textContent = t("ended.next", {
