@@ -12,7 +12,7 @@ const PHOTO_WARNING_MS = 1500; // "Hold still" shows this long before the photo 
 const PHOTO_FLASH_MS = 2500; // the photo just taken stays on screen this long
 const STATUS_MS = 4000; // a short status line (photo sent, the agent zoomed) stays this long
 // Ends after which reopening the link shows how the last call went instead of consent.
-const SHOW_LAST_CALL = (reason) => !["buyer_declined", "buyer_left_queue"].includes(reason);
+const showsLastCall = (reason) => !["buyer_declined", "buyer_left_queue"].includes(reason);
 
 const screens = [...document.querySelectorAll(".screen")];
 const notice = $("notice");
@@ -398,7 +398,7 @@ function showStart() {
   callState.hidden = true;
   setConsentBusy(false);
   const last = context.last_call;
-  if (last && last.state === "ended" && SHOW_LAST_CALL(last.end_reason) && !joinedHere) {
+  if (last && last.state === "ended" && showsLastCall(last.end_reason) && !joinedHere) {
     showEndedScreen(last.end_reason, last.ended_at);
   } else {
     show("consent");

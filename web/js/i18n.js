@@ -11,7 +11,6 @@ let locale = FALLBACK_LOCALE;
 
 /** Load the table for `wanted` (only English exists so far, so it is always English);
  *  numbers and dates are then formatted in the table's language, like the words. */
-// eslint-disable-next-line no-unused-vars
 export async function loadStrings(wanted = FALLBACK_LOCALE) {
   const response = await fetch(`/static/i18n/${FALLBACK_LOCALE}.json`, { credentials: "same-origin" });
   if (!response.ok) throw new Error(`strings: ${response.status}`);
