@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -32,7 +31,9 @@ from server.models.consent import (
     CONSENT_NOTE_MAX_CHARS,
     CONSENT_PARAGRAPH_MAX_CHARS,
     CONSENT_TITLE_MAX_CHARS,
+    PLACEHOLDER,
     ConsentText,
+    fill_in,
 )
 from server.models.text import LineStr, ParagraphStr
 from signaling.locales import BUYER_LOCALE_CODES, DEFAULT_LOCALE
@@ -40,7 +41,6 @@ from signaling.vocabulary import Purpose
 
 TEXTS_DIR = Path(__file__).parent / "texts"
 PLACEHOLDERS = frozenset({"shop", "order"})
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
 class ConsentContent(BaseModel):
@@ -72,7 +72,7 @@ class ConsentContent(BaseModel):
 
 
 def _check_placeholders(value: str) -> str:
-    unknown = sorted(set(_PLACEHOLDER.findall(value)) - PLACEHOLDERS)
+    unknown = sorted(set(PLACEHOLDER.findall(value)) - PLACEHOLDERS)
     if unknown:
         raise ValueError(f"unknown placeholder {{{unknown[0]}}}: use {{shop}} or {{order}}")
     return value
@@ -205,13 +205,6 @@ def sync_shipped(
 def for_buyer(db: Session, purpose: Purpose, locale: str) -> ConsentText | None:
     """The text a buyer reads: the newest version in ``locale``, else in English."""
     return newest(db, purpose, locale) or newest(db, purpose, DEFAULT_LOCALE)
-
-
-def fill_in(text: str, *, shop: str, order: str) -> str:
-    """``text`` with ``{shop}`` and ``{order}`` replaced in one pass (nothing else is
-    interpreted, and braces in the values stay as they are)."""
-    values = {"shop": shop, "order": order}
-    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
 def rendered(row: ConsentText, *, shop: str, order: str) -> ConsentContent:

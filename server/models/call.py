@@ -188,6 +188,13 @@ class ChatLine(BaseModel):
     from_: str | None = PydanticField(alias="from", serialization_alias="from")
     name: str | None
     text: str | None
+    phrase_id: int | None = PydanticField(
+        default=None, description="set for an agent's quick phrase; text is in the agent's language"
+    )
+    buyer_text: str | None = PydanticField(
+        default=None, description="a quick phrase as the buyer read it (buyer_locale)"
+    )
+    buyer_locale: str | None = None
 
     model_config = ConfigDict(populate_by_name=True)
 
@@ -200,6 +207,9 @@ class ChatLine(BaseModel):
             from_=data.get("from"),
             name=data.get("name"),
             text=data.get("text"),
+            phrase_id=data.get("phrase_id"),
+            buyer_text=data.get("buyer_text"),
+            buyer_locale=data.get("buyer_locale"),
         )
 
 

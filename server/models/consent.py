@@ -7,6 +7,7 @@ declined, so the text it saw is always the row with those three.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Literal
 
@@ -23,6 +24,14 @@ CONSENT_MAX_PARAGRAPHS = 10
 CONSENT_NOTE_MAX_CHARS = 500
 
 ConsentSource = Literal["shipped", "admin"]
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def fill_in(text: str, *, shop: str, order: str) -> str:
+    """``text`` with ``{shop}`` and ``{order}`` replaced in one pass (nothing else is
+    interpreted, and braces in the values stay as they are)."""
+    values = {"shop": shop, "order": order}
+    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
 class ConsentTextBase(SQLModel):
