@@ -1,8 +1,9 @@
 """Everything held about an order, as one ZIP file (GDPR Art. 15: the right of access).
 
 ``order.json`` holds the order's links (without token hashes), calls (each with the
-consent text version its buyer accepted or declined), timelines (chat included), verdict histories and the audit of who viewed its evidence; ``files/`` holds
-every recording and photo of its calls as stored. Blocking; the caller streams the file.
+consent text version its buyer accepted or declined), timelines (chat included), verdict
+histories and the audit of who viewed its evidence; ``files/`` holds every recording and
+photo of its calls as stored. Blocking; the caller streams the file.
 """
 
 from __future__ import annotations
