@@ -514,6 +514,13 @@ class Switchboard:
             )
         return fx
 
+    def set_staff_locale(self, user_id: str, locale: str) -> None:
+        """Staff member ``user_id`` changed their page language: their next quick phrases
+        read in it (a staff locale, else English). Unknown users are a no-op."""
+        staff = self._staff.get(user_id)
+        if staff is not None:
+            staff.locale = staff_locale(locale)
+
     def _buyer_conn(self, call: Call) -> ConnId | None:
         buyer = self._buyers.get(call.link.link_id)
         if buyer is not None and buyer.call_id == call.session_id:

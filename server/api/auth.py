@@ -18,6 +18,7 @@ from server.api.deps import (
     SignedIn,
     client_address,
 )
+from server.calls.ids import wire_id
 from server.errors import InvalidInput, NotSignedIn
 from server.infra.security import PASSWORD_MAX_CHARS, csrf_token_for
 from server.models.user import EMAIL_MAX_CHARS, User
@@ -124,18 +125,25 @@ def me(principal: SignedIn) -> MeOut:
 
 
 @router.patch("/api/me", response_model=MeOut)
-def change_own_preferences(body: MePreferencesIn, principal: SignedIn, db: DbDep) -> MeOut:
+async def change_own_preferences(
+    body: MePreferencesIn, principal: SignedIn, request: Request, db: DbDep
+) -> MeOut:
     """Set one's own page language (``en``, ``zh-CN``) and time zone (an IANA name, or
     null for the browser's own). 422 ``unknown_locale`` / ``unknown_timezone`` otherwise.
-    A language change reaches the signaling socket when it next connects."""
-    user = db.merge(principal.user)
+    Quick phrases sent from then on read in the new language."""
     given = body.model_fields_set
-    users.set_preferences(
-        db,
-        user,
-        locale=body.locale if "locale" in given else users.UNCHANGED,
-        timezone=body.timezone if "timezone" in given else users.UNCHANGED,
-    )
+
+    def change() -> User:
+        user = db.merge(principal.user)
+        return users.set_preferences(
+            db,
+            user,
+            locale=body.locale if "locale" in given else users.UNCHANGED,
+            timezone=body.timezone if "timezone" in given else users.UNCHANGED,
+        )
+
+    user = await run_in_threadpool(change)
+    request.app.state.calls.switchboard.set_staff_locale(wire_id(user.id), user.locale)
     return me_out(user)
 
 

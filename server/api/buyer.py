@@ -25,6 +25,7 @@ from signaling.locales import BUYER_LOCALES, choose_buyer_locale, direction
 router = APIRouter(tags=["buyer"])
 
 BUYER_PAGE = "/call"
+MAX_LOCALE_CHARS = 35  # the longest BCP 47 tag worth reading
 
 
 @router.get("/j/{token}", include_in_schema=False)
@@ -103,13 +104,14 @@ def buyer_context(
     db: DbDep,
     settings: SettingsDep,
     locale: Annotated[
-        str | None, Query(max_length=35, description="the page's own choice; unknown: ignored")
+        str | None, Query(description="the page's own choice; unknown: ignored")
     ] = None,
     accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> BuyerContext:
     """What the buyer page shows before consent: who calls whom, why, that it is recorded,
     in which language, and the consent text to accept."""
-    chosen = choose_buyer_locale(locale, link.locale, accept_language)
+    explicit = locale[:MAX_LOCALE_CHARS] if locale is not None else None
+    chosen = choose_buyer_locale(explicit, link.locale, accept_language)
     text = texts.for_buyer(db, link.purpose, chosen)
     consent = None
     if text is not None:

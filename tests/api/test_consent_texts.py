@@ -60,8 +60,9 @@ def test_the_pages_own_choice_wins_and_an_unknown_one_is_ignored(app):
     chosen = buyer.get("/api/buyer/context", params={"locale": "ar"}).json()
     assert chosen["locale"] == "ar" and chosen["dir"] == "rtl"
     assert chosen["consent"]["locale"] == "ar"
-    ignored = buyer.get("/api/buyer/context", params={"locale": "tlh"})
-    assert ignored.status_code == 200 and ignored.json()["locale"] == "de"
+    for unknown in ("tlh", "x" * 500, ""):
+        ignored = buyer.get("/api/buyer/context", params={"locale": unknown})
+        assert ignored.status_code == 200 and ignored.json()["locale"] == "de"
 
 
 def test_without_a_link_locale_the_browsers_best_language_is_used_then_english(app):

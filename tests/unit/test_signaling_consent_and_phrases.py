@@ -137,3 +137,14 @@ def test_only_the_calls_own_agent_sends_a_phrase_and_only_in_an_answered_call(sb
         sb.phrase_call("nobody", waiting)
     with pytest.raises(InvalidState):
         sb.handle("a2", phrase(waiting))  # phrases go through post_phrase, with their texts
+
+
+def test_a_staff_member_who_changes_language_gets_the_next_phrase_in_it(sb):
+    session_id = live(sb, locale="de", consent_version=1)
+    sb.set_staff_locale("u1", "zh-CN")
+    fx = sb.post_phrase("a1", phrase(session_id), TEXTS)
+    assert [m.text for m in fx.to("a1") if isinstance(m, ChatPosted)] == [TEXTS["zh-CN"]]
+    sb.set_staff_locale("u1", "de")  # not a staff language: English
+    fx = sb.post_phrase("a1", phrase(session_id), TEXTS)
+    assert [m.text for m in fx.to("a1") if isinstance(m, ChatPosted)] == [TEXTS["en"]]
+    sb.set_staff_locale("nobody", "zh-CN")  # not connected: nothing to change

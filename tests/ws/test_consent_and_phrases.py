@@ -182,14 +182,18 @@ async def test_a_quick_phrase_reaches_a_german_buyer_in_german_and_the_agent_in_
     assert line["buyer_text"] == "Bitte drehen Sie den Karton um." and line["buyer_locale"] == "de"
 
 
-async def test_an_agent_who_reads_chinese_gets_the_phrase_in_chinese(live_server):
+async def test_an_agent_who_switches_to_chinese_during_the_call_gets_the_phrase_in_chinese(
+    live_server,
+):
     async with signed_in(live_server, "li@shop.test", "agent") as li:
-        changed = await li.patch("/api/me", json={"locale": "zh-CN", "timezone": "Asia/Shanghai"})
-        assert changed.status_code == 200 and changed.json()["locale"] == "zh-CN"
         ids = await quick_phrase_ids(li)
         cookie = f"showdesk_session={li.cookies['showdesk_session']}"
         consent = {"locale": "pt-BR", "consent_version": 1, "timezone": "America/Sao_Paulo"}
         async with answered_call(live_server, cookie, consent) as (agent_ws, buyer_ws, item):
+            changed = await li.patch(
+                "/api/me", json={"locale": "zh-CN", "timezone": "Asia/Shanghai"}
+            )
+            assert changed.status_code == 200 and changed.json()["locale"] == "zh-CN"
             message = {"type": "phrase", "session_id": item["session_id"]}
             await agent_ws.send(json.dumps({**message, "phrase_id": ids["Can you hear me?"]}))
             assert (await recv_type(buyer_ws, "chat"))["text"] == "Você está me ouvindo?"
