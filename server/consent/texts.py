@@ -185,12 +185,24 @@ def sync_shipped(
 ) -> list[ConsentText]:
     """Store the shipped texts that differ from the newest stored version of their
     (purpose, locale) as its next version, unless an admin published that newest version;
-    returns the versions added (committed). ``shipped`` defaults to :func:`shipped_texts`."""
+    returns the versions added (committed). ``shipped`` defaults to :func:`shipped_texts`.
+    Another process that syncs at the same moment wins; this one then finds nothing to do.
+    """
+    try:
+        return _sync(db, now, shipped or shipped_texts())
+    except IntegrityError:  # the same version number was just stored by another server
+        db.rollback()
+        return _sync(db, now, shipped or shipped_texts())
+
+
+def _sync(
+    db: Session, now: datetime, shipped: dict[tuple[Purpose, str], ConsentContent]
+) -> list[ConsentText]:
     newest_of: dict[tuple[str, str], ConsentText] = {}
     for row in list_versions(db):  # one query; versions ascending, so the last one wins
         newest_of[(str(row.purpose), row.locale)] = row
     added = []
-    for (purpose, locale), content in (shipped or shipped_texts()).items():
+    for (purpose, locale), content in shipped.items():
         current = newest_of.get((str(purpose), locale))
         if current is not None and (
             current.source == "admin" or current.sha256 == content.sha256()
