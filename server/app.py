@@ -7,14 +7,17 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from sqlmodel import Session
 
 from server.api import (
     apikeys,
     auth,
     buyer,
+    consent_texts,
     links,
     metrics,
     pages,
+    phrases,
     retention,
     sessions,
     users,
@@ -26,6 +29,7 @@ from server.api.headers import SecurityHeaders, install_docs
 from server.api.pages import WEB_DIR
 from server.api.ws import router as ws_router
 from server.calls.desk import CallDesk
+from server.consent import texts as shipped_consent
 from server.db import make_engine, migrate
 from server.infra import log_redaction
 from server.infra.clock import Clock
@@ -43,6 +47,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     migrate.upgrade(settings.db_url)
     engine = make_engine(settings.db_url)
     clock = clock or Clock()
+    with Session(engine, expire_on_commit=False) as db:
+        shipped_consent.sync_shipped(db, clock.now())  # a changed shipped text: a new version
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -85,7 +91,19 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         engine=engine, clock=clock, settings=settings, storage=app.state.storage
     )
     install_error_handlers(app)
-    for module in (auth, users, apikeys, links, buyer, pages, sessions, retention, vocabulary):
+    for module in (
+        auth,
+        users,
+        apikeys,
+        links,
+        buyer,
+        pages,
+        sessions,
+        retention,
+        vocabulary,
+        consent_texts,
+        phrases,
+    ):
         app.include_router(module.router)
     app.include_router(ws_router)
     app.include_router(metrics.router)

@@ -4,6 +4,7 @@
 * :mod:`signaling.call` — the call state machine and its timeline.
 * :mod:`signaling.switchboard` — queue, presence and calls; inputs in, :class:`Effects` out.
 * :mod:`signaling.errors` — :class:`SignalingError` and its subclasses, each with a code.
+* :mod:`signaling.locales` — the buyer and staff languages, choosing the buyer's.
 
 PROTOCOL.md (next to this file) documents the protocol for client authors.
 """
@@ -20,11 +21,13 @@ from .call import (
 )
 from .errors import (
     Conflict,
+    ConsentOutdated,
     Forbidden,
     IllegalTransition,
     InvalidState,
     LinkUnusable,
     NotFound,
+    PhraseNotFound,
     ProtocolError,
     QueueFull,
     SignalingError,
@@ -70,6 +73,7 @@ from .messages import (
     QueueUpdate,
     RtcConfig,
     SendChat,
+    SendPhrase,
     ServerMessage,
     SetAvailability,
     TakePhoto,
@@ -87,6 +91,9 @@ from .switchboard import (
 from .vocabulary import ACTIVE_STATES, CloseCode, Decision, Outcome, Purpose
 
 __all__ = [
+    "ConsentOutdated",
+    "PhraseNotFound",
+    "SendPhrase",
     "LinkUnusable",
     "TooMany",
     "ACTIVE_STATES",

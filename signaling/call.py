@@ -99,6 +99,21 @@ class LinkInfo:
 
 
 @dataclass(frozen=True)
+class ConsentRecord:
+    """What the buyer decided, on which consent text (``locale`` and ``version``; None
+    when the page did not say), and the buyer's IANA time zone (None: not sent)."""
+
+    accepted: bool
+    locale: str | None = None
+    version: int | None = None
+    timezone: str | None = None
+
+    @property
+    def decision(self) -> str:
+        return "accepted" if self.accepted else "declined"
+
+
+@dataclass(frozen=True)
 class TimelineEvent:
     """One entry of a call's timeline; ``t_ms`` is relative to the call's creation."""
 
@@ -124,6 +139,10 @@ class CallSnapshot:
     answered_at: float | None
     ended_at: float | None
     end_reason: EndReason | None
+    consent_decision: str | None = None  # accepted | declined; at created_at
+    consent_locale: str | None = None
+    consent_version: int | None = None
+    buyer_timezone: str | None = None
 
 
 class Call:
@@ -134,10 +153,17 @@ class Call:
     """
 
     def __init__(
-        self, session_id: str, link: LinkInfo, clock: Clock, *, declined: bool = False
+        self,
+        session_id: str,
+        link: LinkInfo,
+        clock: Clock,
+        *,
+        declined: bool = False,
+        consent: ConsentRecord | None = None,
     ) -> None:
         self.session_id = session_id
         self.link = link
+        self.consent = consent or ConsentRecord(accepted=not declined)
         self._clock = clock
         self.created_at: float = clock()
         self.answered_at: float | None = None
@@ -263,6 +289,10 @@ class Call:
             answered_at=self.answered_at,
             ended_at=self.ended_at,
             end_reason=self.end_reason,
+            consent_decision=self.consent.decision,
+            consent_locale=self.consent.locale,
+            consent_version=self.consent.version,
+            buyer_timezone=self.consent.timezone,
         )
 
     def _append(

@@ -28,6 +28,9 @@ class                       code                      raised when
 ``LinkUnusable``            ``link_used_up``          consent on a link that made its maximum
                                                       number of calls
 ``TooMany``                 ``rate_limited``          consents on one link faster than allowed
+``ConsentOutdated``         ``consent_outdated``      consent naming a text version that does not
+                                                      exist: the page reloads the text
+``PhraseNotFound``          ``phrase_not_found``      a quick phrase that does not exist or is off
 ==========================  ========================  ===========================================
 """
 
@@ -119,3 +122,17 @@ class TooMany(SignalingError):
 
     def __init__(self, message: str) -> None:
         super().__init__("rate_limited", message)
+
+
+class ConsentOutdated(SignalingError):
+    """A ``consent`` named a consent text (locale, version) the server does not hold."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("consent_outdated", message)
+
+
+class PhraseNotFound(SignalingError):
+    """A ``phrase`` named a quick phrase that does not exist or is switched off."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("phrase_not_found", message)

@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from .errors import ProtocolError, UnsupportedVersion
+from .locales import BUYER_LOCALE_CODES, IANA_TIMEZONES
 
 
 class Refusal(Protocol):
@@ -60,6 +61,23 @@ ChatText = Annotated[
     AfterValidator(_no_lone_surrogates),
 ]
 
+
+def _buyer_locale(value: str) -> str:
+    if value not in BUYER_LOCALE_CODES:
+        raise ValueError(f"Locale {value[:40]!r} is not a buyer locale")
+    return value
+
+
+def _iana_timezone(value: str) -> str:
+    if value not in IANA_TIMEZONES:
+        raise ValueError(f"{value[:64]!r} is not an IANA time zone")
+    return value
+
+
+BuyerLocale = Annotated[str, StringConstraints(max_length=35), AfterValidator(_buyer_locale)]
+TimeZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(_iana_timezone)]
+MAX_CONSENT_VERSION = 2**31 - 1
+
 Role = Literal["agent", "supervisor", "admin", "buyer"]
 StaffRole = Literal["agent", "supervisor", "admin"]
 Side = Literal["buyer", "agent"]
@@ -94,10 +112,23 @@ class SetAvailability(_ClientModel):
 
 
 class Consent(_ClientModel):
-    """Buyer: agree to the recorded call (join the queue) or decline."""
+    """Buyer: agree to the recorded call (join the queue) or decline.
+
+    ``locale`` and ``consent_version`` name the consent text the page showed (from
+    ``GET /api/buyer/context``'s ``consent``); they come together or not at all (a page
+    that predates them sends neither). ``timezone`` is the buyer's IANA time zone."""
 
     type: Literal["consent"]
     accept: bool
+    locale: BuyerLocale | None = None
+    consent_version: Annotated[int, Field(ge=1, le=MAX_CONSENT_VERSION)] | None = None
+    timezone: TimeZoneName | None = None
+
+    @model_validator(mode="after")
+    def _text_named_fully(self) -> Consent:
+        if (self.locale is None) != (self.consent_version is None):
+            raise ValueError("locale and consent_version must be sent together")
+        return self
 
 
 class Accept(_ClientModel):
@@ -196,6 +227,15 @@ class AdmitDevice(_ClientModel):
     admit: bool
 
 
+class SendPhrase(_ClientModel):
+    """Agent/admin of the live call ``session_id``: send quick phrase ``phrase_id`` as a
+    chat line (the buyer reads it in their language, the agent in theirs)."""
+
+    type: Literal["phrase"]
+    session_id: SessionId
+    phrase_id: Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
 class MediaState(_ClientModel):
     """Either participant: whether the sender's camera and microphone are on."""
 
@@ -219,7 +259,8 @@ ClientMessage = Annotated[
     | AdmitDevice
     | Capture
     | CameraRequest
-    | CameraReply,
+    | CameraReply
+    | SendPhrase,
     Field(discriminator="type"),
 ]
 CLIENT_MESSAGE_TYPES: frozenset[str] = frozenset(
@@ -334,6 +375,8 @@ class CallView(BaseModel):
     order_ref: str
     purpose: str
     started_at_ms: int  # epoch ms when the call was created (t_ms counts from here)
+    buyer_locale: str | None = None  # the consent text's language; null: the page did not say
+    buyer_timezone: str | None = None  # the buyer's IANA time zone, from the consent
 
 
 class Welcome(ServerMessage):
@@ -355,6 +398,8 @@ class QueueItem(BaseModel):
     buyer_name: str
     waiting_since_ms: int
     waiting_s: int
+    buyer_locale: str | None = None
+    buyer_timezone: str | None = None
 
 
 class QueueUpdate(ServerMessage):
@@ -389,6 +434,7 @@ class ChatPosted(ServerMessage):
     name: str
     text: str
     t_ms: int
+    phrase_id: int | None = None  # set when the line is an agent's quick phrase
 
 
 class ErrorReply(ServerMessage):

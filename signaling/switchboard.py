@@ -54,12 +54,22 @@ from .call import (
     CallSnapshot,
     CallState,
     Clock,
+    ConsentRecord,
     EndReason,
     EventKind,
     LinkInfo,
     TimelineEvent,
 )
-from .errors import Conflict, Forbidden, InvalidState, LinkUnusable, NotFound, QueueFull, TooMany
+from .errors import (
+    Conflict,
+    Forbidden,
+    InvalidState,
+    LinkUnusable,
+    NotFound,
+    QueueFull,
+    TooMany,
+)
+from .locales import DEFAULT_LOCALE, staff_locale, text_for
 from .messages import (
     Accept,
     AcceptNext,
@@ -91,6 +101,7 @@ from .messages import (
     QueueItem,
     QueueUpdate,
     SendChat,
+    SendPhrase,
     ServerMessage,
     SetAvailability,
     TakePhoto,
@@ -155,6 +166,7 @@ class _Staff:
     conn_id: ConnId | None
     availability: Literal["available", "away"] = "away"
     call_id: str | None = None
+    locale: str = DEFAULT_LOCALE  # the staff pages' language: what quick phrases read as
 
     @property
     def takes_calls(self) -> bool:
@@ -270,8 +282,11 @@ class Switchboard:
 
     # ------------------------------------------------------------------ connections
 
-    def connect_staff(self, conn_id: ConnId, user_id: str, name: str, role: str) -> Effects:
-        """A signed-in staff member completed ``hello`` on ``conn_id``.
+    def connect_staff(
+        self, conn_id: ConnId, user_id: str, name: str, role: str, locale: str = DEFAULT_LOCALE
+    ) -> Effects:
+        """A signed-in staff member completed ``hello`` on ``conn_id``; ``locale`` is their
+        page language (a staff locale, else English), the language of their quick phrases.
 
         Sends ``welcome`` (with the current call, if the user is in one) and ``queue``.
         An older connection of the same user is closed 4001 "superseded"; a call the
@@ -296,6 +311,7 @@ class Switchboard:
             staff.conn_id = conn_id
             staff.name = name
             staff.role = role
+        staff.locale = staff_locale(locale)
         self._conns[conn_id] = ("staff", user_id)
         call = self._calls.get(staff.call_id) if staff.call_id else None
         welcome = Welcome.model_validate(
@@ -432,7 +448,8 @@ class Switchboard:
         if isinstance(msg, Consent):
             if call is not None:
                 raise InvalidState(f'Cannot consent: the call is already "{call.state}"')
-            return self._consent(buyer, msg.accept)
+            record = ConsentRecord(msg.accept, msg.locale, msg.consent_version, msg.timezone)
+            return self._consent(buyer, record)
         if isinstance(msg, End):
             if call is None:
                 raise InvalidState("Cannot end: no current call")
@@ -446,6 +463,79 @@ class Switchboard:
         if isinstance(msg, CameraReply):
             return self._camera_reply(call, msg)
         raise Forbidden(f'A buyer may not send "{msg.type}"')
+
+    # ------------------------------------------------------------------ quick phrases
+
+    def phrase_call(self, conn_id: ConnId, session_id: str) -> CallSnapshot:
+        """The live call ``conn_id`` may send a quick phrase to: its agent's own call.
+
+        Raises NotFound (unknown connection), Forbidden (a buyer, or not this call's
+        agent), InvalidState (the call is not live or reconnecting).
+        """
+        who = self._conns.get(conn_id)
+        if who is None:
+            raise NotFound(f'Unknown connection "{conn_id}"')
+        kind, key = who
+        if kind != "staff":
+            raise Forbidden('A buyer may not send "phrase"')
+        staff = self._staff[key]
+        if staff.call_id != session_id or session_id not in self._calls:
+            raise Forbidden(f'Only the agent of call "{session_id}" may send it a phrase')
+        call = self._calls[session_id]
+        if call.state not in (CallState.LIVE, CallState.RECONNECTING):
+            raise InvalidState(f'Cannot send a phrase in call state "{call.state}"')
+        return call.snapshot()
+
+    def post_phrase(self, conn_id: ConnId, msg: SendPhrase, texts: dict[str, str]) -> Effects:
+        """The agent on ``conn_id`` sends quick phrase ``msg.phrase_id``, whose texts (locale
+        -> text, English included) are ``texts``: a chat line the buyer gets in the call's
+        consent locale and the agent (and the timeline) in the agent's locale, English
+        where a text is missing. Raises as :meth:`phrase_call`."""
+        snapshot = self.phrase_call(conn_id, msg.session_id)
+        call = self._calls[snapshot.session_id]
+        staff = self._staff[self._conns[conn_id][1]]
+        agent_text = text_for(texts, staff.locale)
+        buyer_text = text_for(texts, call.consent.locale)
+        data = {
+            "from": "agent",
+            "name": staff.name,
+            "text": agent_text,
+            "phrase_id": msg.phrase_id,
+            "buyer_text": buyer_text,
+            "buyer_locale": call.consent.locale or DEFAULT_LOCALE,
+        }
+        event = call.record(EventKind.CHAT, data)
+        fx = Effects()
+        self._emit(fx, call, event)
+        for conn, text in (
+            (staff.conn_id, agent_text),
+            (self._buyer_conn(call), buyer_text),
+        ):
+            fx.send(
+                conn,
+                ChatPosted(
+                    session_id=call.session_id,
+                    from_="agent",
+                    name=staff.name,
+                    text=text,
+                    t_ms=event.t_ms,
+                    phrase_id=msg.phrase_id,
+                ),
+            )
+        return fx
+
+    def set_staff_locale(self, user_id: str, locale: str) -> None:
+        """Staff member ``user_id`` changed their page language: their next quick phrases
+        read in it (a staff locale, else English). Unknown users are a no-op."""
+        staff = self._staff.get(user_id)
+        if staff is not None:
+            staff.locale = staff_locale(locale)
+
+    def _buyer_conn(self, call: Call) -> ConnId | None:
+        buyer = self._buyers.get(call.link.link_id)
+        if buyer is not None and buyer.call_id == call.session_id:
+            return buyer.conn_id
+        return None
 
     def _handle_staff(self, staff: _Staff, msg: ClientMessage) -> Effects:
         if isinstance(msg, Consent):
@@ -466,6 +556,8 @@ class Switchboard:
             return self._camera_request(call, msg)
         if isinstance(msg, AdmitDevice):
             return self._admit_device(call, msg.admit)
+        if isinstance(msg, SendPhrase):
+            raise InvalidState('"phrase" needs its texts: use post_phrase')
         if not staff.takes_calls:
             raise Forbidden(f'Role "{staff.role}" may not send "{msg.type}"')
         if isinstance(msg, SetAvailability):
@@ -672,6 +764,8 @@ class Switchboard:
             "order_ref": call.link.order_ref,
             "purpose": call.link.purpose,
             "started_at_ms": round(call.created_at * 1000),
+            "buyer_locale": call.consent.locale,
+            "buyer_timezone": call.consent.timezone,
         }
 
     def _participant_conns(self, call: Call) -> list[ConnId]:
@@ -689,7 +783,8 @@ class Switchboard:
         for conn_id in self._participant_conns(call):
             fx.send(conn_id, update)
 
-    def _consent(self, buyer: _Buyer, accept: bool) -> Effects:
+    def _consent(self, buyer: _Buyer, consent: ConsentRecord) -> Effects:
+        accept = consent.accepted
         link = buyer.link
         now = self._clock()
         use = self._links.setdefault(link.link_id, _LinkUse(calls_made=link.calls_made))
@@ -712,7 +807,7 @@ class Switchboard:
         use.calls_made += 1
         use.last_seen = now
         fx = Effects()
-        call = Call(self._new_id(), buyer.link, self._clock, declined=not accept)
+        call = Call(self._new_id(), buyer.link, self._clock, declined=not accept, consent=consent)
         self._emit(fx, call, call.timeline[0])
         if not accept:
             fx.send(buyer.conn_id, CallUpdate(**self._view_fields(call)))
@@ -917,6 +1012,8 @@ class Switchboard:
                     buyer_name=call.link.buyer_name,
                     waiting_since_ms=round(call.created_at * 1000),
                     waiting_s=max(0, int(now - call.created_at)),
+                    buyer_locale=call.consent.locale,
+                    buyer_timezone=call.consent.timezone,
                 )
             )
         return QueueUpdate(items=items, agents_available=self._online_counts()[1])

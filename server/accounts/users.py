@@ -21,6 +21,7 @@ from server.infra.security import (
 from server.models import Role, StaffSession, User
 from server.models.text import LineStr
 from server.models.user import NAME_MAX_CHARS
+from signaling.locales import IANA_TIMEZONES, STAFF_LOCALE_CODES
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}$")
 LAST_SEEN_GRANULARITY_S = 60  # write a session's last-seen time at most once a minute
@@ -235,3 +236,38 @@ def _end_sessions(db: Session, user: User, keep: str | None = None) -> None:
     for row in db.exec(select(StaffSession).where(StaffSession.user_id == user.id)):
         if row.token_hash != kept:
             db.delete(row)
+
+
+class _Unchanged:
+    """The value of a preference that is left as it is."""
+
+
+UNCHANGED = _Unchanged()
+
+
+def set_preferences(
+    db: Session,
+    user: User,
+    *,
+    locale: str | None | _Unchanged = UNCHANGED,
+    timezone: str | None | _Unchanged = UNCHANGED,
+) -> User:
+    """Set ``user``'s page language and time zone (committed); :data:`UNCHANGED` leaves
+    one as it is. InvalidInput ``unknown_locale`` for a language the staff pages do not
+    speak (``en``, ``zh-CN``), ``unknown_timezone`` for a name not in the IANA list; a
+    ``None`` time zone means the browser's own."""
+    if not isinstance(locale, _Unchanged):
+        if locale not in STAFF_LOCALE_CODES:
+            known = ", ".join(sorted(STAFF_LOCALE_CODES))
+            raise InvalidInput(f'locale: "{locale}" is not one of {known}', code="unknown_locale")
+        user.locale = locale
+    if not isinstance(timezone, _Unchanged):
+        if timezone is not None and timezone not in IANA_TIMEZONES:
+            raise InvalidInput(
+                f'timezone: "{timezone}" is not an IANA time zone', code="unknown_timezone"
+            )
+        user.timezone = timezone
+    db.add(user)
+    db.commit()
+    db.refresh(user)
+    return user

@@ -1,4 +1,5 @@
-"""Staff sign-in: ``/api/auth/login``, ``/api/auth/logout``, ``/api/me``, own password."""
+"""Staff sign-in: ``/api/auth/login``, ``/api/auth/logout``, ``/api/me`` (and one's own
+language and time zone), own password."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from server.api.deps import (
     SignedIn,
     client_address,
 )
+from server.calls.ids import wire_id
 from server.errors import InvalidInput, NotSignedIn
 from server.infra.security import PASSWORD_MAX_CHARS, csrf_token_for
 from server.models.user import EMAIL_MAX_CHARS, User
@@ -42,6 +44,18 @@ class MeOut(BaseModel):
     name: str
     role: str
     must_change_password: bool
+    locale: str = Field(description="the staff pages' language: en or zh-CN")
+    timezone: str | None = Field(description="IANA name; null: the browser's own")
+
+
+class MePreferencesIn(BaseModel):
+    """One's own page language and time zone; a field left out stays as it is."""
+
+    model_config = ConfigDict(extra="forbid")
+    locale: StrictStr | None = Field(default=None, max_length=35, description="en or zh-CN")
+    timezone: StrictStr | None = Field(
+        default=None, max_length=64, description="an IANA name, e.g. Asia/Shanghai; null clears"
+    )
 
 
 def me_out(user: User) -> MeOut:
@@ -51,6 +65,8 @@ def me_out(user: User) -> MeOut:
         name=user.name,
         role=user.role,
         must_change_password=user.must_change_password,
+        locale=user.locale,
+        timezone=user.timezone,
     )
 
 
@@ -106,6 +122,29 @@ async def logout(principal: SignedIn, request: Request, db: DbDep) -> Response:
 @router.get("/api/me", response_model=MeOut)
 def me(principal: SignedIn) -> MeOut:
     return me_out(principal.user)
+
+
+@router.patch("/api/me", response_model=MeOut)
+async def change_own_preferences(
+    body: MePreferencesIn, principal: SignedIn, request: Request, db: DbDep
+) -> MeOut:
+    """Set one's own page language (``en``, ``zh-CN``) and time zone (an IANA name, or
+    null for the browser's own). 422 ``unknown_locale`` / ``unknown_timezone`` otherwise.
+    Quick phrases sent from then on read in the new language."""
+    given = body.model_fields_set
+
+    def change() -> User:
+        user = db.merge(principal.user)
+        return users.set_preferences(
+            db,
+            user,
+            locale=body.locale if "locale" in given else users.UNCHANGED,
+            timezone=body.timezone if "timezone" in given else users.UNCHANGED,
+        )
+
+    user = await run_in_threadpool(change)
+    request.app.state.calls.switchboard.set_staff_locale(wire_id(user.id), user.locale)
+    return me_out(user)
 
 
 @router.post("/api/me/password", status_code=204)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from server.api.deps import (
     BUYER_COOKIE,
@@ -18,11 +19,14 @@ from server.api.deps import (
     buyer_csrf_token,
     client_address,
 )
+from server.consent import texts
 from server.links import buyer_links
+from signaling.locales import BUYER_LOCALES, choose_buyer_locale, direction
 
 router = APIRouter(tags=["buyer"])
 
 BUYER_PAGE = "/call"
+MAX_LOCALE_CHARS = 35  # the longest BCP 47 tag worth reading
 
 
 @router.get("/j/{token}", include_in_schema=False)
@@ -70,30 +74,79 @@ class LastCall(BaseModel):
     ended_at: datetime | None
 
 
+class LocaleChoice(BaseModel):
+    code: str = Field(description="BCP 47, e.g. pt-BR")
+    name: str = Field(description="the language's name in itself, e.g. Deutsch")
+    dir: Literal["ltr", "rtl"]
+
+
+class BuyerConsent(BaseModel):
+    """The consent text the buyer reads, ``{shop}`` and ``{order}`` filled in; the page
+    sends ``locale`` and ``version`` back with its ``consent`` message."""
+
+    purpose: str
+    locale: str = Field(description="the text's language (English when none in the page's)")
+    version: int
+    title: str
+    paragraphs: list[str]
+    recorded_note: str
+
+
 class BuyerContext(BaseModel):
     shop_name: str
     order_ref: str
     purpose: str
-    locale: str | None
+    locale: str = Field(
+        description="the page's language: ?locale=, else the link's, else the browser's, else en"
+    )
+    link_locale: str | None = Field(description="the locale the link was made with, as given")
+    dir: Literal["ltr", "rtl"]
+    locales: list[LocaleChoice] = Field(description="every language the page speaks")
     buyer_name: str | None
     recorded: bool = True
     follow_up_days: int
     last_call: LastCall | None = None
+    consent: BuyerConsent | None = Field(description="null only if no text is stored at all")
 
 
 @router.get("/api/buyer/context", response_model=BuyerContext)
-def buyer_context(link: BuyerLink, settings: SettingsDep, db: DbDep) -> BuyerContext:
+def buyer_context(
+    link: BuyerLink,
+    db: DbDep,
+    settings: SettingsDep,
+    locale: Annotated[
+        str | None, Query(description="the page's own choice; unknown: ignored")
+    ] = None,
+    accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> BuyerContext:
     """What the buyer page shows before consent: who calls whom, why, that it is recorded,
-    and how the link's last call went (null before the first)."""
+    in which language, the consent text to accept, and how the link's last call went
+    (null before the first)."""
     last = buyer_links.last_call(db, link.id)
+    explicit = locale[:MAX_LOCALE_CHARS] if locale is not None else None
+    chosen = choose_buyer_locale(explicit, link.locale, accept_language)
+    text = texts.for_buyer(db, link.purpose, chosen)
+    consent = None
+    if text is not None:
+        shown = texts.rendered(text, shop=settings.shop_name, order=link.order_ref)
+        consent = BuyerConsent(
+            purpose=str(text.purpose),
+            locale=text.locale,
+            version=text.version,
+            **shown.model_dump(),
+        )
     return BuyerContext(
         shop_name=settings.shop_name,
         order_ref=link.order_ref,
         purpose=link.purpose,
-        locale=link.locale,
+        locale=chosen,
+        link_locale=link.locale,
+        dir=direction(chosen),
+        locales=[LocaleChoice(code=x.code, name=x.name, dir=x.dir) for x in BUYER_LOCALES],
         buyer_name=link.buyer_name,
         follow_up_days=settings.follow_up_days,
         last_call=LastCall(state=last.state, end_reason=last.end_reason, ended_at=last.ended_at)
         if last is not None
         else None,
+        consent=consent,
     )

@@ -75,14 +75,17 @@ def _wants_html(request: Request) -> bool:
     )
 
 
-def _page(status: int, message: str) -> HTMLResponse:
+def _page(status: int, message: str, code: str) -> HTMLResponse:
+    """An error page for a browser; ``data-code`` on its ``main`` carries the stable code
+    (what a page or a script translates), the sentence is for people."""
     from html import escape
 
     return HTMLResponse(
         "<!doctype html><html lang=en><meta charset=utf-8>"
         "<meta name=viewport content='width=device-width'>"
         f"<title>Showdesk</title><link rel=stylesheet href=/static/style.css>"
-        f"<main class=notice><h1>{status}</h1><p>{escape(message)}</p></main>",
+        f"<main class=notice data-code={escape(code)}><h1>{status}</h1>"
+        f"<p>{escape(message)}</p></main>",
         status_code=status,
     )
 
@@ -99,7 +102,7 @@ def install_error_handlers(app: FastAPI) -> None:
         elif isinstance(exc, NotSignedIn) and exc.challenge:
             headers = {"WWW-Authenticate": exc.challenge}
         if _wants_html(request):
-            return _page(status, exc.message)
+            return _page(status, exc.message, exc.code)
         return JSONResponse(error_body(exc.code, exc.message), status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
@@ -115,7 +118,7 @@ def install_error_handlers(app: FastAPI) -> None:
         code = CODE_BY_STATUS.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         if _wants_html(request):
-            return _page(exc.status_code, message)
+            return _page(exc.status_code, message, code)
         return JSONResponse(error_body(code, message), exc.status_code, headers=exc.headers)
 
 
@@ -152,7 +155,7 @@ class UnexpectedErrors:
             request = Request(scope)
             log.exception("unhandled error on %s %s", request.method, redact(request.url.path))
             if _wants_html(request):
-                response: Response = _page(500, INTERNAL_ERROR_MESSAGE)
+                response: Response = _page(500, INTERNAL_ERROR_MESSAGE, "internal_error")
             else:
                 response = JSONResponse(error_body("internal_error", INTERNAL_ERROR_MESSAGE), 500)
             await response(scope, receive, send)

@@ -28,9 +28,11 @@ from signaling.messages import (
     MAX_MESSAGE_BYTES,
     Answer,
     Candidate,
+    Consent,
     ErrorReply,
     Offer,
     RtcConfig,
+    SendPhrase,
     require_hello,
 )
 from signaling.vocabulary import CloseCode
@@ -45,6 +47,7 @@ class StaffIdentity:
     name: str
     role: str
     session_token: str
+    locale: str = "en"  # the staff pages' language: what quick phrases read as
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,7 @@ def _identify(websocket: WebSocket, wanted: str | None) -> StaffIdentity | Buyer
                 db, staff_token, now, settings.staff_idle_timeout_s, settings.session_max_age_s
             )
             if user is not None and not user.must_change_password:
-                return StaffIdentity(user.id, user.name, str(user.role), staff_token)
+                return StaffIdentity(user.id, user.name, str(user.role), staff_token, user.locale)
             if wanted == "staff":
                 return None
         if buyer_token and wanted != "staff":
@@ -149,7 +152,7 @@ async def signaling_socket(websocket: WebSocket) -> None:
     desk.attach(conn_id, websocket.send_text, close, staff_session=staff_token)
     if isinstance(identity, StaffIdentity):
         effects = desk.switchboard.connect_staff(
-            conn_id, wire_id(identity.user_id), identity.name, identity.role
+            conn_id, wire_id(identity.user_id), identity.name, identity.role, identity.locale
         )
     else:
         effects = desk.switchboard.connect_buyer(conn_id, identity.link, identity.device)
@@ -175,6 +178,11 @@ async def signaling_socket(websocket: WebSocket) -> None:
                     desk.switchboard.media_leg(conn_id)
                     init = message.candidate.model_dump() if message.candidate else None
                     await desk.media.candidate(conn_id, init)
+                elif isinstance(message, Consent):
+                    purpose = identity.link.purpose if isinstance(identity, BuyerIdentity) else None
+                    await desk.consent(conn_id, purpose, message)
+                elif isinstance(message, SendPhrase):
+                    await desk.send_phrase(conn_id, message)
                 else:
                     await desk.apply(desk.switchboard.handle(conn_id, message))
             except MediaRefused as exc:

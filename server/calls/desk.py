@@ -34,9 +34,11 @@ from server.calls.outbox import Close, Closer, Outboxes, Send, Sender
 from server.calls.periodic import Periodic
 from server.calls.recovery import recover_interrupted
 from server.calls.store import CallStore
+from server.consent import texts as consent_texts
 from server.evidence.retention import run_retention
 from server.infra.clock import Clock
 from server.infra.config import Settings
+from server.phrases import phrases
 from server.recording.jobs import ReviewJobs
 from server.recording.rows import BadRowChange, finalize_from_disk, store_op
 from server.relay import RelayError
@@ -44,8 +46,9 @@ from server.relay.pool import WorkerPool
 from server.storage import LocalStorage, Storage
 from signaling import CallState, Effects, EndReason, SignalingError, Switchboard
 from signaling.call import EventKind
-from signaling.messages import ErrorReply, ServerMessage
-from signaling.vocabulary import CloseCode
+from signaling.errors import ConsentOutdated, PhraseNotFound
+from signaling.messages import Consent, ErrorReply, SendPhrase, ServerMessage
+from signaling.vocabulary import CloseCode, Purpose
 
 log = logging.getLogger("showdesk.calls")
 
@@ -256,6 +259,42 @@ class CallDesk:
     async def _media_failed(self, session_id: str) -> None:
         with contextlib.suppress(SignalingError):
             await self.apply(self.switchboard.end_call(session_id, EndReason.CONNECTION_FAILED))
+
+    # ---------------------------------------------------------------- catalogued messages
+
+    async def consent(self, conn_id: str, purpose: Purpose | None, msg: Consent) -> None:
+        """A ``consent`` from ``conn_id`` (a buyer's link of ``purpose``; None for staff,
+        whom the switchboard refuses): the consent text it names must be stored, else
+        ConsentOutdated (``consent_outdated``: the page reloads the text)."""
+        if purpose is not None and msg.locale is not None and msg.consent_version is not None:
+            locale, version = msg.locale, msg.consent_version
+
+            def stored() -> bool:
+                with Session(self._engine) as db:
+                    found = consent_texts.find_version(db, purpose, locale, version)
+                    return found is not None
+
+            if not await asyncio.to_thread(stored):
+                raise ConsentOutdated(
+                    f'No consent text version {version} in "{locale}" for this call: '
+                    "reload the text"
+                )
+        await self.apply(self.switchboard.handle(conn_id, msg))
+
+    async def send_phrase(self, conn_id: str, msg: SendPhrase) -> None:
+        """A quick phrase from the agent on ``conn_id`` (see ``Switchboard.post_phrase``):
+        its sender is checked first, then its texts are read (PhraseNotFound,
+        ``phrase_not_found``, for an unknown or inactive phrase)."""
+        self.switchboard.phrase_call(conn_id, msg.session_id)
+
+        def texts() -> dict[str, str] | None:
+            with Session(self._engine) as db:
+                return phrases.active_texts(db, msg.phrase_id)
+
+        found = await asyncio.to_thread(texts)
+        if found is None:
+            raise PhraseNotFound(f"No quick phrase {msg.phrase_id}")
+        await self.apply(self.switchboard.post_phrase(conn_id, msg, found))
 
     async def apply_error(self, conn_id: str, exc: SignalingError, in_reply_to: str | None) -> None:
         """Answer a refused message with an ``error``; the connection stays usable."""

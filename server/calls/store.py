@@ -55,6 +55,11 @@ def call_change_op(change: CallChange) -> StoreOp:
             )
         row.locale = snap.locale or None
         row.buyer_name = snap.buyer_name or None
+        row.consent_decision = snap.consent_decision
+        row.consent_at = _dt(snap.created_at) if snap.consent_decision else None
+        row.consent_locale = snap.consent_locale
+        row.consent_version = snap.consent_version
+        row.buyer_timezone = snap.buyer_timezone
         row.state = snap.state
         row.agent_id = db_id(snap.agent_id) if snap.agent_id else None
         row.answered_at = _dt(snap.answered_at)

@@ -34,6 +34,8 @@ AUDIT_USER_CHANGED = "user_changed"
 AUDIT_LINK_REVOKED = "link_revoked"
 AUDIT_APIKEY_CREATED = "apikey_created"
 AUDIT_APIKEY_REVOKED = "apikey_revoked"
+AUDIT_CONSENT_TEXT_PUBLISHED = "consent_text_published"
+AUDIT_PHRASES_CHANGED = "phrases_changed"
 AUDIT_ACTIONS = (
     AUDIT_VIEW_RECORDING,
     AUDIT_VIEW_PHOTO,
@@ -48,6 +50,8 @@ AUDIT_ACTIONS = (
     AUDIT_ERASE_ORDER,
     AUDIT_EXPORT_ORDER,
     AUDIT_RETENTION_RUN,
+    AUDIT_CONSENT_TEXT_PUBLISHED,
+    AUDIT_PHRASES_CHANGED,
 )
 VIEW_CONTINUATION_WINDOW_S = 30 * 60  # later range requests within this are the same view
 

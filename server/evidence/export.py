@@ -1,8 +1,9 @@
 """Everything held about an order, as one ZIP file (GDPR Art. 15: the right of access).
 
-``order.json`` holds the order's links (without token hashes), calls, timelines (chat
-included), verdict histories and the audit of who viewed its evidence; ``files/`` holds
-every recording and photo of its calls as stored. Blocking; the caller streams the file.
+``order.json`` holds the order's links (without token hashes), calls (each with the
+consent text version its buyer accepted or declined), timelines (chat included), verdict
+histories and the audit of who viewed its evidence; ``files/`` holds every recording and
+photo of its calls as stored. Blocking; the caller streams the file.
 """
 
 from __future__ import annotations
@@ -17,7 +18,16 @@ from sqlmodel import Session, select
 
 from server.errors import NotFound
 from server.evidence import audit
-from server.models import AuditEntry, Call, CallEvent, Link, OutcomeChange, Photo, Recording
+from server.models import (
+    AuditEntry,
+    Call,
+    CallEvent,
+    ConsentText,
+    Link,
+    OutcomeChange,
+    Photo,
+    Recording,
+)
 from server.storage import Storage, StorageError
 
 EXPORT_FORMAT = 1
@@ -52,6 +62,14 @@ def export_order(
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for call in calls:
             entry = _plain(call)
+            consent = db.exec(
+                select(ConsentText).where(
+                    ConsentText.purpose == call.purpose,
+                    ConsentText.locale == call.consent_locale,
+                    ConsentText.version == call.consent_version,
+                )
+            ).first()
+            entry["consent_text"] = _plain(consent) if consent is not None else None
             entry["timeline"] = [
                 _plain(e, without={"call_id"})
                 for e in db.exec(

@@ -24,9 +24,11 @@ from server.models.call import (
     CallEventPublic,
     CallPublic,
     ChatLine,
+    ConsentShown,
     OutcomeChange,
     OutcomeChangePublic,
 )
+from server.models.consent import ConsentText, fill_in
 from server.models.evidence import Photo, PhotoPublic, Recording, RecordingPublic
 from server.models.user import User
 from signaling.vocabulary import Decision, Outcome, Purpose
@@ -148,8 +150,37 @@ def list_calls(db: Session, flt: CallFilter, page: int, per_page: int) -> CallPa
     )
 
 
-def call_detail(db: Session, call: Call, *, with_chat: bool = True) -> CallDetailPublic:
-    """Everything about one call: its timeline events (and the chat among them, unless
+def _consent_shown(db: Session, call: Call, shop_name: str) -> ConsentShown | None:
+    """The consent text the call's buyer accepted or declined, filled in as they read it;
+    None when the page did not name one."""
+    if call.consent_locale is None or call.consent_version is None:
+        return None
+    row = db.exec(
+        select(ConsentText).where(
+            ConsentText.purpose == call.purpose,
+            ConsentText.locale == call.consent_locale,
+            ConsentText.version == call.consent_version,
+        )
+    ).first()
+    if row is None:
+        return None
+    order = call.order_ref
+    return ConsentShown(
+        purpose=str(row.purpose),
+        locale=row.locale,
+        version=row.version,
+        title=fill_in(row.title, shop=shop_name, order=order),
+        paragraphs=[fill_in(p, shop=shop_name, order=order) for p in row.paragraphs],
+        recorded_note=fill_in(row.recorded_note, shop=shop_name, order=order),
+        sha256=row.sha256,
+    )
+
+
+def call_detail(
+    db: Session, call: Call, *, shop_name: str, with_chat: bool = True
+) -> CallDetailPublic:
+    """Everything about one call: the consent text its buyer accepted or declined
+    (``{shop}`` is ``shop_name``), its timeline events (and the chat among them, unless
     ``with_chat`` is False: then no chat event and an empty ``chat``), photos (by time in
     the call), recordings (by id; the newest review file also as ``review_recording``) and
     verdict history, with the names of the people involved."""
@@ -196,4 +227,5 @@ def call_detail(db: Session, call: Call, *, with_chat: bool = True) -> CallDetai
             for ch in changes
         ],
         chat=[ChatLine.from_event(ev) for ev in events if ev.kind == "chat"],
+        consent_text=_consent_shown(db, call, shop_name),
     )

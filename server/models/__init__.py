@@ -2,8 +2,10 @@
 
 from server.models.apikey import ApiKey
 from server.models.call import Call, CallEvent, OutcomeChange
+from server.models.consent import ConsentText
 from server.models.evidence import AuditEntry, Photo, Recording
 from server.models.link import BuyerPass, Link
+from server.models.phrase import QuickPhrase
 from server.models.user import Role, StaffSession, User
 
 __all__ = [
@@ -12,9 +14,11 @@ __all__ = [
     "BuyerPass",
     "Call",
     "CallEvent",
+    "ConsentText",
     "Link",
     "OutcomeChange",
     "Photo",
+    "QuickPhrase",
     "Recording",
     "Role",
     "StaffSession",

@@ -25,6 +25,7 @@ HOLD_REASON_MAX_CHARS = 500
 OVERRIDE_REASON_MAX_CHARS = 2000
 
 ReviewState = Literal["confirmed", "overridden"]
+ConsentDecision = Literal["accepted", "declined"]
 VerdictAction = Literal["set", "confirm", "override"]
 
 
@@ -36,6 +37,22 @@ class CallBase(SQLModel):
     purpose: Purpose = Field(sa_type=EnumText(Purpose, 32))
     locale: str | None = Field(default=None, max_length=35)
     buyer_name: str | None = Field(default=None, max_length=100)
+    consent_decision: ConsentDecision | None = Field(
+        default=None, sa_type=String(16), description="accepted or declined"
+    )
+    consent_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime()), description="when the buyer decided"
+    )
+    consent_locale: str | None = Field(
+        default=None, max_length=35, description="the language of the consent text the buyer saw"
+    )
+    consent_version: int | None = Field(
+        default=None,
+        description="its version (of this purpose and locale); null: a page that did not say",
+    )
+    buyer_timezone: str | None = Field(
+        default=None, max_length=64, description="the buyer's IANA time zone, from the page"
+    )
     state: CallState = Field(
         sa_type=EnumText(CallState, 16),
         index=True,
@@ -171,6 +188,13 @@ class ChatLine(BaseModel):
     from_: str | None = PydanticField(alias="from", serialization_alias="from")
     name: str | None
     text: str | None
+    phrase_id: int | None = PydanticField(
+        default=None, description="set for an agent's quick phrase; text is in the agent's language"
+    )
+    buyer_text: str | None = PydanticField(
+        default=None, description="a quick phrase as the buyer read it (buyer_locale)"
+    )
+    buyer_locale: str | None = None
 
     model_config = ConfigDict(populate_by_name=True)
 
@@ -183,12 +207,31 @@ class ChatLine(BaseModel):
             from_=data.get("from"),
             name=data.get("name"),
             text=data.get("text"),
+            phrase_id=data.get("phrase_id"),
+            buyer_text=data.get("buyer_text"),
+            buyer_locale=data.get("buyer_locale"),
         )
+
+
+class ConsentShown(BaseModel):
+    """The consent text a buyer accepted or declined, as the page showed it (``{shop}``
+    and ``{order}`` filled in)."""
+
+    purpose: str
+    locale: str
+    version: int
+    title: str
+    paragraphs: list[str]
+    recorded_note: str
+    sha256: str = PydanticField(description="of the stored text, before filling in")
 
 
 class CallDetailPublic(CallPublic):
     """One call: its timeline, photos, recordings, verdict history and chat transcript."""
 
+    consent_text: ConsentShown | None = Field(
+        description="the text of consent_locale and consent_version; null when not known"
+    )
     outcome_by_user_id: int | None
     outcome_by_name: str | None
     events: list[CallEventPublic]

@@ -24,6 +24,10 @@ class UserBase(SQLModel):
     email: str = Field(max_length=EMAIL_MAX_CHARS, index=True, unique=True)
     name: str = Field(max_length=NAME_MAX_CHARS)
     role: Role = Field(sa_type=Enum(Role, native_enum=False, length=16))  # VARCHAR: portable
+    locale: str = Field(default="en", max_length=35, description="the staff pages' language")
+    timezone: str | None = Field(
+        default=None, max_length=64, description="IANA name; null: the browser's own"
+    )
 
 
 class User(UserBase, table=True):

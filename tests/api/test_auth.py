@@ -21,6 +21,8 @@ def test_login_sets_httponly_session_cookie_and_readable_csrf_cookie(app, client
         "name": "Ana",
         "role": "agent",
         "must_change_password": False,
+        "locale": "en",
+        "timezone": None,
     }
     cookies = response.headers.get_list("set-cookie")
     session = next(c for c in cookies if c.startswith("showdesk_session="))

@@ -104,3 +104,11 @@ def test_health_and_openapi_are_served(client):
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/openapi.json").json()["info"]["title"] == "Showdesk"
     assert client.get("/docs").status_code == 200
+
+
+def test_a_browsers_error_page_carries_the_stable_code_beside_the_sentence(client):
+    page = client.get("/j/" + "A" * 43, headers={"accept": "text/html"})
+    assert page.status_code == 404
+    assert "<main class=notice data-code=link_not_found>" in page.text
+    answer = client.get("/api/buyer/context")
+    assert answer.status_code == 401 and answer.json()["error"]["code"] == "not_signed_in"

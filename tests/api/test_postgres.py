@@ -6,6 +6,7 @@ import itertools
 import json
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 import websockets
 from fastapi.testclient import TestClient
@@ -14,7 +15,7 @@ from sqlmodel import Session, select
 from server.accounts.apikeys import create_api_key
 from server.app import create_app
 from server.models import Call, CallEvent
-from tests.helpers.accounts import add_user, login
+from tests.helpers.accounts import PASSWORD, add_user, login
 from tests.helpers.postgres import fresh_database
 from tests.helpers.servers import make_settings
 from tests.helpers.waiting import async_wait_until
@@ -100,3 +101,65 @@ async def test_calls_and_their_timeline_are_stored_on_postgresql(server_factory,
 
     await async_wait_until(ended, 5, "the ended call on PostgreSQL")
     assert stored()[1] == ["created", "ended"]
+
+
+async def test_consent_texts_quick_phrases_and_a_consents_version_work_on_postgresql(
+    server_factory, pg_url
+):
+    from tests.helpers.ws import HELLO, buyer_cookie, recv_type, ws_url
+
+    server = server_factory(database_url=pg_url)
+    async with httpx.AsyncClient(base_url=server.url) as client:
+        add_user(server.app, "root@shop.test", "admin")
+        signed_in = await client.post(
+            "/api/auth/login", json={"email": "root@shop.test", "password": PASSWORD}
+        )
+        headers = {"X-CSRF-Token": signed_in.cookies["csrf_token"]}
+        texts = (await client.get("/api/consent-texts", params={"locale": "zh-TW"})).json()["items"]
+        assert [t["version"] for t in texts] == [1, 1, 1]
+        published = await client.post(
+            "/api/consent-texts",
+            json={
+                "purpose": "damage_verification",
+                "locale": "de",
+                "title": "Zeigen Sie es uns",
+                "paragraphs": ["{shop}, Bestellung {order}."],
+                "recorded_note": "Aufgezeichnet.",
+            },
+            headers=headers,
+        )
+        assert published.status_code == 201 and published.json()["version"] == 2
+        phrases = (await client.get("/api/quick-phrases")).json()["items"]
+        assert phrases[7]["texts"]["ko"] == "제 말 들리세요?"
+        changed = await client.patch(
+            f"/api/quick-phrases/{phrases[0]['id']}",
+            json={"texts": {"en": "Turn it over.", "tr": "Çevirin."}},
+            headers=headers,
+        )
+        assert changed.status_code == 200 and changed.json()["texts"]["tr"] == "Çevirin."
+        me = await client.patch("/api/me", json={"locale": "zh-CN"}, headers=headers)
+        assert me.json()["locale"] == "zh-CN"
+    cookie = await buyer_cookie(server, "ORD-PG4")
+    async with websockets.connect(
+        ws_url(server, "buyer"), additional_headers={"Cookie": cookie}
+    ) as ws:
+        await ws.send(HELLO)
+        consent = {"locale": "de", "consent_version": 1, "timezone": "Europe/Berlin"}
+        await ws.send(json.dumps({"type": "consent", "accept": False, **consent}))
+        await recv_type(ws, "call", where=lambda m: m["state"] == "ended")
+
+    def stored() -> Call | None:
+        with Session(server.app.state.engine) as db:
+            return db.exec(select(Call).where(Call.order_ref == "ORD-PG4")).first()
+
+    async def declined():
+        call = stored()
+        return call is not None and call.consent_decision == "declined"
+
+    await async_wait_until(declined, 5, "the declined call on PostgreSQL")
+    call = stored()
+    assert (call.consent_locale, call.consent_version, call.buyer_timezone) == (
+        "de",
+        1,
+        "Europe/Berlin",
+    )

@@ -51,6 +51,11 @@ def ended_call(app, order_ref: str, days_ago: float, *, buyer_name: str = "Bea B
                 end_reason=EndReason.AGENT_ENDED,
                 outcome=Outcome.DEFECT,
                 outcome_note=f"{buyer_name} showed the cracked lid",
+                consent_decision="accepted",
+                consent_at=ended - timedelta(minutes=5),
+                consent_locale="fr",
+                consent_version=1,
+                buyer_timezone="Europe/Paris",
             )
         )
         db.flush()
@@ -235,6 +240,10 @@ def test_an_admin_exports_everything_held_about_an_order_as_a_zip(app):
     assert [c["id"] for c in manifest["calls"]] == [call_id]
     (call,) = manifest["calls"]
     assert call["buyer_name"] == "Eva Export" and call["outcome"] == "defect"
+    assert (call["consent_decision"], call["buyer_timezone"]) == ("accepted", "Europe/Paris")
+    consent = call["consent_text"]  # the version the buyer accepted, as stored
+    assert (consent["locale"], consent["version"]) == ("fr", 1)
+    assert consent["title"] == "Montrez-nous le problème" and len(consent["sha256"]) == 64
     assert [e["data"]["text"] for e in call["timeline"] if e["kind"] == "chat"] == [
         "my address is ..."
     ]

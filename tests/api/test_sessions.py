@@ -398,6 +398,9 @@ def test_call_detail_has_events_photos_recordings_history_and_chat(app, team):
             "from": "buyer",
             "name": "Bo",
             "text": "The corner is crushed.",
+            "phrase_id": None,
+            "buyer_text": None,
+            "buyer_locale": None,
         }
     ]
     assert body["photos"][0]["id"] == photo_id

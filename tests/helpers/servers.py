@@ -17,16 +17,19 @@ import time
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 import uvicorn
 from fastapi import FastAPI
+from sqlmodel import Session
 
 from server.app import create_app
 from server.cli.serve import ShowdeskServer, uvicorn_config
-from server.db import migrate
+from server.consent.texts import sync_shipped
+from server.db import make_engine, migrate
 from server.infra.config import DATA_DIR_MODE, Settings
 from server.infra.security import PASSWORD_HASHING_FOR_TESTS
 from tests.helpers.waiting import NotYet, wait_until
@@ -61,11 +64,19 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
 
 
 def migrated_database(directory: Path) -> Path:
-    """Make an empty SQLite database at the newest schema in ``directory``; return its
+    """Make an empty SQLite database at the newest schema in ``directory``, with the
+    shipped consent texts stored; return its
     path. A template: ``seed_database`` copies it for each test, which is cheaper than
     migrating every test's database from nothing."""
     path = directory / "showdesk.db"
-    migrate.upgrade(f"sqlite:///{path.resolve()}")
+    url = f"sqlite:///{path.resolve()}"
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    try:
+        with Session(engine) as db:
+            sync_shipped(db, datetime.now(UTC))  # as create_app does, once for every copy
+    finally:
+        engine.dispose()
     return path
 
 

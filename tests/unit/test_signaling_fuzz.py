@@ -35,6 +35,8 @@ VALID_MESSAGES: list[dict[str, Any]] = [
     {"type": "set_availability", "state": "away"},
     {"type": "consent", "accept": True},
     {"type": "consent", "accept": False},
+    {"type": "consent", "accept": True, "locale": "de", "consent_version": 1, "timezone": "UTC"},
+    {"type": "phrase", "session_id": "s1", "phrase_id": 1},
     {"type": "accept", "session_id": "s1"},
     {"type": "accept_next"},
     {"type": "end"},

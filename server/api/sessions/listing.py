@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from server.api.deps import DB_ID_MAX, CallReader, ClockDep, DbDep, Reviewer
+from server.api.deps import DB_ID_MAX, CallReader, ClockDep, DbDep, Reviewer, SettingsDep
 from server.api.sessions.paging import PageNumber, PerPage
 from server.evidence import audit, review_list
 from server.models.call import CallDetailPublic, CallPublic
@@ -66,12 +66,16 @@ def list_sessions(
 
 
 @router.get("/api/sessions/{session_id}", response_model=CallDetailPublic)
-def get_session(access: CallReader, db: DbDep, clock: ClockDep) -> CallDetailPublic:
+def get_session(
+    access: CallReader, db: DbDep, clock: ClockDep, settings: SettingsDep
+) -> CallDetailPublic:
     """One call: its timeline events, photos, recordings, outcome history and chat. An API
     key gets the chat (the `chat` list and the timeline's `chat` events) only with the
     scope `calls:chat`. A read that shows chat lines is audited (``view_chat``)."""
     principal = access.principal
-    detail = review_list.call_detail(db, access.call, with_chat=principal.may("calls:chat"))
+    detail = review_list.call_detail(
+        db, access.call, with_chat=principal.may("calls:chat"), shop_name=settings.shop_name
+    )
     if detail.chat:
         audit.action_done(
             db,

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from server.api.deps import CallAgent, CallReviewer, ClockDep, DbDep
+from server.api.deps import CallAgent, CallReviewer, ClockDep, DbDep, SettingsDep
 from server.evidence import review_list, verdicts
 from server.models.call import OUTCOME_NOTE_MAX_CHARS, OVERRIDE_REASON_MAX_CHARS, CallDetailPublic
 from server.models.text import ParagraphStr
@@ -42,7 +42,9 @@ ReviewIn = Annotated[ConfirmIn | OverrideIn, Field(discriminator="action")]
 
 
 @router.put("/api/sessions/{session_id}/outcome", response_model=CallDetailPublic)
-def put_outcome(body: OutcomeIn, access: CallAgent, db: DbDep, clock: ClockDep) -> CallDetailPublic:
+def put_outcome(
+    body: OutcomeIn, access: CallAgent, db: DbDep, clock: ClockDep, settings: SettingsDep
+) -> CallDetailPublic:
     """The call's agent (or an admin) sets the outcome, decision and note, during the
     call or after it. Every change is kept (`outcome_history`)."""
     verdicts.set_outcome(
@@ -54,12 +56,12 @@ def put_outcome(body: OutcomeIn, access: CallAgent, db: DbDep, clock: ClockDep) 
         by_user_id=access.principal.user_id or 0,
         now=clock.now(),
     )
-    return review_list.call_detail(db, access.call)
+    return review_list.call_detail(db, access.call, shop_name=settings.shop_name)
 
 
 @router.post("/api/sessions/{session_id}/review", response_model=CallDetailPublic)
 def review_session(
-    body: ReviewIn, access: CallReviewer, db: DbDep, clock: ClockDep
+    body: ReviewIn, access: CallReviewer, db: DbDep, clock: ClockDep, settings: SettingsDep
 ) -> CallDetailPublic:
     """A supervisor (or admin) confirms the verdict, or overrides it with a reason.
     Both are kept in `outcome_history`."""
@@ -69,4 +71,4 @@ def review_session(
         verdicts.confirm(db, call, who, clock.now())
     else:
         verdicts.override(db, call, body.outcome, body.decision, body.reason, who, clock.now())
-    return review_list.call_detail(db, call)
+    return review_list.call_detail(db, call, shop_name=settings.shop_name)
