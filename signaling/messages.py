@@ -297,6 +297,8 @@ class CallView(BaseModel):
     order_ref: str
     purpose: str
     started_at_ms: int  # epoch ms when the call was created (t_ms counts from here)
+    answered_at_ms: int | None = None  # epoch ms when an agent answered; None before
+    locale: str = ""  # the buyer's language (BCP 47), "" when the link gave none
 
 
 class Welcome(ServerMessage):

@@ -614,6 +614,10 @@ class Switchboard:
             "order_ref": call.link.order_ref,
             "purpose": call.link.purpose,
             "started_at_ms": round(call.created_at * 1000),
+            "answered_at_ms": (
+                round(call.answered_at * 1000) if call.answered_at is not None else None
+            ),
+            "locale": call.link.locale or "",
         }
 
     def _participant_conns(self, call: Call) -> list[ConnId]:

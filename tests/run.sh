@@ -27,6 +27,14 @@ if [ -n "$missing" ]; then
     fi
 fi
 
+# Test tools from npm (package.json, pinned by package-lock.json): axe-core, which the
+# browser tests inject into the pages.
+command -v npm >/dev/null 2>&1 || {
+    echo "The tests need npm (Debian's nodejs and npm packages)." >&2
+    exit 1
+}
+npm ci --no-audit --no-fund --silent
+
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/lint-imports --no-logo
