@@ -583,10 +583,11 @@ def test_a_supervisor_sets_the_outcome_of_an_untagged_call_without_a_reason(app,
         ("set", "Sue Supervisor")
     ]
     # once it has an outcome, changing it is an override, with a reason
-    again = sue.post(f"/api/sessions/{untagged}/review", json={"action": "set", "outcome": "damage"})
+    set_damage = {"action": "set", "outcome": "damage"}
+    again = sue.post(f"/api/sessions/{untagged}/review", json=set_damage)
     assert again.status_code == 409 and "override" in again.json()["error"]["message"]
     declined = make_call(app, agent_id=None)
-    refused = sue.post(f"/api/sessions/{declined}/review", json={"action": "set", "outcome": "damage"})
+    refused = sue.post(f"/api/sessions/{declined}/review", json=set_damage)
     assert refused.status_code == 409
 
 

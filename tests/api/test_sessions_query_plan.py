@@ -14,9 +14,9 @@ from sqlmodel import Session
 from server.evidence.review_list import (
     CallFilter,
     counts_query,
+    not_reached_query,
     page_query,
     total_query,
-    not_reached_query,
     untagged_query,
 )
 
