@@ -28,6 +28,7 @@ from server.errors import (
     TooMany,
     UnsupportedType,
 )
+from server.api.validation_words import validation_message
 from server.infra.log_redaction import redact
 
 log = logging.getLogger("showdesk.api")
@@ -103,11 +104,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
-        parts = []
-        for err in exc.errors()[:10]:
-            loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
-            parts.append(f"{loc}: {err.get('msg', 'invalid')}" if loc else err.get("msg", ""))
-        return JSONResponse(error_body("validation_error", "; ".join(parts)), 422)
+        message = validation_message(exc.errors())
+        return JSONResponse(error_body("validation_error", message), 422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
