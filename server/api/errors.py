@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server.api.validation_words import validation_message
 from server.errors import (
     Conflict,
     DomainError,
@@ -28,7 +29,6 @@ from server.errors import (
     TooMany,
     UnsupportedType,
 )
-from server.api.validation_words import validation_message
 from server.infra.log_redaction import redact
 
 log = logging.getLogger("showdesk.api")
