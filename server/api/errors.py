@@ -80,7 +80,8 @@ def _page(status: int, message: str) -> HTMLResponse:
     from html import escape
 
     return HTMLResponse(
-        "<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width'>"
+        "<!doctype html><html lang=en><meta charset=utf-8>"
+        "<meta name=viewport content='width=device-width'>"
         f"<title>Showdesk</title><link rel=stylesheet href=/static/style.css>"
         f"<main class=notice><h1>{status}</h1><p>{escape(message)}</p></main>",
         status_code=status,
