@@ -7,7 +7,7 @@ by axe-core."""
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.helpers.accounts import add_user
 from tests.helpers.axe import assert_no_serious_violations
@@ -117,9 +117,19 @@ def test_an_agent_handles_a_whole_call_on_one_screen(
         stops += 1
         assert stops <= 3, agent.page.evaluate("() => document.activeElement.outerHTML")
 
+    # the photo's file is held back: its tile shows a placeholder, not black, until it comes
+    held: list[Route] = []
+    agent.page.route("**/api/sessions/*/photos/*", lambda route: held.append(route))
     agent.page.get_by_test_id("capture").click()
     photo = agent.page.get_by_test_id("photo")
     expect(photo).to_have_count(1, timeout=10_000)
+    expect(photo).to_have_attribute("data-state", "loading")
+    wait_until(lambda: held, 5, "the photo's request", pause=agent.page.wait_for_timeout)
+    background = photo.evaluate("img => getComputedStyle(img).backgroundImage")
+    assert "repeating-linear-gradient" in background, background
+    for route in held:
+        route.continue_()
+    agent.page.unroute("**/api/sessions/*/photos/*")
     expect(photo).to_have_attribute("data-state", "loaded")
     agent.page.get_by_test_id("outcome-select").select_option("damage")
     agent.page.get_by_test_id("outcome-save").click()
