@@ -39,6 +39,15 @@ OUT_OF_VIEW_JS = """(testids) => {
 }"""
 
 
+# (text) -> the page's notice shown with `text`, as page.js `say` shows it
+SHOW_NOTICE_JS = """(text) => {
+  const notice = document.querySelector('[data-testid="notice"]');
+  notice.querySelector(".notice-text").textContent = text;
+  notice.dataset.kind = "info";
+  notice.hidden = false;
+}"""
+
+
 def timer_seconds(page: Page) -> int:
     minutes, seconds = page.get_by_test_id("call-timer").inner_text().split(":")
     return int(minutes) * 60 + int(seconds)
@@ -135,6 +144,10 @@ def test_an_agent_handles_a_whole_call_on_one_screen(
     agent.page.get_by_test_id("outcome-save").click()
     expect(agent.page.get_by_test_id("outcome-status")).to_contain_text("Saved")
     assert_call_fits(agent.page, "with a photo and a saved verdict")
+    # a notice during the call (as the page shows one) does not push the call off screen
+    agent.page.evaluate(SHOW_NOTICE_JS, "The buyer's camera is off.")
+    assert_call_fits(agent.page, "with a notice")
+    agent.page.get_by_test_id("notice-dismiss").click()
     shoot(agent.page, "console-call-laptop")
     assert_no_serious_violations(agent.page, "the console in a call")
 
