@@ -377,6 +377,7 @@ class CallView(BaseModel):
     started_at_ms: int  # epoch ms when the call was created (t_ms counts from here)
     buyer_locale: str | None = None  # the consent text's language; null: the page did not say
     buyer_timezone: str | None = None  # the buyer's IANA time zone, from the consent
+    answered_at_ms: int | None = None  # epoch ms when an agent answered; None before
 
 
 class Welcome(ServerMessage):

@@ -766,6 +766,9 @@ class Switchboard:
             "started_at_ms": round(call.created_at * 1000),
             "buyer_locale": call.consent.locale,
             "buyer_timezone": call.consent.timezone,
+            "answered_at_ms": (
+                round(call.answered_at * 1000) if call.answered_at is not None else None
+            ),
         }
 
     def _participant_conns(self, call: Call) -> list[ConnId]:

@@ -11,9 +11,11 @@ command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'
 
-# Debian packages the tests drive: the browser, and PostgreSQL (the code must not be SQLite-only).
+# Debian packages the tests drive: the browser, PostgreSQL (the code must not be
+# SQLite-only), and npm for the test tools below.
 missing=""
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 \
     || missing="$missing postgresql"
 if [ -n "$missing" ]; then
@@ -26,6 +28,10 @@ if [ -n "$missing" ]; then
         exit 1
     fi
 fi
+
+# Test tools from npm (package.json, pinned by package-lock.json): axe-core, which the
+# browser tests inject into the pages.
+npm ci --no-audit --no-fund --silent
 
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

@@ -12,6 +12,7 @@ from server.api.deps import ClockDep, DbDep, LinkId, LinkReader, LinkWriter, Set
 from server.evidence import audit
 from server.links import buyer_links
 from server.models.link import LinkBase
+from signaling.vocabulary import CallState
 
 router = APIRouter(tags=["links"])
 
@@ -32,7 +33,11 @@ class LinkOut(LinkBase):
     created_at: datetime
     expires_at: datetime
     revoked_at: datetime | None
-    status: str
+    status: str = Field(description="`active`, `expired` or `revoked`")
+    call_state: CallState | None = Field(
+        description="the state of the link's newest call (`ended`: its call is over); "
+        "null when the link was never used"
+    )
     created_by_user_id: int | None
     created_by_api_key_id: int | None
 
@@ -67,10 +72,16 @@ def create_link(
 def list_links(principal: LinkReader, db: DbDep, clock: ClockDep) -> LinkList:
     """The newest links first, without their tokens (which are never stored)."""
     now = clock.now()
+    links = buyer_links.list_links(db)
+    calls = buyer_links.newest_call_states(db, [link.id for link in links if link.id])
     return LinkList(
         items=[
-            LinkOut(**link.model_dump(exclude={"token_hash"}), status=link.status_at(now))
-            for link in buyer_links.list_links(db)
+            LinkOut(
+                **link.model_dump(exclude={"token_hash"}),
+                status=link.status_at(now),
+                call_state=calls.get(link.id or 0),
+            )
+            for link in links
         ]
     )
 

@@ -19,6 +19,7 @@ from typing import Any
 from sqlmodel import Session
 
 from server.accounts import apikeys, users
+from server.cli import public_url
 from server.db import make_engine, migrate
 from server.errors import DomainError
 from server.evidence import audit, export, retention
@@ -135,7 +136,7 @@ def cmd_link_create(args: argparse.Namespace, settings: Settings) -> None:
             fields,
             ttl_s=args.expires or settings.link_ttl_s,
             max_ttl_s=settings.link_ttl_max_s,
-            public_url=settings.public_url,
+            public_url=public_url.for_links(settings),
             now=Clock().now(),
         )
     record = made.link.model_dump(exclude={"token_hash"}) | {"url": made.url}

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from server.accounts import users
 from server.app import create_app
+from server.cli import public_url
 from server.errors import NotFound
 from server.infra import log_redaction
 from server.infra.clock import Clock
@@ -168,6 +169,7 @@ def serve(
     created = first_start(app.state.engine, settings, demo)
     config = uvicorn_config(app, settings, host=host, port=port, tls_cert=tls_cert, tls_key=tls_key)
     log_redaction.install()  # after uvicorn configured its loggers
+    public_url.remember(settings)  # `showdesk link create` builds its links from it
     base = settings.public_url
     print(f"Showdesk is running at {base} (shop name: {settings.shop_name})")
     print(f"  sign in:        {base}/login")

@@ -18,6 +18,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from server.models.apikey import ApiKey
+from server.models.call import Call
 from server.models.evidence import AuditEntry, AuditEntryPublic
 from server.models.user import User
 
@@ -166,8 +167,8 @@ def list_audit(
     per_page: int = 50,
 ) -> tuple[list[AuditEntryPublic], int]:
     """One page of audit entries (of ``user_id``, of ``call_id``, of ``action`` when
-    given), newest first, with the actor's email and name (or the API key's name); and how
-    many entries match."""
+    given), newest first, with the actor's email and name (or the API key's name) and the
+    order of the call it is about; and how many entries match."""
     where = []
     if action is not None:
         where.append(AuditEntry.action == action)
@@ -177,9 +178,10 @@ def list_audit(
         where.append(AuditEntry.call_id == call_id)
     total = db.exec(select(func.count()).select_from(AuditEntry).where(*where)).one()
     rows = db.exec(
-        select(AuditEntry, User, ApiKey)
+        select(AuditEntry, User, ApiKey, Call.order_ref)
         .join(User, col(User.id) == AuditEntry.user_id, isouter=True)
         .join(ApiKey, col(ApiKey.id) == AuditEntry.api_key_id, isouter=True)
+        .join(Call, col(Call.id) == AuditEntry.call_id, isouter=True)
         .where(*where)
         .order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
         .offset((page - 1) * per_page)
@@ -192,8 +194,9 @@ def list_audit(
                 "user_email": user.email if user else None,
                 "user_name": user.name if user else None,
                 "api_key_name": key.name if key else None,
+                "order_ref": order_ref,
             },
         )
-        for entry, user, key in rows
+        for entry, user, key, order_ref in rows
     ]
     return entries, total

@@ -9,6 +9,7 @@ order_ref, created_at); ``tests/api/test_sessions_query_plan.py`` checks the pla
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -34,6 +35,8 @@ from server.models.user import User
 from signaling.vocabulary import Decision, Outcome, Purpose
 
 UNTAGGED_KEY = "untagged"
+NOT_REACHED_KEY = "not_reached"
+LIKE_ESCAPE = "\\"
 
 
 @dataclass(frozen=True)
@@ -44,19 +47,22 @@ class CallFilter:
     decision: Decision | None = None
     purpose: Purpose | None = None
     agent_id: int | None = None
-    order_ref: str | None = None
+    order_ref: str | None = None  # a prefix of the order reference (case-sensitive)
     since: datetime | None = None
     until: datetime | None = None
     untagged: bool = False
+    not_reached: bool = False
 
     def conditions(self, *, with_outcome: bool = True) -> list[ColumnElement[bool]]:
-        """SQL conditions; ``with_outcome=False`` leaves out the outcome and untagged
-        filters (for the counts per outcome)."""
+        """SQL conditions; ``with_outcome=False`` leaves out the outcome, untagged and
+        not-reached filters (for the counts per outcome)."""
         where: list[ColumnElement[bool]] = []
         if with_outcome and self.outcome is not None:
             where.append(col(Call.outcome) == self.outcome)
         if with_outcome and self.untagged:
             where.extend(_untagged())
+        if with_outcome and self.not_reached:
+            where.extend(_not_reached())
         if self.decision is not None:
             where.append(col(Call.decision) == self.decision)
         if self.purpose is not None:
@@ -64,7 +70,7 @@ class CallFilter:
         if self.agent_id is not None:
             where.append(col(Call.agent_id) == self.agent_id)
         if self.order_ref is not None:
-            where.append(col(Call.order_ref) == self.order_ref)
+            where.extend(_order_ref_prefix(self.order_ref))
         if self.since is not None:
             where.append(col(Call.created_at) >= self.since)
         if self.until is not None:
@@ -81,6 +87,36 @@ def _untagged() -> list[ColumnElement[bool]]:
         col(Call.ended_at).is_not(None),
         col(Call.answered_at).is_not(None),
     ]
+
+
+def _not_reached() -> list[ColumnElement[bool]]:
+    # ended before any agent answered (declined, left the queue, waited too long): not
+    # untagged, since there was no call to tag. outcome IS NULL (always true for them)
+    # lets the planner take the (outcome, created_at) index
+    return [
+        col(Call.outcome).is_(None),
+        col(Call.ended_at).is_not(None),
+        col(Call.answered_at).is_(None),
+    ]
+
+
+def escape_like(text: str) -> str:
+    """``text`` for a LIKE pattern with ``LIKE_ESCAPE``: its ``%``, ``_`` and escape
+    characters match only themselves."""
+    for special in (LIKE_ESCAPE, "%", "_"):
+        text = text.replace(special, LIKE_ESCAPE + special)
+    return text
+
+
+def _order_ref_prefix(prefix: str) -> list[ColumnElement[bool]]:
+    # LIKE 'prefix%' says what matches (case-sensitive, as PostgreSQL's LIKE is); the
+    # range [prefix, prefix with its last character raised) bounds the same rows in the
+    # order_ref index, which SQLite's case-insensitive LIKE would not use by itself
+    like = col(Call.order_ref).like(escape_like(prefix) + "%", escape=LIKE_ESCAPE)
+    if ord(prefix[-1]) >= sys.maxunicode:
+        return [col(Call.order_ref) >= prefix, like]
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return [col(Call.order_ref) >= prefix, col(Call.order_ref) < upper, like]
 
 
 def page_query(flt: CallFilter, page: int, per_page: int) -> SelectOfScalar[Call]:
@@ -105,6 +141,15 @@ def counts_query(flt: CallFilter) -> Select[tuple[Outcome | None, int]]:
         select(Call.outcome, func.count())
         .where(*flt.conditions(with_outcome=False))
         .group_by(Call.outcome)
+    )
+
+
+def not_reached_query(flt: CallFilter) -> SelectOfScalar[int]:
+    """How many calls ended before reaching an agent, under the other filters."""
+    return (
+        select(func.count())
+        .select_from(Call)
+        .where(*flt.conditions(with_outcome=False), *_not_reached())
     )
 
 
@@ -136,7 +181,8 @@ def _names(db: Session, user_ids: set[int]) -> dict[int, str]:
 def list_calls(db: Session, flt: CallFilter, page: int, per_page: int) -> CallPage:
     """One page of the calls ``flt`` selects, newest first; how many it selects; and the
     counts under its other filters (``counts_query``): calls per outcome (every outcome,
-    0 when none) and ``untagged`` (answered, ended, no outcome)."""
+    0 when none), ``untagged`` (answered, ended, no outcome) and ``not_reached`` (ended
+    before an agent answered)."""
     calls = db.exec(page_query(flt, page, per_page)).all()
     total = db.exec(total_query(flt)).one()
     counts = {str(o): 0 for o in Outcome}
@@ -144,6 +190,7 @@ def list_calls(db: Session, flt: CallFilter, page: int, per_page: int) -> CallPa
         if outcome is not None:
             counts[outcome] = n
     counts[UNTAGGED_KEY] = db.exec(untagged_query(flt)).one()
+    counts[NOT_REACHED_KEY] = db.exec(not_reached_query(flt)).one()
     names = _names(db, {c.agent_id for c in calls if c.agent_id is not None})
     return CallPage(
         items=[CallPublic.from_row(c, names) for c in calls], total=total, counts=counts

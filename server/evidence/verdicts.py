@@ -85,6 +85,22 @@ def set_outcome(
     return change
 
 
+def set_untagged(
+    db: Session,
+    call: Call,
+    outcome: Outcome,
+    decision: Decision | None,
+    note: str | None,
+    by_user_id: int,
+    now: datetime,
+) -> OutcomeChange:
+    """A supervisor sets the verdict of an answered call its agent left untagged (no
+    reason needed: nothing is overridden). A call that has an outcome is overridden."""
+    if call.outcome is not None:
+        raise Conflict("this call already has an outcome: override it to change it")
+    return set_outcome(db, call, outcome, decision, note, by_user_id, now)
+
+
 def confirm(db: Session, call: Call, by_user_id: int, now: datetime) -> OutcomeChange:
     """A supervisor agrees with the current verdict."""
     if call.outcome is None:

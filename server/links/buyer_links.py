@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from server.errors import Forbidden, InvalidInput, NotFound
 from server.infra.security import new_token, token_hash
 from server.models import BuyerPass, Call, Link, Role, User
 from server.models.link import LinkBase
+from signaling.vocabulary import CallState
 
 LINK_TTL_MIN_S = 60  # shorter links expire before anyone could click them
 
@@ -69,6 +70,18 @@ def create_link(
 
 def list_links(db: Session, limit: int = 500) -> list[Link]:
     return list(db.exec(select(Link).order_by(Link.id.desc()).limit(limit)))
+
+
+def newest_call_states(db: Session, link_ids: list[int]) -> dict[int, CallState]:
+    """The state of each link's newest call (by creation), for the links that have one."""
+    if not link_ids:
+        return {}
+    rows = db.exec(
+        select(Call.link_id, Call.state, Call.created_at)
+        .where(col(Call.link_id).in_(link_ids))
+        .order_by(col(Call.created_at), col(Call.id))
+    ).all()
+    return {link_id: CallState(state) for link_id, state, _ in rows}  # the newest wins
 
 
 def revoke_link(

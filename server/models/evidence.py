@@ -156,3 +156,6 @@ class AuditEntryPublic(AuditEntryBase):
     user_email: str | None
     user_name: str | None
     api_key_name: str | None = None
+    order_ref: str | None = Field(
+        default=None, description="the order of the call the entry is about, if any"
+    )

@@ -7,9 +7,11 @@ import os
 import subprocess
 import sys
 
+import httpx
 import pytest
 
 from tests.helpers.cli import showdesk
+from tests.helpers.servers import served
 
 
 def last_line(result: subprocess.CompletedProcess) -> str:
@@ -180,3 +182,27 @@ def test_weak_secret_key_stops_the_command_with_advice(tmp_path):
     )
     assert result.returncode == 2
     assert "placeholder" in result.stderr and "token_urlsafe" in result.stderr
+
+
+def test_link_create_builds_the_url_of_the_server_running_on_the_data(tmp_path):
+    with served(tmp_path) as server:  # no SHOWDESK_PUBLIC_URL: it serves at its own port
+        assert not server.url.endswith(":8000")
+        result = showdesk(
+            tmp_path / "data",
+            "link",
+            "create",
+            "--order",
+            "ORD-PORT",
+            "--purpose",
+            "product_demo",
+            public_url=None,
+        )
+        assert result.returncode == 0, result.stderr
+        url = last_line(result)
+        assert url.startswith(f"{server.url}/j/"), (url, server.url)
+        assert httpx.get(url, follow_redirects=False).status_code == 303  # it opens
+    # SHOWDESK_PUBLIC_URL, when set, wins over the running server's address
+    told = showdesk(
+        tmp_path / "data", "link", "create", "--order", "ORD-ENV", "--purpose", "product_demo"
+    )
+    assert last_line(told).startswith("https://support.shop.test/j/")

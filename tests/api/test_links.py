@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.helpers.accounts import add_user, login
+from tests.helpers.stored_calls import store_call
 
 LINK = {"order_ref": "ORD-1001", "purpose": "damage_verification", "locale": "de"}
 
@@ -165,3 +166,14 @@ def test_order_reference_is_stored_trimmed(client, agent):
 @pytest.mark.parametrize("link_id", ["99999999999999999999999", "0", "-1", "abc"])
 def test_out_of_range_link_ids_are_a_422_not_a_server_error(client, agent, link_id):
     assert client.delete(f"/api/links/{link_id}", headers=agent).status_code == 422
+
+
+def test_a_link_whose_call_is_over_is_listed_with_its_call_ended(app, client, agent):
+    created = client.post(
+        "/api/links", json={"order_ref": "ORD-UNUSED", "purpose": "product_demo"}, headers=agent
+    )
+    assert created.status_code == 201
+    store_call(app, "ORD-OVER", agent_id=None)
+    listed = {i["order_ref"]: i for i in client.get("/api/links").json()["items"]}
+    assert (listed["ORD-OVER"]["status"], listed["ORD-OVER"]["call_state"]) == ("active", "ended")
+    assert listed["ORD-UNUSED"]["call_state"] is None

@@ -18,6 +18,7 @@ from server.models import Call, CallEvent
 from tests.helpers.accounts import PASSWORD, add_user, login
 from tests.helpers.postgres import fresh_database
 from tests.helpers.servers import make_settings
+from tests.helpers.stored_calls import store_call
 from tests.helpers.waiting import async_wait_until
 
 _names = itertools.count(1)
@@ -163,3 +164,27 @@ async def test_consent_texts_quick_phrases_and_a_consents_version_work_on_postgr
         1,
         "Europe/Berlin",
     )
+
+
+def test_the_review_list_searches_a_prefix_and_counts_unreached_calls_on_postgresql(
+    tmp_path, pg_url, clock
+):
+    app = create_app(make_settings(tmp_path, database_url=pg_url), clock=clock)
+    agent_id = add_user(app, "agent@shop.test", "agent")
+    add_user(app, "sup@shop.test", "supervisor")
+    for ref in ("ORD-1042", "ORD-10420", "X_1%", "XA1%"):
+        store_call(app, ref, agent_id=agent_id)
+    store_call(app, "ORD-9", agent_id=None)
+    with TestClient(app) as client:
+        login(client, "sup@shop.test")
+
+        def refs(prefix: str) -> set[str]:
+            answer = client.get("/api/sessions", params={"order_ref": prefix})
+            assert answer.status_code == 200, answer.text
+            return {i["order_ref"] for i in answer.json()["items"]}
+
+        assert refs("ORD-104") == {"ORD-1042", "ORD-10420"}
+        assert refs("X_") == {"X_1%"}
+        assert refs("ord") == set()  # case-sensitive, as on SQLite
+        counts = client.get("/api/sessions").json()["counts"]
+        assert (counts["not_reached"], counts["untagged"]) == (1, 4)

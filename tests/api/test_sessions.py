@@ -566,3 +566,65 @@ def test_a_range_request_that_does_not_open_a_view_is_still_audited(app, team):
     assert len(audit_rows(app)) == 1  # not opened from byte 0, yet audited: no recent view
     assert team["ann"].get(url, headers={"Range": "bytes=1-,0-5"}).status_code in (200, 206)
     assert len(audit_rows(app)) == 1  # the same person continuing the view
+
+
+def test_a_supervisor_sets_the_outcome_of_an_untagged_call_without_a_reason(app, team):
+    sue = team["sue"]
+    untagged = make_call(app, agent_id=team["ann_id"])
+    answer = sue.post(
+        f"/api/sessions/{untagged}/review",
+        json={"action": "set", "outcome": "defect", "note": "Seen in the video."},
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["outcome"], body["review_state"], body["outcome_note"]) == (
+        "defect",
+        None,
+        "Seen in the video.",
+    )
+    assert [(h["action"], h["by_name"]) for h in body["outcome_history"]] == [
+        ("set", "Sue Supervisor")
+    ]
+    # once it has an outcome, changing it is an override, with a reason
+    set_damage = {"action": "set", "outcome": "damage"}
+    again = sue.post(f"/api/sessions/{untagged}/review", json=set_damage)
+    assert again.status_code == 409 and "override" in again.json()["error"]["message"]
+    declined = make_call(app, agent_id=None)
+    refused = sue.post(f"/api/sessions/{declined}/review", json=set_damage)
+    assert refused.status_code == 409
+
+
+def test_calls_that_never_reached_an_agent_are_their_own_count_and_filter(app, team):
+    ann_id = team["ann_id"]
+    make_call(app, agent_id=ann_id)  # answered, untagged
+    make_call(app, agent_id=ann_id, outcome="damage")
+    declined = make_call(app, agent_id=None, created_at=T0 + timedelta(days=1))
+    make_call(app, agent_id=None, state="waiting", created_at=T0 + timedelta(days=2))
+    sue = team["sue"]
+    counts = sue.get("/api/sessions").json()["counts"]
+    assert (counts["untagged"], counts["not_reached"], counts["damage"]) == (1, 1, 1)
+    found = sue.get("/api/sessions", params={"not_reached": "true"}).json()
+    assert [i["id"] for i in found["items"]] == [declined]
+    assert found["counts"]["not_reached"] == 1  # the counts leave the filter out
+    untagged = sue.get("/api/sessions", params={"untagged": "true"}).json()
+    assert untagged["total"] == 1 and untagged["items"][0]["agent_id"] == ann_id
+
+
+def test_order_search_matches_a_prefix_with_like_characters_taken_literally(app, team):
+    for ref in ("ORD-1042", "ORD-10420", "ORD-105", "ord-1042", "X_1%", "XA1%", "X_1%B"):
+        make_call(app, agent_id=team["ann_id"], order_ref=ref)
+    sue = team["sue"]
+
+    def refs(prefix: str) -> set[str]:
+        answer = sue.get("/api/sessions", params={"order_ref": prefix})
+        assert answer.status_code == 200, answer.text
+        return {i["order_ref"] for i in answer.json()["items"]}
+
+    assert refs("ORD-104") == {"ORD-1042", "ORD-10420"}
+    assert refs("ORD-1042") == {"ORD-1042", "ORD-10420"}
+    assert refs("ORD-10") == {"ORD-1042", "ORD-10420", "ORD-105"}
+    assert refs("X_1") == {"X_1%", "X_1%B"}  # "_" is not a wildcard
+    assert refs("X_1%") == {"X_1%", "X_1%B"}
+    assert refs("XA") == {"XA1%"}
+    assert refs("%") == set()
+    assert refs("ORD-2") == set()

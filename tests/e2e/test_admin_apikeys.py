@@ -92,6 +92,7 @@ def test_admin_creates_an_api_key_sees_it_once_and_revokes_it(
         expect(row.get_by_test_id("apikey-last-used")).not_to_have_text("never")
 
         row.get_by_test_id("apikey-revoke").click()
+        page.get_by_test_id("confirm-yes").click()
         expect(row.get_by_test_id("apikey-status")).to_have_text("revoked")
         expect(row.get_by_test_id("apikey-revoke")).to_have_count(0)
         expect(page.get_by_test_id("notice")).to_contain_text("revoked")

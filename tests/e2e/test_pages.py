@@ -8,9 +8,11 @@ from sqlmodel import Session, select
 from server.models import Call
 from signaling.vocabulary import Purpose, label
 from tests.helpers.accounts import add_user
+from tests.helpers.axe import assert_no_serious_violations
 from tests.helpers.browser_steps import go_available, sign_in
 from tests.helpers.chromium import OpenParticipant
 from tests.helpers.links import make_link
+from tests.helpers.screens import shoot
 from tests.helpers.servers import LiveServer
 from tests.helpers.waiting import wait_until
 
@@ -82,7 +84,7 @@ def test_first_run_admin_adds_agent_creates_link_and_agent_sees_buyer_waiting(
     expect(items.first.get_by_test_id("queue-purpose")).to_have_text(
         label(Purpose.DAMAGE_VERIFICATION)
     )
-    expect(items.first.get_by_test_id("queue-locale")).to_have_text("de")
+    expect(items.first.get_by_test_id("queue-locale")).to_have_text("German")
     expect(agent.page).to_have_title("(1) Showdesk console", timeout=2000)
 
     for person in (admin, agent, buyer):
@@ -206,6 +208,7 @@ def test_unknown_expired_and_revoked_links_all_show_the_same_not_valid_page(
     revoked_url = admin.page.get_by_test_id("link-url").inner_text().strip()
     row = admin.page.locator('[data-testid="link-row"][data-order-ref="ORD-5005"]')
     row.get_by_test_id("link-revoke").click()
+    admin.page.get_by_test_id("confirm-yes").click()
     expect(row.get_by_test_id("link-status")).to_have_text("revoked")
     expect(admin.page.get_by_test_id("notice")).to_contain_text("revoked")
     admin.assert_clean()
@@ -252,7 +255,21 @@ def test_revoking_the_link_while_the_buyer_waits_takes_them_out_of_the_queue(
     admin = open_participant("admin")
     sign_in(admin.page, "admin@shop.test", landing="/admin")
     row = admin.page.locator('[data-testid="link-row"][data-order-ref="ORD-6006"]')
+    expect(row.get_by_test_id("link-status")).to_have_text("in a call now")
+    # one click asks first; "Cancel" leaves the buyer waiting
     row.get_by_test_id("link-revoke").click()
+    dialog = admin.page.get_by_test_id("confirm-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("the buyer's call on it ends now")
+    expect(admin.page.get_by_test_id("confirm-no")).to_be_focused()
+    shoot(admin.page, "admin-confirm-revoke")
+    assert_no_serious_violations(admin.page, "the admin's revoke question")
+    admin.page.get_by_test_id("confirm-no").click()
+    expect(dialog).to_be_hidden()
+    expect(row.get_by_test_id("link-status")).to_have_text("in a call now")
+    expect(buyer.page.get_by_test_id("queue-position")).to_have_attribute("data-position", "1")
+    row.get_by_test_id("link-revoke").click()
+    admin.page.get_by_test_id("confirm-yes").click()
     expect(row.get_by_test_id("link-status")).to_have_text("revoked")
 
     expect(buyer.page.get_by_test_id("link-invalid")).to_be_visible()

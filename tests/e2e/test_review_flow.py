@@ -107,6 +107,7 @@ def test_capture_tag_and_supervisor_review(
         5,
         "the evidence thumbnail",
     )
+    console_time = item.get_by_test_id("evidence-time").inner_text()
 
     agent.page.get_by_test_id("outcome-select").select_option("damage")
     agent.page.get_by_test_id("decision-select").select_option("refund")
@@ -173,10 +174,20 @@ def test_capture_tag_and_supervisor_review(
         5,
         "the photo",
     )
-    marker = sup.page.locator('[data-testid="timeline-marker"][data-kind="photo"]')
+    # the marks sit on the player's own scrubber, with a key to their colours
+    marker = sup.page.locator(
+        '[data-testid="scrubber"] [data-testid="timeline-marker"][data-kind="photo"]'
+    )
     expect(marker).to_have_count(1)
     for kind in ("joined", "outcome", "ended"):
         assert sup.page.locator(f'[data-testid="timeline-marker"][data-kind="{kind}"]').count() >= 1
+        expect(
+            sup.page.locator(f'[data-testid="timeline-key"] [data-kind="{kind}"]')
+        ).to_have_count(1)
+    # one photo, one time: the console's, the review's tile and its mark
+    review_time = sup.page.get_by_test_id("evidence-time").inner_text()
+    marker_time = marker.get_attribute("aria-label").split(" ", 1)[0]
+    assert console_time == review_time == marker_time, (console_time, review_time, marker_time)
     video.evaluate("v => v.pause()")
     video.evaluate("v => { v.currentTime = v.duration - 0.2; }")
     marker.click()
@@ -197,6 +208,9 @@ def test_capture_tag_and_supervisor_review(
     expect(outcome).to_have_attribute("data-review-state", "overridden")
     history = sup.page.get_by_test_id("history-item")
     expect(history).to_have_count(2)
+    # the override is in the history, not a mark on the video: the agent's one stays alone
+    outcome_marks = sup.page.locator('[data-testid="timeline-marker"][data-kind="outcome"]')
+    expect(outcome_marks).to_have_count(1)
     expect(history.nth(1)).to_contain_text("cutting the box")
     with Session(live_server.app.state.engine) as db:
         stored = db.get(Call, call.id)

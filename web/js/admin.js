@@ -1,5 +1,6 @@
 // /admin: people (accounts), buyer links, integrations' API keys and the evidence audit.
 import { del, get, patch, post } from "./api.js";
+import { confirmAction } from "./confirm.js";
 import { wireLinkForm } from "./linkform.js";
 import { fail, notice, say, startPage } from "./page.js";
 import { $, copyText, el, formatDateTime } from "./ui.js";
@@ -28,9 +29,16 @@ async function loadUsers() {
         el("option", { value: role, selected: role === user.role, text: role }),
       ),
     );
-    roleSelect.addEventListener("change", () =>
-      updateUser(user, { role: roleSelect.value }),
-    );
+    roleSelect.addEventListener("change", async () => {
+      const role = roleSelect.value;
+      const yes = await confirmAction(
+        "Change the role",
+        `${user.name} (${user.email}) becomes ${role === "admin" ? "an" : "a"} ${role}: ` +
+          "what they can see and do changes at once.",
+      );
+      if (yes) updateUser(user, { role });
+      else roleSelect.value = user.role;
+    });
     const status = user.disabled
       ? "disabled"
       : user.must_change_password
@@ -51,7 +59,16 @@ async function loadUsers() {
           testid: "user-toggle-disabled",
           disabled: isMe,
           text: user.disabled ? "Enable" : "Disable",
-          onclick: () => updateUser(user, { disabled: !user.disabled }),
+          onclick: async () => {
+            if (!user.disabled) {
+              const yes = await confirmAction(
+                "Disable the account",
+                `${user.name} (${user.email}) is signed out everywhere and cannot sign in until enabled again.`,
+              );
+              if (!yes) return;
+            }
+            updateUser(user, { disabled: !user.disabled });
+          },
         }),
         el("button", {
           type: "button",
@@ -67,6 +84,7 @@ async function loadUsers() {
 
 async function updateUser(user, change) {
   notice.hidden = true;
+  $("one-time-password-box").hidden = true;
   try {
     const updated = await patch(`/api/users/${user.id}`, change);
     if (updated.one_time_password) showOneTimePassword(updated, updated.one_time_password);
@@ -80,6 +98,7 @@ $("#user-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const error = $("user-error");
   error.hidden = true;
+  $("one-time-password-box").hidden = true; // a box from before does not stay under a new answer
   const email = $("user-email").value.trim();
   const name = $("user-name").value.trim();
   if (!email) {
@@ -118,10 +137,15 @@ async function loadLinks() {
       },
       el("td", { text: link.order_ref }),
       el("td", { testid: "link-purpose-label", text: vocabulary.label("purposes", link.purpose) }),
-      el("td", { text: link.locale || "" }),
+      el("td", { text: languageName(link.locale) }),
       el("td", { text: formatDateTime(link.created_at) }),
       el("td", { text: formatDateTime(link.expires_at) }),
-      el("td", { testid: "link-status", class: `status-${link.status}`, text: link.status }),
+      el("td", {
+        testid: "link-status",
+        class: `status-${linkStatus(link)}`,
+        dataset: { callState: link.call_state || "" },
+        text: linkStatusWords(link),
+      }),
       el(
         "td",
         { class: "actions" },
@@ -140,7 +164,41 @@ async function loadLinks() {
   $("#link-rows").replaceChildren(...rows);
 }
 
+/** active | used (its call is over) | in_call | expired | revoked */
+function linkStatus(link) {
+  if (link.status !== "active") return link.status;
+  if (link.call_state === "ended") return "used";
+  if (link.call_state) return "in_call";
+  return "active";
+}
+
+function linkStatusWords(link) {
+  return {
+    active: "active, not used yet",
+    used: "used: its call is over",
+    in_call: "in a call now",
+    expired: "expired",
+    revoked: "revoked",
+  }[linkStatus(link)];
+}
+
+function languageName(code) {
+  if (!code) return "";
+  try {
+    return new Intl.DisplayNames(["en"], { type: "language" }).of(code) || code;
+  } catch {
+    return code;
+  }
+}
+
 async function revokeLink(link) {
+  const live = link.call_state && link.call_state !== "ended";
+  const yes = await confirmAction(
+    "Revoke the link",
+    `The link for order ${link.order_ref} stops working` +
+      (live ? " and the buyer's call on it ends now." : ". The buyer cannot open it again."),
+  );
+  if (!yes) return;
   notice.hidden = true;
   try {
     await del(`/api/links/${link.id}`);
@@ -191,6 +249,11 @@ async function loadApiKeys() {
 }
 
 async function revokeApiKey(key) {
+  const yes = await confirmAction(
+    "Revoke the key",
+    `The API key "${key.name}" stops working at once for the system that uses it.`,
+  );
+  if (!yes) return;
   notice.hidden = true;
   try {
     await del(`/api/apikeys/${key.id}`);
@@ -282,7 +345,14 @@ async function loadAudit() {
         "td",
         {},
         entry.call_id
-          ? el("a", { href: `/review?session=${encodeURIComponent(entry.call_id)}`, text: entry.call_id })
+          ? el("a", {
+              href: `/review?session=${encodeURIComponent(entry.call_id)}`,
+              testid: "audit-call-link",
+              text: entry.order_ref ? `Order ${entry.order_ref}` : "Open the call",
+              "aria-label": entry.order_ref
+                ? `Open the call for order ${entry.order_ref} in the review`
+                : "Open the call in the review",
+            })
           : "",
       ),
     ),

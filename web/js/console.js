@@ -5,11 +5,29 @@ import { mountCameraRequests } from "./camera_requests.js";
 import { appendChat, wireChat } from "./chat.js";
 import { wireLinkForm } from "./linkform.js";
 import { fail, say, startPage } from "./page.js";
-import { photoTile, photoUrl } from "./photos.js";
+import { answerOffsetMs, photoTile, photoUrl } from "./photos.js";
 import { Signaling, isLateMediaRefusal } from "./signaling.js";
 import { $, beep, el, formatDuration, unlockAudio } from "./ui.js";
 
 const BASE_TITLE = "Showdesk console";
+const LONG_WAIT_S = 120; // a queue item waiting longer than this shows in the warning colour
+const languageNames = (() => {
+  try {
+    return new Intl.DisplayNames(["en"], { type: "language" });
+  } catch {
+    return null;
+  }
+})();
+
+/** "German", "Portuguese (Brazil)" for a locale code; the code itself when unknown. */
+function languageName(code) {
+  if (!code) return "Language not given";
+  try {
+    return (languageNames && languageNames.of(code)) || code;
+  } catch {
+    return code;
+  }
+}
 const CALL_TAKERS = new Set(["agent", "admin"]);
 const CONNECTION_WORDS = {
   connecting: "Connecting…",
@@ -38,6 +56,7 @@ function errorWords(message) {
 }
 
 const queueView = $("#queue-view");
+const newLinkPanel = $("new-link-panel");
 const callView = $("call-view");
 const queueList = $("queue");
 const availability = $("availability");
@@ -62,19 +81,28 @@ function renderAvailability() {
   // (the agent is available again when it ends)
   availability.dataset.state = state === "away" ? "away" : "available";
   availability.dataset.busy = String(state === "busy");
-  availability.textContent =
-    state === "available" ? "Available" : state === "busy" ? "In a call" : "Away";
+  const [now, next] =
+    state === "available"
+      ? ["Available", "Click to go away"]
+      : state === "busy"
+        ? ["In a call", "Available again after the call"]
+        : ["Away", "Click to take calls"];
+  availability.replaceChildren(
+    el("span", { class: "availability-state", text: now }),
+    el("span", { class: "availability-action", text: next }),
+  );
   availability.disabled = state === "busy";
   availability.setAttribute("aria-pressed", String(state === "available"));
-  availability.title =
-    state === "busy" ? "You are in a call" : "Click to switch between available and away";
+  availability.title = next;
   renderQueue();
 }
 
 function renderHint() {
   const hint = $("queue-hint");
   if (!takesCalls) hint.textContent = "You can watch the queue; agents take the calls.";
-  else if (state === "away") hint.textContent = "You are away: switch to available to get calls.";
+  else if (state === "away") {
+    hint.textContent = "You are away, so you cannot accept calls. Click “Away” in the top bar to take calls.";
+  }
   else if (state === "busy") hint.textContent = "You are in a call.";
   else {
     const n = Math.max(agentsAvailable, 1); // this agent counts, whatever the last figure said
@@ -127,7 +155,7 @@ function waitedSeconds(item) {
 }
 
 function renderQueue() {
-  const canAccept = takesCalls && state !== "busy" && !call;
+  const canAccept = takesCalls && state === "available" && !call;
   const rows = items.map((item) => {
     const buyer = item.buyer_name ? ` · ${item.buyer_name}` : "";
     return el(
@@ -146,13 +174,23 @@ function renderQueue() {
             testid: "queue-purpose",
             text: vocabulary.label("purposes", item.purpose),
           }),
-          el("span", { class: "locale", testid: "queue-locale", text: item.locale || "–" }),
           el("span", {
-            class: "waited",
-            testid: "queue-waited",
-            dataset: { since: item.waiting_since_ms },
-            text: formatDuration(waitedSeconds(item)),
+            class: "locale",
+            testid: "queue-locale",
+            dataset: { locale: item.locale || "" },
+            text: languageName(item.locale),
           }),
+          el(
+            "span",
+            { class: "waited-label" },
+            "Waiting ",
+            el("span", {
+              class: "waited",
+              testid: "queue-waited",
+              dataset: { since: item.waiting_since_ms, long: String(waitedSeconds(item) > LONG_WAIT_S) },
+              text: formatDuration(waitedSeconds(item)),
+            }),
+          ),
         ),
       ),
       takesCalls
@@ -204,12 +242,14 @@ $("accept-next").addEventListener("click", () => {
 function tick() {
   for (const node of queueList.querySelectorAll(".waited")) {
     const since = Number(node.dataset.since);
-    node.textContent = formatDuration((Date.now() + clockOffsetMs - since) / 1000);
+    const waited = (Date.now() + clockOffsetMs - since) / 1000;
+    node.textContent = formatDuration(waited);
+    node.dataset.long = String(waited > LONG_WAIT_S);
   }
   if (call) {
-    $("call-timer").textContent = formatDuration(
-      (Date.now() + clockOffsetMs - call.started_at_ms) / 1000,
-    );
+    // the call's time counts from the answer (the queue is not the agent's call time)
+    const from = call.answered_at_ms ?? call.started_at_ms;
+    $("call-timer").textContent = formatDuration((Date.now() + clockOffsetMs - from) / 1000);
   }
 }
 
@@ -227,26 +267,47 @@ function onCall(message) {
     $("call-order").textContent = message.order_ref;
     $("call-purpose").textContent = vocabulary.label("purposes", message.purpose);
     $("call-buyer").textContent = message.buyer_name || "Buyer";
+    $("call-language").textContent = languageName(message.buyer_locale || "");
     const stateNode = $("call-state");
     stateNode.dataset.state = message.state;
     stateNode.textContent = vocabulary.label("call_states", message.state);
+    $("reconnecting-overlay").hidden = message.state !== "reconnecting";
+    const recording = $("recording-indicator");
+    recording.hidden = false;
+    recording.dataset.state = "on";
     callView.hidden = false;
     queueView.hidden = true;
-    if (isNew) $("chat-input").focus();
+    newLinkPanel.hidden = true;
+    if (isNew) $("chat-input").focus({ preventScroll: true });
     media.ensure(defaultDevices("agent", message.purpose));
   } else if (message.state === "ended") {
     if (call && call.session_id === message.session_id) {
       $("call-state").dataset.state = "ended";
       $("device-request").hidden = true;
+      $("reconnecting-overlay").hidden = true;
+      $("recording-indicator").dataset.state = "off";
+      $("recording-indicator").hidden = true;
       call = null;
       media.end();
       callView.hidden = true;
       queueView.hidden = false;
+      newLinkPanel.hidden = false;
+      const why = message.end_reason ? vocabulary.label("end_reasons", message.end_reason) : "";
       if (outcomeTarget && outcomeTarget.session_id === message.session_id) {
         openOutcomeForm(message, "wrap-up");
-      }
-      if (message.end_reason && message.end_reason !== "agent_ended") {
-        const why = vocabulary.label("end_reasons", message.end_reason);
+        $("wrap-up-reason").textContent = why ? `${why}.` : "The call ended.";
+        const saved = outcomeForm.dataset.saved;
+        // an outcome saved during the call is not asked for again: the wrap-up says so
+        $("wrap-up-saved-text").textContent = saved
+          ? `Outcome saved: ${vocabulary.label("outcomes", saved)}.`
+          : "";
+        $("wrap-up-saved").hidden = !saved;
+        $("wrap-up-ask").hidden = Boolean(saved);
+        outcomeForm.hidden = Boolean(saved);
+        $("wrap-up-skip").textContent = saved ? "Done" : "Skip for now";
+        window.scrollTo({ top: 0 });
+        $("#wrap-up-title").focus({ preventScroll: true });
+      } else if (why && message.end_reason !== "agent_ended") {
         say(`The call for order ${message.order_ref} ended: ${why}.`, "info");
       }
     }
@@ -311,7 +372,8 @@ function onPhoto(message) {
     height: message.height,
     caption: null,
   };
-  const item = photoTile(photo, { editable: true });
+  const atMs = photo.t_ms - answerOffsetMs(call.started_at_ms, call.answered_at_ms);
+  const item = photoTile(photo, { atMs, editable: true });
   strip.append(item);
   $("evidence-count").textContent = String(strip.children.length);
   $("evidence-empty").hidden = true;
@@ -328,6 +390,7 @@ function openOutcomeForm(target, where) {
   outcomeTarget = { session_id: target.session_id, order_ref: target.order_ref };
   if (isNew) {
     outcomeForm.reset();
+    delete outcomeForm.dataset.saved;
     $("outcome-status").textContent = "";
   }
   $(where === "call" ? "#outcome-in-call" : "#outcome-in-wrap-up").append(outcomeForm);
@@ -345,6 +408,11 @@ function closeWrapUp() {
 }
 
 $("wrap-up-skip").addEventListener("click", closeWrapUp);
+$("wrap-up-change").addEventListener("click", () => {
+  $("wrap-up-saved").hidden = true;
+  outcomeForm.hidden = false;
+  $("outcome-select").focus();
+});
 
 outcomeForm.addEventListener("submit", async (event) => {
   event.preventDefault();

@@ -12,6 +12,7 @@ export function wireLinkForm(prefix, onCreated = () => {}) {
     event.preventDefault();
     const error = field("error");
     error.hidden = true;
+    field("result").hidden = true; // the link from before does not stay under a new answer
     const orderRef = field("order").value.trim();
     if (!orderRef) {
       error.textContent = "Enter the order reference.";

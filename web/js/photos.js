@@ -3,6 +3,16 @@
 import { patch } from "./api.js";
 import { el, formatDuration } from "./ui.js";
 
+/**
+ * Where the agent's answer falls on the call clock (ms): the moments staff see (photos,
+ * chat, timeline) count from the answer, as the console's call timer does. `t_ms` values
+ * from the server count from the call's creation (the buyer's consent), queue included.
+ */
+export function answerOffsetMs(startedAt, answeredAt) {
+  if (answeredAt === null || answeredAt === undefined) return 0;
+  return Math.max(0, new Date(answeredAt).getTime() - new Date(startedAt).getTime());
+}
+
 /** The address of a call's photo (the full-size file; staff only). */
 export function photoUrl(sessionId, photoId) {
   return `/api/sessions/${encodeURIComponent(sessionId)}/photos/${photoId}`;
@@ -11,7 +21,8 @@ export function photoUrl(sessionId, photoId) {
 /**
  * A tile for `photo` ({id, url, t_ms, width, height, caption}): the picture (a link to the
  * full-size file), the moment it was taken, its size and its caption.
- * - `atMs`: the moment shown (default the call clock, `photo.t_ms`);
+ * - `atMs`: the moment shown, in ms from the agent's answer (callers subtract
+ *   `answerOffsetMs`; one photo shows one time in the console and the review);
  * - `onSeek(photo)`: the moment is a button that shows it in the video;
  * - `editable`: the caption is a field saved to the server on change.
  */
@@ -36,14 +47,14 @@ export function photoTile(photo, { atMs = photo.t_ms, onSeek = null, editable = 
     },
     el(
       "a",
-      { href: photo.url, target: "_blank", rel: "noopener", title: "Open the full-size photo" },
-      el("img", {
-        src: photo.url,
-        alt: photo.caption || `Photo at ${formatDuration(photo.t_ms / 1000)}`,
-        testid: "photo",
-        dataset: { width: photo.width, height: photo.height },
-        loading: "lazy",
-      }),
+      {
+        class: "photo-frame",
+        href: photo.url,
+        target: "_blank",
+        rel: "noopener",
+        title: "Open the full-size photo",
+      },
+      picture(photo, `Photo at ${at}`),
     ),
     el(
       "span",
@@ -54,6 +65,25 @@ export function photoTile(photo, { atMs = photo.t_ms, onSeek = null, editable = 
     ),
     editable ? captionField(photo) : null,
   );
+}
+
+/** The picture of a tile: a placeholder (data-state="loading", styled) until the file
+ * has loaded, then the photo; "failed" when it could not be loaded. */
+function picture(photo, alt) {
+  const img = el("img", {
+    src: photo.url,
+    alt: photo.caption || alt,
+    testid: "photo",
+    dataset: { width: photo.width, height: photo.height, state: "loading" },
+    loading: "lazy",
+  });
+  img.addEventListener("load", () => {
+    img.dataset.state = "loaded";
+  });
+  img.addEventListener("error", () => {
+    img.dataset.state = "failed";
+  });
+  return img;
 }
 
 /** The caption field of an editable tile and what became of the last save. */

@@ -3,18 +3,19 @@
 // verdict, and confirm or override it.
 import { get, post } from "./api.js";
 import { chatLine } from "./chat.js";
-import { fail, say, startPage } from "./page.js";
-import { photoTile } from "./photos.js";
+import { fail, notice, say, startPage } from "./page.js";
+import { answerOffsetMs, photoTile } from "./photos.js";
 import { $, el, formatDateTime, formatDuration } from "./ui.js";
 
-// stored event kinds -> timeline marker kinds (others are not shown)
+// stored event kinds -> timeline marker kinds (others are not shown). Photos are marked
+// from the photos themselves (their t_ms), so a photo has one time everywhere; verdicts
+// are moments of the video only when the agent set one during the call; a supervisor's
+// confirm or override, or a verdict set after the end, is in the outcome's history.
 const MARKER_KINDS = {
   answered: "joined",
   reconnecting: "reconnect",
   resumed: "reconnect",
-  photo: "photo",
   chat: "chat",
-  outcome: "outcome",
   ended: "ended",
 };
 const MARKER_WORDS = {
@@ -22,7 +23,7 @@ const MARKER_WORDS = {
   reconnect: "Reconnect",
   photo: "Photo taken",
   chat: "Chat message",
-  outcome: "Outcome",
+  outcome: "Agent's outcome",
   ended: "Call ended",
 };
 const PER_PAGE = 25;
@@ -36,10 +37,16 @@ let current = null; // the open call's detail
 let pollTimer = null;
 const agents = new Map(); // id -> name, from the calls seen
 
-const UNTAGGED = "untagged"; // the count of ended calls without an outcome
+const UNTAGGED = "untagged"; // the count of answered, ended calls without an outcome
+const NOT_REACHED = "not_reached"; // the count of calls that ended before an agent answered
+const STATUS_FILTERS = { [UNTAGGED]: "filter-untagged", [NOT_REACHED]: "filter-not-reached" };
 
 const outcomeWords = (code) =>
-  code === UNTAGGED ? "Untagged" : vocabulary.label("outcomes", code);
+  code === UNTAGGED
+    ? "Untagged"
+    : code === NOT_REACHED
+      ? "Never reached an agent"
+      : vocabulary.label("outcomes", code);
 const decisionWords = (code) => vocabulary.label("decisions", code);
 const purposeWords = (code) => vocabulary.label("purposes", code);
 
@@ -62,6 +69,7 @@ function filters() {
     params.set("until", end.toISOString());
   }
   if ($("filter-untagged").checked) params.set("untagged", "true");
+  if ($("filter-not-reached").checked) params.set("not_reached", "true");
   return params;
 }
 
@@ -123,15 +131,25 @@ function sessionRow(item) {
     el("td", {
       testid: "session-row-outcome",
       class: item.outcome ? "" : "muted",
+      dataset: { status: rowStatus(item) },
       text: item.outcome
         ? outcomeWords(item.outcome)
-        : item.state === "ended"
-          ? outcomeWords(UNTAGGED)
-          : vocabulary.label("call_states", item.state),
+        : item.state !== "ended"
+          ? vocabulary.label("call_states", item.state)
+          : item.answered_at
+            ? outcomeWords(UNTAGGED)
+            : `Not reached: ${vocabulary.label("end_reasons", item.end_reason)}`,
     }),
     el("td", { testid: "session-row-decision", text: decisionWords(item.decision) }),
     el("td", { text: item.review_state || "" }),
   );
+}
+
+/** tagged | untagged | not_reached | the call's state while it is not ended */
+function rowStatus(item) {
+  if (item.outcome) return "tagged";
+  if (item.state !== "ended") return item.state;
+  return item.answered_at ? UNTAGGED : NOT_REACHED;
 }
 
 function renderAgents() {
@@ -145,7 +163,8 @@ function renderAgents() {
 }
 
 function renderCounts(counts) {
-  const chosen = $("filter-outcome").value || ($("filter-untagged").checked ? UNTAGGED : "");
+  const status = Object.keys(STATUS_FILTERS).find((key) => $(STATUS_FILTERS[key]).checked);
+  const chosen = $("filter-outcome").value || status || "";
   const chips = Object.entries(counts).map(([outcome, n]) =>
     el(
       "li",
@@ -159,8 +178,11 @@ function renderCounts(counts) {
         text: `${outcomeWords(outcome)} ${n}`,
         onclick: () => {
           const off = outcome === chosen;
-          $("filter-outcome").value = off || outcome === UNTAGGED ? "" : outcome;
-          $("filter-untagged").checked = !off && outcome === UNTAGGED;
+          const isStatus = outcome in STATUS_FILTERS;
+          $("filter-outcome").value = off || isStatus ? "" : outcome;
+          for (const [key, id] of Object.entries(STATUS_FILTERS)) {
+            $(id).checked = !off && outcome === key;
+          }
           page = 1;
           loadList();
         },
@@ -175,10 +197,18 @@ $("#filters").addEventListener("submit", (event) => {
   page = 1;
   loadList();
 });
-for (const id of ["filter-outcome", "filter-decision", "filter-purpose", "filter-agent", "filter-since", "filter-until", "filter-untagged"]) {
+const FILTER_IDS = ["filter-outcome", "filter-decision", "filter-purpose", "filter-agent", "filter-since", "filter-until", "filter-untagged", "filter-not-reached"];
+for (const id of FILTER_IDS) {
   $(id).addEventListener("change", () => {
-    if (id === "filter-outcome" && $(id).value) $("filter-untagged").checked = false;
-    if (id === "filter-untagged" && $(id).checked) $("filter-outcome").value = "";
+    // an outcome, "untagged" and "never reached" exclude each other
+    const exclusive = ["filter-outcome", ...Object.values(STATUS_FILTERS)];
+    if (exclusive.includes(id) && ($(id).value && $(id).type !== "checkbox" || $(id).checked)) {
+      for (const other of exclusive) {
+        if (other === id) continue;
+        if (other === "filter-outcome") $(other).value = "";
+        else $(other).checked = false;
+      }
+    }
     page = 1;
     loadList();
   });
@@ -205,9 +235,7 @@ $("page-next").addEventListener("click", () => {
 function showList() {
   clearTimeout(pollTimer);
   current = null;
-  video.pause();
-  video.removeAttribute("src");
-  video.load();
+  startClean();
   $("session-view").hidden = true;
   $("list-view").hidden = false;
 }
@@ -234,6 +262,7 @@ async function showSession(id) {
     return fail(err);
   }
   const isNew = !current || current.id !== detail.id;
+  if (isNew) startClean();
   current = detail;
   $("list-view").hidden = true;
   $("session-view").hidden = false;
@@ -254,11 +283,35 @@ async function showSession(id) {
   renderTimeline(detail);
   renderPhotos(detail);
   renderChat(detail);
-  renderVerdict(detail);
-  if (isNew) {
-    $("override-reason").value = "";
-    $("review-error").hidden = true;
+  renderVerdict(detail, isNew);
+}
+
+/** A call's page starts with nothing of the call shown before: no notice, no typed
+ * reason or note, no error, no pictures, marks or lines of the other call. */
+function startClean() {
+  notice.hidden = true;
+  $("review-error").hidden = true;
+  $("#override-form").reset();
+  $("#set-form").reset();
+  for (const id of ["photos", "chat-transcript", "timeline", "timeline-list", "outcome-history"]) {
+    $(id).replaceChildren();
   }
+  $("session-outcome").textContent = "";
+  $("session-note").textContent = "";
+  video.pause();
+  video.removeAttribute("src");
+  video.load();
+}
+
+/** Where the agent answered on the call clock (ms): every moment shown counts from here,
+ * as the console's call timer does (photos.js `answerOffsetMs`). */
+function answerOrigin() {
+  return current ? answerOffsetMs(current.created_at, current.answered_at) : 0;
+}
+
+/** "0:07": a moment of the call (t_ms on the call clock) as staff read it. */
+function momentWords(tMs) {
+  return formatDuration(Math.max(0, tMs - answerOrigin()) / 1000);
 }
 
 /** Where the review video starts on the call clock (ms). */
@@ -279,6 +332,7 @@ function renderRecording(detail, isNew) {
   const status = $("recording-status");
   const rec = detail.review_recording;
   status.dataset.state = rec ? rec.state : "none";
+  $("scrubber").hidden = !(rec && rec.state === "ready");
   if (rec && rec.state === "ready") {
     status.textContent = "";
     status.hidden = true;
@@ -315,24 +369,54 @@ function seekTo(tMs) {
   video.currentTime = length ? Math.min(seconds, Math.max(0, length - 0.05)) : seconds;
 }
 
-function markerLabel(kind, event) {
-  const at = formatDuration(Math.max(0, event.t_ms - videoOrigin()) / 1000);
+function markerLabel(kind, moment) {
   let what = MARKER_WORDS[kind];
-  if (kind === "chat") what = `${event.data.name || event.data.from}: ${event.data.text}`;
-  if (kind === "outcome") {
-    const action = event.data.action === "set" ? "Outcome" : event.data.action;
-    what = `${action}: ${outcomeWords(event.data.outcome)}`;
+  if (kind === "chat") what = `${moment.data.name || moment.data.from}: ${moment.data.text}`;
+  if (kind === "photo" && moment.caption) what = `Photo: ${moment.caption}`;
+  if (kind === "outcome") what = `Agent's outcome: ${outcomeWords(moment.data.outcome)}`;
+  return `${momentWords(moment.t_ms)} ${what}`;
+}
+
+/** The moments marked on the scrubber: the call's events and its photos, in time order. */
+function moments(detail) {
+  const found = [];
+  const end = detail.events.find((event) => event.kind === "ended");
+  for (const event of detail.events) {
+    const data = event.data || {};
+    const inCall = !end || event.t_ms <= end.t_ms;
+    const kind =
+      event.kind === "outcome" && data.action === "set" && inCall ? "outcome" : MARKER_KINDS[event.kind];
+    if (kind) found.push({ kind, t_ms: event.t_ms, data });
   }
-  return `${at} ${what}`;
+  for (const photo of detail.photos) {
+    found.push({ kind: "photo", t_ms: photo.t_ms, data: {}, caption: photo.caption });
+  }
+  return found.sort((a, b) => a.t_ms - b.t_ms);
+}
+
+function renderKey(kinds) {
+  $("timeline-key").replaceChildren(
+    ...Object.keys(MARKER_WORDS)
+      .filter((kind) => kinds.has(kind))
+      .map((kind) =>
+        el(
+          "li",
+          { dataset: { kind } },
+          el("span", { class: `key-swatch marker-${kind}`, "aria-hidden": "true" }),
+          MARKER_WORDS[kind],
+        ),
+      ),
+  );
 }
 
 function renderTimeline(detail) {
   const markers = [];
   const legend = [];
+  const kinds = new Set();
   const length = videoLength();
-  for (const event of detail.events) {
-    const kind = MARKER_KINDS[event.kind];
-    if (!kind) continue;
+  for (const event of moments(detail)) {
+    const { kind } = event;
+    kinds.add(kind);
     const seconds = Math.max(0, (event.t_ms - videoOrigin()) / 1000);
     const percent = length ? Math.min(100, (seconds / length) * 100) : 0;
     const label = markerLabel(kind, event);
@@ -363,14 +447,29 @@ function renderTimeline(detail) {
   }
   $("timeline").replaceChildren(...markers);
   $("timeline-list").replaceChildren(...legend);
+  renderKey(kinds);
 }
+
+// the scrubber under the picture: the player's position, with the call's moments on it
+const scrubber = $("scrubber-range");
+video.addEventListener("timeupdate", () => {
+  const length = videoLength();
+  if (length && document.activeElement !== scrubber) {
+    scrubber.value = String(Math.round((video.currentTime / length) * 1000));
+  }
+  scrubber.setAttribute("aria-valuetext", formatDuration(video.currentTime));
+});
+scrubber.addEventListener("input", () => {
+  const length = videoLength();
+  if (length) video.currentTime = Math.min((Number(scrubber.value) / 1000) * length, length - 0.05);
+});
 
 video.addEventListener("loadedmetadata", () => current && renderTimeline(current));
 video.addEventListener("durationchange", () => current && renderTimeline(current));
 
 function renderPhotos(detail) {
   const items = detail.photos.map((photo) =>
-    photoTile(photo, { atMs: photo.t_ms - videoOrigin(), onSeek: () => seekTo(photo.t_ms) }),
+    photoTile(photo, { atMs: photo.t_ms - answerOrigin(), onSeek: () => seekTo(photo.t_ms) }),
   );
   $("photos").replaceChildren(...items);
   $("photos-empty").hidden = items.length > 0;
@@ -383,7 +482,7 @@ function renderChat(detail) {
         type: "button",
         class: "link-button chat-time",
         title: "Show this moment in the video",
-        text: formatDuration(Math.max(0, line.t_ms - videoOrigin()) / 1000),
+        text: momentWords(line.t_ms),
         onclick: () => seekTo(line.t_ms),
       }),
     }),
@@ -404,7 +503,7 @@ function historyWords(change) {
   return text;
 }
 
-function renderVerdict(detail) {
+function renderVerdict(detail, isNew = false) {
   const node = $("session-outcome");
   node.dataset.outcome = detail.outcome || "";
   node.dataset.decision = detail.decision || "";
@@ -413,8 +512,10 @@ function renderVerdict(detail) {
     const decision = detail.decision ? ` · ${decisionWords(detail.decision)}` : "";
     const review = detail.review_state ? ` (${detail.review_state})` : "";
     node.textContent = `${outcomeWords(detail.outcome)}${decision}${review}`;
-  } else {
+  } else if (detail.answered_at) {
     node.textContent = "Untagged: the agent did not set an outcome.";
+  } else {
+    node.textContent = "Never reached an agent: there is no outcome to set.";
   }
   $("session-note").textContent = detail.outcome_note ? `Agent's note: ${detail.outcome_note}` : "";
   $("outcome-history").replaceChildren(
@@ -422,8 +523,16 @@ function renderVerdict(detail) {
       el("li", { testid: "history-item", dataset: { action: change.action }, text: historyWords(change) }),
     ),
   );
-  $("review-confirm").disabled = !detail.outcome;
-  if (detail.outcome) $("override-outcome").value = detail.outcome;
+  // an untagged call is given an outcome (no reason needed); a tagged one is confirmed
+  // or overridden; a call nobody answered has nothing to review
+  const reached = Boolean(detail.answered_at);
+  $("#set-form").hidden = !reached || Boolean(detail.outcome);
+  $("review-confirm").hidden = !detail.outcome;
+  $("#override-form").hidden = !detail.outcome;
+  if (isNew && detail.outcome) {
+    $("override-outcome").value = detail.outcome;
+    $("override-decision").value = detail.decision || "";
+  }
 }
 
 async function review(body) {
@@ -435,14 +544,27 @@ async function review(body) {
     current = detail;
     renderVerdict(detail);
     renderTimeline(detail);
-    say(body.action === "confirm" ? "Outcome confirmed." : "Outcome overridden.", "info");
+    const words = { set: "Outcome set.", confirm: "Outcome confirmed.", override: "Outcome overridden." };
+    say(words[body.action], "info");
     if (body.action === "override") $("override-reason").value = "";
+    if (body.action === "set") $("#set-form").reset();
   } catch (err) {
     fail(err, error);
   }
 }
 
 $("review-confirm").addEventListener("click", () => review({ action: "confirm" }));
+
+$("#set-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const note = $("set-note").value.trim();
+  review({
+    action: "set",
+    outcome: $("set-outcome").value,
+    decision: $("set-decision").value || null,
+    note: note || null,
+  });
+});
 
 $("#override-form").addEventListener("submit", (event) => {
   event.preventDefault();

@@ -23,9 +23,10 @@ class SessionList(BaseModel):
     items: list[CallPublic]
     total: int = Field(description="calls matching every filter")
     counts: dict[str, int] = Field(
-        description="calls per outcome (and `untagged`: ended without one) matching the "
-        "other filters: the outcome and untagged filters are left out, so picking an "
-        "outcome still shows how the rest compare"
+        description="calls per outcome (and `untagged`: answered and ended without one; "
+        "`not_reached`: ended before any agent answered) matching the other filters: the "
+        "outcome, untagged and not_reached filters are left out, so picking an outcome "
+        "still shows how the rest compare"
     )
     page: int
     per_page: int
@@ -39,12 +40,25 @@ def list_sessions(
     decision: Decision | None = None,
     purpose: Purpose | None = None,
     agent_id: Annotated[int | None, Query(ge=1, le=DB_ID_MAX)] = None,
-    order_ref: Annotated[str | None, Query(min_length=1, max_length=ORDER_REF_MAX_CHARS)] = None,
+    order_ref: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=ORDER_REF_MAX_CHARS,
+            description="order references starting with this (case-sensitive)",
+        ),
+    ] = None,
     since: Annotated[
         UTCMoment | None, Query(description="created at or after (UTC if naive)")
     ] = None,
     until: Annotated[UTCMoment | None, Query(description="created before (UTC if naive)")] = None,
-    untagged: Annotated[bool, Query(description="only ended calls without an outcome")] = False,
+    untagged: Annotated[
+        bool, Query(description="only answered, ended calls without an outcome")
+    ] = False,
+    not_reached: Annotated[
+        bool,
+        Query(description="only calls that ended before any agent answered (declined, left)"),
+    ] = False,
     page: PageNumber = 1,
     per_page: PerPage = 25,
 ) -> SessionList:
@@ -54,10 +68,11 @@ def list_sessions(
         decision=decision,
         purpose=purpose,
         agent_id=agent_id,
-        order_ref=order_ref.strip() if order_ref else None,
+        order_ref=order_ref.strip() or None if order_ref else None,
         since=since,
         until=until,
         untagged=untagged,
+        not_reached=not_reached,
     )
     found = review_list.list_calls(db, flt, page, per_page)
     return SessionList(

@@ -25,6 +25,14 @@ class OutcomeIn(BaseModel):
     note: ParagraphStr | None = Field(default=None, max_length=OUTCOME_NOTE_MAX_CHARS)
 
 
+class SetIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    action: Literal["set"]
+    outcome: Outcome
+    decision: Decision | None = None
+    note: ParagraphStr | None = Field(default=None, max_length=OUTCOME_NOTE_MAX_CHARS)
+
+
 class ConfirmIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     action: Literal["confirm"]
@@ -38,7 +46,7 @@ class OverrideIn(BaseModel):
     reason: ParagraphStr = Field(min_length=1, max_length=OVERRIDE_REASON_MAX_CHARS)
 
 
-ReviewIn = Annotated[ConfirmIn | OverrideIn, Field(discriminator="action")]
+ReviewIn = Annotated[SetIn | ConfirmIn | OverrideIn, Field(discriminator="action")]
 
 
 @router.put("/api/sessions/{session_id}/outcome", response_model=CallDetailPublic)
@@ -63,11 +71,14 @@ def put_outcome(
 def review_session(
     body: ReviewIn, access: CallReviewer, db: DbDep, clock: ClockDep, settings: SettingsDep
 ) -> CallDetailPublic:
-    """A supervisor (or admin) confirms the verdict, or overrides it with a reason.
-    Both are kept in `outcome_history`."""
+    """A supervisor (or admin) sets the outcome of an untagged call (`set`: 409 when it
+    has one), confirms the verdict, or overrides it with a reason. All are kept in
+    `outcome_history`."""
     call = access.call
     who = access.principal.user_id or 0
-    if isinstance(body, ConfirmIn):
+    if isinstance(body, SetIn):
+        verdicts.set_untagged(db, call, body.outcome, body.decision, body.note, who, clock.now())
+    elif isinstance(body, ConfirmIn):
         verdicts.confirm(db, call, who, clock.now())
     else:
         verdicts.override(db, call, body.outcome, body.decision, body.reason, who, clock.now())
