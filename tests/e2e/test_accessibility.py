@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from tests.helpers.accounts import add_user
 from tests.helpers.axe import assert_no_serious_violations, violations
-from tests.helpers.browser_steps import go_available, sign_in
+from tests.helpers.browser_steps import buyer_ends_call, go_available, sign_in
 from tests.helpers.chromium import OpenParticipant
 from tests.helpers.links import make_link
 from tests.helpers.servers import LiveServer
@@ -76,5 +76,9 @@ def test_the_buyer_page_has_no_serious_violations_through_a_call(
     expect(page.get_by_test_id("live")).to_be_visible()
     assert_no_serious_violations(page, "the buyer in the call")
     page.get_by_test_id("end-call").click()
+    expect(page.get_by_test_id("end-dialog")).to_be_visible()
+    assert_no_serious_violations(page, "the buyer asked to confirm the end")
+    page.get_by_test_id("end-cancel").click()
+    buyer_ends_call(page)
     expect(page.get_by_test_id("call-ended")).to_be_visible()
     assert_no_serious_violations(page, "the buyer after the call")

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, Route, expect
 
 from tests.helpers.accounts import add_user
 from tests.helpers.axe import assert_no_serious_violations
-from tests.helpers.browser_steps import go_available, sign_in
+from tests.helpers.browser_steps import buyer_ends_call, go_available, sign_in
 from tests.helpers.chromium import OpenParticipant
 from tests.helpers.links import make_link
 from tests.helpers.screens import shoot
@@ -187,7 +187,7 @@ def test_the_wrap_up_names_the_end_reason_in_words(
     buyer.page.get_by_test_id("consent-accept").click()
     agent.page.get_by_test_id("accept").click()
     expect(buyer.page.get_by_test_id("call-state")).to_have_attribute("data-state", "live")
-    buyer.page.get_by_test_id("end-call").click()
+    buyer_ends_call(buyer.page)
     reason = agent.page.get_by_test_id("wrap-up-reason")
     expect(reason).to_have_text("Ended by the buyer.")
     expect(agent.page.get_by_test_id("wrap-up-ask")).to_be_visible()
