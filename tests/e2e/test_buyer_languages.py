@@ -27,6 +27,7 @@ from tests.helpers.links import make_link
 from tests.helpers.screens import shoot
 from tests.helpers.servers import LiveServer
 from tests.helpers.ws import HELLO, recv_type, staff_cookie, ws_url
+from tests.unit.test_buyer_catalogues import PLURAL_CATEGORIES
 
 WEB = Path(__file__).resolve().parents[2] / "web"
 SHIPPED_TEXTS = Path(consent_texts.__file__).parent / "texts"
@@ -327,3 +328,20 @@ def test_a_key_missing_from_a_catalogue_is_shown_in_english(
     assert_language(buyer.page, "de")
     expect(buyer.page.get_by_test_id("consent-accept")).to_have_text(en["consent.accept"])
     expect(buyer.page.get_by_test_id("consent-decline")).to_have_text(de["consent.decline"])
+
+
+def test_the_plural_forms_the_catalogue_check_demands_are_the_ones_chromium_picks_from(
+    browser: Browser,
+):
+    page = browser.new_page()
+    try:
+        found = page.evaluate(
+            "(codes) => Object.fromEntries(codes.map((c) => "
+            "[c, new Intl.PluralRules(c).resolvedOptions().pluralCategories]))",
+            list(PLURAL_CATEGORIES),
+        )
+    finally:
+        page.close()
+    assert {code: sorted(cats) for code, cats in found.items()} == {
+        code: sorted(cats) for code, cats in PLURAL_CATEGORIES.items()
+    }
