@@ -22,12 +22,12 @@ from server.consent import texts as consent_texts
 from signaling.locales import BUYER_LOCALES
 from tests.helpers.accounts import add_user
 from tests.helpers.browser_steps import buyer_ends_call, go_available, sign_in
+from tests.helpers.catalogues import PLURAL_CATEGORIES, catalogue
 from tests.helpers.chromium import OpenParticipant, Participant
 from tests.helpers.links import make_link
 from tests.helpers.screens import shoot
 from tests.helpers.servers import LiveServer
 from tests.helpers.ws import HELLO, recv_type, staff_cookie, ws_url
-from tests.unit.test_buyer_catalogues import PLURAL_CATEGORIES
 
 WEB = Path(__file__).resolve().parents[2] / "web"
 SHIPPED_TEXTS = Path(consent_texts.__file__).parent / "texts"
@@ -38,10 +38,6 @@ AGENT = "Aggie Agent"
 PLURAL_JS = """([code, n]) =>
   [new Intl.PluralRules(code).select(n), new Intl.NumberFormat(code).format(n)]"""
 MIN_ENGLISH_PIECE = 12  # shorter English pieces ("Zoom", "Live", "Chat") may be shared words
-
-
-def catalogue(code: str) -> dict[str, str]:
-    return json.loads((WEB / "i18n" / f"{code}.json").read_text(encoding="utf-8"))
 
 
 def consent_text(code: str, purpose: str = "damage_verification") -> dict[str, Any]:
