@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from signaling.locales import DEFAULT_LOCALE, choose_buyer_locale, direction
+from signaling.locales import BUYER_LOCALES, DEFAULT_LOCALE, choose_buyer_locale, direction
 
 CATALOGUES = Path(__file__).resolve().parents[2] / "web" / "i18n"
 BUYER_PATHS = ("/j/", "/call")  # the buyer's pages: their errors speak the buyer's language
@@ -40,14 +40,28 @@ class ErrorWords:
     text: str | None
 
 
-def error_words(code: str, accept_language: str | None) -> ErrorWords:
-    """The buyer's error page for error ``code``: an invalid link gets the page's own
-    invalid-link words, another code its ``error.<code>`` sentence, an unknown code the
-    general one."""
-    locale = choose_buyer_locale(None, None, accept_language)
+def error_words(code: str, accept_language: str | None, chosen: str | None = None) -> ErrorWords:
+    """The buyer's error page for error ``code`` in the buyer's ``chosen`` language (its
+    switch), else the browser's: an invalid link gets the page's own invalid-link words,
+    another code its ``error.<code>`` sentence, an unknown code the general one."""
+    locale = choose_buyer_locale(chosen, None, accept_language)
     if code == "link_not_found":
         return ErrorWords(
             locale, direction(locale), word(locale, "invalid.title"), word(locale, "invalid.text")
         )
     key = f"error.{code}" if f"error.{code}" in catalogue(DEFAULT_LOCALE) else "error.unknown"
     return ErrorWords(locale, direction(locale), word(locale, key), None)
+
+
+def language_links(current: str) -> str:
+    """The page's language switch as HTML: one link per buyer locale, each named in its
+    own language and carrying ``data-locale``; the current one marked."""
+    from html import escape
+
+    links = "".join(
+        f'<a href="?locale={escape(loc.code)}" data-locale="{escape(loc.code)}" '
+        f'lang="{escape(loc.code)}" dir="{loc.dir}"'
+        f"{' aria-current=true' if loc.code == current else ''}>{escape(loc.name)}</a> "
+        for loc in BUYER_LOCALES
+    )
+    return f'<nav class="language-links" data-testid="language-switch">{links}</nav>'

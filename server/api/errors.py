@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.api.buyer_words import BUYER_PATHS, error_words
+from server.api.buyer_words import BUYER_PATHS, error_words, language_links
 from server.errors import (
     Conflict,
     DomainError,
@@ -33,6 +33,7 @@ from server.errors import (
 from server.infra.log_redaction import redact
 
 log = logging.getLogger("showdesk.api")
+MAX_LOCALE_CHARS = 35  # the longest BCP 47 tag worth reading
 
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
     InvalidInput: 422,
@@ -82,9 +83,12 @@ def _page(status: int, message: str, code: str, request: Request) -> HTMLRespons
     (what a page or a script translates), the sentence is for people: on the buyer's
     pages in the browser's language from the buyer catalogues (``buyer_words``), never
     the server's English sentence; elsewhere the sentence itself."""
+    switch = ""
     if request.url.path.startswith(BUYER_PATHS):
-        said = error_words(code, request.headers.get("accept-language"))
+        chosen = request.query_params.get("locale", "")[:MAX_LOCALE_CHARS] or None
+        said = error_words(code, request.headers.get("accept-language"), chosen)
         lang, direction, heading, text = said.locale, said.dir, said.title, said.text
+        switch = language_links(said.locale)
     else:
         lang, direction, heading, text = "en", "ltr", str(status), message
     paragraph = f"<p>{escape(text)}</p>" if text else ""
@@ -93,7 +97,7 @@ def _page(status: int, message: str, code: str, request: Request) -> HTMLRespons
         "<meta name=viewport content='width=device-width'>"
         f"<title>{escape(heading)}</title><link rel=stylesheet href=/static/style.css>"
         f"<main class=notice data-code={escape(code)}>"
-        f"<h1>{escape(heading)}</h1>{paragraph}</main>",
+        f"<h1>{escape(heading)}</h1>{paragraph}{switch}</main>",
         status_code=status,
     )
 

@@ -207,8 +207,14 @@ def test_an_invalid_link_speaks_the_browsers_language_on_both_error_pages(
     expect(buyer.page.locator("html")).to_have_attribute("dir", "rtl")
     expect(main.locator("h1")).to_have_text(words["invalid.title"])
     expect(main.locator("p")).to_have_text(words["invalid.text"])
+    expect(main.get_by_test_id("language-switch").locator("[aria-current]")).to_have_text("العربية")
     assert_no_english(buyer.page, "the link page")
     shoot(buyer.page, "buyer-ar-link-not-found")
+    buyer.page.get_by_test_id("language-switch").locator('[data-locale="de"]').click()
+    expect(buyer.page.locator("html")).to_have_attribute("lang", "de")
+    expect(buyer.page.locator("html")).to_have_attribute("dir", "ltr")
+    expect(main.locator("h1")).to_have_text(catalogue("de")["invalid.title"])
+    expect(main).to_have_attribute("data-code", "link_not_found")
 
     buyer.page.goto("/call")  # no call cookie: the page's own invalid-link screen
     expect(buyer.page.get_by_test_id("link-invalid")).to_be_visible()
@@ -341,3 +347,34 @@ def test_the_plural_forms_the_catalogue_check_demands_are_the_ones_chromium_pick
     assert {code: sorted(cats) for code, cats in found.items()} == {
         code: sorted(cats) for code, cats in PLURAL_CATEGORIES.items()
     }
+
+
+def test_a_consent_text_the_server_does_not_hold_is_read_again_then_accepted(
+    live_server: LiveServer, open_participant: OpenParticipant
+):
+    ja = catalogue("ja")
+    _, link_url = make_link(live_server.app, "ORD-OUT1", "product_demo", locale="ja")
+    buyer = open_participant("buyer", phone=True)
+    served: list[int] = []
+
+    def an_unknown_version_once(route: Route) -> None:
+        answer = route.fetch()
+        context = answer.json()
+        if not served:
+            context["consent"]["version"] = 99  # a version the server does not hold
+        served.append(context["consent"]["version"])
+        route.fulfill(response=answer, json=context)
+
+    buyer.page.route("**/api/buyer/context*", an_unknown_version_once)
+    buyer.page.goto(link_url)
+    buyer.page.get_by_test_id("consent-accept").click()
+    expect(buyer.page.get_by_test_id("notice")).to_contain_text(ja["error.consent_outdated"])
+    expect(buyer.page.get_by_test_id("consent")).to_be_visible()
+    expect(buyer.page.get_by_test_id("consent-title")).to_have_text(
+        consent_text("ja", "product_demo")["title"]
+    )
+    assert served == [99, 1]  # the page read the text again
+    assert_no_english(buyer.page, "consent read again")
+    buyer.page.get_by_test_id("consent-accept").click()
+    expect(buyer.page.get_by_test_id("call-state")).to_have_attribute("data-state", "waiting")
+    expect(buyer.page.get_by_test_id("call-state")).to_have_text(ja["state.waiting"])
