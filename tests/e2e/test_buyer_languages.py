@@ -27,6 +27,7 @@ from tests.helpers.chromium import OpenParticipant, Participant
 from tests.helpers.links import make_link
 from tests.helpers.screens import shoot
 from tests.helpers.servers import LiveServer
+from tests.helpers.waiting import wait_until
 from tests.helpers.ws import HELLO, recv_type, staff_cookie, ws_url
 
 WEB = Path(__file__).resolve().parents[2] / "web"
@@ -154,6 +155,19 @@ def test_a_whole_call_speaks_the_links_language_at_every_step(
     assert_language(page, code)
     assert_no_english(page, "live")
     shoot(page, f"buyer-{code}-live")
+    if code == "de":  # another language mid-call: the words change, the call goes on
+        ja = catalogue("ja")
+        page.get_by_test_id("language-switch").select_option("ja")
+        assert_language(page, "ja")
+        expect(page.get_by_test_id("end-call")).to_have_text(ja["live.end"])
+        expect(page.get_by_test_id("call-state")).to_have_text(ja["state.live"])
+        expect(page.get_by_test_id("agent-line")).to_have_text(ja["live.agent"].format(name=AGENT))
+        expect(page.get_by_test_id("mute")).to_have_text(ja["live.mute"])
+        expect(page.get_by_test_id("call-state")).to_have_attribute("data-state", "live")
+        assert_no_english(page, "live in Japanese")
+        page.get_by_test_id("language-switch").select_option("de")
+        assert_language(page, "de")
+        expect(page.get_by_test_id("end-call")).to_have_text(words["live.end"])
 
     page.get_by_test_id("end-call").click()
     expect(page.get_by_test_id("end-dialog")).to_contain_text(words["end.text"])
@@ -373,8 +387,15 @@ def test_a_consent_text_the_server_does_not_hold_is_read_again_then_accepted(
     expect(buyer.page.get_by_test_id("consent-title")).to_have_text(
         consent_text("ja", "product_demo")["title"]
     )
-    assert served == [99, 1]  # the page read the text again
+    wait_until(
+        lambda: len(served) == 2,
+        5,
+        "the page to read the consent text again",
+        pause=buyer.page.wait_for_timeout,  # Playwright serves the route while it waits
+    )
+    assert served == [99, 1]
     assert_no_english(buyer.page, "consent read again")
     buyer.page.get_by_test_id("consent-accept").click()
     expect(buyer.page.get_by_test_id("call-state")).to_have_attribute("data-state", "waiting")
     expect(buyer.page.get_by_test_id("call-state")).to_have_text(ja["state.waiting"])
+    buyer.page.unroute_all(behavior="ignoreErrors")
