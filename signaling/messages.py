@@ -115,20 +115,14 @@ class Consent(_ClientModel):
     """Buyer: agree to the recorded call (join the queue) or decline.
 
     ``locale`` and ``consent_version`` name the consent text the page showed (from
-    ``GET /api/buyer/context``'s ``consent``); they come together or not at all (a page
-    that predates them sends neither). ``timezone`` is the buyer's IANA time zone."""
+    ``GET /api/buyer/context``'s ``consent``), ``timezone`` is the buyer's IANA time zone;
+    all three are required, so every call stores the text its buyer read."""
 
     type: Literal["consent"]
     accept: bool
-    locale: BuyerLocale | None = None
-    consent_version: Annotated[int, Field(ge=1, le=MAX_CONSENT_VERSION)] | None = None
-    timezone: TimeZoneName | None = None
-
-    @model_validator(mode="after")
-    def _text_named_fully(self) -> Consent:
-        if (self.locale is None) != (self.consent_version is None):
-            raise ValueError("locale and consent_version must be sent together")
-        return self
+    locale: BuyerLocale
+    consent_version: Annotated[int, Field(ge=1, le=MAX_CONSENT_VERSION)]
+    timezone: TimeZoneName
 
 
 class Accept(_ClientModel):

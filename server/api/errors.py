@@ -10,6 +10,7 @@ middleware, and that one re-raises to the server, which logs it a second time).
 from __future__ import annotations
 
 import logging
+from html import escape
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,6 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server.api.buyer_words import BUYER_PATHS, error_words, language_links
 from server.api.validation_words import validation_message
 from server.errors import (
     Conflict,
@@ -32,6 +34,7 @@ from server.errors import (
 from server.infra.log_redaction import redact
 
 log = logging.getLogger("showdesk.api")
+MAX_LOCALE_CHARS = 35  # the longest BCP 47 tag worth reading
 
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
     InvalidInput: 422,
@@ -76,17 +79,26 @@ def _wants_html(request: Request) -> bool:
     )
 
 
-def _page(status: int, message: str, code: str) -> HTMLResponse:
+def _page(status: int, message: str, code: str, request: Request) -> HTMLResponse:
     """An error page for a browser; ``data-code`` on its ``main`` carries the stable code
-    (what a page or a script translates), the sentence is for people."""
-    from html import escape
-
+    (what a page or a script translates), the sentence is for people: on the buyer's
+    pages in the browser's language from the buyer catalogues (``buyer_words``), never
+    the server's English sentence; elsewhere the sentence itself."""
+    switch = ""
+    if request.url.path.startswith(BUYER_PATHS):
+        chosen = request.query_params.get("locale", "")[:MAX_LOCALE_CHARS] or None
+        said = error_words(code, request.headers.get("accept-language"), chosen)
+        lang, direction, heading, text = said.locale, said.dir, said.title, said.text
+        switch = language_links(said.locale)
+    else:
+        lang, direction, heading, text = "en", "ltr", str(status), message
+    paragraph = f"<p>{escape(text)}</p>" if text else ""
     return HTMLResponse(
-        "<!doctype html><html lang=en><meta charset=utf-8>"
+        f"<!doctype html><html lang={escape(lang)} dir={direction}><meta charset=utf-8>"
         "<meta name=viewport content='width=device-width'>"
-        f"<title>Showdesk</title><link rel=stylesheet href=/static/style.css>"
-        f"<main class=notice data-code={escape(code)}><h1>{status}</h1>"
-        f"<p>{escape(message)}</p></main>",
+        f"<title>{escape(heading)}</title><link rel=stylesheet href=/static/style.css>"
+        f"<main class=notice data-code={escape(code)}>"
+        f"<h1>{escape(heading)}</h1>{paragraph}{switch}</main>",
         status_code=status,
     )
 
@@ -103,7 +115,7 @@ def install_error_handlers(app: FastAPI) -> None:
         elif isinstance(exc, NotSignedIn) and exc.challenge:
             headers = {"WWW-Authenticate": exc.challenge}
         if _wants_html(request):
-            return _page(status, exc.message, exc.code)
+            return _page(status, exc.message, exc.code, request)
         return JSONResponse(error_body(exc.code, exc.message), status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
@@ -116,7 +128,7 @@ def install_error_handlers(app: FastAPI) -> None:
         code = CODE_BY_STATUS.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         if _wants_html(request):
-            return _page(exc.status_code, message, code)
+            return _page(exc.status_code, message, code, request)
         return JSONResponse(error_body(code, message), exc.status_code, headers=exc.headers)
 
 
@@ -153,7 +165,7 @@ class UnexpectedErrors:
             request = Request(scope)
             log.exception("unhandled error on %s %s", request.method, redact(request.url.path))
             if _wants_html(request):
-                response: Response = _page(500, INTERNAL_ERROR_MESSAGE, "internal_error")
+                response: Response = _page(500, INTERNAL_ERROR_MESSAGE, "internal_error", request)
             else:
                 response = JSONResponse(error_body("internal_error", INTERNAL_ERROR_MESSAGE), 500)
             await response(scope, receive, send)

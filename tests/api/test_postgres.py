@@ -16,6 +16,7 @@ from server.accounts.apikeys import create_api_key
 from server.app import create_app
 from server.models import Call, CallEvent
 from tests.helpers.accounts import PASSWORD, add_user, login
+from tests.helpers.consent import consent_json
 from tests.helpers.postgres import fresh_database
 from tests.helpers.servers import make_settings
 from tests.helpers.stored_calls import store_call
@@ -83,7 +84,7 @@ async def test_calls_and_their_timeline_are_stored_on_postgresql(server_factory,
         ws_url(server, "buyer"), additional_headers={"Cookie": cookie}
     ) as ws:
         await ws.send(HELLO)
-        await ws.send(json.dumps({"type": "consent", "accept": True}))
+        await ws.send(consent_json(True))
         await recv_type(ws, "call", where=lambda m: m["state"] == "waiting")
         await ws.send(json.dumps({"type": "end"}))
         await recv_type(ws, "call", where=lambda m: m["state"] == "ended")

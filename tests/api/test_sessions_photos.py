@@ -20,6 +20,7 @@ from server.evidence.photos import PHOTO_MAX_BYTES
 from server.infra.rate_limits import RateLimits
 from server.models import CallEvent
 from server.models.evidence import Photo
+from tests.helpers.consent import consent_message
 from tests.helpers.images import image_bytes
 from tests.helpers.links import make_link
 from tests.helpers.people import Person, buyer, staff
@@ -68,7 +69,7 @@ def live_call(app, client, agent: Person, order_ref: str = "ORD-PHOTO") -> Itera
         agent_ws.send_json({"type": "set_availability", "state": "available"})
         recv_type(agent_ws, "availability")
         buyer_ws = stack.enter_context(socket(client, the_buyer, "buyer"))
-        buyer_ws.send_json({"type": "consent", "accept": True})
+        buyer_ws.send_json(consent_message(True))
         session_id = recv_type(buyer_ws, "call")["session_id"]
         agent_ws.send_json({"type": "accept", "session_id": session_id})
         assert recv_type(buyer_ws, "call")["state"] == "live"

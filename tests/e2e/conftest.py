@@ -54,12 +54,15 @@ def camera_browser(playwright: Playwright, camera_clip: Path) -> Iterator[Browse
 
 @pytest.fixture
 def open_participant(browser: Browser, live_server: LiveServer) -> Iterator[OpenParticipant]:
-    """``open_participant("buyer", phone=True, on=other_browser)``: a fresh context (own
-    cookies) and page on ``browser`` (or ``on``) at the live server; closed after the test."""
+    """``open_participant("buyer", phone=True, on=other_browser, locale="ja-JP")``: a fresh
+    context (own cookies, the browser's language ``locale``, default ``en-US``) and page on
+    ``browser`` (or ``on``) at the live server; closed after the test."""
     made: list[Participant] = []
 
-    def open_(name: str, *, phone: bool = False, on: Browser | None = None) -> Participant:
-        person = new_participant(on or browser, live_server.url, name, phone)
+    def open_(
+        name: str, *, phone: bool = False, on: Browser | None = None, locale: str = "en-US"
+    ) -> Participant:
+        person = new_participant(on or browser, live_server.url, name, phone, locale)
         made.append(person)
         return person
 

@@ -328,8 +328,8 @@ def test_a_product_demo_shows_the_agents_camera_large_and_says_so_before_consent
     buyer = open_participant("buyer", phone=True)
     page = buyer.page
     page.goto(link_url)
-    expect(page.get_by_test_id("consent-title")).to_contain_text("show you the product")
-    expect(page.get_by_test_id("consent-title")).not_to_contain_text("problem")
+    expect(page.get_by_test_id("consent-title")).to_have_text("See the product live")
+    expect(page.get_by_test_id("consent-what")).not_to_contain_text("problem")
     expect(page.get_by_test_id("consent-what")).to_contain_text("Your camera stays off")
     expect(page.get_by_test_id("camera-why")).to_contain_text("microphone")
     shoot(page, "buyer-consent-demo")
@@ -359,10 +359,12 @@ def test_an_inspection_link_speaks_of_the_goods_not_of_a_problem(
     buyer = open_participant("buyer", phone=True)
     buyer.page.goto(link_url)
     expect(buyer.page.get_by_test_id("consent")).to_be_visible()
-    title = buyer.page.get_by_test_id("consent-title")
-    expect(title).to_have_text(
-        "Hello Ines, Test Shop would like to show you your order ORD-INSP before it ships"
+    expect(buyer.page.get_by_test_id("consent-greeting")).to_have_text("Hello Ines,")
+    expect(buyer.page.get_by_test_id("consent-title")).to_have_text(
+        "Inspect the goods before they ship"
     )
+    expect(buyer.page.get_by_test_id("consent-what")).to_contain_text("the goods of order ORD-INSP")
+    expect(buyer.page.get_by_test_id("consent-what")).not_to_contain_text("problem")
     one_h1(buyer.page)
     shoot(buyer.page, "buyer-consent-inspection")
     buyer.assert_clean()

@@ -68,14 +68,17 @@ def test_first_run_admin_adds_agent_creates_link_and_agent_sees_buyer_waiting(
     buyer.page.goto(link_url)
     assert buyer.page.url.endswith("/call"), buyer.page.url
     assert link_url.rsplit("/", 1)[1] not in buyer.page.url
-    expect(buyer.page.get_by_test_id("consent-title")).to_contain_text("ORD-1001")
-    expect(buyer.page.get_by_test_id("consent-title")).to_contain_text("Test Shop")
-    expect(buyer.page.get_by_test_id("consent-purpose")).to_have_text("check damage")
-    expect(buyer.page.get_by_test_id("consent-recorded")).to_contain_text("recorded")
+    # the link was made in German: the buyer reads German
+    expect(buyer.page.locator("html")).to_have_attribute("lang", "de")
+    expect(buyer.page.get_by_test_id("consent-title")).to_have_text("Zeigen Sie uns das Problem")
+    expect(buyer.page.get_by_test_id("consent-what")).to_contain_text("ORD-1001")
+    expect(buyer.page.get_by_test_id("consent-what")).to_contain_text("Test Shop")
+    expect(buyer.page.get_by_test_id("consent-purpose")).to_have_text("Schaden prüfen")
+    expect(buyer.page.get_by_test_id("consent-recorded")).to_contain_text("aufgezeichnet")
     buyer.page.get_by_test_id("consent-accept").click()
     expect(buyer.page.get_by_test_id("call-state")).to_have_attribute("data-state", "waiting")
     expect(buyer.page.get_by_test_id("queue-position")).to_have_attribute("data-position", "1")
-    expect(buyer.page.get_by_test_id("queue-position")).to_contain_text("number 1")
+    expect(buyer.page.get_by_test_id("queue-position")).to_contain_text("Nummer 1")  # de
 
     items = agent.page.get_by_test_id("queue-item")
     expect(items).to_have_count(1, timeout=2000)
@@ -135,7 +138,7 @@ def test_first_agent_to_accept_gets_the_call_chat_flows_both_ways_and_agent_ends
     buyer.page.goto(url)
     buyer.page.get_by_test_id("consent-accept").click()
     expect(buyer.page.get_by_test_id("queue-position")).to_have_attribute("data-position", "1")
-    expect(buyer.page.get_by_test_id("queue-position")).to_contain_text("Expected wait")
+    expect(buyer.page.get_by_test_id("queue-position")).to_contain_text("Attente prévue")  # fr
     item = first.page.locator('[data-testid="queue-item"]', has_text="ORD-3003")
     expect(item).to_have_count(1)
     expect(second.page.get_by_test_id("queue-item")).to_have_count(1)
@@ -161,7 +164,7 @@ def test_first_agent_to_accept_gets_the_call_chat_flows_both_ways_and_agent_ends
     buyer.page.get_by_test_id("chat-send").click()
     agent_log = first.page.get_by_test_id("chat-log")
     expect(agent_log).to_contain_text("Bea Buyer: Here it is")
-    expect(buyer_log).to_contain_text("You: Here it is")  # the buyer's own lines
+    expect(buyer_log).to_contain_text("Vous: Here it is")  # the buyer's own lines, in fr
     expect(buyer_log).not_to_contain_text("Bea Buyer")
     expect(agent_log).to_contain_text("Agent One: Hello, please show me the box")
 
@@ -232,7 +235,7 @@ def test_unknown_expired_and_revoked_links_all_show_the_same_not_valid_page(
         )
         pages[name] = visitor.page.locator("body").inner_text()
     assert pages["unknown"] == pages["expired"] == pages["revoked"], pages
-    assert "not valid" in pages["unknown"]
+    assert "no longer valid" in pages["unknown"]  # in the browser's language (en-US)
 
     # the buyer page without a usable call cookie says so and shows nothing else
     stranger = open_participant("stranger", phone=True)
@@ -297,7 +300,7 @@ def test_agent_creates_a_link_in_the_console_and_it_opens_the_buyer_page(
     buyer = open_participant("buyer", phone=True)
     buyer.page.goto(url.inner_text().strip())
     buyer.page.wait_for_url("**/call")
-    expect(buyer.page.get_by_test_id("consent-title")).to_contain_text("ORD-7007")
+    expect(buyer.page.get_by_test_id("consent-what")).to_contain_text("ORD-7007")
     agent.page.get_by_test_id("new-link-order").fill("")
     agent.page.get_by_test_id("new-link-create").click()
     expect(agent.page.get_by_test_id("new-link-error")).to_contain_text("order reference")

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from tests.helpers.consent import consent_json, consent_message
 from tests.helpers.peers import Peer
 from tests.helpers.ws import HELLO, buyer_cookie, recv_type, staff_cookie, ws_url
 
@@ -35,8 +36,8 @@ VALID = [
     {"type": "ping"},
     {"type": "set_availability", "state": "available"},
     {"type": "set_availability", "state": "away"},
-    {"type": "consent", "accept": True},
-    {"type": "consent", "accept": False},
+    consent_message(True),
+    consent_message(False),
     {"type": "accept", "session_id": "0123456789abcdef0123456789abcdef"},
     {"type": "accept_next"},
     {"type": "end"},
@@ -258,7 +259,7 @@ async def _a_normal_call_still_works(server) -> None:
             await ws.send(HELLO)
             await recv_type(ws, "rtc_config")
         await a.send(json.dumps({"type": "set_availability", "state": "available"}))
-        await b.send(json.dumps({"type": "consent", "accept": True}))
+        await b.send(consent_json(True))
         waiting = await recv_type(b, "call", where=lambda m: m["state"] == "waiting")
         buyer_peer = Peer(b)
         try:

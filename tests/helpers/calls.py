@@ -17,6 +17,7 @@ import websockets
 from sqlalchemy.engine import Engine
 
 from tests.helpers.accounts import PASSWORD, create_account
+from tests.helpers.consent import consent_json
 from tests.helpers.links import create_link_in
 from tests.helpers.peers import Client, Clips
 from tests.helpers.ws import HELLO, recv_type
@@ -89,7 +90,7 @@ async def answer_call(
         await ws.send(HELLO)
         await receive(ws, "rtc_config", timeout_s=hello_timeout_s)
     await agent_ws.send(json.dumps({"type": "set_availability", "state": "available"}))
-    await buyer_ws.send(json.dumps({"type": "consent", "accept": True}))
+    await buyer_ws.send(consent_json(True))
 
     def state_is(state: str) -> Callable[[dict], bool]:
         return lambda message: message["state"] == state

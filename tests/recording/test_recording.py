@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 
 import av
 import httpx
@@ -14,6 +13,7 @@ import websockets
 from server.relay.bitstream import is_keyframe
 from tests.helpers.calls import engine_cookies, live_call
 from tests.helpers.clips import VIDEO_FPS, VIDEO_SIZE, vp8_clip, vp8_clip_of
+from tests.helpers.consent import consent_json
 from tests.helpers.recordings import (
     all_ready,
     call_row,
@@ -152,7 +152,7 @@ async def test_a_declined_call_records_nothing(live_server):
         ws_url(live_server, "buyer"), additional_headers={"Cookie": await buyer("R-3")}
     ) as ws:
         await ws.send(HELLO)
-        await ws.send(json.dumps({"type": "consent", "accept": False}))
+        await ws.send(consent_json(False))
         ended = await recv_type(ws, "call")
         assert ended["end_reason"] == "buyer_declined"
     call_id = ended["session_id"]

@@ -7,14 +7,11 @@ from __future__ import annotations
 import ast
 import builtins
 import inspect
-import re
 import textwrap
 from collections.abc import Callable
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import signaling
 from server.api import buyer, deps
 from server.api.errors import CODE_BY_STATUS, INTERNAL_ERROR_MESSAGE
 from server.api.sessions import photos as photo_routes
@@ -27,9 +24,7 @@ from server.links import buyer_links
 from signaling import call, errors, messages, switchboard
 from signaling.errors import SignalingError
 from signaling.vocabulary import CloseCode
-
-PROTOCOL = (Path(signaling.__file__).parent / "PROTOCOL.md").read_text(encoding="utf-8")
-SECTION = PROTOCOL.split("## Codes the buyer page must translate", 1)[1].split("\n## ", 1)[0]
+from tests.helpers.buyer_codes import documented
 
 # what the buyer's page calls over HTTP, and every function there that raises
 BUYER_HTTP_PATHS: list[Callable[..., Any]] = [
@@ -109,11 +104,6 @@ def raised_codes(where: Callable[..., Any] | ModuleType) -> set[str]:
         else:  # a guard that is no refusal (ValueError, TypeError, AssertionError)
             assert issubclass(cls, Exception) and not issubclass(cls, SignalingError)
     return codes
-
-
-def documented(header: str) -> set[str]:
-    table = SECTION.split(f"| {header} |", 1)[1].split("\n\n", 1)[0]
-    return set(re.findall(r"^\| `?([\w]+)`? \|", table, flags=re.M))
 
 
 def test_the_documented_http_codes_are_the_ones_the_buyers_requests_can_get():

@@ -22,6 +22,7 @@ from signaling import (
     Switchboard,
     parse_client_message,
 )
+from tests.helpers.consent import consent_json, consent_message
 
 TEXTS = {
     "en": "Move a little closer.",
@@ -37,7 +38,8 @@ def sb(limits: dict[str, Any]) -> Switchboard:
 
 
 def consent(accept: bool = True, **fields: Any):  # noqa: ANN201 - a parsed message
-    return parse_client_message(json.dumps({"type": "consent", "accept": accept, **fields}))
+    """A parsed consent naming the shipped English text, ``fields`` replacing its own."""
+    return parse_client_message(consent_json(accept, **fields))
 
 
 def live(sb: Switchboard, agent_locale: str = "en", **consent_fields: Any) -> str:
@@ -77,24 +79,25 @@ def test_the_queue_and_the_call_tell_the_agent_the_buyers_language_and_time_zone
     assert fx.events[0].call.consent_decision == "accepted"
 
 
-def test_a_page_that_does_not_name_its_text_records_none(sb):
-    session_id = live(sb)
-    snap = sb.call(session_id)
-    assert snap is not None and snap.consent_decision == "accepted"
-    assert (snap.consent_locale, snap.consent_version, snap.buyer_timezone) == (None, None, None)
+@pytest.mark.parametrize("missing", ["locale", "consent_version", "timezone"])
+def test_a_consent_that_does_not_name_its_text_and_time_zone_does_not_parse(missing):
+    message = {k: v for k, v in consent_message().items() if k != missing}
+    with pytest.raises(ProtocolError) as refused:
+        parse_client_message(json.dumps(message))
+    assert refused.value.code == "bad_message"
+    assert refused.value.message == f"consent.{missing}: Field required"
 
 
 @pytest.mark.parametrize(
     ("fields", "where"),
     [
-        ({"locale": "de"}, "consent"),
-        ({"consent_version": 1}, "consent"),
-        ({"locale": "xx", "consent_version": 1}, "consent.locale"),
+        ({"locale": "xx"}, "consent.locale"),
         ({"timezone": "Europe/Nowhere"}, "consent.timezone"),
-        ({"locale": "de", "consent_version": "1"}, "consent.consent_version"),
+        ({"consent_version": "1"}, "consent.consent_version"),
+        ({"consent_version": 0}, "consent.consent_version"),
     ],
 )
-def test_a_consent_with_a_partial_or_unknown_text_or_time_zone_does_not_parse(fields, where):
+def test_a_consent_with_an_unknown_text_or_time_zone_does_not_parse(fields, where):
     with pytest.raises(ProtocolError) as refused:
         consent(**fields)
     assert refused.value.code == "bad_message" and refused.value.message.startswith(where)

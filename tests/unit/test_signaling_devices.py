@@ -22,6 +22,7 @@ from signaling import (
     parse_client_message,
 )
 from signaling.vocabulary import CloseCode
+from tests.helpers.consent import consent_json
 
 LINK = LinkInfo("7", "ORD-7", "damage_verification", "en", "Ana")
 
@@ -40,7 +41,7 @@ def live_call(sb: Switchboard) -> str:
     sb.connect_staff("a1", "1", "Agent", "agent")
     sb.handle("a1", msg('{"type":"set_availability","state":"available"}'))
     sb.connect_buyer("laptop", LINK, device="d1")
-    session_id = sb.handle("laptop", msg('{"type":"consent","accept":true}')).events[0]
+    session_id = sb.handle("laptop", msg(consent_json(True))).events[0]
     session_id = session_id.call.session_id
     sb.handle("a1", msg(f'{{"type":"accept","session_id":"{session_id}"}}'))
     return session_id
@@ -105,7 +106,7 @@ def test_a_device_that_asks_while_the_call_waits_is_shown_to_the_agent_who_answe
 ) -> None:
     sb.connect_staff("a1", "1", "Agent", "agent")
     sb.connect_buyer("laptop", LINK, device="d1")
-    session_id = sb.handle("laptop", msg('{"type":"consent","accept":true}')).events[0]
+    session_id = sb.handle("laptop", msg(consent_json(True))).events[0]
     session_id = session_id.call.session_id
     sb.connect_buyer("phone", LINK, device="d2")
     sb.handle("a1", msg('{"type":"set_availability","state":"available"}'))

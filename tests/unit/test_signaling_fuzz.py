@@ -25,6 +25,7 @@ from signaling import (
 )
 from signaling.messages import ClientMessage
 from signaling.vocabulary import CloseCode
+from tests.helpers.consent import consent_message
 
 CLIENT_MODELS = get_args(get_args(ClientMessage)[0])
 
@@ -33,8 +34,8 @@ VALID_MESSAGES: list[dict[str, Any]] = [
     {"type": "ping"},
     {"type": "set_availability", "state": "available"},
     {"type": "set_availability", "state": "away"},
-    {"type": "consent", "accept": True},
-    {"type": "consent", "accept": False},
+    consent_message(True),
+    consent_message(False),
     {"type": "consent", "accept": True, "locale": "de", "consent_version": 1, "timezone": "UTC"},
     {"type": "phrase", "session_id": "s1", "phrase_id": 1},
     {"type": "accept", "session_id": "s1"},

@@ -20,10 +20,11 @@ from signaling import (
     parse_client_message,
 )
 from signaling.switchboard import REVOKED_MEMORY_S
+from tests.helpers.consent import consent_json
 
 START = 1_700_000_000.0
-CONSENT = parse_client_message('{"type":"consent","accept":true}')
-DECLINE = parse_client_message('{"type":"consent","accept":false}')
+CONSENT = parse_client_message(consent_json(True))
+DECLINE = parse_client_message(consent_json(False))
 END = parse_client_message('{"type":"end"}')
 
 

@@ -30,6 +30,7 @@ from signaling import (
     parse_client_message,
 )
 from signaling.vocabulary import CloseCode
+from tests.helpers.consent import consent_json
 
 
 class FakeClock:
@@ -51,8 +52,8 @@ def msg(raw: str):  # noqa: ANN201 - a parsed client message
     return parse_client_message(raw)
 
 
-CONSENT = '{"type":"consent","accept":true}'
-DECLINE = '{"type":"consent","accept":false}'
+CONSENT = consent_json(True)
+DECLINE = consent_json(False)
 AVAILABLE = '{"type":"set_availability","state":"available"}'
 ACCEPT_NEXT = '{"type":"accept_next"}'
 END = '{"type":"end"}'

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import websockets
 
+from tests.helpers.consent import consent_message
 from tests.helpers.servers import LiveServer
 from tests.helpers.ws import HELLO, buyer_cookie, recv_type, staff_cookie, ws_url
 
@@ -51,7 +52,7 @@ async def _live(server: LiveServer, order_ref: str) -> AsyncIterator[Sockets]:
             await ws.send(HELLO)
             await recv_type(ws, "rtc_config")
         await _say(agent, {"type": "set_availability", "state": "available"})
-        await _say(buyer, {"type": "consent", "accept": True})
+        await _say(buyer, consent_message(True))
         waiting = await recv_type(buyer, "call", where=lambda m: m["state"] == "waiting")
         await _say(agent, {"type": "accept", "session_id": waiting["session_id"]})
         await recv_type(agent, "call", where=lambda m: m["state"] == "live")
@@ -192,7 +193,7 @@ async def test_a_waiting_buyers_camera_cannot_be_asked_for(live_server: LiveServ
         for ws in (agent, buyer):
             await ws.send(HELLO)
             await recv_type(ws, "rtc_config")
-        await _say(buyer, {"type": "consent", "accept": True})
+        await _say(buyer, consent_message(True))
         await recv_type(buyer, "call", where=lambda m: m["state"] == "waiting")
         await _refused(agent, {"type": "camera_request", "zoom": 3}, "invalid_state")
         reply = {"type": "camera_reply", "request_id": 1, "result": "applied"}

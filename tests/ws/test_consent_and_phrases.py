@@ -126,9 +126,11 @@ async def test_an_accepted_consent_keeps_its_version_when_the_text_changes_later
 @pytest.mark.parametrize(
     ("fields", "code", "names"),
     [
-        ({"locale": "de", "consent_version": 99}, "consent_outdated", "99"),
-        ({"locale": "sv", "consent_version": 1}, "bad_message", "consent.locale"),
-        ({"locale": "de"}, "bad_message", "consent_version"),
+        ({**GERMAN_CONSENT, "consent_version": 99}, "consent_outdated", "99"),
+        ({**GERMAN_CONSENT, "locale": "sv"}, "bad_message", "consent.locale"),
+        ({"locale": "de", "timezone": "Europe/Berlin"}, "bad_message", "consent.consent_version"),
+        ({"locale": "de", "consent_version": 1}, "bad_message", "consent.timezone"),
+        ({}, "bad_message", "consent.locale"),  # a page that names no text at all
         ({**GERMAN_CONSENT, "timezone": "Mars/Olympus"}, "bad_message", "consent.timezone"),
         ({**GERMAN_CONSENT, "timezone": "CEST"}, "bad_message", "consent.timezone"),
         ({**GERMAN_CONSENT, "consent_version": 0}, "bad_message", "consent.consent_version"),

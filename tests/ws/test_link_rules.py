@@ -13,12 +13,13 @@ import websockets
 from sqlmodel import Session, func, select
 
 from server.models import Call, Link
+from tests.helpers.consent import consent_json
 from tests.helpers.links import make_link
 from tests.helpers.waiting import async_wait_until
 from tests.helpers.ws import HELLO, buyer_cookie, recv_type, staff_cookie, ws_url
 
-CONSENT = json.dumps({"type": "consent", "accept": True})
-DECLINE = json.dumps({"type": "consent", "accept": False})
+CONSENT = consent_json(True)
+DECLINE = consent_json(False)
 END = json.dumps({"type": "end"})
 
 

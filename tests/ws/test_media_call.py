@@ -15,6 +15,7 @@ from aiortc import (
 from sqlmodel import Session, select
 
 from server.models import Call, CallEvent
+from tests.helpers.consent import consent_json
 from tests.helpers.peers import FRAME_SIZE, ColourBars, Peer
 from tests.helpers.waiting import async_wait_until
 from tests.helpers.ws import HELLO, buyer_cookie, recv_type, staff_cookie, ws_url
@@ -50,7 +51,7 @@ async def test_aiortc_buyer_and_agent_see_and_hear_each_other_through_the_relay(
                 config = await recv_type(ws, "rtc_config")  # right after welcome
                 assert config["ice_servers"] == []
             await agent_ws.send(json.dumps({"type": "set_availability", "state": "available"}))
-            await buyer_ws.send(json.dumps({"type": "consent", "accept": True}))
+            await buyer_ws.send(consent_json(True))
             waiting = await recv_type(buyer_ws, "call", where=lambda m: m["state"] == "waiting")
             # the buyer's media flows to the server while waiting in the queue
             await buyer_peer.connect_media(send_video=True, send_audio=True)
@@ -104,7 +105,7 @@ async def test_declined_buyer_cannot_send_media_and_no_leg_is_opened(live_server
         ws_url(live_server, "buyer"), additional_headers={"Cookie": buyer}
     ) as ws:
         await ws.send(HELLO)
-        await ws.send(json.dumps({"type": "consent", "accept": False}))
+        await ws.send(consent_json(False))
         ended = await recv_type(ws, "call")
         assert ended["end_reason"] == "buyer_declined"
         pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
@@ -134,7 +135,7 @@ async def test_a_media_connection_that_never_comes_up_ends_the_call_connection_f
         ws_url(server, "buyer"), additional_headers={"Cookie": buyer}
     ) as ws:
         await ws.send(HELLO)
-        await ws.send(json.dumps({"type": "consent", "accept": True}))
+        await ws.send(consent_json(True))
         await recv_type(ws, "call")
         pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         try:
@@ -157,7 +158,7 @@ async def test_garbage_sdp_gets_a_media_failed_error_and_the_socket_stays_usable
         ws_url(live_server, "buyer"), additional_headers={"Cookie": buyer}
     ) as ws:
         await ws.send(HELLO)
-        await ws.send(json.dumps({"type": "consent", "accept": True}))
+        await ws.send(consent_json(True))
         await recv_type(ws, "call")
         await ws.send(json.dumps({"type": "offer", "sdp": "v=0\r\nthis is not sdp\r\n"}))
         refused = await recv_type(ws, "error", timeout_s=5)

@@ -7,6 +7,7 @@ import json
 
 import websockets
 
+from tests.helpers.consent import consent_json
 from tests.helpers.peers import Peer
 from tests.helpers.waiting import async_wait_until
 from tests.helpers.ws import (
@@ -33,7 +34,7 @@ async def _live_call(server, order_ref: str):
     cookie = await buyer_cookie(server, order_ref)
     buyer_ws, _ = await _connect(server, "buyer", cookie)
     await agent_ws.send(json.dumps({"type": "set_availability", "state": "available"}))
-    await buyer_ws.send(json.dumps({"type": "consent", "accept": True}))
+    await buyer_ws.send(consent_json(True))
     waiting = await recv_type(buyer_ws, "call", where=lambda m: m["state"] == "waiting")
     await agent_ws.send(json.dumps({"type": "accept", "session_id": waiting["session_id"]}))
     await recv_type(buyer_ws, "call", where=lambda m: m["state"] == "live")
@@ -100,9 +101,9 @@ async def test_consent_beyond_the_queue_cap_is_refused_with_queue_full(server_fa
     server = server_factory(max_queue_length=1)
     first, _ = await _connect(server, "buyer", await buyer_cookie(server, "ORD-Q1"))
     second, _ = await _connect(server, "buyer", await buyer_cookie(server, "ORD-Q2"))
-    await first.send(json.dumps({"type": "consent", "accept": True}))
+    await first.send(consent_json(True))
     await recv_type(first, "call", where=lambda m: m["state"] == "waiting")
-    await second.send(json.dumps({"type": "consent", "accept": True}))
+    await second.send(consent_json(True))
     refused = await recv_type(second, "error")
     assert refused["code"] == "queue_full" and refused["in_reply_to"] == "consent"
     await first.close()

@@ -9,6 +9,7 @@ import pytest
 import websockets
 
 from tests.helpers.accounts import PASSWORD, add_user
+from tests.helpers.consent import consent_json
 from tests.helpers.ws import (
     HELLO,
     buyer_cookie,
@@ -115,7 +116,7 @@ async def test_agent_sees_a_buyer_join_and_leave_the_queue_within_a_second(live_
             await buyer_ws.send(HELLO)
             welcome = await recv_type(buyer_ws, "welcome")
             assert welcome["role"] == "buyer" and welcome["call"] is None
-            await buyer_ws.send(json.dumps({"type": "consent", "accept": True}))
+            await buyer_ws.send(consent_json(True))
             queue = await recv_type(staff_ws, "queue", 1.0, where=lambda m: m["items"])
             assert [i["order_ref"] for i in queue["items"]] == ["ORD-77"]
             position = await recv_type(buyer_ws, "position")

@@ -3,7 +3,19 @@
 import { ApiError, get, uploadBuyerPhoto } from "./api.js";
 import { CallMedia, defaultDevices } from "./callmedia.js";
 import { appendChat, wireChat } from "./chat.js";
-import { formatDateTime, formatElapsed, has, loadStrings, t, tNodes, translate } from "./i18n.js";
+import {
+  applyLanguage,
+  chosenLocale,
+  currentLocale,
+  formatDateTime,
+  formatElapsed,
+  has,
+  loadStrings,
+  rememberLocale,
+  t,
+  tNodes,
+  translate,
+} from "./i18n.js";
 import { Signaling, isLateMediaRefusal } from "./signaling.js";
 import { $, el, showNotice, showOnly, wireNotice } from "./ui.js";
 
@@ -27,15 +39,26 @@ let joinedHere = false; // this page started or joined a call: its start screen 
 let waitingSince = null;
 let waitingTimer = null;
 let unread = 0;
+let lastPosition = null; // the latest position message, to repaint in another language
+let repaint = () => {}; // re-renders the words of the screen on show, after a language change
+let noticeWords = null; // [key, params] of the notice on show
 
 function show(testid) {
   showOnly(screens, $(testid));
+  placeLanguageSwitch(testid);
   document.body.classList.toggle("in-call", testid === "live");
   if (testid !== "waiting") stopWaitingClock();
 }
 
 function say(key, params, kind = "error") {
+  noticeWords = [key, params, kind];
   showNotice(notice, t(key, params), kind);
+}
+
+/** A refusal's code as catalogue text: `error.<code>`, or the general sentence for a code
+ *  this page does not know. The server's own sentence is never shown. */
+function sayCode(code) {
+  say(code && has(`error.${code}`) ? `error.${code}` : "error.unknown");
 }
 
 /** The camera is the point of the call: a damage check, where the buyer shows the damage. */
@@ -43,9 +66,10 @@ function cameraNeeded() {
   return context.purpose === "damage_verification";
 }
 
-function purposeKey(prefix) {
-  const key = `${prefix}.${context.purpose}`;
-  return has(key) ? key : `${prefix}.other`;
+/** The catalogue key naming the link's purpose (the general one for a purpose it lacks). */
+function purposeKey() {
+  const key = `purpose.${context.purpose}`;
+  return has(key) ? key : "purpose.other";
 }
 
 function invalid() {
@@ -58,18 +82,26 @@ function invalid() {
 
 // ------------------------------------------------------------------ consent
 
+/** The consent screen: the server's versioned text (what the buyer agrees to, and what
+ *  the page names in its `consent` message), with the page's own words around it. */
 function renderConsent() {
   const shop = context.shop_name || t("consent.shop_fallback");
-  const named = context.buyer_name ? ".named" : "";
-  const params = { shop, order: context.order_ref, name: context.buyer_name || "" };
+  const text = context.consent;
   document.title = t("page.title", { shop });
   $("shop-name").textContent = shop;
-  $("consent-title").textContent = t(`${purposeKey("consent.title")}${named}`, params);
-  const purpose = el("strong", { testid: "consent-purpose", text: t(purposeKey("purpose")) });
+  $("consent-greeting").hidden = !context.buyer_name;
+  $("consent-greeting").textContent = context.buyer_name ? t("consent.greeting", { name: context.buyer_name }) : "";
+  $("consent-title").textContent = text ? text.title : t("problem.reload");
+  $("consent-title").lang = text ? text.locale : currentLocale();
+  const purpose = el("strong", { testid: "consent-purpose", text: t(purposeKey()) });
   $("consent-reason").replaceChildren(...tNodes("consent.reason", { purpose }));
-  $("consent-what").textContent = t(purposeKey("consent.what"));
+  $("consent-what").replaceChildren(...(text ? text.paragraphs.map((line) => el("p", { text: line })) : []));
+  $("consent-what").lang = $("consent-title").lang;
   $("camera-why").textContent = t(cameraNeeded() ? "consent.camera_why" : "consent.mic_why");
-  $("consent-recorded").textContent = t(context.recorded ? "consent.recorded" : "consent.not_recorded");
+  $("consent-recorded").textContent = text && context.recorded ? text.recorded_note : t("consent.not_recorded");
+  $("consent-recorded").hidden = !text;
+  $("consent-accept").hidden = !text;
+  $("consent-decline").hidden = !text;
   const order = el("strong", { testid: "waiting-order", text: context.order_ref });
   $("waiting-order-line").replaceChildren(...tNodes("waiting.order", { order }));
   $("waiting-hint").textContent = t(cameraNeeded() ? "waiting.keep_open" : "waiting.keep_open_audio");
@@ -95,7 +127,26 @@ async function joinLine() {
   }
   waitingSince = null;
   if (cameraNeeded()) showWaiting(null); // the line's answer follows
-  signaling.send({ type: "consent", accept: true });
+  sendConsent(true);
+}
+
+/** The `consent` message: the decision, and which text in which language was shown. */
+function sendConsent(accept) {
+  signaling.send({
+    type: "consent",
+    accept,
+    locale: context.consent.locale,
+    consent_version: context.consent.version,
+    timezone: timeZone(),
+  });
+}
+
+function timeZone() {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  } catch {
+    return "UTC";
+  }
 }
 
 /** Which browser this is, for how to allow the camera in it. */
@@ -117,6 +168,7 @@ function showCameraNeeded(error) {
   $("camera-help").hidden = error !== "denied";
   callState.hidden = true;
   show("camera-needed");
+  repaint = () => showCameraNeeded(error);
 }
 
 $("consent-accept").addEventListener("click", joinLine);
@@ -129,7 +181,7 @@ $("call-again").addEventListener("click", () => {
 
 $("consent-decline").addEventListener("click", () => {
   setConsentBusy(true);
-  signaling.send({ type: "consent", accept: false });
+  sendConsent(false);
 });
 
 $("leave-queue").addEventListener("click", () => signaling.send({ type: "end" }));
@@ -164,6 +216,7 @@ function waitWords(seconds) {
 }
 
 function renderPosition(message) {
+  lastPosition = message;
   const node = $("queue-position");
   node.dataset.position = String(message.position);
   node.dataset.agentsOnline = String(message.agents_online);
@@ -191,6 +244,7 @@ function renderCall(message) {
   callState.hidden = false;
   callState.dataset.state = message.state;
   callState.textContent = t(`state.${message.state}`);
+  repaint = () => paintCall();
   setConsentBusy(false);
   if (message.state !== "ended") media.ensure(defaultDevices("buyer", context.purpose));
   if (message.state === "waiting") {
@@ -200,15 +254,35 @@ function renderCall(message) {
       $("chat-log").replaceChildren();
       setUnread(0);
     }
-    const name = agentName();
-    const strong = el("strong", { testid: "agent-name", text: name });
-    $("agent-line").replaceChildren(...tNodes("live.agent", { name: strong }));
-    $("live-heading").textContent = t("live.heading", { name });
+    paintLive();
     $("recording-indicator").hidden = !context.recorded;
     $("live").dataset.state = message.state;
     show("live");
   } else if (message.state === "ended") {
     renderEnded(message);
+  }
+}
+
+function paintLive() {
+  const name = agentName();
+  const strong = el("strong", { testid: "agent-name", text: name });
+  $("agent-line").replaceChildren(...tNodes("live.agent", { name: strong }));
+  $("live-heading").textContent = t("live.heading", { name });
+}
+
+/** The call's words again (another language): its state, the agent line, the controls. */
+function paintCall() {
+  if (!call) return;
+  callState.textContent = t(`state.${call.state}`);
+  if (call.state === "waiting") tickWaiting();
+  if (lastPosition && lastPosition.session_id === call.session_id) renderPosition(lastPosition);
+  if (call.state === "live" || call.state === "reconnecting") {
+    paintLive();
+    media.renderControls();
+    setUnread(unread);
+  }
+  if (call.state === "ended" && call.end_reason !== "buyer_declined" && call.end_reason !== "buyer_left_queue") {
+    showEndedScreen(call.end_reason, null);
   }
 }
 
@@ -237,6 +311,7 @@ function showEndedScreen(reason, endedAt) {
   });
   $("call-again").hidden = !endedAt;
   show("call-ended");
+  if (endedAt) repaint = () => showEndedScreen(reason, endedAt);
 }
 
 // ------------------------------------------------------------------ ending
@@ -335,8 +410,9 @@ async function takePhoto(message) {
   try {
     await uploadBuyerPhoto(message.session_id, photo);
     photoNotice("photo.sent", "ok");
-  } catch {
-    photoNotice("photo.failed", "error");
+  } catch (err) {
+    const key = err instanceof ApiError && err.code ? `error.${err.code}` : "";
+    photoNotice(key && has(key) ? key : "photo.failed", "error");
   }
 }
 
@@ -375,7 +451,11 @@ function onStatus(status, detail = {}) {
     finished = true;
     media.end();
     const ended = detail.reason === "the call ended";
-    $("device-refused-text").textContent = t(ended ? "device.refused.ended" : "device.refused.kept");
+    const key = ended ? "device.refused.ended" : "device.refused.kept";
+    $("device-refused-text").textContent = t(key);
+    repaint = () => {
+      $("device-refused-text").textContent = t(key);
+    };
     $("device-start-again").hidden = !ended;
     show("device-refused");
   } else if (status === "revoked") {
@@ -395,6 +475,7 @@ function onStatus(status, detail = {}) {
 /** Before any call of this page: consent, or how the link's last call ended. */
 function showStart() {
   call = null;
+  repaint = () => {};
   callState.hidden = true;
   setConsentBusy(false);
   const last = context.last_call;
@@ -459,17 +540,110 @@ function connect() {
         media.end(); // not in the line after all
         show("consent");
       }
-      const key = `error.${message.code}`;
-      showNotice(notice, has(key) ? t(key) : message.message);
+      sayCode(message.code);
+      if (message.code === "consent_outdated") reloadContext().then(() => show("consent"));
     });
   signaling.connect();
 }
 
 // ------------------------------------------------------------------ start
 
+// ------------------------------------------------------------------ language
+
+const languageSwitch = $("language-switch");
+
+/** The context in the buyer's chosen language (or the link's, or the browser's: the
+ *  server decides), and the page's words in the language it answered. */
+async function reloadContext() {
+  const wanted = chosenLocale();
+  const query = wanted ? `?locale=${encodeURIComponent(wanted)}` : "";
+  context = await get(`/api/buyer/context${query}`);
+  await useLanguage(context.locale, context.dir);
+  renderConsent();
+}
+
+async function useLanguage(code, dir) {
+  await loadStrings(code);
+  applyLanguage(currentLocale(), currentLocale() === code ? dir : "ltr");
+  translate();
+  fillLanguageSwitch();
+}
+
+function fillLanguageSwitch() {
+  const choices = (context && context.locales) || [];
+  languageSwitch.replaceChildren(
+    ...choices.map((choice) => {
+      const option = el("option", { text: choice.name });
+      option.value = choice.code;
+      option.lang = choice.code;
+      option.dir = choice.dir;
+      return option;
+    }),
+  );
+  languageSwitch.value = currentLocale();
+  languageSwitch.hidden = choices.length < 2;
+}
+
+/** Another language mid-flow: the words of the screen on show change, the call goes on. */
+languageSwitch.addEventListener("change", async () => {
+  rememberLocale(languageSwitch.value);
+  if (!context) {
+    await languageWithoutContext();
+    return;
+  }
+  try {
+    await reloadContext();
+  } catch {
+    say("problem.unreachable");
+    return;
+  }
+  repaint();
+  if (noticeWords && !notice.hidden) say(...noticeWords);
+});
+
+/** The switch sits at the top of every screen; in the live call, in its top bar. */
+function placeLanguageSwitch(testid) {
+  const bar = $("language-bar");
+  if (testid === "live") document.querySelector(".live-bar").append(bar);
+  else if (bar.parentElement !== document.querySelector(".buyer-main")) document.querySelector(".buyer-main").prepend(bar);
+}
+
+/** Without a context (no call cookie): the browser's best language among the shipped
+ *  ones (web/i18n/locales.json), or the buyer's own choice, else English. */
+async function languageWithoutContext() {
+  let choices = [];
+  try {
+    choices = await (await fetch("/static/i18n/locales.json", { credentials: "same-origin" })).json();
+  } catch {
+    return;
+  }
+  context = { locales: choices };
+  const code = chosenLocale() || browserMatch(choices.map((choice) => choice.code));
+  const choice = choices.find((c) => c.code === code);
+  await useLanguage(code || "en", choice ? choice.dir : "ltr");
+  context = null;
+}
+
+/** The first of navigator.languages that a shipped locale stands for (the server's
+ *  rule: exact, then the language; Chinese by script or region). */
+function browserMatch(codes) {
+  const lower = new Map(codes.map((code) => [code.toLowerCase(), code]));
+  for (const tag of navigator.languages || [navigator.language]) {
+    const wanted = String(tag).toLowerCase();
+    if (lower.has(wanted)) return lower.get(wanted);
+    const [language, ...rest] = wanted.split("-");
+    if (language === "zh") return rest.some((part) => ["hant", "tw", "hk", "mo"].includes(part)) ? "zh-TW" : "zh-CN";
+    const family = codes.filter((code) => code.toLowerCase().split("-")[0] === language);
+    if (family.length === 1) return family[0];
+  }
+  return null;
+}
+
+// ------------------------------------------------------------------ start
+
 async function start() {
   try {
-    await loadStrings();
+    await loadStrings(chosenLocale() || undefined);
   } catch {
     // without its words the page can say nothing useful; the loading screen stays
     return;
@@ -479,17 +653,16 @@ async function start() {
   $("device-start-again").addEventListener("click", () => window.location.reload());
   wireChat($("#chat-form"), $("chat-input"), { send: (message) => signaling.send(message) });
   try {
-    context = await get("/api/buyer/context");
+    await reloadContext();
   } catch (err) {
     if (err instanceof ApiError && (err.status === 401 || err.status === 404)) {
+      await languageWithoutContext();
       invalid();
     } else {
       say("problem.unreachable");
     }
     return;
   }
-  if (context.locale) document.documentElement.dataset.locale = context.locale;
-  renderConsent();
   connect();
 }
 
