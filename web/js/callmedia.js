@@ -26,6 +26,9 @@ function defaultWords(key, params = {}) {
       )
       .join(" ");
   }
+  if (key === "problem.microphone_camera_only") {
+    return `${deviceErrorWords("Microphone", params.error)} The call goes on: the other side sees your camera.`;
+  }
   if (key === "problem.camera") return deviceErrorWords("Camera", params.error);
   return words[key] ?? key;
 }
@@ -76,10 +79,31 @@ export class CallMedia {
       this.prepared = false;
       return camera.error;
     }
-    if (problems.length) this.onProblem(this.words("problem.devices", { problems }));
+    if (problems.length) this.onProblem(this.problemWords(problems, cameraRequired));
     this.showLocal();
     this.renderControls();
+    this.countCameras(); // with the permission given, every camera is listed
     return null;
+  }
+
+  /** The sentence for what failed in prepare(). Where the camera is the point of the call
+   *  and only the microphone failed, the call goes on and the buyer is told so. */
+  problemWords(problems, cameraRequired) {
+    const [only] = problems;
+    if (cameraRequired && problems.length === 1 && only.device === "microphone" && this.devices.cameraOn) {
+      return this.words("problem.microphone_camera_only", {
+        error: only.error,
+        problem: this.words(`device.${only.error}`),
+      });
+    }
+    return this.words("problem.devices", { problems });
+  }
+
+  /** Count the cameras again (before a permission browsers list at most one) and show
+   *  "Switch camera" where there are two or more. */
+  async countCameras() {
+    this.cameras = await cameraCount();
+    this.renderControls();
   }
 
   /** Devices open and a peer connection offered; does nothing when both are so already.
@@ -258,10 +282,10 @@ export class CallMedia {
 
   wireControls() {
     this.cameras = 0;
-    cameraCount().then((n) => {
-      this.cameras = n;
-      this.renderControls();
-    });
+    this.countCameras();
+    if (navigator.mediaDevices && navigator.mediaDevices.addEventListener) {
+      navigator.mediaDevices.addEventListener("devicechange", () => this.countCameras());
+    }
     $("mute").addEventListener("click", () => {
       this.devices.setMic(!this.devices.micOn);
       this.signaling.send(this.devices.state());
