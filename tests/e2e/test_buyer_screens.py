@@ -236,9 +236,14 @@ def test_zoom_shows_where_the_camera_has_it_and_the_agents_requests_are_applied_
     expect(status).to_have_attribute("data-result", "not_supported")
     expect(page.get_by_test_id("camera-status")).to_contain_text("cannot do")
 
-    # with the camera off, a zoom is answered "camera off"
-    page.get_by_test_id("camera-toggle").click()
-    expect(page.get_by_test_id("camera-toggle")).to_have_attribute("aria-pressed", "false")
+    # with the camera off, a zoom is answered "camera off"; the button says what it does
+    toggle = page.get_by_test_id("camera-toggle")
+    expect(toggle).to_have_text("Turn camera off")
+    expect(toggle).not_to_have_attribute("aria-pressed", re.compile(".*"))
+    toggle.click()
+    expect(toggle).to_have_text("Turn camera on")
+    expect(toggle).not_to_have_attribute("aria-pressed", re.compile(".*"))
+    expect(page.get_by_test_id("local-video")).to_be_hidden()
     expect(page.get_by_test_id("zoom")).to_be_hidden()
     ask.get_by_test_id("ask-zoom").click()
     expect(status).to_have_text("Zoom 2×: the buyer's camera is off.")

@@ -10,8 +10,8 @@ function defaultWords(key, params = {}) {
   const words = {
     "live.mute": "Mute",
     "live.unmute": "Unmute",
-    "live.camera_off": "Camera off",
-    "live.camera_on": "Camera on",
+    "live.camera_turn_off": "Turn camera off",
+    "live.camera_turn_on": "Turn camera on",
     "live.torch_on": "Light on",
     "live.torch_off": "Light off",
     "live.zoom_value": `Zoom ${params.zoom}×`,
@@ -194,13 +194,15 @@ export class CallMedia {
   }
 
   renderControls() {
+    // plain buttons whose label says what a press does (no aria-pressed: a pressed
+    // "Unmute" or "Camera off" would say two different things)
     const mute = $("mute");
-    mute.setAttribute("aria-pressed", String(!this.devices.micOn));
+    mute.removeAttribute("aria-pressed");
     mute.textContent = this.words(this.devices.micOn ? "live.mute" : "live.unmute");
     mute.disabled = !this.devices.audioTrack;
     const camera = $("camera-toggle");
-    camera.setAttribute("aria-pressed", String(this.devices.cameraOn));
-    camera.textContent = this.words(this.devices.cameraOn ? "live.camera_off" : "live.camera_on");
+    camera.removeAttribute("aria-pressed");
+    camera.textContent = this.words(this.devices.cameraOn ? "live.camera_turn_off" : "live.camera_turn_on");
     const flip = $("camera-switch");
     if (flip) flip.hidden = !this.devices.cameraOn || this.cameras < 2;
     this.renderCameraFeatures();
