@@ -311,10 +311,10 @@ def test_zoom_shows_where_the_camera_has_it_and_the_agents_requests_are_applied_
 
     # with the camera off, a zoom is answered "camera off"; the button says what it does
     toggle = page.get_by_test_id("camera-toggle")
-    expect(toggle).to_have_text("Turn camera off")
+    expect(toggle).to_have_text("Stop camera")
     expect(toggle).not_to_have_attribute("aria-pressed", re.compile(".*"))
     toggle.click()
-    expect(toggle).to_have_text("Turn camera on")
+    expect(toggle).to_have_text("Start camera")
     expect(toggle).not_to_have_attribute("aria-pressed", re.compile(".*"))
     expect(page.get_by_test_id("local-video")).to_be_hidden()
     expect(page.get_by_test_id("zoom")).to_be_hidden()
@@ -452,6 +452,14 @@ def test_a_first_time_buyer_with_two_cameras_can_switch_between_them(
     switch = page.get_by_test_id("camera-switch")
     expect(switch).to_be_visible()
     assert_no_serious_violations(page, "a live call with two cameras")
+    shoot(page, "buyer-live-two-cameras")
+    # the smallest phone: with "Switch camera" too, every control is still on screen
+    page.set_viewport_size(SMALL_PHONE)
+    wait_until(lambda: page.evaluate("window.innerWidth") == 320, 5, "the 320 px layout")
+    for testid in ("mute", "camera-toggle", "camera-switch", "end-call", "chat-input"):
+        assert inside_viewport(page, testid), testid
+    snap(page, "buyer-live-two-cameras-320x568")
+    page.set_viewport_size({"width": 390, "height": 844})
     first = wait_until(lambda: page.evaluate(LOCAL_CAMERA_JS), 5, "the buyer's camera")
 
     switch.click()

@@ -10,8 +10,8 @@ function defaultWords(key, params = {}) {
   const words = {
     "live.mute": "Mute",
     "live.unmute": "Unmute",
-    "live.camera_turn_off": "Turn camera off",
-    "live.camera_turn_on": "Turn camera on",
+    "live.camera_stop": "Stop camera",
+    "live.camera_start": "Start camera",
     "live.torch_on": "Light on",
     "live.torch_off": "Light off",
     "live.zoom_value": `Zoom ${params.zoom}×`,
@@ -202,7 +202,7 @@ export class CallMedia {
     mute.disabled = !this.devices.audioTrack;
     const camera = $("camera-toggle");
     camera.removeAttribute("aria-pressed");
-    camera.textContent = this.words(this.devices.cameraOn ? "live.camera_turn_off" : "live.camera_turn_on");
+    camera.textContent = this.words(this.devices.cameraOn ? "live.camera_stop" : "live.camera_start");
     const flip = $("camera-switch");
     if (flip) flip.hidden = !this.devices.cameraOn || this.cameras < 2;
     this.renderCameraFeatures();
