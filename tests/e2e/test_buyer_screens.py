@@ -1,8 +1,9 @@
 """The buyer's call screen in real Chromium, state by state: the camera large in a damage
 check with the controls, chat and the recording mark on screen (down to 320x568), the
 photo warning and flash, the agent's torch and zoom requests, a blocked or missing camera,
-honest waiting, the end confirmation and a reopened link. Each state is saved as a
-screenshot (tests/helpers/screens.py)."""
+honest waiting, the end confirmation and a reopened link, switching between two cameras
+and a blocked microphone. Each state is saved as a screenshot (tests/helpers/screens.py)
+and checked by axe-core (tests/helpers/axe.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlmodel import Session, select
 
 from server.models import Call
 from tests.helpers.accounts import add_user
+from tests.helpers.axe import assert_no_serious_violations
 from tests.helpers.browser_steps import buyer_ends_call, go_available, sign_in, start_call
 from tests.helpers.chromium import (
     CHROMIUM,
@@ -47,6 +49,51 @@ ZOOM_SETTING_JS = """() => {
   const track = video.srcObject && video.srcObject.getVideoTracks()[0];
   return track ? track.getSettings().zoom ?? null : null;
 }"""
+
+
+# (testid) -> the part of the viewport the video's picture covers (0-1), as it is drawn:
+# the frame (videoWidth x videoHeight) scaled and placed in the element's box by its
+# object-fit and object-position, clipped to the box and the viewport; null without a frame
+PICTURE_SHARE_JS = """(testid) => {
+  const video = document.querySelector(`[data-testid="${testid}"]`);
+  if (!video || !video.getClientRects().length || !video.videoWidth) return null;
+  const box = video.getBoundingClientRect();
+  const style = getComputedStyle(video);
+  const w = video.videoWidth, h = video.videoHeight;
+  const contain = Math.min(box.width / w, box.height / h);
+  const scale = { contain, cover: Math.max(box.width / w, box.height / h), none: 1,
+                  "scale-down": Math.min(1, contain) }[style.objectFit];
+  const width = scale === undefined ? box.width : w * scale;  // fill
+  const height = scale === undefined ? box.height : h * scale;
+  const place = (value, free) => value.endsWith("%") ? free * parseFloat(value) / 100
+                                                     : parseFloat(value);
+  const [px, py] = style.objectPosition.split(" ");
+  const left = box.left + place(px, box.width - width);
+  const top = box.top + place(py, box.height - height);
+  const vw = document.documentElement.clientWidth, vh = window.innerHeight;
+  const x = Math.min(left + width, box.right, vw) - Math.max(left, box.left, 0);
+  const y = Math.min(top + height, box.bottom, vh) - Math.max(top, box.top, 0);
+  return Math.max(0, x) * Math.max(0, y) / (vw * vh);
+}"""
+
+# the label of the camera now on the buyer's own picture, and whether the call sends it
+LOCAL_CAMERA_JS = """() => {
+  const video = document.querySelector('[data-testid="local-video"]');
+  const track = video.srcObject && video.srcObject.getVideoTracks()[0];
+  return track ? { label: track.label, deviceId: track.getSettings().deviceId } : null;
+}"""
+
+# the cameras the page may list now: [labelled, unlabelled]
+LISTED_CAMERAS_JS = """async () => {
+  const cams = (await navigator.mediaDevices.enumerateDevices())
+    .filter((d) => d.kind === "videoinput");
+  return [cams.filter((d) => d.label).length, cams.filter((d) => !d.label).length];
+}"""
+
+
+def picture_share(page: Page, testid: str) -> float:
+    """The part of the viewport the video's drawn picture covers (0-1; 0 without a frame)."""
+    return page.evaluate(PICTURE_SHARE_JS, testid) or 0.0
 
 
 def share_of_viewport(page: Page, testid: str) -> float:
@@ -98,6 +145,24 @@ def refusing_browser(playwright: Playwright) -> Iterator[Browser]:
 
 
 @pytest.fixture
+def two_camera_browser(playwright: Playwright) -> Iterator[Browser]:
+    """A Chromium with two fake cameras (fake_device_0 and fake_device_1) and without the
+    fake permission UI: a page sees the cameras' names only once it is allowed them."""
+    args = [
+        a
+        for a in CHROMIUM_ARGS
+        if a not in ("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream")
+    ]
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[*args, "--use-fake-device-for-media-stream=device-count=2"],
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
 def cameraless_browser(playwright: Playwright) -> Iterator[Browser]:
     """A Chromium whose fake devices have a microphone and no camera (NotFoundError)."""
     args = [a for a in CHROMIUM_ARGS if a != "--use-fake-device-for-media-stream"]
@@ -121,8 +186,9 @@ def test_damage_check_the_buyers_camera_fills_the_screen_with_chat_end_and_recor
     expect(page.get_by_test_id("local-video")).to_be_visible()
     one_h1(page)
 
-    # at 390x844 the buyer's own camera takes most of the screen; the agent is a tile
-    wait_until(lambda: share_of_viewport(page, "local-video") >= 0.6, 5, "a large own camera")
+    # at 390x844 the buyer's own picture (not only its element) takes most of the screen;
+    # the agent is a tile
+    wait_until(lambda: picture_share(page, "local-video") >= 0.6, 5, "a large own picture")
     assert share_of_viewport(page, "remote-placeholder") < 0.1
     for testid in ("end-call", "chat-input", "mute", "recording-indicator"):
         assert inside_viewport(page, testid), testid
@@ -140,6 +206,7 @@ def test_damage_check_the_buyers_camera_fills_the_screen_with_chat_end_and_recor
     page.get_by_test_id("chat-toggle").click()
     expect(page.get_by_test_id("chat-unread")).to_be_hidden()
     expect(page.get_by_test_id("chat-log")).to_contain_text("Aggie Agent: Please turn the box")
+    assert_no_serious_violations(page, "the live damage check")
     shoot(page, "buyer-live-damage")
 
     # the smallest phone: End and the chat input still on screen, the camera still largest
@@ -147,7 +214,7 @@ def test_damage_check_the_buyers_camera_fills_the_screen_with_chat_end_and_recor
     wait_until(lambda: page.evaluate("window.innerWidth") == 320, 5, "the 320 px layout")
     for testid in ("end-call", "chat-input", "chat-send", "recording-indicator"):
         assert inside_viewport(page, testid), testid
-    assert share_of_viewport(page, "local-video") >= 0.5
+    assert picture_share(page, "local-video") >= 0.5
     snap(page, "buyer-live-damage-320x568")
     page.set_viewport_size({"width": 390, "height": 844})
 
@@ -156,9 +223,11 @@ def test_damage_check_the_buyers_camera_fills_the_screen_with_chat_end_and_recor
     expect(page.get_by_test_id("photo-warning")).to_be_visible()
     expect(page.get_by_test_id("photo-warning")).to_contain_text("Hold still")
     expect(page.get_by_test_id("photo-flash")).to_be_hidden()  # the warning comes first
+    assert_no_serious_violations(page, "the photo warning")
     snap(page, "buyer-photo-warning-phone")
     expect(page.get_by_test_id("photo-flash")).to_be_visible()
     expect(page.get_by_test_id("photo-warning")).to_be_hidden()
+    assert_no_serious_violations(page, "the photo flash")
     snap(page, "buyer-photo-flash-phone")
     expect(page.get_by_test_id("photo-notice")).to_contain_text("sent to the agent")
     expect(agent.page.get_by_test_id("evidence-item")).to_have_count(1, timeout=10_000)
@@ -166,6 +235,7 @@ def test_damage_check_the_buyers_camera_fills_the_screen_with_chat_end_and_recor
     # ending asks first; "Keep talking" keeps the call
     page.get_by_test_id("end-call").click()
     expect(page.get_by_test_id("end-dialog")).to_be_visible()
+    assert_no_serious_violations(page, "the end confirmation")
     snap(page, "buyer-end-confirm-phone")
     page.get_by_test_id("end-cancel").click()
     expect(page.get_by_test_id("end-dialog")).to_be_hidden()
@@ -176,6 +246,7 @@ def test_damage_check_the_buyers_camera_fills_the_screen_with_chat_end_and_recor
     expect(next_step).to_contain_text("ORD-LIVE")
     expect(next_step).to_contain_text("within 2 working days")
     one_h1(page)
+    assert_no_serious_violations(page, "the ended call")
     shoot(page, "buyer-ended-damage")
     assert wait_until(
         lambda: calls_of(live_server, "ORD-LIVE")[0].end_reason, 5, "the stored end"
@@ -187,6 +258,7 @@ def test_damage_check_the_buyers_camera_fills_the_screen_with_chat_end_and_recor
     expect(page.get_by_test_id("consent")).to_be_hidden()
     expect(page.get_by_test_id("call-ended-text")).to_contain_text("This call ended on")
     expect(page.get_by_test_id("call-ended-next")).to_contain_text("ORD-LIVE")
+    assert_no_serious_violations(page, "the reopened link")
     shoot(page, "buyer-reopened-ended")
     page.get_by_test_id("call-again").click()
     expect(page.get_by_test_id("consent")).to_be_visible()
@@ -223,6 +295,7 @@ def test_zoom_shows_where_the_camera_has_it_and_the_agents_requests_are_applied_
     assert wait_until(lambda: page.evaluate(ZOOM_SETTING_JS) == 200, 5, "the camera at 2×")
     expect(page.get_by_test_id("zoom-value")).to_have_text("Zoom 2×")
     expect(page.get_by_test_id("camera-status")).to_contain_text("zoomed your camera to 2×")
+    assert_no_serious_violations(page, "the zoom control")
     shoot(page, "buyer-live-zoom")
 
     # the buyer's own slider: the camera follows
@@ -236,9 +309,14 @@ def test_zoom_shows_where_the_camera_has_it_and_the_agents_requests_are_applied_
     expect(status).to_have_attribute("data-result", "not_supported")
     expect(page.get_by_test_id("camera-status")).to_contain_text("cannot do")
 
-    # with the camera off, a zoom is answered "camera off"
-    page.get_by_test_id("camera-toggle").click()
-    expect(page.get_by_test_id("camera-toggle")).to_have_attribute("aria-pressed", "false")
+    # with the camera off, a zoom is answered "camera off"; the button says what it does
+    toggle = page.get_by_test_id("camera-toggle")
+    expect(toggle).to_have_text("Stop camera")
+    expect(toggle).not_to_have_attribute("aria-pressed", re.compile(".*"))
+    toggle.click()
+    expect(toggle).to_have_text("Start camera")
+    expect(toggle).not_to_have_attribute("aria-pressed", re.compile(".*"))
+    expect(page.get_by_test_id("local-video")).to_be_hidden()
     expect(page.get_by_test_id("zoom")).to_be_hidden()
     ask.get_by_test_id("ask-zoom").click()
     expect(status).to_have_text("Zoom 2×: the buyer's camera is off.")
@@ -284,6 +362,7 @@ def test_a_blocked_camera_in_a_damage_check_blocks_with_how_to_allow_it_and_retr
     expect(page.get_by_test_id("camera-retry")).to_be_visible()
     expect(page.get_by_test_id("notice")).to_be_hidden()  # no "audio only" notice on top
     one_h1(page)
+    assert_no_serious_violations(page, "a blocked camera")
     shoot(page, "buyer-camera-denied")
     # not in the line: no call was started
     assert calls_of(live_server, "ORD-DENIED") == []
@@ -299,6 +378,111 @@ def test_a_blocked_camera_in_a_damage_check_blocks_with_how_to_allow_it_and_retr
     buyer.assert_clean()
 
 
+def test_a_blocked_microphone_in_a_damage_check_lets_the_buyer_show_the_damage_and_chat(
+    live_server: LiveServer, open_participant: OpenParticipant, refusing_browser: Browser
+) -> None:
+    add_user(live_server.app, "mic@shop.test", "agent", "Mia Agent")
+    _, link_url = make_link(live_server.app, "ORD-NOMIC", "damage_verification")
+    agent = open_participant("agent")
+    sign_in(agent.page, "mic@shop.test")
+    go_available(agent.page)
+    buyer = open_participant("buyer", phone=True, on=refusing_browser)
+    buyer.context.grant_permissions(["camera"])  # the microphone is refused
+    page = buyer.page
+    page.goto(link_url)
+    page.get_by_test_id("consent-accept").click()
+
+    # not the camera's help: in the line with the camera, told what the microphone means
+    expect(page.get_by_test_id("call-state")).to_have_attribute("data-state", "waiting")
+    expect(page.get_by_test_id("camera-needed")).to_be_hidden()
+    expect(page.get_by_test_id("waiting-preview")).to_be_visible()
+    notice = page.get_by_test_id("notice")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("Microphone: access was blocked")
+    expect(notice).to_contain_text("the agent sees your camera but cannot hear you")
+    expect(notice).to_contain_text("chat")
+    expect(notice).not_to_contain_text("Camera:")
+    assert len(live_server.app.state.calls.switchboard.queued()) == 1
+    assert_no_serious_violations(page, "waiting with a blocked microphone")
+    shoot(page, "buyer-microphone-denied-waiting")
+
+    # live: the agent sees the buyer's camera; no microphone to mute; the chat works
+    agent.page.get_by_test_id("accept").click()
+    expect(page.get_by_test_id("call-state")).to_have_attribute("data-state", "live")
+    expect(page.get_by_test_id("local-video")).to_be_visible()
+    expect(page.get_by_test_id("mute")).to_be_disabled()
+    wait_until(
+        lambda: agent.page.evaluate(
+            "document.querySelector('[data-testid=call-view] [data-testid=remote-video]')"
+            ".videoWidth > 0"
+        ),
+        10,
+        "the buyer's picture at the agent",
+    )
+    page.get_by_test_id("chat-input").fill("My microphone is broken.")
+    page.get_by_test_id("chat-send").click()
+    expect(agent.page.get_by_test_id("chat-log")).to_contain_text("My microphone is broken.")
+    assert_no_serious_violations(page, "a live call with a blocked microphone")
+    shoot(page, "buyer-microphone-denied-live")
+    buyer.problems[:] = [p for p in buyer.problems if "Permission" not in p]
+    agent.assert_clean()
+    buyer.assert_clean()
+
+
+def test_a_first_time_buyer_with_two_cameras_can_switch_between_them(
+    live_server: LiveServer, open_participant: OpenParticipant, two_camera_browser: Browser
+) -> None:
+    add_user(live_server.app, "two@shop.test", "agent", "Tess Agent")
+    _, link_url = make_link(live_server.app, "ORD-TWOCAM", "damage_verification")
+    agent = open_participant("agent")
+    sign_in(agent.page, "two@shop.test")
+    go_available(agent.page)
+    buyer = open_participant("buyer", phone=True, on=two_camera_browser)
+    page = buyer.page
+    page.goto(link_url)
+    expect(page.get_by_test_id("consent")).to_be_visible()
+    # a first visit: before the permission the page is shown one nameless camera at most
+    labelled, nameless = page.evaluate(LISTED_CAMERAS_JS)
+    assert labelled == 0 and nameless <= 1, (labelled, nameless)
+
+    buyer.context.grant_permissions(["camera", "microphone"])  # the buyer taps "Allow"
+    page.get_by_test_id("consent-accept").click()
+    agent.page.get_by_test_id("accept").click()
+    expect(page.get_by_test_id("call-state")).to_have_attribute("data-state", "live")
+    switch = page.get_by_test_id("camera-switch")
+    expect(switch).to_be_visible()
+    assert_no_serious_violations(page, "a live call with two cameras")
+    shoot(page, "buyer-live-two-cameras")
+    # the smallest phone: with "Switch camera" too, every control is still on screen
+    page.set_viewport_size(SMALL_PHONE)
+    wait_until(lambda: page.evaluate("window.innerWidth") == 320, 5, "the 320 px layout")
+    for testid in ("mute", "camera-toggle", "camera-switch", "end-call", "chat-input"):
+        assert inside_viewport(page, testid), testid
+    snap(page, "buyer-live-two-cameras-320x568")
+    page.set_viewport_size({"width": 390, "height": 844})
+    first = wait_until(lambda: page.evaluate(LOCAL_CAMERA_JS), 5, "the buyer's camera")
+
+    switch.click()
+    second = wait_until(
+        lambda: (
+            (now := page.evaluate(LOCAL_CAMERA_JS)) and now["deviceId"] != first["deviceId"] and now
+        ),
+        5,
+        "the other camera",
+    )
+    assert {first["label"], second["label"]} == {"fake_device_0", "fake_device_1"}
+    expect(page.get_by_test_id("local-video")).to_be_visible()
+    switch.click()
+    wait_until(
+        lambda: page.evaluate(LOCAL_CAMERA_JS)["deviceId"] == first["deviceId"],
+        5,
+        "the first camera again",
+    )
+    buyer.problems[:] = [p for p in buyer.problems if "Permission" not in p]
+    agent.assert_clean()
+    buyer.assert_clean()
+
+
 def test_a_device_without_a_camera_cannot_join_a_damage_check(
     live_server: LiveServer, open_participant: OpenParticipant, cameraless_browser: Browser
 ) -> None:
@@ -310,6 +494,7 @@ def test_a_device_without_a_camera_cannot_join_a_damage_check(
     expect(page.get_by_test_id("camera-needed")).to_have_attribute("data-reason", "no-device")
     expect(page.get_by_test_id("camera-needed-text")).to_contain_text("No camera was found")
     expect(page.get_by_test_id("camera-help")).to_be_hidden()
+    assert_no_serious_violations(page, "a missing camera")
     shoot(page, "buyer-camera-missing")
     page.get_by_test_id("camera-retry").click()
     expect(page.get_by_test_id("camera-needed")).to_be_visible()
@@ -332,6 +517,7 @@ def test_a_product_demo_shows_the_agents_camera_large_and_says_so_before_consent
     expect(page.get_by_test_id("consent-what")).not_to_contain_text("problem")
     expect(page.get_by_test_id("consent-what")).to_contain_text("Your camera stays off")
     expect(page.get_by_test_id("camera-why")).to_contain_text("microphone")
+    assert_no_serious_violations(page, "a demo's consent")
     shoot(page, "buyer-consent-demo")
     page.get_by_test_id("consent-accept").click()
     expect(page.get_by_test_id("waiting-hint")).to_contain_text("You hear the agent")
@@ -347,6 +533,7 @@ def test_a_product_demo_shows_the_agents_camera_large_and_says_so_before_consent
         10,
         "the agent's picture",
     )
+    assert_no_serious_violations(page, "a live demo")
     shoot(page, "buyer-live-demo")
     agent.assert_clean()
     buyer.assert_clean()
@@ -366,6 +553,7 @@ def test_an_inspection_link_speaks_of_the_goods_not_of_a_problem(
     expect(buyer.page.get_by_test_id("consent-what")).to_contain_text("the goods of order ORD-INSP")
     expect(buyer.page.get_by_test_id("consent-what")).not_to_contain_text("problem")
     one_h1(buyer.page)
+    assert_no_serious_violations(buyer.page, "an inspection's consent")
     shoot(buyer.page, "buyer-consent-inspection")
     buyer.assert_clean()
 
@@ -402,6 +590,7 @@ def test_waiting_shows_the_time_waited_and_promises_no_wait_while_nobody_is_avai
     first = elapsed.inner_text()
     wait_until(lambda: elapsed.inner_text() != first, 5, "the waiting clock to move")
     one_h1(page)
+    assert_no_serious_violations(page, "waiting while nobody is available")
     shoot(page, "buyer-waiting-busy")
 
     # the agent goes available: now an expected wait is given

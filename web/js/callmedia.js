@@ -10,8 +10,8 @@ function defaultWords(key, params = {}) {
   const words = {
     "live.mute": "Mute",
     "live.unmute": "Unmute",
-    "live.camera_off": "Camera off",
-    "live.camera_on": "Camera on",
+    "live.camera_stop": "Stop camera",
+    "live.camera_start": "Start camera",
     "live.torch_on": "Light on",
     "live.torch_off": "Light off",
     "live.zoom_value": `Zoom ${params.zoom}×`,
@@ -25,6 +25,9 @@ function defaultWords(key, params = {}) {
           : deviceErrorWords("Microphone", error),
       )
       .join(" ");
+  }
+  if (key === "problem.microphone_camera_only") {
+    return `${deviceErrorWords("Microphone", params.error)} The call goes on: the other side sees your camera.`;
   }
   if (key === "problem.camera") return deviceErrorWords("Camera", params.error);
   return words[key] ?? key;
@@ -76,10 +79,31 @@ export class CallMedia {
       this.prepared = false;
       return camera.error;
     }
-    if (problems.length) this.onProblem(this.words("problem.devices", { problems }));
+    if (problems.length) this.onProblem(this.problemWords(problems, cameraRequired));
     this.showLocal();
     this.renderControls();
+    this.countCameras(); // with the permission given, every camera is listed
     return null;
+  }
+
+  /** The sentence for what failed in prepare(). Where the camera is the point of the call
+   *  and only the microphone failed, the call goes on and the buyer is told so. */
+  problemWords(problems, cameraRequired) {
+    const [only] = problems;
+    if (cameraRequired && problems.length === 1 && only.device === "microphone" && this.devices.cameraOn) {
+      return this.words("problem.microphone_camera_only", {
+        error: only.error,
+        problem: this.words(`device.${only.error}`),
+      });
+    }
+    return this.words("problem.devices", { problems });
+  }
+
+  /** Count the cameras again (before a permission browsers list at most one) and show
+   *  "Switch camera" where there are two or more. */
+  async countCameras() {
+    this.cameras = await cameraCount();
+    this.renderControls();
   }
 
   /** Devices open and a peer connection offered; does nothing when both are so already.
@@ -170,13 +194,15 @@ export class CallMedia {
   }
 
   renderControls() {
+    // plain buttons whose label says what a press does (no aria-pressed: a pressed
+    // "Unmute" or "Camera off" would say two different things)
     const mute = $("mute");
-    mute.setAttribute("aria-pressed", String(!this.devices.micOn));
+    mute.removeAttribute("aria-pressed");
     mute.textContent = this.words(this.devices.micOn ? "live.mute" : "live.unmute");
     mute.disabled = !this.devices.audioTrack;
     const camera = $("camera-toggle");
-    camera.setAttribute("aria-pressed", String(this.devices.cameraOn));
-    camera.textContent = this.words(this.devices.cameraOn ? "live.camera_off" : "live.camera_on");
+    camera.removeAttribute("aria-pressed");
+    camera.textContent = this.words(this.devices.cameraOn ? "live.camera_stop" : "live.camera_start");
     const flip = $("camera-switch");
     if (flip) flip.hidden = !this.devices.cameraOn || this.cameras < 2;
     this.renderCameraFeatures();
@@ -258,10 +284,10 @@ export class CallMedia {
 
   wireControls() {
     this.cameras = 0;
-    cameraCount().then((n) => {
-      this.cameras = n;
-      this.renderControls();
-    });
+    this.countCameras();
+    if (navigator.mediaDevices && navigator.mediaDevices.addEventListener) {
+      navigator.mediaDevices.addEventListener("devicechange", () => this.countCameras());
+    }
     $("mute").addEventListener("click", () => {
       this.devices.setMic(!this.devices.micOn);
       this.signaling.send(this.devices.state());

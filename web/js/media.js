@@ -5,9 +5,10 @@
 
 const PREFERRED_VIDEO_CODEC = "video/VP8"; // the relay forwards frames as they are: one codec for both legs
 
-/** Ask for camera and/or microphone. `camera` is false, "user" or "environment".
+/** Ask for camera and/or microphone. `camera` is false, "user" or "environment";
+ *  `deviceId` asks for that one camera instead of a facing mode.
  *  Returns {stream, error}: error is "denied", "no-device" or "failed" when it did not work. */
-export async function openDevices({ camera, microphone = true }) {
+export async function openDevices({ camera, microphone = true, deviceId = null }) {
   if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
     return { stream: null, error: "insecure" };
   }
@@ -15,7 +16,12 @@ export async function openDevices({ camera, microphone = true }) {
   // pan-tilt-zoom); a browser that refuses that part is asked again for the camera alone
   const video = (zoom) =>
     camera
-      ? { facingMode: { ideal: camera }, width: { ideal: 1280 }, height: { ideal: 720 }, ...(zoom ? { zoom: true } : {}) }
+      ? {
+          ...(deviceId ? { deviceId: { exact: deviceId } } : { facingMode: { ideal: camera } }),
+          width: { ideal: 1280 },
+          height: { ideal: 720 },
+          ...(zoom ? { zoom: true } : {}),
+        }
       : false;
   const audio = microphone ? { echoCancellation: true, noiseSuppression: true } : false;
   if (!audio && !camera) return { stream: new MediaStream(), error: null };
@@ -43,6 +49,16 @@ export async function cameraCount() {
     return devices.filter((d) => d.kind === "videoinput").length;
   } catch {
     return 0;
+  }
+}
+
+/** The deviceIds of this device's cameras (empty ones, before a permission, left out). */
+async function cameraIds() {
+  try {
+    const devices = await navigator.mediaDevices.enumerateDevices();
+    return devices.filter((d) => d.kind === "videoinput" && d.deviceId).map((d) => d.deviceId);
+  } catch {
+    return [];
   }
 }
 
@@ -214,35 +230,54 @@ export class LocalDevices {
   }
 
   /** Open the microphone and, when `camera` is "user" or "environment", the camera.
-   *  When the camera fails the microphone is tried alone (audio-only), unless
-   *  `cameraRequired`: then nothing stays open. Returns the problems, empty when all
+   *  When the two together fail, each is asked for alone, so that the problem names the
+   *  device that failed and the other one is kept: a camera that fails leaves the
+   *  microphone alone (audio-only), unless `cameraRequired`: then nothing stays open. A
+   *  microphone that fails leaves the camera alone. Returns the problems, empty when all
    *  worked. */
   async open({ camera, microphone = true }, { cameraRequired = false } = {}) {
     this.stop();
-    const problems = [];
     if (camera) this.facing = camera;
-    let { stream, error } = await openDevices({ camera, microphone });
-    if (error && camera) {
-      problems.push({ device: "camera", error });
-      if (cameraRequired) {
-        this.refreshPreview();
-        return problems;
+    const both = await openDevices({ camera, microphone });
+    if (!both.error) {
+      this.useTracks(both.stream.getVideoTracks()[0], both.stream.getAudioTracks()[0]);
+      return [];
+    }
+    const problems = [];
+    let video = null;
+    if (camera) {
+      const alone = microphone ? await openDevices({ camera, microphone: false }) : both;
+      if (alone.error) {
+        problems.push({ device: "camera", error: alone.error });
+        if (cameraRequired) {
+          this.refreshPreview();
+          return problems;
+        }
+      } else {
+        video = alone.stream.getVideoTracks()[0];
       }
-      ({ stream, error } = await openDevices({ camera: false, microphone }));
     }
-    if (error && microphone) problems.push({ device: "microphone", error });
-    if (stream) {
-      this.audioTrack = stream.getAudioTracks()[0] || null;
-      this.videoTrack = stream.getVideoTracks()[0] || null;
-      if (this.audioTrack) this.audioTrack.enabled = this.micOn;
+    let audio = null;
+    if (microphone) {
+      const alone = camera ? await openDevices({ camera: false, microphone }) : both;
+      if (alone.error) problems.push({ device: "microphone", error: alone.error });
+      else audio = alone.stream.getAudioTracks()[0];
     }
-    this.refreshPreview();
+    this.useTracks(video, audio);
     return problems;
   }
 
-  /** Start the camera (facing `facing`); returns an error (as openDevices names it) or null. */
-  async startCamera(facing = this.facing) {
-    const { stream, error } = await openDevices({ camera: facing, microphone: false });
+  useTracks(video, audio) {
+    this.videoTrack = video || null;
+    this.audioTrack = audio || null;
+    if (this.audioTrack) this.audioTrack.enabled = this.micOn;
+    this.refreshPreview();
+  }
+
+  /** Start the camera (facing `facing`, or the camera `deviceId`); returns an error (as
+   *  openDevices names it) or null. */
+  async startCamera(facing = this.facing, deviceId = null) {
+    const { stream, error } = await openDevices({ camera: facing, microphone: false, deviceId });
     if (error) return error;
     this.stopCamera();
     this.facing = facing;
@@ -257,9 +292,17 @@ export class LocalDevices {
     this.refreshPreview();
   }
 
-  /** Use the other camera (front/back); returns an error or null. */
+  /** Use the other camera (front/back); returns an error or null. A browser that gives the
+   *  same camera for the other facing mode (its cameras do not say which way they face)
+   *  gets the next camera of its list instead. */
   async switchCamera() {
-    return this.startCamera(this.facing === "environment" ? "user" : "environment");
+    const before = this.videoTrack ? this.videoTrack.getSettings().deviceId : null;
+    const facing = this.facing === "environment" ? "user" : "environment";
+    const error = await this.startCamera(facing);
+    if (error || !before || this.videoTrack.getSettings().deviceId !== before) return error;
+    const ids = await cameraIds();
+    if (ids.length < 2) return null;
+    return this.startCamera(facing, ids[(ids.indexOf(before) + 1) % ids.length]);
   }
 
   setMic(on) {
