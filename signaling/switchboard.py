@@ -694,9 +694,12 @@ class Switchboard:
             fx.send(staff.conn_id, answer)
         return fx
 
-    def photo_added(self, session_id: str, photo_id: int, width: int, height: int) -> Effects:
-        """A photo of an active call was stored: a ``photo`` timeline event, and both
-        participants told. Raises NotFound if the call is not active."""
+    def photo_added(
+        self, session_id: str, photo_id: int, width: int, height: int, t_ms: int
+    ) -> Effects:
+        """A photo of an active call, taken ``t_ms`` into the call, was stored: a ``photo``
+        timeline event, and both participants told with the photo's own ``t_ms`` (the time
+        the review shows for it too). Raises NotFound if the call is not active."""
         call = self._calls.get(session_id)
         if call is None:
             raise NotFound(f'No active call "{session_id}"')
@@ -704,7 +707,7 @@ class Switchboard:
         data = {"photo_id": photo_id, "width": width, "height": height}
         event = call.record(EventKind.PHOTO, data)
         self._emit(fx, call, event)
-        message = PhotoTaken(session_id=session_id, t_ms=event.t_ms, **data)
+        message = PhotoTaken(session_id=session_id, t_ms=t_ms, **data)
         for conn_id in self._participant_conns(call):
             fx.send(conn_id, message)
         return fx

@@ -217,11 +217,15 @@ class CallDesk:
         """Queue one message to one connection (used for replies outside the core)."""
         self.outboxes.put(conn_id, Send(message))
 
-    async def photo_added(self, session_id: str, photo_id: int, width: int, height: int) -> None:
+    async def photo_added(
+        self, session_id: str, photo_id: int, width: int, height: int, t_ms: int
+    ) -> None:
         """A photo of ``session_id`` was stored: put it on the timeline, tell both sides
         (nothing happens when the call is no longer active)."""
         with contextlib.suppress(SignalingError):
-            await self.apply(self.switchboard.photo_added(session_id, photo_id, width, height))
+            await self.apply(
+                self.switchboard.photo_added(session_id, photo_id, width, height, t_ms)
+            )
 
     async def _media_arrived(self, session_id: str, side: str, kind: str) -> None:
         with contextlib.suppress(SignalingError):

@@ -146,7 +146,7 @@ def test_a_whole_call_speaks_the_links_language_at_every_step(
     expect(page.get_by_test_id("agent-line")).to_have_text(words["live.agent"].format(name=AGENT))
     expect(page.get_by_test_id("end-call")).to_have_text(words["live.end"])
     expect(page.get_by_test_id("mute")).to_have_text(words["live.mute"])
-    expect(page.get_by_test_id("camera-toggle")).to_have_text(words["live.camera_off"])
+    expect(page.get_by_test_id("camera-toggle")).to_have_text(words["live.camera_stop"])
     expect(page.get_by_test_id("chat-send")).to_have_text(words["live.chat_send"])
     expect(page.get_by_test_id("chat-input")).to_have_attribute(
         "placeholder", words["live.chat_placeholder"]

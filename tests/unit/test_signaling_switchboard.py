@@ -640,15 +640,17 @@ def test_capture_without_a_live_call_is_refused(sb: Switchboard) -> None:
         sb.handle("a1", msg('{"type":"capture"}'))
 
 
-def test_a_stored_photo_is_on_the_timeline_and_both_sides_are_told(sb: Switchboard) -> None:
+def test_a_stored_photo_is_on_the_timeline_and_both_sides_are_told_its_own_time(
+    sb: Switchboard,
+) -> None:
     session_id = live_call(sb)
-    fx = sb.photo_added(session_id, 7, 4032, 3024)
+    fx = sb.photo_added(session_id, 7, 4032, 3024, 1234)
     assert [e.event.kind for e in fx.events] == ["photo"]
     assert fx.events[0].event.data == {"photo_id": 7, "width": 4032, "height": 3024}
     for conn in ("a1", "b1"):
-        assert [type(m).__name__ for m in fx.to(conn)] == ["PhotoTaken"]
+        assert [(type(m).__name__, m.t_ms) for m in fx.to(conn)] == [("PhotoTaken", 1234)]
     with pytest.raises(NotFound):
-        sb.photo_added("nope", 1, 1, 1)
+        sb.photo_added("nope", 1, 1, 1, 0)
 
 
 def test_consent_beyond_the_queue_cap_is_refused_and_changes_nothing(

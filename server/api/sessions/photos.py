@@ -117,7 +117,7 @@ async def upload_photo(
     stored = await run_in_threadpool(
         _store, request, session_id, b"".join(chunks), t_ms, clock.now()
     )
-    await desk.photo_added(session_id, stored.id, stored.width, stored.height)
+    await desk.photo_added(session_id, stored.id, stored.width, stored.height, stored.t_ms)
     return JSONResponse(PhotoPublic.from_row(stored).model_dump(mode="json"), 201)
 
 
