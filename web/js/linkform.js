@@ -3,6 +3,7 @@
 // data-testid with a page's prefix ("link-" on /admin, "new-link-" on /console).
 import { post } from "./api.js";
 import { fail } from "./page.js";
+import { t } from "./staff_i18n.js";
 import { $, copyText } from "./ui.js";
 
 /** Wire the form `#<prefix>form`; `onCreated(link)` runs after each new link. */
@@ -15,7 +16,7 @@ export function wireLinkForm(prefix, onCreated = () => {}) {
     field("result").hidden = true; // the link from before does not stay under a new answer
     const orderRef = field("order").value.trim();
     if (!orderRef) {
-      error.textContent = "Enter the order reference.";
+      error.textContent = t("link.order_missing");
       error.hidden = false;
       return;
     }

@@ -2,6 +2,8 @@
 // outcomes, decisions), from GET /api/vocabulary: fetched once per page, then looked up.
 // A <select data-vocabulary="outcomes"> in a page is filled with that list's options; its
 // placeholder options (value "") stay. The buyer page does not use these staff labels.
+// It also lists the languages: the buyer page's (`locales`) and the staff pages'
+// (`staff_locales`), each {code, name (in itself), dir}.
 import { get } from "./api.js";
 
 let loading = null;
@@ -19,10 +21,19 @@ export function loadVocabulary() {
 
 export class Vocabulary {
   constructor(data) {
+    const { locales = [], staff_locales: staffLocales = [], ...labelled } = data;
+    this.locales = locales;
+    this.staffLocales = staffLocales;
     this.lists = new Map();
-    for (const [name, terms] of Object.entries(data)) {
+    for (const [name, terms] of Object.entries(labelled)) {
       this.lists.set(name, new Map(terms.map((term) => [term.code, term.label])));
     }
+  }
+
+  /** The buyer page's own name of a language ("Deutsch" for "de"); null when not listed. */
+  ownName(code) {
+    const found = this.locales.find((loc) => loc.code === code);
+    return found ? found.name : null;
   }
 
   /** [{code, label}] of one list ("outcomes", "decisions", ...), in display order. */
