@@ -19,7 +19,7 @@ from tests.helpers.browser_steps import go_available, sign_in
 from tests.helpers.chromium import OpenParticipant
 from tests.helpers.screens import assert_call_fits, shoot
 from tests.helpers.servers import LiveServer
-from tests.helpers.socket_buyer import socket_buyer
+from tests.helpers.sync_sockets import socket_buyer
 from tests.helpers.waiting import wait_until
 
 BERLIN = "Europe/Berlin"

@@ -1,11 +1,14 @@
 // /review: supervisors find calls (filters, counts per outcome, pages), watch the
 // recording with a timeline of the call's events, see the photos, the chat and the
-// verdict, and confirm or override it.
+// verdict, and confirm or override it; the buyer's consent (review_consent.js). Times are
+// in the supervisor's time zone (staff_i18n.js).
 import { get, post } from "./api.js";
 import { chatLine } from "./chat.js";
 import { fail, notice, say, startPage } from "./page.js";
 import { answerOffsetMs, photoTile } from "./photos.js";
-import { $, el, formatDateTime, formatDuration } from "./ui.js";
+import { buyerCopy, renderConsent, renderStart } from "./review_consent.js";
+import { formatStaffDateTime as formatDateTime } from "./staff_i18n.js";
+import { $, el, formatDuration } from "./ui.js";
 
 // stored event kinds -> timeline marker kinds (others are not shown). Photos are marked
 // from the photos themselves (their t_ms), so a photo has one time everywhere; verdicts
@@ -270,7 +273,6 @@ async function showSession(id) {
   $("session-order").textContent = detail.order_ref;
   const bits = [
     purposeWords(detail.purpose),
-    formatDateTime(detail.created_at),
     detail.agent_name ? `agent ${detail.agent_name}` : "no agent",
     detail.buyer_name ? `buyer ${detail.buyer_name}` : null,
     detail.duration_s !== null ? `length ${formatDuration(detail.duration_s)}` : null,
@@ -279,6 +281,8 @@ async function showSession(id) {
       : vocabulary.label("call_states", detail.state),
   ];
   $("session-meta").textContent = bits.filter(Boolean).join(" · ");
+  renderStart(detail);
+  renderConsent(detail, vocabulary);
   renderRecording(detail, isNew);
   renderTimeline(detail);
   renderPhotos(detail);
@@ -487,6 +491,10 @@ function renderChat(detail) {
       }),
     }),
   );
+  detail.chat.forEach((line, index) => {
+    const copy = buyerCopy(line, vocabulary);
+    if (copy) lines[index].append(" ", copy);
+  });
   $("chat-transcript").replaceChildren(...lines);
   $("chat-empty").hidden = lines.length > 0;
 }
