@@ -1,5 +1,7 @@
 // /admin: people (accounts), buyer links, integrations' API keys and the evidence audit.
 import { del, get, patch, post } from "./api.js";
+import { mountConsentTexts } from "./admin_consent.js";
+import { mountPhrases } from "./admin_phrases.js";
 import { confirmAction } from "./confirm.js";
 import { wireLinkForm } from "./linkform.js";
 import { fail, notice, say, startPage } from "./page.js";
@@ -385,7 +387,14 @@ async function start() {
   const started = await startPage();
   if (!started) return;
   ({ me, vocabulary } = started);
-  await Promise.all([loadUsers(), loadLinks(), loadApiKeys(), loadAudit()]).catch(fail);
+  await Promise.all([
+    loadUsers(),
+    loadLinks(),
+    loadApiKeys(),
+    loadAudit(),
+    mountPhrases(vocabulary),
+    mountConsentTexts(vocabulary),
+  ]).catch(fail);
 }
 
 start();
