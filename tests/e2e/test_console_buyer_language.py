@@ -2,8 +2,9 @@
 against a real server: the queue item and the call name the buyer's language and show
 their local time; a quick phrase clicked by the agent reaches the buyer in their
 language while the agent's chat shows the agent's; the staff language switch turns the
-console into Simplified Chinese and stays after a reload. The buyers are sockets that
-consent as the buyer page does (locale, consent version, time zone)."""
+console into Simplified Chinese, stays after a reload, and the sign-in page keeps it.
+The buyers are sockets that consent as the buyer page does (locale, consent version,
+time zone)."""
 
 from __future__ import annotations
 
@@ -146,3 +147,13 @@ def test_the_console_turns_into_chinese_and_stays_so_after_a_reload(
         )
         shoot(page, "console-call-chinese", laptop=True)
         assert_no_serious_violations(page, "the console's call in Chinese")
+        page.get_by_test_id("end-call").click()
+        german.next("call", lambda m: m["state"] == "ended")
+
+    # signed out, the sign-in page keeps the language chosen on this browser
+    page.get_by_test_id("sign-out").click()
+    page.wait_for_url("**/login")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    expect(page.get_by_test_id("login-submit")).to_have_text("登录")
+    shoot(page, "login-chinese")
+    assert_no_serious_violations(page, "the sign-in page in Chinese")

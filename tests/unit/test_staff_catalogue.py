@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from signaling.vocabulary import vocabulary
+
 WEB = Path(__file__).resolve().parents[2] / "web"
 CATALOGUES = {code: WEB / "i18n" / "staff" / f"{code}.json" for code in ("en", "zh-CN")}
 STAFF_PAGES = ("console.html", "review.html", "admin.html", "login.html")
@@ -22,6 +24,7 @@ DATA_T = re.compile(r"""data-t="([\w.]+)\"""")
 DATA_T_ATTR = re.compile(r"""data-t-attr="([^"]+)\"""")
 QUOTED = re.compile(r"""["']([a-z_]+(?:\.[a-z_]+)+)["']""")
 CJK = re.compile(r"[\u4e00-\u9fff]")
+VOCABULARY_PREFIX = "vocab."  # vocab.<list>.<code>: the labels of GET /api/vocabulary
 
 
 def catalogue(code: str) -> dict[str, str]:
@@ -74,8 +77,23 @@ def test_every_key_of_the_catalogue_is_used_by_a_staff_page() -> None:
     quoted: set[str] = set(keys_asked_for())
     for text in staff_sources().values():
         quoted |= set(QUOTED.findall(text))
-    unused = sorted(k for k in catalogue("en") if base_key(k) not in quoted and k not in quoted)
+    unused = sorted(
+        k
+        for k in catalogue("en")
+        if base_key(k) not in quoted and not k.startswith(VOCABULARY_PREFIX)
+    )
     assert unused == []
+
+
+def test_the_vocabulary_labels_are_translated_one_for_one_and_english_is_the_servers() -> None:
+    english = catalogue("en")
+    labels = {
+        f"{VOCABULARY_PREFIX}{name}.{term['code']}": term["label"]
+        for name, terms in vocabulary().items()
+        for term in terms
+    }
+    held = {k: v for k, v in english.items() if k.startswith(VOCABULARY_PREFIX)}
+    assert held == labels
 
 
 @pytest.mark.parametrize("key", sorted(catalogue("en")))

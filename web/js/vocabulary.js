@@ -4,7 +4,10 @@
 // placeholder options (value "") stay. The buyer page does not use these staff labels.
 // It also lists the languages: the buyer page's (`locales`) and the staff pages'
 // (`staff_locales`), each {code, name (in itself), dir}.
+// A label is the staff language's (staff catalogue key "vocab.<list>.<code>") when the
+// catalogue has it, else the server's English.
 import { get } from "./api.js";
+import { t } from "./staff_i18n.js";
 
 let loading = null;
 
@@ -40,12 +43,15 @@ export class Vocabulary {
   terms(list) {
     const terms = this.lists.get(list);
     if (!terms) throw new Error(`no vocabulary list ${list}`);
-    return [...terms].map(([code, label]) => ({ code, label }));
+    return [...terms.keys()].map((code) => ({ code, label: this.label(list, code) }));
   }
 
   /** The label of `code` in `list`; "" for no code, the code itself for an unknown one. */
   label(list, code) {
     if (code === null || code === undefined || code === "") return "";
+    const key = `vocab.${list}.${code}`;
+    const translated = t(key);
+    if (translated !== key) return translated;
     const terms = this.lists.get(list);
     return (terms && terms.get(code)) || String(code).replaceAll("_", " ");
   }
