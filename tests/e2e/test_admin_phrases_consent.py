@@ -129,3 +129,29 @@ def test_a_published_consent_text_is_version_2_for_the_next_buyer_and_old_calls_
     page.get_by_test_id("consent-text").locator("summary").click()
     expect(page.get_by_test_id("consent-copy")).to_contain_text("Zeigen Sie uns das Problem")
     expect(page.get_by_test_id("consent-copy")).not_to_contain_text(NEW_TITLE)
+
+
+def test_admin_and_review_speak_chinese_for_an_admin_who_chose_it(
+    live_server: LiveServer, open_participant: OpenParticipant
+) -> None:
+    with socket_buyer(live_server, "ORD-9501") as buyer:
+        buyer.send({"type": "consent", "accept": False, "locale": "ja", "consent_version": 1})
+        declined = buyer.next("call", lambda m: m["state"] == "ended")["session_id"]
+    page = admin_page(live_server, open_participant)
+    page.get_by_test_id("staff-language").select_option("zh-CN")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    expect(page.locator("#phrases-title")).to_have_text("快捷短语")
+    expect(page.get_by_test_id("phrase-edit").first).to_have_text("编辑翻译")
+    expect(page.get_by_test_id("phrase-text").first).to_have_text("请把箱子翻过来。")
+    expect(page.get_by_test_id("consent-purpose")).to_contain_text("核查损坏")
+    expect(page.get_by_test_id("consent-current-version")).to_contain_text("第 1 版")
+    shoot(page, "admin-chinese")
+    assert_no_serious_violations(page, "admin in Chinese")
+
+    page.goto(f"/review?session={declined}")
+    expect(page.get_by_test_id("consent-decision")).to_have_text("已拒绝")
+    expect(page.get_by_test_id("consent-locale")).to_contain_text("(日本語)")
+    expect(page.get_by_test_id("consent-version")).to_have_text("第 1 版")
+    expect(page.get_by_test_id("session-close")).to_have_text("返回列表")
+    shoot(page, "review-chinese")
+    assert_no_serious_violations(page, "a call's review in Chinese")

@@ -6,6 +6,8 @@ import { fail } from "./page.js";
 import { t } from "./staff_i18n.js";
 import { $, copyText } from "./ui.js";
 
+const COPY_WORDS = () => ({ done: t("page.copied"), failed: t("page.copy_by_hand") });
+
 /** Wire the form `#<prefix>form`; `onCreated(link)` runs after each new link. */
 export function wireLinkForm(prefix, onCreated = () => {}) {
   const field = (name) => $(`${prefix}${name}`);
@@ -34,6 +36,6 @@ export function wireLinkForm(prefix, onCreated = () => {}) {
     }
   });
   field("copy").addEventListener("click", (event) =>
-    copyText(field("url").textContent, event.currentTarget),
+    copyText(field("url").textContent, event.currentTarget, COPY_WORDS()),
   );
 }

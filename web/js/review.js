@@ -7,7 +7,7 @@ import { chatLine } from "./chat.js";
 import { fail, notice, say, startPage } from "./page.js";
 import { answerOffsetMs, photoTile } from "./photos.js";
 import { buyerCopy, renderConsent, renderStart } from "./review_consent.js";
-import { formatStaffDateTime as formatDateTime } from "./staff_i18n.js";
+import { formatStaffDateTime as formatDateTime, t } from "./staff_i18n.js";
 import { $, el, formatDuration } from "./ui.js";
 
 // stored event kinds -> timeline marker kinds (others are not shown). Photos are marked
@@ -22,12 +22,12 @@ const MARKER_KINDS = {
   ended: "ended",
 };
 const MARKER_WORDS = {
-  joined: "Agent joined",
-  reconnect: "Reconnect",
-  photo: "Photo taken",
-  chat: "Chat message",
-  outcome: "Agent's outcome",
-  ended: "Call ended",
+  joined: "review.mark.joined",
+  reconnect: "review.mark.reconnect",
+  photo: "review.mark.photo",
+  chat: "review.mark.chat",
+  outcome: "review.mark.outcome",
+  ended: "review.mark.ended",
 };
 const PER_PAGE = 25;
 const POLL_MS = 2000;
@@ -46,9 +46,9 @@ const STATUS_FILTERS = { [UNTAGGED]: "filter-untagged", [NOT_REACHED]: "filter-n
 
 const outcomeWords = (code) =>
   code === UNTAGGED
-    ? "Untagged"
+    ? t("review.untagged")
     : code === NOT_REACHED
-      ? "Never reached an agent"
+      ? t("review.not_reached")
       : vocabulary.label("outcomes", code);
 const decisionWords = (code) => vocabulary.label("decisions", code);
 const purposeWords = (code) => vocabulary.label("purposes", code);
@@ -94,7 +94,7 @@ async function loadList() {
   $("session-rows").replaceChildren(...rows);
   $("sessions-empty").hidden = rows.length > 0;
   const pages = Math.max(1, Math.ceil(total / PER_PAGE));
-  $("page-info").textContent = `Page ${page} of ${pages} · ${total} call${total === 1 ? "" : "s"}`;
+  $("page-info").textContent = t("review.list.page", { page, pages, count: total });
   $("page-prev").disabled = page <= 1;
   $("page-next").disabled = page >= pages;
   return data;
@@ -123,7 +123,7 @@ function sessionRow(item) {
         type: "button",
         class: "row-open",
         testid: "session-row-open",
-        "aria-label": `Open the call for order ${item.order_ref}, started ${started}`,
+        "aria-label": t("review.list.open", { order: item.order_ref, started }),
         text: item.order_ref,
         onclick: open,
       }),
@@ -141,7 +141,7 @@ function sessionRow(item) {
           ? vocabulary.label("call_states", item.state)
           : item.answered_at
             ? outcomeWords(UNTAGGED)
-            : `Not reached: ${vocabulary.label("end_reasons", item.end_reason)}`,
+            : t("review.list.not_reached", { why: vocabulary.label("end_reasons", item.end_reason) }),
     }),
     el("td", { testid: "session-row-decision", text: decisionWords(item.decision) }),
     el("td", { text: item.review_state || "" }),
@@ -160,8 +160,8 @@ function renderAgents() {
   const chosen = select.value;
   const options = [...agents.entries()]
     .sort((a, b) => String(a[1]).localeCompare(String(b[1])))
-    .map(([id, name]) => el("option", { value: id, text: name || `Agent ${id}` }));
-  select.replaceChildren(el("option", { value: "", text: "Any" }), ...options);
+    .map(([id, name]) => el("option", { value: id, text: name || t("review.agent_id", { id }) }));
+  select.replaceChildren(el("option", { value: "", text: t("review.filter.any") }), ...options);
   select.value = chosen;
 }
 
@@ -273,11 +273,11 @@ async function showSession(id) {
   $("session-order").textContent = detail.order_ref;
   const bits = [
     purposeWords(detail.purpose),
-    detail.agent_name ? `agent ${detail.agent_name}` : "no agent",
-    detail.buyer_name ? `buyer ${detail.buyer_name}` : null,
-    detail.duration_s !== null ? `length ${formatDuration(detail.duration_s)}` : null,
+    detail.agent_name ? t("review.meta.agent", { name: detail.agent_name }) : t("review.meta.no_agent"),
+    detail.buyer_name ? t("review.meta.buyer", { name: detail.buyer_name }) : null,
+    detail.duration_s !== null ? t("review.meta.length", { length: formatDuration(detail.duration_s) }) : null,
     detail.end_reason
-      ? `ended: ${vocabulary.label("end_reasons", detail.end_reason)}`
+      ? t("review.meta.ended", { why: vocabulary.label("end_reasons", detail.end_reason) })
       : vocabulary.label("call_states", detail.state),
   ];
   $("session-meta").textContent = bits.filter(Boolean).join(" · ");
@@ -352,13 +352,13 @@ function renderRecording(detail, isNew) {
   if (!rec) {
     const live = detail.state !== "ended";
     status.textContent = live
-      ? "The call is still going on: its recording is made when it ends."
-      : "This call has no recording.";
+      ? t("review.recording.live")
+      : t("review.recording.none");
     if (live) pollTimer = setTimeout(() => refresh(detail.id), POLL_MS);
   } else if (rec.state === "failed") {
-    status.textContent = "The recording could not be prepared for playback.";
+    status.textContent = t("review.recording.failed");
   } else {
-    status.textContent = `Preparing the recording for playback… ${rec.progress}%`;
+    status.textContent = t("review.recording.preparing", { progress: rec.progress });
     pollTimer = setTimeout(() => refresh(detail.id), POLL_MS);
   }
 }
@@ -374,10 +374,10 @@ function seekTo(tMs) {
 }
 
 function markerLabel(kind, moment) {
-  let what = MARKER_WORDS[kind];
+  let what = t(MARKER_WORDS[kind]);
   if (kind === "chat") what = `${moment.data.name || moment.data.from}: ${moment.data.text}`;
-  if (kind === "photo" && moment.caption) what = `Photo: ${moment.caption}`;
-  if (kind === "outcome") what = `Agent's outcome: ${outcomeWords(moment.data.outcome)}`;
+  if (kind === "photo" && moment.caption) what = t("review.mark.photo_caption", { caption: moment.caption });
+  if (kind === "outcome") what = t("review.mark.outcome_is", { outcome: outcomeWords(moment.data.outcome) });
   return `${momentWords(moment.t_ms)} ${what}`;
 }
 
@@ -407,7 +407,7 @@ function renderKey(kinds) {
           "li",
           { dataset: { kind } },
           el("span", { class: `key-swatch marker-${kind}`, "aria-hidden": "true" }),
-          MARKER_WORDS[kind],
+          t(MARKER_WORDS[kind]),
         ),
       ),
   );
@@ -485,7 +485,7 @@ function renderChat(detail) {
       before: el("button", {
         type: "button",
         class: "link-button chat-time",
-        title: "Show this moment in the video",
+        title: t("photo.seek"),
         text: momentWords(line.t_ms),
         onclick: () => seekTo(line.t_ms),
       }),
@@ -500,14 +500,15 @@ function renderChat(detail) {
 }
 
 function historyWords(change) {
-  const who = change.by_name || `user ${change.by_user_id}`;
+  const who = change.by_name || t("review.history.user", { id: change.by_user_id });
   const verdict = [outcomeWords(change.outcome), decisionWords(change.decision)]
     .filter(Boolean)
     .join(", ");
-  const action = { set: "set", confirm: "confirmed", override: "overrode to" }[change.action] || change.action;
-  let text = `${formatDateTime(change.at)} · ${who} ${action} ${verdict}`;
-  if (change.note) text += ` — “${change.note}”`;
-  if (change.reason) text += ` — reason: ${change.reason}`;
+  const actions = { set: "review.history.set", confirm: "review.history.confirm", override: "review.history.override" };
+  const action = actions[change.action] ? t(actions[change.action]) : change.action;
+  let text = t("review.history.line", { when: formatDateTime(change.at), who, action, verdict });
+  if (change.note) text += t("review.history.note", { note: change.note });
+  if (change.reason) text += t("review.history.reason", { reason: change.reason });
   return text;
 }
 
@@ -521,11 +522,11 @@ function renderVerdict(detail, isNew = false) {
     const review = detail.review_state ? ` (${detail.review_state})` : "";
     node.textContent = `${outcomeWords(detail.outcome)}${decision}${review}`;
   } else if (detail.answered_at) {
-    node.textContent = "Untagged: the agent did not set an outcome.";
+    node.textContent = t("review.verdict.untagged");
   } else {
-    node.textContent = "Never reached an agent: there is no outcome to set.";
+    node.textContent = t("review.verdict.not_reached");
   }
-  $("session-note").textContent = detail.outcome_note ? `Agent's note: ${detail.outcome_note}` : "";
+  $("session-note").textContent = detail.outcome_note ? t("review.verdict.note", { note: detail.outcome_note }) : "";
   $("outcome-history").replaceChildren(
     ...detail.outcome_history.map((change) =>
       el("li", { testid: "history-item", dataset: { action: change.action }, text: historyWords(change) }),
@@ -552,8 +553,8 @@ async function review(body) {
     current = detail;
     renderVerdict(detail);
     renderTimeline(detail);
-    const words = { set: "Outcome set.", confirm: "Outcome confirmed.", override: "Outcome overridden." };
-    say(words[body.action], "info");
+    const words = { set: "review.done.set", confirm: "review.done.confirm", override: "review.done.override" };
+    say(t(words[body.action]), "info");
     if (body.action === "override") $("override-reason").value = "";
     if (body.action === "set") $("#set-form").reset();
   } catch (err) {
@@ -579,7 +580,7 @@ $("#override-form").addEventListener("submit", (event) => {
   const reason = $("override-reason").value.trim();
   if (!reason) {
     const error = $("review-error");
-    error.textContent = "Give a reason for the override.";
+    error.textContent = t("review.override.reason_missing");
     error.hidden = false;
     $("override-reason").focus();
     return;
