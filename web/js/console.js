@@ -92,6 +92,7 @@ let media = null;
 let agentsAvailable = 0; // from the last queue message
 let outcomeTarget = null; // {session_id, order_ref}: the call the outcome form is for
 let phrases = []; // the active quick phrases (GET /api/quick-phrases), loaded at start
+const linkLocales = new Map(); // session id -> its link's locale, from the queue items seen
 
 // ------------------------------------------------------------------ availability
 
@@ -258,6 +259,7 @@ function onQueue(message) {
     const estimate = first.waiting_since_ms + first.waiting_s * 1000 + 500 - now;
     if (Math.abs(estimate - clockOffsetMs) > 2000) clockOffsetMs = estimate;
   }
+  for (const item of items) if (item.locale) linkLocales.set(item.session_id, item.locale);
   const arrived = items.filter((item) => !known.has(item.session_id));
   known = new Set(items.map((item) => item.session_id));
   if (takesCalls && state === "available" && arrived.length > 0) notifyArrival(arrived[0]);
@@ -301,10 +303,10 @@ function onCall(message) {
     $("call-order").textContent = message.order_ref;
     $("call-purpose").textContent = vocabulary.label("purposes", message.purpose);
     $("call-buyer").textContent = message.buyer_name || t("console.call.buyer");
-    const queued = items.find((item) => item.session_id === message.session_id);
+    const linkLocale = linkLocales.get(message.session_id);
     const locale = $("call-locale");
-    locale.textContent = buyerLanguage(message.buyer_locale, queued && queued.locale);
-    locale.dataset.locale = message.buyer_locale || (queued && queued.locale) || "";
+    locale.textContent = buyerLanguage(message.buyer_locale, linkLocale);
+    locale.dataset.locale = message.buyer_locale || linkLocale || "";
     showBuyerTime($("#call-buyer-time"), message.buyer_timezone);
     renderQuickPhrases($("quick-phrases"), phrases, message.buyer_locale, (phrase) =>
       signaling.send({ type: "phrase", session_id: message.session_id, phrase_id: phrase.id }),
