@@ -90,8 +90,7 @@ def test_a_published_consent_text_is_version_2_for_the_next_buyer_and_old_calls_
     live_server: LiveServer, open_participant: OpenParticipant
 ) -> None:
     with socket_buyer(live_server, "ORD-9401") as earlier:
-        earlier.send({"type": "consent", "accept": False, "locale": "de", "consent_version": 1})
-        old_call = earlier.next("call", lambda m: m["state"] == "ended")["session_id"]
+        old_call = earlier.decline(locale="de", timezone="Europe/Vienna")["session_id"]
 
     page = admin_page(live_server, open_participant)
     page.get_by_test_id("consent-purpose").select_option("damage_verification")
@@ -135,8 +134,7 @@ def test_admin_and_review_speak_chinese_for_an_admin_who_chose_it(
     live_server: LiveServer, open_participant: OpenParticipant
 ) -> None:
     with socket_buyer(live_server, "ORD-9501") as buyer:
-        buyer.send({"type": "consent", "accept": False, "locale": "ja", "consent_version": 1})
-        declined = buyer.next("call", lambda m: m["state"] == "ended")["session_id"]
+        declined = buyer.decline(locale="ja", timezone="Asia/Tokyo")["session_id"]
     page = admin_page(live_server, open_participant)
     page.get_by_test_id("staff-language").select_option("zh-CN")
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")

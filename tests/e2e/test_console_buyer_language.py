@@ -23,7 +23,7 @@ from tests.helpers.servers import LiveServer
 from tests.helpers.sync_sockets import socket_buyer
 from tests.helpers.waiting import wait_until
 
-BERLIN = "Europe/Berlin"
+BERLIN, TOKYO = "Europe/Berlin", "Asia/Tokyo"
 SHIPPED_PHRASES = 8  # server/phrases/defaults.json
 FIRST_PHRASE = {
     "en": "Please turn the box over.",
@@ -65,21 +65,18 @@ def test_the_agent_sees_the_buyers_language_and_local_time_and_sends_a_phrase_in
     # the link was made for French, but the buyer consented to the German text
     with (
         socket_buyer(live_server, "ORD-8001", link_locale="fr") as german,
-        socket_buyer(live_server, "ORD-8002", link_locale="pt-BR") as unknown_zone,
+        socket_buyer(live_server, "ORD-8002", link_locale="pt-BR") as japanese,
     ):
         german.consent(locale="de", timezone=BERLIN)
-        unknown_zone.send({"type": "consent", "accept": True})  # a page that names nothing
+        japanese.consent(locale="ja", timezone=TOKYO)
 
         items = page.get_by_test_id("queue-item")
         expect(items).to_have_count(2)
         first, second = items.nth(0), items.nth(1)
         expect(first.get_by_test_id("queue-locale")).to_have_text("German (Deutsch)")
         assert_shows_local_time(first.get_by_test_id("buyer-local-time"), BERLIN, "their time")
-        # no consent language: the link's; no time zone: no local time at all
-        expect(second.get_by_test_id("queue-locale")).to_have_text(
-            "Brazilian Portuguese (Português (Brasil))"
-        )
-        expect(second.get_by_test_id("buyer-local-time")).to_have_count(0)
+        expect(second.get_by_test_id("queue-locale")).to_have_text("Japanese (日本語)")
+        assert_shows_local_time(second.get_by_test_id("buyer-local-time"), TOKYO, "their time")
         shoot(page, "console-queue-buyer-languages")
         assert_no_serious_violations(page, "the queue with the buyers' languages and times")
 

@@ -19,6 +19,7 @@ from tests.helpers.browser_steps import sign_in
 from tests.helpers.chromium import OpenParticipant
 from tests.helpers.screens import shoot
 from tests.helpers.servers import LiveServer
+from tests.helpers.stored_calls import store_call
 from tests.helpers.sync_sockets import socket_agent, socket_buyer
 from tests.helpers.waiting import wait_until
 
@@ -75,21 +76,13 @@ def test_review_shows_an_accepted_and_a_declined_consent_with_locale_version_and
             agent.send({"type": "end"})
             german.next("call", lambda m: m["state"] == "ended")
         with socket_buyer(live_server, "ORD-9102") as refusing:
-            refusing.send(
-                {
-                    "type": "consent",
-                    "accept": False,
-                    "locale": "fr",
-                    "consent_version": 1,
-                    "timezone": "Europe/Paris",
-                }
-            )
-            declined = refusing.next("call", lambda m: m["state"] == "ended")["session_id"]
+            declined = refusing.decline(locale="fr", timezone="Europe/Paris")["session_id"]
     ended_call_stored(live_server, accepted)
+    older = store_call(live_server.app, "ORD-9103", agent_id=None)
 
     sue = open_participant("supervisor")
     sign_in(sue.page, "sue@shop.test", landing="/review")
-    expect(sue.page.get_by_test_id("session-row")).to_have_count(2)  # the list has started
+    expect(sue.page.get_by_test_id("session-row")).to_have_count(3)  # the list has started
     open_review(sue.page, accepted)
     page = sue.page
     expect(page.get_by_test_id("consent-decision")).to_have_text("Accepted")
@@ -131,4 +124,11 @@ def test_review_shows_an_accepted_and_a_declined_consent_with_locale_version_and
     expect(page.get_by_test_id("buyer-local-time")).to_contain_text("(Europe/Paris)")
     shoot(page, "review-consent-declined")
     assert_no_serious_violations(page, "the review of a declined call")
+
+    # a call stored before pages sent a time zone or consent text: no local time, said so
+    open_review(page, older)
+    expect(page.get_by_test_id("session-started")).to_contain_text(NEW_YORK)
+    expect(page.get_by_test_id("buyer-local-time")).to_be_hidden()
+    expect(page.get_by_test_id("consent-version")).to_be_hidden()
+    expect(page.get_by_test_id("consent-text")).to_be_hidden()
     sue.assert_clean()

@@ -52,15 +52,27 @@ class SocketPerson:
                 return message
             self.seen.append(message)
 
-    def consent(self, *, locale: str, version: int = 1, timezone: str | None = None) -> dict:
-        """Accept the consent text ``version`` in ``locale`` from time zone ``timezone``;
-        returns the waiting call."""
-        message: dict = {"type": "consent", "accept": True, "locale": locale}
-        message["consent_version"] = version
-        if timezone is not None:
-            message["timezone"] = timezone
-        self.send(message)
+    def consent(self, *, locale: str, timezone: str, version: int = 1) -> dict:
+        """Accept the consent text ``version`` in ``locale`` from time zone ``timezone``,
+        as the buyer page says it; returns the waiting call."""
+        self._consent(True, locale, timezone, version)
         return self.next("call", lambda m: m["state"] == "waiting")
+
+    def decline(self, *, locale: str, timezone: str, version: int = 1) -> dict:
+        """Decline the consent text ``version`` in ``locale``; returns the ended call."""
+        self._consent(False, locale, timezone, version)
+        return self.next("call", lambda m: m["state"] == "ended")
+
+    def _consent(self, accept: bool, locale: str, timezone: str, version: int) -> None:
+        self.send(
+            {
+                "type": "consent",
+                "accept": accept,
+                "locale": locale,
+                "consent_version": version,
+                "timezone": timezone,
+            }
+        )
 
     def answer(self, session_id: str) -> dict:
         """As an agent: go available, accept ``session_id``; returns the live call."""
