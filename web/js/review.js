@@ -51,6 +51,8 @@ const outcomeWords = (code) =>
       ? t("review.not_reached")
       : vocabulary.label("outcomes", code);
 const decisionWords = (code) => vocabulary.label("decisions", code);
+const REVIEW_STATES = { confirmed: "review.state.confirmed", overridden: "review.state.overridden" };
+const reviewStateWords = (state) => (REVIEW_STATES[state] ? t(REVIEW_STATES[state]) : state || "");
 const purposeWords = (code) => vocabulary.label("purposes", code);
 
 // ------------------------------------------------------------------ the list
@@ -144,7 +146,7 @@ function sessionRow(item) {
             : t("review.list.not_reached", { why: vocabulary.label("end_reasons", item.end_reason) }),
     }),
     el("td", { testid: "session-row-decision", text: decisionWords(item.decision) }),
-    el("td", { text: item.review_state || "" }),
+    el("td", { text: reviewStateWords(item.review_state) }),
   );
 }
 
@@ -519,7 +521,7 @@ function renderVerdict(detail, isNew = false) {
   node.dataset.reviewState = detail.review_state || "";
   if (detail.outcome) {
     const decision = detail.decision ? ` · ${decisionWords(detail.decision)}` : "";
-    const review = detail.review_state ? ` (${detail.review_state})` : "";
+    const review = detail.review_state ? ` (${reviewStateWords(detail.review_state)})` : "";
     node.textContent = `${outcomeWords(detail.outcome)}${decision}${review}`;
   } else if (detail.answered_at) {
     node.textContent = t("review.verdict.untagged");
