@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from signaling.locales import BUYER_LOCALES, STAFF_LOCALES
 from signaling.vocabulary import (
     CallState,
     Decision,
@@ -26,8 +27,11 @@ def test_vocabulary_answers_without_sign_in_and_equals_the_module(client):
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"].startswith("application/json")
     body = answer.json()
-    assert body == vocabulary()
-    assert set(body) == set(LISTS)
+    languages = {"locales": BUYER_LOCALES, "staff_locales": STAFF_LOCALES}
+    assert {k: v for k, v in body.items() if k not in languages} == vocabulary()
+    assert set(body) == set(LISTS) | set(languages)
+    for name, locales in languages.items():
+        assert body[name] == [{"code": x.code, "name": x.name, "dir": x.dir} for x in locales]
     for name, enum in LISTS.items():
         terms = body[name]
         assert [term["code"] for term in terms] == [str(member) for member in enum], name
@@ -52,8 +56,13 @@ def test_vocabulary_is_described_exactly_in_the_openapi_schema(client):
     ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     components = schema["components"]["schemas"]
     model = components[ref.rsplit("/", 1)[1]]
-    assert set(model["properties"]) == set(LISTS)
-    assert set(model["required"]) == set(LISTS)
+    languages = {"locales", "staff_locales"}
+    assert set(model["properties"]) == set(LISTS) | languages
+    assert set(model["required"]) == set(LISTS) | languages
+    for name in languages:
+        term = components[model["properties"][name]["items"]["$ref"].rsplit("/", 1)[1]]
+        assert set(term["required"]) == {"code", "name", "dir"}, name
+        assert term["properties"]["dir"]["enum"] == ["ltr", "rtl"], name
     for name, enum in LISTS.items():
         array = model["properties"][name]
         assert array["type"] == "array", name

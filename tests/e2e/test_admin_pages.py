@@ -18,6 +18,7 @@ from tests.helpers.chromium import OpenParticipant
 from tests.helpers.screens import shoot
 from tests.helpers.servers import LiveServer
 from tests.helpers.stored_calls import store_call
+from tests.helpers.waiting import wait_until
 
 
 def role_of(live_server: LiveServer, user_id: int) -> tuple[str, bool]:
@@ -58,7 +59,13 @@ def test_admin_actions_ask_first_and_say_what_went_wrong_in_words(
     row.get_by_test_id("user-role-select").select_option("supervisor")
     page.get_by_test_id("confirm-yes").click()
     expect(row.get_by_test_id("user-role-select")).to_have_value("supervisor")
-    assert role_of(live_server, agent_id) == ("supervisor", False)
+    # the select shows the choice at once; the change is stored when its request is done
+    wait_until(
+        lambda: role_of(live_server, agent_id) == ("supervisor", False),
+        5,
+        "the role change to be stored",
+        pause=page.wait_for_timeout,
+    )
 
     # disabling asks too
     row.get_by_test_id("user-toggle-disabled").click()

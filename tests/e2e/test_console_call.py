@@ -14,30 +14,9 @@ from tests.helpers.axe import assert_no_serious_violations
 from tests.helpers.browser_steps import buyer_ends_call, go_available, sign_in
 from tests.helpers.chromium import OpenParticipant
 from tests.helpers.links import make_link
-from tests.helpers.screens import shoot
+from tests.helpers.screens import assert_call_fits, shoot
 from tests.helpers.servers import LiveServer
-from tests.helpers.waiting import NotYet, wait_until
-
-LAPTOP = {"width": 1366, "height": 768}
-MUST_SEE = ("remote-video", "end-call", "chat-input", "outcome-select", "outcome-save")
-
-# (testids) -> the testids whose box is not wholly inside the viewport, and the scroll
-OUT_OF_VIEW_JS = """(testids) => {
-  const w = window.innerWidth, h = window.innerHeight;
-  const out = testids.filter((id) => {
-    const node = document.querySelector(`[data-testid="${id}"]`);
-    if (!node || !node.getClientRects().length) return true;
-    const box = node.getBoundingClientRect();
-    return box.top < 0 || box.left < 0 || box.bottom > h || box.right > w;
-  });
-  return {
-    out,
-    scrollY: window.scrollY,
-    scrollable: document.documentElement.scrollHeight > h,
-    height: document.documentElement.scrollHeight,
-  };
-}"""
-
+from tests.helpers.waiting import wait_until
 
 # (text) -> the page's notice shown with `text`, as page.js `say` shows it
 SHOW_NOTICE_JS = """(text) => {
@@ -51,20 +30,6 @@ SHOW_NOTICE_JS = """(text) => {
 def timer_seconds(page: Page) -> int:
     minutes, seconds = page.get_by_test_id("call-timer").inner_text().split(":")
     return int(minutes) * 60 + int(seconds)
-
-
-def assert_call_fits(page: Page, state: str) -> None:
-    """At 1366x768 every control the call needs is in view and nothing scrolls."""
-    page.set_viewport_size(LAPTOP)
-    found = wait_until(
-        lambda: (lambda f: f if not f["out"] and not f["scrollable"] else NotYet(str(f)))(
-            page.evaluate(OUT_OF_VIEW_JS, list(MUST_SEE))
-        ),
-        5,
-        f"the call ({state}) to fit 1366x768",
-        pause=page.wait_for_timeout,
-    )
-    assert found["scrollY"] == 0, found
 
 
 def test_an_agent_handles_a_whole_call_on_one_screen(
@@ -84,7 +49,7 @@ def test_an_agent_handles_a_whole_call_on_one_screen(
     # away: the buyer shows, named by language, with a labelled wait, and cannot be taken
     item = agent.page.get_by_test_id("queue-item")
     expect(item).to_have_count(1)
-    expect(item.get_by_test_id("queue-locale")).to_have_text("German")
+    expect(item.get_by_test_id("queue-locale")).to_have_text("German (Deutsch)")
     expect(item).to_contain_text("Waiting 0:")
     expect(item.get_by_test_id("accept")).to_be_disabled()
     expect(agent.page.get_by_test_id("queue-hint")).to_contain_text("cannot accept")
@@ -109,7 +74,7 @@ def test_an_agent_handles_a_whole_call_on_one_screen(
     recording = agent.page.get_by_test_id("recording-indicator")
     expect(recording).to_be_visible()
     expect(recording).to_have_attribute("data-state", "on")
-    expect(agent.page.get_by_test_id("call-language")).to_have_text("German")
+    expect(agent.page.get_by_test_id("call-locale")).to_have_text("German (Deutsch)")
     expect(agent.page.get_by_test_id("new-link-panel")).to_be_hidden()
     expect(agent.page.get_by_test_id("camera-requests")).to_have_count(1)
     expect(agent.page.get_by_label("Message to the buyer")).to_be_focused()

@@ -87,7 +87,7 @@ def test_first_run_admin_adds_agent_creates_link_and_agent_sees_buyer_waiting(
     expect(items.first.get_by_test_id("queue-purpose")).to_have_text(
         label(Purpose.DAMAGE_VERIFICATION)
     )
-    expect(items.first.get_by_test_id("queue-locale")).to_have_text("German")
+    expect(items.first.get_by_test_id("queue-locale")).to_have_text("German (Deutsch)")
     expect(agent.page).to_have_title("(1) Showdesk console", timeout=2000)
 
     for person in (admin, agent, buyer):

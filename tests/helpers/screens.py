@@ -11,6 +11,25 @@ from tests.helpers.waiting import NotYet, wait_until
 
 OUT = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1440, "height": 900}}
+LAPTOP = {"width": 1366, "height": 768}  # the smallest screen the console's call must fit
+CALL_MUST_SEE = ("remote-video", "end-call", "chat-input", "outcome-select", "outcome-save")
+
+# (testids) -> the testids whose box is not wholly inside the viewport, and the scroll
+OUT_OF_VIEW_JS = """(testids) => {
+  const w = window.innerWidth, h = window.innerHeight;
+  const out = testids.filter((id) => {
+    const node = document.querySelector(`[data-testid="${id}"]`);
+    if (!node || !node.getClientRects().length) return true;
+    const box = node.getBoundingClientRect();
+    return box.top < 0 || box.left < 0 || box.bottom > h || box.right > w;
+  });
+  return {
+    out,
+    scrollY: window.scrollY,
+    scrollable: document.documentElement.scrollHeight > h,
+    height: document.documentElement.scrollHeight,
+  };
+}"""
 
 OVERFLOW_JS = """() => {
   const width = document.documentElement.clientWidth;
@@ -41,12 +60,13 @@ def _settled(page: Page, width: int) -> bool | NotYet:
     return NotYet(reason) if reason else True
 
 
-def shoot(page: Page, name: str) -> None:
-    """Screenshots of `page` at both sizes, each checked for sideways overflow; the page
-    goes back to its own size afterwards."""
+def shoot(page: Page, name: str, *, laptop: bool = False) -> None:
+    """Screenshots of `page` at both sizes (and at 1366x768 with ``laptop``), each checked
+    for sideways overflow; the page goes back to its own size afterwards."""
     OUT.mkdir(parents=True, exist_ok=True)
     before = page.viewport_size
-    for size_name, size in SIZES.items():
+    sizes = {**SIZES, "laptop": LAPTOP} if laptop else SIZES
+    for size_name, size in sizes.items():
         page.set_viewport_size(size)
         wait_until(
             lambda width=size["width"]: _settled(page, width),
@@ -59,3 +79,18 @@ def shoot(page: Page, name: str) -> None:
         page.screenshot(path=str(OUT / f"{name}-{size_name}.png"), full_page=True)
     if before:
         page.set_viewport_size(before)
+
+
+def assert_call_fits(page: Page, state: str, must_see: tuple[str, ...] = CALL_MUST_SEE) -> None:
+    """At 1366x768 every control of the console's call in ``must_see`` is wholly in view
+    and nothing scrolls; ``state`` names what the call showed."""
+    page.set_viewport_size(LAPTOP)
+    found = wait_until(
+        lambda: (lambda f: f if not f["out"] and not f["scrollable"] else NotYet(str(f)))(
+            page.evaluate(OUT_OF_VIEW_JS, list(must_see))
+        ),
+        5,
+        f"the call ({state}) to fit 1366x768",
+        pause=page.wait_for_timeout,
+    )
+    assert found["scrollY"] == 0, found

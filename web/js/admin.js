@@ -1,11 +1,16 @@
 // /admin: people (accounts), buyer links, integrations' API keys and the evidence audit.
 import { del, get, patch, post } from "./api.js";
+import { mountConsentTexts } from "./admin_consent.js";
+import { mountPhrases } from "./admin_phrases.js";
 import { confirmAction } from "./confirm.js";
 import { wireLinkForm } from "./linkform.js";
 import { fail, notice, say, startPage } from "./page.js";
-import { $, copyText, el, formatDateTime } from "./ui.js";
+import { formatStaffDateTime as formatDateTime, languageName as namedLanguage, t } from "./staff_i18n.js";
+import { $, copyText, el } from "./ui.js";
 
+const COPY_WORDS = () => ({ done: t("page.copied"), failed: t("page.copy_by_hand") });
 const ROLES = ["agent", "supervisor", "admin"];
+const ROLE_WORDS = { agent: "role.agent", supervisor: "role.supervisor", admin: "role.admin" };
 let me = null;
 let vocabulary = null; // the staff labels (vocabulary.js), once the page has started
 
@@ -24,26 +29,31 @@ async function loadUsers() {
     const isMe = me && user.id === me.id;
     const roleSelect = el(
       "select",
-      { testid: "user-role-select", "aria-label": `Role of ${user.email}`, disabled: isMe },
+      { testid: "user-role-select", "aria-label": t("admin.users.role_of", { email: user.email }), disabled: isMe },
       ROLES.map((role) =>
-        el("option", { value: role, selected: role === user.role, text: role }),
+        el("option", { value: role, selected: role === user.role, text: t(ROLE_WORDS[role]) }),
       ),
     );
     roleSelect.addEventListener("change", async () => {
       const role = roleSelect.value;
       const yes = await confirmAction(
-        "Change the role",
-        `${user.name} (${user.email}) becomes ${role === "admin" ? "an" : "a"} ${role}: ` +
-          "what they can see and do changes at once.",
+        t("admin.users.change_role"),
+        t(role === "admin" ? "admin.users.becomes_an" : "admin.users.becomes_a", {
+          name: user.name,
+          email: user.email,
+          role: t(ROLE_WORDS[role]),
+        }),
       );
       if (yes) updateUser(user, { role });
       else roleSelect.value = user.role;
     });
-    const status = user.disabled
-      ? "disabled"
-      : user.must_change_password
-        ? "must change password"
-        : "active";
+    const status = t(
+      user.disabled
+        ? "admin.users.disabled"
+        : user.must_change_password
+          ? "admin.users.must_change"
+          : "admin.users.active",
+    );
     return el(
       "tr",
       { testid: "user-row", dataset: { email: user.email, userId: user.id } },
@@ -58,12 +68,12 @@ async function loadUsers() {
           type: "button",
           testid: "user-toggle-disabled",
           disabled: isMe,
-          text: user.disabled ? "Enable" : "Disable",
+          text: t(user.disabled ? "admin.users.enable" : "admin.users.disable"),
           onclick: async () => {
             if (!user.disabled) {
               const yes = await confirmAction(
-                "Disable the account",
-                `${user.name} (${user.email}) is signed out everywhere and cannot sign in until enabled again.`,
+                t("admin.users.disable_action"),
+                t("admin.users.disable_text", { name: user.name, email: user.email }),
               );
               if (!yes) return;
             }
@@ -73,7 +83,7 @@ async function loadUsers() {
         el("button", {
           type: "button",
           testid: "user-reset-password",
-          text: "Reset password",
+          text: t("admin.users.reset"),
           onclick: () => updateUser(user, { reset_password: true }),
         }),
       ),
@@ -102,7 +112,7 @@ $("#user-form").addEventListener("submit", async (event) => {
   const email = $("user-email").value.trim();
   const name = $("user-name").value.trim();
   if (!email) {
-    error.textContent = "Enter an email address.";
+    error.textContent = t("admin.users.email_missing");
     error.hidden = false;
     return;
   }
@@ -121,7 +131,7 @@ $("#user-form").addEventListener("submit", async (event) => {
 });
 
 $("one-time-password-copy").addEventListener("click", (event) =>
-  copyText($("one-time-password").textContent, event.currentTarget),
+  copyText($("one-time-password").textContent, event.currentTarget, COPY_WORDS()),
 );
 
 // ------------------------------------------------------------------ links
@@ -154,7 +164,7 @@ async function loadLinks() {
               type: "button",
               class: "danger",
               testid: "link-revoke",
-              text: "Revoke",
+              text: t("admin.revoke"),
               onclick: () => revokeLink(link),
             })
           : null,
@@ -173,36 +183,31 @@ function linkStatus(link) {
 }
 
 function linkStatusWords(link) {
-  return {
-    active: "active, not used yet",
-    used: "used: its call is over",
-    in_call: "in a call now",
-    expired: "expired",
-    revoked: "revoked",
+  const words = {
+    active: "admin.links.active",
+    used: "admin.links.used",
+    in_call: "admin.links.in_call",
+    expired: "admin.links.expired",
+    revoked: "admin.links.revoked",
   }[linkStatus(link)];
+  return words ? t(words) : link.status;
 }
 
 function languageName(code) {
-  if (!code) return "";
-  try {
-    return new Intl.DisplayNames(["en"], { type: "language" }).of(code) || code;
-  } catch {
-    return code;
-  }
+  return code ? namedLanguage(code, vocabulary.ownName(code)) : "";
 }
 
 async function revokeLink(link) {
   const live = link.call_state && link.call_state !== "ended";
   const yes = await confirmAction(
-    "Revoke the link",
-    `The link for order ${link.order_ref} stops working` +
-      (live ? " and the buyer's call on it ends now." : ". The buyer cannot open it again."),
+    t("admin.links.revoke_action"),
+    t(live ? "admin.links.revoke_live" : "admin.links.revoke_text", { order: link.order_ref }),
   );
   if (!yes) return;
   notice.hidden = true;
   try {
     await del(`/api/links/${link.id}`);
-    say(`The link for order ${link.order_ref} was revoked.`, "info");
+    say(t("admin.links.revoked_notice", { order: link.order_ref }), "info");
   } catch (err) {
     fail(err);
   }
@@ -223,10 +228,10 @@ async function loadApiKeys() {
       el("td", {}, el("code", { text: `${key.prefix}…` })),
       el("td", { testid: "apikey-row-scopes", class: "wrap", text: key.scopes.join(" ") }),
       el("td", { text: formatDateTime(key.created_at) }),
-      el("td", { text: key.expires_at ? formatDateTime(key.expires_at) : "never" }),
+      el("td", { text: key.expires_at ? formatDateTime(key.expires_at) : t("admin.keys.never_lower") }),
       el("td", {
         testid: "apikey-last-used",
-        text: key.last_used_at ? formatDateTime(key.last_used_at) : "never",
+        text: key.last_used_at ? formatDateTime(key.last_used_at) : t("admin.keys.never_lower"),
       }),
       el("td", { testid: "apikey-status", class: `status-${key.status}`, text: key.status }),
       el(
@@ -237,7 +242,7 @@ async function loadApiKeys() {
               type: "button",
               class: "danger",
               testid: "apikey-revoke",
-              text: "Revoke",
+              text: t("admin.revoke"),
               onclick: () => revokeApiKey(key),
             })
           : null,
@@ -250,14 +255,14 @@ async function loadApiKeys() {
 
 async function revokeApiKey(key) {
   const yes = await confirmAction(
-    "Revoke the key",
-    `The API key "${key.name}" stops working at once for the system that uses it.`,
+    t("admin.keys.revoke_action"),
+    t("admin.keys.revoke_text", { name: key.name }),
   );
   if (!yes) return;
   notice.hidden = true;
   try {
     await del(`/api/apikeys/${key.id}`);
-    say(`The API key "${key.name}" was revoked.`, "info");
+    say(t("admin.keys.revoked_notice", { name: key.name }), "info");
   } catch (err) {
     fail(err);
   }
@@ -273,12 +278,12 @@ $("#apikey-form").addEventListener("submit", async (event) => {
   const name = $("apikey-name").value.trim();
   const scopes = [...$("apikey-scopes").querySelectorAll("input:checked")].map((box) => box.value);
   if (!name) {
-    error.textContent = "Give the key a name, e.g. the system that will use it.";
+    error.textContent = t("admin.keys.name_missing");
     error.hidden = false;
     return;
   }
   if (!scopes.length) {
-    error.textContent = "Tick at least one thing the key may do.";
+    error.textContent = t("admin.keys.scopes_missing");
     error.hidden = false;
     return;
   }
@@ -298,7 +303,7 @@ $("#apikey-form").addEventListener("submit", async (event) => {
 });
 
 $("apikey-copy").addEventListener("click", (event) =>
-  copyText($("apikey-key").textContent, event.currentTarget),
+  copyText($("apikey-key").textContent, event.currentTarget, COPY_WORDS()),
 );
 
 // ------------------------------------------------------------------ audit
@@ -306,27 +311,28 @@ $("apikey-copy").addEventListener("click", (event) =>
 const AUDIT_PER_PAGE = 50;
 // the audit select's option texts are the words; these say what one entry did
 const AUDIT_WORDS = {
-  view_recording: (e) => `watched recording #${e.object_id}`,
-  view_photo: (e) => `viewed photo #${e.object_id}`,
-  view_chat: () => "read the chat",
-  user_created: (e) => `created account ${e.detail?.email ?? ""} (${e.detail?.role ?? ""})`,
-  user_changed: (e) => `changed account #${e.detail?.user_id}: ${(e.detail?.changed || []).join(", ")}`,
-  link_revoked: (e) => `revoked the link for order ${e.detail?.order_ref ?? ""}`,
-  apikey_created: (e) => `created API key ${e.detail?.name ?? ""} (${e.detail?.scopes ?? ""})`,
-  apikey_revoked: (e) => `revoked API key ${e.detail?.name ?? ""}`,
-  hold_add: (e) => `put the call on legal hold: ${e.detail?.reason ?? ""}`,
-  hold_remove: () => "lifted the legal hold",
-  erase_order: (e) => `erased order ${e.detail?.order_ref ?? ""} (${e.detail?.calls ?? 0} calls)`,
-  export_order: (e) => `exported order ${e.detail?.order_ref ?? ""}`,
-  retention_run: (e) => `retention deleted the media of ${e.detail?.calls ?? 0} calls`,
+  view_recording: (e) => t("admin.did.view_recording", { id: e.object_id }),
+  view_photo: (e) => t("admin.did.view_photo", { id: e.object_id }),
+  view_chat: () => t("admin.did.view_chat"),
+  user_created: (e) => t("admin.did.user_created", { email: e.detail?.email ?? "", role: e.detail?.role ?? "" }),
+  user_changed: (e) =>
+    t("admin.did.user_changed", { id: e.detail?.user_id, what: (e.detail?.changed || []).join(", ") }),
+  link_revoked: (e) => t("admin.did.link_revoked", { order: e.detail?.order_ref ?? "" }),
+  apikey_created: (e) => t("admin.did.apikey_created", { name: e.detail?.name ?? "", scopes: e.detail?.scopes ?? "" }),
+  apikey_revoked: (e) => t("admin.did.apikey_revoked", { name: e.detail?.name ?? "" }),
+  hold_add: (e) => t("admin.did.hold_add", { reason: e.detail?.reason ?? "" }),
+  hold_remove: () => t("admin.did.hold_remove"),
+  erase_order: (e) => t("admin.did.erase_order", { order: e.detail?.order_ref ?? "", count: e.detail?.calls ?? 0 }),
+  export_order: (e) => t("admin.did.export_order", { order: e.detail?.order_ref ?? "" }),
+  retention_run: (e) => t("admin.did.retention_run", { count: e.detail?.calls ?? 0 }),
 };
 let auditPage = 1;
 
 function auditViewer(entry) {
   if (entry.user_name) return `${entry.user_name} (${entry.user_email})`;
-  if (entry.api_key_id) return `API key ${entry.api_key_name || `#${entry.api_key_id}`}`;
+  if (entry.api_key_id) return t("admin.audit.api_key", { name: entry.api_key_name || `#${entry.api_key_id}` });
   if (entry.user_id === null || entry.user_id === undefined) return "Showdesk";
-  return `user ${entry.user_id}`;
+  return t("review.history.user", { id: entry.user_id });
 }
 
 async function loadAudit() {
@@ -348,10 +354,10 @@ async function loadAudit() {
           ? el("a", {
               href: `/review?session=${encodeURIComponent(entry.call_id)}`,
               testid: "audit-call-link",
-              text: entry.order_ref ? `Order ${entry.order_ref}` : "Open the call",
+              text: entry.order_ref ? t("admin.audit.order", { order: entry.order_ref }) : t("admin.audit.open"),
               "aria-label": entry.order_ref
-                ? `Open the call for order ${entry.order_ref} in the review`
-                : "Open the call in the review",
+                ? t("admin.audit.open_order", { order: entry.order_ref })
+                : t("admin.audit.open_label"),
             })
           : "",
       ),
@@ -360,7 +366,7 @@ async function loadAudit() {
   $("audit-rows").replaceChildren(...rows);
   $("audit-empty").hidden = rows.length > 0;
   const pages = Math.max(1, Math.ceil(data.total / AUDIT_PER_PAGE));
-  $("audit-page").textContent = `Page ${auditPage} of ${pages}`;
+  $("audit-page").textContent = t("admin.audit.page", { page: auditPage, pages });
   $("audit-prev").disabled = auditPage <= 1;
   $("audit-next").disabled = auditPage >= pages;
 }
@@ -385,7 +391,14 @@ async function start() {
   const started = await startPage();
   if (!started) return;
   ({ me, vocabulary } = started);
-  await Promise.all([loadUsers(), loadLinks(), loadApiKeys(), loadAudit()]).catch(fail);
+  await Promise.all([
+    loadUsers(),
+    loadLinks(),
+    loadApiKeys(),
+    loadAudit(),
+    mountPhrases(vocabulary),
+    mountConsentTexts(vocabulary),
+  ]).catch(fail);
 }
 
 start();

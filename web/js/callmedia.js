@@ -5,8 +5,9 @@
 import { $ } from "./ui.js";
 import { LocalDevices, MediaLink, cameraCount, cameraFeatures, deviceErrorWords, playStream } from "./media.js";
 
-/** The console's words (the buyer page passes its own, from its string table). */
-function defaultWords(key, params = {}) {
+/** The console's words in English (the buyer page passes its own, from its string
+ * table; the console its staff language's, falling back to these). */
+export function defaultWords(key, params = {}) {
   const words = {
     "live.mute": "Mute",
     "live.unmute": "Unmute",

@@ -2,6 +2,7 @@
 // (data-testid="confirm-dialog", its buttons "confirm-yes" and "confirm-no") that
 // resolves true only when the person clicks the action's own button. Escape, "Cancel"
 // and closing it answer no; focus goes back to where it was.
+import { t } from "./staff_i18n.js";
 import { $, el } from "./ui.js";
 
 let dialog = null;
@@ -15,7 +16,7 @@ function build() {
     el(
       "div",
       { class: "confirm-actions" },
-      el("button", { type: "button", testid: "confirm-no", text: "Cancel" }),
+      el("button", { type: "button", testid: "confirm-no", text: t("confirm.cancel") }),
       el("button", { type: "button", class: "danger", testid: "confirm-yes" }),
     ),
   );
@@ -28,7 +29,7 @@ function build() {
 export function confirmAction(action, text) {
   const box = dialog || build();
   const before = document.activeElement;
-  $("confirm-title", box).textContent = `${action}?`;
+  $("confirm-title", box).textContent = t("confirm.question", { action });
   $("confirm-text", box).textContent = text;
   $("confirm-yes", box).textContent = action;
   return new Promise((resolve) => {

@@ -1,57 +1,75 @@
 // /console: the agent's live queue, availability, and the call view.
 import { ApiError, api, get, toLogin } from "./api.js";
-import { CallMedia, defaultDevices } from "./callmedia.js";
+import { CallMedia, defaultDevices, defaultWords } from "./callmedia.js";
 import { mountCameraRequests } from "./camera_requests.js";
 import { appendChat, wireChat } from "./chat.js";
 import { wireLinkForm } from "./linkform.js";
-import { fail, say, startPage } from "./page.js";
+import { allowLanguageChange, fail, say, startPage, whoamiText } from "./page.js";
 import { answerOffsetMs, photoTile, photoUrl } from "./photos.js";
+import { loadQuickPhrases, renderQuickPhrases } from "./quick_phrases.js";
 import { Signaling, isLateMediaRefusal } from "./signaling.js";
+import { clockIn, languageName, t } from "./staff_i18n.js";
 import { $, beep, el, formatDuration, unlockAudio } from "./ui.js";
 
-const BASE_TITLE = "Showdesk console";
 const LONG_WAIT_S = 120; // a queue item waiting longer than this shows in the warning colour
-const languageNames = (() => {
-  try {
-    return new Intl.DisplayNames(["en"], { type: "language" });
-  } catch {
-    return null;
-  }
-})();
-
-/** "German", "Portuguese (Brazil)" for a locale code; the code itself when unknown. */
-function languageName(code) {
-  if (!code) return "Language not given";
-  try {
-    return (languageNames && languageNames.of(code)) || code;
-  } catch {
-    return code;
-  }
-}
 const CALL_TAKERS = new Set(["agent", "admin"]);
 const CONNECTION_WORDS = {
-  connecting: "Connecting…",
-  open: "Connected",
-  reconnecting: "Reconnecting…",
-  disconnected: "Connection lost, retrying…",
-  superseded: "Opened in another tab",
-  refused: "Not connected",
-  closed: "Not connected",
+  connecting: "console.connection.connecting",
+  open: "console.connection.open",
+  reconnecting: "console.connection.reconnecting",
+  disconnected: "console.connection.disconnected",
+  superseded: "console.connection.superseded",
+  refused: "console.connection.closed",
+  closed: "console.connection.closed",
 };
+
+const MEDIA_WORDS = {
+  "live.mute": "console.media.mute",
+  "live.unmute": "console.media.unmute",
+  "live.camera_stop": "console.media.camera_stop",
+  "live.camera_start": "console.media.camera_start",
+  "problem.video_failed": "console.media.video_failed",
+};
+
+/** The call controls' words in the staff language (a device's error stays English). */
+function mediaWords(key, params = {}) {
+  return MEDIA_WORDS[key] ? t(MEDIA_WORDS[key], params) : defaultWords(key, params);
+}
+
+/** The buyer's language in the staff language with its own name ("German (Deutsch)"):
+ * the consent's language, else the link's; "Language not given" without either. */
+function buyerLanguage(buyerLocale, linkLocale) {
+  const code = buyerLocale || linkLocale;
+  return code ? languageName(code, vocabulary.ownName(code)) : t("console.language_unknown");
+}
+
+/** "21:04 their time (Europe/Berlin)" now, or null when the time zone is unknown. */
+function buyerTimeWords(zone) {
+  const time = clockIn(Date.now() + clockOffsetMs, zone);
+  return time === null ? null : t("console.buyer_time", { time, zone });
+}
+
+/** The buyer's local time node: hidden (empty) when the time zone is unknown; ticks. */
+function showBuyerTime(node, zone) {
+  node.dataset.timezone = zone || "";
+  const words = zone ? buyerTimeWords(zone) : null;
+  node.textContent = words || "";
+  node.hidden = words === null;
+}
 
 /** A clear sentence for an `error` message from the server. */
 function errorWords(message) {
   const accepting = message.in_reply_to === "accept" || message.in_reply_to === "accept_next";
   if (accepting && message.code === "conflict" && !call) {
-    return "Another agent already took this call.";
+    return t("console.error.taken");
   }
   if (message.in_reply_to === "accept_next" && message.code === "not_found") {
-    return "Nobody is waiting right now.";
+    return t("console.error.nobody_waiting");
   }
   if (message.in_reply_to === "accept" && message.code === "not_found") {
-    return "That buyer is no longer waiting.";
+    return t("console.error.gone");
   }
-  const text = message.message || "Something went wrong.";
+  const text = message.message || t("page.went_wrong");
   return text[0].toUpperCase() + text.slice(1);
 }
 
@@ -73,6 +91,8 @@ let signaling = null;
 let media = null;
 let agentsAvailable = 0; // from the last queue message
 let outcomeTarget = null; // {session_id, order_ref}: the call the outcome form is for
+let phrases = []; // the active quick phrases (GET /api/quick-phrases), loaded at start
+const linkLocales = new Map(); // session id -> its link's locale, from the queue items seen
 
 // ------------------------------------------------------------------ availability
 
@@ -83,30 +103,28 @@ function renderAvailability() {
   availability.dataset.busy = String(state === "busy");
   const [now, next] =
     state === "available"
-      ? ["Available", "Click to go away"]
+      ? ["console.availability.available", "console.availability.go_away"]
       : state === "busy"
-        ? ["In a call", "Available again after the call"]
-        : ["Away", "Click to take calls"];
+        ? ["console.availability.busy", "console.availability.after_call"]
+        : ["console.availability.away", "console.availability.take_calls"];
   availability.replaceChildren(
-    el("span", { class: "availability-state", text: now }),
-    el("span", { class: "availability-action", text: next }),
+    el("span", { class: "availability-state", text: t(now) }),
+    el("span", { class: "availability-action", text: t(next) }),
   );
   availability.disabled = state === "busy";
   availability.setAttribute("aria-pressed", String(state === "available"));
-  availability.title = next;
+  availability.title = t(next);
   renderQueue();
 }
 
 function renderHint() {
   const hint = $("queue-hint");
-  if (!takesCalls) hint.textContent = "You can watch the queue; agents take the calls.";
-  else if (state === "away") {
-    hint.textContent = "You are away, so you cannot accept calls. Click “Away” in the top bar to take calls.";
-  }
-  else if (state === "busy") hint.textContent = "You are in a call.";
+  if (!takesCalls) hint.textContent = t("console.hint.watch");
+  else if (state === "away") hint.textContent = t("console.hint.away");
+  else if (state === "busy") hint.textContent = t("console.hint.busy");
   else {
-    const n = Math.max(agentsAvailable, 1); // this agent counts, whatever the last figure said
-    hint.textContent = `You are available. ${n} agent${n === 1 ? "" : "s"} available in total.`;
+    const count = Math.max(agentsAvailable, 1); // this agent counts, whatever the last figure said
+    hint.textContent = t("console.hint.available", { count });
   }
 }
 
@@ -134,8 +152,11 @@ function notifyArrival(item) {
   beep();
   try {
     if ("Notification" in window && Notification.permission === "granted") {
-      const note = new Notification("A buyer is waiting", {
-        body: `Order ${item.order_ref}: ${vocabulary.label("purposes", item.purpose)}`,
+      const note = new Notification(t("console.notify.title"), {
+        body: t("console.notify.body", {
+          order: item.order_ref,
+          purpose: vocabulary.label("purposes", item.purpose),
+        }),
         tag: "showdesk-queue",
       });
       note.addEventListener("click", () => {
@@ -177,13 +198,15 @@ function renderQueue() {
           el("span", {
             class: "locale",
             testid: "queue-locale",
-            dataset: { locale: item.locale || "" },
-            text: languageName(item.locale),
+            dataset: { locale: item.buyer_locale || item.locale || "" },
+            text: buyerLanguage(item.buyer_locale, item.locale),
           }),
+          queueBuyerTime(item),
           el(
             "span",
             { class: "waited-label" },
-            "Waiting ",
+            t("console.queue.waiting"),
+            " ",
             el("span", {
               class: "waited",
               testid: "queue-waited",
@@ -199,7 +222,7 @@ function renderQueue() {
             class: "primary",
             testid: "accept",
             disabled: !canAccept,
-            text: "Accept",
+            text: t("console.queue.accept"),
             onclick: () => {
               unlockAudio();
               signaling.send({ type: "accept", session_id: item.session_id });
@@ -215,7 +238,16 @@ function renderQueue() {
   acceptNext.hidden = !takesCalls;
   acceptNext.disabled = !canAccept || items.length === 0;
   renderHint();
-  document.title = items.length > 0 ? `(${items.length}) ${BASE_TITLE}` : BASE_TITLE;
+  const title = t("console.title");
+  document.title = items.length > 0 ? `(${items.length}) ${title}` : title;
+}
+
+/** A queue item's buyer local time, or null when the buyer's time zone is unknown. */
+function queueBuyerTime(item) {
+  if (!item.buyer_timezone) return null;
+  const node = el("span", { class: "buyer-time", testid: "buyer-local-time" });
+  showBuyerTime(node, item.buyer_timezone);
+  return node;
 }
 
 function onQueue(message) {
@@ -227,6 +259,7 @@ function onQueue(message) {
     const estimate = first.waiting_since_ms + first.waiting_s * 1000 + 500 - now;
     if (Math.abs(estimate - clockOffsetMs) > 2000) clockOffsetMs = estimate;
   }
+  for (const item of items) if (item.locale) linkLocales.set(item.session_id, item.locale);
   const arrived = items.filter((item) => !known.has(item.session_id));
   known = new Set(items.map((item) => item.session_id));
   if (takesCalls && state === "available" && arrived.length > 0) notifyArrival(arrived[0]);
@@ -245,6 +278,9 @@ function tick() {
     const waited = (Date.now() + clockOffsetMs - since) / 1000;
     node.textContent = formatDuration(waited);
     node.dataset.long = String(waited > LONG_WAIT_S);
+  }
+  for (const node of document.querySelectorAll('[data-testid="buyer-local-time"]')) {
+    if (node.dataset.timezone) showBuyerTime(node, node.dataset.timezone);
   }
   if (call) {
     // the call's time counts from the answer (the queue is not the agent's call time)
@@ -266,8 +302,16 @@ function onCall(message) {
     }
     $("call-order").textContent = message.order_ref;
     $("call-purpose").textContent = vocabulary.label("purposes", message.purpose);
-    $("call-buyer").textContent = message.buyer_name || "Buyer";
-    $("call-language").textContent = languageName(message.buyer_locale || "");
+    $("call-buyer").textContent = message.buyer_name || t("console.call.buyer");
+    const linkLocale = linkLocales.get(message.session_id);
+    const locale = $("call-locale");
+    locale.textContent = buyerLanguage(message.buyer_locale, linkLocale);
+    locale.dataset.locale = message.buyer_locale || linkLocale || "";
+    showBuyerTime($("#call-buyer-time"), message.buyer_timezone);
+    renderQuickPhrases($("quick-phrases"), phrases, message.buyer_locale, (phrase) =>
+      signaling.send({ type: "phrase", session_id: message.session_id, phrase_id: phrase.id }),
+    );
+    allowLanguageChange(false);
     const stateNode = $("call-state");
     stateNode.dataset.state = message.state;
     stateNode.textContent = vocabulary.label("call_states", message.state);
@@ -289,26 +333,28 @@ function onCall(message) {
       $("recording-indicator").hidden = true;
       call = null;
       media.end();
+      allowLanguageChange(true);
+      $("#call-buyer-time").dataset.timezone = "";
       callView.hidden = true;
       queueView.hidden = false;
       newLinkPanel.hidden = false;
       const why = message.end_reason ? vocabulary.label("end_reasons", message.end_reason) : "";
       if (outcomeTarget && outcomeTarget.session_id === message.session_id) {
         openOutcomeForm(message, "wrap-up");
-        $("wrap-up-reason").textContent = why ? `${why}.` : "The call ended.";
+        $("wrap-up-reason").textContent = why ? t("console.wrap_up.reason", { why }) : t("console.wrap_up.ended");
         const saved = outcomeForm.dataset.saved;
         // an outcome saved during the call is not asked for again: the wrap-up says so
         $("wrap-up-saved-text").textContent = saved
-          ? `Outcome saved: ${vocabulary.label("outcomes", saved)}.`
+          ? t("console.wrap_up.saved", { outcome: vocabulary.label("outcomes", saved) })
           : "";
         $("wrap-up-saved").hidden = !saved;
         $("wrap-up-ask").hidden = Boolean(saved);
         outcomeForm.hidden = Boolean(saved);
-        $("wrap-up-skip").textContent = saved ? "Done" : "Skip for now";
+        $("wrap-up-skip").textContent = saved ? t("console.wrap_up.done") : t("console.wrap_up.skip");
         window.scrollTo({ top: 0 });
         $("#wrap-up-title").focus({ preventScroll: true });
       } else if (why && message.end_reason !== "agent_ended") {
-        say(`The call for order ${message.order_ref} ended: ${why}.`, "info");
+        say(t("console.call.ended", { order: message.order_ref, why }), "info");
       }
     }
   }
@@ -342,7 +388,7 @@ captureButton.addEventListener("click", () => {
   if (!call) return;
   signaling.send({ type: "capture" });
   captureButton.disabled = true; // one request at a time; the photo or an error frees it
-  captureButton.textContent = "Taking photo…";
+  captureButton.textContent = t("console.photo.taking");
   clearTimeout(captureButton.timer);
   captureButton.timer = setTimeout(captureDone, 8000);
 });
@@ -350,7 +396,7 @@ captureButton.addEventListener("click", () => {
 function captureDone() {
   clearTimeout(captureButton.timer);
   captureButton.disabled = false;
-  captureButton.textContent = "Take photo";
+  captureButton.textContent = t("console.photo.capture");
 }
 
 function resetEvidence() {
@@ -420,7 +466,7 @@ outcomeForm.addEventListener("submit", async (event) => {
   if (!outcomeTarget) return;
   const outcome = $("outcome-select").value;
   if (!outcome) {
-    status.textContent = "Choose an outcome first.";
+    status.textContent = t("console.outcome.choose_first");
     status.dataset.kind = "error";
     return;
   }
@@ -433,11 +479,11 @@ outcomeForm.addEventListener("submit", async (event) => {
       method: "PUT",
       body,
     });
-    status.textContent = `Saved for order ${target.order_ref}.`;
+    status.textContent = t("console.outcome.saved_for", { order: target.order_ref });
     status.dataset.kind = "ok";
     outcomeForm.dataset.saved = outcome;
     if (!wrapUp.hidden && outcomeTarget === target) closeWrapUp();
-    if (!call) say(`Outcome saved for order ${target.order_ref}.`, "info");
+    if (!call) say(t("console.outcome.saved_notice", { order: target.order_ref }), "info");
   } catch (err) {
     fail(err, status);
     status.dataset.kind = "error";
@@ -455,12 +501,12 @@ wireLinkForm("new-link-");
 function onStatus(status) {
   const node = $("connection");
   node.dataset.state = status;
-  node.textContent = CONNECTION_WORDS[status] || status;
+  node.textContent = CONNECTION_WORDS[status] ? t(CONNECTION_WORDS[status]) : status;
   if (status === "superseded") {
-    say("This console was opened in another tab or window; this one is paused.");
+    say(t("console.connection.superseded_notice"));
   } else if (status === "refused") {
     get("/api/me").then(
-      () => say("The server refused the connection. Reload the page."),
+      () => say(t("console.connection.refused_notice")),
       (err) => (err instanceof ApiError && err.status === 401 ? toLogin() : null),
     );
   }
@@ -470,13 +516,14 @@ function connect() {
   signaling = new Signaling("staff", { onStatus });
   media = new CallMedia(signaling, {
     onProblem: (text) => say(text, "info"),
-    peerName: () => "The buyer's camera is off",
+    peerName: () => t("console.media.peer_camera_off"),
+    words: mediaWords,
   });
   mountCameraRequests($("camera-requests"), signaling);
   signaling
     .on("welcome", (message) => {
       media.socketReplaced();
-      if (message.name) $("whoami").textContent = `${message.name} · ${message.role}`;
+      if (message.name) $("whoami").textContent = whoamiText(message.name, message.role);
       if (message.availability) state = message.availability;
       renderAvailability();
       if (message.call) onCall(message.call);
@@ -489,7 +536,9 @@ function connect() {
     .on("call", onCall)
     .on("chat", (message) => {
       if (call && message.session_id === call.session_id) {
-        appendChat($("chat-log"), message, "agent");
+        const log = $("chat-log");
+        appendChat(log, message, "agent");
+        if (message.phrase_id) log.lastElementChild.dataset.phraseId = message.phrase_id;
       }
     })
     .on("photo", onPhoto)
@@ -512,6 +561,10 @@ async function start() {
   availability.hidden = !takesCalls;
   renderAvailability();
   wireChat($("#chat-form"), $("chat-input"), signalingProxy);
+  phrases = await loadQuickPhrases().catch((err) => {
+    fail(err);
+    return [];
+  });
   connect();
   setInterval(tick, 1000);
 }

@@ -3,7 +3,10 @@
 // data-testid with a page's prefix ("link-" on /admin, "new-link-" on /console).
 import { post } from "./api.js";
 import { fail } from "./page.js";
+import { t } from "./staff_i18n.js";
 import { $, copyText } from "./ui.js";
+
+const COPY_WORDS = () => ({ done: t("page.copied"), failed: t("page.copy_by_hand") });
 
 /** Wire the form `#<prefix>form`; `onCreated(link)` runs after each new link. */
 export function wireLinkForm(prefix, onCreated = () => {}) {
@@ -15,7 +18,7 @@ export function wireLinkForm(prefix, onCreated = () => {}) {
     field("result").hidden = true; // the link from before does not stay under a new answer
     const orderRef = field("order").value.trim();
     if (!orderRef) {
-      error.textContent = "Enter the order reference.";
+      error.textContent = t("link.order_missing");
       error.hidden = false;
       return;
     }
@@ -33,6 +36,6 @@ export function wireLinkForm(prefix, onCreated = () => {}) {
     }
   });
   field("copy").addEventListener("click", (event) =>
-    copyText(field("url").textContent, event.currentTarget),
+    copyText(field("url").textContent, event.currentTarget, COPY_WORDS()),
   );
 }

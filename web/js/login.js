@@ -1,5 +1,7 @@
-// /login: sign in, change a one-time password, then go where the user was headed.
+// /login: sign in, change a one-time password, then go where the user was headed. Its
+// words are in the staff language last used on this browser (else the browser's).
 import { ApiError, post } from "./api.js";
+import { loadStaffStrings, rememberedStaffLocale, t, translatePage } from "./staff_i18n.js";
 import { $ } from "./ui.js";
 
 const HOME_BY_ROLE = { agent: "/console", supervisor: "/review", admin: "/admin" };
@@ -32,7 +34,7 @@ function goOn(user) {
 
 function showError(node, err) {
   node.textContent =
-    err instanceof ApiError ? err.message : "Something went wrong. Please try again.";
+    err instanceof ApiError ? err.message : t("login.went_wrong");
   node.hidden = false;
 }
 
@@ -46,7 +48,7 @@ loginForm.addEventListener("submit", async (event) => {
   const email = $("login-email").value.trim();
   const password = $("login-password").value;
   if (!email || !password) {
-    loginError.textContent = "Enter your email and password.";
+    loginError.textContent = t("login.missing");
     loginError.hidden = false;
     return;
   }
@@ -76,7 +78,7 @@ passwordForm.addEventListener("submit", async (event) => {
   const current = $("password-current").value;
   const fresh = $("password-new").value;
   if (!current || !fresh) {
-    passwordError.textContent = "Enter the one-time password and a new password.";
+    passwordError.textContent = t("login.password_missing");
     passwordError.hidden = false;
     return;
   }
@@ -92,3 +94,7 @@ passwordForm.addEventListener("submit", async (event) => {
 });
 
 $("login-email").focus();
+loadStaffStrings(rememberedStaffLocale()).then(
+  () => translatePage(),
+  () => {}, // the page's own English stays
+);

@@ -1,6 +1,7 @@
 // One photo tile component: the console's evidence strip during a call (with a caption
 // to write) and the photos of a call in the review (with its moment in the video).
 import { patch } from "./api.js";
+import { t } from "./staff_i18n.js";
 import { el, formatDuration } from "./ui.js";
 
 /**
@@ -33,7 +34,7 @@ export function photoTile(photo, { atMs = photo.t_ms, onSeek = null, editable = 
         type: "button",
         class: "link-button photo-time",
         testid: "evidence-time",
-        title: "Show this moment in the video",
+        title: t("photo.seek"),
         text: at,
         onclick: () => onSeek(photo),
       })
@@ -52,9 +53,9 @@ export function photoTile(photo, { atMs = photo.t_ms, onSeek = null, editable = 
         href: photo.url,
         target: "_blank",
         rel: "noopener",
-        title: "Open the full-size photo",
+        title: t("photo.open"),
       },
-      picture(photo, `Photo at ${at}`),
+      picture(photo, t("photo.alt", { at })),
     ),
     el(
       "span",
@@ -91,8 +92,8 @@ function captionField(photo) {
   const input = el("input", {
     type: "text",
     maxlength: "500",
-    placeholder: "Add a caption",
-    "aria-label": "Caption",
+    placeholder: t("photo.caption_hint"),
+    "aria-label": t("photo.caption"),
     testid: "evidence-caption",
     value: photo.caption || undefined,
   });
@@ -101,7 +102,7 @@ function captionField(photo) {
     const text = input.value.trim();
     try {
       await patch(photo.url, { caption: text || null });
-      saved.textContent = "Saved";
+      saved.textContent = t("photo.saved");
     } catch (err) {
       saved.textContent = err.message;
     }

@@ -1,11 +1,14 @@
 // /review: supervisors find calls (filters, counts per outcome, pages), watch the
 // recording with a timeline of the call's events, see the photos, the chat and the
-// verdict, and confirm or override it.
+// verdict, and confirm or override it; the buyer's consent (review_consent.js). Times are
+// in the supervisor's time zone (staff_i18n.js).
 import { get, post } from "./api.js";
 import { chatLine } from "./chat.js";
 import { fail, notice, say, startPage } from "./page.js";
 import { answerOffsetMs, photoTile } from "./photos.js";
-import { $, el, formatDateTime, formatDuration } from "./ui.js";
+import { buyerCopy, renderConsent, renderStart } from "./review_consent.js";
+import { formatStaffDateTime as formatDateTime, t } from "./staff_i18n.js";
+import { $, el, formatDuration } from "./ui.js";
 
 // stored event kinds -> timeline marker kinds (others are not shown). Photos are marked
 // from the photos themselves (their t_ms), so a photo has one time everywhere; verdicts
@@ -19,12 +22,12 @@ const MARKER_KINDS = {
   ended: "ended",
 };
 const MARKER_WORDS = {
-  joined: "Agent joined",
-  reconnect: "Reconnect",
-  photo: "Photo taken",
-  chat: "Chat message",
-  outcome: "Agent's outcome",
-  ended: "Call ended",
+  joined: "review.mark.joined",
+  reconnect: "review.mark.reconnect",
+  photo: "review.mark.photo",
+  chat: "review.mark.chat",
+  outcome: "review.mark.outcome",
+  ended: "review.mark.ended",
 };
 const PER_PAGE = 25;
 const POLL_MS = 2000;
@@ -43,11 +46,13 @@ const STATUS_FILTERS = { [UNTAGGED]: "filter-untagged", [NOT_REACHED]: "filter-n
 
 const outcomeWords = (code) =>
   code === UNTAGGED
-    ? "Untagged"
+    ? t("review.untagged")
     : code === NOT_REACHED
-      ? "Never reached an agent"
+      ? t("review.not_reached")
       : vocabulary.label("outcomes", code);
 const decisionWords = (code) => vocabulary.label("decisions", code);
+const REVIEW_STATES = { confirmed: "review.state.confirmed", overridden: "review.state.overridden" };
+const reviewStateWords = (state) => (REVIEW_STATES[state] ? t(REVIEW_STATES[state]) : state || "");
 const purposeWords = (code) => vocabulary.label("purposes", code);
 
 // ------------------------------------------------------------------ the list
@@ -91,7 +96,7 @@ async function loadList() {
   $("session-rows").replaceChildren(...rows);
   $("sessions-empty").hidden = rows.length > 0;
   const pages = Math.max(1, Math.ceil(total / PER_PAGE));
-  $("page-info").textContent = `Page ${page} of ${pages} · ${total} call${total === 1 ? "" : "s"}`;
+  $("page-info").textContent = t("review.list.page", { page, pages, count: total });
   $("page-prev").disabled = page <= 1;
   $("page-next").disabled = page >= pages;
   return data;
@@ -120,7 +125,7 @@ function sessionRow(item) {
         type: "button",
         class: "row-open",
         testid: "session-row-open",
-        "aria-label": `Open the call for order ${item.order_ref}, started ${started}`,
+        "aria-label": t("review.list.open", { order: item.order_ref, started }),
         text: item.order_ref,
         onclick: open,
       }),
@@ -138,10 +143,10 @@ function sessionRow(item) {
           ? vocabulary.label("call_states", item.state)
           : item.answered_at
             ? outcomeWords(UNTAGGED)
-            : `Not reached: ${vocabulary.label("end_reasons", item.end_reason)}`,
+            : t("review.list.not_reached", { why: vocabulary.label("end_reasons", item.end_reason) }),
     }),
     el("td", { testid: "session-row-decision", text: decisionWords(item.decision) }),
-    el("td", { text: item.review_state || "" }),
+    el("td", { text: reviewStateWords(item.review_state) }),
   );
 }
 
@@ -157,8 +162,8 @@ function renderAgents() {
   const chosen = select.value;
   const options = [...agents.entries()]
     .sort((a, b) => String(a[1]).localeCompare(String(b[1])))
-    .map(([id, name]) => el("option", { value: id, text: name || `Agent ${id}` }));
-  select.replaceChildren(el("option", { value: "", text: "Any" }), ...options);
+    .map(([id, name]) => el("option", { value: id, text: name || t("review.agent_id", { id }) }));
+  select.replaceChildren(el("option", { value: "", text: t("review.filter.any") }), ...options);
   select.value = chosen;
 }
 
@@ -270,15 +275,16 @@ async function showSession(id) {
   $("session-order").textContent = detail.order_ref;
   const bits = [
     purposeWords(detail.purpose),
-    formatDateTime(detail.created_at),
-    detail.agent_name ? `agent ${detail.agent_name}` : "no agent",
-    detail.buyer_name ? `buyer ${detail.buyer_name}` : null,
-    detail.duration_s !== null ? `length ${formatDuration(detail.duration_s)}` : null,
+    detail.agent_name ? t("review.meta.agent", { name: detail.agent_name }) : t("review.meta.no_agent"),
+    detail.buyer_name ? t("review.meta.buyer", { name: detail.buyer_name }) : null,
+    detail.duration_s !== null ? t("review.meta.length", { length: formatDuration(detail.duration_s) }) : null,
     detail.end_reason
-      ? `ended: ${vocabulary.label("end_reasons", detail.end_reason)}`
+      ? t("review.meta.ended", { why: vocabulary.label("end_reasons", detail.end_reason) })
       : vocabulary.label("call_states", detail.state),
   ];
   $("session-meta").textContent = bits.filter(Boolean).join(" · ");
+  renderStart(detail);
+  renderConsent(detail, vocabulary);
   renderRecording(detail, isNew);
   renderTimeline(detail);
   renderPhotos(detail);
@@ -348,13 +354,13 @@ function renderRecording(detail, isNew) {
   if (!rec) {
     const live = detail.state !== "ended";
     status.textContent = live
-      ? "The call is still going on: its recording is made when it ends."
-      : "This call has no recording.";
+      ? t("review.recording.live")
+      : t("review.recording.none");
     if (live) pollTimer = setTimeout(() => refresh(detail.id), POLL_MS);
   } else if (rec.state === "failed") {
-    status.textContent = "The recording could not be prepared for playback.";
+    status.textContent = t("review.recording.failed");
   } else {
-    status.textContent = `Preparing the recording for playback… ${rec.progress}%`;
+    status.textContent = t("review.recording.preparing", { progress: rec.progress });
     pollTimer = setTimeout(() => refresh(detail.id), POLL_MS);
   }
 }
@@ -370,10 +376,10 @@ function seekTo(tMs) {
 }
 
 function markerLabel(kind, moment) {
-  let what = MARKER_WORDS[kind];
+  let what = t(MARKER_WORDS[kind]);
   if (kind === "chat") what = `${moment.data.name || moment.data.from}: ${moment.data.text}`;
-  if (kind === "photo" && moment.caption) what = `Photo: ${moment.caption}`;
-  if (kind === "outcome") what = `Agent's outcome: ${outcomeWords(moment.data.outcome)}`;
+  if (kind === "photo" && moment.caption) what = t("review.mark.photo_caption", { caption: moment.caption });
+  if (kind === "outcome") what = t("review.mark.outcome_is", { outcome: outcomeWords(moment.data.outcome) });
   return `${momentWords(moment.t_ms)} ${what}`;
 }
 
@@ -403,7 +409,7 @@ function renderKey(kinds) {
           "li",
           { dataset: { kind } },
           el("span", { class: `key-swatch marker-${kind}`, "aria-hidden": "true" }),
-          MARKER_WORDS[kind],
+          t(MARKER_WORDS[kind]),
         ),
       ),
   );
@@ -481,25 +487,30 @@ function renderChat(detail) {
       before: el("button", {
         type: "button",
         class: "link-button chat-time",
-        title: "Show this moment in the video",
+        title: t("photo.seek"),
         text: momentWords(line.t_ms),
         onclick: () => seekTo(line.t_ms),
       }),
     }),
   );
+  detail.chat.forEach((line, index) => {
+    const copy = buyerCopy(line, vocabulary);
+    if (copy) lines[index].append(" ", copy);
+  });
   $("chat-transcript").replaceChildren(...lines);
   $("chat-empty").hidden = lines.length > 0;
 }
 
 function historyWords(change) {
-  const who = change.by_name || `user ${change.by_user_id}`;
+  const who = change.by_name || t("review.history.user", { id: change.by_user_id });
   const verdict = [outcomeWords(change.outcome), decisionWords(change.decision)]
     .filter(Boolean)
     .join(", ");
-  const action = { set: "set", confirm: "confirmed", override: "overrode to" }[change.action] || change.action;
-  let text = `${formatDateTime(change.at)} · ${who} ${action} ${verdict}`;
-  if (change.note) text += ` — “${change.note}”`;
-  if (change.reason) text += ` — reason: ${change.reason}`;
+  const actions = { set: "review.history.set", confirm: "review.history.confirm", override: "review.history.override" };
+  const action = actions[change.action] ? t(actions[change.action]) : change.action;
+  let text = t("review.history.line", { when: formatDateTime(change.at), who, action, verdict });
+  if (change.note) text += t("review.history.note", { note: change.note });
+  if (change.reason) text += t("review.history.reason", { reason: change.reason });
   return text;
 }
 
@@ -510,14 +521,14 @@ function renderVerdict(detail, isNew = false) {
   node.dataset.reviewState = detail.review_state || "";
   if (detail.outcome) {
     const decision = detail.decision ? ` · ${decisionWords(detail.decision)}` : "";
-    const review = detail.review_state ? ` (${detail.review_state})` : "";
+    const review = detail.review_state ? ` (${reviewStateWords(detail.review_state)})` : "";
     node.textContent = `${outcomeWords(detail.outcome)}${decision}${review}`;
   } else if (detail.answered_at) {
-    node.textContent = "Untagged: the agent did not set an outcome.";
+    node.textContent = t("review.verdict.untagged");
   } else {
-    node.textContent = "Never reached an agent: there is no outcome to set.";
+    node.textContent = t("review.verdict.not_reached");
   }
-  $("session-note").textContent = detail.outcome_note ? `Agent's note: ${detail.outcome_note}` : "";
+  $("session-note").textContent = detail.outcome_note ? t("review.verdict.note", { note: detail.outcome_note }) : "";
   $("outcome-history").replaceChildren(
     ...detail.outcome_history.map((change) =>
       el("li", { testid: "history-item", dataset: { action: change.action }, text: historyWords(change) }),
@@ -544,8 +555,8 @@ async function review(body) {
     current = detail;
     renderVerdict(detail);
     renderTimeline(detail);
-    const words = { set: "Outcome set.", confirm: "Outcome confirmed.", override: "Outcome overridden." };
-    say(words[body.action], "info");
+    const words = { set: "review.done.set", confirm: "review.done.confirm", override: "review.done.override" };
+    say(t(words[body.action]), "info");
     if (body.action === "override") $("override-reason").value = "";
     if (body.action === "set") $("#set-form").reset();
   } catch (err) {
@@ -571,7 +582,7 @@ $("#override-form").addEventListener("submit", (event) => {
   const reason = $("override-reason").value.trim();
   if (!reason) {
     const error = $("review-error");
-    error.textContent = "Give a reason for the override.";
+    error.textContent = t("review.override.reason_missing");
     error.hidden = false;
     $("override-reason").focus();
     return;

@@ -55,14 +55,15 @@ export function formatDateTime(value, locale) {
   }
 }
 
-/** Copy `text` to the clipboard; tells `button` how it went. */
-export async function copyText(text, button) {
+/** Copy `text` to the clipboard; tells `button` how it went, in `words` ({done, failed})
+ * when given (a page's own language), else in English. */
+export async function copyText(text, button, words = {}) {
   const before = button.textContent;
   try {
     await navigator.clipboard.writeText(text);
-    button.textContent = "Copied";
+    button.textContent = words.done || "Copied";
   } catch {
-    button.textContent = "Select and copy";
+    button.textContent = words.failed || "Select and copy";
   }
   setTimeout(() => {
     button.textContent = before;

@@ -2,7 +2,12 @@
 // outcomes, decisions), from GET /api/vocabulary: fetched once per page, then looked up.
 // A <select data-vocabulary="outcomes"> in a page is filled with that list's options; its
 // placeholder options (value "") stay. The buyer page does not use these staff labels.
+// It also lists the languages: the buyer page's (`locales`) and the staff pages'
+// (`staff_locales`), each {code, name (in itself), dir}.
+// A label is the staff language's (staff catalogue key "vocab.<list>.<code>") when the
+// catalogue has it, else the server's English.
 import { get } from "./api.js";
+import { t } from "./staff_i18n.js";
 
 let loading = null;
 
@@ -19,22 +24,34 @@ export function loadVocabulary() {
 
 export class Vocabulary {
   constructor(data) {
+    const { locales = [], staff_locales: staffLocales = [], ...labelled } = data;
+    this.locales = locales;
+    this.staffLocales = staffLocales;
     this.lists = new Map();
-    for (const [name, terms] of Object.entries(data)) {
+    for (const [name, terms] of Object.entries(labelled)) {
       this.lists.set(name, new Map(terms.map((term) => [term.code, term.label])));
     }
+  }
+
+  /** The buyer page's own name of a language ("Deutsch" for "de"); null when not listed. */
+  ownName(code) {
+    const found = this.locales.find((loc) => loc.code === code);
+    return found ? found.name : null;
   }
 
   /** [{code, label}] of one list ("outcomes", "decisions", ...), in display order. */
   terms(list) {
     const terms = this.lists.get(list);
     if (!terms) throw new Error(`no vocabulary list ${list}`);
-    return [...terms].map(([code, label]) => ({ code, label }));
+    return [...terms.keys()].map((code) => ({ code, label: this.label(list, code) }));
   }
 
   /** The label of `code` in `list`; "" for no code, the code itself for an unknown one. */
   label(list, code) {
     if (code === null || code === undefined || code === "") return "";
+    const key = `vocab.${list}.${code}`;
+    const translated = t(key);
+    if (translated !== key) return translated;
     const terms = this.lists.get(list);
     return (terms && terms.get(code)) || String(code).replaceAll("_", " ");
   }
