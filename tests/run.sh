@@ -18,6 +18,11 @@ command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 \
     || missing="$missing postgresql"
+# A font with Chinese, Japanese and Korean glyphs, so the screenshots of those pages are
+# readable (the tests read text, not pixels, so it is not required).
+if [ "$(id -u)" = 0 ] && command -v fc-list >/dev/null 2>&1 && [ -z "$(fc-list :lang=ja)" ]; then
+    missing="$missing fonts-wqy-zenhei"
+fi
 if [ -n "$missing" ]; then
     if [ "$(id -u)" = 0 ]; then
         export DEBIAN_FRONTEND=noninteractive
