@@ -14,7 +14,7 @@ from tests.helpers.axe import assert_no_serious_violations
 from tests.helpers.browser_steps import buyer_ends_call, go_available, sign_in
 from tests.helpers.chromium import OpenParticipant
 from tests.helpers.links import make_link
-from tests.helpers.screens import assert_call_fits, shoot
+from tests.helpers.screens import LAPTOP, OUT, assert_call_fits, shoot
 from tests.helpers.servers import LiveServer
 from tests.helpers.waiting import wait_until
 
@@ -25,6 +25,27 @@ SHOW_NOTICE_JS = """(text) => {
   notice.dataset.kind = "info";
   notice.hidden = false;
 }"""
+
+
+CAMERA_REQUEST_BUTTONS = ("ask-torch", "ask-zoom-level", "ask-zoom")
+
+
+def expect_camera_requests(page: Page, *, shown: bool) -> None:
+    """The buttons asking the buyer's camera for light and zoom: shown and usable in a
+    live call, not shown outside one."""
+    for testid in CAMERA_REQUEST_BUTTONS:
+        control = page.get_by_test_id("camera-requests").get_by_test_id(testid)
+        if shown:
+            expect(control).to_be_visible()
+            expect(control).to_be_enabled()
+        else:
+            expect(control).to_be_hidden()
+
+
+def shoot_viewport(page: Page, name: str) -> None:
+    """A screenshot of what the screen shows now, as it is."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUT / f"{name}.png"))
 
 
 def timer_seconds(page: Page) -> int:
@@ -53,6 +74,7 @@ def test_an_agent_handles_a_whole_call_on_one_screen(
     expect(item).to_contain_text("Waiting 0:")
     expect(item.get_by_test_id("accept")).to_be_disabled()
     expect(agent.page.get_by_test_id("queue-hint")).to_contain_text("cannot accept")
+    expect_camera_requests(agent.page, shown=False)
     shoot(agent.page, "console-queue-away")
     assert_no_serious_violations(agent.page, "the console's queue, away")
 
@@ -76,7 +98,7 @@ def test_an_agent_handles_a_whole_call_on_one_screen(
     expect(recording).to_have_attribute("data-state", "on")
     expect(agent.page.get_by_test_id("call-locale")).to_have_text("German (Deutsch)")
     expect(agent.page.get_by_test_id("new-link-panel")).to_be_hidden()
-    expect(agent.page.get_by_test_id("camera-requests")).to_have_count(1)
+    expect_camera_requests(agent.page, shown=True)
     expect(agent.page.get_by_label("Message to the buyer")).to_be_focused()
     assert_call_fits(agent.page, "live")
 
@@ -109,10 +131,16 @@ def test_an_agent_handles_a_whole_call_on_one_screen(
     agent.page.get_by_test_id("outcome-save").click()
     expect(agent.page.get_by_test_id("outcome-status")).to_contain_text("Saved")
     assert_call_fits(agent.page, "with a photo and a saved verdict")
-    # a notice during the call (as the page shows one) does not push the call off screen
-    agent.page.evaluate(SHOW_NOTICE_JS, "The buyer's camera is off.")
+    # a notice during the call (as the page shows one) neither pushes the call off screen
+    # nor covers any of its controls: it lies over the top of the chat column
+    agent.page.evaluate(SHOW_NOTICE_JS, "The buyer's camera is off. " * 4)
+    notice = agent.page.get_by_test_id("notice")
+    expect(notice).to_be_visible()
     assert_call_fits(agent.page, "with a notice")
+    agent.page.set_viewport_size(LAPTOP)
+    shoot_viewport(agent.page, "console-call-notice-laptop")
     agent.page.get_by_test_id("notice-dismiss").click()
+    expect(notice).to_be_hidden()
     shoot(agent.page, "console-call-laptop")
     assert_no_serious_violations(agent.page, "the console in a call")
 
@@ -132,6 +160,7 @@ def test_an_agent_handles_a_whole_call_on_one_screen(
     expect(agent.page.get_by_test_id("wrap-up-saved")).to_contain_text("Outcome saved: Damage")
     expect(agent.page.get_by_test_id("outcome-form")).to_be_hidden()
     expect(agent.page.get_by_test_id("recording-indicator")).to_be_hidden()
+    expect_camera_requests(agent.page, shown=False)
     shoot(agent.page, "console-wrap-up-saved")
     assert_no_serious_violations(agent.page, "the console's wrap-up")
     agent.page.get_by_test_id("wrap-up-change").click()

@@ -12,9 +12,25 @@ from tests.helpers.waiting import NotYet, wait_until
 OUT = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1440, "height": 900}}
 LAPTOP = {"width": 1366, "height": 768}  # the smallest screen the console's call must fit
-CALL_MUST_SEE = ("remote-video", "end-call", "chat-input", "outcome-select", "outcome-save")
+# the desktop screens the console's whole call fits on, the smallest first
+CALL_SCREENS = (LAPTOP, SIZES["desktop"], {"width": 1920, "height": 1080})
+CALL_MUST_SEE = (
+    "remote-video",
+    "end-call",
+    "mute",
+    "camera-toggle",
+    "capture",
+    "camera-requests",
+    "evidence",  # the photos: their title, the strip and its hint
+    "chat-input",
+    "quick-phrases",
+    "outcome-select",
+    "outcome-note",
+    "outcome-save",
+)
 
-# (testids) -> the testids whose box is not wholly inside the viewport, and the scroll
+# (testids) -> the testids whose box is not wholly inside the viewport, those covered at
+# their centre by something else (what is there instead), and the scroll
 OUT_OF_VIEW_JS = """(testids) => {
   const w = window.innerWidth, h = window.innerHeight;
   const out = testids.filter((id) => {
@@ -23,8 +39,17 @@ OUT_OF_VIEW_JS = """(testids) => {
     const box = node.getBoundingClientRect();
     return box.top < 0 || box.left < 0 || box.bottom > h || box.right > w;
   });
+  const covered = testids.filter((id) => !out.includes(id)).flatMap((id) => {
+    const node = document.querySelector(`[data-testid="${id}"]`);
+    const box = node.getBoundingClientRect();
+    const top = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+    if (top && node.contains(top)) return [];
+    const what = top ? `${top.tagName}.${top.className} ${top.dataset.testid || ""}` : "nothing";
+    return [`${id} under ${what}`];
+  });
   return {
     out,
+    covered,
     scrollY: window.scrollY,
     scrollable: document.documentElement.scrollHeight > h,
     height: document.documentElement.scrollHeight,
@@ -82,15 +107,24 @@ def shoot(page: Page, name: str, *, laptop: bool = False) -> None:
 
 
 def assert_call_fits(page: Page, state: str, must_see: tuple[str, ...] = CALL_MUST_SEE) -> None:
-    """At 1366x768 every control of the console's call in ``must_see`` is wholly in view
-    and nothing scrolls; ``state`` names what the call showed."""
-    page.set_viewport_size(LAPTOP)
-    found = wait_until(
-        lambda: (lambda f: f if not f["out"] and not f["scrollable"] else NotYet(str(f)))(
-            page.evaluate(OUT_OF_VIEW_JS, list(must_see))
-        ),
-        5,
-        f"the call ({state}) to fit 1366x768",
-        pause=page.wait_for_timeout,
-    )
-    assert found["scrollY"] == 0, found
+    """At 1366x768, 1440x900 and 1920x1080 every control of the console's call in
+    ``must_see`` is wholly in view, is itself what lies at its centre (nothing covers it),
+    and nothing scrolls; ``state`` names what the call showed. The page goes back to its
+    own size afterwards."""
+    before = page.viewport_size
+    for size in CALL_SCREENS:
+        page.set_viewport_size(size)
+        screen = f"{size['width']}x{size['height']}"
+        found = wait_until(
+            lambda: (
+                lambda f: f
+                if not f["out"] and not f["covered"] and not f["scrollable"]
+                else NotYet(str(f))
+            )(page.evaluate(OUT_OF_VIEW_JS, list(must_see))),
+            5,
+            f"the call ({state}) to fit {screen} with nothing covered",
+            pause=page.wait_for_timeout,
+        )
+        assert found["scrollY"] == 0, (screen, found)
+    if before:
+        page.set_viewport_size(before)

@@ -4,7 +4,7 @@ import { CallMedia, defaultDevices, defaultWords } from "./callmedia.js";
 import { mountCameraRequests } from "./camera_requests.js";
 import { appendChat, wireChat } from "./chat.js";
 import { wireLinkForm } from "./linkform.js";
-import { allowLanguageChange, fail, say, startPage, whoamiText } from "./page.js";
+import { allowLanguageChange, fail, notice, say, startPage, whoamiText } from "./page.js";
 import { answerOffsetMs, photoTile, photoUrl } from "./photos.js";
 import { loadQuickPhrases, renderQuickPhrases } from "./quick_phrases.js";
 import { Signaling, isLateMediaRefusal } from "./signaling.js";
@@ -320,6 +320,7 @@ function onCall(message) {
     recording.hidden = false;
     recording.dataset.state = "on";
     callView.hidden = false;
+    placeNotice(true);
     queueView.hidden = true;
     newLinkPanel.hidden = true;
     if (isNew) $("chat-input").focus({ preventScroll: true });
@@ -336,6 +337,7 @@ function onCall(message) {
       allowLanguageChange(true);
       $("#call-buyer-time").dataset.timezone = "";
       callView.hidden = true;
+      placeNotice(false);
       queueView.hidden = false;
       newLinkPanel.hidden = false;
       const why = message.end_reason ? vocabulary.label("end_reasons", message.end_reason) : "";
@@ -360,6 +362,18 @@ function onCall(message) {
   }
   tick();
   renderQueue();
+}
+
+/** During a call the page's notice sits over the top of the chat column, where it covers
+ * none of the call's controls; otherwise at the top of the page. */
+const noticeHome = { parent: notice.parentElement, next: notice.nextElementSibling };
+function placeNotice(inCall) {
+  if (inCall) {
+    const side = $("#call-side");
+    if (notice.parentElement !== side) side.prepend(notice);
+  } else if (notice.parentElement !== noticeHome.parent) {
+    noticeHome.parent.insertBefore(notice, noticeHome.next);
+  }
 }
 
 $("end-call").addEventListener("click", () => signaling.send({ type: "end" }));
