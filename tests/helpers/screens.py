@@ -117,9 +117,11 @@ def assert_call_fits(page: Page, state: str, must_see: tuple[str, ...] = CALL_MU
         screen = f"{size['width']}x{size['height']}"
         found = wait_until(
             lambda: (
-                lambda f: f
-                if not f["out"] and not f["covered"] and not f["scrollable"]
-                else NotYet(str(f))
+                lambda f: (
+                    f
+                    if not f["out"] and not f["covered"] and not f["scrollable"]
+                    else NotYet(str(f))
+                )
             )(page.evaluate(OUT_OF_VIEW_JS, list(must_see))),
             5,
             f"the call ({state}) to fit {screen} with nothing covered",
