@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from server.api.deps import ClockDep, DbDep, LinkId, LinkReader, LinkWriter, SettingsDep
 from server.evidence import audit
 from server.links import buyer_links
-from server.models.link import LinkBase
+from server.models.link import Link, LinkBase
 from signaling.vocabulary import CallState
 
 router = APIRouter(tags=["links"])
@@ -37,6 +37,11 @@ class LinkOut(LinkBase):
     call_state: CallState | None = Field(
         description="the state of the link's newest call (`ended`: its call is over); "
         "null when the link was never used"
+    )
+    calls_used: int = Field(description="calls the link has started, declined ones included")
+    calls_left: int = Field(
+        description="calls the link may still start: its `max_calls` (or the server's "
+        "default) less `calls_used`; 0: the link is used up"
     )
     created_by_user_id: int | None
     created_by_api_key_id: int | None
@@ -69,21 +74,28 @@ def create_link(
 
 
 @router.get("/api/links", response_model=LinkList)
-def list_links(principal: LinkReader, db: DbDep, clock: ClockDep) -> LinkList:
+def list_links(
+    principal: LinkReader, db: DbDep, clock: ClockDep, settings: SettingsDep
+) -> LinkList:
     """The newest links first, without their tokens (which are never stored)."""
     now = clock.now()
     links = buyer_links.list_links(db)
-    calls = buyer_links.newest_call_states(db, [link.id for link in links if link.id])
-    return LinkList(
-        items=[
-            LinkOut(
-                **link.model_dump(exclude={"token_hash"}),
-                status=link.status_at(now),
-                call_state=calls.get(link.id or 0),
-            )
-            for link in links
-        ]
-    )
+    ids = [link.id for link in links if link.id]
+    calls = buyer_links.newest_call_states(db, ids)
+    used = buyer_links.calls_made_by(db, ids)
+
+    def out(link: Link) -> LinkOut:
+        calls_used = used.get(link.id or 0, 0)
+        allowed = link.max_calls or settings.max_calls_per_link
+        return LinkOut(
+            **link.model_dump(exclude={"token_hash"}),
+            status=link.status_at(now),
+            call_state=calls.get(link.id or 0),
+            calls_used=calls_used,
+            calls_left=max(0, allowed - calls_used),
+        )
+
+    return LinkList(items=[out(link) for link in links])
 
 
 @router.delete("/api/links/{link_id}", status_code=204)

@@ -84,6 +84,19 @@ def newest_call_states(db: Session, link_ids: list[int]) -> dict[int, CallState]
     return {link_id: CallState(state) for link_id, state, _ in rows}  # the newest wins
 
 
+def calls_made_by(db: Session, link_ids: list[int]) -> dict[int, int]:
+    """How many calls each link has started (declined ones included), for the links that
+    have started one."""
+    if not link_ids:
+        return {}
+    rows = db.exec(
+        select(Call.link_id, func.count())
+        .where(col(Call.link_id).in_(link_ids))
+        .group_by(col(Call.link_id))
+    ).all()
+    return {link_id: count for link_id, count in rows}
+
+
 def revoke_link(
     db: Session,
     link_id: int,

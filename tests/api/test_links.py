@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
+from server.models import Call
+from signaling.vocabulary import CallState, EndReason, Purpose
 from tests.helpers.accounts import add_user, login
 from tests.helpers.stored_calls import store_call
 
@@ -176,4 +180,75 @@ def test_a_link_whose_call_is_over_is_listed_with_its_call_ended(app, client, ag
     store_call(app, "ORD-OVER", agent_id=None)
     listed = {i["order_ref"]: i for i in client.get("/api/links").json()["items"]}
     assert (listed["ORD-OVER"]["status"], listed["ORD-OVER"]["call_state"]) == ("active", "ended")
+    assert listed["ORD-OVER"]["calls_used"] == 1
     assert listed["ORD-UNUSED"]["call_state"] is None
+    assert listed["ORD-UNUSED"]["calls_used"] == 0
+
+
+def _calls_on(app, link_id: int, count: int, end_reason: EndReason) -> None:
+    """``count`` ended calls started from the link (a declined consent is a call too)."""
+    now = app.state.clock.now()
+    with Session(app.state.engine) as db:
+        for n in range(count):
+            db.add(
+                Call(
+                    id=f"onlink{link_id}x{n}",
+                    link_id=link_id,
+                    order_ref="ORD-CALLS",
+                    purpose=Purpose.DAMAGE_VERIFICATION,
+                    state=CallState.ENDED,
+                    created_at=now - timedelta(seconds=60 - n),
+                    ended_at=now - timedelta(seconds=59 - n),
+                    end_reason=end_reason,
+                )
+            )
+        db.commit()
+
+
+def test_a_link_counts_the_calls_it_started_and_those_it_may_still_start(app, client, agent):
+    default = app.state.settings.max_calls_per_link
+    ids = {}
+    for order_ref, max_calls in (("ORD-ONE-OF-3", None), ("ORD-TWO-OF-2", 2), ("ORD-NEW", None)):
+        body = {"order_ref": order_ref, "purpose": "damage_verification"}
+        if max_calls:
+            body["max_calls"] = max_calls
+        ids[order_ref] = client.post("/api/links", json=body, headers=agent).json()["id"]
+    _calls_on(app, ids["ORD-ONE-OF-3"], 1, EndReason.BUYER_DECLINED)
+    _calls_on(app, ids["ORD-TWO-OF-2"], 2, EndReason.AGENT_ENDED)
+    listed = {i["order_ref"]: i for i in client.get("/api/links").json()["items"]}
+    one = listed["ORD-ONE-OF-3"]
+    # a declined consent used one of the link's calls, and the link can still start more
+    assert (one["call_state"], one["calls_used"], one["calls_left"]) == ("ended", 1, default - 1)
+    assert default - 1 > 0
+    two = listed["ORD-TWO-OF-2"]
+    assert (two["max_calls"], two["calls_used"], two["calls_left"]) == (2, 2, 0)
+    fresh = listed["ORD-NEW"]
+    assert (fresh["call_state"], fresh["calls_used"], fresh["calls_left"]) == (None, 0, default)
+
+
+def test_the_link_listing_is_described_exactly_in_the_openapi_schema(client):
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    link = schemas["LinkOut"]
+    for name in ("calls_used", "calls_left"):
+        assert link["properties"][name]["type"] == "integer", link["properties"][name]
+        assert name in link["required"]
+    assert "declined ones included" in link["properties"]["calls_used"]["description"]
+    assert "used up" in link["properties"]["calls_left"]["description"]
+    assert set(link["properties"]) == {
+        "order_ref",
+        "purpose",
+        "locale",
+        "buyer_name",
+        "note",
+        "max_calls",
+        "id",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "status",
+        "call_state",
+        "calls_used",
+        "calls_left",
+        "created_by_user_id",
+        "created_by_api_key_id",
+    }

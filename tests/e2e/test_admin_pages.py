@@ -1,6 +1,7 @@
 """The admin page in real Chromium: risky actions (a role change, disabling an account)
 ask first and Cancel changes nothing; a refused link says why in a sentence, and the
-link made before does not stay under that error; a link whose call is over reads so;
+link made before does not stay under that error; a used link reads how many of its calls
+it has started and whether it can start more (a declined consent counts);
 the audit's call column names the order and opens the call. Screenshots and axe-core
 for each state."""
 
@@ -10,7 +11,8 @@ import httpx
 from playwright.sync_api import expect
 from sqlmodel import Session
 
-from server.models import User
+from server.models import Call, Link, User
+from signaling.vocabulary import EndReason
 from tests.helpers.accounts import add_user, login
 from tests.helpers.axe import assert_no_serious_violations
 from tests.helpers.browser_steps import sign_in
@@ -36,6 +38,15 @@ def test_admin_actions_ask_first_and_say_what_went_wrong_in_words(
     call_id = store_call(
         live_server.app, "ORD-AUD-1", agent_id=agent_id, chat=(("buyer", "Hello"),)
     )
+    # a link allowed one call, which the buyer declined: it can start no more
+    declined_id = store_call(
+        live_server.app, "ORD-AUD-2", agent_id=None, end_reason=EndReason.BUYER_DECLINED
+    )
+    with Session(live_server.app.state.engine) as db:
+        link = db.get(Link, db.get(Call, declined_id).link_id)
+        link.max_calls = 1
+        db.add(link)
+        db.commit()
     with httpx.Client(base_url=live_server.url) as sup:  # a supervisor reads its chat
         login(sup, "sup@shop.test")
         assert sup.get(f"/api/sessions/{call_id}").status_code == 200
@@ -92,10 +103,15 @@ def test_admin_actions_ask_first_and_say_what_went_wrong_in_words(
     expect(page.get_by_test_id("link-result")).to_be_hidden()
     shoot(page, "admin-link-refused")
 
-    # the link whose call is over, and the audit's call column
+    # used links by their calls (the server's default is 3 a link), and the audit's call
+    # column
     page.reload()
     over = page.locator('[data-testid="link-row"][data-order-ref="ORD-AUD-1"]')
-    expect(over.get_by_test_id("link-status")).to_have_text("used: its call is over")
+    expect(over.get_by_test_id("link-status")).to_have_text("used: 1 of 3 calls, can start 2 more")
+    used_up = page.locator('[data-testid="link-row"][data-order-ref="ORD-AUD-2"]')
+    expect(used_up.get_by_test_id("link-status")).to_have_text(
+        "used up: it can start no more calls (1 made)"
+    )
     fresh = page.locator('[data-testid="link-row"][data-order-ref="ORD-ADM-1"]')
     expect(fresh.get_by_test_id("link-status")).to_have_text("active, not used yet")
     audit_link = page.locator('[data-testid="audit-row"][data-action="view_chat"]').get_by_test_id(

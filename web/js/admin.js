@@ -152,8 +152,12 @@ async function loadLinks() {
       el("td", { text: formatDateTime(link.expires_at) }),
       el("td", {
         testid: "link-status",
-        class: `status-${linkStatus(link)}`,
-        dataset: { callState: link.call_state || "" },
+        class: `status-${linkStatus(link)} wrap`,
+        dataset: {
+          callState: link.call_state || "",
+          callsUsed: link.calls_used,
+          callsLeft: link.calls_left,
+        },
         text: linkStatusWords(link),
       }),
       el(
@@ -174,11 +178,13 @@ async function loadLinks() {
   $("#link-rows").replaceChildren(...rows);
 }
 
-/** active | used (its call is over) | in_call | expired | revoked */
+/** active (never used) | used (it can start more calls) | used_up | in_call | expired |
+ * revoked */
 function linkStatus(link) {
   if (link.status !== "active") return link.status;
-  if (link.call_state === "ended") return "used";
-  if (link.call_state) return "in_call";
+  if (link.call_state && link.call_state !== "ended") return "in_call";
+  if (link.calls_left === 0) return "used_up";
+  if (link.calls_used > 0) return "used";
   return "active";
 }
 
@@ -186,11 +192,17 @@ function linkStatusWords(link) {
   const words = {
     active: "admin.links.active",
     used: "admin.links.used",
+    used_up: "admin.links.used_up",
     in_call: "admin.links.in_call",
     expired: "admin.links.expired",
     revoked: "admin.links.revoked",
   }[linkStatus(link)];
-  return words ? t(words) : link.status;
+  const counts = {
+    used: link.calls_used,
+    left: link.calls_left,
+    max: link.calls_used + link.calls_left,
+  };
+  return words ? t(words, counts) : link.status;
 }
 
 function languageName(code) {
