@@ -338,7 +338,7 @@ function renderRecording(detail, isNew) {
   const status = $("recording-status");
   const rec = detail.review_recording;
   status.dataset.state = rec ? rec.state : "none";
-  $("scrubber").hidden = !(rec && rec.state === "ready");
+  $("player-controls").hidden = !(rec && rec.state === "ready");
   if (rec && rec.state === "ready") {
     status.textContent = "";
     status.hidden = true;
@@ -373,6 +373,7 @@ function seekTo(tMs) {
   const seconds = Math.max(0, (tMs - videoOrigin()) / 1000);
   const length = videoLength();
   video.currentTime = length ? Math.min(seconds, Math.max(0, length - 0.05)) : seconds;
+  renderPosition();
 }
 
 function markerLabel(kind, moment) {
@@ -456,18 +457,104 @@ function renderTimeline(detail) {
   renderKey(kinds);
 }
 
-// the scrubber under the picture: the player's position, with the call's moments on it
+// the player's own controls under the picture: play, the one scrubber (the position,
+// with the call's moments marked on its track), the time, sound and full screen
 const scrubber = $("scrubber-range");
-video.addEventListener("timeupdate", () => {
+const playButton = $("player-play");
+const muteButton = $("player-mute");
+const fullButton = $("player-fullscreen");
+const player = $("player");
+const SCRUB_STEP_S = 1; // arrow keys on the scrubber
+const SCRUB_PAGE_S = 10; // Page Up / Page Down
+let dragging = false; // the scrubber's thumb is held: the playing video does not move it
+
+function seekSeconds(seconds) {
   const length = videoLength();
-  if (length && document.activeElement !== scrubber) {
+  if (!length) return;
+  video.currentTime = Math.min(Math.max(0, seconds), Math.max(0, length - 0.05));
+  renderPosition();
+}
+
+function renderPosition() {
+  const length = videoLength();
+  if (length && !dragging) {
     scrubber.value = String(Math.round((video.currentTime / length) * 1000));
   }
-  scrubber.setAttribute("aria-valuetext", formatDuration(video.currentTime));
+  const words = t("review.player.position", {
+    time: formatDuration(video.currentTime),
+    length: formatDuration(length),
+  });
+  scrubber.setAttribute("aria-valuetext", words);
+  $("player-time").textContent = `${formatDuration(video.currentTime)} / ${formatDuration(length)}`;
+}
+
+function renderPlay() {
+  const playing = !video.paused && !video.ended;
+  playButton.dataset.state = playing ? "playing" : "paused";
+  playButton.textContent = t(playing ? "review.player.pause" : "review.player.play");
+}
+
+function renderMute() {
+  muteButton.dataset.state = video.muted ? "muted" : "sound";
+  muteButton.textContent = t(video.muted ? "review.player.unmute" : "review.player.mute");
+}
+
+function renderFullscreen() {
+  const full = document.fullscreenElement === player;
+  fullButton.dataset.state = full ? "full" : "normal";
+  fullButton.textContent = t(full ? "review.player.exit_fullscreen" : "review.player.fullscreen");
+}
+
+function togglePlay() {
+  if (video.paused || video.ended) video.play().catch(() => renderPlay());
+  else video.pause();
+}
+
+playButton.addEventListener("click", togglePlay);
+video.addEventListener("click", togglePlay);
+muteButton.addEventListener("click", () => {
+  video.muted = !video.muted;
 });
+fullButton.addEventListener("click", () => {
+  if (document.fullscreenElement) document.exitFullscreen();
+  else player.requestFullscreen().catch(() => renderFullscreen());
+});
+document.addEventListener("fullscreenchange", renderFullscreen);
+for (const kind of ["play", "pause", "ended"]) video.addEventListener(kind, renderPlay);
+video.addEventListener("volumechange", renderMute);
+for (const kind of ["timeupdate", "seeked", "durationchange", "loadedmetadata", "emptied"]) {
+  video.addEventListener(kind, renderPosition);
+}
+
+scrubber.addEventListener("pointerdown", () => {
+  dragging = true;
+});
+for (const kind of ["pointerup", "pointercancel", "change"]) {
+  scrubber.addEventListener(kind, () => {
+    dragging = false;
+  });
+}
 scrubber.addEventListener("input", () => {
   const length = videoLength();
   if (length) video.currentTime = Math.min((Number(scrubber.value) / 1000) * length, length - 0.05);
+  renderPosition();
+});
+// the keys move by seconds, whatever the recording's length
+scrubber.addEventListener("keydown", (event) => {
+  const now = video.currentTime;
+  const moves = {
+    ArrowLeft: now - SCRUB_STEP_S,
+    ArrowDown: now - SCRUB_STEP_S,
+    ArrowRight: now + SCRUB_STEP_S,
+    ArrowUp: now + SCRUB_STEP_S,
+    PageDown: now - SCRUB_PAGE_S,
+    PageUp: now + SCRUB_PAGE_S,
+    Home: 0,
+    End: videoLength(),
+  };
+  if (!(event.key in moves)) return;
+  event.preventDefault();
+  seekSeconds(moves[event.key]);
 });
 
 video.addEventListener("loadedmetadata", () => current && renderTimeline(current));
