@@ -316,6 +316,8 @@ function onCall(message) {
     stateNode.dataset.state = message.state;
     stateNode.textContent = vocabulary.label("call_states", message.state);
     $("reconnecting-overlay").hidden = message.state !== "reconnecting";
+    // every answered call is recorded (the server records each call from its answer;
+    // links and settings have no way to turn it off), so a live call always says so
     const recording = $("recording-indicator");
     recording.hidden = false;
     recording.dataset.state = "on";
