@@ -637,6 +637,43 @@ def test_an_inspection_on_a_one_call_link_says_what_follows_and_offers_no_new_ca
     buyer.assert_clean()
 
 
+@pytest.mark.parametrize("max_calls", [1, None])
+def test_leaving_the_line_offers_to_wait_again_only_where_the_link_has_a_call_left(
+    live_server: LiveServer, open_participant: OpenParticipant, max_calls: int | None
+) -> None:
+    order = f"ORD-LEFT-{max_calls or 'N'}"
+    _, link_url = make_link(live_server.app, order, "product_demo", max_calls=max_calls)
+    buyer = open_participant("buyer", phone=True)
+    page = buyer.page
+    page.goto(link_url)
+    page.get_by_test_id("consent-accept").click()
+    expect(page.get_by_test_id("waiting")).to_be_visible()
+    page.get_by_test_id("leave-queue").click()
+    expect(page.get_by_test_id("left-queue")).to_be_visible()
+    used_up = "This link cannot start another call. Please ask Test Shop for a new link."
+    if max_calls == 1:
+        expect(page.get_by_test_id("left-link")).to_have_text(used_up)
+        expect(page.get_by_test_id("rejoin")).to_be_hidden()
+        expect(page.get_by_test_id("left-text")).to_be_hidden()
+        one_h1(page)
+        assert_no_serious_violations(page, "left the line of a used-up link")
+        shoot(page, "buyer-left-used-up")
+        # reopened: not the consent screen a used-up link cannot act on
+        page.goto(link_url)
+        expect(page.get_by_test_id("call-ended")).to_be_visible()
+        expect(page.get_by_test_id("consent")).to_be_hidden()
+        expect(page.get_by_test_id("call-ended-link")).to_have_text(used_up)
+        expect(page.get_by_test_id("call-again")).to_be_hidden()
+        assert_no_serious_violations(page, "a used-up link reopened after leaving the line")
+    else:
+        expect(page.get_by_test_id("rejoin")).to_be_visible()
+        expect(page.get_by_test_id("left-text")).to_be_visible()
+        expect(page.get_by_test_id("left-link")).to_be_hidden()
+        page.get_by_test_id("rejoin").click()
+        expect(page.get_by_test_id("waiting")).to_be_visible()
+    buyer.assert_clean()
+
+
 @pytest.mark.parametrize(
     ("purpose", "max_calls", "ready"),
     [

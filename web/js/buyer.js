@@ -53,6 +53,7 @@ let unread = 0;
 let lastPosition = null; // the latest position message, to repaint in another language
 let repaint = () => {}; // re-renders the words of the screen on show, after a language change
 let noticeWords = null; // [key, params] of the notice on show
+let linkKnown = true; // the context's calls_left counts the calls made so far
 
 function show(testid) {
   showOnly(screens, $(testid));
@@ -295,6 +296,7 @@ function paintCall() {
     media.renderControls();
     setUnread(unread);
   }
+  if (call.state === "ended" && call.end_reason === "buyer_left_queue") showLeftQueue();
   if (call.state === "ended" && call.end_reason !== "buyer_declined" && call.end_reason !== "buyer_left_queue") {
     showEndedScreen(call.end_reason, null, call.answered_at_ms !== null && call.answered_at_ms !== undefined);
   }
@@ -305,16 +307,31 @@ function renderEnded(message) {
   closeEndDialog();
   if (message.end_reason === "buyer_declined") {
     show("declined");
-  } else if (message.end_reason === "buyer_left_queue") {
-    show("left-queue");
-  } else {
-    showEndedScreen(message.end_reason, null, message.answered_at_ms !== null && message.answered_at_ms !== undefined);
-    // the call just made counts against the link: ask again how many it has left
-    reloadContext().then(
-      () => repaint(),
-      () => {},
-    );
+    return;
   }
+  // the call just made counts against the link: until the server says how many calls it
+  // has left, the page offers no new one
+  linkKnown = false;
+  if (message.end_reason === "buyer_left_queue") showLeftQueue();
+  else showEndedScreen(message.end_reason, null, message.answered_at_ms !== null && message.answered_at_ms !== undefined);
+  reloadContext().then(
+    () => {
+      linkKnown = true;
+      repaint();
+    },
+    () => {},
+  );
+}
+
+/** The buyer left the line: wait again where the link can start another call. */
+function showLeftQueue() {
+  const canCall = linkKnown && linkCanCall();
+  const usedUp = linkKnown && !canCall;
+  $("left-text").hidden = usedUp;
+  $("rejoin").hidden = !canCall;
+  $("left-link").textContent = usedUp ? t("ended.used_up", { shop: context.shop_name || t("consent.shop_fallback") }) : "";
+  $("left-link").hidden = !usedUp;
+  show("left-queue");
 }
 
 /** Whether the link can start another call: calls left and not expired. */
@@ -340,7 +357,8 @@ function showEndedScreen(reason, endedAt, answered) {
   const canCall = linkCanCall();
   // the reopened link offers a new call; just after a call, the page says how to come back
   let link = "";
-  if (!canCall) link = reason === "link_expired" ? "" : t("ended.used_up", { shop });
+  if (!linkKnown) link = "";
+  else if (!canCall) link = reason === "link_expired" ? "" : t("ended.used_up", { shop });
   else if (!answered && !endedAt) link = t("ended.try_again");
   $("call-ended-link").textContent = link;
   $("call-ended-link").hidden = !link;
@@ -514,7 +532,9 @@ function showStart() {
   callState.hidden = true;
   setConsentBusy(false);
   const last = context.last_call;
-  if (last && last.state === "ended" && showsLastCall(last.end_reason) && !joinedHere) {
+  // a link that can start no more calls says so instead of asking for consent again
+  const spent = last && last.state === "ended" && !linkCanCall();
+  if (last && last.state === "ended" && (showsLastCall(last.end_reason) || spent) && !joinedHere) {
     showEndedScreen(last.end_reason, last.ended_at, last.answered);
   } else {
     show("consent");
