@@ -72,6 +72,7 @@ class LastCall(BaseModel):
     state: str
     end_reason: str | None
     ended_at: datetime | None
+    answered: bool = Field(description="an agent answered it (false: nobody saw the call)")
 
 
 class LocaleChoice(BaseModel):
@@ -106,6 +107,10 @@ class BuyerContext(BaseModel):
     recorded: bool = True
     follow_up_days: int
     last_call: LastCall | None = None
+    calls_left: int = Field(
+        ge=0, description="calls the link can still start (its max_calls, else the server's)"
+    )
+    expires_at: datetime = Field(description="after this the link starts no calls")
     consent: BuyerConsent | None = Field(description="null only if no text is stored at all")
 
 
@@ -120,9 +125,10 @@ def buyer_context(
     accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> BuyerContext:
     """What the buyer page shows before consent: who calls whom, why, that it is recorded,
-    in which language, the consent text to accept, and how the link's last call went
-    (null before the first)."""
+    in which language, the consent text to accept, how the link's last call went
+    (null before the first) and whether the link can start another call."""
     last = buyer_links.last_call(db, link.id)
+    made = buyer_links.calls_made(db, link.id)
     explicit = locale[:MAX_LOCALE_CHARS] if locale is not None else None
     chosen = choose_buyer_locale(explicit, link.locale, accept_language)
     text = texts.for_buyer(db, link.purpose, chosen)
@@ -145,8 +151,15 @@ def buyer_context(
         locales=[LocaleChoice(code=x.code, name=x.name, dir=x.dir) for x in BUYER_LOCALES],
         buyer_name=link.buyer_name,
         follow_up_days=settings.follow_up_days,
-        last_call=LastCall(state=last.state, end_reason=last.end_reason, ended_at=last.ended_at)
+        last_call=LastCall(
+            state=last.state,
+            end_reason=last.end_reason,
+            ended_at=last.ended_at,
+            answered=last.answered_at is not None,
+        )
         if last is not None
         else None,
+        calls_left=max(0, (link.max_calls or settings.max_calls_per_link) - made),
+        expires_at=link.expires_at,
         consent=consent,
     )

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from server.models import Call
+from server.models.link import Link
 from signaling.vocabulary import CallState, EndReason, Purpose
 from tests.helpers.accounts import add_user, login
 from tests.helpers.stored_calls import store_call
@@ -76,6 +77,33 @@ def test_opening_a_link_sets_a_call_cookie_and_moves_off_the_token_url(app, clie
     assert context["order_ref"] == "ORD-1001" and context["shop_name"] == "Test Shop"
     # a link may be opened again until it expires (the buyer may come back)
     assert _open(app, _path(url))[0] == 303
+
+
+def test_the_buyer_context_says_how_many_calls_the_link_has_left_and_if_one_was_answered(
+    app, client, agent, clock
+):
+    one = client.post("/api/links", json={**LINK, "max_calls": 1}, headers=agent).json()
+    plain = client.post("/api/links", json=LINK, headers=agent).json()
+    _, _, buyer_one = _open(app, _path(one["url"]))
+    _, _, buyer_plain = _open(app, _path(plain["url"]))
+    before = buyer_one.get("/api/buyer/context").json()
+    assert before["calls_left"] == 1 and before["last_call"] is None
+    assert before["expires_at"] == one["expires_at"]
+    default = app.state.settings.max_calls_per_link  # a link without its own max_calls
+    assert buyer_plain.get("/api/buyer/context").json()["calls_left"] == default
+
+    with Session(app.state.engine) as db:
+        link_one, link_plain = (db.get(Link, made["id"]) for made in (one, plain))
+    store_call(app, "ORD-1001", agent_id=None, end_reason=EndReason.QUEUE_TIMEOUT, link=link_one)
+    after = buyer_one.get("/api/buyer/context").json()
+    assert after["calls_left"] == 0
+    assert after["last_call"]["end_reason"] == "queue_timeout"
+    assert after["last_call"]["answered"] is False
+
+    user_id = add_user(app, "answering@shop.test", "agent", "Ann Swer")
+    store_call(app, "ORD-1001", agent_id=user_id, link=link_plain)
+    answered = buyer_plain.get("/api/buyer/context").json()
+    assert answered["calls_left"] == default - 1 and answered["last_call"]["answered"] is True
 
 
 def test_unknown_expired_and_revoked_links_get_the_same_404(app, client, agent, clock):

@@ -137,6 +137,7 @@ def test_a_whole_call_speaks_the_links_language_at_every_step(
     expect(page.get_by_test_id("waiting-elapsed")).to_have_text(pattern(words["waiting.elapsed"]))
     expect(page.get_by_test_id("call-state")).to_have_text(words["state.waiting"])
     expect(page.get_by_test_id("leave-queue")).to_have_text(words["waiting.leave"])
+    expect(page.get_by_test_id("waiting-ready")).to_have_text(words["waiting.ready.damage"])
     assert_no_english(page, "waiting")
     shoot(page, f"buyer-{code}-waiting")
 
@@ -182,8 +183,9 @@ def test_a_whole_call_speaks_the_links_language_at_every_step(
     days = live_server.app.state.settings.follow_up_days
     category, count = page.evaluate(PLURAL_JS, [code, days])
     expect(page.get_by_test_id("call-ended-next")).to_have_text(
-        words[f"ended.next.{category}"].format(shop=SHOP, order=order, count=count)
+        words[f"ended.after.damage.{category}"].format(shop=SHOP, order=order, count=count)
     )
+    expect(page.get_by_test_id("call-ended-link")).to_be_hidden()
     expect(page.get_by_test_id("call-state")).to_have_text(words["state.ended"])
     assert_language(page, code)
     assert_no_english(page, "ended")
@@ -270,11 +272,13 @@ def test_the_language_switch_changes_every_word_and_holds_across_a_reload(
     page.get_by_test_id("consent-accept").click()
     expect(page.get_by_test_id("waiting").locator("h1")).to_have_text(de["waiting.title"])
     expect(page.get_by_test_id("queue-position")).to_have_text(pattern(de["waiting.busy"]))
+    expect(page.get_by_test_id("waiting-ready")).to_have_text(de["waiting.ready.demo"])
     assert_no_english(page, "waiting")
 
     page.get_by_test_id("language-switch").select_option("ar")  # mid-call: still waiting
     assert_language(page, "ar")
     expect(page.get_by_test_id("queue-position")).to_have_text(pattern(ar["waiting.busy"]))
+    expect(page.get_by_test_id("waiting-ready")).to_have_text(ar["waiting.ready.demo"])
     expect(page.get_by_test_id("call-state")).to_have_text(ar["state.waiting"])
     expect(page.get_by_test_id("call-state")).to_have_attribute("data-state", "waiting")
     assert_no_english(page, "waiting after the second switch")

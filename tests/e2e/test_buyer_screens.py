@@ -8,7 +8,7 @@ and checked by axe-core (tests/helpers/axe.py)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, Route, expect
@@ -22,6 +22,7 @@ from tests.helpers.chromium import (
     CHROMIUM,
     CHROMIUM_ARGS,
     OpenParticipant,
+    new_participant,
     open_with_camera_zoom,
 )
 from tests.helpers.links import make_link
@@ -74,6 +75,13 @@ PICTURE_SHARE_JS = """(testid) => {
   const x = Math.min(left + width, box.right, vw) - Math.max(left, box.left, 0);
   const y = Math.min(top + height, box.bottom, vh) - Math.max(top, box.top, 0);
   return Math.max(0, x) * Math.max(0, y) / (vw * vh);
+}"""
+
+# what the buyer's camera track itself offers
+CAPABILITIES_JS = """() => {
+  const video = document.querySelector('[data-testid="local-video"]');
+  const caps = video.srcObject.getVideoTracks()[0].getCapabilities();
+  return {torch: "torch" in caps, zoom: "zoom" in caps};
 }"""
 
 # the label of the camera now on the buyer's own picture, and whether the call sends it
@@ -243,8 +251,11 @@ def test_damage_check_the_buyers_camera_fills_the_screen_with_chat_end_and_recor
     buyer_ends_call(page)
     expect(page.get_by_test_id("call-ended")).to_be_visible()
     next_step = page.get_by_test_id("call-ended-next")
-    expect(next_step).to_contain_text("ORD-LIVE")
-    expect(next_step).to_contain_text("within 2 working days")
+    expect(next_step).to_have_text(
+        "What happens next: Test Shop decides on your case for order ORD-LIVE and writes to "
+        "you within 2 working days. You can close this page."
+    )
+    expect(page.get_by_test_id("call-ended-link")).to_be_hidden()  # answered, calls left
     one_h1(page)
     assert_no_serious_violations(page, "the ended call")
     shoot(page, "buyer-ended-damage")
@@ -257,7 +268,10 @@ def test_damage_check_the_buyers_camera_fills_the_screen_with_chat_end_and_recor
     expect(page.get_by_test_id("call-ended")).to_be_visible()
     expect(page.get_by_test_id("consent")).to_be_hidden()
     expect(page.get_by_test_id("call-ended-text")).to_contain_text("This call ended on")
-    expect(page.get_by_test_id("call-ended-next")).to_contain_text("ORD-LIVE")
+    expect(page.get_by_test_id("call-ended-next")).to_contain_text("decides on your case")
+    assert page.request.get("/api/buyer/context").json()["calls_left"] == 2
+    expect(page.get_by_test_id("call-ended-link")).to_be_hidden()
+    expect(page.get_by_test_id("call-again")).to_be_visible()  # 2 of the link's 3 calls left
     assert_no_serious_violations(page, "the reopened link")
     shoot(page, "buyer-reopened-ended")
     page.get_by_test_id("call-again").click()
@@ -281,11 +295,16 @@ def test_zoom_shows_where_the_camera_has_it_and_the_agents_requests_are_applied_
     agent.page.get_by_test_id("accept").click()
     expect(page.get_by_test_id("call-state")).to_have_attribute("data-state", "live")
 
-    # Chromium's fake camera has zoom (100-400) once pan-tilt-zoom is allowed, no torch
+    # Chromium's fake camera has zoom (100-400) once pan-tilt-zoom is allowed, no torch:
+    # the zoom control shows, the torch button (labelled by the page) stays hidden
+    capabilities = page.evaluate(CAPABILITIES_JS)
+    assert capabilities == {"torch": False, "zoom": True}, capabilities
     expect(page.get_by_test_id("zoom")).to_be_visible()
     expect(page.get_by_test_id("zoom-value")).to_have_text("Zoom 1×")
-    expect(page.get_by_test_id("torch")).to_be_hidden()
-    expect(page.get_by_test_id("torch")).to_have_count(1)
+    torch = page.get_by_test_id("torch")
+    expect(torch).to_have_text("Turn light on")  # rendered, not the bare markup
+    expect(torch).to_be_hidden()
+    expect(torch).not_to_have_attribute("aria-pressed", re.compile(".*"))
 
     ask = agent.page.get_by_test_id("camera-requests")
     ask.get_by_test_id("ask-zoom-level").select_option("2")
@@ -521,6 +540,9 @@ def test_a_product_demo_shows_the_agents_camera_large_and_says_so_before_consent
     shoot(page, "buyer-consent-demo")
     page.get_by_test_id("consent-accept").click()
     expect(page.get_by_test_id("waiting-hint")).to_contain_text("You hear the agent")
+    expect(page.get_by_test_id("waiting-ready")).to_have_text(
+        "Think of the questions you want to ask about the product."
+    )
     agent.page.get_by_test_id("accept").click()
     expect(page.get_by_test_id("call-state")).to_have_attribute("data-state", "live")
     expect(page.get_by_test_id("live")).to_have_attribute("data-main", "remote")
@@ -535,6 +557,17 @@ def test_a_product_demo_shows_the_agents_camera_large_and_says_so_before_consent
     )
     assert_no_serious_violations(page, "a live demo")
     shoot(page, "buyer-live-demo")
+
+    # a demo decides nothing: thanks, and how to reach the shop again
+    buyer_ends_call(page)
+    expect(page.get_by_test_id("call-ended-next")).to_have_text(
+        "Thank you for your time. If you have more questions about the product, contact "
+        "Test Shop the way you reached them before."
+    )
+    expect(page.get_by_test_id("call-ended-link")).to_be_hidden()
+    one_h1(page)
+    assert_no_serious_violations(page, "a demo's end")
+    shoot(page, "buyer-ended-demo")
     agent.assert_clean()
     buyer.assert_clean()
 
@@ -556,6 +589,157 @@ def test_an_inspection_link_speaks_of_the_goods_not_of_a_problem(
     assert_no_serious_violations(buyer.page, "an inspection's consent")
     shoot(buyer.page, "buyer-consent-inspection")
     buyer.assert_clean()
+
+
+def test_an_inspection_on_a_one_call_link_says_what_follows_and_offers_no_new_call(
+    live_server: LiveServer, open_participant: OpenParticipant, camera_browser: Browser
+) -> None:
+    add_user(live_server.app, "insp@shop.test", "agent", "Ivo Agent")
+    _, link_url = make_link(live_server.app, "ORD-ONCE", "remote_inspection", max_calls=1)
+    agent = open_participant("agent", on=camera_browser)
+    sign_in(agent.page, "insp@shop.test")
+    go_available(agent.page)
+    buyer = open_participant("buyer", phone=True)
+    page = buyer.page
+    page.goto(link_url)
+    assert page.request.get("/api/buyer/context").json()["calls_left"] == 1
+    page.get_by_test_id("consent-accept").click()
+    expect(page.get_by_test_id("waiting-ready")).to_have_text(
+        "Please have the goods ready to show."
+    )
+    agent.page.get_by_test_id("accept").click()
+    expect(page.get_by_test_id("call-state")).to_have_attribute("data-state", "live")
+    buyer_ends_call(page)
+
+    used_up = "This link cannot start another call. Please ask Test Shop for a new link."
+    expect(page.get_by_test_id("call-ended-next")).to_have_text(
+        "What happens next: Test Shop sends order ORD-ONCE to you, or writes to you within "
+        "2 working days if something is wrong. You can close this page."
+    )
+    expect(page.get_by_test_id("call-ended-link")).to_have_text(used_up)
+    one_h1(page)
+    assert_no_serious_violations(page, "an inspection's end")
+    shoot(page, "buyer-ended-inspection")
+
+    # reopened: how it ended and that the link is used up, no "Start a new call"
+    page.goto(link_url)
+    expect(page.get_by_test_id("call-ended")).to_be_visible()
+    expect(page.get_by_test_id("call-ended-text")).to_contain_text("This call ended on")
+    expect(page.get_by_test_id("call-ended-next")).to_contain_text("sends order ORD-ONCE")
+    expect(page.get_by_test_id("call-ended-link")).to_have_text(used_up)
+    expect(page.get_by_test_id("call-again")).to_be_hidden()
+    context = page.request.get("/api/buyer/context").json()
+    assert context["calls_left"] == 0 and context["last_call"]["answered"] is True
+    one_h1(page)
+    assert_no_serious_violations(page, "a used-up link reopened")
+    shoot(page, "buyer-reopened-used-up")
+    agent.assert_clean()
+    buyer.assert_clean()
+
+
+@pytest.mark.parametrize("max_calls", [1, None])
+def test_leaving_the_line_offers_to_wait_again_only_where_the_link_has_a_call_left(
+    live_server: LiveServer, open_participant: OpenParticipant, max_calls: int | None
+) -> None:
+    order = f"ORD-LEFT-{max_calls or 'N'}"
+    _, link_url = make_link(live_server.app, order, "product_demo", max_calls=max_calls)
+    buyer = open_participant("buyer", phone=True)
+    page = buyer.page
+    page.goto(link_url)
+    page.get_by_test_id("consent-accept").click()
+    expect(page.get_by_test_id("waiting")).to_be_visible()
+    page.get_by_test_id("leave-queue").click()
+    expect(page.get_by_test_id("left-queue")).to_be_visible()
+    used_up = "This link cannot start another call. Please ask Test Shop for a new link."
+    if max_calls == 1:
+        expect(page.get_by_test_id("left-link")).to_have_text(used_up)
+        expect(page.get_by_test_id("rejoin")).to_be_hidden()
+        expect(page.get_by_test_id("left-text")).to_be_hidden()
+        one_h1(page)
+        assert_no_serious_violations(page, "left the line of a used-up link")
+        shoot(page, "buyer-left-used-up")
+        # reopened: not the consent screen a used-up link cannot act on
+        page.goto(link_url)
+        expect(page.get_by_test_id("call-ended")).to_be_visible()
+        expect(page.get_by_test_id("consent")).to_be_hidden()
+        expect(page.get_by_test_id("call-ended-link")).to_have_text(used_up)
+        expect(page.get_by_test_id("call-again")).to_be_hidden()
+        assert_no_serious_violations(page, "a used-up link reopened after leaving the line")
+    else:
+        expect(page.get_by_test_id("rejoin")).to_be_visible()
+        expect(page.get_by_test_id("left-text")).to_be_visible()
+        expect(page.get_by_test_id("left-link")).to_be_hidden()
+        page.get_by_test_id("rejoin").click()
+        expect(page.get_by_test_id("waiting")).to_be_visible()
+    buyer.assert_clean()
+
+
+@pytest.mark.parametrize(
+    ("purpose", "max_calls", "ready"),
+    [
+        ("damage_verification", None, "Please have the parcel and its shipping label ready"),
+        ("remote_inspection", None, "Please have the goods ready to show."),
+        ("product_demo", 1, "Think of the questions you want to ask about the product."),
+    ],
+)
+def test_a_call_nobody_answered_says_nobody_saw_it_and_what_to_do(
+    server_factory: Callable[..., LiveServer],
+    camera_browser: Browser,
+    purpose: str,
+    max_calls: int | None,
+    ready: str,
+) -> None:
+    server = server_factory(max_wait_s=8.0)
+    order = f"ORD-NONE-{purpose[:4].upper()}"
+    _, link_url = make_link(server.app, order, purpose, max_calls=max_calls)
+    buyer = new_participant(camera_browser, server.url, "buyer", phone=True)
+    try:
+        page = buyer.page
+        page.goto(link_url)
+        page.get_by_test_id("consent-accept").click()
+        expect(page.get_by_test_id("waiting")).to_be_visible()
+        expect(page.get_by_test_id("waiting-ready")).to_contain_text(ready)
+        one_h1(page)
+        assert_no_serious_violations(page, f"waiting for a {purpose}")
+        shoot(page, f"buyer-waiting-{purpose}")
+
+        ended = page.get_by_test_id("call-ended")
+        expect(ended).to_be_visible(timeout=20_000)
+        expect(page.get_by_test_id("call-ended-text")).to_have_text(
+            "Nobody could answer in time, sorry."
+        )
+        next_step = page.get_by_test_id("call-ended-next")
+        expect(next_step).to_have_text("Nobody at Test Shop saw this call.")
+        link_line = page.get_by_test_id("call-ended-link")
+        if max_calls == 1:  # its one call is spent: no coming back through this link
+            expect(link_line).to_have_text(
+                "This link cannot start another call. Please ask Test Shop for a new link."
+            )
+        else:
+            expect(link_line).to_have_text("You can try again later: open the same link again.")
+        expect(page.get_by_test_id("call-again")).to_be_hidden()
+        one_h1(page)
+        assert_no_serious_violations(page, f"an unanswered {purpose}")
+        shoot(page, f"buyer-ended-unanswered-{purpose}")
+
+        # reopened: the same, and a new call where the link has one left
+        page.goto(link_url)
+        expect(ended).to_be_visible()
+        expect(next_step).to_have_text("Nobody at Test Shop saw this call.")
+        context = page.request.get("/api/buyer/context").json()
+        assert context["last_call"]["answered"] is False
+        if max_calls == 1:
+            assert context["calls_left"] == 0
+            expect(page.get_by_test_id("call-again")).to_be_hidden()
+            expect(link_line).to_contain_text("cannot start another call")
+        else:
+            assert context["calls_left"] == 2
+            expect(page.get_by_test_id("call-again")).to_be_visible()
+            expect(link_line).to_be_hidden()
+        assert_no_serious_violations(page, f"an unanswered {purpose} reopened")
+        buyer.assert_clean()
+    finally:
+        buyer.context.close()
 
 
 def test_waiting_shows_the_time_waited_and_promises_no_wait_while_nobody_is_available(
@@ -589,6 +773,9 @@ def test_waiting_shows_the_time_waited_and_promises_no_wait_while_nobody_is_avai
     expect(elapsed).to_have_text(re.compile(r"^Waiting for \d+:\d\d$"))
     first = elapsed.inner_text()
     wait_until(lambda: elapsed.inner_text() != first, 5, "the waiting clock to move")
+    expect(page.get_by_test_id("waiting-ready")).to_have_text(
+        "Please have the parcel and its shipping label ready to show."
+    )
     one_h1(page)
     assert_no_serious_violations(page, "waiting while nobody is available")
     shoot(page, "buyer-waiting-busy")

@@ -26,6 +26,7 @@ def create_link_in(
     now: datetime | None = None,
     ttl_s: int = 3600,
     max_ttl_s: int = MAX_TTL_S,
+    max_calls: int | None = None,
 ) -> tuple[Link, str]:
     """A link in the database behind ``engine`` for a server at ``public_url``, created
     at ``now`` (default: the real time); returns the row and its URL (with the token)."""
@@ -37,6 +38,7 @@ def create_link_in(
                 purpose=Purpose(purpose),
                 buyer_name=buyer_name,
                 locale=locale,
+                max_calls=max_calls,
             ),
             ttl_s=ttl_s,
             max_ttl_s=max_ttl_s,
@@ -55,9 +57,11 @@ def make_link(
     locale: str | None = None,
     age_s: int = 0,
     ttl_s: int = 3600,
+    max_calls: int | None = None,
 ) -> tuple[Link, str]:
     """A link in the app's database at the app's clock time (``age_s`` backdates it),
-    within the app's own maximum lifetime; returns the row and its URL."""
+    within the app's own maximum lifetime (``max_calls`` unset: the server's); returns
+    the row and its URL."""
     settings = app.state.settings
     return create_link_in(
         app.state.engine,
@@ -69,4 +73,5 @@ def make_link(
         now=app.state.clock.now() - timedelta(seconds=age_s),
         ttl_s=ttl_s,
         max_ttl_s=settings.link_ttl_max_s,
+        max_calls=max_calls,
     )

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from sqlmodel import Session
 
 from server.models import Call, CallEvent
+from server.models.link import Link
 from signaling.vocabulary import CallState, EndReason, Purpose
 from tests.helpers.accounts import login
 from tests.helpers.links import make_link
@@ -29,11 +30,14 @@ def store_call(
     end_reason: EndReason = EndReason.AGENT_ENDED,
     chat: tuple[tuple[str, str], ...] = (),
     age_s: int = 300,
+    link: Link | None = None,
 ) -> str:
     """An ended call created ``age_s`` ago; answered by ``agent_id`` (``WAITED_S`` after
     it was created, ``LENGTH_S`` long) or, with no agent, ended in the queue. ``chat``:
-    (who, text) lines said during it. Returns its id."""
-    link, _ = make_link(app, order_ref)
+    (who, text) lines said during it; ``link``: the link it was made on (default: a new
+    one). Returns its id."""
+    if link is None:
+        link, _ = make_link(app, order_ref)
     created = app.state.clock.now() - timedelta(seconds=age_s)
     answered = created + timedelta(seconds=WAITED_S) if agent_id is not None else None
     ended = (answered or created) + timedelta(seconds=LENGTH_S if answered else 5)

@@ -25,6 +25,17 @@ const PHOTO_FLASH_MS = 2500; // the photo just taken stays on screen this long
 const STATUS_MS = 4000; // a short status line (photo sent, the agent zoomed) stays this long
 // Ends after which reopening the link shows how the last call went instead of consent.
 const showsLastCall = (reason) => !["buyer_declined", "buyer_left_queue"].includes(reason);
+// What to get ready while waiting, per purpose.
+const READY = {
+  damage_verification: "waiting.ready.damage",
+  remote_inspection: "waiting.ready.inspection",
+  product_demo: "waiting.ready.demo",
+};
+// What happens after an answered call, per purpose (a demo decides nothing).
+const AFTER = {
+  damage_verification: "ended.after.damage",
+  remote_inspection: "ended.after.inspection",
+};
 
 const screens = [...document.querySelectorAll(".screen")];
 const notice = $("notice");
@@ -42,6 +53,7 @@ let unread = 0;
 let lastPosition = null; // the latest position message, to repaint in another language
 let repaint = () => {}; // re-renders the words of the screen on show, after a language change
 let noticeWords = null; // [key, params] of the notice on show
+let linkKnown = true; // the context's calls_left counts the calls made so far
 
 function show(testid) {
   showOnly(screens, $(testid));
@@ -104,6 +116,9 @@ function renderConsent() {
   $("consent-decline").hidden = !text;
   const order = el("strong", { testid: "waiting-order", text: context.order_ref });
   $("waiting-order-line").replaceChildren(...tNodes("waiting.order", { order }));
+  const ready = READY[context.purpose];
+  $("waiting-ready").textContent = ready ? t(ready) : "";
+  $("waiting-ready").hidden = !ready;
   $("waiting-hint").textContent = t(cameraNeeded() ? "waiting.keep_open" : "waiting.keep_open_audio");
   $("live").dataset.main = cameraNeeded() ? "local" : "remote";
 }
@@ -281,8 +296,9 @@ function paintCall() {
     media.renderControls();
     setUnread(unread);
   }
+  if (call.state === "ended" && call.end_reason === "buyer_left_queue") showLeftQueue();
   if (call.state === "ended" && call.end_reason !== "buyer_declined" && call.end_reason !== "buyer_left_queue") {
-    showEndedScreen(call.end_reason, null);
+    showEndedScreen(call.end_reason, null, call.answered_at_ms !== null && call.answered_at_ms !== undefined);
   }
 }
 
@@ -291,27 +307,64 @@ function renderEnded(message) {
   closeEndDialog();
   if (message.end_reason === "buyer_declined") {
     show("declined");
-  } else if (message.end_reason === "buyer_left_queue") {
-    show("left-queue");
-  } else {
-    showEndedScreen(message.end_reason, null);
+    return;
   }
+  // the call just made counts against the link: until the server says how many calls it
+  // has left, the page offers no new one
+  linkKnown = false;
+  if (message.end_reason === "buyer_left_queue") showLeftQueue();
+  else showEndedScreen(message.end_reason, null, message.answered_at_ms !== null && message.answered_at_ms !== undefined);
+  reloadContext().then(
+    () => {
+      linkKnown = true;
+      repaint();
+    },
+    () => {},
+  );
 }
 
-/** The ended screen: why (where it is worth saying), what happens next and when. */
-function showEndedScreen(reason, endedAt) {
+/** The buyer left the line: wait again where the link can start another call. */
+function showLeftQueue() {
+  const canCall = linkKnown && linkCanCall();
+  const usedUp = linkKnown && !canCall;
+  $("left-text").hidden = usedUp;
+  $("rejoin").hidden = !canCall;
+  $("left-link").textContent = usedUp ? t("ended.used_up", { shop: context.shop_name || t("consent.shop_fallback") }) : "";
+  $("left-link").hidden = !usedUp;
+  show("left-queue");
+}
+
+/** Whether the link can start another call: calls left and not expired. */
+function linkCanCall() {
+  return context.calls_left > 0 && Date.parse(context.expires_at) > Date.now();
+}
+
+/** The ended screen: why (where it is worth saying), what happens next and when, and
+ *  whether this link can start another call. `answered`: an agent took the call; if not,
+ *  nobody at the shop saw it and nothing follows from it. */
+function showEndedScreen(reason, endedAt, answered) {
   const key = `ended.reason.${reason}`;
+  const shop = context.shop_name || t("consent.shop_fallback");
   const parts = has(key) ? [t(key)] : endedAt ? [] : [t("ended.text")];
   if (endedAt) parts.push(t("ended.earlier", { when: formatDateTime(endedAt) }));
   $("call-ended-text").textContent = parts.join(" ");
-  $("call-ended-next").textContent = t("ended.next", {
-    shop: context.shop_name || t("consent.shop_fallback"),
-    order: context.order_ref,
-    count: context.follow_up_days || 2,
-  });
-  $("call-again").hidden = !endedAt;
+  let next;
+  if (!answered) next = t("ended.unanswered", { shop });
+  else if (AFTER[context.purpose]) {
+    next = t(AFTER[context.purpose], { shop, order: context.order_ref, count: context.follow_up_days || 2 });
+  } else next = t("ended.after.demo", { shop });
+  $("call-ended-next").textContent = next;
+  const canCall = linkCanCall();
+  // the reopened link offers a new call; just after a call, the page says how to come back
+  let link = "";
+  if (!linkKnown) link = "";
+  else if (!canCall) link = reason === "link_expired" ? "" : t("ended.used_up", { shop });
+  else if (!answered && !endedAt) link = t("ended.try_again");
+  $("call-ended-link").textContent = link;
+  $("call-ended-link").hidden = !link;
+  $("call-again").hidden = !endedAt || !canCall;
   show("call-ended");
-  if (endedAt) repaint = () => showEndedScreen(reason, endedAt);
+  if (endedAt) repaint = () => showEndedScreen(reason, endedAt, answered);
 }
 
 // ------------------------------------------------------------------ ending
@@ -479,8 +532,10 @@ function showStart() {
   callState.hidden = true;
   setConsentBusy(false);
   const last = context.last_call;
-  if (last && last.state === "ended" && showsLastCall(last.end_reason) && !joinedHere) {
-    showEndedScreen(last.end_reason, last.ended_at);
+  // a link that can start no more calls says so instead of asking for consent again
+  const spent = last && last.state === "ended" && !linkCanCall();
+  if (last && last.state === "ended" && (showsLastCall(last.end_reason) || spent) && !joinedHere) {
+    showEndedScreen(last.end_reason, last.ended_at, last.answered);
   } else {
     show("consent");
   }

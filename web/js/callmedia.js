@@ -13,8 +13,8 @@ export function defaultWords(key, params = {}) {
     "live.unmute": "Unmute",
     "live.camera_stop": "Stop camera",
     "live.camera_start": "Start camera",
-    "live.torch_on": "Light on",
-    "live.torch_off": "Light off",
+    "live.torch_on": "Turn light on",
+    "live.torch_off": "Turn light off",
     "live.zoom_value": `Zoom ${params.zoom}×`,
     "problem.video_failed": "The video connection failed. Reconnecting…",
   };
@@ -215,10 +215,10 @@ export class CallMedia {
     const settings = this.devices.videoTrack ? this.devices.videoTrack.getSettings() : {};
     const torch = $("torch");
     if (torch) {
+      // a plain button like mute and camera: its label says what a press does
       torch.hidden = !features.torch;
-      const on = settings.torch === true;
-      torch.setAttribute("aria-pressed", String(on));
-      torch.textContent = this.words(on ? "live.torch_off" : "live.torch_on");
+      torch.removeAttribute("aria-pressed");
+      torch.textContent = this.words(this.torchOn() ? "live.torch_off" : "live.torch_on");
     }
     const zoom = $("zoom");
     if (zoom) {
@@ -235,6 +235,12 @@ export class CallMedia {
         });
       }
     }
+  }
+
+  /** Whether the camera's torch is lit now (the track's own setting). */
+  torchOn() {
+    const track = this.devices.videoTrack;
+    return Boolean(track && track.getSettings().torch === true);
   }
 
   /** Torch on or off: "applied", "not_supported" or "camera_off" (the camera_reply result). */
@@ -308,7 +314,7 @@ export class CallMedia {
     });
     const torch = $("torch");
     if (torch) {
-      torch.addEventListener("click", () => this.setTorch(torch.getAttribute("aria-pressed") !== "true"));
+      torch.addEventListener("click", () => this.setTorch(!this.torchOn()));
     }
     const zoom = $("zoom");
     if (zoom) {
