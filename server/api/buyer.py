@@ -159,7 +159,7 @@ def buyer_context(
         )
         if last is not None
         else None,
-        calls_left=max(0, (link.max_calls or settings.max_calls_per_link) - made),
+        calls_left=buyer_links.calls_left(link, made, settings.max_calls_per_link),
         expires_at=link.expires_at,
         consent=consent,
     )

@@ -86,13 +86,12 @@ def list_links(
 
     def out(link: Link) -> LinkOut:
         calls_used = used.get(link.id or 0, 0)
-        allowed = link.max_calls or settings.max_calls_per_link
         return LinkOut(
             **link.model_dump(exclude={"token_hash"}),
             status=link.status_at(now),
             call_state=calls.get(link.id or 0),
             calls_used=calls_used,
-            calls_left=max(0, allowed - calls_used),
+            calls_left=buyer_links.calls_left(link, calls_used, settings.max_calls_per_link),
         )
 
     return LinkList(items=[out(link) for link in links])

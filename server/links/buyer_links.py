@@ -160,6 +160,13 @@ def redeem_token(
     return link, credential
 
 
+def calls_left(link: Link, made: int, default_max_calls: int) -> int:
+    """How many more calls ``link`` may start after ``made``: its own ``max_calls``, else
+    the server's ``default_max_calls`` (the rule the switchboard's ``link_used_up``
+    applies), never below 0."""
+    return max(0, (link.max_calls or default_max_calls) - made)
+
+
 def calls_made(db: Session, link_id: int) -> int:
     """How many calls the link has started (declined ones included)."""
     return db.exec(select(func.count()).select_from(Call).where(Call.link_id == link_id)).one()
