@@ -314,6 +314,13 @@ function renderEnded(message) {
   linkKnown = false;
   if (message.end_reason === "buyer_left_queue") showLeftQueue();
   else showEndedScreen(message.end_reason, null, message.answered_at_ms !== null && message.answered_at_ms !== undefined);
+  if (LINK_GONE.has(message.end_reason)) {
+    // a withdrawn or expired link starts no call and answers no request: nothing to ask
+    context.calls_left = 0;
+    linkKnown = true;
+    repaint();
+    return;
+  }
   reloadContext().then(
     () => {
       linkKnown = true;
@@ -322,6 +329,9 @@ function renderEnded(message) {
     () => {},
   );
 }
+
+/** End reasons after which the link itself is no longer valid. */
+const LINK_GONE = new Set(["link_revoked", "link_expired"]);
 
 /** The buyer left the line: wait again where the link can start another call. */
 function showLeftQueue() {
