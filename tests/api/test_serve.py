@@ -6,7 +6,6 @@ import datetime
 import re
 import ssl
 import stat
-import time
 from pathlib import Path
 
 import httpx
@@ -14,6 +13,7 @@ import pytest
 
 from server.cli.serve import FIRST_START_FILE, first_start_notice
 from tests.helpers.servers import served
+from tests.helpers.waiting import NotYet, wait_until
 
 
 @pytest.fixture
@@ -65,9 +65,11 @@ def test_access_log_redacts_link_tokens(demo, tmp_path):
     with httpx.Client() as buyer:
         buyer.get(f"{base}/j/{link}", follow_redirects=False)
         buyer.get(f"{base}/j/{link}x", follow_redirects=False)
-    deadline = time.monotonic() + 5
-    while "/j/[redacted]" not in output() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(
+        lambda: "/j/[redacted]" in output() or NotYet("no redacted /j/ line logged yet"),
+        5,
+        "the access log line of the link",
+    )
     text = output().split("Stop with Ctrl-C.")[-1]  # after the first-start printout
     assert "/j/[redacted]" in text
     assert link not in text

@@ -13,7 +13,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -192,17 +191,21 @@ def served(
             stderr=subprocess.STDOUT,
         )
     url = f"{scheme}://localhost:{port}"
-    deadline = time.monotonic() + PROCESS_START_TIMEOUT_S
-    while True:
+
+    def healthy() -> bool | NotYet:
+        if proc.poll() is not None:
+            raise AssertionError(f"the server exited at start with {proc.returncode}")
         try:
-            if httpx.get(f"{url}/healthz", timeout=1, verify=False).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline or proc.poll() is not None:
-            proc.kill()
-            raise AssertionError("server did not start:\n" + log_path.read_text())
-        time.sleep(0.05)
+            status = httpx.get(f"{url}/healthz", timeout=1, verify=False).status_code
+        except httpx.HTTPError as err:
+            return NotYet(f"/healthz: {err!r}")
+        return status == 200 or NotYet(f"/healthz answered {status}")
+
+    try:
+        wait_until(healthy, PROCESS_START_TIMEOUT_S, "the server process to start")
+    except AssertionError as err:
+        proc.kill()
+        raise AssertionError(f"{err}\n{log_path.read_text()}") from None
     try:
         yield ServerProcess(url, proc, log_path.read_text)
     finally:
