@@ -17,7 +17,13 @@ from sqlmodel import Session, select
 from server.models import Call
 from tests.helpers.accounts import add_user
 from tests.helpers.axe import assert_no_serious_violations
-from tests.helpers.browser_steps import buyer_ends_call, go_available, sign_in, start_call
+from tests.helpers.browser_steps import (
+    available_agent,
+    buyer_ends_call,
+    go_available,
+    sign_in,
+    start_call,
+)
 from tests.helpers.chromium import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -284,11 +290,8 @@ def test_zoom_shows_where_the_camera_has_it_and_the_agents_requests_are_applied_
     live_server: LiveServer, open_participant: OpenParticipant, browser: Browser
 ) -> None:
     # Chromium's own fake camera (not the clip camera: a file-fed camera has no zoom)
-    add_user(live_server.app, "zoom@shop.test", "agent", "Zed Agent")
     _, link_url = make_link(live_server.app, "ORD-ZOOM", "damage_verification")
-    agent = open_participant("agent")
-    sign_in(agent.page, "zoom@shop.test")
-    go_available(agent.page)
+    agent = available_agent(live_server, open_participant, "zoom@shop.test", "Zed Agent")
     buyer = open_with_camera_zoom(browser, link_url, lambda: open_participant("buyer", phone=True))
     page = buyer.page
     page.get_by_test_id("consent-accept").click()
@@ -400,11 +403,8 @@ def test_a_blocked_camera_in_a_damage_check_blocks_with_how_to_allow_it_and_retr
 def test_a_blocked_microphone_in_a_damage_check_lets_the_buyer_show_the_damage_and_chat(
     live_server: LiveServer, open_participant: OpenParticipant, refusing_browser: Browser
 ) -> None:
-    add_user(live_server.app, "mic@shop.test", "agent", "Mia Agent")
     _, link_url = make_link(live_server.app, "ORD-NOMIC", "damage_verification")
-    agent = open_participant("agent")
-    sign_in(agent.page, "mic@shop.test")
-    go_available(agent.page)
+    agent = available_agent(live_server, open_participant, "mic@shop.test", "Mia Agent")
     buyer = open_participant("buyer", phone=True, on=refusing_browser)
     buyer.context.grant_permissions(["camera"])  # the microphone is refused
     page = buyer.page
@@ -451,11 +451,8 @@ def test_a_blocked_microphone_in_a_damage_check_lets_the_buyer_show_the_damage_a
 def test_a_first_time_buyer_with_two_cameras_can_switch_between_them(
     live_server: LiveServer, open_participant: OpenParticipant, two_camera_browser: Browser
 ) -> None:
-    add_user(live_server.app, "two@shop.test", "agent", "Tess Agent")
     _, link_url = make_link(live_server.app, "ORD-TWOCAM", "damage_verification")
-    agent = open_participant("agent")
-    sign_in(agent.page, "two@shop.test")
-    go_available(agent.page)
+    agent = available_agent(live_server, open_participant, "two@shop.test", "Tess Agent")
     buyer = open_participant("buyer", phone=True, on=two_camera_browser)
     page = buyer.page
     page.goto(link_url)
@@ -524,11 +521,10 @@ def test_a_device_without_a_camera_cannot_join_a_damage_check(
 def test_a_product_demo_shows_the_agents_camera_large_and_says_so_before_consent(
     live_server: LiveServer, open_participant: OpenParticipant, camera_browser: Browser
 ) -> None:
-    add_user(live_server.app, "demo@shop.test", "agent", "Dee Agent")
     _, link_url = make_link(live_server.app, "ORD-DEMO", "product_demo")
-    agent = open_participant("agent", on=camera_browser)
-    sign_in(agent.page, "demo@shop.test")
-    go_available(agent.page)
+    agent = available_agent(
+        live_server, open_participant, "demo@shop.test", "Dee Agent", on=camera_browser
+    )
     buyer = open_participant("buyer", phone=True)
     page = buyer.page
     page.goto(link_url)
@@ -594,11 +590,10 @@ def test_an_inspection_link_speaks_of_the_goods_not_of_a_problem(
 def test_an_inspection_on_a_one_call_link_says_what_follows_and_offers_no_new_call(
     live_server: LiveServer, open_participant: OpenParticipant, camera_browser: Browser
 ) -> None:
-    add_user(live_server.app, "insp@shop.test", "agent", "Ivo Agent")
     _, link_url = make_link(live_server.app, "ORD-ONCE", "remote_inspection", max_calls=1)
-    agent = open_participant("agent", on=camera_browser)
-    sign_in(agent.page, "insp@shop.test")
-    go_available(agent.page)
+    agent = available_agent(
+        live_server, open_participant, "insp@shop.test", "Ivo Agent", on=camera_browser
+    )
     buyer = open_participant("buyer", phone=True)
     page = buyer.page
     page.goto(link_url)

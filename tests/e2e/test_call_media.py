@@ -7,15 +7,13 @@ from playwright.sync_api import Browser, expect
 from sqlmodel import Session, select
 
 from server.models import Call
-from tests.helpers.accounts import add_user
 from tests.helpers.browser_steps import (
     COUNT_FRAMES_JS,
     SAMPLE_VIDEO_JS,
     agent_sees_bars,
+    available_agent,
     colours_match,
-    go_available,
     remote_video,
-    sign_in,
     start_call,
 )
 from tests.helpers.chromium import OpenParticipant
@@ -48,11 +46,8 @@ LISTEN_JS = """
 def test_agent_sees_the_buyers_camera_buyer_hears_the_agent_and_they_chat_and_end(
     live_server: LiveServer, open_participant: OpenParticipant, camera_browser: Browser
 ) -> None:
-    add_user(live_server.app, "agent@shop.test", "agent", "Aggie Agent")
     _, link_url = make_link(live_server.app, "ORD-3003", "damage_verification", buyer_name="Bo")
-    agent = open_participant("agent")
-    sign_in(agent.page, "agent@shop.test")
-    go_available(agent.page)
+    agent = available_agent(live_server, open_participant, "agent@shop.test", "Aggie Agent")
 
     buyer = open_participant("buyer", phone=True, on=camera_browser)
     buyer.page.goto(link_url)

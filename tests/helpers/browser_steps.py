@@ -113,6 +113,22 @@ def agent_sees_bars(agent: Participant, timeout_s: float = 10) -> None:
     )
 
 
+def available_agent(
+    live_server: LiveServer,
+    open_participant: OpenParticipant,
+    email: str,
+    name: str,
+    on: Browser | None = None,
+) -> Participant:
+    """A new agent ``name`` signed in on the console (on ``on``, else the default browser)
+    and available, ready to accept the next call."""
+    add_user(live_server.app, email, "agent", name)
+    agent = open_participant("agent", on=on)
+    sign_in(agent.page, email)
+    go_available(agent.page)
+    return agent
+
+
 def start_call(
     live_server: LiveServer,
     open_participant: OpenParticipant,
@@ -121,11 +137,10 @@ def start_call(
 ) -> tuple[Participant, Participant, str]:
     """An agent and a buyer (on ``camera_browser``, whose camera shows the colour bars)
     in a live damage-verification call; returns both and the link's URL."""
-    add_user(live_server.app, f"agent-{order_ref}@shop.test", "agent", "Aggie Agent")
     _, link_url = make_link(live_server.app, order_ref, "damage_verification")
-    agent = open_participant("agent")
-    sign_in(agent.page, f"agent-{order_ref}@shop.test")
-    go_available(agent.page)
+    agent = available_agent(
+        live_server, open_participant, f"agent-{order_ref}@shop.test", "Aggie Agent"
+    )
     buyer = open_participant("buyer", phone=True, on=camera_browser)
     buyer.page.goto(link_url)
     buyer.page.get_by_test_id("consent-accept").click()
