@@ -1,6 +1,6 @@
 #!/bin/sh
-# Installs everything the tests need (Debian's chromium and postgresql included) and runs
-# the whole suite.
+# Installs everything the tests need (Debian's chromium, firefox-esr, WebKitGTK's driver
+# and postgresql included) and runs the whole suite.
 # Usage: sh tests/run.sh [pytest arguments]
 set -eu
 cd "$(dirname "$0")/.."
@@ -17,6 +17,11 @@ missing=""
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 # Firefox ESR, the second engine buyers and agents use (driven through puppeteer-core).
 command -v firefox-esr >/dev/null 2>&1 || missing="$missing firefox-esr"
+# WebKit, Safari's engine: WebKitGTK's MiniBrowser driven by WebKitWebDriver (from
+# webkit2gtk-driver, through Selenium), in an X server of its own (Xvfb: it has no
+# headless mode).
+command -v WebKitWebDriver >/dev/null 2>&1 || missing="$missing webkit2gtk-driver"
+command -v Xvfb >/dev/null 2>&1 || missing="$missing xvfb"
 command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 \
     || missing="$missing postgresql"

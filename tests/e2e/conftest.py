@@ -1,8 +1,8 @@
 """Real Chromium against a real server: one browser for the e2e tests, one context per
 person. Built on tests/helpers (chromium.py).
 
-Firefox (tests/helpers/firefox.py) is started only for the tests that ask for it, once
-for the package.
+Firefox (tests/helpers/firefox.py) and WebKit (webkit.py) are started only for the tests
+that ask for them, once for the package.
 
 Playwright's sync API cannot run inside a running asyncio loop, so every e2e test is a
 plain ``def`` test and no fixture here is async.
@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, Playwright, expect, sync_playwright
 from tests.helpers.chromium import OpenParticipant, Participant, launch_chromium, new_participant
 from tests.helpers.firefox import Firefox, FirefoxParticipant, launch_firefox
 from tests.helpers.servers import LiveServer
+from tests.helpers.webkit import WebKitPage, launch_webkit
 from tests.helpers.y4m import write_y4m
 
 WAIT_MS = 5000  # every expect() polls up to this long
@@ -95,3 +96,19 @@ def open_firefox(
 
     yield open_
     firefox.close_participants()
+
+
+@pytest.fixture(scope="package")
+def webkit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebKitPage]:
+    """One WebKit MiniBrowser window (under its own Xvfb) for the e2e tests that use it;
+    stopped after them. It fails, never skips, when WebKit cannot start."""
+    with launch_webkit(tmp_path_factory.mktemp("webkit")) as page:
+        yield page
+
+
+@pytest.fixture
+def webkit_page(webkit: WebKitPage, live_server: LiveServer) -> WebKitPage:
+    """The WebKit window at the live server, as a new visitor (no cookies, no storage)."""
+    webkit.base_url = live_server.url
+    webkit.fresh()
+    return webkit

@@ -26,6 +26,9 @@ these. No test module imports another test module or a conftest.
 - ``firefox``: Firefox ESR through ``firefox_driver.mjs`` (Node, puppeteer-core):
   ``launch_firefox``, ``Firefox.participant``, ``FirefoxPage`` (Playwright's ``Page``
   calls the helpers use), ``FirefoxParticipant``, ``by_testid``.
+- ``webkit``: WebKit (Safari's engine): ``launch_webkit`` (Xvfb, WebKitWebDriver and a
+  MiniBrowser session, through Selenium), ``WebKitPage`` (Playwright's ``Page`` calls the
+  helpers use), ``NARROWEST_WIDTH``.
 - ``firefox_steps``: ``available_firefox_agent``, ``sees_firefox_camera`` (its fake
   camera's changing colour, in either engine), ``receives_audio`` (getStats).
 - ``page_js``: scripts both engines run: ``TRACK_PEERS_INIT_JS`` / ``RTC_STATS_JS`` (the

@@ -85,12 +85,16 @@ def _settled(page: Page, width: int) -> bool | NotYet:
     return NotYet(reason) if reason else True
 
 
-def shoot(page: Page, name: str, *, laptop: bool = False) -> None:
-    """Screenshots of `page` at both sizes (and at 1366x768 with ``laptop``), each checked
-    for sideways overflow; the page goes back to its own size afterwards."""
+def shoot(
+    page: Page, name: str, *, laptop: bool = False, sizes: dict[str, dict] | None = None
+) -> None:
+    """Screenshots of `page` at both sizes (and at 1366x768 with ``laptop``; or at
+    ``sizes``, by name), each checked for sideways overflow; the page goes back to its own
+    size afterwards. Any page with Playwright's calls used here will do (firefox.py's,
+    webkit.py's)."""
     OUT.mkdir(parents=True, exist_ok=True)
     before = page.viewport_size
-    sizes = {**SIZES, "laptop": LAPTOP} if laptop else SIZES
+    sizes = sizes or ({**SIZES, "laptop": LAPTOP} if laptop else SIZES)
     for size_name, size in sizes.items():
         page.set_viewport_size(size)
         wait_until(

@@ -73,6 +73,19 @@ function sayCode(code) {
   say(code && has(`error.${code}`) ? `error.${code}` : "error.unknown");
 }
 
+/** Whether this browser can make the call at all: a page without WebRTC (an old
+ *  browser, an in-app view, a WebKit built without it) says so instead of failing. */
+function callsPossible() {
+  return typeof RTCPeerConnection === "function";
+}
+
+/** The screen for a browser without WebRTC: the line is not joined, nothing is sent. */
+function showUnsupported() {
+  callState.hidden = true;
+  show("call-unsupported");
+  repaint = () => {};
+}
+
 /** The camera is the point of the call: a damage check, where the buyer shows the damage. */
 function cameraNeeded() {
   return context.purpose === "damage_verification";
@@ -138,6 +151,11 @@ async function joinLine() {
   if (cameraError) {
     setConsentBusy(false);
     showCameraNeeded(cameraError);
+    return;
+  }
+  if (!callsPossible()) {
+    media.end(); // the camera is not needed after all
+    showUnsupported();
     return;
   }
   waitingSince = null;
@@ -261,6 +279,10 @@ function renderCall(message) {
   callState.textContent = t(`state.${message.state}`);
   repaint = () => paintCall();
   setConsentBusy(false);
+  if (message.state !== "ended" && !callsPossible()) {
+    showUnsupported(); // a call started in another browser, opened here
+    return;
+  }
   if (message.state !== "ended") media.ensure(defaultDevices("buyer", context.purpose));
   if (message.state === "waiting") {
     showWaiting(message.started_at_ms);
