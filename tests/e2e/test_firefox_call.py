@@ -159,8 +159,8 @@ def test_a_chromium_buyer_has_a_whole_call_with_a_firefox_agent(
     expect(buyer.page.get_by_test_id("call-state")).to_have_attribute("data-state", "live")
 
     # the Firefox agent sees the buyer's colour bars, frame after frame, in VP8
-    agent_sees_bars(agent, 15)  # type: ignore[arg-type]  # a Firefox page has the calls it makes
-    agent_video = remote_video(agent.page)  # type: ignore[arg-type]
+    agent_sees_bars(agent, 15)  # the Page calls it makes, a Firefox page has
+    agent_video = remote_video(agent.page)
     agent.page.evaluate(COUNT_FRAMES_JS, agent_video)
     wait_until(
         lambda: agent.page.evaluate("window.__framesPresented") >= 60,
@@ -185,7 +185,7 @@ def test_a_chromium_buyer_has_a_whole_call_with_a_firefox_agent(
 
     agent.page.get_by_test_id("capture").click()
     agent.page.wait_for_selector('[data-testid="evidence-item"] img', "visible", timeout=10_000)
-    shoot(agent.page, "firefox-console-call")  # type: ignore[arg-type]
+    shoot(agent.page, "firefox-console-call")
 
     agent.page.get_by_test_id("end-call").click()
     expect(buyer.page.get_by_test_id("call-ended")).to_be_visible()

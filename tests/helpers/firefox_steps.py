@@ -5,6 +5,8 @@ a video."""
 
 from __future__ import annotations
 
+from playwright.sync_api import Page
+
 from tests.helpers.accounts import add_user
 from tests.helpers.browser_steps import SAMPLE_VIDEO_JS, sign_in
 from tests.helpers.firefox import Firefox, FirefoxPage, FirefoxParticipant
@@ -35,19 +37,21 @@ def available_firefox_agent(
     """A new agent ``name`` signed in on the console in Firefox and available."""
     add_user(live_server.app, email, "agent", name)
     agent = firefox.participant("agent", live_server.url)
-    sign_in(agent.page, email)  # type: ignore[arg-type]  # FirefoxPage has the calls it makes
+    sign_in(agent.page, email)  # the Page calls it makes, FirefoxPage has
     go_available(agent.page)
     return agent
 
 
-def sees_firefox_camera(page: object, selector: str, timeout_s: float = 15) -> list[list[float]]:
+def sees_firefox_camera(
+    page: Page | FirefoxPage, selector: str, timeout_s: float = 15
+) -> list[list[float]]:
     """Wait until the video at ``selector`` on ``page`` (either engine) shows Firefox's
     fake camera: the whole frame one bright colour, and that colour changing (a frozen
     or black frame fails). Returns the colours seen."""
     seen: list[list[float]] = []
 
     def changed() -> bool | NotYet:
-        sample = page.evaluate(SAMPLE_VIDEO_JS, [selector, FRAME_POINTS])  # type: ignore[attr-defined]
+        sample = page.evaluate(SAMPLE_VIDEO_JS, [selector, FRAME_POINTS])
         if not sample:
             return NotYet("no frame yet")
         colours = sample["colours"]
@@ -64,13 +68,13 @@ def sees_firefox_camera(page: object, selector: str, timeout_s: float = 15) -> l
     return seen
 
 
-def receives_audio(page: object, timeout_s: float = 10) -> dict:
+def receives_audio(page: Page | FirefoxPage, timeout_s: float = 10) -> dict:
     """Wait until the page's peer connections (``page_js.TRACK_PEERS_INIT_JS`` loaded
     before them) have received 50 more audio packets than now, with some sound in them
     (``totalAudioEnergy`` above 0), on either engine; return the last inbound audio."""
 
     def stats() -> dict | None:
-        return page.evaluate(RTC_STATS_JS)["inbound"].get("audio")  # type: ignore[attr-defined]
+        return page.evaluate(RTC_STATS_JS)["inbound"].get("audio")
 
     before = (stats() or {}).get("packets", 0)
 

@@ -40,6 +40,8 @@ from typing import Any
 import httpx
 from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.remote.client_config import ClientConfig
+from selenium.webdriver.remote.remote_connection import RemoteConnection
 from selenium.webdriver.webkitgtk.options import Options
 
 from tests.helpers.chromium import STEP_TIMEOUT_MS
@@ -251,7 +253,8 @@ def launch_webkit(log_dir: Path, *extra_args: str) -> Iterator[WebKitPage]:
             options.add_argument(arg)
         options.set_capability("browserName", "MiniBrowser")
         try:
-            driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{port}", options=options)
+            address = ClientConfig(remote_server_addr=f"http://127.0.0.1:{port}")
+            driver = webdriver.Remote(RemoteConnection(client_config=address), options=options)
         except WebDriverException as err:
             raise WebKitError(f"MiniBrowser did not start: {err.msg}") from None
         stack.callback(driver.quit)
