@@ -48,15 +48,21 @@ CAMERA_AND_PHOTO_JS = """async () => {
   while (!preview.videoWidth && Date.now() - started < 5000) {
     await new Promise((done) => setTimeout(done, 50));
   }
+  // the share of lit pixels in the preview's picture, once it shows one
   const canvas = document.createElement("canvas");
   canvas.width = preview.videoWidth;
   canvas.height = preview.videoHeight;
   const ctx = canvas.getContext("2d");
-  ctx.drawImage(preview, 0, 0);
-  const pixels = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
   let lit = 0;
-  for (let i = 0; i < pixels.length; i += 4) {
-    if (pixels[i] + pixels[i + 1] + pixels[i + 2] > 60) lit += 1;
+  while (lit < 0.2 && Date.now() - started < 10000) {
+    await new Promise((done) => setTimeout(done, 100));
+    ctx.drawImage(preview, 0, 0);
+    const pixels = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+    let count = 0;
+    for (let i = 0; i < pixels.length; i += 4) {
+      if (pixels[i] + pixels[i + 1] + pixels[i + 2] > 60) count += 1;
+    }
+    lit = count / (pixels.length / 4);
   }
   const photo = await media.takePhoto();
   const bitmap = await createImageBitmap(photo);
@@ -72,7 +78,7 @@ CAMERA_AND_PHOTO_JS = """async () => {
       muted: preview.muted,
       autoplay: preview.autoplay,
       playsInline: preview.playsInline,
-      lit: lit / (pixels.length / 4),
+      lit,
     },
     photo: { type: photo.type, size: photo.size, width: bitmap.width, height: bitmap.height },
     imageCapture: typeof ImageCapture,

@@ -44,7 +44,6 @@ from selenium.webdriver.remote.client_config import ClientConfig
 from selenium.webdriver.remote.remote_connection import RemoteConnection
 from selenium.webdriver.webkitgtk.options import Options
 
-from tests.helpers.chromium import STEP_TIMEOUT_MS
 from tests.helpers.servers import free_port
 from tests.helpers.waiting import NotYet, wait_until
 
@@ -58,6 +57,7 @@ MINIBROWSER_ARGS = [
 SCREEN = "1600x1200x24"
 NARROWEST_WIDTH = 447  # MiniBrowser's toolbar keeps its window at least this wide
 START_TIMEOUT_S = 30
+STEP_TIMEOUT_MS = 20_000  # a step waits up to this long (MiniBrowser is slow on a busy machine)
 SCRIPT_TIMEOUT_S = 30  # a test's script in the page (a photo can take seconds)
 
 

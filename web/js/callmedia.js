@@ -179,12 +179,10 @@ export class CallMedia {
   showLocal() {
     this.local.srcObject = this.devices.preview;
     this.local.hidden = !this.devices.cameraOn;
-    playMuted(this.local);
     const waiting = $("waiting-preview");
     if (waiting) {
       waiting.srcObject = this.devices.preview;
       waiting.hidden = !this.devices.cameraOn;
-      playMuted(waiting);
     }
   }
 
@@ -376,15 +374,6 @@ function withTimeout(promise, ms) {
 }
 
 /** The track's current frame as a JPEG at the camera's resolution. */
-/** Start a muted video of the own camera. WebKit (Safari) does not autoplay a video
- *  whose screen is hidden when its stream is set, and may never start it; playing it
- *  needs no tap while it is muted. */
-function playMuted(video) {
-  if (!video.srcObject || !video.muted) return;
-  const attempt = video.play();
-  if (attempt && attempt.catch) attempt.catch(() => {});
-}
-
 async function frameToJpeg(track) {
   const video = document.createElement("video");
   video.muted = true;
