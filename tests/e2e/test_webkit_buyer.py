@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from server.models import Call
 from tests.helpers.accounts import add_user
+from tests.helpers.axe import assert_no_serious_violations
 from tests.helpers.links import make_link
 from tests.helpers.screens import SIZES, shoot
 from tests.helpers.servers import LiveServer
@@ -118,6 +119,7 @@ def test_webkit_shows_the_consent_and_tells_a_buyer_plainly_that_this_browser_ca
     assert WORDS["unsupported.title"] in text and WORDS["unsupported.text"] in text
     assert page.evaluate("document.querySelector('[data-testid=\"call-state\"]').hidden")
     shoot(page, "webkit-buyer-unsupported", sizes=WEBKIT_SIZES)
+    assert_no_serious_violations(page, "the page for a browser that cannot call")
     assert_no_script_errors(page)
     # the buyer is not put in the line: no call was made
     with Session(live_server.app.state.engine) as db:

@@ -15,7 +15,8 @@ API:
 - ``WebKitPage`` mirrors the part of Playwright's ``Page`` that ``screens.shoot`` and
   the tests use: ``goto(path_or_url)``, ``url``, ``evaluate(js, arg=None)`` (an
   expression, or a function called with ``arg``; promises are awaited; the value comes
-  back as JSON; a thrown error raises ``WebKitError``), ``click(selector)``,
+  back as JSON; a thrown error raises ``WebKitError``; a script that is no expression,
+  such as axe-core's source, is run as it is), ``click(selector)``,
   ``fill(selector, value)``, ``wait_for_selector(selector, state="visible"|"hidden"|
   "attached", timeout=ms)``, ``screenshot(path=..., full_page=...)`` (the window's
   viewport), ``set_viewport_size(size)`` / ``viewport_size`` (the window is sized so
@@ -39,7 +40,7 @@ from typing import Any
 
 import httpx
 from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import JavascriptException, WebDriverException
 from selenium.webdriver.remote.client_config import ClientConfig
 from selenium.webdriver.remote.remote_connection import RemoteConnection
 from selenium.webdriver.webkitgtk.options import Options
@@ -107,7 +108,14 @@ class WebKitPage:
     def evaluate(self, js: str, arg: Any = None) -> Any:
         """Evaluate ``js`` (a function is called with ``arg``) and return its awaited value."""
         body = js.strip().rstrip(";")  # an expression statement's own ";" too
-        result = self.driver.execute_async_script(_EVALUATE % body, arg)
+        try:
+            result = self.driver.execute_async_script(_EVALUATE % body, arg)
+        except JavascriptException as err:
+            if "SyntaxError" not in (err.msg or ""):
+                raise
+            # not an expression: a script (a library's source), run as it is
+            self.driver.execute_script(js)
+            return None
         if "error" in result:
             raise WebKitError(f"the page's script failed: {result['error']}")
         return result["value"]
