@@ -10,14 +10,14 @@ plain ``def`` test and no fixture here is async.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Playwright, expect, sync_playwright
 
 from tests.helpers.chromium import OpenParticipant, Participant, launch_chromium, new_participant
-from tests.helpers.firefox import Firefox, FirefoxParticipant, launch_firefox
+from tests.helpers.firefox import Firefox, FirefoxParticipant, OpenFirefox, launch_firefox
 from tests.helpers.servers import LiveServer
 from tests.helpers.webkit import WebKitPage, launch_webkit
 from tests.helpers.y4m import write_y4m
@@ -85,9 +85,7 @@ def firefox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Firefox]:
 
 
 @pytest.fixture
-def open_firefox(
-    firefox: Firefox, live_server: LiveServer
-) -> Iterator[Callable[..., FirefoxParticipant]]:
+def open_firefox(firefox: Firefox, live_server: LiveServer) -> Iterator[OpenFirefox]:
     """``open_firefox("buyer", phone=True)``: a fresh Firefox browser context (own cookies)
     and page at the live server; closed after the test."""
 

@@ -6,8 +6,6 @@ colour bars. Both pages' peer connections are read with getStats (page_js)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from playwright.sync_api import Browser, expect
 from sqlmodel import Session, select
 
@@ -20,7 +18,7 @@ from tests.helpers.browser_steps import (
     remote_video,
 )
 from tests.helpers.chromium import OpenParticipant, Participant
-from tests.helpers.firefox import Firefox, FirefoxParticipant
+from tests.helpers.firefox import Firefox, FirefoxParticipant, OpenFirefox
 from tests.helpers.firefox_steps import (
     available_firefox_agent,
     receives_audio,
@@ -33,7 +31,6 @@ from tests.helpers.screens import shoot
 from tests.helpers.servers import LiveServer
 from tests.helpers.waiting import wait_until
 
-OpenFirefox = Callable[..., FirefoxParticipant]
 FIREFOX_CAMERA = (1280, 720)  # what the page gets from Firefox's fake camera
 CALL_VIDEO_MAX_W = 640  # the buyer page sends the call video scaled down to this
 RECORDING_DEADLINE_S = 120  # the review file is made after the call, on a busy machine

@@ -40,7 +40,7 @@ import queue
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -282,6 +282,9 @@ class FirefoxParticipant:
 
     def assert_clean(self) -> None:
         assert not self.problems, f"{self.name}'s page had problems: {self.problems}"
+
+
+OpenFirefox = Callable[..., FirefoxParticipant]  # the e2e ``open_firefox`` fixture
 
 
 @contextmanager
