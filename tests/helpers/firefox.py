@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.helpers.chromium import DESKTOP, PHONE, STEP_TIMEOUT_MS
+from tests.helpers.page_js import by_testid
 from tests.helpers.waiting import NotYet, wait_until
 
 FIREFOX = "/usr/bin/firefox-esr"
@@ -63,11 +64,6 @@ REPLY_MARGIN_S = 20  # a step's reply may take this much longer than the step's 
 
 class FirefoxError(AssertionError):
     """A step the driver could not do (its message says why), or the driver is gone."""
-
-
-def by_testid(name: str) -> str:
-    """The CSS selector of the element whose ``data-testid`` is ``name``."""
-    return f'[data-testid="{name}"]'
 
 
 class Firefox:

@@ -1,8 +1,15 @@
 """Scripts the browser tests run in the pages, the same in every engine (Chromium through
-Playwright, Firefox through firefox.py): each is a function of one argument, or a script
-to run before a page's own (``*_INIT_JS``)."""
+Playwright, Firefox through firefox.py, WebKit through webkit.py): each is a function of
+one argument, or a script to run before a page's own (``*_INIT_JS``); and ``by_testid``,
+the CSS selector every engine finds an element by."""
 
 from __future__ import annotations
+
+
+def by_testid(name: str) -> str:
+    """The CSS selector of the element whose ``data-testid`` is ``name``."""
+    return f'[data-testid="{name}"]'
+
 
 # Before the page's scripts: keep every RTCPeerConnection the page makes in
 # window.__peers, so the test can read its getStats() (the page itself is unchanged).

@@ -2,8 +2,8 @@
 driven by Selenium through ``WebKitWebDriver``. MiniBrowser has no headless mode.
 
 This WebKit has no WebRTC (``RTCPeerConnection`` is undefined), so it shows what comes
-before a call: the buyer page's screens, its camera (a 640x480 mock camera, no prompt)
-and a photo from it.
+before a call: the buyer page's screens, its camera (a mock camera, at the size asked
+for, with no prompt) and a photo from it.
 
 API:
 
@@ -45,6 +45,7 @@ from selenium.webdriver.remote.client_config import ClientConfig
 from selenium.webdriver.remote.remote_connection import RemoteConnection
 from selenium.webdriver.webkitgtk.options import Options
 
+from tests.helpers.page_js import by_testid
 from tests.helpers.servers import free_port
 from tests.helpers.waiting import NotYet, wait_until
 
@@ -64,11 +65,6 @@ SCRIPT_TIMEOUT_S = 30  # a test's script in the page (a photo can take seconds)
 
 class WebKitError(AssertionError):
     """A step WebKit could not do, or a script that threw in the page."""
-
-
-def by_testid(name: str) -> str:
-    """The CSS selector of the element whose ``data-testid`` is ``name``."""
-    return f'[data-testid="{name}"]'
 
 
 # Runs a test's script (``{js}``, pasted in: the page's CSP allows no eval) in the page:
