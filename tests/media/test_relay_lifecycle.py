@@ -74,7 +74,7 @@ async def test_closing_a_leg_ends_its_subscriptions(relay, clients, events):
 
 async def test_aclose_closes_every_leg_and_refuses_new_ones(events):
     relay = LocalRelay(
-        on_event=events.append, ice_servers=[], connect_timeout_s=5.0, video_codec="VP8"
+        on_event=events.append, ice_servers=[], connect_timeout_s=5.0, video_codecs=("VP8",)
     )
     await relay.open("call-1", "buyer-1", "buyer")
     await relay.open("call-1", "agent-1", "agent")
@@ -141,7 +141,7 @@ async def test_end_of_candidates_and_local_candidates_are_not_passed_on(relay, c
 
 async def test_h264_setting_negotiates_only_h264(events, clients):
     relay = LocalRelay(
-        on_event=events.append, ice_servers=[], connect_timeout_s=5.0, video_codec="H264"
+        on_event=events.append, ice_servers=[], connect_timeout_s=5.0, video_codecs=("H264",)
     )
     agent = Client()
     agent.receive("video", capture=False)
@@ -157,9 +157,12 @@ async def test_h264_setting_negotiates_only_h264(events, clients):
 
 
 def test_unknown_video_codec_is_refused():
-    with pytest.raises(ValueError, match="video_codec"):
+    with pytest.raises(ValueError, match="video_codecs"):
         LocalRelay(
-            on_event=lambda event: None, ice_servers=[], connect_timeout_s=5.0, video_codec="AV1"
+            on_event=lambda event: None,
+            ice_servers=[],
+            connect_timeout_s=5.0,
+            video_codecs=("AV1",),
         )
 
 

@@ -592,6 +592,11 @@ function connect() {
     .on("take_photo", (message) => !finished && takePhoto(message))
     .on("camera_request", (message) => !finished && cameraRequest(message))
     .on("moved", () => onStatus("moved"))
+    .on("no_common_codec", (message) => {
+      // one browser has none of the call's video formats: talk on until the call ends
+      if (finished || !call || message.session_id !== call.session_id) return;
+      say(message.side === "buyer" ? "error.no_common_codec" : "error.no_common_codec_agent");
+    })
     .on("device_pending", () => {
       if (finished) return;
       call = null;

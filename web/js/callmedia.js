@@ -59,6 +59,12 @@ export class CallMedia {
       maxSendWidth,
     });
     signaling.on("media", (m) => this.showPeerCamera(m.camera));
+    // the call's video codec, fixed by the server from the first offer: offered first
+    const callCodec = (call) => {
+      if (call) this.link.callCodec = call.video_codec || null;
+    };
+    signaling.on("welcome", (m) => callCodec(m.call));
+    signaling.on("call", callCodec);
     this.wireControls();
   }
 
