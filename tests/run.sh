@@ -15,6 +15,8 @@ command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
 # SQLite-only), and npm for the test tools below.
 missing=""
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+# Firefox ESR, the second engine buyers and agents use (driven through puppeteer-core).
+command -v firefox-esr >/dev/null 2>&1 || missing="$missing firefox-esr"
 command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 \
     || missing="$missing postgresql"
@@ -35,7 +37,7 @@ if [ -n "$missing" ]; then
 fi
 
 # Test tools from npm (package.json, pinned by package-lock.json): axe-core, which the
-# browser tests inject into the pages.
+# browser tests inject into the pages, and puppeteer-core, which drives Firefox.
 npm ci --no-audit --no-fund --silent
 
 .venv/bin/ruff check .

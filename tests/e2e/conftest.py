@@ -1,19 +1,23 @@
 """Real Chromium against a real server: one browser for the e2e tests, one context per
 person. Built on tests/helpers (chromium.py).
 
+Firefox (tests/helpers/firefox.py) is started only for the tests that ask for it, once
+for the package.
+
 Playwright's sync API cannot run inside a running asyncio loop, so every e2e test is a
 plain ``def`` test and no fixture here is async.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Playwright, expect, sync_playwright
 
 from tests.helpers.chromium import OpenParticipant, Participant, launch_chromium, new_participant
+from tests.helpers.firefox import Firefox, FirefoxParticipant, launch_firefox
 from tests.helpers.servers import LiveServer
 from tests.helpers.y4m import write_y4m
 
@@ -69,3 +73,25 @@ def open_participant(browser: Browser, live_server: LiveServer) -> Iterator[Open
     yield open_
     for person in made:
         person.context.close()
+
+
+@pytest.fixture(scope="package")
+def firefox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Firefox]:
+    """One headless Firefox ESR for the e2e tests that use it (its fake camera shows a
+    full-frame colour that changes hue); stopped after them."""
+    with launch_firefox(tmp_path_factory.mktemp("firefox")) as running:
+        yield running
+
+
+@pytest.fixture
+def open_firefox(
+    firefox: Firefox, live_server: LiveServer
+) -> Iterator[Callable[..., FirefoxParticipant]]:
+    """``open_firefox("buyer", phone=True)``: a fresh Firefox browser context (own cookies)
+    and page at the live server; closed after the test."""
+
+    def open_(name: str, *, phone: bool = False) -> FirefoxParticipant:
+        return firefox.participant(name, live_server.url, phone)
+
+    yield open_
+    firefox.close_participants()

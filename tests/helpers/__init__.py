@@ -23,6 +23,9 @@ these. No test module imports another test module or a conftest.
   ``wait_recorded``, ``runs_of_sent``, ``decoded_video``, ...
 - ``chromium``: ``CHROMIUM``, ``CHROMIUM_ARGS``, ``launch_chromium``, ``Participant``,
   ``new_participant``, ``OpenParticipant``.
+- ``firefox``: Firefox ESR through ``firefox_driver.mjs`` (Node, puppeteer-core):
+  ``launch_firefox``, ``Firefox.participant``, ``FirefoxPage`` (Playwright's ``Page``
+  calls the helpers use), ``FirefoxParticipant``, ``by_testid``.
 - ``browser_steps``: ``sign_in``, ``go_available``, ``start_call``, ``remote_video``,
   ``agent_sees_bars``, ``SAMPLE_VIDEO_JS``, ``COUNT_FRAMES_JS``.
 - ``y4m``: the fake camera's clip (colour bars).
