@@ -18,29 +18,11 @@ from tests.helpers.browser_steps import (
 )
 from tests.helpers.chromium import OpenParticipant
 from tests.helpers.links import make_link
+from tests.helpers.page_js import LISTEN_JS
 from tests.helpers.screens import shoot
 from tests.helpers.servers import LiveServer
 from tests.helpers.waiting import wait_until
 from tests.helpers.y4m import BARS_RGB, bar_centre
-
-LISTEN_JS = """
-(selector) => {
-  const video = document.querySelector(selector);
-  const stream = video.srcObject;
-  if (!stream || !stream.getAudioTracks().length) return false;
-  const ctx = new AudioContext();
-  const analyser = ctx.createAnalyser();
-  analyser.fftSize = 2048;
-  ctx.createMediaStreamSource(stream).connect(analyser);
-  const samples = new Float32Array(analyser.fftSize);
-  window.__loudest = 0;
-  setInterval(() => {
-    analyser.getFloatTimeDomainData(samples);
-    for (const s of samples) window.__loudest = Math.max(window.__loudest, Math.abs(s));
-  }, 20);
-  return true;
-}
-"""
 
 
 def test_agent_sees_the_buyers_camera_buyer_hears_the_agent_and_they_chat_and_end(

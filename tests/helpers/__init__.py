@@ -26,6 +26,10 @@ these. No test module imports another test module or a conftest.
 - ``firefox``: Firefox ESR through ``firefox_driver.mjs`` (Node, puppeteer-core):
   ``launch_firefox``, ``Firefox.participant``, ``FirefoxPage`` (Playwright's ``Page``
   calls the helpers use), ``FirefoxParticipant``, ``by_testid``.
+- ``firefox_steps``: ``available_firefox_agent``, ``sees_firefox_camera`` (its fake
+  camera's changing colour, in either engine), ``receives_audio`` (getStats).
+- ``page_js``: scripts both engines run: ``TRACK_PEERS_INIT_JS`` / ``RTC_STATS_JS`` (the
+  page's peer connections and their getStats), ``LISTEN_JS`` (an ``AnalyserNode``).
 - ``browser_steps``: ``sign_in``, ``go_available``, ``start_call``, ``remote_video``,
   ``agent_sees_bars``, ``SAMPLE_VIDEO_JS``, ``COUNT_FRAMES_JS``.
 - ``y4m``: the fake camera's clip (colour bars).

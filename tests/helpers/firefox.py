@@ -21,8 +21,12 @@ API:
   are awaited; the value comes back as JSON), ``wait_for_selector(selector,
   state="visible"|"hidden"|"attached", timeout=ms)``, ``screenshot(path=..., full_page=
   ...)``, ``set_viewport_size({"width", "height"})``, ``viewport_size``,
-  ``wait_for_timeout(ms)``, ``close()``. Selectors are CSS; ``by_testid(name)`` makes one
-  for ``data-testid``. A failed step raises ``FirefoxError`` with the driver's message.
+  ``wait_for_timeout(ms)``, ``wait_for_url(glob)``, ``add_init_script(js)``, ``close()``,
+  and ``get_by_test_id(name)``: a ``FirefoxLocator`` with ``click()``, ``fill(value)``,
+  ``wait_for(state=..., timeout=ms)``, ``wait_for_attribute(name, value, timeout=ms)``,
+  ``inner_text()``, ``wait_for_text(part, timeout=ms)`` (so ``browser_steps.sign_in``
+  runs on it too). Other selectors are CSS; ``by_testid(name)`` makes one for
+  ``data-testid``. A failed step raises ``FirefoxError`` with the driver's message.
 - Console errors, page errors and failed requests are collected in the participant's
   ``problems`` as they happen, as for Chromium. The driver takes link tokens and cookie
   values out of every text it sends back.
@@ -30,6 +34,7 @@ API:
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import queue
 import subprocess
@@ -42,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.helpers.chromium import DESKTOP, PHONE, STEP_TIMEOUT_MS
+from tests.helpers.waiting import NotYet, wait_until
 
 FIREFOX = "/usr/bin/firefox-esr"
 DRIVER = Path(__file__).with_name("firefox_driver.mjs")
@@ -209,10 +215,61 @@ class FirefoxPage:
         """Pause the test (the browser runs on in its own process meanwhile)."""
         time.sleep(ms / 1000)
 
+    def wait_for_url(self, glob: str, timeout: float = STEP_TIMEOUT_MS) -> None:
+        """Wait up to ``timeout`` ms until the page's URL matches ``glob`` (``**/call``)."""
+        wait_until(
+            lambda: fnmatch.fnmatch(self.url, glob) or NotYet(self.url),
+            timeout / 1000,
+            f"the page at {glob}",
+        )
+
+    def add_init_script(self, js: str) -> None:
+        """Run ``js`` (a script) first in every document this page loads from now on."""
+        self._call("addInitScript", js=js)
+
+    def get_by_test_id(self, name: str) -> FirefoxLocator:
+        return FirefoxLocator(self, by_testid(name))
+
     def close(self) -> None:
         if not self._closed:
             self._closed = True
             self._call("closePage")
+
+
+@dataclass(frozen=True)
+class FirefoxLocator:
+    """The element(s) a CSS selector finds on a Firefox page, found anew at each step."""
+
+    page: FirefoxPage
+    selector: str
+
+    def click(self) -> None:
+        self.page.click(self.selector)
+
+    def fill(self, value: str) -> None:
+        self.page.fill(self.selector, value)
+
+    def wait_for(self, state: str = "visible", timeout: float = STEP_TIMEOUT_MS) -> None:
+        self.page.wait_for_selector(self.selector, state, timeout)
+
+    def wait_for_attribute(self, name: str, value: str, timeout: float = STEP_TIMEOUT_MS) -> None:
+        """Wait until the element's attribute ``name`` is ``value``."""
+        self.page.wait_for_selector(f'{self.selector}[{name}="{value}"]', "attached", timeout)
+
+    def inner_text(self) -> str:
+        """The first match's rendered text ("" when none matches)."""
+        return self.page.evaluate(
+            "(s) => { const n = document.querySelector(s); return n ? n.innerText : ''; }",
+            self.selector,
+        )
+
+    def wait_for_text(self, part: str, timeout: float = STEP_TIMEOUT_MS) -> str:
+        """Wait until the first match's text contains ``part``; return the text."""
+        return wait_until(
+            lambda: (lambda text: text if part in text else NotYet(text))(self.inner_text()),
+            timeout / 1000,
+            f"{part!r} in {self.selector}",
+        )
 
 
 @dataclass

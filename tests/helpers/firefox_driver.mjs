@@ -11,6 +11,7 @@
 // evaluate {page, js, arg} (js is an expression; a function is called with arg),
 // waitForSelector {page, selector, state: visible|hidden|attached, timeout},
 // screenshot {page, path, fullPage}, setViewport {page, width, height},
+// addInitScript {page, js} (runs in every document the page loads from now on, first),
 // closePage {page}, close (the browser; then this process exits).
 // Nothing else is written to stdout, and every text it sends has link tokens taken out.
 import { createInterface } from "node:readline";
@@ -85,7 +86,8 @@ const commands = {
     return null;
   },
   async evaluate({ page, js, arg }) {
-    const expression = `(async () => { const it = (${js}); return typeof it === "function" ? await it(${JSON.stringify(arg ?? null)}) : await it; })()`;
+    const body = js.trim().replace(/;+$/, ""); // an expression statement's own ";" too
+    const expression = `(async () => { const it = (${body}); return typeof it === "function" ? await it(${JSON.stringify(arg ?? null)}) : await it; })()`;
     const value = await pageOf(page).evaluate(expression);
     return value === undefined ? null : value;
   },
@@ -102,6 +104,10 @@ const commands = {
   },
   async setViewport({ page, width, height }) {
     await pageOf(page).setViewport({ width, height });
+    return null;
+  },
+  async addInitScript({ page, js }) {
+    await pageOf(page).evaluateOnNewDocument(js);
     return null;
   },
   async closePage({ page }) {
