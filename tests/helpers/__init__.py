@@ -30,6 +30,8 @@ these. No test module imports another test module or a conftest.
   camera's changing colour, in either engine), ``receives_audio`` (getStats).
 - ``page_js``: scripts both engines run: ``TRACK_PEERS_INIT_JS`` / ``RTC_STATS_JS`` (the
   page's peer connections and their getStats), ``LISTEN_JS`` (an ``AnalyserNode``).
+- ``codec_devices``: ``only_video_codecs_js`` (an init script: a Chromium page whose
+  browser offers only some video codecs, e.g. only H.264, or ``FIREFOX_LIKE``).
 - ``browser_steps``: ``sign_in``, ``go_available``, ``start_call``, ``remote_video``,
   ``agent_sees_bars``, ``SAMPLE_VIDEO_JS``, ``COUNT_FRAMES_JS``.
 - ``y4m``: the fake camera's clip (colour bars).

@@ -116,8 +116,18 @@ export class MediaLink {
     preferCodecs(video, this.callCodec ? [this.callCodec, ...this.videoCodecs] : this.videoCodecs);
     pc.addEventListener("track", (event) => {
       if (pc !== this.pc) return;
-      this.remoteStream.addTrack(event.track);
-      this.onRemoteStream(this.remoteStream);
+      const track = event.track;
+      const play = () => {
+        if (pc !== this.pc || this.remoteStream.getTracks().includes(track)) return;
+        // a new stream, so that the <video> takes the added track for sure
+        this.remoteStream = new MediaStream([...this.remoteStream.getTracks(), track]);
+        this.onRemoteStream(this.remoteStream);
+      };
+      // A video track joins once its first frame is there: a <video> whose video track
+      // has no frames (the other side's camera off, or no video format in common) plays
+      // nothing at all, not even the sound beside it.
+      if (track.kind === "video" && track.muted) track.addEventListener("unmute", play, { once: true });
+      else play();
     });
     pc.addEventListener("icecandidate", (event) => {
       if (pc !== this.pc) return;
