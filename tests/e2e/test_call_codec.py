@@ -3,11 +3,13 @@ browser has only H.264 gets an H.264 call (the agent answered in it, the recordi
 the review file H.264, and the review page plays it); a buyer whose browser has none of
 the call's codecs is told in their language, the agent too, they talk meanwhile and the
 call ends ``no_common_codec``. Devices with fewer codecs are emulated
-(tests/helpers/codec_devices.py)."""
+(tests/helpers/codec_devices.py); Firefox ESR (no H.264) is the real thing: a VP8 call
+where the server prefers H.264, and the message and the end where it takes only H.264."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import av
@@ -30,7 +32,8 @@ from tests.helpers.browser_steps import (
 from tests.helpers.catalogues import I18N
 from tests.helpers.chromium import OpenParticipant, Participant
 from tests.helpers.codec_devices import FIREFOX_LIKE, only_video_codecs_js
-from tests.helpers.firefox_steps import receives_audio
+from tests.helpers.firefox import FirefoxParticipant
+from tests.helpers.firefox_steps import receives_audio, sees_firefox_camera
 from tests.helpers.links import make_link
 from tests.helpers.page_js import RTC_STATS_JS, TRACK_PEERS_INIT_JS
 from tests.helpers.recordings import all_ready, decoded_video
@@ -209,9 +212,73 @@ def test_a_buyer_without_the_calls_codec_is_told_talks_meanwhile_and_the_call_en
     expect(buyer.page.get_by_test_id("call-ended-text")).to_contain_text(
         german["ended.reason.no_common_codec"]
     )
+    expect(notice).to_be_hidden()  # its "will end in a moment" is the ended screen's now
     ended = wait_until(lambda: stored_call(live_server, "ORD-NOCODEC"), 5, "the stored call")
     assert ended.end_reason == "no_common_codec"
     expect(agent.page.get_by_test_id("call-view")).to_be_hidden()
     shoot(buyer.page, "codec-none-buyer-ended")
     for person in (agent, buyer):
         person.assert_clean()
+
+
+# ------------------------------------------------------------------ Firefox (no H.264)
+
+
+def firefox_buyer_waits(
+    live_server: LiveServer, open_firefox: Callable[..., FirefoxParticipant], order_ref: str
+) -> FirefoxParticipant:
+    """A Firefox buyer (phone size, peer connections kept for getStats) who opens a
+    damage-check link and consents: waiting."""
+    _, link_url = make_link(live_server.app, order_ref, "damage_verification", buyer_name="Fe")
+    buyer = open_firefox("buyer", phone=True)
+    buyer.page.add_init_script(TRACK_PEERS_INIT_JS)
+    buyer.page.goto(link_url)
+    buyer.page.get_by_test_id("consent-accept").click()
+    buyer.page.get_by_test_id("call-state").wait_for_attribute("data-state", "waiting")
+    return buyer
+
+
+@pytest.mark.parametrize("server_settings", [{"video_codecs": ("H264", "VP8")}])
+def test_a_firefox_buyer_gets_a_vp8_call_where_the_server_prefers_h264(
+    live_server: LiveServer,
+    open_participant: OpenParticipant,
+    open_firefox: Callable[..., FirefoxParticipant],
+) -> None:
+    agent = available_agent(live_server, open_participant, "agent@shop.test", "Aggie Agent")
+    buyer = firefox_buyer_waits(live_server, open_firefox, "ORD-FX-VP8")
+    agent.page.evaluate(TRACK_PEERS_INIT_JS)
+    agent.page.get_by_test_id("accept").click()
+    expect(agent.page.get_by_test_id("call-state")).to_have_attribute("data-state", "live")
+    buyer.page.get_by_test_id("call-state").wait_for_attribute("data-state", "live")
+
+    # the agent sees the buyer's changing camera colour, in VP8 (the Chromium agent was
+    # answered in the call's codec though it prefers nothing and the server H.264)
+    sees_firefox_camera(agent.page, remote_video(agent.page))
+    assert video_codecs_used(agent.page)["inbound"] == ["video/VP8"]
+    assert buyer.page.evaluate(RTC_STATS_JS)["outbound"]["video"]["codecs"] == ["video/VP8"]
+    receives_audio(buyer.page)
+    call = stored_call(live_server, "ORD-FX-VP8")
+    assert call is not None and call.state == "live"
+    shoot(buyer.page, "codec-firefox-vp8-buyer")
+    agent.page.get_by_test_id("end-call").click()
+    buyer.page.get_by_test_id("call-ended").wait_for()
+    agent.assert_clean()
+    buyer.assert_clean()
+
+
+@pytest.mark.parametrize("server_settings", [{"video_codecs": ("H264",)}])
+def test_a_firefox_buyer_where_the_server_takes_only_h264_is_told_and_the_call_ends_so(
+    live_server: LiveServer, open_firefox: Callable[..., FirefoxParticipant]
+) -> None:
+    english = json.loads((I18N / "en.json").read_text(encoding="utf-8"))
+    buyer = firefox_buyer_waits(live_server, open_firefox, "ORD-FX-H264")
+    buyer.page.get_by_test_id("notice").wait_for_text(english["error.no_common_codec"])
+    shoot(buyer.page, "codec-firefox-none-buyer-told")
+    buyer.page.get_by_test_id("call-ended").wait_for(timeout=30_000)  # after the grace
+    buyer.page.get_by_test_id("call-ended-text").wait_for_text(
+        english["ended.reason.no_common_codec"]
+    )
+    ended = wait_until(lambda: stored_call(live_server, "ORD-FX-H264"), 5, "the stored call")
+    assert ended.end_reason == "no_common_codec"
+    shoot(buyer.page, "codec-firefox-none-buyer-ended")
+    buyer.assert_clean()

@@ -305,6 +305,8 @@ function paintCall() {
 function renderEnded(message) {
   media.end();
   closeEndDialog();
+  // "the call will end in a moment" has come true: the ended screen says why
+  if (noticeWords && noticeWords[0].startsWith("error.no_common_codec")) notice.hidden = true;
   if (message.end_reason === "buyer_declined") {
     show("declined");
     return;
