@@ -204,6 +204,7 @@ def test_a_buyer_without_the_calls_codec_is_told_talks_meanwhile_and_the_call_en
     receives_audio(agent.page)
     receives_audio(buyer.page)
     assert video_codecs_used(agent.page)["inbound"] == [], "no video arrives at the agent"
+    expect(agent.page.get_by_test_id("remote-placeholder")).to_contain_text("No video in this call")
     shoot(buyer.page, "codec-none-buyer-told")
     shoot(agent.page, "codec-none-agent-told")
 

@@ -598,6 +598,7 @@ function connect() {
       // one browser has none of the call's video formats: talk on until the call ends
       if (finished || !call || message.session_id !== call.session_id) return;
       say(message.side === "buyer" ? "error.no_common_codec" : "error.no_common_codec_agent");
+      media.showNoVideo(); // the agent's voice only
     })
     .on("device_pending", () => {
       if (finished) return;

@@ -563,6 +563,7 @@ function connect() {
       // one browser has none of the call's video formats: talk on until the call ends
       if (!call || message.session_id !== call.session_id) return;
       say(t(message.side === "agent" ? "console.codec.own" : "console.codec.buyer"));
+      media.showNoVideo(t("console.media.no_video"));
     })
     .on("error", (message) => {
       if (message.in_reply_to === "capture") captureDone();
