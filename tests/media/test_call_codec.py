@@ -1,6 +1,7 @@
 """The video codec of a call, chosen by the relay from the offers: the first leg's offer
 fixes it (the first of the server's order it offers), the other leg is answered in it,
-and a leg whose offer lacks it is answered without video but with its audio."""
+and a leg whose offer lacks it is answered without video but with its audio. The offer
+check: which of an offer's video codecs the relay can take."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import logging
 
 import pytest
 from aiortc import RTCRtpSender
+from aiortc import sdp as aiortc_sdp
 
 from server.relay import RelayError
-from server.relay.local import LocalRelay
+from server.relay.local import LocalRelay, offered_video_codecs
 from tests.helpers.peers import Client, events_of
 from tests.helpers.waiting import poll_until
 
@@ -142,3 +144,60 @@ async def test_a_refused_description_is_logged_with_aiortcs_reason(relay, client
             await relay.answer("buyer-1", offer)
     assert "Failed to set remote audio description send parameters" in caplog.text
     assert "Failed to set" not in str(refused.value), "aiortc's words stay in the log"
+
+
+def offer_with_video(*lines: str) -> aiortc_sdp.MediaDescription:
+    """The video section of a minimal offer whose codec lines are ``lines``."""
+    payloads = " ".join(line.split(":", 1)[1].split()[0] for line in lines if "rtpmap" in line)
+    text = "\r\n".join(
+        [
+            "v=0",
+            "o=- 1 1 IN IP4 0.0.0.0",
+            "s=-",
+            "t=0 0",
+            f"m=video 9 UDP/TLS/RTP/SAVPF {payloads}",
+            "c=IN IP4 0.0.0.0",
+            "a=mid:0",
+            *lines,
+            "",
+        ]
+    )
+    return aiortc_sdp.SessionDescription.parse(text).media[0]
+
+
+CHROMIUM_LIKE = (
+    "a=rtpmap:96 VP8/90000",
+    "a=rtpmap:97 rtx/90000",
+    "a=fmtp:97 apt=96",
+    "a=rtpmap:98 VP9/90000",
+    "a=rtpmap:45 AV1/90000",
+    "a=rtpmap:102 H264/90000",
+    "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=640c1f",
+    "a=rtpmap:127 H264/90000",
+    "a=fmtp:127 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
+)
+
+
+def test_the_offer_check_names_the_video_codecs_the_relay_can_take_in_offer_order():
+    assert offered_video_codecs(offer_with_video(*CHROMIUM_LIKE)) == ["VP8", "H264"]
+    firefox = CHROMIUM_LIKE[:5]  # VP8 (and its rtx), VP9, AV1: no H.264
+    assert offered_video_codecs(offer_with_video(*firefox)) == ["VP8"]
+    # H.264 in High profile only: no profile aiortc has, so no codec at all
+    high_only = offer_with_video(CHROMIUM_LIKE[5], CHROMIUM_LIKE[6])
+    assert offered_video_codecs(high_only) == []
+
+
+async def test_an_offer_whose_video_has_no_codec_the_relay_knows_is_refused_and_reported(
+    relay, clients, events
+):
+    buyer = Client()
+    buyer.send("audio")
+    buyer.send("video")
+    clients.append(buyer)
+    offer = await buyer.offer()
+    offer = offer.replace("VP8/90000", "x-made-up/90000").replace("H264/90000", "x-other/90000")
+    await relay.open("call-1", "buyer-1", "buyer")
+    with pytest.raises(RelayError, match="no video codec the server can take"):
+        await relay.answer("buyer-1", offer)
+    (event,) = events_of(events, "no_common_codec", "buyer-1")
+    assert event["video_codec"] is None
