@@ -1,6 +1,6 @@
 """The video codec of a call, per call, in real Chromium on both pages: a buyer whose
 browser has only H.264 gets an H.264 call (the agent answered in it, the recording and
-the review file H.264, and the review page plays it); a buyer whose browser has none of
+the review file H.264, and the review page plays it in Chromium and in Firefox); a buyer whose browser has none of
 the call's codecs is told in their language, the agent too, they talk meanwhile and the
 call ends ``no_common_codec``. Devices with fewer codecs are emulated
 (tests/helpers/codec_devices.py); Firefox ESR (no H.264) is the real thing: a VP8 call
@@ -98,7 +98,10 @@ def video_codecs_used(page: Any) -> dict[str, list[str]]:
 
 
 def test_a_buyer_whose_browser_has_only_h264_gets_an_h264_call_recorded_and_reviewed(
-    live_server: LiveServer, open_participant: OpenParticipant, camera_browser: Browser
+    live_server: LiveServer,
+    open_participant: OpenParticipant,
+    camera_browser: Browser,
+    open_firefox: Callable[..., FirefoxParticipant],
 ) -> None:
     agent = available_agent(live_server, open_participant, "agent@shop.test", "Aggie Agent")
     buyer = buyer_on_device(live_server, open_participant, camera_browser, "ORD-H264", ("H264",))
@@ -177,6 +180,30 @@ def test_a_buyer_whose_browser_has_only_h264_gets_an_h264_call_recorded_and_revi
     sup.problems[:] = [p for p in sup.problems if not p.endswith("/recording: net::ERR_ABORTED")]
     for person in (agent, buyer, sup):
         person.assert_clean()
+
+    # and in Firefox, which plays H.264 files though it cannot send H.264 in a call
+    fox = open_firefox("supervisor")
+    sign_in(fox.page, "sup@shop.test", landing="/review")  # type: ignore[arg-type]
+    fox.page.get_by_test_id("session-row").click()
+    fox.page.get_by_test_id("review-video").wait_for()
+    fox.page.evaluate(
+        f"() => {{ const v = document.querySelector('{REVIEW_VIDEO}'); v.muted = true; v.play(); }}"
+    )
+    wait_until(
+        lambda: fox.page.evaluate(
+            f"() => {{ const v = document.querySelector('{REVIEW_VIDEO}');"
+            " return v.readyState >= 3 && v.currentTime > 1.0 && !v.error; }"
+        ),
+        15,
+        "the H.264 review video playing in Firefox",
+    )
+    wait_until(
+        lambda: colours_match(fox.page.evaluate(SAMPLE_VIDEO_JS, [REVIEW_VIDEO, bar_points()])),
+        10,
+        "the buyer's colour bars in the review video in Firefox",
+    )
+    fox.problems[:] = [p for p in fox.problems if "/recording" not in p or "abort" not in p.lower()]
+    fox.assert_clean()
 
 
 @pytest.mark.parametrize(
