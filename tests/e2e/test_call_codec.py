@@ -1,10 +1,11 @@
 """The video codec of a call, per call, in real Chromium on both pages: a buyer whose
 browser has only H.264 gets an H.264 call (the agent answered in it, the recording and
-the review file H.264, and the review page plays it in Chromium and in Firefox); a buyer whose browser has none of
-the call's codecs is told in their language, the agent too, they talk meanwhile and the
-call ends ``no_common_codec``. Devices with fewer codecs are emulated
-(tests/helpers/codec_devices.py); Firefox ESR (no H.264) is the real thing: a VP8 call
-where the server prefers H.264, and the message and the end where it takes only H.264."""
+the review file H.264, and the review page plays it in Chromium and in Firefox); a buyer
+whose browser has none of the call's codecs is told in their language, the agent too,
+they talk meanwhile and the call ends ``no_common_codec``. Devices with fewer codecs are
+emulated (tests/helpers/codec_devices.py); Firefox ESR (no H.264) is the real thing: a
+VP8 call where the server prefers H.264, and the message and the end where it takes only
+H.264."""
 
 from __future__ import annotations
 
