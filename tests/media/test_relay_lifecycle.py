@@ -59,7 +59,14 @@ async def test_events_track_connected_first_frame_then_closed(relay, clients, ev
         "participant_id": "buyer-1",
         "kind": "video",
     }
-    assert [e["type"] for e in mine] == ["track", "connected", "first_frame", "closed"]
+    assert [e["type"] for e in mine] == [
+        "track",
+        "video_codec",
+        "connected",
+        "first_frame",
+        "closed",
+    ]
+    assert mine[1]["codec"] == "VP8"
     assert mine[-1]["reason"] == "closed"
 
 
