@@ -59,6 +59,7 @@ class EventKind(StrEnum):
     FIRST_FRAME = "first_frame"
     PHOTO = "photo"
     DEVICE = "device"  # another device asked to take over the buyer's side: refused
+    NO_COMMON_CODEC = "no_common_codec"  # a side's browser has none of the call's codecs
 
 
 _STATELESS_KINDS = frozenset(
@@ -69,6 +70,7 @@ _STATELESS_KINDS = frozenset(
         EventKind.FIRST_FRAME,
         EventKind.PHOTO,
         EventKind.DEVICE,
+        EventKind.NO_COMMON_CODEC,
     }
 )
 
@@ -173,6 +175,9 @@ class Call:
         self.end_reason: EndReason | None = None
         self.absent: dict[str, float] = {}
         self.timeline: list[TimelineEvent] = []
+        self.video_codec: str | None = None  # fixed by the first leg's offer (the relay's)
+        self.media: dict[str, tuple[bool, bool]] = {}  # side -> its last (camera, microphone)
+        self.codec_missing: dict[str, float] = {}  # side -> when the call ends for it
         if declined:
             self.state = CallState.ENDED
             self.end_reason = EndReason.BUYER_DECLINED

@@ -81,6 +81,7 @@ MAX_CONSENT_VERSION = 2**31 - 1
 Role = Literal["agent", "supervisor", "admin", "buyer"]
 StaffRole = Literal["agent", "supervisor", "admin"]
 Side = Literal["buyer", "agent"]
+VideoCodec = Literal["VP8", "H264"]  # what the server can forward
 AvailabilityState = Literal["available", "away", "busy"]
 
 
@@ -372,6 +373,7 @@ class CallView(BaseModel):
     buyer_locale: str | None = None  # the consent text's language; null: the page did not say
     buyer_timezone: str | None = None  # the buyer's IANA time zone, from the consent
     answered_at_ms: int | None = None  # epoch ms when an agent answered; None before
+    video_codec: VideoCodec | None = None  # the call's, fixed by its first leg's offer
 
 
 class Welcome(ServerMessage):
@@ -476,6 +478,7 @@ class RtcConfig(ServerMessage):
 
     type: Literal["rtc_config"] = "rtc_config"
     ice_servers: list[dict[str, Any]]
+    video_codecs: list[VideoCodec] = Field(default_factory=lambda: ["VP8", "H264"])
 
 
 class Answer(ServerMessage):
@@ -492,6 +495,19 @@ class PeerMedia(ServerMessage):
     side: Side
     camera: bool
     microphone: bool
+
+
+class NoCommonCodec(ServerMessage):
+    """To both participants: ``side``'s browser offered none of the call's video codecs
+    (``video_codec``: the call's, null when its first offer had none the server can
+    forward). Its video stays off, audio flows, and the call ends ``no_common_codec``
+    ``ends_in_s`` seconds after this."""
+
+    type: Literal["no_common_codec"] = "no_common_codec"
+    session_id: str
+    side: Side
+    video_codec: VideoCodec | None = None
+    ends_in_s: float
 
 
 class TakePhoto(ServerMessage):

@@ -27,6 +27,17 @@ Presence rules:
   Connections without a device (``device=""``) are not bound.
 * A participant whose connection drops during a live call has ``reconnect_grace_s`` to
   come back (call ``reconnecting``); a waiting buyer who drops leaves the queue.
+* Each side's last camera and microphone state (``media``) is kept: a page that connects
+  to the call (a reload, the agent answering) is told the other side's at once.
+
+Video codec rules (the relay decides, from the offers; see ``server/relay/codecs.py``):
+
+* The first leg's offer fixes the call's video codec (:meth:`Switchboard.video_codec_agreed`);
+  pages read it in the call view.
+* A side whose browser offers none of the call's codecs (:meth:`Switchboard.no_common_codec`):
+  both participants get ``no_common_codec``, and the call ends ``no_common_codec``
+  ``no_common_codec_grace_s`` later, unless that side comes back with an offer in the
+  call's codec first.
 
 Link rules:
 
@@ -92,6 +103,7 @@ from .messages import (
     Hello,
     MediaState,
     Moved,
+    NoCommonCodec,
     Offer,
     PeerMedia,
     PhotoTaken,
@@ -216,6 +228,7 @@ class Switchboard:
         max_queue_length: int,
         max_wait_s: float,
         consents_per_link_per_minute: int,
+        no_common_codec_grace_s: float,
     ) -> None:
         self._clock = clock
         self._new_id = new_id
@@ -225,6 +238,7 @@ class Switchboard:
         self.max_queue_length = max_queue_length
         self.max_wait_s = max_wait_s
         self.consents_per_link_per_minute = consents_per_link_per_minute
+        self.no_common_codec_grace_s = no_common_codec_grace_s
         self._conns: dict[ConnId, tuple[str, str]] = {}  # conn -> ("staff", user) | ("buyer", link)
         self._staff: dict[str, _Staff] = {}
         self._buyers: dict[str, _Buyer] = {}
@@ -274,6 +288,8 @@ class Switchboard:
                 deadlines.append(min(call.absent.values()) + self.reconnect_grace_s)
             if call.answered_at is not None:
                 deadlines.append(call.answered_at + self.max_call_duration_s)
+            if call.codec_missing:
+                deadlines.append(min(call.codec_missing.values()))
             if call.state is CallState.WAITING:
                 deadlines.append(call.created_at + self.max_wait_s)
                 if call.link.expires_at is not None:
@@ -320,6 +336,7 @@ class Switchboard:
         fx.send(conn_id, welcome)
         if call is not None:
             self._returned(fx, call, "agent")
+            self._tell_call_media(fx, call, "agent", conn_id)
         if staff.takes_calls:
             self._broadcast(fx)  # agents online changed: everybody's figures move
         else:
@@ -365,6 +382,7 @@ class Switchboard:
         fx.send(conn_id, Welcome(role="buyer", name=link.buyer_name, call=self._view(call)))
         if call is not None:
             self._returned(fx, call, "buyer")
+            self._tell_call_media(fx, call, "buyer", conn_id)
             if call.state is CallState.WAITING:
                 fx.send(conn_id, self._position_update(call))
         return fx
@@ -617,6 +635,9 @@ class Switchboard:
                     continue
             if call.answered_at is not None and now - call.answered_at >= self.max_call_duration_s:
                 self._end(fx, call, EndReason.MAX_DURATION)
+                continue
+            if call.codec_missing and now >= min(call.codec_missing.values()):
+                self._end(fx, call, EndReason.NO_COMMON_CODEC)
         if fx.events:
             self._broadcast(fx)
         return fx
@@ -722,6 +743,56 @@ class Switchboard:
         self._emit(fx, call, call.record(EventKind.FIRST_FRAME, {"side": side, "kind": kind}))
         return fx
 
+    def video_codec_agreed(self, session_id: str, side: Side, codec: str) -> Effects:
+        """``side``'s current leg was answered with video in ``codec``: the first such
+        answer fixes the call's codec (the relay answers later legs in it), and a side
+        that had no codec in common is in the call again. Raises NotFound if the call is
+        not active."""
+        call = self._calls.get(session_id)
+        if call is None:
+            raise NotFound(f'No active call "{session_id}"')
+        if call.video_codec is None:
+            call.video_codec = codec
+        if codec == call.video_codec:
+            call.codec_missing.pop(side, None)
+        return Effects()
+
+    def no_common_codec(self, session_id: str, side: Side, video_codec: str | None) -> Effects:
+        """``side``'s browser offered none of the call's video codecs (``video_codec``;
+        None when the call has none): a ``no_common_codec`` timeline event, both
+        participants told, and the call ends ``no_common_codec`` after
+        ``no_common_codec_grace_s`` (see the module docstring). Raises NotFound if the
+        call is not active."""
+        call = self._calls.get(session_id)
+        if call is None:
+            raise NotFound(f'No active call "{session_id}"')
+        fx = Effects()
+        call.codec_missing.setdefault(side, self._clock() + self.no_common_codec_grace_s)
+        data = {"side": side, "video_codec": video_codec}
+        self._emit(fx, call, call.record(EventKind.NO_COMMON_CODEC, data))
+        for conn_id in self._participant_conns(call):
+            fx.send(conn_id, self._codec_notice(call, side))
+        return fx
+
+    def _codec_notice(self, call: Call, side: str) -> NoCommonCodec:
+        ends_in = max(0.0, call.codec_missing[side] - self._clock())
+        return NoCommonCodec(
+            session_id=call.session_id,
+            side=side,
+            video_codec=call.video_codec,
+            ends_in_s=round(ends_in, 1),
+        )
+
+    def _tell_call_media(self, fx: Effects, call: Call, side: str, conn_id: ConnId | None) -> None:
+        """Tell ``side``'s page, just connected to ``call``, the other side's last camera
+        and microphone state, and any side's missing codec."""
+        other = "buyer" if side == "agent" else "agent"
+        if other in call.media:
+            camera, microphone = call.media[other]
+            fx.send(conn_id, PeerMedia(side=other, camera=camera, microphone=microphone))
+        for missing in call.codec_missing:
+            fx.send(conn_id, self._codec_notice(call, missing))
+
     def end_call(self, session_id: str, reason: EndReason) -> Effects:
         """End one active call for an external reason (``relay_failed``,
         ``connection_failed``, ...). Raises NotFound if it is not active."""
@@ -772,6 +843,7 @@ class Switchboard:
             "answered_at_ms": (
                 round(call.answered_at * 1000) if call.answered_at is not None else None
             ),
+            "video_codec": call.video_codec,
         }
 
     def _participant_conns(self, call: Call) -> list[ConnId]:
@@ -833,6 +905,7 @@ class Switchboard:
         staff.call_id = call.session_id
         fx.send(staff.conn_id, AvailabilityUpdate(state="busy"))
         self._tell_participants(fx, call)
+        self._tell_call_media(fx, call, "agent", staff.conn_id)
         buyer = self._buyers.get(call.link.link_id)
         if buyer is not None and buyer.pending is not None:
             self._tell_agent(fx, buyer, pending=True)
@@ -858,6 +931,7 @@ class Switchboard:
         call = self._calls[call_id]
         fx = Effects()
         data = {"side": side, "camera": msg.camera, "microphone": msg.microphone}
+        call.media[side] = (msg.camera, msg.microphone)
         self._emit(fx, call, call.record(EventKind.MEDIA, data))
         update = PeerMedia(side=side, camera=msg.camera, microphone=msg.microphone)
         for other in self._participant_conns(call):

@@ -48,6 +48,7 @@ class EndReason(StrEnum):
     RELAY_FAILED = "relay_failed"
     QUEUE_TIMEOUT = "queue_timeout"  # waited longer than the maximum wait
     LINK_EXPIRED = "link_expired"  # the link expired while the buyer was waiting
+    NO_COMMON_CODEC = "no_common_codec"  # a browser had none of the call's video codecs
 
 
 class Purpose(StrEnum):
@@ -116,6 +117,7 @@ END_REASON_LABELS: dict[EndReason, str] = {
     EndReason.RELAY_FAILED: "Media relay failed",
     EndReason.QUEUE_TIMEOUT: "Waited too long",
     EndReason.LINK_EXPIRED: "Link expired while waiting",
+    EndReason.NO_COMMON_CODEC: "No video format in common",
 }
 
 PURPOSE_LABELS: dict[Purpose, str] = {

@@ -157,7 +157,10 @@ async def signaling_socket(websocket: WebSocket) -> None:
     else:
         effects = desk.switchboard.connect_buyer(conn_id, identity.link, identity.device)
     await desk.apply(effects)
-    desk.send(conn_id, RtcConfig(ice_servers=settings.ice_servers))
+    desk.send(
+        conn_id,
+        RtcConfig(ice_servers=settings.ice_servers, video_codecs=list(settings.video_codecs)),
+    )
     try:
         while True:
             raw = await _receive(websocket)

@@ -80,19 +80,22 @@ class CallDesk:
             default_handle_time_s=settings.default_handle_time_s,
             max_wait_s=settings.max_wait_s,
             consents_per_link_per_minute=settings.link_consents_per_minute,
+            no_common_codec_grace_s=settings.no_common_codec_grace_s,
         )
         self.relay = WorkerPool(
             self._relay_event,
             workers=settings.relay_worker_count,
             files_dir=settings.data_dir / "files",
             ice_servers=settings.ice_servers,
-            video_codec=settings.video_codec,
+            video_codecs=settings.video_codecs,
             connect_timeout_s=settings.media_connect_timeout_s,
             pin_cpus=settings.relay_pin_cpus,
         )
         self.media = CallMedia(self.relay)
         self.media.on_leg_failed = self._media_failed
         self.media.on_first_frame = self._media_arrived
+        self.media.on_codec_agreed = self._codec_agreed
+        self.media.on_no_common_codec = self._no_common_codec
         self.reviews = ReviewJobs(engine, self._storage)
         self.outboxes = Outboxes(OUTBOX_MAX_MESSAGES)
         self.store = CallStore(engine)
@@ -230,6 +233,14 @@ class CallDesk:
     async def _media_arrived(self, session_id: str, side: str, kind: str) -> None:
         with contextlib.suppress(SignalingError):
             await self.apply(self.switchboard.media_arrived(session_id, side, kind))
+
+    async def _codec_agreed(self, session_id: str, side: str, codec: str) -> None:
+        with contextlib.suppress(SignalingError):
+            await self.apply(self.switchboard.video_codec_agreed(session_id, side, codec))
+
+    async def _no_common_codec(self, session_id: str, side: str, codec: str | None) -> None:
+        with contextlib.suppress(SignalingError):
+            await self.apply(self.switchboard.no_common_codec(session_id, side, codec))
 
     def _relay_event(self, event: dict) -> None:
         """Events of the relay's workers: recording rows are stored in order, a recorded

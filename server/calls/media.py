@@ -4,6 +4,8 @@
 ``offer`` opens a leg (replacing that side's previous one: no renegotiation), trickled
 candidates go to that leg, a closed socket closes its leg, an ended call closes all its
 legs, and a leg that never comes up is reported so the call ends ``connection_failed``.
+The video codec each leg was answered in, or that it had none of the call's, is reported
+too (the switchboard keeps the call's codec and ends a call without one in common).
 Recording happens where the media is (the relay's workers record the calls they hold).
 """
 
@@ -21,6 +23,8 @@ log = logging.getLogger("showdesk.media")
 
 LegFailed = Callable[[str], Awaitable[None]]  # called with the session id
 FirstFrame = Callable[[str, str, str], Awaitable[None]]  # session id, side, kind
+CodecAgreed = Callable[[str, str, str], Awaitable[None]]  # session id, side, codec
+NoCommonCodec = Callable[[str, str, str | None], Awaitable[None]]  # ..., the call's codec
 
 
 class MediaRefused(Exception):
@@ -54,6 +58,8 @@ class CallMedia:
         self._session_of_leg: dict[str, tuple[str, str]] = {}
         self.on_leg_failed: LegFailed | None = None
         self.on_first_frame: FirstFrame | None = None
+        self.on_codec_agreed: CodecAgreed | None = None
+        self.on_no_common_codec: NoCommonCodec | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def offer(self, conn_id: str, session_id: str, side: str, sdp: str) -> str:
@@ -126,15 +132,29 @@ class CallMedia:
         await self.relay.close(participant_id)
 
     def handle_event(self, event: dict) -> None:
-        """A leg event from the relay (interface.py): first frames and failed legs are
-        reported; events of replaced legs are ignored."""
+        """A leg event from the relay (interface.py): first frames, failed legs and each
+        answer's video codec (or none in common) are reported; events of replaced legs
+        are ignored."""
         participant_id = event.get("participant_id", "")
         key = self._session_of_leg.get(participant_id)
         if key is None or self._current.get(key) != participant_id:
             return  # an old leg that was replaced: nothing to report
         session_id, side = key
-        if event.get("type") == "first_frame" and self.on_first_frame is not None:
+        kind = event.get("type")
+        if kind == "first_frame" and self.on_first_frame is not None:
             self._spawn(self.on_first_frame(session_id, side, str(event.get("kind"))))
+        elif kind == "video_codec" and self.on_codec_agreed is not None:
+            self._spawn(self.on_codec_agreed(session_id, side, str(event.get("codec"))))
+        elif kind == "no_common_codec" and self.on_no_common_codec is not None:
+            log.info(
+                "call %s: the %s's browser offered %s, none of the call's video codecs (%s)",
+                session_id,
+                side,
+                ",".join(str(name) for name in event.get("offered") or []) or "no video codec",
+                event.get("video_codec") or "none yet",
+            )
+            codec = event.get("video_codec")
+            self._spawn(self.on_no_common_codec(session_id, side, str(codec) if codec else None))
         elif event.get("type") == "failed" and event.get("reason") == "connection_failed":
             log.info("media connection of call %s (%s) did not come up", session_id, side)
             if self.on_leg_failed is not None:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from server.infra.security import PASSWORD_HASHING_DEFAULT, PasswordHashing
 
@@ -35,6 +35,8 @@ PLACEHOLDER_SECRETS = frozenset(
     {"changethis", "changeme", "change-me", "secret", "showdesk", "password", "development"}
 )
 HOW_TO_MAKE_A_KEY = "make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+VideoCodecName = Literal["VP8", "H264"]
+VIDEO_CODEC_NAMES: tuple[VideoCodecName, ...] = ("VP8", "H264")  # what the relay can forward
 
 
 class ConfigError(Exception):
@@ -79,7 +81,15 @@ class Settings(BaseSettings):
     limit_photos_per_call: str = "30/minute"  # uploads, refused ones included
     limit_photos_per_address: str = "60/minute"
     max_json_body_bytes: int = Field(default=64 * 1024, ge=1024)  # photos have their own cap
-    video_codec: Literal["VP8", "H264"] = "VP8"  # both legs of a call use this codec
+    # The video codecs a call may use, most preferred first ("VP8,H264"): the first leg's
+    # offer fixes its call's codec (the first of these it offers), the other leg is answered
+    # in it. The relay forwards frames as they are, so both legs need the same codec.
+    video_codecs: Annotated[tuple[VideoCodecName, ...], NoDecode] = VIDEO_CODEC_NAMES
+    # Older setting: the one preferred codec; the others follow (unless VIDEO_CODECS is set).
+    video_codec: VideoCodecName | None = None
+    # A participant whose browser has none of the call's codecs is told, then the call
+    # ends no_common_codec this long after (so the message can be read).
+    no_common_codec_grace_s: float = Field(default=8.0, gt=0, le=120)
     reconnect_grace_s: float = 30.0  # a participant gone longer ends the call (buyer/agent_lost)
     max_call_duration_s: float = 7200.0  # answered calls are ended after two hours
     max_photos_per_call: int = 200  # evidence, not a photo album; each photo up to 15 MB
@@ -120,6 +130,25 @@ class Settings(BaseSettings):
                 f"{SECRET_KEY_MIN_CHARS} are needed; {HOW_TO_MAKE_A_KEY}"
             )
         return value
+
+    @field_validator("video_codecs", mode="before")
+    @classmethod
+    def _codec_list(cls, value: Any) -> Any:
+        """ "VP8,H264" (the variable) or a sequence; names are upper-cased, none repeated."""
+        items = value.split(",") if isinstance(value, str) else list(value)
+        names = [str(item).strip().upper() for item in items if str(item).strip()]
+        if not names:
+            raise ValueError(f"name at least one of {', '.join(VIDEO_CODEC_NAMES)}")
+        if len(set(names)) != len(names):
+            raise ValueError(f"{','.join(names)} names a codec twice")
+        return tuple(names)
+
+    @model_validator(mode="after")
+    def _preferred_codec_first(self) -> Settings:
+        if self.video_codec is not None and "video_codecs" not in self.model_fields_set:
+            rest = tuple(c for c in VIDEO_CODEC_NAMES if c != self.video_codec)
+            self.video_codecs = (self.video_codec, *rest)
+        return self
 
     @field_validator("public_url")
     @classmethod

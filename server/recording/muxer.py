@@ -4,8 +4,10 @@ The event loop only calls ``open``/``write``/``close``, which put a command on a
 and return at once; one thread (``MuxThread``) runs the commands in order: PyAV muxing,
 file writes and closes. It takes the frames that arrived every ``WRITE_INTERVAL_S``
 (50 ms) rather than being woken for each. Files are WebM (VP8, Opus) or Matroska (H264),
-written with ``flush_packets=1`` and ``cluster_time_limit=1000``: every packet reaches
-the file as it is muxed and a cluster never spans more than a second, so a process
+an H.264 file with its codec configuration (avcC: the stream's own SPS and PPS, read from
+its first keyframe) so that a copy into MP4 plays in browsers, written with
+``flush_packets=1`` and ``cluster_time_limit=1000``: every packet reaches the file as it
+is muxed and a cluster never spans more than a second, so a process
 killed with SIGKILL leaves a file readable up to its last second.
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 import collections
 import concurrent.futures
 import fractions
+import io
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -42,6 +45,25 @@ def vp8_dimensions(data: bytes) -> tuple[int, int] | None:
     width = int.from_bytes(data[6:8], "little") & 0x3FFF
     height = int.from_bytes(data[8:10], "little") & 0x3FFF
     return (width, height) if width and height else None
+
+
+def _h264_template(first: bytes) -> av.container.InputContainer | None:
+    """The first frame read as a raw H.264 stream (Annex B, as the relay forwards it):
+    its stream has the frame's size and its SPS and PPS as extradata, which the Matroska
+    muxer writes as the track's avcC. None when the frame carries no parameter sets
+    (not a keyframe): the file then gets the encoder's defaults, as before.
+
+    Adding an ``h264`` stream by codec name instead would open an H.264 encoder, whose
+    own made-up SPS and PPS (another profile and size) would become the avcC."""
+    try:
+        source = av.open(io.BytesIO(first), "r", format="h264")
+    except (av.error.FFmpegError, ValueError):
+        return None
+    stream = source.streams.video[0] if source.streams.video else None
+    if stream is None or not stream.codec_context.extradata or not stream.codec_context.width:
+        source.close()
+        return None
+    return source
 
 
 @dataclass
@@ -79,7 +101,11 @@ class _TrackFile:
         container = av.open(str(self.spec.path), "w", format=fmt, options=CONTAINER_OPTIONS)
         for key, value in self.spec.metadata.items():
             container.metadata[key] = value
-        if self.spec.kind == "video":
+        template = _h264_template(first) if self.spec.codec == "h264" else None
+        if template is not None:
+            with template:
+                stream = container.add_stream_from_template(template.streams.video[0])
+        elif self.spec.kind == "video":
             stream = container.add_stream(self.spec.codec)
             # The header's size is the first keyframe's; later keyframes carry their own
             # (VP8 signals every size change in-band), so nothing assumes it stays fixed.

@@ -81,13 +81,11 @@ class Recorder:
         storage: Storage,
         report: Report,
         *,
-        video_codec: str = "VP8",
         on_call_recorded: Callable[[str], None] | None = None,
     ) -> None:
         self._relay = relay
         self._storage = storage
         self._report = report
-        self._video_codec = video_codec.lower()
         self.on_call_recorded = on_call_recorded
         self._mux = MuxThread()
         self._file_ids = itertools.count(1)
@@ -127,18 +125,24 @@ class Recorder:
         rec.segments[side] = segment + 1
         try:
             sources = self._relay.sources(participant_id)
+            video_codec = self._relay.video_codec_of(participant_id)
         except RelayError:
             return  # closed meanwhile
         seen: dict[str, int] = {}
         for source in sources:
             index = seen.get(source.kind, 0)
             seen[source.kind] = index + 1
+            codec = "opus" if source.kind == "audio" else (video_codec or "").lower()
+            if not codec:
+                continue  # its video was answered inactive: nothing arrives to record
             track = self._relay.subscribe(
                 participant_id, source.kind, index, max_queued_frames=SUBSCRIPTION_MAX_FRAMES
             )
             rec.tracks.append(track)
             name = track_name(side, source.kind, index)
-            task = asyncio.ensure_future(self._record_track(rec, name, source.kind, segment, track))
+            task = asyncio.ensure_future(
+                self._record_track(rec, name, source.kind, codec, segment, track)
+            )
             rec.readers.add(task)
             task.add_done_callback(rec.readers.discard)
 
@@ -185,9 +189,8 @@ class Recorder:
                 log.exception("after recording call %s", rec.call_id)
 
     async def _record_track(
-        self, rec: _CallRecording, name: str, kind: str, segment: int, track: Any
+        self, rec: _CallRecording, name: str, kind: str, codec: str, segment: int, track: Any
     ) -> None:
-        codec = "opus" if kind == "audio" else self._video_codec
         clock = OPUS_CLOCK if kind == "audio" else VIDEO_CLOCK
         file_id: int | None = None
         key = ""

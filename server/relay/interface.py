@@ -11,6 +11,12 @@ Events (``on_event(event: dict)``; every event has ``type``, ``call_id`` and
 - ``{"type": "connected"}``: ICE and DTLS are up.
 - ``{"type": "first_frame", "kind": ...}``: the first whole encoded frame of that
   kind arrived from the participant.
+- ``{"type": "video_codec", "codec": "VP8"|"H264"}``: the participant's offer was
+  answered with video in that codec, the call's (emitted while answering).
+- ``{"type": "no_common_codec", "video_codec": ... | None, "offered": [...]}``: the
+  participant's offer has no video codec the call can use (``video_codec``: the call's,
+  None when the call has none yet; ``offered``: the offer's codec names); its video is
+  answered ``inactive``, its audio flows (emitted while answering).
 - ``{"type": "failed", "reason": "connection_failed"|"connection_lost"}``: the leg
   did not come up before the deadline (or ICE/DTLS failed), or it failed after
   having been connected. A ``closed`` event follows.

@@ -9,6 +9,12 @@ source of each kind of the newest leg of the other role to the i-th sink of that
 kind: buyer -> agent and agent -> buyer. A buyer may be answered long before any
 agent exists; the agent's sinks attach to the running sources and request a
 keyframe at once.
+
+Video codec, per call (codecs.py): the first leg answered fixes the call's codec, the
+first of ``video_codecs`` its offer can take; later legs are answered in it. A leg whose
+offer lacks it (or, first, has none of ``video_codecs``) is answered with its video
+``inactive`` and its audio as usual: the whole offer is never refused for video alone.
+Each answer emits ``video_codec`` or ``no_common_codec`` (interface.py).
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import asyncio
 import logging
 import time
 from collections import Counter, deque
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,8 +37,11 @@ from aiortc import (
     RTCSessionDescription,
 )
 from aiortc import sdp as aiortc_sdp
+from aiortc.codecs import CODECS, is_rtx
+from aiortc.rtcpeerconnection import find_common_codecs
 from aiortc.sdp import candidate_from_sdp
 
+from .codecs import leg_video_codec
 from .forwarding import (
     DelayRecord,
     EncodedFrame,
@@ -69,11 +78,24 @@ _ANSWER_DIRECTION = {
 }
 
 
+def offered_video_codecs(media: aiortc_sdp.MediaDescription) -> list[str]:
+    """The video codecs of an offer's section that aiortc can negotiate, in the offer's
+    order, by name (``VP8``, ``H264``; an H.264 profile aiortc lacks is left out)."""
+    names: list[str] = []
+    for codec in find_common_codecs(CODECS["video"], media.rtp.codecs):
+        name = codec.mimeType.split("/", 1)[1].upper()
+        if not is_rtx(codec) and name not in names:
+            names.append(name)
+    return names
+
+
 def codec_preferences(kind: str, video_codec: str) -> list[RTCRtpCodecCapability]:
     """The only codec the relay negotiates for ``kind`` (plus RTX for video).
 
     Both legs of a call must use the same codec for frames to pass through.
     """
+    if kind == "video" and video_codec not in VIDEO_CODECS:
+        raise ValueError(f'video codec must be one of {VIDEO_CODECS}, not "{video_codec}"')
     capabilities = RTCRtpSender.getCapabilities(kind).codecs
     wanted = f"video/{video_codec}".lower() if kind == "video" else "audio/opus"
     chosen = [c for c in capabilities if c.mimeType.lower() == wanted]
@@ -99,6 +121,8 @@ class _Leg:
     closing: bool = False
     deadline: asyncio.Task[None] | None = None
     last_media_at: float | None = None  # monotonic time of the latest frame received
+    video_codec: str | None = None  # what its video is answered in; None: no video
+    video_off_mids: set[str] = field(default_factory=set)  # video answered inactive
 
     def event(self, type_: str, **fields: Any) -> dict[str, Any]:
         return {
@@ -116,10 +140,10 @@ class LocalRelay:
     ``username``, ``credential``), empty by default: aiortc's own default is a
     public STUN server, which is never used. ``connect_timeout_s``: a leg whose
     ICE/DTLS is not up this long after its answer fails with
-    ``connection_failed`` and is closed. ``video_codec``: the one video codec
-    both legs negotiate. ``release_complete_frames``: forward a video frame once
-    its last packet is in and audio without aiortc's prefetch (lower latency);
-    False keeps aiortc's jitter buffers.
+    ``connection_failed`` and is closed. ``video_codecs``: the video codecs a call may
+    use, most preferred first (see the module docstring). ``release_complete_frames``:
+    forward a video frame once its last packet is in and audio without aiortc's
+    prefetch (lower latency); False keeps aiortc's jitter buffers.
 
     ``forwarding_delays`` tells how long recent frames spent inside the relay.
 
@@ -132,20 +156,22 @@ class LocalRelay:
         *,
         ice_servers: list[dict[str, Any]],
         connect_timeout_s: float,
-        video_codec: str,
+        video_codecs: Sequence[str],
         release_complete_frames: bool = True,
     ) -> None:
-        if video_codec not in VIDEO_CODECS:
-            raise ValueError(f'video_codec must be one of {VIDEO_CODECS}, not "{video_codec}"')
+        unknown = [codec for codec in video_codecs if codec not in VIDEO_CODECS]
+        if unknown or not video_codecs:
+            raise ValueError(
+                f"video_codecs must be some of {VIDEO_CODECS}, not {list(video_codecs)}"
+            )
         if connect_timeout_s <= 0:
             raise ValueError(f"connect_timeout_s must be positive, not {connect_timeout_s}")
         self._on_event = on_event
         self._ice_servers = [RTCIceServer(**server) for server in ice_servers or []]
         self._connect_timeout_s = connect_timeout_s
-        self._codec_preferences = {
-            "audio": codec_preferences("audio", video_codec),
-            "video": codec_preferences("video", video_codec),
-        }
+        self._video_codecs = tuple(video_codecs)
+        self._audio_preferences = codec_preferences("audio", "")
+        self._call_codecs: dict[str, str] = {}  # call id -> the video codec it fixed
         self._release_complete_frames = release_complete_frames
         self._delays: dict[tuple[str, str], DelayRecord] = {
             (kind, role): deque(maxlen=FORWARDING_DELAY_SAMPLES)
@@ -176,9 +202,12 @@ class LocalRelay:
     async def answer(self, participant_id: str, offer_sdp: str) -> str:
         """Answer the browser's offer; returns the answer SDP with all candidates.
 
-        The offer is cleaned first (sdp_cleanup.py). Raises ``RelayError`` for an
-        offer without a usable codec, a second offer, or a leg closed meanwhile;
-        the leg then stays open until the caller closes it.
+        The offer is cleaned first (sdp_cleanup.py). Video is answered in the call's
+        codec, or ``inactive`` when the offer lacks it (see the module docstring); an
+        event ``video_codec`` or ``no_common_codec`` tells which before this returns.
+        Raises ``RelayError`` for an offer aiortc cannot take (aiortc's reason goes to
+        the log in full), a second offer, or a leg closed meanwhile; the leg then stays
+        open until the caller closes it.
         """
         leg = self._leg(participant_id)
         if leg.offer_received:
@@ -190,10 +219,17 @@ class LocalRelay:
         except Exception as exc:  # aiortc's parser raises many types, StopIteration included
             raise RelayError(f"offer is not valid SDP ({type(exc).__name__})") from None
         _check_offer(offer)
+        codec_event = self._choose_video_codec(leg, offer)
         self._add_transceivers(leg, offer)
         try:
             await leg.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
         except Exception as exc:  # aiortc raises several types for a bad offer
+            logger.warning(
+                'aiortc refused the offer of "%s": %s: %s',
+                participant_id,
+                type(exc).__name__,
+                exc,
+            )
             self._check_still_open(leg)
             raise RelayError(f"offer refused ({type(exc).__name__})") from None
         self._check_still_open(leg)
@@ -210,6 +246,8 @@ class LocalRelay:
         leg.answered_at = time.monotonic()
         leg.deadline = self._spawn(self._connect_deadline(leg))
         self._rewire(leg.call_id)
+        if codec_event is not None:
+            self._emit(codec_event)
         return leg.pc.localDescription.sdp
 
     async def add_candidate(self, participant_id: str, candidate: CandidateInit | None) -> None:
@@ -240,7 +278,8 @@ class LocalRelay:
             await self._close_leg(leg, "closed")
 
     async def close_call(self, call_id: str) -> None:
-        """Close every leg of a call."""
+        """Close every leg of a call (and forget its video codec)."""
+        self._call_codecs.pop(call_id, None)
         legs = [leg for leg in self._legs.values() if leg.call_id == call_id]
         await asyncio.gather(*(self._close_leg(leg, "call_closed") for leg in legs))
 
@@ -346,6 +385,14 @@ class LocalRelay:
         """``(participant id, role)`` of the call's open legs whose offer was answered."""
         return [(leg.participant_id, leg.role) for leg in self._answered(call_id)]
 
+    def video_codec_of(self, participant_id: str) -> str | None:
+        """The video codec the participant's leg was answered in (None: no video)."""
+        return self._leg(participant_id).video_codec
+
+    def call_video_codec(self, call_id: str) -> str | None:
+        """The video codec the call's first answered leg fixed, if any."""
+        return self._call_codecs.get(call_id)
+
     def sources(self, participant_id: str) -> list[TrackSource]:
         """The participant's incoming tracks, in m-line order."""
         return list(self._leg(participant_id).sources)
@@ -366,15 +413,52 @@ class LocalRelay:
         if leg.closing:
             raise RelayError(f'participant "{leg.participant_id}" was closed while answering')
 
+    def _choose_video_codec(
+        self, leg: _Leg, offer: aiortc_sdp.SessionDescription
+    ) -> dict[str, Any] | None:
+        """Set the leg's video codec (and the call's, for its first leg) from the offer;
+        the event that tells it (None for an offer without video). Raises
+        ``RelayError`` for a video section without any codec aiortc knows: aiortc
+        cannot answer it even without video (no browser offers neither VP8 nor H.264,
+        both mandatory in WebRTC, RFC 7742)."""
+        sections = [m for m in offer.media if m.kind == "video"]
+        if not sections:
+            return None
+        offered = offered_video_codecs(sections[0])
+        call_codec = self._call_codecs.get(leg.call_id)
+        codec = leg_video_codec(offered, self._video_codecs, call_codec)
+        if codec is None:
+            names = list(dict.fromkeys(c.mimeType.split("/", 1)[1] for c in sections[0].rtp.codecs))
+            logger.info(
+                'offer of "%s" has no video codec of the call (%s): offered %s',
+                leg.participant_id,
+                call_codec or "/".join(self._video_codecs),
+                ",".join(names),
+            )
+            event = leg.event("no_common_codec", video_codec=call_codec, offered=names)
+            if not all(offered_video_codecs(m) for m in sections):
+                self._emit(event)
+                raise RelayError("offer has no video codec the server can take")
+            leg.video_off_mids = {str(m.rtp.muxId) for m in sections}
+            return event
+        if call_codec is None:
+            self._call_codecs[leg.call_id] = codec
+        leg.video_codec = codec
+        return leg.event("video_codec", codec=codec)
+
     def _add_transceivers(self, leg: _Leg, offer: aiortc_sdp.SessionDescription) -> None:
         """Pre-create one transceiver per offered m-line, in order.
 
         aiortc's ``setRemoteDescription`` reuses them (same kind, no mid yet) and
         computes the common codecs with their preferences; preferences set after
-        it would be ignored.
+        it would be ignored. A video section the leg gets no video on is answered
+        ``inactive`` in any codec aiortc shares with it (no media flows either way).
         """
         for media in offer.media:
             if media.kind not in ("audio", "video"):
+                continue
+            if media.kind == "video" and str(media.rtp.muxId) in leg.video_off_mids:
+                leg.pc.addTransceiver("video", direction="inactive")
                 continue
             direction = media.direction or "sendrecv"
             offer_sends = direction in ("sendrecv", "sendonly")
@@ -389,7 +473,11 @@ class LocalRelay:
             transceiver = leg.pc.addTransceiver(
                 track or media.kind, direction=_ANSWER_DIRECTION[(offer_sends, offer_receives)]
             )
-            transceiver.setCodecPreferences(self._codec_preferences[media.kind])
+            transceiver.setCodecPreferences(
+                codec_preferences("video", leg.video_codec or "")
+                if media.kind == "video"
+                else self._audio_preferences
+            )
             if track is not None:
                 leg.sinks.append(track)
                 route_keyframe_requests(transceiver.sender, track)
@@ -397,7 +485,7 @@ class LocalRelay:
     def _tap_receivers(self, leg: _Leg) -> None:
         for transceiver in leg.pc.getTransceivers():
             receiver = transceiver.receiver
-            if receiver.track is None:
+            if receiver.track is None or transceiver.direction == "inactive":
                 continue
             kind = transceiver.kind
             source = TrackSource(kind)

@@ -35,21 +35,20 @@ class MediaPlane:
         storage: Storage,
         *,
         ice_servers: list[dict[str, Any]],
-        video_codec: str,
+        video_codecs: list[str] | tuple[str, ...],
         connect_timeout_s: float,
     ) -> None:
         self._on_event = on_event
         self.relay = LocalRelay(
             on_event,
             ice_servers=ice_servers,
-            video_codec=video_codec,
+            video_codecs=video_codecs,
             connect_timeout_s=connect_timeout_s,
         )
         self.recorder = Recorder(
             self.relay,
             storage,
             self._report_row,
-            video_codec=video_codec,
             on_call_recorded=self._call_recorded,
         )
 

@@ -85,7 +85,7 @@ class WorkerPool:
         workers: int,
         files_dir: Path,
         ice_servers: list[dict[str, Any]],
-        video_codec: str,
+        video_codecs: list[str] | tuple[str, ...],
         connect_timeout_s: float,
         pin_cpus: bool,
     ) -> None:
@@ -97,7 +97,7 @@ class WorkerPool:
         self._config = {
             "files_dir": str(Path(files_dir).resolve()),
             "ice_servers": ice_servers or [],
-            "video_codec": video_codec,
+            "video_codecs": list(video_codecs),
             "connect_timeout_s": connect_timeout_s,
         }
         self._workers: list[_Worker] = []

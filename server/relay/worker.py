@@ -164,7 +164,7 @@ class Worker:
             lambda event: self.post({"event": event}),
             LocalStorage(Path(settings["files_dir"])),
             ice_servers=settings["ice_servers"],
-            video_codec=settings["video_codec"],
+            video_codecs=list(settings["video_codecs"]),
             connect_timeout_s=float(settings["connect_timeout_s"]),
         )
 

@@ -1,5 +1,6 @@
-"""Configuration: SHOWDESK_ variables, the generated secret key, refused weak keys, and
-the tests' cheap password hashing refused outside code-built Settings."""
+"""Configuration: SHOWDESK_ variables (the video codecs' order included), the generated
+secret key, refused weak keys, and the tests' cheap password hashing refused outside
+code-built Settings."""
 
 from __future__ import annotations
 
@@ -28,6 +29,36 @@ def test_settings_come_from_showdesk_environment_variables(monkeypatch, tmp_path
 def test_ice_servers_are_empty_by_default(monkeypatch):
     monkeypatch.delenv("SHOWDESK_ICE_SERVERS", raising=False)
     assert load_settings().ice_servers == []
+
+
+@pytest.mark.parametrize(
+    ("codecs", "codec", "order"),
+    [
+        (None, None, ("VP8", "H264")),  # the default: VP8 first, H.264 where only it is offered
+        ("H264,VP8", None, ("H264", "VP8")),
+        (" vp8 , h264 ", None, ("VP8", "H264")),
+        ("H264", None, ("H264",)),
+        (None, "H264", ("H264", "VP8")),  # the older variable names the preferred codec
+        ("VP8", "H264", ("VP8",)),  # ... and gives way to the list
+    ],
+)
+def test_the_video_codecs_are_an_ordered_list(monkeypatch, codecs, codec, order):
+    for name, value in (("SHOWDESK_VIDEO_CODECS", codecs), ("SHOWDESK_VIDEO_CODEC", codec)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    assert load_settings().video_codecs == order
+
+
+@pytest.mark.parametrize(
+    ("codecs", "says"), [("VP8,AV1", "'VP8' or 'H264'"), ("VP8,vp8", "twice"), (",", "at least")]
+)
+def test_unknown_repeated_or_no_video_codecs_are_refused(monkeypatch, codecs, says):
+    monkeypatch.setenv("SHOWDESK_VIDEO_CODECS", codecs)
+    with pytest.raises(ConfigError, match="video_codecs") as refused:
+        load_settings()
+    assert says in str(refused.value)
 
 
 def test_without_a_configured_key_one_is_generated_once_and_kept_owner_only(tmp_path):

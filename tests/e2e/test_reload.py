@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from server.models import Call, CallEvent, Recording
 from tests.helpers.browser_steps import COUNT_FRAMES_JS, agent_sees_bars, remote_video, start_call
 from tests.helpers.chromium import OpenParticipant
+from tests.helpers.screens import shoot
 from tests.helpers.servers import LiveServer
 from tests.helpers.waiting import wait_until
 
@@ -83,3 +84,38 @@ def test_agent_reload_mid_call_comes_back_to_the_same_call(
     assert len(calls) == 1 and calls[0].state == "live"
     assert "reconnecting" in kinds and "resumed" in kinds
     buyer.assert_clean()
+
+
+def test_after_a_reload_each_side_is_told_the_others_camera(
+    live_server: LiveServer, open_participant: OpenParticipant, camera_browser: Browser
+) -> None:
+    # a damage check: the agent's camera is off, the buyer sees the agent's name
+    agent, buyer, _ = start_call(live_server, open_participant, camera_browser, "ORD-TOLD")
+    agent_sees_bars(agent)
+    on_buyer = buyer.page.get_by_test_id("remote-placeholder")
+    expect(on_buyer).to_be_visible()
+    expect(on_buyer).to_contain_text("Aggie Agent")
+
+    # the reloaded buyer page is told again that the agent's camera is off
+    buyer.page.reload()
+    expect(buyer.page.get_by_test_id("call-state")).to_have_attribute(
+        "data-state", "live", timeout=RECONNECT_DEADLINE_S * 1000
+    )
+    expect(on_buyer).to_be_visible()
+    expect(on_buyer).to_contain_text("Aggie Agent")
+    shoot(buyer.page, "reload-buyer-told-agent-camera-off")
+    agent_sees_bars(agent, RECONNECT_DEADLINE_S)
+
+    # the buyer turns the camera off; the reloaded console is told so
+    buyer.page.get_by_test_id("camera-toggle").click()
+    on_agent = agent.page.get_by_test_id("remote-placeholder")
+    expect(on_agent).to_be_visible()
+    agent.page.reload()
+    expect(agent.page.get_by_test_id("call-state")).to_have_attribute(
+        "data-state", "live", timeout=RECONNECT_DEADLINE_S * 1000
+    )
+    expect(on_agent).to_be_visible()
+    expect(on_agent).to_contain_text("The buyer's camera is off")
+    shoot(agent.page, "reload-agent-told-buyer-camera-off", laptop=True)
+    buyer.assert_clean()
+    agent.assert_clean()

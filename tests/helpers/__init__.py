@@ -34,6 +34,8 @@ these. No test module imports another test module or a conftest.
 - ``page_js``: scripts every engine runs: ``TRACK_PEERS_INIT_JS`` / ``RTC_STATS_JS`` (the
   page's peer connections and their getStats), ``LISTEN_JS`` (an ``AnalyserNode``),
   ``by_testid`` (the CSS selector of a ``data-testid``).
+- ``codec_devices``: ``only_video_codecs_js`` (an init script: a Chromium page whose
+  browser offers only some video codecs, e.g. only H.264, or ``FIREFOX_LIKE``).
 - ``browser_steps``: ``sign_in``, ``go_available``, ``start_call``, ``remote_video``,
   ``agent_sees_bars``, ``SAMPLE_VIDEO_JS``, ``COUNT_FRAMES_JS``.
 - ``y4m``: the fake camera's clip (colour bars).

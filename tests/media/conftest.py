@@ -20,7 +20,7 @@ def events() -> list[dict[str, Any]]:
 @pytest.fixture
 async def relay(events: list[dict[str, Any]]) -> AsyncIterator[LocalRelay]:
     relay = LocalRelay(
-        on_event=events.append, ice_servers=[], connect_timeout_s=5.0, video_codec="VP8"
+        on_event=events.append, ice_servers=[], connect_timeout_s=5.0, video_codecs=("VP8",)
     )
     yield relay
     await relay.aclose()

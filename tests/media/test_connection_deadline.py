@@ -18,7 +18,7 @@ DEADLINE_S = 1.0
 async def test_unconnected_leg_fails_with_connection_failed_after_deadline(clients):
     events: list[dict[str, Any]] = []
     relay = LocalRelay(
-        on_event=events.append, ice_servers=[], connect_timeout_s=DEADLINE_S, video_codec="VP8"
+        on_event=events.append, ice_servers=[], connect_timeout_s=DEADLINE_S, video_codecs=("VP8",)
     )
     buyer = Client()
     buyer.send("video")

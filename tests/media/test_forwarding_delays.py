@@ -48,7 +48,7 @@ async def test_a_frame_without_a_delivery_time_is_not_recorded():
 async def test_relay_records_buyer_frames_forwarded_to_the_agent(monkeypatch, clients):
     monkeypatch.setattr(local, "FORWARDING_DELAY_SAMPLES", 20)
     relay = LocalRelay(
-        on_event=lambda event: None, ice_servers=[], connect_timeout_s=5.0, video_codec="VP8"
+        on_event=lambda event: None, ice_servers=[], connect_timeout_s=5.0, video_codecs=("VP8",)
     )
     try:
         buyer = Client()

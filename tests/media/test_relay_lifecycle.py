@@ -59,7 +59,14 @@ async def test_events_track_connected_first_frame_then_closed(relay, clients, ev
         "participant_id": "buyer-1",
         "kind": "video",
     }
-    assert [e["type"] for e in mine] == ["track", "connected", "first_frame", "closed"]
+    assert [e["type"] for e in mine] == [
+        "track",
+        "video_codec",
+        "connected",
+        "first_frame",
+        "closed",
+    ]
+    assert mine[1]["codec"] == "VP8"
     assert mine[-1]["reason"] == "closed"
 
 
@@ -74,7 +81,7 @@ async def test_closing_a_leg_ends_its_subscriptions(relay, clients, events):
 
 async def test_aclose_closes_every_leg_and_refuses_new_ones(events):
     relay = LocalRelay(
-        on_event=events.append, ice_servers=[], connect_timeout_s=5.0, video_codec="VP8"
+        on_event=events.append, ice_servers=[], connect_timeout_s=5.0, video_codecs=("VP8",)
     )
     await relay.open("call-1", "buyer-1", "buyer")
     await relay.open("call-1", "agent-1", "agent")
@@ -141,7 +148,7 @@ async def test_end_of_candidates_and_local_candidates_are_not_passed_on(relay, c
 
 async def test_h264_setting_negotiates_only_h264(events, clients):
     relay = LocalRelay(
-        on_event=events.append, ice_servers=[], connect_timeout_s=5.0, video_codec="H264"
+        on_event=events.append, ice_servers=[], connect_timeout_s=5.0, video_codecs=("H264",)
     )
     agent = Client()
     agent.receive("video", capture=False)
@@ -157,9 +164,12 @@ async def test_h264_setting_negotiates_only_h264(events, clients):
 
 
 def test_unknown_video_codec_is_refused():
-    with pytest.raises(ValueError, match="video_codec"):
+    with pytest.raises(ValueError, match="video_codecs"):
         LocalRelay(
-            on_event=lambda event: None, ice_servers=[], connect_timeout_s=5.0, video_codec="AV1"
+            on_event=lambda event: None,
+            ice_servers=[],
+            connect_timeout_s=5.0,
+            video_codecs=("AV1",),
         )
 
 

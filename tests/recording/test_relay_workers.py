@@ -163,7 +163,7 @@ async def test_a_worker_still_starting_when_the_relay_stops_is_ended_not_waited_
         workers=1,
         files_dir=tmp_path / "files",
         ice_servers=[],
-        video_codec="VP8",
+        video_codecs=("VP8",),
         connect_timeout_s=5.0,
         pin_cpus=False,
     )

@@ -14,6 +14,7 @@ SWITCHBOARD_LIMITS = (
     "default_handle_time_s",
     "max_queue_length",
     "max_wait_s",
+    "no_common_codec_grace_s",
 )
 
 

@@ -18,6 +18,7 @@ from signaling import (
     DeviceRequest,
     ErrorReply,
     Moved,
+    NoCommonCodec,
     PeerMedia,
     PhotoTaken,
     Pong,
@@ -49,6 +50,7 @@ SERVER_MODELS = {
     "device_request": DeviceRequest,
     "camera_request": CameraAsk,
     "camera_reply": CameraAnswer,
+    "no_common_codec": NoCommonCodec,
 }
 
 

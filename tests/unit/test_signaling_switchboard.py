@@ -1,4 +1,5 @@
-"""The switchboard: queue, presence, calls and what each side is told."""
+"""The switchboard: queue, presence, calls and what each side is told (the call's video
+codec and each side's camera and microphone included)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from signaling import (
     InvalidState,
     LinkInfo,
     Moved,
+    NoCommonCodec,
     NotFound,
     PeerMedia,
     Pong,
@@ -663,3 +665,100 @@ def test_consent_beyond_the_queue_cap_is_refused_and_changes_nothing(
         sb.handle("b2", msg(CONSENT))
     assert len(sb.queued()) == 1
     sb.handle("b2", msg(DECLINE))  # declining is always possible
+
+
+# ------------------------------------------------------------------ video codec, media state
+
+MEDIA_OFF = '{"type":"media","camera":false,"microphone":true}'
+
+
+def test_the_first_agreed_codec_is_the_calls_and_pages_read_it(sb) -> None:
+    session_id = queue_buyer(sb, 1)
+    sb.video_codec_agreed(session_id, "buyer", "H264")
+    sb.video_codec_agreed(session_id, "agent", "VP8")  # never: the relay answers in H264
+    online_agent(sb, 1)
+    fx = sb.handle("a1", msg(f'{{"type":"accept","session_id":"{session_id}"}}'))
+    assert last(fx, "a1", CallUpdate).video_codec == "H264"
+
+
+def test_a_side_without_the_codec_is_told_both_sides_and_the_call_ends_after_the_grace(
+    sb, clock: FakeClock
+) -> None:
+    session_id = live_call(sb)
+    sb.video_codec_agreed(session_id, "buyer", "H264")
+    fx = sb.no_common_codec(session_id, "agent", "H264")
+    for conn in ("a1", "b1"):
+        notice = last(fx, conn, NoCommonCodec)
+        assert (notice.side, notice.video_codec) == ("agent", "H264")
+        assert notice.ends_in_s == sb.no_common_codec_grace_s
+    assert fx.events[-1].event.kind == "no_common_codec"
+    assert sb.next_deadline() == clock() + sb.no_common_codec_grace_s
+
+    clock.advance(sb.no_common_codec_grace_s - 0.5)
+    assert not sb.tick().events, "still within the grace"
+    clock.advance(0.5)
+    fx = sb.tick()
+    ended = last(fx, "b1", CallUpdate)
+    assert (ended.state, ended.end_reason) == ("ended", EndReason.NO_COMMON_CODEC)
+    assert last(fx, "a1", CallUpdate).end_reason == EndReason.NO_COMMON_CODEC
+
+
+def test_a_waiting_buyer_without_any_codec_leaves_with_the_reason(sb, clock: FakeClock) -> None:
+    session_id = queue_buyer(sb, 1)
+    fx = sb.no_common_codec(session_id, "buyer", None)
+    assert last(fx, "b1", NoCommonCodec).video_codec is None
+    clock.advance(sb.no_common_codec_grace_s)
+    assert last(sb.tick(), "b1", CallUpdate).end_reason == EndReason.NO_COMMON_CODEC
+
+
+def test_a_side_that_comes_back_in_the_calls_codec_keeps_the_call(sb, clock: FakeClock) -> None:
+    session_id = live_call(sb)
+    sb.video_codec_agreed(session_id, "buyer", "VP8")
+    sb.no_common_codec(session_id, "agent", "VP8")
+    sb.video_codec_agreed(session_id, "agent", "VP8")  # the agent reopened another browser
+    clock.advance(sb.no_common_codec_grace_s + 1)
+    assert not sb.tick().events
+    deadline = sb.next_deadline()
+    assert deadline is not None and deadline > clock() + 60, "only the call's cap is left"
+
+
+def test_codec_news_about_a_call_that_is_not_active_is_not_found(sb) -> None:
+    for report in (
+        lambda: sb.video_codec_agreed("nope", "buyer", "VP8"),
+        lambda: sb.no_common_codec("nope", "buyer", None),
+    ):
+        try:
+            report()
+        except NotFound:
+            continue
+        raise AssertionError("no NotFound")
+
+
+def test_a_reloaded_buyer_page_is_told_the_agents_camera_and_the_agent_the_buyers(sb) -> None:
+    live_call(sb)
+    sb.handle("a1", msg(MEDIA_OFF))
+    sb.handle("b1", msg('{"type":"media","camera":true,"microphone":false}'))
+    fx = sb.connect_buyer("b1-again", link(1))  # the buyer's page reloaded
+    assert isinstance(fx.to("b1-again")[0], Welcome)
+    told = last(fx, "b1-again", PeerMedia)
+    assert (told.side, told.camera, told.microphone) == ("agent", False, True)
+    fx = sb.connect_staff("a1-again", "u1", "Agent 1", "agent")  # and the agent's
+    told = last(fx, "a1-again", PeerMedia)
+    assert (told.side, told.camera, told.microphone) == ("buyer", True, False)
+
+
+def test_the_agent_who_answers_is_told_the_waiting_buyers_media(sb) -> None:
+    session_id = queue_buyer(sb, 1)
+    sb.handle("b1", msg(MEDIA_OFF))
+    online_agent(sb, 1)
+    fx = sb.handle("a1", msg(f'{{"type":"accept","session_id":"{session_id}"}}'))
+    told = last(fx, "a1", PeerMedia)
+    assert (told.side, told.camera) == ("buyer", False)
+    assert of_type(fx, "b1", PeerMedia) == [], "the buyer hears nothing of itself"
+
+
+def test_a_reloaded_page_is_told_again_of_a_missing_codec(sb) -> None:
+    session_id = live_call(sb)
+    sb.no_common_codec(session_id, "buyer", "VP8")
+    fx = sb.connect_buyer("b1-again", link(1))
+    assert last(fx, "b1-again", NoCommonCodec).side == "buyer"

@@ -327,6 +327,8 @@ function paintCall() {
 function renderEnded(message) {
   media.end();
   closeEndDialog();
+  // "the call will end in a moment" has come true: the ended screen says why
+  if (noticeWords && noticeWords[0].startsWith("error.no_common_codec")) notice.hidden = true;
   if (message.end_reason === "buyer_declined") {
     show("declined");
     return;
@@ -614,6 +616,12 @@ function connect() {
     .on("take_photo", (message) => !finished && takePhoto(message))
     .on("camera_request", (message) => !finished && cameraRequest(message))
     .on("moved", () => onStatus("moved"))
+    .on("no_common_codec", (message) => {
+      // one browser has none of the call's video formats: talk on until the call ends
+      if (finished || !call || message.session_id !== call.session_id) return;
+      say(message.side === "buyer" ? "error.no_common_codec" : "error.no_common_codec_agent");
+      media.showNoVideo(); // the agent's voice only
+    })
     .on("device_pending", () => {
       if (finished) return;
       call = null;

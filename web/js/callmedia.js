@@ -49,6 +49,8 @@ export class CallMedia {
     this.prepared = false;
     this.pending = null;
     this.generation = 0;
+    this.noVideo = false; // no video comes in this call (the browsers share no format)
+    this.noVideoWords = null; // ... and what the placeholder says instead of the peer's name
     this.remote = $("remote-video");
     this.local = $("local-video");
     this.link = new MediaLink(signaling, {
@@ -59,6 +61,12 @@ export class CallMedia {
       maxSendWidth,
     });
     signaling.on("media", (m) => this.showPeerCamera(m.camera));
+    // the call's video codec, fixed by the server from the first offer: offered first
+    const callCodec = (call) => {
+      if (call) this.link.callCodec = call.video_codec || null;
+    };
+    signaling.on("welcome", (m) => callCodec(m.call));
+    signaling.on("call", callCodec);
     this.wireControls();
   }
 
@@ -156,6 +164,8 @@ export class CallMedia {
   end() {
     this.generation += 1;
     this.prepared = false;
+    this.noVideo = false;
+    this.noVideoWords = null;
     this.link.close();
     this.devices.stop();
     this.remote.srcObject = null;
@@ -189,9 +199,18 @@ export class CallMedia {
   showPeerCamera(on) {
     const placeholder = $("remote-placeholder");
     if (!placeholder) return;
-    placeholder.hidden = on;
-    placeholder.textContent = this.peerName();
-    this.remote.classList.toggle("camera-off", !on);
+    const shown = on && !this.noVideo;
+    placeholder.hidden = shown;
+    placeholder.textContent = this.noVideoWords || this.peerName();
+    this.remote.classList.toggle("camera-off", !shown);
+  }
+
+  /** No video comes in this call whatever the cameras do (the two browsers share no video
+   *  format): the placeholder says `words` (or the other side's name) until the call ends. */
+  showNoVideo(words) {
+    this.noVideo = true;
+    this.noVideoWords = words || null;
+    this.showPeerCamera(false);
   }
 
   renderControls() {

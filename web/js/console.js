@@ -559,6 +559,12 @@ function connect() {
     })
     .on("photo", onPhoto)
     .on("device_request", onDeviceRequest)
+    .on("no_common_codec", (message) => {
+      // one browser has none of the call's video formats: talk on until the call ends
+      if (!call || message.session_id !== call.session_id) return;
+      say(t(message.side === "agent" ? "console.codec.own" : "console.codec.buyer"));
+      media.showNoVideo(t("console.media.no_video"));
+    })
     .on("error", (message) => {
       if (message.in_reply_to === "capture") captureDone();
       if (!call && isLateMediaRefusal(message)) return;

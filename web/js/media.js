@@ -2,8 +2,10 @@
 // participant). The page offers, the server answers (signaling/PROTOCOL.md, "Media").
 // Audio and video transceivers are always sendrecv: the server does not renegotiate, so
 // turning the camera on later is a replaceTrack on the existing video sender.
-
-const PREFERRED_VIDEO_CODEC = "video/VP8"; // the relay forwards frames as they are: one codec for both legs
+// Video codecs: the server forwards frames as they are, so both sides of a call use one
+// codec. The page offers every codec its browser has, the server's choice first: the
+// call's codec once the server has fixed it (the call's `video_codec`), else the server's
+// order (`rtc_config.video_codecs`); the server answers in the call's codec.
 
 /** Ask for camera and/or microphone. `camera` is false, "user" or "environment";
  *  `deviceId` asks for that one camera instead of a facing mode.
@@ -85,12 +87,15 @@ export class MediaLink {
     this.onRemoteStream = onRemoteStream || (() => {});
     this.onState = onState || (() => {});
     this.iceServers = [];
+    this.videoCodecs = ["VP8", "H264"]; // the server's order, until rtc_config says
+    this.callCodec = null; // the call's video codec, once the server has fixed it
     this.pc = null;
     this.audioSender = null;
     this.videoSender = null;
     this.remoteStream = new MediaStream();
     signaling.on("rtc_config", (m) => {
       this.iceServers = Array.isArray(m.ice_servers) ? m.ice_servers : [];
+      if (Array.isArray(m.video_codecs) && m.video_codecs.length) this.videoCodecs = m.video_codecs;
     });
     signaling.on("answer", (m) => this.acceptAnswer(m.sdp));
   }
@@ -108,11 +113,21 @@ export class MediaLink {
     });
     this.audioSender = audio.sender;
     this.videoSender = video.sender;
-    preferCodec(video, PREFERRED_VIDEO_CODEC);
+    preferCodecs(video, this.callCodec ? [this.callCodec, ...this.videoCodecs] : this.videoCodecs);
     pc.addEventListener("track", (event) => {
       if (pc !== this.pc) return;
-      this.remoteStream.addTrack(event.track);
-      this.onRemoteStream(this.remoteStream);
+      const track = event.track;
+      const play = () => {
+        if (pc !== this.pc || this.remoteStream.getTracks().includes(track)) return;
+        // a new stream, so that the <video> takes the added track for sure
+        this.remoteStream = new MediaStream([...this.remoteStream.getTracks(), track]);
+        this.onRemoteStream(this.remoteStream);
+      };
+      // A video track joins once its first frame is there: a <video> whose video track
+      // has no frames (the other side's camera off, or no video format in common) plays
+      // nothing at all, not even the sound beside it.
+      if (track.kind === "video" && track.muted) track.addEventListener("unmute", play, { once: true });
+      else play();
     });
     pc.addEventListener("icecandidate", (event) => {
       if (pc !== this.pc) return;
@@ -177,12 +192,19 @@ export class MediaLink {
   }
 }
 
-function preferCodec(transceiver, mimeType) {
+/** Offer the browser's video codecs with `names` ("VP8", "H264") first, in that order,
+ *  and the others after them (a browser without the call's codec still offers its own:
+ *  the server then answers its audio and tells both sides). */
+function preferCodecs(transceiver, names) {
   if (!transceiver.setCodecPreferences || !RTCRtpReceiver.getCapabilities) return;
   const codecs = RTCRtpReceiver.getCapabilities("video").codecs;
-  const first = codecs.filter((c) => c.mimeType.toLowerCase() === mimeType.toLowerCase());
+  const rank = (c) => {
+    const at = names.findIndex((name) => c.mimeType.toLowerCase() === `video/${name}`.toLowerCase());
+    return at === -1 ? names.length : at;
+  };
+  const first = codecs.filter((c) => rank(c) < names.length).sort((a, b) => rank(a) - rank(b));
   if (!first.length) return;
-  const rest = codecs.filter((c) => c.mimeType.toLowerCase() !== mimeType.toLowerCase());
+  const rest = codecs.filter((c) => rank(c) === names.length);
   try {
     transceiver.setCodecPreferences([...first, ...rest]);
   } catch {
