@@ -21,6 +21,7 @@ log = logging.getLogger("showdesk.media")
 
 LegFailed = Callable[[str], Awaitable[None]]  # called with the session id
 FirstFrame = Callable[[str, str, str], Awaitable[None]]  # session id, side, kind
+MediaFlow = Callable[[str, str, bool], None]  # session id, side, whether media flows
 
 
 class MediaRefused(Exception):
@@ -54,6 +55,7 @@ class CallMedia:
         self._session_of_leg: dict[str, tuple[str, str]] = {}
         self.on_leg_failed: LegFailed | None = None
         self.on_first_frame: FirstFrame | None = None
+        self.on_media_flow: MediaFlow | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def offer(self, conn_id: str, session_id: str, side: str, sdp: str) -> str:
@@ -126,15 +128,18 @@ class CallMedia:
         await self.relay.close(participant_id)
 
     def handle_event(self, event: dict) -> None:
-        """A leg event from the relay (interface.py): first frames and failed legs are
-        reported; events of replaced legs are ignored."""
+        """A leg event from the relay (interface.py): first frames, media stopping and
+        resuming, and failed legs are reported; events of replaced legs are ignored."""
         participant_id = event.get("participant_id", "")
         key = self._session_of_leg.get(participant_id)
         if key is None or self._current.get(key) != participant_id:
             return  # an old leg that was replaced: nothing to report
         session_id, side = key
-        if event.get("type") == "first_frame" and self.on_first_frame is not None:
+        kind = event.get("type")
+        if kind == "first_frame" and self.on_first_frame is not None:
             self._spawn(self.on_first_frame(session_id, side, str(event.get("kind"))))
+        elif kind in ("media_stopped", "media_resumed") and self.on_media_flow is not None:
+            self.on_media_flow(session_id, side, kind == "media_resumed")
         elif event.get("type") == "failed" and event.get("reason") == "connection_failed":
             log.info("media connection of call %s (%s) did not come up", session_id, side)
             if self.on_leg_failed is not None:

@@ -22,6 +22,7 @@ from signaling import (
     PhotoTaken,
     Pong,
     PositionUpdate,
+    QualityUpdate,
     QueueUpdate,
     RtcConfig,
     TakePhoto,
@@ -49,6 +50,7 @@ SERVER_MODELS = {
     "device_request": DeviceRequest,
     "camera_request": CameraAsk,
     "camera_reply": CameraAnswer,
+    "quality": QualityUpdate,
 }
 
 
