@@ -242,7 +242,10 @@ class CallDesk:
             )
 
     async def _media_arrived(self, session_id: str, side: str, kind: str) -> None:
-        self._media_flow(session_id, side, True)  # a new leg's media flows
+        if side in SIDES:  # a new leg's media flows: what held of the old one is gone
+            changed = self.quality.new_leg(session_id, cast(Side, side))
+            if changed is not None:
+                self._tell_quality(session_id, cast(Side, side), changed)
         with contextlib.suppress(SignalingError):
             await self.apply(self.switchboard.media_arrived(session_id, side, kind))
 

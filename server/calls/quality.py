@@ -142,6 +142,17 @@ class QualityBook:
         call.relay_lost[side] = not flowing
         return self._changed(call, side)
 
+    def new_leg(self, session_id: str, side: Side) -> State | None:
+        """``side`` has a new connection whose media arrives (a reloaded or reconnected
+        page): the relay's stop and its old page's report no longer hold; returns the
+        side's new state when it changed, else None."""
+        call = self._calls.get(session_id)
+        if call is None:
+            return None
+        call.relay_lost[side] = False
+        call.page[side] = "good"
+        return self._changed(call, side)
+
     def page_report(self, session_id: str, side: Side, state: State) -> State | None:
         """``side``'s page measured ``state``; returns the side's new state when it
         changed, else None."""

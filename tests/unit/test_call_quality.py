@@ -105,6 +105,15 @@ def test_a_side_is_lost_while_the_relay_says_so_whatever_its_page_reports() -> N
     assert book.page_report("c1", "agent", "lost") == "lost"  # the page sees nothing arrive
 
 
+def test_a_new_connection_of_a_side_starts_good_whatever_the_old_one_said() -> None:
+    book = QualityBook()
+    book.start("c1")
+    book.page_report("c1", "buyer", "lost")
+    book.media_flow("c1", "buyer", flowing=False)
+    assert book.new_leg("c1", "buyer") == "good"  # a reloaded page: its media arrives
+    assert book.new_leg("c1", "buyer") is None
+
+
 def test_a_call_not_started_is_ignored_and_a_finished_one_forgotten() -> None:
     book = QualityBook()
     assert book.media_flow("c1", "buyer", flowing=False) is None
