@@ -187,7 +187,9 @@ def test_a_call_through_250_ms_and_1_percent_loss_ends_moving_with_the_loss_in_i
     quality = _stored_quality(live_server, agent, "ORD-Q-LOSSY")
     print(f"250 ms / 1% loss: stored quality {quality}")
     assert quality["loss_pct"] is not None and 0 < quality["loss_pct"] < 5
-    assert quality["rtt_ms"] is not None and 200 <= quality["rtt_ms"] <= 400
+    # at least the link's round trip; the relay's own loop adds to it on a busy machine
+    # (253 ms measured on a quiet one, 413 ms with five test runs sharing two cores)
+    assert quality["rtt_ms"] is not None and 240 <= quality["rtt_ms"] <= 650
     agent.assert_clean()
     buyer.assert_clean()
 
