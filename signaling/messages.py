@@ -239,6 +239,18 @@ class MediaState(_ClientModel):
     microphone: bool
 
 
+QualityState = Literal["good", "poor", "lost"]
+
+
+class QualityReport(_ClientModel):
+    """Either participant of a call: how the page measures its own connection now
+    (``good``; ``poor``: much loss or a long round trip; ``lost``: nothing arrives). Sent
+    when it changes; the other participant is told (``quality``)."""
+
+    type: Literal["quality"]
+    state: QualityState
+
+
 ClientMessage = Annotated[
     Hello
     | Ping
@@ -251,6 +263,7 @@ ClientMessage = Annotated[
     | Offer
     | Candidate
     | MediaState
+    | QualityReport
     | AdmitDevice
     | Capture
     | CameraRequest
@@ -508,6 +521,17 @@ class NoCommonCodec(ServerMessage):
     side: Side
     video_codec: VideoCodec | None = None
     ends_in_s: float
+
+
+class QualityUpdate(ServerMessage):
+    """To both participants: how ``side``'s connection is now: ``lost`` while the server
+    receives nothing from it (or its page says nothing reaches it), else what its page
+    measures (``good`` or ``poor``)."""
+
+    type: Literal["quality"] = "quality"
+    session_id: str
+    side: Side
+    state: QualityState
 
 
 class TakePhoto(ServerMessage):

@@ -110,6 +110,7 @@ from .messages import (
     Ping,
     Pong,
     PositionUpdate,
+    QualityReport,
     QueueItem,
     QueueUpdate,
     SendChat,
@@ -450,9 +451,9 @@ class Switchboard:
             return fx
         if isinstance(msg, Hello):
             raise InvalidState('Cannot accept "hello": this connection already said hello')
-        if isinstance(msg, Offer | Candidate):
+        if isinstance(msg, Offer | Candidate | QualityReport):
             self.media_leg(conn_id)
-            raise InvalidState(f'"{msg.type}" goes to the media relay, not the switchboard')
+            raise InvalidState(f'"{msg.type}" goes to the media plane, not the switchboard')
         if kind == "pending":
             raise InvalidState("This device waits for the agent to let it join the call")
         if isinstance(msg, MediaState):
@@ -845,6 +846,11 @@ class Switchboard:
             ),
             "video_codec": call.video_codec,
         }
+
+    def participants(self, session_id: str) -> list[ConnId]:
+        """The connections of an active call's participants (none for an unknown call)."""
+        call = self._calls.get(session_id)
+        return self._participant_conns(call) if call is not None else []
 
     def _participant_conns(self, call: Call) -> list[ConnId]:
         conns: list[ConnId] = []

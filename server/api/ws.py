@@ -31,6 +31,7 @@ from signaling.messages import (
     Consent,
     ErrorReply,
     Offer,
+    QualityReport,
     RtcConfig,
     SendPhrase,
     require_hello,
@@ -186,6 +187,8 @@ async def signaling_socket(websocket: WebSocket) -> None:
                     await desk.consent(conn_id, purpose, message)
                 elif isinstance(message, SendPhrase):
                     await desk.send_phrase(conn_id, message)
+                elif isinstance(message, QualityReport):
+                    await desk.quality_report(conn_id, message)
                 else:
                     await desk.apply(desk.switchboard.handle(conn_id, message))
             except MediaRefused as exc:

@@ -23,6 +23,7 @@ import itertools
 import logging
 import time
 from collections.abc import Awaitable
+from typing import cast
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -32,12 +33,14 @@ from server.calls.ids import wire_id
 from server.calls.media import CallMedia
 from server.calls.outbox import Close, Closer, Outboxes, Send, Sender
 from server.calls.periodic import Periodic
+from server.calls.quality import SIDES, LegFigures, QualityBook, Side, State
 from server.calls.recovery import recover_interrupted
 from server.calls.store import CallStore
 from server.consent import texts as consent_texts
 from server.evidence.retention import run_retention
 from server.infra.clock import Clock
 from server.infra.config import Settings
+from server.models import Call
 from server.phrases import phrases
 from server.recording.jobs import ReviewJobs
 from server.recording.rows import BadRowChange, finalize_from_disk, store_op
@@ -47,7 +50,14 @@ from server.storage import LocalStorage, Storage
 from signaling import CallState, Effects, EndReason, SignalingError, Switchboard
 from signaling.call import EventKind
 from signaling.errors import ConsentOutdated, PhraseNotFound
-from signaling.messages import Consent, ErrorReply, SendPhrase, ServerMessage
+from signaling.messages import (
+    Consent,
+    ErrorReply,
+    QualityReport,
+    QualityUpdate,
+    SendPhrase,
+    ServerMessage,
+)
 from signaling.vocabulary import CloseCode, Purpose
 
 log = logging.getLogger("showdesk.calls")
@@ -96,6 +106,8 @@ class CallDesk:
         self.media.on_first_frame = self._media_arrived
         self.media.on_codec_agreed = self._codec_agreed
         self.media.on_no_common_codec = self._no_common_codec
+        self.media.on_media_flow = self._media_flow
+        self.quality = QualityBook()
         self.reviews = ReviewJobs(engine, self._storage)
         self.outboxes = Outboxes(OUTBOX_MAX_MESSAGES)
         self.store = CallStore(engine)
@@ -209,12 +221,14 @@ class CallDesk:
         for item in effects.events:
             session_id = item.call.session_id
             if item.event.kind == EventKind.ANSWERED:
+                self.quality.start(session_id)
                 try:
                     await self.relay.record_call(session_id, item.call.created_at)
                 except RelayError as exc:
                     log.error("call %s cannot be recorded: %s", session_id, exc)
             if item.call.state == CallState.ENDED:
-                await self.media.call_ended(session_id)
+                await self.media.call_ended(session_id)  # its legs' last figures came in
+                self._store_quality(session_id)
 
     def send(self, conn_id: str, message: ServerMessage) -> None:
         """Queue one message to one connection (used for replies outside the core)."""
@@ -231,6 +245,10 @@ class CallDesk:
             )
 
     async def _media_arrived(self, session_id: str, side: str, kind: str) -> None:
+        if side in SIDES:  # a new leg's media flows: what held of the old one is gone
+            changed = self.quality.new_leg(session_id, cast(Side, side))
+            if changed is not None:
+                self._tell_quality(session_id, cast(Side, side), changed)
         with contextlib.suppress(SignalingError):
             await self.apply(self.switchboard.media_arrived(session_id, side, kind))
 
@@ -241,6 +259,57 @@ class CallDesk:
     async def _no_common_codec(self, session_id: str, side: str, codec: str | None) -> None:
         with contextlib.suppress(SignalingError):
             await self.apply(self.switchboard.no_common_codec(session_id, side, codec))
+
+    # ---------------------------------------------------------------- connection quality
+
+    async def quality_report(self, conn_id: str, msg: QualityReport) -> None:
+        """A participant's page measured its connection (``quality``): when that changes
+        its side's state, both participants are told."""
+        session_id, side = self.switchboard.media_leg(conn_id)
+        changed = self.quality.page_report(session_id, side, msg.state)
+        if changed is not None:
+            self._tell_quality(session_id, side, changed)
+
+    def _media_flow(self, session_id: str, side: str, flowing: bool) -> None:
+        """The relay says ``side``'s media stopped or flows again (a new leg's first
+        frame counts as flowing)."""
+        if side not in SIDES:
+            return
+        changed = self.quality.media_flow(session_id, cast(Side, side), flowing)
+        if changed is not None:
+            log.info("call %s: %s media %s", session_id, side, "resumed" if flowing else "stopped")
+            self._tell_quality(session_id, cast(Side, side), changed)
+
+    def _tell_quality(self, session_id: str, side: Side, state: State) -> None:
+        update = QualityUpdate(session_id=session_id, side=side, state=state)
+        for conn_id in self.switchboard.participants(session_id):
+            self.send(conn_id, update)
+
+    def _leg_quality(self, event: dict) -> None:
+        side = event.get("role")
+        if side not in SIDES:
+            return
+        try:
+            figures = LegFigures.from_event(event)
+        except ValueError as exc:
+            log.error("a relay worker reported %s", exc)
+            return
+        self.quality.leg_closed(str(event.get("call_id")), cast(Side, side), figures)
+
+    def _store_quality(self, session_id: str) -> None:
+        """The ended call's quality summary goes on its row (nothing without one)."""
+        summary = self.quality.finish(session_id)
+        if summary is None:
+            return
+        data = summary.model_dump()
+
+        def op(db: Session) -> None:
+            row = db.get(Call, session_id)
+            if row is not None:
+                row.quality = data
+                db.add(row)
+
+        self.store.queue(op)
 
     def _relay_event(self, event: dict) -> None:
         """Events of the relay's workers: recording rows are stored in order, a recorded
@@ -256,6 +325,8 @@ class CallDesk:
             self._background(self._review_when_stored(call_id))
         elif kind == "relay_failed":
             self._background(self._relay_failed(call_id))
+        elif kind == "leg_quality":
+            self._leg_quality(event)
         else:
             self.media.handle_event(event)
 

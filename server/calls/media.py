@@ -25,6 +25,7 @@ LegFailed = Callable[[str], Awaitable[None]]  # called with the session id
 FirstFrame = Callable[[str, str, str], Awaitable[None]]  # session id, side, kind
 CodecAgreed = Callable[[str, str, str], Awaitable[None]]  # session id, side, codec
 NoCommonCodec = Callable[[str, str, str | None], Awaitable[None]]  # ..., the call's codec
+MediaFlow = Callable[[str, str, bool], None]  # session id, side, whether media flows
 
 
 class MediaRefused(Exception):
@@ -60,6 +61,7 @@ class CallMedia:
         self.on_first_frame: FirstFrame | None = None
         self.on_codec_agreed: CodecAgreed | None = None
         self.on_no_common_codec: NoCommonCodec | None = None
+        self.on_media_flow: MediaFlow | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def offer(self, conn_id: str, session_id: str, side: str, sdp: str) -> str:
@@ -132,9 +134,9 @@ class CallMedia:
         await self.relay.close(participant_id)
 
     def handle_event(self, event: dict) -> None:
-        """A leg event from the relay (interface.py): first frames, failed legs and each
-        answer's video codec (or none in common) are reported; events of replaced legs
-        are ignored."""
+        """A leg event from the relay (interface.py): first frames, media stopping and
+        resuming, failed legs and each answer's video codec (or none in common) are
+        reported; events of replaced legs are ignored."""
         participant_id = event.get("participant_id", "")
         key = self._session_of_leg.get(participant_id)
         if key is None or self._current.get(key) != participant_id:
@@ -155,6 +157,8 @@ class CallMedia:
             )
             codec = event.get("video_codec")
             self._spawn(self.on_no_common_codec(session_id, side, str(codec) if codec else None))
+        elif kind in ("media_stopped", "media_resumed") and self.on_media_flow is not None:
+            self.on_media_flow(session_id, side, kind == "media_resumed")
         elif event.get("type") == "failed" and event.get("reason") == "connection_failed":
             log.info("media connection of call %s (%s) did not come up", session_id, side)
             if self.on_leg_failed is not None:

@@ -24,6 +24,7 @@ from server.models.call import (
     CallEvent,
     CallEventPublic,
     CallPublic,
+    CallQuality,
     ChatLine,
     ConsentShown,
     OutcomeChange,
@@ -275,4 +276,5 @@ def call_detail(
         ],
         chat=[ChatLine.from_event(ev) for ev in events if ev.kind == "chat"],
         consent_text=_consent_shown(db, call, shop_name),
+        quality=CallQuality.model_validate(call.quality) if call.quality else None,
     )

@@ -98,6 +98,27 @@ class Call(CallBase, table=True):
     # when its recordings, photos and chat were deleted (retention or erasure)
     media_deleted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     erased_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # the buyer's connection as the relay measured it (``CallQuality``), stored at the end
+    quality: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+
+
+class CallQuality(BaseModel):
+    """How the buyer's connection was during the call, as the server measured it (the
+    buyer's media at the relay): a gap in the recording with freezes here was the network."""
+
+    freezes: int = PydanticField(
+        ge=0, description="times the buyer's media stopped for at least half a second"
+    )
+    worst_stall_ms: int = PydanticField(ge=0, description="the longest of those stops")
+    loss_pct: float | None = PydanticField(
+        ge=0, le=100, description="packets from the buyer lost on the way (percent)"
+    )
+    rtt_ms: int | None = PydanticField(
+        ge=0, description="round trip between the server and the buyer (median)"
+    )
+    poor: bool = PydanticField(
+        description="the network was poor: a freeze, 3% loss or more, or 400 ms or more"
+    )
 
 
 def _duration_s(call: Call) -> float | None:
@@ -242,3 +263,6 @@ class CallDetailPublic(CallPublic):
     )
     outcome_history: list[OutcomeChangePublic]
     chat: list[ChatLine]
+    quality: CallQuality | None = Field(
+        description="the buyer's connection during the call; null when not measured"
+    )

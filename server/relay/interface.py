@@ -17,6 +17,13 @@ Events (``on_event(event: dict)``; every event has ``type``, ``call_id`` and
   participant's offer has no video codec the call can use (``video_codec``: the call's,
   None when the call has none yet; ``offered``: the offer's codec names); its video is
   answered ``inactive``, its audio flows (emitted while answering).
+- ``{"type": "media_stopped", "role", "silent_ms"}``: a connected leg that had sent
+  media delivered no frame of any kind for ``silent_ms`` (at least 0.6 s): its page's
+  network (or the page) has stopped sending. ``{"type": "media_resumed", "role",
+  "stall_ms"}``: its next frame arrived, ``stall_ms`` after the last one before the stop.
+- ``{"type": "leg_quality", "role", "packets_expected", "packets_lost", "rtt_ms",
+  "rtt_samples", "stalls", "worst_stall_ms"}``: what an answered leg's connection was
+  like, emitted once as it closes, before ``closed`` (``local.leg_quality``).
 - ``{"type": "failed", "reason": "connection_failed"|"connection_lost"}``: the leg
   did not come up before the deadline (or ICE/DTLS failed), or it failed after
   having been connected. A ``closed`` event follows.

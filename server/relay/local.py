@@ -67,6 +67,14 @@ logger = logging.getLogger(__name__)
 ACLOSE_TIMEOUT_S = 5.0
 # How many forwarding delays are kept per kind and sending role: a minute of Opus.
 FORWARDING_DELAY_SAMPLES = 3000
+# A leg whose page sent media and then nothing (no frame of any kind) this long has
+# stopped: ``media_stopped`` is emitted (the call's pages are told within the 2 s goal).
+MEDIA_STOPPED_S = 0.6
+# A gap this long between two frames of a leg (any kind) counts as a stall of its media.
+STALL_MIN_S = 0.5
+MEDIA_WATCH_INTERVAL_S = 0.2  # how often legs are checked for stopped media
+RTT_SAMPLE_INTERVAL_S = 1.0  # how often each leg's round-trip time is read
+RTT_SAMPLES = 600  # the last ten minutes of round-trip times per leg
 # "foundation component transport priority address port typ type": 8 fields minimum.
 _CANDIDATE_MIN_FIELDS = 8
 # Answer direction for an offered m-line, keyed by (offer sends, offer receives).
@@ -123,6 +131,10 @@ class _Leg:
     last_media_at: float | None = None  # monotonic time of the latest frame received
     video_codec: str | None = None  # what its video is answered in; None: no video
     video_off_mids: set[str] = field(default_factory=set)  # video answered inactive
+    stopped_since: float | None = None  # media stopped (``media_stopped`` emitted) since then
+    stalls: int = 0  # gaps of at least STALL_MIN_S between frames (closed legs: stopped included)
+    worst_stall_s: float = 0.0
+    rtt_samples: deque[float] = field(default_factory=lambda: deque(maxlen=RTT_SAMPLES))
 
     def event(self, type_: str, **fields: Any) -> dict[str, Any]:
         return {
@@ -180,6 +192,7 @@ class LocalRelay:
         }
         self._legs: dict[str, _Leg] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._watcher: asyncio.Task[None] | None = None
         self._closed = False
         # What closed legs had counted (see ``stats``), so that totals never go backwards.
         self._closed_leg_totals: Counter[tuple[str, str, str]] = Counter()
@@ -245,6 +258,8 @@ class LocalRelay:
         self._check_still_open(leg)
         leg.answered_at = time.monotonic()
         leg.deadline = self._spawn(self._connect_deadline(leg))
+        if self._watcher is None:
+            self._watcher = self._spawn(self._watch_media())
         self._rewire(leg.call_id)
         if codec_event is not None:
             self._emit(codec_event)
@@ -286,6 +301,8 @@ class LocalRelay:
     async def aclose(self) -> None:
         """Close every leg and task; the relay refuses new legs afterwards."""
         self._closed = True
+        if self._watcher is not None:
+            self._watcher.cancel()
         legs = list(self._legs.values())
         await asyncio.gather(*(self._close_leg(leg, "relay_closed") for leg in legs))
         # What is left are legs closing on their own (failed, closed by the peer):
@@ -501,7 +518,14 @@ class LocalRelay:
             self._emit(leg.event("track", kind=kind))
 
     def _on_frame(self, leg: _Leg, source: TrackSource, frame: EncodedFrame) -> None:
-        leg.last_media_at = time.monotonic()
+        now = time.monotonic()
+        if leg.last_media_at is not None:
+            _count_stall(leg, now - leg.last_media_at)
+        leg.last_media_at = now
+        if leg.stopped_since is not None:
+            stall_ms = round((now - leg.stopped_since) * 1000)
+            leg.stopped_since = None
+            self._emit(leg.event("media_resumed", role=leg.role, stall_ms=stall_ms))
         if source.frames_received == 0:
             self._emit(leg.event("first_frame", kind=source.kind))
         source.push(frame)
@@ -541,6 +565,29 @@ class LocalRelay:
         elif state == "closed":
             self._spawn(self._close_leg(leg, "peer_closed"))
 
+    async def _watch_media(self) -> None:
+        """Tell when a connected leg's media stops (``media_stopped``), and sample each
+        leg's round-trip time, until the relay closes."""
+        last_rtt = 0.0
+        while True:
+            await asyncio.sleep(MEDIA_WATCH_INTERVAL_S)
+            now = time.monotonic()
+            sample_rtt = now - last_rtt >= RTT_SAMPLE_INTERVAL_S
+            if sample_rtt:
+                last_rtt = now
+            for leg in list(self._legs.values()):
+                if not leg.connected or leg.closing:
+                    continue
+                if sample_rtt:
+                    rtt = _round_trip_s(leg)
+                    if rtt is not None:
+                        leg.rtt_samples.append(rtt)
+                silent_s = now - leg.last_media_at if leg.last_media_at is not None else 0.0
+                if leg.stopped_since is None and leg.sources and silent_s >= MEDIA_STOPPED_S:
+                    leg.stopped_since = leg.last_media_at
+                    silent_ms = round(silent_s * 1000)
+                    self._emit(leg.event("media_stopped", role=leg.role, silent_ms=silent_ms))
+
     async def _connect_deadline(self, leg: _Leg) -> None:
         await asyncio.sleep(self._connect_timeout_s)
         if not leg.connected:
@@ -567,6 +614,10 @@ class LocalRelay:
         for track in leg.sinks + leg.subscriptions:
             track.stop()
         self._closed_leg_totals.update(_leg_counts(leg))  # stopped: its counts are final
+        if leg.answered_at is not None:
+            if leg.last_media_at is not None and leg.stopped_since is not None:
+                _count_stall(leg, time.monotonic() - leg.last_media_at)  # stopped until the end
+            self._emit(leg.event("leg_quality", role=leg.role, **leg_quality(leg)))
         self._rewire(leg.call_id)
         try:
             # Shielded: cancelling this task must not cancel aiortc's own close,
@@ -616,6 +667,62 @@ def _leg_counts(leg: _Leg) -> Counter[tuple[str, str, str]]:
                 transceiver.sender
             )
     return counts
+
+
+def _count_stall(leg: _Leg, gap_s: float) -> None:
+    if gap_s >= STALL_MIN_S:
+        leg.stalls += 1
+        leg.worst_stall_s = max(leg.worst_stall_s, gap_s)
+
+
+def leg_quality(leg: _Leg) -> dict[str, Any]:
+    """What a leg's connection was like, as plain data (the ``leg_quality`` event):
+    ``packets_expected`` and ``packets_lost`` of its incoming media (audio and video, as
+    first sent: retransmissions are not counted as received), ``rtt_ms`` (the median of
+    the round-trip times sampled once a second, None without any), ``rtt_samples``,
+    ``stalls`` (gaps of at least ``STALL_MIN_S`` between two of its frames, a stop that
+    lasted to the end included) and ``worst_stall_ms``."""
+    expected = lost = 0
+    for transceiver in leg.pc.getTransceivers():
+        expected_here, lost_here = _received_packets(transceiver.receiver)
+        expected += expected_here
+        lost += lost_here
+    samples = sorted(leg.rtt_samples)
+    rtt_ms = round(samples[len(samples) // 2] * 1000) if samples else None
+    return {
+        "packets_expected": expected,
+        "packets_lost": lost,
+        "rtt_ms": rtt_ms,
+        "rtt_samples": len(samples),
+        "stalls": leg.stalls,
+        "worst_stall_ms": round(leg.worst_stall_s * 1000),
+    }
+
+
+def _received_packets(receiver: Any) -> tuple[int, int]:
+    """``(expected, lost)`` RTP packets of a receiver's media streams (its RTX streams
+    left out). aiortc keeps the per-stream counts (for its RTCP receiver reports) in private
+    attributes, and its async ``getStats`` reports only one stream per receiver; (0, 0)
+    if an aiortc upgrade moved them (test_call_quality then fails)."""
+    streams = getattr(receiver, "_RTCRtpReceiver__remote_streams", {})
+    rtx = set(getattr(receiver, "_RTCRtpReceiver__rtx_ssrc", {}))
+    expected = lost = 0
+    for ssrc, stream in list(streams.items()):
+        if ssrc in rtx:
+            continue
+        expected += stream.packets_expected
+        lost += max(0, stream.packets_lost)
+    return expected, lost
+
+
+def _round_trip_s(leg: _Leg) -> float | None:
+    """The leg's round-trip time (seconds) as its RTP senders last measured it from the
+    browser's receiver reports (aiortc keeps it privately; None before any report)."""
+    for transceiver in leg.pc.getTransceivers():
+        rtt = getattr(transceiver.sender, "_RTCRtpSender__rtt", None)
+        if isinstance(rtt, int | float) and rtt >= 0:
+            return float(rtt)
+    return None
 
 
 def packets_sent(sender: RTCRtpSender) -> int:

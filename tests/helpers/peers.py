@@ -140,6 +140,26 @@ class UplinkLoss:
         transport._send_rtp = lossy_send  # type: ignore[method-assign]
 
 
+class UplinkBlackout:
+    """Cuts everything ``pc`` sends over RTP (audio, video, retransmissions) while ``on``:
+    a network that stops carrying a phone's packets while its signaling socket stays up.
+    Works on the DTLS transports, below SRTP; ``dropped`` counts the packets cut."""
+
+    def __init__(self, pc: RTCPeerConnection) -> None:
+        self.on = False
+        self.dropped = 0
+        for transport in {t.sender.transport for t in pc.getTransceivers()}:
+            send = transport._send_rtp
+
+            async def cut(data: bytes, send: Any = send) -> None:
+                if self.on:
+                    self.dropped += 1
+                    return
+                await send(data)
+
+            transport._send_rtp = cut  # type: ignore[method-assign]
+
+
 class Capture:
     """Collects the encoded frames a client receiver gets (via the relay's tap): with
     ``keep`` the frames and their arrival times, always their ``count``."""

@@ -31,11 +31,13 @@ def store_call(
     chat: tuple[tuple[str, str], ...] = (),
     age_s: int = 300,
     link: Link | None = None,
+    quality: dict | None = None,
 ) -> str:
     """An ended call created ``age_s`` ago; answered by ``agent_id`` (``WAITED_S`` after
     it was created, ``LENGTH_S`` long) or, with no agent, ended in the queue. ``chat``:
     (who, text) lines said during it; ``link``: the link it was made on (default: a new
-    one). Returns its id."""
+    one); ``quality``: its stored connection quality (``CallQuality``'s fields). Returns
+    its id."""
     if link is None:
         link, _ = make_link(app, order_ref)
     created = app.state.clock.now() - timedelta(seconds=age_s)
@@ -65,6 +67,7 @@ def store_call(
                 answered_at=answered,
                 ended_at=ended,
                 end_reason=end_reason,
+                quality=quality,
             )
         )
         db.flush()

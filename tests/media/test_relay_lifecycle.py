@@ -45,7 +45,7 @@ async def test_offer_with_local_candidates_and_end_of_candidates_still_connects(
     )
 
 
-async def test_events_track_connected_first_frame_then_closed(relay, clients, events):
+async def test_events_track_connected_first_frame_leg_quality_then_closed(relay, clients, events):
     await _connected_buyer(relay, clients, events)
     await poll_until(
         lambda: bool(events_of(events, "first_frame", "buyer-1")), lambda: f"events: {events}"
@@ -64,6 +64,7 @@ async def test_events_track_connected_first_frame_then_closed(relay, clients, ev
         "video_codec",
         "connected",
         "first_frame",
+        "leg_quality",
         "closed",
     ]
     assert mine[1]["codec"] == "VP8"

@@ -23,6 +23,7 @@ from signaling import (
     PhotoTaken,
     Pong,
     PositionUpdate,
+    QualityUpdate,
     QueueUpdate,
     RtcConfig,
     TakePhoto,
@@ -51,6 +52,7 @@ SERVER_MODELS = {
     "camera_request": CameraAsk,
     "camera_reply": CameraAnswer,
     "no_common_codec": NoCommonCodec,
+    "quality": QualityUpdate,
 }
 
 

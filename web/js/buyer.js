@@ -16,6 +16,7 @@ import {
   tNodes,
   translate,
 } from "./i18n.js";
+import { CallQuality } from "./quality.js";
 import { Signaling, isLateMediaRefusal } from "./signaling.js";
 import { $, el, showNotice, showOnly, wireNotice } from "./ui.js";
 
@@ -37,6 +38,9 @@ const AFTER = {
   remote_inspection: "ended.after.inspection",
 };
 
+// The connection indicator's words, per state (quality.js).
+const QUALITY_WORDS = { good: "quality.good", poor: "quality.poor", lost: "quality.lost" };
+
 const screens = [...document.querySelectorAll(".screen")];
 const notice = $("notice");
 const callState = $("call-state");
@@ -44,6 +48,8 @@ const callState = $("call-state");
 let context = null;
 let signaling = null;
 let media = null;
+let quality = null; // the connection's quality (quality.js), shown during the call
+let shownQuality = { state: "good", whose: null };
 let call = null;
 let finished = false; // moved away or link invalid: ignore anything later
 let joinedHere = false; // this page started or joined a call: its start screen is consent
@@ -284,6 +290,8 @@ function renderCall(message) {
     return;
   }
   if (message.state !== "ended") media.ensure(defaultDevices("buyer", context.purpose));
+  if (message.state === "live" || message.state === "reconnecting") quality.start(message.session_id);
+  else quality.stop();
   if (message.state === "waiting") {
     showWaiting(message.started_at_ms);
   } else if (message.state === "live" || message.state === "reconnecting") {
@@ -298,6 +306,19 @@ function renderCall(message) {
   } else if (message.state === "ended") {
     renderEnded(message);
   }
+}
+
+/** The connection's quality on the call screen: the indicator, and while nothing gets
+ *  through, whose connection it is (this phone's or the agent's). */
+function showQuality(shown) {
+  shownQuality = shown;
+  const node = $("connection-quality");
+  node.dataset.quality = shown.state;
+  node.querySelector(".quality-text").textContent = t(QUALITY_WORDS[shown.state]);
+  const unstable = $("connection-unstable");
+  unstable.hidden = shown.state !== "lost";
+  unstable.dataset.whose = shown.whose || "";
+  unstable.textContent = t(shown.whose === "peer" ? "quality.unstable_agent" : "quality.unstable_own");
 }
 
 function paintLive() {
@@ -317,6 +338,7 @@ function paintCall() {
     paintLive();
     media.renderControls();
     setUnread(unread);
+    showQuality(shownQuality);
   }
   if (call.state === "ended" && call.end_reason === "buyer_left_queue") showLeftQueue();
   if (call.state === "ended" && call.end_reason !== "buyer_declined" && call.end_reason !== "buyer_left_queue") {
@@ -596,6 +618,11 @@ function connect() {
     peerName: () => t("live.agent_voice", { name: agentName() }),
     maxSendWidth: CALL_VIDEO_MAX_WIDTH,
     words: deviceWords,
+  });
+  quality = new CallQuality(signaling, {
+    side: "buyer",
+    peerConnection: () => media.link.pc,
+    onShow: showQuality,
   });
   signaling
     .on("welcome", (message) => {

@@ -6,6 +6,7 @@ import { appendChat, wireChat } from "./chat.js";
 import { wireLinkForm } from "./linkform.js";
 import { allowLanguageChange, fail, notice, say, startPage, whoamiText } from "./page.js";
 import { answerOffsetMs, photoTile, photoUrl } from "./photos.js";
+import { CallQuality } from "./quality.js";
 import { loadQuickPhrases, renderQuickPhrases } from "./quick_phrases.js";
 import { Signaling, isLateMediaRefusal } from "./signaling.js";
 import { clockIn, languageName, t } from "./staff_i18n.js";
@@ -29,6 +30,15 @@ const MEDIA_WORDS = {
   "live.camera_stop": "console.media.camera_stop",
   "live.camera_start": "console.media.camera_start",
   "problem.video_failed": "console.media.video_failed",
+};
+
+// The connection indicator's words: [state, whose] -> key ("peer" is the buyer).
+const QUALITY_WORDS = {
+  good: "console.quality.good",
+  "poor:peer": "console.quality.poor_buyer",
+  "poor:own": "console.quality.poor_own",
+  "lost:peer": "console.quality.lost_buyer",
+  "lost:own": "console.quality.lost_own",
 };
 
 /** The call controls' words in the staff language (a device's error stays English). */
@@ -89,6 +99,8 @@ let clockOffsetMs = 0; // server clock - local clock, estimated from queue messa
 let call = null;
 let signaling = null;
 let media = null;
+let quality = null; // the call's connection quality (quality.js)
+let shownQuality = { state: "good", whose: null };
 let agentsAvailable = 0; // from the last queue message
 let outcomeTarget = null; // {session_id, order_ref}: the call the outcome form is for
 let phrases = []; // the active quick phrases (GET /api/quick-phrases), loaded at start
@@ -289,6 +301,30 @@ function tick() {
   }
 }
 
+// ------------------------------------------------------------------ connection quality
+
+/** The connection's quality in the call: the indicator by the call's state; while nothing
+ * gets through, an overlay on the buyer's picture saying whose connection it is (the
+ * frozen frame is not the buyer holding still), and the call timer marked. */
+function showQuality(shown) {
+  shownQuality = shown;
+  const key = shown.state === "good" ? QUALITY_WORDS.good : QUALITY_WORDS[`${shown.state}:${shown.whose}`];
+  const node = $("connection-quality");
+  node.dataset.quality = shown.state;
+  node.dataset.whose = shown.whose || "";
+  node.querySelector(".quality-text").textContent = t(key);
+  const lost = shown.state === "lost" && !(call && call.state === "reconnecting");
+  const overlay = $("connection-unstable");
+  overlay.hidden = !lost;
+  overlay.dataset.whose = shown.whose || "";
+  const buyers = shown.whose === "peer";
+  $("connection-unstable-title").textContent = t(buyers ? "console.unstable.buyer_title" : "console.unstable.own_title");
+  $("connection-unstable-text").textContent = t(buyers ? "console.unstable.buyer_text" : "console.unstable.own_text");
+  const timer = $("call-timer");
+  timer.dataset.unstable = String(lost);
+  timer.title = lost ? t("console.call.timer_unstable") : t("console.call.timer_title");
+}
+
 // ------------------------------------------------------------------ call
 
 function onCall(message) {
@@ -316,6 +352,8 @@ function onCall(message) {
     stateNode.dataset.state = message.state;
     stateNode.textContent = vocabulary.label("call_states", message.state);
     $("reconnecting-overlay").hidden = message.state !== "reconnecting";
+    quality.start(message.session_id);
+    showQuality(shownQuality);
     // every answered call is recorded (the server records each call from its answer;
     // links and settings have no way to turn it off), so a live call always says so
     const recording = $("recording-indicator");
@@ -335,6 +373,7 @@ function onCall(message) {
       $("recording-indicator").dataset.state = "off";
       $("recording-indicator").hidden = true;
       call = null;
+      quality.stop();
       media.end();
       allowLanguageChange(true);
       $("#call-buyer-time").dataset.timezone = "";
@@ -536,6 +575,11 @@ function connect() {
     words: mediaWords,
   });
   mountCameraRequests($("camera-requests"), signaling);
+  quality = new CallQuality(signaling, {
+    side: "agent",
+    peerConnection: () => media.link.pc,
+    onShow: showQuality,
+  });
   signaling
     .on("welcome", (message) => {
       media.socketReplaced();

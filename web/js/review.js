@@ -286,6 +286,7 @@ async function showSession(id) {
   renderStart(detail);
   renderConsent(detail, vocabulary);
   renderRecording(detail, isNew);
+  renderNetwork(detail);
   renderTimeline(detail);
   renderPhotos(detail);
   renderChat(detail);
@@ -363,6 +364,33 @@ function renderRecording(detail, isNew) {
     status.textContent = t("review.recording.preparing", { progress: rec.progress });
     pollTimer = setTimeout(() => refresh(detail.id), POLL_MS);
   }
+}
+
+/** Beside the recording, how the buyer's network was during the call (the server's
+ * measure): a supervisor sees that a gap or a frozen moment in the video was the network.
+ * Marked when it was poor; nothing for a call without a measure. */
+function renderNetwork(detail) {
+  const node = $("network-quality");
+  const quality = detail.quality;
+  node.hidden = !quality;
+  if (!quality) return;
+  const parts = [
+    quality.freezes
+      ? t("review.network.freezes", { count: quality.freezes })
+      : t("review.network.no_freezes"),
+  ];
+  if (quality.freezes) {
+    parts.push(t("review.network.longest", { seconds: (quality.worst_stall_ms / 1000).toFixed(1) }));
+  }
+  if (quality.loss_pct !== null) parts.push(t("review.network.loss", { loss: quality.loss_pct }));
+  if (quality.rtt_ms !== null) parts.push(t("review.network.rtt", { ms: quality.rtt_ms }));
+  $("network-summary").replaceChildren(
+    el("strong", { text: t("review.network.label") }),
+    " ",
+    parts.join(t("review.network.join")),
+  );
+  node.dataset.poor = String(quality.poor);
+  $("network-poor").hidden = !quality.poor;
 }
 
 async function refresh(id) {
