@@ -29,6 +29,7 @@ const MEDIA_WORDS = {
   "live.camera_stop": "console.media.camera_stop",
   "live.camera_start": "console.media.camera_start",
   "problem.video_failed": "console.media.video_failed",
+  "problem.turn_refused": "console.media.turn_refused",
 };
 
 /** The call controls' words in the staff language (a device's error stays English). */
