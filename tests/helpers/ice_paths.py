@@ -35,7 +35,9 @@ async () => {
   stats.forEach((s) => { byId[s.id] = s; });
   let selected = null;
   stats.forEach((s) => {
-    if (s.type === "transport" && s.selectedCandidatePairId) selected = byId[s.selectedCandidatePairId];
+    if (s.type === "transport" && s.selectedCandidatePairId) {
+      selected = byId[s.selectedCandidatePairId];
+    }
   });
   const local = [];
   stats.forEach((s) => { if (s.type === "local-candidate") local.push(s.candidateType); });
@@ -44,7 +46,7 @@ async () => {
     state: pc.connectionState,
     localTypes: local,
     selected: selected && selected.state === "succeeded"
-      ? [byId[selected.localCandidateId].candidateType, byId[selected.remoteCandidateId].candidateType]
+      ? [selected.localCandidateId, selected.remoteCandidateId].map((id) => byId[id].candidateType)
       : null,
   };
 }
