@@ -1,6 +1,6 @@
 """How fast a call comes up and how late the picture is, with real Chromium on both ends.
 
-    python bench/setup_time.py [--calls N] [--sample-seconds S]
+    python bench/setup_time.py [--calls N] [--sample-seconds S] [--relay-only]
 
 Starts a Showdesk server (uvicorn with ``server.cli.serve.uvicorn_config``, in this
 process, on a free loopback port, temporary data directory; its relay worker
@@ -18,6 +18,11 @@ the buyer's phone page). For each call it measures:
   page reads the code back from each presented frame;
 - relay audio delay: how long the buyer's audio frames spent inside the relay (each
   relay worker's ``LocalRelay.forwarding_delays``, read through ``WorkerPool``).
+
+With ``--relay-only`` a coturn (Debian's ``coturn``; tests/helpers/turn.py) runs on
+loopback too, and the server hands both pages TURN credentials with
+``iceTransportPolicy: "relay"`` (``SHOWDESK_ICE_TRANSPORT_POLICY=relay``): every page's
+media goes through the TURN server. Run it with and without to compare.
 
 Prints medians and 95th percentiles next to the goals, and per-call figures.
 Never part of the test suite. Stops by itself and closes everything it started.
@@ -68,6 +73,7 @@ from server.infra.security import PASSWORD_HASHING_DEFAULT, passwords_for
 from server.models import Call, CallEvent, Role
 from tests.helpers.links import make_link
 from tests.helpers.servers import LiveServer, start_live_server
+from tests.helpers.turn import coturn
 
 JS_DIR = Path(__file__).resolve().parent / "js"
 AGENT_EMAIL = "bench-agent@shop.test"
@@ -132,8 +138,9 @@ class BenchServer:
     default cost, one relay worker per core (the relay workers are this process's
     children)."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, turn: dict[str, Any] | None = None) -> None:
         self._data_dir = data_dir
+        self._turn = turn or {}  # TURN settings (--relay-only)
         self._live: LiveServer | None = None
         self._server: Any = None
         self._thread: Any = None
@@ -148,6 +155,7 @@ class BenchServer:
             shop_name="Bench Shop",
             relay_workers=None,
             password_hashing=PASSWORD_HASHING_DEFAULT,
+            **self._turn,
         )
         self.on_loop(self.relay.wait_ready(RELAY_START_S), timeout_s=RELAY_START_S + 5)
         self._worker_pids |= set(self.relay_worker_pids())
@@ -667,7 +675,9 @@ def print_report(
         f"  calls: {len(results)} (asked {args.calls}), {args.sample_seconds:g} s of "
         f"capture-to-display sampling per call, buyer waits {args.settle_seconds:g} s "
         f"before the accept, buyer camera: {args.camera}"
-        f"{' ' + args.camera_size if args.camera_size else ''}; took {took_s:.0f} s"
+        f"{' ' + args.camera_size if args.camera_size else ''}; media: "
+        f"{'TURN only (coturn on loopback)' if args.relay_only else 'direct'}; "
+        f"took {took_s:.0f} s"
     )
     if cpu_run is not None:
         machine_pct, own_pct = cpu_run
@@ -830,6 +840,11 @@ def main() -> int:
         help="make the canvas camera deliver this size instead of the size the page asks "
         "for (a diagnostic: the page asks for 1280x720)",
     )
+    parser.add_argument(
+        "--relay-only",
+        action="store_true",
+        help="both pages use TURN only, through a coturn on loopback started by the bench",
+    )
     parser.add_argument("--json", help="also write the raw per-call results to this file")
     args = parser.parse_args()
     if args.calls < 1:
@@ -847,8 +862,19 @@ def main() -> int:
     cpu_run: tuple[float, float] | None = None
     results: list[CallResult] = []
     chromium_version = "unknown"
-    with terminate_as_interrupt(), tempfile.TemporaryDirectory(prefix="showdesk-bench-") as tmp:
-        server = BenchServer(Path(tmp) / "data")
+    with contextlib.ExitStack() as running:
+        running.enter_context(terminate_as_interrupt())
+        tmp = running.enter_context(tempfile.TemporaryDirectory(prefix="showdesk-bench-"))
+        turn: dict[str, Any] = {}
+        if args.relay_only:
+            relay = running.enter_context(coturn(Path(tmp) / "coturn"))
+            turn = {
+                "turn_urls": relay.urls,
+                "turn_secret": relay.secret,
+                "ice_transport_policy": "relay",
+            }
+            print(f"coturn on 127.0.0.1:{relay.port}; pages use TURN only", flush=True)
+        server = BenchServer(Path(tmp) / "data", turn)
         server.start()
         print(f"server at {server.url}", flush=True)
         try:

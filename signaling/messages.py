@@ -41,6 +41,7 @@ MAX_SDP_CHARS = 60 * 1024  # a browser offer with audio+video is 5-10 KB; fits o
 MAX_CANDIDATE_CHARS = 512  # an a=candidate line is about 100-200 characters
 MAX_ZOOM = 10.0  # a camera_request zoom: times the camera's widest view (phones reach 2-10)
 MAX_CAMERA_REQUEST_ID = 2**31 - 1  # request ids count up from 1 per server process
+MAX_ICE_URL_CHARS = 256  # "turns:turn.example.com:443?transport=tcp" is 40
 
 
 def _no_lone_surrogates(value: str) -> str:
@@ -251,6 +252,17 @@ class QualityReport(_ClientModel):
     state: QualityState
 
 
+class IceError(_ClientModel):
+    """Either participant: its peer connection's ``icecandidateerror`` (a STUN or TURN
+    server's refusal, e.g. 401 for a TURN credential that is wrong or expired):
+    ``error_code`` as the browser gives it (STUN codes 300-699, 700-799 for no answer),
+    ``url`` the server's URL. Logged by the server (never a credential); no reply."""
+
+    type: Literal["ice_error"]
+    error_code: Annotated[int, Field(ge=0, le=999)]
+    url: Annotated[str, StringConstraints(max_length=MAX_ICE_URL_CHARS)]
+
+
 ClientMessage = Annotated[
     Hello
     | Ping
@@ -268,7 +280,8 @@ ClientMessage = Annotated[
     | Capture
     | CameraRequest
     | CameraReply
-    | SendPhrase,
+    | SendPhrase
+    | IceError,
     Field(discriminator="type"),
 ]
 CLIENT_MESSAGE_TYPES: frozenset[str] = frozenset(
@@ -487,11 +500,15 @@ class DeviceRequest(ServerMessage):
 
 
 class RtcConfig(ServerMessage):
-    """The RTCConfiguration ``iceServers`` a participant's page must use (after welcome)."""
+    """The RTCConfiguration a participant's page must use for its next peer connection:
+    ``iceServers`` and ``iceTransportPolicy`` (``relay``: TURN only). Sent after welcome,
+    and again with fresh TURN credentials before a ``call`` that starts the participant's
+    part in a call."""
 
     type: Literal["rtc_config"] = "rtc_config"
     ice_servers: list[dict[str, Any]]
     video_codecs: list[VideoCodec] = Field(default_factory=lambda: ["VP8", "H264"])
+    ice_transport_policy: Literal["all", "relay"] = "all"
 
 
 class Answer(ServerMessage):

@@ -22,6 +22,7 @@ from tests.helpers.servers import (
     seed_database,
     start_live_server,
 )
+from tests.helpers.turn import Coturn, coturn
 
 
 @pytest.fixture(scope="session")
@@ -79,6 +80,14 @@ def server_factory(tmp_path: Path, database_template: Path) -> Iterator[Callable
 def live_server(server_factory: Callable[..., LiveServer]) -> LiveServer:
     """A real server on a free loopback port; stopped after the test."""
     return server_factory()
+
+
+@pytest.fixture
+def coturn_server(tmp_path: Path) -> Iterator[Coturn]:
+    """coturn on 127.0.0.1 and a free port, with shared-secret credentials and its own
+    files under ``tmp_path`` (tests/helpers/turn.py); stopped after the test."""
+    with coturn(tmp_path / "coturn") as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

@@ -21,19 +21,21 @@ from server.accounts.users import resolve_session
 from server.api.deps import BUYER_COOKIE, SESSION_COOKIE
 from server.calls.ids import wire_id
 from server.calls.media import MediaRefused
+from server.calls.rtc_config import log_ice_error
 from server.errors import TooMany
 from server.links.buyer_links import calls_made, resolve_buyer_device
-from signaling import LinkInfo, ProtocolError, SignalingError, parse_client_message
+from signaling import Effects, LinkInfo, ProtocolError, SignalingError, parse_client_message
 from signaling.messages import (
     MAX_MESSAGE_BYTES,
     Answer,
     Candidate,
     Consent,
     ErrorReply,
+    IceError,
     Offer,
     QualityReport,
-    RtcConfig,
     SendPhrase,
+    Welcome,
     require_hello,
 )
 from signaling.vocabulary import CloseCode
@@ -152,16 +154,15 @@ async def signaling_socket(websocket: WebSocket) -> None:
     staff_token = identity.session_token if isinstance(identity, StaffIdentity) else None
     desk.attach(conn_id, websocket.send_text, close, staff_session=staff_token)
     if isinstance(identity, StaffIdentity):
+        kind, key, role = "staff", wire_id(identity.user_id), identity.role
         effects = desk.switchboard.connect_staff(
-            conn_id, wire_id(identity.user_id), identity.name, identity.role, identity.locale
+            conn_id, key, identity.name, identity.role, identity.locale
         )
     else:
+        kind, key, role = "buyer", identity.device, "buyer"
         effects = desk.switchboard.connect_buyer(conn_id, identity.link, identity.device)
     await desk.apply(effects)
-    desk.send(
-        conn_id,
-        RtcConfig(ice_servers=settings.ice_servers, video_codecs=list(settings.video_codecs)),
-    )
+    desk.send(conn_id, desk.rtc.welcomed(conn_id, kind, key, _welcomed_call(effects, conn_id)))
     try:
         while True:
             raw = await _receive(websocket)
@@ -189,6 +190,8 @@ async def signaling_socket(websocket: WebSocket) -> None:
                     await desk.send_phrase(conn_id, message)
                 elif isinstance(message, QualityReport):
                     await desk.quality_report(conn_id, message)
+                elif isinstance(message, IceError):
+                    log_ice_error(conn_id, role, message)
                 else:
                     await desk.apply(desk.switchboard.handle(conn_id, message))
             except MediaRefused as exc:
@@ -204,6 +207,14 @@ async def signaling_socket(websocket: WebSocket) -> None:
         pass
     finally:
         await desk.detach(conn_id)
+
+
+def _welcomed_call(effects: Effects, conn_id: str) -> str | None:
+    """The session id of the call ``welcome`` named to ``conn_id`` (None: none)."""
+    for to, message in effects.messages:
+        if to == conn_id and isinstance(message, Welcome) and message.call is not None:
+            return message.call.session_id
+    return None
 
 
 async def _receive(websocket: WebSocket) -> str | bytes | None:

@@ -35,6 +35,7 @@ from server.calls.outbox import Close, Closer, Outboxes, Send, Sender
 from server.calls.periodic import Periodic
 from server.calls.quality import SIDES, LegFigures, QualityBook, Side, State
 from server.calls.recovery import recover_interrupted
+from server.calls.rtc_config import RtcConfigs
 from server.calls.store import CallStore
 from server.consent import texts as consent_texts
 from server.evidence.retention import run_retention
@@ -101,7 +102,8 @@ class CallDesk:
             connect_timeout_s=settings.media_connect_timeout_s,
             pin_cpus=settings.relay_pin_cpus,
         )
-        self.media = CallMedia(self.relay)
+        self.rtc = RtcConfigs(settings, lambda: self._clock.now().timestamp())
+        self.media = CallMedia(self.relay, leg_ice_servers=self.rtc.for_leg)
         self.media.on_leg_failed = self._media_failed
         self.media.on_first_frame = self._media_arrived
         self.media.on_codec_agreed = self._codec_agreed
@@ -203,6 +205,7 @@ class CallDesk:
     async def detach(self, conn_id: str) -> None:
         """The socket is gone: tell the core, stop its writer."""
         self.outboxes.detach(conn_id)
+        self.rtc.forget(conn_id)
         await self.media.connection_gone(conn_id)
         await self.apply(self.switchboard.disconnect(conn_id))
 
@@ -214,6 +217,9 @@ class CallDesk:
     async def apply(self, effects: Effects) -> None:
         """Send the messages, perform the closes and queue the events for storage."""
         for conn_id, message in effects.messages:
+            fresh = self.rtc.before(conn_id, message)  # a call's own TURN credential first
+            if fresh is not None:
+                self.outboxes.put(conn_id, Send(fresh))
             self.outboxes.put(conn_id, Send(message))
         for conn_id, code, reason in effects.closes:
             self.outboxes.put(conn_id, Close(code, reason))

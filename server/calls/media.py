@@ -22,6 +22,8 @@ from server.relay import Relay, RelayError, UnknownParticipantError
 log = logging.getLogger("showdesk.media")
 
 LegFailed = Callable[[str], Awaitable[None]]  # called with the session id
+# the ICE servers of a new leg (session id, side), or None for the relay's own
+LegIceServers = Callable[[str, str], list[dict[str, Any]] | None]
 FirstFrame = Callable[[str, str, str], Awaitable[None]]  # session id, side, kind
 CodecAgreed = Callable[[str, str, str], Awaitable[None]]  # session id, side, codec
 NoCommonCodec = Callable[[str, str, str | None], Awaitable[None]]  # ..., the call's codec
@@ -51,8 +53,9 @@ def _for_page(exc: Exception, participant_id: str) -> str:
 class CallMedia:
     """Owns the mapping of sockets to relay legs; one per control plane."""
 
-    def __init__(self, relay: Relay) -> None:
+    def __init__(self, relay: Relay, leg_ice_servers: LegIceServers | None = None) -> None:
         self.relay = relay
+        self._leg_ice_servers = leg_ice_servers
         self._ids = itertools.count(1)
         self._leg_of_conn: dict[str, str] = {}  # socket -> participant id
         self._current: dict[tuple[str, str], str] = {}  # (session, side) -> participant id
@@ -81,7 +84,11 @@ class CallMedia:
         self._current[(session_id, side)] = participant_id
         self._session_of_leg[participant_id] = (session_id, side)
         try:
-            await self.relay.open(session_id, participant_id, side)
+            ice_servers = self._leg_ice_servers(session_id, side) if self._leg_ice_servers else None
+            if ice_servers is None:
+                await self.relay.open(session_id, participant_id, side)
+            else:
+                await self.relay.open(session_id, participant_id, side, ice_servers=ice_servers)
             answer = await self.relay.answer(participant_id, sdp)
         except RelayError as exc:
             await self._close(participant_id)

@@ -6,7 +6,9 @@ Every setting has a safe default for the embedded mode (SQLite and files under
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -34,6 +36,10 @@ SECRET_KEY_FILE = "secret_key"  # noqa: S105  (a file name)
 PLACEHOLDER_SECRETS = frozenset(
     {"changethis", "changeme", "change-me", "secret", "showdesk", "password", "development"}
 )
+# turn: or turns:, a host (name, IPv4 or [IPv6]), an optional port and ?transport=udp|tcp
+TURN_URL = re.compile(
+    r"turns?:(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?(\?transport=(udp|tcp))?"
+)
 HOW_TO_MAKE_A_KEY = "make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
 VideoCodecName = Literal["VP8", "H264"]
 VIDEO_CODEC_NAMES: tuple[VideoCodecName, ...] = ("VP8", "H264")  # what the relay can forward
@@ -58,6 +64,19 @@ class Settings(BaseSettings):
     # RTCIceServer dicts as JSON, e.g. [{"urls": "turn:turn.example.com:3478", ...}].
     # Empty by default: never a public STUN server nobody configured.
     ice_servers: list[dict[str, Any]] = Field(default_factory=list)
+    # TURN (coturn with use-auth-secret): the URLs every page gets, e.g.
+    # ["turn:turn.example.com:3478?transport=udp", "turn:turn.example.com:3478?transport=tcp",
+    #  "turns:turn.example.com:443?transport=tcp"], with a credential minted from the shared
+    # secret (coturn's static-auth-secret) per participant and call (server/infra/turn.py).
+    turn_urls: list[str] = Field(default_factory=list)
+    turn_secret: SecretStr | None = None
+    # A TURN credential is valid for at most this long, and never longer than a call can
+    # last (the longest wait, the longest call and the reconnect grace).
+    turn_ttl_s: int = Field(default=4 * 3600, ge=600, le=7 * 24 * 3600)
+    # "relay": pages use TURN only (their own addresses never reach the server).
+    ice_transport_policy: Literal["all", "relay"] = "all"
+    # The relay workers gather TURN candidates too (a server behind NAT); same credentials.
+    relay_uses_turn: bool = False
     # Extra origins allowed to open staff WebSockets, besides the public URL's own.
     allowed_origins: list[str] = Field(default_factory=list)
     link_ttl_s: int = 72 * 3600  # a buyer link is usable for three days by default
@@ -115,7 +134,7 @@ class Settings(BaseSettings):
     # argon2-cffi's default cost. The tests' cheap value is refused by load_settings().
     password_hashing: PasswordHashing = PASSWORD_HASHING_DEFAULT
 
-    @field_validator("secret_key", "metrics_token")
+    @field_validator("secret_key", "metrics_token", "turn_secret")
     @classmethod
     def _refuse_weak_key(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
         if value is None:
@@ -149,6 +168,57 @@ class Settings(BaseSettings):
             rest = tuple(c for c in VIDEO_CODEC_NAMES if c != self.video_codec)
             self.video_codecs = (self.video_codec, *rest)
         return self
+
+    @field_validator("turn_urls")
+    @classmethod
+    def _turn_urls(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            if not TURN_URL.fullmatch(url):
+                raise ValueError(
+                    f"SHOWDESK_TURN_URLS: {url[:80]!r} is not a TURN URL such as "
+                    '"turn:turn.example.com:3478?transport=udp" or '
+                    '"turns:turn.example.com:443?transport=tcp"'
+                )
+        return urls
+
+    @model_validator(mode="after")
+    def _turn_complete(self) -> Settings:
+        if self.turn_urls and self.turn_secret is None:
+            raise ValueError(
+                "SHOWDESK_TURN_URLS needs SHOWDESK_TURN_SECRET, the static-auth-secret of "
+                f"coturn's use-auth-secret; {HOW_TO_MAKE_A_KEY}"
+            )
+        if self.turn_secret is not None and not self.turn_urls:
+            raise ValueError("SHOWDESK_TURN_SECRET is set but SHOWDESK_TURN_URLS is empty")
+        if self.relay_uses_turn and not self.turn_urls:
+            raise ValueError("SHOWDESK_RELAY_USES_TURN needs SHOWDESK_TURN_URLS")
+        if self.ice_transport_policy == "relay" and not self.has_turn:
+            raise ValueError(
+                "SHOWDESK_ICE_TRANSPORT_POLICY=relay needs a TURN server "
+                "(SHOWDESK_TURN_URLS or a turn: URL in SHOWDESK_ICE_SERVERS): "
+                "without one no page could connect"
+            )
+        return self
+
+    @property
+    def has_turn(self) -> bool:
+        """A TURN server is configured (minted credentials, or a static one)."""
+        if self.turn_urls:
+            return True
+        for server in self.ice_servers:
+            urls = server.get("urls")
+            for url in [urls] if isinstance(urls, str) else urls or []:
+                if isinstance(url, str) and url.startswith(("turn:", "turns:")):
+                    return True
+        return False
+
+    @property
+    def turn_credential_lifetime_s(self) -> int:
+        """How long a minted TURN credential is valid: ``turn_ttl_s``, but no longer than
+        a call minted for can last (its longest wait, its longest answered time and a
+        reconnect grace), so a credential does not outlive its call."""
+        call_s = self.max_wait_s + self.max_call_duration_s + self.reconnect_grace_s
+        return int(min(self.turn_ttl_s, math.ceil(call_s)))
 
     @field_validator("public_url")
     @classmethod
@@ -186,7 +256,14 @@ def load_settings(**overrides: Any) -> Settings:
         settings = Settings(**overrides)
     except ValidationError as exc:
         messages = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
+            ": ".join(
+                part
+                for part in (
+                    ".".join(str(p) for p in e["loc"]),
+                    e["msg"].removeprefix("Value error, "),
+                )
+                if part
+            )
             for e in exc.errors()
         )
         raise ConfigError(messages) from None

@@ -1,5 +1,6 @@
-"""Keeps secrets out of logs: buyer link tokens in paths, and the ICE passwords of SDP
-(aiortc logs whole descriptions at DEBUG), are replaced before logging."""
+"""Keeps secrets out of logs: buyer link tokens in paths, the ICE passwords of SDP
+(aiortc logs whole descriptions at DEBUG), and TURN usernames (``<unix expiry>:<name>``,
+which aioice logs in its STUN messages at DEBUG) are replaced before logging."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import re
 _LINK_PATH = re.compile(r"/j/[^?#\s\"]+")  # everything up to the query, even a "/" in it
 REDACTED_LINK_PATH = "/j/[redacted]"
 _ICE_PWD = re.compile(r"(a=ice-pwd:)\S+")
+_TURN_USERNAME = re.compile(r"\b(\d{9,12}):[A-Za-z0-9_.-]+")  # coturn's use-auth-secret names
 # Loggers whose records can carry a secret: the access log, and aiortc's SDP at DEBUG.
 # (A logger's filters see only records made on that logger, so each one is named.)
 REDACTED_LOGGERS = (
@@ -17,13 +19,16 @@ REDACTED_LOGGERS = (
     "showdesk",
     "aiortc.rtcpeerconnection",
     "aioice.ice",
+    "aioice.turn",
 )
 
 
 def redact(text: str) -> str:
-    """``text`` with every ``/j/<token>`` replaced by ``/j/[redacted]`` and every SDP ICE
-    password by ``[redacted]``."""
-    return _ICE_PWD.sub(r"\1[redacted]", _LINK_PATH.sub(REDACTED_LINK_PATH, text))
+    """``text`` with every ``/j/<token>`` replaced by ``/j/[redacted]``, every SDP ICE
+    password by ``[redacted]`` and the name part of every TURN username
+    (``1767225600:[redacted]``)."""
+    text = _ICE_PWD.sub(r"\1[redacted]", _LINK_PATH.sub(REDACTED_LINK_PATH, text))
+    return _TURN_USERNAME.sub(r"\1:[redacted]", text)
 
 
 class RedactLinkTokens(logging.Filter):
@@ -31,6 +36,14 @@ class RedactLinkTokens(logging.Filter):
     and arguments."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(
+            not isinstance(a, str | int | float) for a in record.args
+        ):
+            # an object (aioice's STUN message) is formatted now, so its text is redacted
+            try:
+                record.msg, record.args = record.getMessage(), ()
+            except Exception:  # noqa: BLE001  (left as it is: logging reports it)
+                return True
         if isinstance(record.msg, str):
             record.msg = redact(record.msg)
         if isinstance(record.args, tuple):

@@ -60,7 +60,9 @@ class UnknownParticipantError(RelayError):
 class Relay(Protocol):
     """One peer connection per participant; media forwarded within a call.
 
-    - ``open`` registers a leg; a participant id is unique across the relay.
+    - ``open`` registers a leg; a participant id is unique across the relay. Its
+      ``ice_servers`` (RTCIceServer dicts, e.g. TURN with the leg's own credential)
+      replace the relay's configured ones for that leg; None keeps them.
     - ``answer`` takes the browser's offer and returns the answer SDP, with all of
       the relay's candidates (no trickle from the relay side).
     - ``add_candidate`` takes a trickled browser candidate; ``None`` or an empty
@@ -77,7 +79,13 @@ class Relay(Protocol):
     held (``{"type": "relay_failed", "call_id", "participant_id": ""}``).
     """
 
-    async def open(self, call_id: str, participant_id: str, role: Role) -> None: ...
+    async def open(
+        self,
+        call_id: str,
+        participant_id: str,
+        role: Role,
+        ice_servers: list[dict[str, Any]] | None = None,
+    ) -> None: ...
 
     async def answer(self, participant_id: str, offer_sdp: str) -> str: ...
 

@@ -49,6 +49,7 @@ from .forwarding import (
     TrackSource,
     route_keyframe_requests,
 )
+from .ice_checks import ice_connections, retrigger_in_progress_checks
 from .interface import (
     ROLES,
     VIDEO_CODECS,
@@ -199,15 +200,27 @@ class LocalRelay:
 
     # -- the Relay interface -------------------------------------------------------
 
-    async def open(self, call_id: str, participant_id: str, role: str) -> None:
-        """Register a leg. Raises ``RelayError`` for a duplicate id or unknown role."""
+    async def open(
+        self,
+        call_id: str,
+        participant_id: str,
+        role: str,
+        ice_servers: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """Register a leg (with ``ice_servers`` instead of the relay's, when given).
+        Raises ``RelayError`` for a duplicate id or unknown role."""
         if self._closed:
             raise RelayError("relay is closed")
         if role not in ROLES:
             raise RelayError(f'role must be one of {ROLES}, not "{role}"')
         if participant_id in self._legs:
             raise RelayError(f'participant "{participant_id}" is already open')
-        pc = RTCPeerConnection(RTCConfiguration(iceServers=list(self._ice_servers)))
+        servers = (
+            list(self._ice_servers)
+            if ice_servers is None
+            else [RTCIceServer(**server) for server in ice_servers]
+        )
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=servers))
         leg = _Leg(call_id=call_id, participant_id=participant_id, role=role, pc=pc)
         pc.on("connectionstatechange", lambda: self._on_connection_state(leg))
         self._legs[participant_id] = leg
@@ -247,6 +260,8 @@ class LocalRelay:
             raise RelayError(f"offer refused ({type(exc).__name__})") from None
         self._check_still_open(leg)
         self._tap_receivers(leg)
+        for connection in ice_connections(leg.pc):  # a check through TURN: at once (ice_checks)
+            retrigger_in_progress_checks(connection)
         leg.remote_description_set = True
         try:
             while leg.pending_candidates:

@@ -54,8 +54,14 @@ class MediaPlane:
 
     # -- the Relay interface -------------------------------------------------------
 
-    async def open(self, call_id: str, participant_id: str, role: str) -> None:
-        await self.relay.open(call_id, participant_id, role)
+    async def open(
+        self,
+        call_id: str,
+        participant_id: str,
+        role: str,
+        ice_servers: list[dict[str, Any]] | None = None,
+    ) -> None:
+        await self.relay.open(call_id, participant_id, role, ice_servers)
 
     async def answer(self, participant_id: str, offer_sdp: str) -> str:
         """The relay's answer; the answered leg is recorded if its call is."""

@@ -139,11 +139,18 @@ class WorkerPool:
 
     # -- the Relay interface -------------------------------------------------------
 
-    async def open(self, call_id: str, participant_id: str, role: str) -> None:
+    async def open(
+        self,
+        call_id: str,
+        participant_id: str,
+        role: str,
+        ice_servers: list[dict[str, Any]] | None = None,
+    ) -> None:
         worker = self._place(call_id)
         self._leg_call[participant_id] = call_id
+        extra = {} if ice_servers is None else {"ice_servers": ice_servers}  # over the channel
         await self._request(
-            worker, "open", call_id=call_id, participant_id=participant_id, role=role
+            worker, "open", call_id=call_id, participant_id=participant_id, role=role, **extra
         )
 
     async def answer(self, participant_id: str, offer_sdp: str) -> str:

@@ -107,3 +107,65 @@ def test_showdesk_serve_and_the_cli_refuse_the_tests_cheap_password_hashing(
     assert showdesk_main(command) == 2
     assert "configuration error: SHOWDESK_PASSWORD_HASHING" in capsys.readouterr().err
     assert not (tmp_path / "showdesk.db").exists()  # refused before anything was done
+
+
+TURN_SECRET = "k" * 8 + "-turn-shared-secret-" + "q" * 12
+
+
+def test_turn_settings_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv(
+        "SHOWDESK_TURN_URLS",
+        '["turn:turn.example.com:3478?transport=udp", "turns:turn.example.com:443?transport=tcp"]',
+    )
+    monkeypatch.setenv("SHOWDESK_TURN_SECRET", TURN_SECRET)
+    monkeypatch.setenv("SHOWDESK_TURN_TTL_S", "3600")
+    monkeypatch.setenv("SHOWDESK_ICE_TRANSPORT_POLICY", "relay")
+    settings = load_settings()
+    assert settings.turn_urls[1] == "turns:turn.example.com:443?transport=tcp"
+    assert settings.turn_secret.get_secret_value() == TURN_SECRET
+    assert settings.turn_credential_lifetime_s == 3600
+    assert settings.ice_transport_policy == "relay"
+    assert TURN_SECRET not in repr(settings)
+
+
+def test_turn_is_off_and_pages_may_connect_directly_by_default():
+    settings = load_settings()
+    assert settings.turn_urls == [] and settings.turn_secret is None
+    assert settings.ice_transport_policy == "all"
+    assert settings.relay_uses_turn is False
+
+
+@pytest.mark.parametrize(
+    ("overrides", "says"),
+    [
+        ({"turn_urls": ["turn:t.example.com:3478"]}, "SHOWDESK_TURN_SECRET"),
+        ({"turn_secret": TURN_SECRET}, "SHOWDESK_TURN_URLS is empty"),
+        ({"turn_urls": ["turn:t.example.com"], "turn_secret": "short"}, "at least 32"),
+        ({"turn_urls": ["turn:t.example.com"], "turn_secret": "changeme"}, "placeholder"),
+        ({"turn_urls": ["http://t.example.com"], "turn_secret": TURN_SECRET}, "not a TURN URL"),
+        (
+            {"turn_urls": ["turn:t.example.com:3478?transport=sctp"], "turn_secret": TURN_SECRET},
+            "not a TURN URL",
+        ),
+        ({"ice_transport_policy": "relay"}, "needs a TURN server"),
+        ({"ice_transport_policy": "none"}, "ice_transport_policy"),
+        ({"relay_uses_turn": True}, "SHOWDESK_RELAY_USES_TURN needs SHOWDESK_TURN_URLS"),
+        (
+            {"turn_urls": ["turn:t.example.com"], "turn_secret": TURN_SECRET, "turn_ttl_s": 30},
+            "turn_ttl_s",
+        ),
+    ],
+)
+def test_incomplete_or_wrong_turn_settings_are_refused_with_what_to_fix(overrides, says):
+    with pytest.raises(ConfigError) as refused:
+        load_settings(**overrides)
+    assert says in str(refused.value)
+    assert TURN_SECRET not in str(refused.value)
+
+
+def test_relay_only_is_accepted_with_a_static_turn_server_in_ice_servers():
+    settings = load_settings(
+        ice_servers=[{"urls": ["turn:t.example.com:3478"], "username": "u", "credential": "c"}],
+        ice_transport_policy="relay",
+    )
+    assert settings.has_turn

@@ -1,12 +1,13 @@
 """A whole call in real browsers with every log record captured, at every level: no link
-token, password, session cookie, CSRF token, API key or ICE password appears in any."""
+token, password, session cookie, CSRF token, API key, ICE password or TURN credential (the
+pages' and the relay's own, through a real coturn) appears in any."""
 
 from __future__ import annotations
 
 import json
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -18,9 +19,12 @@ from tests.helpers.accounts import PASSWORD, add_user
 from tests.helpers.browser_steps import go_available, sign_in
 from tests.helpers.chromium import OpenParticipant
 from tests.helpers.servers import LiveServer
+from tests.helpers.turn import Coturn
 from tests.helpers.waiting import NotYet, wait_until
 
 ICE_PWD = re.compile(r"a=ice-pwd:(\S+)")
+# a TURN username as Showdesk mints them: "<unix expiry>:<session>-<side>[-relay]"
+TURN_USERNAME = re.compile(r"\d{9,12}:[A-Za-z0-9_.-]*(buyer|agent|relay|staff-\d+)")
 
 
 class Everything(logging.Handler):
@@ -57,6 +61,29 @@ def everything() -> Iterator[Everything]:
         logging.getLogger().setLevel(old_level)
 
 
+@pytest.fixture
+def live_server(server_factory: Callable[..., LiveServer], coturn_server: Coturn) -> LiveServer:
+    """The call's server hands its pages TURN credentials for ``coturn_server`` and its
+    relay legs their own (a server behind NAT)."""
+    return server_factory(
+        turn_urls=coturn_server.urls, turn_secret=coturn_server.secret, relay_uses_turn=True
+    )
+
+
+def _turn_credentials(frames: list[str]) -> set[str]:
+    """The TURN usernames and credentials of every ``rtc_config`` a page received."""
+    found: set[str] = set()
+    for frame in frames:
+        try:
+            message = json.loads(frame)
+        except ValueError:
+            continue
+        if isinstance(message, dict) and message.get("type") == "rtc_config":
+            for server in message["ice_servers"]:
+                found.update(str(server[k]) for k in ("username", "credential") if k in server)
+    return found
+
+
 def _ice_passwords(frames: list[str]) -> set[str]:
     """The ICE passwords of every SDP sent or received over a page's signaling socket."""
     found: set[str] = set()
@@ -73,6 +100,7 @@ def _ice_passwords(frames: list[str]) -> set[str]:
 def test_a_whole_call_logs_no_secret(
     everything: Everything,
     live_server: LiveServer,
+    coturn_server: Coturn,
     open_participant: OpenParticipant,
     camera_browser: Browser,
 ) -> None:
@@ -134,10 +162,16 @@ def test_a_whole_call_logs_no_secret(
         "csrf token": cookies["csrf_token"],
         "call cookie": cookies["showdesk_call"],
         **{f"ice password {n}": p for n, p in enumerate(sorted(ice_passwords))},
+        "turn secret": coturn_server.secret,
+        **{f"turn credential {n}": c for n, c in enumerate(sorted(_turn_credentials(frames)))},
     }
     assert len(ice_passwords) >= 4  # both legs, both directions
+    assert len(_turn_credentials(frames)) >= 6  # each page: at welcome and for the call
     text = "\n".join(handler.lines)
     assert len(handler.lines) > 20, "the logs were not captured"
     assert any(line.startswith("aiortc.") for line in handler.lines), "no relay worker records"
+    # the relay's own legs allocated on coturn with their credentials (aioice's records)
+    assert any(line.startswith("aioice.turn TURN allocation created") for line in handler.lines)
+    assert not [line for line in handler.lines if TURN_USERNAME.search(line)]
     leaked = [name for name, value in secrets.items() if value in text]
     assert not leaked, leaked

@@ -29,6 +29,7 @@ from server.app import create_app
 from server.cli.serve import ShowdeskServer, uvicorn_config
 from server.consent.texts import sync_shipped
 from server.db import make_engine, migrate
+from server.infra.clock import Clock
 from server.infra.config import DATA_DIR_MODE, Settings
 from server.infra.security import PASSWORD_HASHING_FOR_TESTS
 from tests.helpers.waiting import NotYet, wait_until
@@ -119,6 +120,7 @@ def start_live_server(
     start_timeout_s: float = LIVE_SERVER_START_TIMEOUT_S,
     log_level: int | None = None,
     prepare: Callable[[FastAPI], None] | None = None,
+    clock: Clock | None = None,
     **overrides: object,
 ) -> tuple[LiveServer, uvicorn.Server, threading.Thread]:
     """Start a server as ``showdesk serve`` runs it (``ShowdeskServer``), on its own event
@@ -126,11 +128,12 @@ def start_live_server(
     URL on a free port; return once it accepts connections (RuntimeError after
     ``start_timeout_s``). With ``log_level``, uvicorn's and Showdesk's loggers use it from
     the start (uvicorn sets its own when configured). ``prepare(app)`` runs before it
-    serves (a test adds its own routes there). Stop it by setting the server's
+    serves (a test adds its own routes there); ``clock`` is the app's clock (default: the
+    real time). Stop it by setting the server's
     ``should_exit`` and joining the thread."""
     port = free_port()
     settings = make_settings(data_dir, public_url=f"http://localhost:{port}", **overrides)
-    app = create_app(settings)
+    app = create_app(settings, clock=clock)
     if prepare is not None:
         prepare(app)
     server = ShowdeskServer(uvicorn_config(app, settings, host="127.0.0.1", port=port), app)

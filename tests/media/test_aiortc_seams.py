@@ -8,6 +8,7 @@ import av
 import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection
 
+from server.relay.ice_checks import check_ice_seams, ice_connections
 from server.relay.receiver_tap import ReceiverSeamError, check_receiver_seams
 from tests.helpers.clips import VIDEO_SIZE
 from tests.helpers.peers import Client, events_of
@@ -20,6 +21,17 @@ async def test_receiver_and_sender_still_have_the_seams():
         transceiver = pc.addTransceiver("video", "recvonly")
         check_receiver_seams(transceiver.receiver)
         assert callable(transceiver.sender._send_keyframe)
+    finally:
+        await pc.close()
+
+
+async def test_the_ice_connection_of_a_peer_connection_still_has_the_seams():
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    try:
+        pc.addTransceiver("audio", "sendrecv")
+        pc.addTransceiver("video", "sendrecv")
+        [connection] = ice_connections(pc)[:1]
+        check_ice_seams(connection)
     finally:
         await pc.close()
 

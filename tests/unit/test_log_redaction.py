@@ -42,3 +42,23 @@ def test_showdesk_module_loggers_redact_too(caplog):
     with caplog.at_level(logging.INFO):
         logging.getLogger("showdesk.calls").info("opened %s", "/j/secret-token")
     assert "secret-token" not in caplog.text and "/j/[redacted]" in caplog.text
+
+
+def test_turn_usernames_are_redacted_even_inside_a_logged_stun_message():
+    from aioice import stun
+
+    message = stun.Message(stun.Method.ALLOCATE, stun.Class.REQUEST)
+    message.attributes["USERNAME"] = "1767225600:9f3c1a0e-buyer-relay"
+    record = logging.LogRecord(
+        "aioice.turn",
+        logging.DEBUG,
+        "f",
+        1,
+        "%s > %s %s",
+        ("proto", ("127.0.0.1", 3478), message),
+        None,
+    )
+    RedactLinkTokens().filter(record)
+    text = record.getMessage()
+    assert "9f3c1a0e-buyer-relay" not in text
+    assert "1767225600:[redacted]" in text and "127.0.0.1" in text

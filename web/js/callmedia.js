@@ -17,6 +17,8 @@ export function defaultWords(key, params = {}) {
     "live.torch_off": "Turn light off",
     "live.zoom_value": `Zoom ${params.zoom}×`,
     "problem.video_failed": "The video connection failed. Reconnecting…",
+    "problem.turn_refused":
+      "The video relay refused this page's access, so the video cannot connect. Reload the page to try again.",
   };
   if (key === "problem.devices") {
     return params.problems
@@ -58,6 +60,7 @@ export class CallMedia {
       onState: (state) => {
         if (state === "failed") this.onProblem(this.words("problem.video_failed"));
       },
+      onIceRefused: () => this.onProblem(this.words("problem.turn_refused")),
       maxSendWidth,
     });
     signaling.on("media", (m) => this.showPeerCamera(m.camera));

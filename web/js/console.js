@@ -30,6 +30,7 @@ const MEDIA_WORDS = {
   "live.camera_stop": "console.media.camera_stop",
   "live.camera_start": "console.media.camera_start",
   "problem.video_failed": "console.media.video_failed",
+  "problem.turn_refused": "console.media.turn_refused",
 };
 
 // The connection indicator's words: [state, whose] -> key ("peer" is the buyer).

@@ -7,6 +7,10 @@
 // call's codec once the server has fixed it (the call's `video_codec`), else the server's
 // order (`rtc_config.video_codecs`); the server answers in the call's codec.
 
+import { watchIceErrors } from "./ice_errors.js";
+
+const RTC_CONFIG_WAIT_MS = 5000; // rtc_config follows welcome at once; never wait longer
+
 /** Ask for camera and/or microphone. `camera` is false, "user" or "environment";
  *  `deviceId` asks for that one camera instead of a facing mode.
  *  Returns {stream, error}: error is "denied", "no-device" or "failed" when it did not work. */
@@ -77,25 +81,39 @@ export class MediaLink {
   /**
    * @param {import("./signaling.js").Signaling} signaling
    * @param {{onRemoteStream?: (stream: MediaStream) => void, onState?: (state: string) => void,
-   *          maxSendWidth?: number}} options  maxSendWidth: the call video is scaled down to
-   *          at most this many pixels on its long side (saves mobile data; photos are taken
-   *          from the camera at its own resolution)
+   *          onIceRefused?: () => void, maxSendWidth?: number}} options  maxSendWidth: the
+   *          call video is scaled down to at most this many pixels on its long side (saves
+   *          mobile data; photos are taken from the camera at its own resolution);
+   *          onIceRefused: the TURN server refused this page's credential (ice_errors.js)
    */
-  constructor(signaling, { onRemoteStream, onState, maxSendWidth = 0 } = {}) {
+  constructor(signaling, { onRemoteStream, onState, onIceRefused, maxSendWidth = 0 } = {}) {
     this.signaling = signaling;
     this.maxSendWidth = maxSendWidth;
     this.onRemoteStream = onRemoteStream || (() => {});
     this.onState = onState || (() => {});
+    this.onIceRefused = onIceRefused || (() => {});
     this.iceServers = [];
     this.videoCodecs = ["VP8", "H264"]; // the server's order, until rtc_config says
     this.callCodec = null; // the call's video codec, once the server has fixed it
+    this.iceTransportPolicy = "all";
+    this.closes = 0; // counts close(): a start still waiting for its rtc_config gives up
     this.pc = null;
     this.audioSender = null;
     this.videoSender = null;
     this.remoteStream = new MediaStream();
+    // each socket gets its own rtc_config (TURN credentials) after welcome, and a fresh
+    // one before each call: a connection waits for the socket's first
+    let configured = () => {};
+    const unconfigured = () => {
+      this.configured = new Promise((resolve) => (configured = resolve));
+    };
+    unconfigured();
+    signaling.on("welcome", unconfigured);
     signaling.on("rtc_config", (m) => {
       this.iceServers = Array.isArray(m.ice_servers) ? m.ice_servers : [];
       if (Array.isArray(m.video_codecs) && m.video_codecs.length) this.videoCodecs = m.video_codecs;
+      this.iceTransportPolicy = m.ice_transport_policy === "relay" ? "relay" : "all";
+      configured();
     });
     signaling.on("answer", (m) => this.acceptAnswer(m.sdp));
   }
@@ -103,8 +121,17 @@ export class MediaLink {
   /** Open a new peer connection and offer it (any previous one is closed first). */
   async start({ audioTrack = null, videoTrack = null } = {}) {
     this.close();
-    const pc = new RTCPeerConnection({ iceServers: this.iceServers });
+    const ticket = this.closes;
+    await Promise.race([this.configured, new Promise((r) => setTimeout(r, RTC_CONFIG_WAIT_MS))]);
+    if (ticket !== this.closes) return; // closed, or started again, meanwhile
+    const policy = this.iceTransportPolicy;
+    const pc = new RTCPeerConnection({ iceServers: this.iceServers, iceTransportPolicy: policy });
     this.pc = pc;
+    watchIceErrors(pc, {
+      policy,
+      report: (message) => pc === this.pc && this.signaling.send(message),
+      onRefused: () => pc === this.pc && this.onIceRefused(),
+    });
     this.remoteStream = new MediaStream();
     const audio = pc.addTransceiver(audioTrack || "audio", { direction: "sendrecv" });
     const video = pc.addTransceiver(videoTrack || "video", {
@@ -182,6 +209,7 @@ export class MediaLink {
   }
 
   close() {
+    this.closes += 1;
     if (this.pc) {
       const pc = this.pc;
       this.pc = null;
