@@ -69,7 +69,14 @@ INIT_SCRIPT = """
 (() => {
   if (!window.RTCPeerConnection || window.__impairedPeerConnections) return;
   window.__impairedPeerConnections = [];
-  const P = RTCPeerConnection.prototype;
+  const P = RTCPeerConnection.prototype;  // a page's own subclass, if it made one first
+  const findProperty = (name) => {
+    for (let o = P; o; o = Object.getPrototypeOf(o)) {
+      const property = Object.getOwnPropertyDescriptor(o, name);
+      if (property) return property;
+    }
+    return undefined;
+  };
   const route = (ip, port) => window.BINDING(ip, port);
 
   // a=candidate:<foundation> <component> <transport> <priority> <ip> <port> typ ...
@@ -121,7 +128,7 @@ INIT_SCRIPT = """
   };
 
   for (const name of ["localDescription", "currentLocalDescription", "pendingLocalDescription"]) {
-    const property = Object.getOwnPropertyDescriptor(P, name);
+    const property = findProperty(name);
     if (!property || !property.get) continue;
     Object.defineProperty(P, name, {
       configurable: true,
@@ -152,7 +159,7 @@ INIT_SCRIPT = """
   P.removeEventListener = function (type, listener, options) {
     return removeListener.call(this, type, wrapped.get(listener) || listener, options);
   };
-  const onCandidate = Object.getOwnPropertyDescriptor(P, "onicecandidate");
+  const onCandidate = findProperty("onicecandidate");
   if (onCandidate && onCandidate.set) {
     Object.defineProperty(P, "onicecandidate", {
       configurable: true,
