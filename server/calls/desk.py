@@ -89,6 +89,7 @@ class CallDesk:
             video_codec=settings.video_codec,
             connect_timeout_s=settings.media_connect_timeout_s,
             pin_cpus=settings.relay_pin_cpus,
+            max_bitrate_kbps=settings.media_max_bitrate_kbps,
         )
         self.media = CallMedia(self.relay)
         self.media.on_leg_failed = self._media_failed

@@ -33,6 +33,12 @@ from aiortc import (
 from aiortc import sdp as aiortc_sdp
 from aiortc.sdp import candidate_from_sdp
 
+from .bandwidth import (
+    DEFAULT_MAX_BITRATE_BPS,
+    ReceiveBandwidth,
+    follow_receiver_estimate,
+    lowest_receiver_estimate,
+)
 from .forwarding import (
     DelayRecord,
     EncodedFrame,
@@ -119,7 +125,9 @@ class LocalRelay:
     ``connection_failed`` and is closed. ``video_codec``: the one video codec
     both legs negotiate. ``release_complete_frames``: forward a video frame once
     its last packet is in and audio without aiortc's prefetch (lower latency);
-    False keeps aiortc's jitter buffers.
+    False keeps aiortc's jitter buffers. ``max_bitrate_bps``: the most a sending
+    browser is told it may use for video (bandwidth.py; it is also told no more than the
+    receiving browsers' own estimates).
 
     ``forwarding_delays`` tells how long recent frames spent inside the relay.
 
@@ -134,6 +142,7 @@ class LocalRelay:
         connect_timeout_s: float,
         video_codec: str,
         release_complete_frames: bool = True,
+        max_bitrate_bps: int = DEFAULT_MAX_BITRATE_BPS,
     ) -> None:
         if video_codec not in VIDEO_CODECS:
             raise ValueError(f'video_codec must be one of {VIDEO_CODECS}, not "{video_codec}"')
@@ -147,6 +156,7 @@ class LocalRelay:
             "video": codec_preferences("video", video_codec),
         }
         self._release_complete_frames = release_complete_frames
+        self._max_bitrate_bps = max_bitrate_bps
         self._delays: dict[tuple[str, str], DelayRecord] = {
             (kind, role): deque(maxlen=FORWARDING_DELAY_SAMPLES)
             for kind in ("audio", "video")
@@ -326,8 +336,9 @@ class LocalRelay:
         reader such as the recorder), ``keyframe_requests_received`` (PLI/FIR from a
         receiving participant), ``keyframe_requests_sent`` (PLIs to a sender, ""),
         ``packets_received`` (RTP packets from participants, ""), ``packets_sent``
-        (RTP packets to participants, ``participant``) and ``frames_lost`` (video frames
-        given up after packets were lost for good, ""). The relay drops whole frames,
+        (RTP packets to participants, ``participant``), ``frames_lost`` (video frames
+        given up after packets were lost for good, "") and ``nacks_repeated`` (NACKs sent
+        again for packets still missing, ""). The relay drops whole frames,
         never single packets: drops are counted in frames.
         """
         legs: Counter[tuple[str, str]] = Counter()
@@ -393,6 +404,7 @@ class LocalRelay:
             if track is not None:
                 leg.sinks.append(track)
                 route_keyframe_requests(transceiver.sender, track)
+                follow_receiver_estimate(transceiver.sender, track)
 
     def _tap_receivers(self, leg: _Leg) -> None:
         for transceiver in leg.pc.getTransceivers():
@@ -401,11 +413,16 @@ class LocalRelay:
                 continue
             kind = transceiver.kind
             source = TrackSource(kind)
+            bandwidth = ReceiveBandwidth(
+                max_bitrate_bps=self._max_bitrate_bps,
+                downstream=lambda s=source: lowest_receiver_estimate(s),
+            )
             tap = EncodedFrameTap(
                 receiver,
                 kind,
                 on_frame=lambda frame, s=source: self._on_frame(leg, s, frame),
                 release_complete_frames=self._release_complete_frames,
+                bandwidth=bandwidth if kind == "video" else None,
             )
             source.keyframe_requester = tap.request_keyframe
             leg.taps.append(tap)
@@ -522,6 +539,7 @@ def _leg_counts(leg: _Leg) -> Counter[tuple[str, str, str]]:
         counts[("keyframe_requests_sent", tap.kind, "")] += tap.keyframe_requests_sent
         counts[("packets_received", tap.kind, "")] += tap.packets_received
         counts[("frames_lost", tap.kind, "")] += tap.frames_lost
+        counts[("nacks_repeated", tap.kind, "")] += tap.nacks_repeated
     for transceiver in leg.pc.getTransceivers():
         if transceiver.sender.track is not None:
             counts[("packets_sent", transceiver.kind, "participant")] += packets_sent(
