@@ -38,7 +38,7 @@ def test_a_buyer_behind_the_impairment_proxy_reaches_the_agent_only_through_it(
             round_trip, 20, "the buyer's own round trip", buyer.page.wait_for_timeout
         )
         stats = proxy.stats()
-        assert stats["to_server"].forwarded > 100 and stats["to_browser"].forwarded > 10
+        assert stats["to_server"].forwarded > 0 and stats["to_browser"].forwarded > 0
         assert rtt_ms >= 2 * DELAY_MS - 5, rtt_ms  # every packet took the proxy's path
 
         proxy.blackout(2.0)
