@@ -125,6 +125,9 @@ class Settings(BaseSettings):
     # under a second on a LAN and a few seconds through TURN; aioice never gives up by itself
     # once end-of-candidates is stripped from the offer.
     media_connect_timeout_s: float = 15.0
+    # The most video bitrate a sending browser is told it may use (REMB; it is also told
+    # no more than what the path and the receiving browsers show they carry).
+    media_max_bitrate_kbps: int = Field(default=2500, ge=100, le=50_000)
     # Relay worker processes that carry the media (and record it); unset: one per CPU core.
     relay_workers: int | None = Field(default=None, ge=1, le=256)
     relay_pin_cpus: bool = True  # each worker stays on one core (Linux), cores taken in turn

@@ -139,6 +139,8 @@ class ForwardingTrack(MediaStreamTrack):
         if kind not in ("audio", "video"):
             raise ValueError(f'ForwardingTrack kind must be "audio" or "video", not "{kind}"')
         self.kind = kind
+        # The latest REMB from the browser this track is sent to (bandwidth.py), if any.
+        self.receiver_estimate_bps: int | None = None
         self.max_queued_frames = max_queued_frames or (
             VIDEO_QUEUE_MAX_FRAMES if kind == "video" else AUDIO_QUEUE_MAX_FRAMES
         )

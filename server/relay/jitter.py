@@ -12,7 +12,8 @@ The buffers here release as soon as a frame is known complete. They keep aiortc'
 ``add`` contract and also remember the media SSRC (after RTX unwrapping), which is
 the SSRC a keyframe request must name.
 
-A packet lost for good (its retransmission lost too: aiortc asks only once) would make
+A packet lost for good (every retransmission lost too; the tap keeps asking, see
+nacks.py) would make
 aiortc's video buffer hold every later frame until 512 packets have arrived, several
 seconds of frozen picture. Here frames wait behind a missing packet until both
 ``MAX_FRAME_WAIT_S`` of later media has arrived (by the sender's RTP timestamps,

@@ -41,6 +41,12 @@ from aiortc.codecs import CODECS, is_rtx
 from aiortc.rtcpeerconnection import find_common_codecs
 from aiortc.sdp import candidate_from_sdp
 
+from .bandwidth import (
+    DEFAULT_MAX_BITRATE_BPS,
+    ReceiveBandwidth,
+    follow_receiver_estimate,
+    lowest_receiver_estimate,
+)
 from .codecs import leg_video_codec
 from .forwarding import (
     DelayRecord,
@@ -156,7 +162,9 @@ class LocalRelay:
     ``connection_failed`` and is closed. ``video_codecs``: the video codecs a call may
     use, most preferred first (see the module docstring). ``release_complete_frames``:
     forward a video frame once its last packet is in and audio without aiortc's
-    prefetch (lower latency); False keeps aiortc's jitter buffers.
+    prefetch (lower latency); False keeps aiortc's jitter buffers. ``max_bitrate_bps``:
+    the most a sending browser is told it may use for video (bandwidth.py; it is also told
+    no more than the receiving browsers' own estimates).
 
     ``forwarding_delays`` tells how long recent frames spent inside the relay.
 
@@ -171,6 +179,7 @@ class LocalRelay:
         connect_timeout_s: float,
         video_codecs: Sequence[str],
         release_complete_frames: bool = True,
+        max_bitrate_bps: int = DEFAULT_MAX_BITRATE_BPS,
     ) -> None:
         unknown = [codec for codec in video_codecs if codec not in VIDEO_CODECS]
         if unknown or not video_codecs:
@@ -186,6 +195,7 @@ class LocalRelay:
         self._audio_preferences = codec_preferences("audio", "")
         self._call_codecs: dict[str, str] = {}  # call id -> the video codec it fixed
         self._release_complete_frames = release_complete_frames
+        self._max_bitrate_bps = max_bitrate_bps
         self._delays: dict[tuple[str, str], DelayRecord] = {
             (kind, role): deque(maxlen=FORWARDING_DELAY_SAMPLES)
             for kind in ("audio", "video")
@@ -397,8 +407,9 @@ class LocalRelay:
         reader such as the recorder), ``keyframe_requests_received`` (PLI/FIR from a
         receiving participant), ``keyframe_requests_sent`` (PLIs to a sender, ""),
         ``packets_received`` (RTP packets from participants, ""), ``packets_sent``
-        (RTP packets to participants, ``participant``) and ``frames_lost`` (video frames
-        given up after packets were lost for good, ""). The relay drops whole frames,
+        (RTP packets to participants, ``participant``), ``frames_lost`` (video frames
+        given up after packets were lost for good, "") and ``nacks_repeated`` (NACKs sent
+        again for packets still missing, ""). The relay drops whole frames,
         never single packets: drops are counted in frames.
         """
         legs: Counter[tuple[str, str]] = Counter()
@@ -513,6 +524,7 @@ class LocalRelay:
             if track is not None:
                 leg.sinks.append(track)
                 route_keyframe_requests(transceiver.sender, track)
+                follow_receiver_estimate(transceiver.sender, track)
 
     def _tap_receivers(self, leg: _Leg) -> None:
         for transceiver in leg.pc.getTransceivers():
@@ -521,11 +533,16 @@ class LocalRelay:
                 continue
             kind = transceiver.kind
             source = TrackSource(kind)
+            bandwidth = ReceiveBandwidth(
+                max_bitrate_bps=self._max_bitrate_bps,
+                downstream=lambda s=source: lowest_receiver_estimate(s),
+            )
             tap = EncodedFrameTap(
                 receiver,
                 kind,
                 on_frame=lambda frame, s=source: self._on_frame(leg, s, frame),
                 release_complete_frames=self._release_complete_frames,
+                bandwidth=bandwidth if kind == "video" else None,
             )
             source.keyframe_requester = tap.request_keyframe
             leg.taps.append(tap)
@@ -676,6 +693,7 @@ def _leg_counts(leg: _Leg) -> Counter[tuple[str, str, str]]:
         counts[("keyframe_requests_sent", tap.kind, "")] += tap.keyframe_requests_sent
         counts[("packets_received", tap.kind, "")] += tap.packets_received
         counts[("frames_lost", tap.kind, "")] += tap.frames_lost
+        counts[("nacks_repeated", tap.kind, "")] += tap.nacks_repeated
     for transceiver in leg.pc.getTransceivers():
         if transceiver.sender.track is not None:
             counts[("packets_sent", transceiver.kind, "participant")] += packets_sent(

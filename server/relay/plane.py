@@ -37,6 +37,7 @@ class MediaPlane:
         ice_servers: list[dict[str, Any]],
         video_codecs: list[str] | tuple[str, ...],
         connect_timeout_s: float,
+        max_bitrate_kbps: int = 2500,
     ) -> None:
         self._on_event = on_event
         self.relay = LocalRelay(
@@ -44,6 +45,7 @@ class MediaPlane:
             ice_servers=ice_servers,
             video_codecs=video_codecs,
             connect_timeout_s=connect_timeout_s,
+            max_bitrate_bps=max_bitrate_kbps * 1000,
         )
         self.recorder = Recorder(
             self.relay,

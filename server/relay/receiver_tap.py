@@ -3,7 +3,7 @@
 The seam (aiortc 1.16, rtcrtpreceiver.py): ``RTCRtpReceiver._handle_rtp_packet``
 runs on the event loop, assembles whole frames in ``self.__jitter_buffer`` and
 hands ``(codec, JitterFrame)`` to ``self.__decoder_queue.put``, which a decoder
-thread reads. Replacing those two per-instance attributes turns that one receiver
+thread reads. Replacing those per-instance attributes turns that one receiver
 into an encoded-frame source:
 
 - the decoder queue is swapped for ``_TapQueue``, whose ``put`` delivers the frame
@@ -11,6 +11,12 @@ into an encoded-frame source:
   stop sentinel on to the real queue, so the idle decoder thread still exits;
 - the jitter buffer is swapped for one that releases frames as soon as they are
   complete and remembers the media SSRC (see jitter.py).
+
+- the video receiver's NACK generator is swapped for one that asks again for a packet
+  still missing after a round trip, for as long as the jitter buffer waits for it (see
+  nacks.py);
+- with a ``bandwidth``, the video receiver's bitrate estimator (the REMB it sends) is
+  swapped for it (see bandwidth.py).
 
 After video packets were lost for good (the buffer gave up on them), the tap delivers
 nothing until the next keyframe and asks the sender for one: the frames in between
@@ -32,17 +38,23 @@ from typing import Any
 
 from aiortc import RTCRtpReceiver
 from aiortc.jitterbuffer import JitterBuffer, JitterFrame
+from aiortc.rate import RemoteBitrateEstimator
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+from aiortc.rtcrtpreceiver import NackGenerator
 
+from .bandwidth import ReceiveBandwidth
 from .bitstream import is_keyframe
 from .forwarding import EncodedFrame
 from .jitter import CompleteFrameJitterBuffer, InOrderAudioBuffer
+from .nacks import RepeatingNacks
 
 logger = logging.getLogger(__name__)
 
 _DECODER_QUEUE_ATTR = "_RTCRtpReceiver__decoder_queue"
 _JITTER_BUFFER_ATTR = "_RTCRtpReceiver__jitter_buffer"
 _DECODER_THREAD_ATTR = "_RTCRtpReceiver__decoder_thread"
+_NACK_GENERATOR_ATTR = "_RTCRtpReceiver__nack_generator"
+_BITRATE_ESTIMATOR_ATTR = "_RTCRtpReceiver__remote_bitrate_estimator"
 
 # A keyframe costs several times a delta frame on the sender's uplink; a burst of
 # requests (two viewers joining, a PLI per dropped frame) needs only one.
@@ -69,6 +81,18 @@ def check_receiver_seams(receiver: RTCRtpReceiver) -> None:
         raise ReceiverSeamError(
             f"RTCRtpReceiver.{_JITTER_BUFFER_ATTR} is {type(jitter_buffer).__name__}, "
             "expected JitterBuffer"
+        )
+    nacks = getattr(receiver, _NACK_GENERATOR_ATTR, "missing")
+    if nacks is not None and not isinstance(nacks, NackGenerator):
+        raise ReceiverSeamError(
+            f"RTCRtpReceiver.{_NACK_GENERATOR_ATTR} is {type(nacks).__name__}, "
+            "expected NackGenerator (video) or None (audio)"
+        )
+    estimator = getattr(receiver, _BITRATE_ESTIMATOR_ATTR, "missing")
+    if estimator is not None and not isinstance(estimator, RemoteBitrateEstimator):
+        raise ReceiverSeamError(
+            f"RTCRtpReceiver.{_BITRATE_ESTIMATOR_ATTR} is {type(estimator).__name__}, "
+            "expected RemoteBitrateEstimator (video) or None (audio)"
         )
     if getattr(receiver, _DECODER_THREAD_ATTR, "missing") is not None:
         raise ReceiverSeamError("RTCRtpReceiver has already started: tap it before receive()")
@@ -106,7 +130,8 @@ class EncodedFrameTap:
     Contract: install right after ``setRemoteDescription`` created the receiver and
     before ``setLocalDescription`` (which starts it). The receiver's remote track
     then never yields anything; it ends when the receiver stops. ``on_frame`` must
-    not block. ``request_keyframe`` sends a PLI upstream for the media SSRC, at most
+    not block. ``bandwidth`` (video): the estimate sent to the sender as REMB (default:
+    aiortc's own). ``request_keyframe`` sends a PLI upstream for the media SSRC, at most
     once per ``KEYFRAME_REQUEST_MIN_INTERVAL_S``. ``close`` cancels pending sends.
     ``frames_lost`` counts video frames given up after a loss (see the module docstring).
     """
@@ -118,6 +143,7 @@ class EncodedFrameTap:
         on_frame: Callable[[EncodedFrame], None],
         *,
         release_complete_frames: bool = True,
+        bandwidth: ReceiveBandwidth | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         check_receiver_seams(receiver)
@@ -133,7 +159,12 @@ class EncodedFrameTap:
         self._closed = False
 
         self._buffer: CompleteFrameJitterBuffer | InOrderAudioBuffer | None = None
+        self._nacks: RepeatingNacks | None = None
         if kind == "video":
+            self._nacks = RepeatingNacks()
+            setattr(receiver, _NACK_GENERATOR_ATTR, self._nacks)
+            if bandwidth is not None:
+                setattr(receiver, _BITRATE_ESTIMATOR_ATTR, bandwidth)
             self._buffer = CompleteFrameJitterBuffer(
                 release_on_marker=release_complete_frames, on_loss=self._lost
             )
@@ -149,6 +180,11 @@ class EncodedFrameTap:
         """RTP packets of the media stream that reached the tap (not counted when the
         audio tap keeps aiortc's own buffer, ``release_complete_frames=False``)."""
         return self._buffer.packets if self._buffer is not None else 0
+
+    @property
+    def nacks_repeated(self) -> int:
+        """NACKs sent again for video packets still missing (nacks.py)."""
+        return self._nacks.repeats if self._nacks is not None else 0
 
     @property
     def media_ssrc(self) -> int | None:
@@ -182,6 +218,8 @@ class EncodedFrameTap:
     def _lost(self, frames: int) -> None:
         """The jitter buffer gave up on packets: resume at the next keyframe."""
         self.frames_lost += frames
+        if self._nacks is not None:
+            self._nacks.forget()
         self._awaiting_keyframe = True
         self.request_keyframe()
 

@@ -166,6 +166,7 @@ class Worker:
             ice_servers=settings["ice_servers"],
             video_codecs=list(settings["video_codecs"]),
             connect_timeout_s=float(settings["connect_timeout_s"]),
+            max_bitrate_kbps=int(settings.get("max_bitrate_kbps", 2500)),
         )
 
     async def _serve(self, reader: asyncio.StreamReader) -> None:

@@ -39,6 +39,8 @@ these. No test module imports another test module or a conftest.
 - ``browser_steps``: ``sign_in``, ``go_available``, ``start_call``, ``remote_video``,
   ``agent_sees_bars``, ``SAMPLE_VIDEO_JS``, ``COUNT_FRAMES_JS``.
 - ``y4m``: the fake camera's clip (colour bars).
+- ``impairment``: ``ImpairmentProxy`` / ``Impairment``, a degraded link (delay, loss, a
+  rate cap per direction, blackouts) between one browser page and the server's media.
 - ``postgres``: a throwaway PostgreSQL server, ``fresh_database``.
 - ``routes``: the app's routes flattened.
 """

@@ -109,13 +109,16 @@ class KeyframeSpy:
 
 
 class UplinkLoss:
-    """Loses one media packet of ``sender`` for good: the ``nth`` it sends from now on,
-    and every retransmission (RTX) it sends after that, as a lossy network might.
+    """Loses one media packet of ``sender``: the ``nth`` it sends from now on, and every
+    retransmission (RTX) it sends after that (or only the first
+    ``retransmissions_to_lose``), as a lossy network might.
 
     Works on the sender's DTLS transport, below SRTP: the packets are the plain RTP
     aiortc is about to protect and send."""
 
-    def __init__(self, sender: RTCRtpSender, nth: int) -> None:
+    def __init__(
+        self, sender: RTCRtpSender, nth: int, retransmissions_to_lose: int | None = None
+    ) -> None:
         self.lost_sequence_number: int | None = None
         self.lost_at: float | None = None  # time.monotonic() when it was lost
         self.retransmissions_lost = 0
@@ -132,7 +135,14 @@ class UplinkLoss:
                     self.lost_sequence_number = int.from_bytes(data[2:4], "big")
                     self.lost_at = time.monotonic()
                     return
-            elif ssrc == self._rtx_ssrc and self.lost_at is not None:
+            elif (
+                ssrc == self._rtx_ssrc
+                and self.lost_at is not None
+                and (
+                    retransmissions_to_lose is None
+                    or self.retransmissions_lost < retransmissions_to_lose
+                )
+            ):
                 self.retransmissions_lost += 1
                 return
             await send(data)

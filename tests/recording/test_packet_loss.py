@@ -75,3 +75,39 @@ async def test_a_packet_lost_for_good_costs_a_moment_of_video_not_the_rest_of_th
 
     assert _sample(metrics, "showdesk_relay_frames_lost_total", kind="video") >= 1
     assert _sample(metrics, "showdesk_relay_keyframe_requests_sent_total") >= 1
+
+
+async def test_a_packet_whose_retransmissions_are_lost_twice_is_asked_for_again_and_nothing_is_lost(
+    live_server,
+):
+    engine, storage = live_server.app.state.engine, live_server.app.state.storage
+    staff, buyer = engine_cookies(engine, live_server.url)
+    async with live_call(live_server.url, await staff("ana@shop.test"), await buyer("L-2")) as call:
+        loss = UplinkLoss(
+            call.buyer.transceivers["video"].sender, nth=LOST_PACKET, retransmissions_to_lose=2
+        )
+
+        async def asked_three_times() -> bool | NotYet:
+            # the third request's retransmission gets through; then a moment of video
+            return loss.retransmissions_lost == 2 or NotYet(f"{loss.retransmissions_lost} lost")
+
+        await async_wait_until(asked_three_times, 20, "two retransmissions lost")
+        arrivals = call.agent.captures["video"].arrivals
+
+        async def video_after_the_loss() -> bool | NotYet:
+            after = sum(1 for t in arrivals if t > loss.lost_at + 2.0)
+            return after >= VIDEO_FPS or NotYet(f"{after} frames 2 s after the loss")
+
+        await async_wait_until(video_after_the_loss, 30, "video after the loss")
+        await call.end()
+    sent = list(call.buyer.tracks["video"].sent)
+    async with httpx.AsyncClient() as http:
+        metrics = (await http.get(f"{live_server.url}/metrics")).text
+
+    rows = await wait_in_thread(all_ready(engine, call.session_id), 30, "tracks and review ready")
+    video = next(r for r in rows if r.track == "buyer_video")
+    recorded = [data for data, _, _ in packets_of(storage.local_path(video.storage_key))]
+    runs = runs_of_sent(recorded, sent)
+    assert len(runs) == 1, f"the recording has a hole: {runs}"
+    assert runs[0].length == len(recorded) >= LOST_PACKET // 2
+    assert _sample(metrics, "showdesk_relay_frames_lost_total", kind="video") == 0

@@ -85,7 +85,12 @@ async def test_without_turn_the_page_gets_one_rtc_config_for_direct_paths(live_s
     ) as ws:
         await ws.send(HELLO)
         config = await recv_type(ws, "rtc_config")
-        assert config == {"type": "rtc_config", "ice_servers": [], "ice_transport_policy": "all"}
+        assert config == {
+            "type": "rtc_config",
+            "ice_servers": [],
+            "ice_transport_policy": "all",
+            "video_codecs": ["VP8", "H264"],
+        }
         await ws.send(consent_json(True))
         assert json.loads(await ws.recv())["type"] == "call"
 

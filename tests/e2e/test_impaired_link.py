@@ -1,0 +1,59 @@
+"""A buyer on a degraded link (tests/helpers/impairment.py): the call's only media path is
+through the impairment proxy, and the buyer's browser measures the delay it adds."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Browser, expect
+
+from tests.helpers.browser_steps import agent_sees_bars, available_agent
+from tests.helpers.chromium import OpenParticipant
+from tests.helpers.impairment import ROUND_TRIP_MS_JS, Impairment, ImpairmentProxy
+from tests.helpers.links import make_link
+from tests.helpers.servers import LiveServer
+from tests.helpers.waiting import NotYet, wait_until
+
+DELAY_MS = 100
+
+
+def test_a_buyer_behind_the_impairment_proxy_reaches_the_agent_only_through_it(
+    live_server: LiveServer, open_participant: OpenParticipant, camera_browser: Browser
+) -> None:
+    _, link_url = make_link(live_server.app, "ORD-7001", "damage_verification")
+    agent = available_agent(live_server, open_participant, "agent-7001@shop.test", "Aggie")
+    buyer = open_participant("buyer", phone=True, on=camera_browser)
+    with ImpairmentProxy(seed=1) as proxy:
+        proxy.set(Impairment(delay_ms=DELAY_MS))
+        proxy.attach(buyer.page)
+        buyer.page.goto(link_url)
+        buyer.page.get_by_test_id("consent-accept").click()
+        agent.page.get_by_test_id("accept").click()
+        expect(buyer.page.get_by_test_id("call-state")).to_have_attribute("data-state", "live")
+        agent_sees_bars(agent, timeout_s=20)
+
+        def round_trip() -> float | NotYet:
+            rtt = buyer.page.evaluate(ROUND_TRIP_MS_JS)
+            return rtt if rtt else NotYet(f"no round trip yet: {rtt}")
+
+        rtt_ms = wait_until(
+            round_trip, 20, "the buyer's own round trip", buyer.page.wait_for_timeout
+        )
+        stats = proxy.stats()
+        assert stats["to_server"].forwarded > 0 and stats["to_browser"].forwarded > 0
+        assert rtt_ms >= 2 * DELAY_MS - 5, rtt_ms  # every packet took the proxy's path
+
+        proxy.blackout(2.0)
+        wait_until(
+            lambda: proxy.stats()["to_server"].lost > 20 or NotYet("nothing lost"),
+            10,
+            "the blackout",
+            buyer.page.wait_for_timeout,
+        )
+        before = proxy.stats()["to_server"].forwarded
+        wait_until(
+            lambda: proxy.stats()["to_server"].forwarded > before + 50 or NotYet("dark"),
+            15,
+            "media through again",
+            buyer.page.wait_for_timeout,
+        )
+        agent_sees_bars(agent, timeout_s=20)
+    agent.assert_clean()
