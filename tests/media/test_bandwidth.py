@@ -51,7 +51,7 @@ async def test_the_sender_hears_no_more_than_the_relays_ceiling_and_the_receiver
         on_event=events.append,
         ice_servers=[],
         connect_timeout_s=5.0,
-        video_codec="VP8",
+        video_codecs=["VP8"],
         max_bitrate_bps=1_000_000,
     )
     try:
