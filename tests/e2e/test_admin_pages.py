@@ -20,7 +20,7 @@ from tests.helpers.chromium import OpenParticipant
 from tests.helpers.screens import shoot
 from tests.helpers.servers import LiveServer
 from tests.helpers.stored_calls import store_call
-from tests.helpers.waiting import wait_until
+from tests.helpers.waiting import page_pause, wait_until
 
 
 def role_of(live_server: LiveServer, user_id: int) -> tuple[str, bool]:
@@ -75,7 +75,7 @@ def test_admin_actions_ask_first_and_say_what_went_wrong_in_words(
         lambda: role_of(live_server, agent_id) == ("supervisor", False),
         5,
         "the role change to be stored",
-        pause=page.wait_for_timeout,
+        pause=page_pause(page),
     )
 
     # disabling asks too

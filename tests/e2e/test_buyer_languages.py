@@ -27,7 +27,7 @@ from tests.helpers.chromium import OpenParticipant, Participant
 from tests.helpers.links import make_link
 from tests.helpers.screens import shoot
 from tests.helpers.servers import LiveServer
-from tests.helpers.waiting import wait_until
+from tests.helpers.waiting import page_pause, wait_until
 from tests.helpers.ws import HELLO, recv_type, staff_cookie, ws_url
 
 WEB = Path(__file__).resolve().parents[2] / "web"
@@ -395,7 +395,7 @@ def test_a_consent_text_the_server_does_not_hold_is_read_again_then_accepted(
         lambda: len(served) == 2,
         5,
         "the page to read the consent text again",
-        pause=buyer.page.wait_for_timeout,  # Playwright serves the route while it waits
+        pause=page_pause(buyer.page),  # Playwright serves the route while it waits
     )
     assert served == [99, 1]
     assert_no_english(buyer.page, "consent read again")

@@ -34,7 +34,7 @@ from tests.helpers.chromium import (
 from tests.helpers.links import make_link
 from tests.helpers.screens import OUT, shoot
 from tests.helpers.servers import LiveServer
-from tests.helpers.waiting import wait_until
+from tests.helpers.waiting import page_pause, wait_until
 
 SMALL_PHONE = {"width": 320, "height": 568}
 
@@ -750,9 +750,7 @@ def test_waiting_shows_the_time_waited_and_promises_no_wait_while_nobody_is_avai
     held: list[Route] = []
     page.route("**/api/buyer/context", lambda route: held.append(route))
     page.goto(link_url, wait_until="domcontentloaded")
-    wait_until(
-        lambda: bool(held), 5, "the page to ask for its context", pause=page.wait_for_timeout
-    )
+    wait_until(lambda: bool(held), 5, "the page to ask for its context", pause=page_pause(page))
     expect(page.get_by_test_id("loading")).to_be_visible()
     expect(page.get_by_test_id("loading")).to_contain_text("Loading")
     snap(page, "buyer-loading-phone")

@@ -27,7 +27,7 @@ from tests.helpers.links import make_link
 from tests.helpers.screens import CALL_MUST_SEE, assert_call_fits, shoot
 from tests.helpers.servers import LiveServer
 from tests.helpers.stored_calls import store_call
-from tests.helpers.waiting import NotYet, wait_until
+from tests.helpers.waiting import NotYet, page_pause, wait_until
 
 log = logging.getLogger("showdesk.tests.quality")
 
@@ -67,7 +67,7 @@ def _picture_moves(page: Page, timeout_s: float) -> None:
             seen.add(sample["checksum"])
         return len(seen) >= 3 or NotYet(f"{len(seen)} different pictures")
 
-    wait_until(moving, timeout_s, "a moving picture at the agent", page.wait_for_timeout)
+    wait_until(moving, timeout_s, "a moving picture at the agent", page_pause(page))
 
 
 def _quality(page: Page) -> str:
@@ -85,7 +85,7 @@ def _stored_quality(live_server: LiveServer, agent: Participant, order_ref: str)
         quality = answer.json()["quality"]
         return quality or NotYet("no quality yet")
 
-    return wait_until(stored, 10, "the stored quality summary", agent.page.wait_for_timeout)
+    return wait_until(stored, 10, "the stored quality summary", page_pause(agent.page))
 
 
 def test_a_5_s_blackout_shows_connection_unstable_on_both_pages_and_the_picture_comes_back(
@@ -103,7 +103,7 @@ def test_a_5_s_blackout_shows_connection_unstable_on_both_pages_and_the_picture_
                 lambda page=page: _quality(page) == "good" or NotYet(_quality(page)),
                 15,
                 "a good connection",
-                page.wait_for_timeout,
+                page_pause(page),
             )
             expect(page.get_by_test_id("connection-unstable")).to_be_hidden()
         expect(agent.page.get_by_test_id("connection-quality")).to_contain_text("Connection good")
@@ -179,7 +179,7 @@ def test_a_call_through_250_ms_and_1_percent_loss_ends_moving_with_the_loss_in_i
             stats = proxy.stats()["to_server"]
             return stats.lost >= 20 or NotYet(f"{stats.lost} lost of {stats.forwarded}")
 
-        wait_until(enough_sent, 60, "20 of the buyer's packets lost", agent.page.wait_for_timeout)
+        wait_until(enough_sent, 60, "20 of the buyer's packets lost", page_pause(agent.page))
         _picture_moves(agent.page, 20)  # still moving at the end
         expect(agent.page.get_by_test_id("connection-unstable")).to_be_hidden()
         agent.page.get_by_test_id("end-call").click()

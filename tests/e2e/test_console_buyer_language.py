@@ -21,7 +21,7 @@ from tests.helpers.chromium import OpenParticipant
 from tests.helpers.screens import assert_call_fits, shoot
 from tests.helpers.servers import LiveServer
 from tests.helpers.sync_sockets import socket_buyer
-from tests.helpers.waiting import wait_until
+from tests.helpers.waiting import page_pause, wait_until
 
 BERLIN, TOKYO = "Europe/Berlin", "Asia/Tokyo"
 SHIPPED_PHRASES = 8  # server/phrases/defaults.json
@@ -140,7 +140,7 @@ def test_the_console_turns_into_chinese_and_stays_so_after_a_reload(
             lambda: page.get_by_test_id("call-timer").inner_text() != "",
             5,
             "the call timer",
-            pause=page.wait_for_timeout,
+            pause=page_pause(page),
         )
         shoot(page, "console-call-chinese", laptop=True)
         assert_no_serious_violations(page, "the console's call in Chinese")

@@ -16,7 +16,7 @@ from tests.helpers.chromium import OpenParticipant
 from tests.helpers.links import make_link
 from tests.helpers.screens import LAPTOP, OUT, assert_call_fits, shoot
 from tests.helpers.servers import LiveServer
-from tests.helpers.waiting import wait_until
+from tests.helpers.waiting import page_pause, wait_until
 
 # (text) -> the page's notice shown with `text`, as page.js `say` shows it
 SHOW_NOTICE_JS = """(text) => {
@@ -85,7 +85,7 @@ def test_an_agent_handles_a_whole_call_on_one_screen(
         lambda: agent.page.get_by_test_id("queue-waited").inner_text() >= "0:03",
         10,
         "the buyer to have waited 3 s",
-        pause=agent.page.wait_for_timeout,
+        pause=page_pause(agent.page),
     )
     waited = agent.page.get_by_test_id("queue-waited").inner_text()
     agent.page.get_by_test_id("accept").click()
@@ -120,7 +120,7 @@ def test_an_agent_handles_a_whole_call_on_one_screen(
     photo = agent.page.get_by_test_id("photo")
     expect(photo).to_have_count(1, timeout=10_000)
     expect(photo).to_have_attribute("data-state", "loading")
-    wait_until(lambda: held, 5, "the photo's request", pause=agent.page.wait_for_timeout)
+    wait_until(lambda: held, 5, "the photo's request", pause=page_pause(agent.page))
     background = photo.evaluate("img => getComputedStyle(img).backgroundImage")
     assert "repeating-linear-gradient" in background, background
     for route in held:

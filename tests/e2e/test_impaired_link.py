@@ -10,7 +10,7 @@ from tests.helpers.chromium import OpenParticipant
 from tests.helpers.impairment import ROUND_TRIP_MS_JS, Impairment, ImpairmentProxy
 from tests.helpers.links import make_link
 from tests.helpers.servers import LiveServer
-from tests.helpers.waiting import NotYet, wait_until
+from tests.helpers.waiting import NotYet, page_pause, wait_until
 
 DELAY_MS = 100
 
@@ -34,9 +34,7 @@ def test_a_buyer_behind_the_impairment_proxy_reaches_the_agent_only_through_it(
             rtt = buyer.page.evaluate(ROUND_TRIP_MS_JS)
             return rtt if rtt else NotYet(f"no round trip yet: {rtt}")
 
-        rtt_ms = wait_until(
-            round_trip, 20, "the buyer's own round trip", buyer.page.wait_for_timeout
-        )
+        rtt_ms = wait_until(round_trip, 20, "the buyer's own round trip", page_pause(buyer.page))
         stats = proxy.stats()
         assert stats["to_server"].forwarded > 0 and stats["to_browser"].forwarded > 0
         assert rtt_ms >= 2 * DELAY_MS - 5, rtt_ms  # every packet took the proxy's path
@@ -46,14 +44,14 @@ def test_a_buyer_behind_the_impairment_proxy_reaches_the_agent_only_through_it(
             lambda: proxy.stats()["to_server"].lost > 20 or NotYet("nothing lost"),
             10,
             "the blackout",
-            buyer.page.wait_for_timeout,
+            page_pause(buyer.page),
         )
         before = proxy.stats()["to_server"].forwarded
         wait_until(
             lambda: proxy.stats()["to_server"].forwarded > before + 50 or NotYet("dark"),
             15,
             "media through again",
-            buyer.page.wait_for_timeout,
+            page_pause(buyer.page),
         )
         agent_sees_bars(agent, timeout_s=20)
     agent.assert_clean()

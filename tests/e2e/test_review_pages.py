@@ -24,7 +24,7 @@ from tests.helpers.chromium import OpenParticipant
 from tests.helpers.screens import shoot
 from tests.helpers.servers import LiveServer
 from tests.helpers.stored_calls import LENGTH_S, WAITED_S, store_call, tag
-from tests.helpers.waiting import NotYet, wait_until
+from tests.helpers.waiting import NotYet, page_pause, wait_until
 
 
 def open_call(page: Page, order_ref: str) -> None:
@@ -187,7 +187,7 @@ def expect_video_near(page: Page, seconds: float, what: str, within: float = 0.6
         lambda: abs(video_at(page) - seconds) < within or NotYet(f"at {video_at(page):.2f} s"),
         5,
         f"the video at {seconds:.1f} s ({what})",
-        pause=page.wait_for_timeout,
+        pause=page_pause(page),
     )
 
 
@@ -210,7 +210,7 @@ def test_the_player_has_one_timeline_with_the_marks_which_seeks_by_click_drag_an
         lambda: video.evaluate("v => v.duration > 0 && Number.isFinite(v.duration)"),
         10,
         "the review video's length",
-        pause=page.wait_for_timeout,
+        pause=page_pause(page),
     )
 
     # one timeline: the player has no controls of its own, and the page one position bar
@@ -269,7 +269,7 @@ def test_the_player_has_one_timeline_with_the_marks_which_seeks_by_click_drag_an
         lambda: video_at(page) > start + 0.5 or NotYet(f"at {video_at(page):.2f} s"),
         10,
         "the video playing",
-        pause=page.wait_for_timeout,
+        pause=page_pause(page),
     )
     play.press("Enter")
     expect(play).to_have_attribute("data-state", "paused")

@@ -20,7 +20,7 @@ from tests.helpers.browser_steps import go_available, sign_in
 from tests.helpers.chromium import OpenParticipant
 from tests.helpers.servers import LiveServer
 from tests.helpers.turn import Coturn
-from tests.helpers.waiting import NotYet, wait_until
+from tests.helpers.waiting import NotYet, page_pause, wait_until
 
 ICE_PWD = re.compile(r"a=ice-pwd:(\S+)")
 # a TURN username as Showdesk mints them: "<unix expiry>:<session>-<side>[-relay]"
@@ -144,7 +144,7 @@ def test_a_whole_call_logs_no_secret(
         both_legs_seen,
         10,
         "both legs' SDP on the signaling sockets",
-        pause=lambda seconds: agent.page.wait_for_timeout(seconds * 1000),
+        pause=page_pause(agent.page),
     )
     buyer.page.get_by_test_id("chat-input").fill("hello")
     buyer.page.get_by_test_id("chat-send").click()

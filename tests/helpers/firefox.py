@@ -21,7 +21,7 @@ API:
   are awaited; the value comes back as JSON), ``wait_for_selector(selector,
   state="visible"|"hidden"|"attached", timeout=ms)``, ``screenshot(path=..., full_page=
   ...)``, ``set_viewport_size({"width", "height"})``, ``viewport_size``,
-  ``wait_for_timeout(ms)``, ``wait_for_url(glob)``, ``add_init_script(js)``, ``close()``,
+  ``wait_for_url(glob)``, ``add_init_script(js)``, ``close()``,
   and ``get_by_test_id(name)``: a ``FirefoxLocator`` with ``click()``, ``fill(value)``,
   ``wait_for(state=..., timeout=ms)``, ``wait_for_attribute(name, value, timeout=ms)``,
   ``inner_text()``, ``wait_for_text(part, timeout=ms)`` (so ``browser_steps.sign_in``
@@ -206,10 +206,6 @@ class FirefoxPage:
     def set_viewport_size(self, size: dict) -> None:
         self._call("setViewport", width=size["width"], height=size["height"])
         self._size = dict(size)
-
-    def wait_for_timeout(self, ms: float) -> None:
-        """Pause the test (the browser runs on in its own process meanwhile)."""
-        time.sleep(ms / 1000)
 
     def wait_for_url(self, glob: str, timeout: float = STEP_TIMEOUT_MS) -> None:
         """Wait up to ``timeout`` ms until the page's URL matches ``glob`` (``**/call``)."""

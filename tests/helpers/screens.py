@@ -7,7 +7,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page
 
-from tests.helpers.waiting import NotYet, wait_until
+from tests.helpers.waiting import NotYet, page_pause, wait_until
 
 OUT = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1440, "height": 900}}
@@ -101,7 +101,7 @@ def shoot(
             lambda width=size["width"]: _settled(page, width),
             5,
             f"{name} to lay out at {size_name} size",
-            pause=page.wait_for_timeout,
+            pause=page_pause(page),
         )
         found = page.evaluate(OVERFLOW_JS)
         assert found["scroll"] <= found["width"] and not found["wide"], (name, size_name, found)
@@ -129,7 +129,7 @@ def assert_call_fits(page: Page, state: str, must_see: tuple[str, ...] = CALL_MU
             )(page.evaluate(OUT_OF_VIEW_JS, list(must_see))),
             5,
             f"the call ({state}) to fit {screen} with nothing covered",
-            pause=page.wait_for_timeout,
+            pause=page_pause(page),
         )
         assert found["scrollY"] == 0, (screen, found)
     if before:

@@ -43,6 +43,17 @@ def wait_until(
     raise AssertionError(f"timed out after {timeout_s} s waiting for {what}; last: {last!r}")
 
 
+def page_pause(page: Any) -> Callable[[float], None]:
+    """The ``pause`` for ``wait_until`` while a page is open: a Playwright page's own wait
+    (it delivers the browser's events meanwhile, which ``time.sleep`` would hold back),
+    for the seconds asked; a page of another engine's driver (Firefox, WebKit) has no
+    events to deliver, so ``time.sleep``."""
+    wait = getattr(page, "wait_for_timeout", None)
+    if wait is None:
+        return time.sleep
+    return lambda seconds: wait(seconds * 1000)
+
+
 async def async_wait_until(
     condition: Callable[[], Awaitable[Any]], timeout_s: float, what: str
 ) -> Any:

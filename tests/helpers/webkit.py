@@ -21,7 +21,7 @@ API:
   "attached", timeout=ms)``, ``screenshot(path=..., full_page=...)`` (the window's
   viewport), ``set_viewport_size(size)`` / ``viewport_size`` (the window is sized so
   the page gets that width; MiniBrowser's window is never narrower than
-  ``NARROWEST_WIDTH``), ``wait_for_timeout(ms)``, and ``fresh()`` (no cookies and no
+  ``NARROWEST_WIDTH``), and ``fresh()`` (no cookies and no
   stored data: a new visitor). ``get_by_test_id(name)`` gives a ``WebKitLocator`` with
   ``click()``, ``wait_for(state)``, ``wait_for_attribute(name, value)`` and
   ``inner_text()``.
@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -164,10 +163,6 @@ class WebKitPage:
             size["width"] + outer["width"] - inner[0], size["height"] + outer["height"] - inner[1]
         )
         self._size = dict(size)
-
-    def wait_for_timeout(self, ms: float) -> None:
-        """Pause the test (the browser runs on in its own process meanwhile)."""
-        time.sleep(ms / 1000)
 
     def fresh(self) -> None:
         """Forget every cookie and the stored data of the base URL's origin."""
