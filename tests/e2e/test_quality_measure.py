@@ -22,10 +22,11 @@ SHOWN_JS = """
 async (cases) => {
   const { CallQuality } = await import("/static/js/quality.js");
   const signaling = { on: () => signaling, send: () => {} };
-  return cases.map(([own, buyer, agent]) => {
+  return cases.map(([own, buyer, agent, through = true]) => {
     const quality = new CallQuality(signaling, { side: "buyer", peerConnection: () => null,
                                                  onShow: () => {} });
     quality.own.state = own;
+    quality.own.through = through;
     quality.told = { buyer, agent };
     return quality.current();
   });
@@ -71,7 +72,7 @@ def test_much_loss_or_a_long_round_trip_is_poor(open_participant: OpenParticipan
     assert (sent_lost, slow, quick) == ("poor", "poor", "good")
 
 
-def test_a_page_shows_the_worst_of_its_own_measure_and_both_sides_and_whose_it_is(
+def test_a_page_shows_the_worst_of_its_own_measure_and_both_sides_and_connecting_before_media(
     open_participant: OpenParticipant,
 ) -> None:
     page = open_participant("page").page
@@ -85,6 +86,8 @@ def test_a_page_shows_the_worst_of_its_own_measure_and_both_sides_and_whose_it_i
             ["good", "good", "lost"],  # the agent's network
             ["poor", "good", "lost"],
             ["lost", "lost", "poor"],
+            ["good", "good", "good", False],  # nothing has arrived yet
+            ["good", "good", "lost", False],  # ... but the server says the agent's is lost
         ],
     )
     assert shown == [
@@ -94,4 +97,6 @@ def test_a_page_shows_the_worst_of_its_own_measure_and_both_sides_and_whose_it_i
         {"state": "lost", "whose": "peer"},
         {"state": "lost", "whose": "peer"},
         {"state": "lost", "whose": "own"},
+        {"state": "connecting", "whose": None},
+        {"state": "lost", "whose": "peer"},
     ]

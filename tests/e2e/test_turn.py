@@ -44,8 +44,8 @@ class BehindClock(Clock):
         return datetime.now(UTC) - self.behind
 
 
-def _turn_settings(turn: Coturn) -> dict[str, object]:
-    return {"turn_urls": turn.urls, "turn_secret": turn.secret, "ice_transport_policy": "relay"}
+def _turn_settings(turn: Coturn, policy: str = "relay") -> dict[str, object]:
+    return {"turn_urls": turn.urls, "turn_secret": turn.secret, "ice_transport_policy": policy}
 
 
 @pytest.fixture
@@ -54,11 +54,14 @@ def live_server(
     coturn_server: Coturn,
     request: pytest.FixtureRequest,
 ) -> LiveServer:
-    """The server the pages open: TURN only, with credentials for ``coturn_server``; its
-    clock ``request.param`` late when a test says so (indirect parametrize)."""
-    behind = getattr(request, "param", None)
+    """The server the pages open: TURN only, with credentials for ``coturn_server``. A
+    test may say (indirect parametrize, a dict) ``behind``: the server's clock that late,
+    and ``policy``: another ICE transport policy."""
+    params = getattr(request, "param", {})
+    behind = params.get("behind")
     clock = BehindClock(behind) if behind else None
-    return server_factory(clock=clock, **_turn_settings(coturn_server))
+    policy = params.get("policy", "relay")
+    return server_factory(clock=clock, **_turn_settings(coturn_server, policy))
 
 
 def _rtc_configs(frames: list[str]) -> list[dict]:
@@ -85,12 +88,15 @@ def _watch_frames(page: Page) -> list[str]:
 
 
 def _agent(
-    live_server: LiveServer, open_participant: OpenParticipant
+    live_server: LiveServer, open_participant: OpenParticipant, init_script: str = ""
 ) -> tuple[Participant, list[str]]:
-    """An available agent whose peer connections and socket frames are recorded."""
+    """An available agent whose peer connections and socket frames are recorded (and
+    whose pages run ``init_script`` first, if any)."""
     add_user(live_server.app, "agent@shop.test", "agent", "Aggie Agent")
     agent = open_participant("agent")
     record_peer_connections(agent.context)
+    if init_script:
+        agent.context.add_init_script(init_script)
     frames = _watch_frames(agent.page)
     sign_in(agent.page, "agent@shop.test")
     go_available(agent.page)
@@ -149,7 +155,7 @@ PC_STATE_JS = "() => (window.__peerConnections || []).map((pc) => pc.connectionS
 LATE = timedelta(hours=6)  # more than a credential's lifetime (2.5 h by default)
 
 
-@pytest.mark.parametrize("live_server", [LATE], indirect=True)
+@pytest.mark.parametrize("live_server", [{"behind": LATE}], indirect=True)
 def test_an_expired_turn_credential_is_told_to_buyer_and_agent_at_once_and_logged_without_it(
     live_server: LiveServer,
     open_participant: OpenParticipant,
@@ -169,16 +175,29 @@ def test_an_expired_turn_credential_is_told_to_buyer_and_agent_at_once_and_logge
     # server's 15 s connect deadline, while the connection has not come up
     notice = buyer.page.get_by_test_id("notice")
     expect(notice).to_contain_text(BUYER_WORDS["de"]["problem.turn_refused"])
+    expect(notice).to_have_attribute("data-kind", "error")  # not a passing remark
+    # and the waiting screen no longer promises that the agent will see the camera
+    expect(buyer.page.get_by_test_id("waiting-hint")).to_be_hidden()
     assert buyer.page.evaluate(PC_STATE_JS)[-1] in ("new", "connecting"), "it connected?"
     shoot(buyer.page, "buyer-turn-refused")
 
     agent.page.get_by_test_id("accept").click()
     expect(agent.page.get_by_test_id("call-state")).to_have_attribute("data-state", "live")
-    expect(agent.page.get_by_test_id("notice")).to_contain_text(
-        STAFF_WORDS["console.media.turn_refused"]
-    )
+    agent_notice = agent.page.get_by_test_id("notice")
+    expect(agent_notice).to_contain_text(STAFF_WORDS["console.media.turn_refused"])
+    expect(agent_notice).to_have_attribute("data-kind", "error")
     assert agent.page.evaluate(PC_STATE_JS)[-1] in ("new", "connecting")
+    # nothing of the buyer's arrives: the console says it is connecting, not "good", and
+    # says so on the black picture
+    quality = agent.page.get_by_test_id("connection-quality")
+    expect(quality).to_have_attribute("data-quality", "connecting")
+    expect(quality).to_contain_text(STAFF_WORDS["console.quality.connecting"])
+    expect(agent.page.get_by_test_id("connecting-overlay")).to_be_visible()
+    expect(buyer.page.get_by_test_id("connection-quality")).to_have_attribute(
+        "data-quality", "connecting"
+    )
     shoot(agent.page, "console-turn-refused")
+    shoot(buyer.page, "buyer-turn-refused-live")
 
     def refusals_logged() -> list[str] | NotYet:
         lines = [
@@ -202,3 +221,69 @@ def test_an_expired_turn_credential_is_told_to_buyer_and_agent_at_once_and_logge
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert not [value for value in secrets if value in logged]
     assert "static-auth-secret" in lines[0]  # it says what to check
+
+
+# every ICE error the page's peer connections report, with the page's time of it
+RECORD_ICE_ERRORS_JS = """
+(() => {
+  window.__iceErrors = [];
+  const Native = window.RTCPeerConnection;
+  if (!Native) return;
+  window.RTCPeerConnection = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("icecandidateerror", (event) => {
+        window.__iceErrors.push({ code: event.errorCode, at: performance.now() });
+      });
+    }
+  };
+})();
+"""
+OTHER_WAY_S = 3.0  # web/js/ice_errors.js: under "all", how long a direct path may take
+
+
+def _refused_long_enough_ago(page: Page) -> bool | NotYet:
+    """True once the page's first 401 from the TURN server is more than the time the
+    page gives a direct path (``OTHER_WAY_S``, plus a margin) in the past."""
+    since_ms = page.evaluate(
+        "() => { const e = window.__iceErrors.find((x) => x.code === 401);"
+        " return e ? performance.now() - e.at : null; }"
+    )
+    if since_ms is None:
+        return NotYet("no 401 from the TURN server yet")
+    if since_ms < (OTHER_WAY_S + 1) * 1000:
+        return NotYet(f"the refusal was {since_ms:.0f} ms ago")
+    return True
+
+
+@pytest.mark.parametrize("live_server", [{"behind": LATE, "policy": "all"}], indirect=True)
+def test_a_refused_turn_credential_alarms_nobody_when_a_direct_path_connects(
+    live_server: LiveServer, open_participant: OpenParticipant, camera_browser: Browser
+) -> None:
+    agent, _ = _agent(live_server, open_participant, RECORD_ICE_ERRORS_JS)
+
+    def open_buyer() -> Participant:
+        buyer = open_participant("buyer", phone=True, on=camera_browser)
+        buyer.context.add_init_script(RECORD_ICE_ERRORS_JS)
+        return buyer
+
+    buyer, _ = _buyer_waits(live_server, open_buyer, "ORD-TURN-3", link_ttl=2 * LATE)
+    agent.page.get_by_test_id("accept").click()
+    expect(buyer.page.get_by_test_id("call-state")).to_have_attribute("data-state", "live")
+    agent_sees_bars(agent, timeout_s=15)
+    for person in (buyer, agent):
+        path = wait_until(lambda p=person: connected_path(p.page), 10, f"{person.name} connected")
+        assert path["policy"] == "all", path
+        assert path["selected"][0] != "relay", path  # the direct path, not coturn's
+        # coturn did refuse the credential, and the page's time for another way passed
+        wait_until(lambda p=person: _refused_long_enough_ago(p.page), 20, "the refusal")
+    for person, words in ((buyer, BUYER_WORDS["en"]), (agent, STAFF_WORDS)):
+        key = "problem.turn_refused" if person is buyer else "console.media.turn_refused"
+        expect(person.page.get_by_test_id("notice")).not_to_contain_text(words[key])
+        expect(person.page.get_by_test_id("connection-quality")).to_have_attribute(
+            "data-quality", "good"
+        )
+    expect(agent.page.get_by_test_id("connecting-overlay")).to_be_hidden()
+    shoot(agent.page, "console-turn-refused-direct-path")
+    agent.assert_clean()
+    buyer.assert_clean()

@@ -39,7 +39,12 @@ const AFTER = {
 };
 
 // The connection indicator's words, per state (quality.js).
-const QUALITY_WORDS = { good: "quality.good", poor: "quality.poor", lost: "quality.lost" };
+const QUALITY_WORDS = {
+  connecting: "quality.connecting",
+  good: "quality.good",
+  poor: "quality.poor",
+  lost: "quality.lost",
+};
 
 const screens = [...document.querySelectorAll(".screen")];
 const notice = $("notice");
@@ -60,6 +65,7 @@ let lastPosition = null; // the latest position message, to repaint in another l
 let repaint = () => {}; // re-renders the words of the screen on show, after a language change
 let noticeWords = null; // [key, params] of the notice on show
 let linkKnown = true; // the context's calls_left counts the calls made so far
+let iceRefused = false; // a TURN server refused this page: no picture can reach the agent
 
 function show(testid) {
   showOnly(screens, $(testid));
@@ -139,6 +145,7 @@ function renderConsent() {
   $("waiting-ready").textContent = ready ? t(ready) : "";
   $("waiting-ready").hidden = !ready;
   $("waiting-hint").textContent = t(cameraNeeded() ? "waiting.keep_open" : "waiting.keep_open_audio");
+  $("waiting-hint").hidden = iceRefused; // it promises what cannot happen now
   $("live").dataset.main = cameraNeeded() ? "local" : "remote";
 }
 
@@ -615,6 +622,11 @@ function connect() {
   signaling = new Signaling("buyer", { onStatus });
   media = new CallMedia(signaling, {
     onProblem: (text) => showNotice(notice, text, "info"),
+    onIceRefused: () => {
+      iceRefused = true;
+      $("waiting-hint").hidden = true;
+      say("problem.turn_refused");
+    },
     peerName: () => t("live.agent_voice", { name: agentName() }),
     maxSendWidth: CALL_VIDEO_MAX_WIDTH,
     words: deviceWords,

@@ -40,9 +40,14 @@ export class CallMedia {
   /**
    * @param {import("./signaling.js").Signaling} signaling
    * @param {{onProblem: (text: string) => void, peerName?: () => string,
-   *          maxSendWidth?: number}} options
+   *          maxSendWidth?: number, onIceRefused?: () => void}} options
+   *   `onIceRefused`: a TURN server refused this page's credential, so the connection
+   *   cannot come up (default: told to onProblem)
    */
-  constructor(signaling, { onProblem, peerName = () => "", maxSendWidth = 0, words = defaultWords }) {
+  constructor(
+    signaling,
+    { onProblem, peerName = () => "", maxSendWidth = 0, words = defaultWords, onIceRefused = null },
+  ) {
     this.signaling = signaling;
     this.onProblem = onProblem;
     this.words = words;
@@ -60,7 +65,7 @@ export class CallMedia {
       onState: (state) => {
         if (state === "failed") this.onProblem(this.words("problem.video_failed"));
       },
-      onIceRefused: () => this.onProblem(this.words("problem.turn_refused")),
+      onIceRefused: onIceRefused || (() => this.onProblem(this.words("problem.turn_refused"))),
       maxSendWidth,
     });
     signaling.on("media", (m) => this.showPeerCamera(m.camera));

@@ -36,6 +36,7 @@ const MEDIA_WORDS = {
 // The connection indicator's words: [state, whose] -> key ("peer" is the buyer).
 const QUALITY_WORDS = {
   good: "console.quality.good",
+  connecting: "console.quality.connecting",
   "poor:peer": "console.quality.poor_buyer",
   "poor:own": "console.quality.poor_own",
   "lost:peer": "console.quality.lost_buyer",
@@ -309,12 +310,15 @@ function tick() {
  * frozen frame is not the buyer holding still), and the call timer marked. */
 function showQuality(shown) {
   shownQuality = shown;
-  const key = shown.state === "good" ? QUALITY_WORDS.good : QUALITY_WORDS[`${shown.state}:${shown.whose}`];
+  const key = QUALITY_WORDS[shown.whose ? `${shown.state}:${shown.whose}` : shown.state];
   const node = $("connection-quality");
   node.dataset.quality = shown.state;
   node.dataset.whose = shown.whose || "";
   node.querySelector(".quality-text").textContent = t(key);
-  const lost = shown.state === "lost" && !(call && call.state === "reconnecting");
+  const reconnecting = Boolean(call && call.state === "reconnecting");
+  // nothing of the buyer's has arrived yet: say so on the black picture
+  $("connecting-overlay").hidden = shown.state !== "connecting" || reconnecting;
+  const lost = shown.state === "lost" && !reconnecting;
   const overlay = $("connection-unstable");
   overlay.hidden = !lost;
   overlay.dataset.whose = shown.whose || "";
@@ -572,6 +576,7 @@ function connect() {
   signaling = new Signaling("staff", { onStatus });
   media = new CallMedia(signaling, {
     onProblem: (text) => say(text, "info"),
+    onIceRefused: () => say(mediaWords("problem.turn_refused")), // an error: no call without it
     peerName: () => t("console.media.peer_camera_off"),
     words: mediaWords,
   });

@@ -9,7 +9,10 @@
 //   good  otherwise
 // and sends `quality` when that changes (and after each welcome: a new socket). The
 // server tells both pages each side's state (`quality` with `side`); what a page shows is
-// the worst of its own measure and both sides' states, and says whose it is.
+// the worst of its own measure and both sides' states, and says whose it is. Until the
+// page's connection has received its first packet (connecting, a TURN server refusing it,
+// the other side's media not through yet) it shows "connecting", never "good": that state
+// is the page's own and is not reported.
 
 export const SAMPLE_MS = 500;
 export const LOST_AFTER_MS = 1500;
@@ -77,6 +80,7 @@ export class OwnMeasure {
     this.lastBytes = null;
     this.lastArrivalAt = null;
     this.state = "good";
+    this.through = false; // a packet of the other side's media has arrived
   }
 
   /** Take a sample taken at `now` (ms); returns the state. */
@@ -85,6 +89,7 @@ export class OwnMeasure {
       if (this.lastBytes === null || figures.bytesReceived > this.lastBytes) this.lastArrivalAt = now;
       this.lastBytes = figures.bytesReceived;
     }
+    if (figures.packetsReceived > 0) this.through = true;
     this.samples.push(figures);
     if (this.samples.length > WINDOW_SAMPLES + 1) this.samples.shift();
     const first = this.samples[0];
@@ -102,7 +107,7 @@ export class OwnMeasure {
 /** The connection quality of one call page: samples its own connection, reports it,
  *  keeps what the server says of both sides, and calls `onShow({state, whose})` when
  *  what the page should show changes: `state` the worst of all, `whose` "own", "peer"
- *  or null (all good). */
+ *  or null (all good); "connecting" (whose null) until the first packet arrives. */
 export class CallQuality {
   /**
    * @param {import("./signaling.js").Signaling} signaling
@@ -188,6 +193,7 @@ export class CallQuality {
     const own = worst(this.own.state, this.told[this.side]);
     const peer = this.told[this.peerSide];
     const state = worst(own, peer);
+    if (state === "good" && !this.own.through) return { state: "connecting", whose: null };
     let whose = null;
     if (state !== "good") whose = RANK[peer] >= RANK[own] ? "peer" : "own";
     return { state, whose };
