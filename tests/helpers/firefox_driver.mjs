@@ -39,6 +39,20 @@ function pageOf(id) {
   return entry.page;
 }
 
+/** The page's viewport, set by BiDi's own `browsingContext.setViewport` (puppeteer's
+ *  `page.setViewport` batches it with a screen-orientation override that Firefox ESR
+ *  140.12 does not know, and the batch fails as a whole); waits until the page has it. */
+async function setViewport(page, width, height) {
+  await page.mainFrame().browsingContext.setViewport({ viewport: { width, height } });
+  const size = () => page.evaluate(() => [window.innerWidth, window.innerHeight]);
+  let [w, h] = await size();
+  for (let tries = 0; tries < 40 && (w !== width || h !== height); tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the page reflows after it
+    [w, h] = await size();
+  }
+  if (w !== width || h !== height) throw new Error(`viewport is ${w}x${h}, not ${width}x${height}`);
+}
+
 const commands = {
   async launch({ executablePath, prefs }) {
     browser = await puppeteer.launch({
@@ -55,7 +69,7 @@ const commands = {
     const id = nextPage++;
     pages.set(id, { page, context });
     page.setDefaultTimeout(STEP_TIMEOUT_MS);
-    await page.setViewport({ width, height });
+    await setViewport(page, width, height);
     const problem = (text) => send({ event: "problem", page: id, text: redact(text) });
     page.on("console", (message) => {
       if (message.type() === "error") problem(`console error: ${message.text()}`);
@@ -78,7 +92,7 @@ const commands = {
     return pageOf(page).url();
   },
   async click({ page, selector }) {
-    await pageOf(page).locator(selector).click();
+    await pageOf(page).click(selector);
     return null;
   },
   async fill({ page, selector, value }) {
@@ -103,7 +117,7 @@ const commands = {
     return null;
   },
   async setViewport({ page, width, height }) {
-    await pageOf(page).setViewport({ width, height });
+    await setViewport(pageOf(page), width, height);
     return null;
   },
   async addInitScript({ page, js }) {
