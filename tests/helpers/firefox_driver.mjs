@@ -96,7 +96,12 @@ const commands = {
     return null;
   },
   async fill({ page, selector, value }) {
-    await pageOf(page).locator(selector).fill(value);
+    // not the locator's fill: it times out once the viewport was set by BiDi directly
+    const field = await pageOf(page).waitForSelector(selector, { visible: true });
+    await field.evaluate((node) => {
+      node.value = "";
+    });
+    await field.type(value);
     return null;
   },
   async evaluate({ page, js, arg }) {
