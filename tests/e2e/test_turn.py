@@ -18,7 +18,7 @@ from server.infra.clock import Clock
 from tests.helpers.accounts import add_user
 from tests.helpers.browser_steps import agent_sees_bars, go_available, sign_in
 from tests.helpers.chromium import OpenParticipant, Participant
-from tests.helpers.ice_paths import connected_path, record_peer_connections
+from tests.helpers.ice_paths import connected_path, ms_since_ice_error, record_peer_connections
 from tests.helpers.links import make_link
 from tests.helpers.screens import shoot
 from tests.helpers.servers import LiveServer
@@ -88,15 +88,12 @@ def _watch_frames(page: Page) -> list[str]:
 
 
 def _agent(
-    live_server: LiveServer, open_participant: OpenParticipant, init_script: str = ""
+    live_server: LiveServer, open_participant: OpenParticipant
 ) -> tuple[Participant, list[str]]:
-    """An available agent whose peer connections and socket frames are recorded (and
-    whose pages run ``init_script`` first, if any)."""
+    """An available agent whose peer connections and socket frames are recorded."""
     add_user(live_server.app, "agent@shop.test", "agent", "Aggie Agent")
     agent = open_participant("agent")
     record_peer_connections(agent.context)
-    if init_script:
-        agent.context.add_init_script(init_script)
     frames = _watch_frames(agent.page)
     sign_in(agent.page, "agent@shop.test")
     go_available(agent.page)
@@ -121,6 +118,16 @@ def _buyer_waits(
     return buyer, frames
 
 
+def _connected_paths(people: tuple[Participant, ...], policy: str) -> list[dict]:
+    """Each person's connected path (``connected_path``), under ``policy``."""
+    paths = []
+    for person in people:
+        path = wait_until(lambda p=person: connected_path(p.page), 10, f"{person.name} connected")
+        assert path["policy"] == policy, path
+        paths.append(path)
+    return paths
+
+
 def test_a_call_with_both_pages_on_turn_only_shows_the_buyers_picture_at_the_agent(
     live_server: LiveServer, open_participant: OpenParticipant, camera_browser: Browser
 ) -> None:
@@ -133,9 +140,7 @@ def test_a_call_with_both_pages_on_turn_only_shows_the_buyers_picture_at_the_age
     agent.page.get_by_test_id("accept").click()
     expect(buyer.page.get_by_test_id("call-state")).to_have_attribute("data-state", "live")
     agent_sees_bars(agent, timeout_s=15)
-    for person in (buyer, agent):
-        path = wait_until(lambda p=person: connected_path(p.page), 10, f"{person.name} connected")
-        assert path["policy"] == "relay", path
+    for path in _connected_paths((buyer, agent), "relay"):
         assert path["selected"][0] == "relay", path  # the page's own end is coturn's relay
         assert set(path["localTypes"]) == {"relay"}, path  # no own address was offered
     # the agent's connection used the credential minted for this call, not the console's
@@ -223,32 +228,13 @@ def test_an_expired_turn_credential_is_told_to_buyer_and_agent_at_once_and_logge
     assert "static-auth-secret" in lines[0]  # it says what to check
 
 
-# every ICE error the page's peer connections report, with the page's time of it
-RECORD_ICE_ERRORS_JS = """
-(() => {
-  window.__iceErrors = [];
-  const Native = window.RTCPeerConnection;
-  if (!Native) return;
-  window.RTCPeerConnection = class extends Native {
-    constructor(...args) {
-      super(...args);
-      this.addEventListener("icecandidateerror", (event) => {
-        window.__iceErrors.push({ code: event.errorCode, at: performance.now() });
-      });
-    }
-  };
-})();
-"""
 OTHER_WAY_S = 3.0  # web/js/ice_errors.js: under "all", how long a direct path may take
 
 
 def _refused_long_enough_ago(page: Page) -> bool | NotYet:
     """True once the page's first 401 from the TURN server is more than the time the
     page gives a direct path (``OTHER_WAY_S``, plus a margin) in the past."""
-    since_ms = page.evaluate(
-        "() => { const e = window.__iceErrors.find((x) => x.code === 401);"
-        " return e ? performance.now() - e.at : null; }"
-    )
+    since_ms = ms_since_ice_error(page, 401)
     if since_ms is None:
         return NotYet("no 401 from the TURN server yet")
     if since_ms < (OTHER_WAY_S + 1) * 1000:
@@ -260,26 +246,26 @@ def _refused_long_enough_ago(page: Page) -> bool | NotYet:
 def test_a_refused_turn_credential_alarms_nobody_when_a_direct_path_connects(
     live_server: LiveServer, open_participant: OpenParticipant, camera_browser: Browser
 ) -> None:
-    agent, _ = _agent(live_server, open_participant, RECORD_ICE_ERRORS_JS)
-
-    def open_buyer() -> Participant:
-        buyer = open_participant("buyer", phone=True, on=camera_browser)
-        buyer.context.add_init_script(RECORD_ICE_ERRORS_JS)
-        return buyer
-
-    buyer, _ = _buyer_waits(live_server, open_buyer, "ORD-TURN-3", link_ttl=2 * LATE)
+    agent, _ = _agent(live_server, open_participant)
+    buyer, _ = _buyer_waits(
+        live_server,
+        lambda: open_participant("buyer", phone=True, on=camera_browser),
+        "ORD-TURN-3",
+        link_ttl=2 * LATE,
+    )
     agent.page.get_by_test_id("accept").click()
     expect(buyer.page.get_by_test_id("call-state")).to_have_attribute("data-state", "live")
     agent_sees_bars(agent, timeout_s=15)
-    for person in (buyer, agent):
-        path = wait_until(lambda p=person: connected_path(p.page), 10, f"{person.name} connected")
-        assert path["policy"] == "all", path
+    people = (buyer, agent)
+    for person, path in zip(people, _connected_paths(people, "all"), strict=True):
         assert path["selected"][0] != "relay", path  # the direct path, not coturn's
         # coturn did refuse the credential, and the page's time for another way passed
         wait_until(lambda p=person: _refused_long_enough_ago(p.page), 20, "the refusal")
-    for person, words in ((buyer, BUYER_WORDS["en"]), (agent, STAFF_WORDS)):
-        key = "problem.turn_refused" if person is buyer else "console.media.turn_refused"
-        expect(person.page.get_by_test_id("notice")).not_to_contain_text(words[key])
+    for person, refused in (
+        (buyer, BUYER_WORDS["en"]["problem.turn_refused"]),
+        (agent, STAFF_WORDS["console.media.turn_refused"]),
+    ):
+        expect(person.page.get_by_test_id("notice")).not_to_contain_text(refused)
         expect(person.page.get_by_test_id("connection-quality")).to_have_attribute(
             "data-quality", "good"
         )

@@ -8,16 +8,21 @@ from playwright.sync_api import BrowserContext, Page
 
 from tests.helpers.waiting import NotYet
 
-# every RTCPeerConnection the page makes, in window.__peerConnections
+# every RTCPeerConnection the page makes, in window.__peerConnections, and every ICE
+# error they report, with the page's time of it, in window.__iceErrors
 RECORD_PEER_CONNECTIONS_JS = """
 (() => {
   const Native = window.RTCPeerConnection;
   if (!Native) return;
   window.__peerConnections = [];
+  window.__iceErrors = [];
   window.RTCPeerConnection = class extends Native {
     constructor(...args) {
       super(...args);
       window.__peerConnections.push(this);
+      this.addEventListener("icecandidateerror", (event) => {
+        window.__iceErrors.push({ code: event.errorCode, at: performance.now() });
+      });
     }
   };
 })();
@@ -54,7 +59,8 @@ async () => {
 
 
 def record_peer_connections(context: BrowserContext) -> None:
-    """From the next page load on, the context's pages keep their peer connections."""
+    """From the next page load on, the context's pages keep their peer connections and
+    the ICE errors those report."""
     context.add_init_script(RECORD_PEER_CONNECTIONS_JS)
 
 
@@ -65,3 +71,13 @@ def connected_path(page: Page) -> dict | NotYet:
     if not path or path["state"] != "connected" or not path["selected"]:
         return NotYet(f"not connected yet: {path}")
     return path
+
+
+def ms_since_ice_error(page: Page, code: int) -> float | None:
+    """Milliseconds since the page's first ICE error ``code`` (``record_peer_connections``
+    must be on), or None if it has had none."""
+    return page.evaluate(
+        "(code) => { const e = (window.__iceErrors || []).find((x) => x.code === code);"
+        " return e ? performance.now() - e.at : null; }",
+        code,
+    )
