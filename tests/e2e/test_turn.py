@@ -19,6 +19,7 @@ from tests.helpers.accounts import add_user
 from tests.helpers.browser_steps import agent_sees_bars, go_available, sign_in
 from tests.helpers.chromium import OpenParticipant, Participant
 from tests.helpers.ice_paths import connected_path, ms_since_ice_error, record_peer_connections
+from tests.helpers.impairment import Impairment, ImpairmentProxy
 from tests.helpers.links import make_link
 from tests.helpers.screens import shoot
 from tests.helpers.servers import LiveServer
@@ -88,12 +89,17 @@ def _watch_frames(page: Page) -> list[str]:
 
 
 def _agent(
-    live_server: LiveServer, open_participant: OpenParticipant
+    live_server: LiveServer,
+    open_participant: OpenParticipant,
+    proxy: ImpairmentProxy | None = None,
 ) -> tuple[Participant, list[str]]:
-    """An available agent whose peer connections and socket frames are recorded."""
+    """An available agent whose peer connections and socket frames are recorded (and
+    whose media goes through ``proxy``, if given)."""
     add_user(live_server.app, "agent@shop.test", "agent", "Aggie Agent")
     agent = open_participant("agent")
     record_peer_connections(agent.context)
+    if proxy:
+        proxy.attach(agent.page)
     frames = _watch_frames(agent.page)
     sign_in(agent.page, "agent@shop.test")
     go_available(agent.page)
@@ -105,12 +111,16 @@ def _buyer_waits(
     open_: Callable[[], Participant],
     order_ref: str,
     link_ttl: timedelta = timedelta(hours=1),
+    proxy: ImpairmentProxy | None = None,
 ) -> tuple[Participant, list[str]]:
-    """A buyer waiting in a call, whose peer connections and socket frames are recorded."""
+    """A buyer waiting in a call, whose peer connections and socket frames are recorded
+    (and whose media goes through ``proxy``, if given)."""
     ttl_s = int(link_ttl.total_seconds())
     _, link_url = make_link(live_server.app, order_ref, "damage_verification", ttl_s=ttl_s)
     buyer = open_()
     record_peer_connections(buyer.context)
+    if proxy:
+        proxy.attach(buyer.page)
     frames = _watch_frames(buyer.page)
     buyer.page.goto(link_url)
     buyer.page.get_by_test_id("consent-accept").click()
@@ -242,25 +252,42 @@ def _refused_long_enough_ago(page: Page) -> bool | NotYet:
     return True
 
 
+# Each page's direct path through a proxy with this delay each way: its first check is
+# answered after two of them, while coturn (on loopback, not behind the proxy) refuses the
+# credential within milliseconds. On a direct path with no delay, Chromium may find it
+# writable before its TURN phase starts, stop gathering, and never ask coturn at all.
+DIRECT_PATH_DELAY_MS = 120
+
+
 @pytest.mark.parametrize("live_server", [{"behind": LATE, "policy": "all"}], indirect=True)
 def test_a_refused_turn_credential_alarms_nobody_when_a_direct_path_connects(
     live_server: LiveServer, open_participant: OpenParticipant, camera_browser: Browser
 ) -> None:
-    agent, _ = _agent(live_server, open_participant)
-    buyer, _ = _buyer_waits(
-        live_server,
-        lambda: open_participant("buyer", phone=True, on=camera_browser),
-        "ORD-TURN-3",
-        link_ttl=2 * LATE,
-    )
-    agent.page.get_by_test_id("accept").click()
-    expect(buyer.page.get_by_test_id("call-state")).to_have_attribute("data-state", "live")
-    agent_sees_bars(agent, timeout_s=15)
-    people = (buyer, agent)
-    for person, path in zip(people, _connected_paths(people, "all"), strict=True):
-        assert path["selected"][0] != "relay", path  # the direct path, not coturn's
-        # coturn did refuse the credential, and the page's time for another way passed
-        wait_until(lambda p=person: _refused_long_enough_ago(p.page), 20, "the refusal")
+    slow = Impairment(delay_ms=DIRECT_PATH_DELAY_MS)
+    with ImpairmentProxy(seed=3) as agent_link, ImpairmentProxy(seed=4) as buyer_link:
+        agent_link.set(slow)
+        buyer_link.set(slow)
+        agent, _ = _agent(live_server, open_participant, proxy=agent_link)
+        buyer, _ = _buyer_waits(
+            live_server,
+            lambda: open_participant("buyer", phone=True, on=camera_browser),
+            "ORD-TURN-3",
+            link_ttl=2 * LATE,
+            proxy=buyer_link,
+        )
+        agent.page.get_by_test_id("accept").click()
+        expect(buyer.page.get_by_test_id("call-state")).to_have_attribute("data-state", "live")
+        agent_sees_bars(agent, timeout_s=15)
+        people = (buyer, agent)
+        for person, path in zip(people, _connected_paths(people, "all"), strict=True):
+            assert path["selected"][0] != "relay", path  # the direct path, not coturn's
+            # coturn did refuse the credential, and the page's time for another way passed
+            wait_until(lambda p=person: _refused_long_enough_ago(p.page), 20, "the refusal")
+        _nobody_alarmed(agent, buyer)
+
+
+def _nobody_alarmed(agent: Participant, buyer: Participant) -> None:
+    """Neither page tells of the refusal, and both show a good connection."""
     for person, refused in (
         (buyer, BUYER_WORDS["en"]["problem.turn_refused"]),
         (agent, STAFF_WORDS["console.media.turn_refused"]),
