@@ -20,6 +20,7 @@ from server.api import (
     phrases,
     retention,
     sessions,
+    support_hours,
     users,
     vocabulary,
 )
@@ -103,6 +104,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         vocabulary,
         consent_texts,
         phrases,
+        support_hours,
     ):
         app.include_router(module.router)
     app.include_router(ws_router)

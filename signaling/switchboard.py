@@ -171,6 +171,17 @@ class StaffView:
     call_id: str | None
 
 
+@dataclass(frozen=True)
+class Presence:
+    """Who could answer a buyer who joins the line now (read-only, for the buyer page)."""
+
+    agents_online: int  # connected call-takers, whatever their availability
+    agents_available: int  # of those, ready for a call
+    agents_busy: int  # of those, in a call (they become available when it ends)
+    queue_length: int  # buyers waiting now
+    expected_wait_s: int | None  # for one more buyer; None when nobody takes calls
+
+
 @dataclass
 class _Staff:
     user_id: str
@@ -1083,6 +1094,27 @@ class Switchboard:
         if online == 0:
             return None
         return math.ceil(position * self.average_handle_time_s() / online)
+
+    def presence(self) -> Presence:
+        """Presence and the line as a newcomer meets them. The expected wait is 0 while
+        more agents are available than buyers wait; else (queue length + 1) x average
+        handle time / agents available or busy (away ones answer nobody); None when no
+        agent is available or busy."""
+        online, available = self._online_counts()
+        busy = sum(
+            1
+            for s in self._staff.values()
+            if s.takes_calls and s.conn_id is not None and s.status == "busy"
+        )
+        waiting = len(self._queue)
+        takers = available + busy
+        if takers == 0:
+            wait = None
+        elif available > waiting:
+            wait = 0
+        else:
+            wait = math.ceil((waiting + 1) * self.average_handle_time_s() / takers)
+        return Presence(online, available, busy, waiting, wait)
 
     def _queue_update(self) -> QueueUpdate:
         now = self._clock()

@@ -20,6 +20,8 @@ from server.api.deps import (
     client_address,
 )
 from server.consent import texts
+from server.hours import support_hours
+from server.hours.offer import support_status
 from server.links import buyer_links
 from signaling.locales import BUYER_LOCALES, choose_buyer_locale, direction
 
@@ -93,6 +95,33 @@ class BuyerConsent(BaseModel):
     recorded_note: str
 
 
+class BuyerSupport(BaseModel):
+    """Whether anyone can answer now, and whether (and why) the page offers to record a
+    video instead. Times are aware UTC; the page shows them in the buyer's own zone."""
+
+    hours_configured: bool = Field(description="false: no support hours set, always open")
+    within_hours: bool
+    next_open_at: datetime | None = Field(
+        description="outside hours: when support opens again (null: no opening ahead)"
+    )
+    closes_at: datetime | None = Field(description="within set hours: when they end")
+    agents_online: int = Field(ge=0, description="connected agents, available or not")
+    agents_available: int = Field(ge=0, description="agents ready for a call now")
+    agents_busy: int = Field(ge=0, description="agents in a call")
+    queue_length: int = Field(ge=0, description="buyers waiting now")
+    expected_wait_s: int | None = Field(
+        description="the wait of one more buyer: 0 while an agent is free, else (queue "
+        "length + 1) x the average call length / agents available or busy; null when "
+        "no agent is available or busy"
+    )
+    record_offer_wait_s: int = Field(description="a longer expected wait offers recording")
+    offer_recording: bool
+    offer_reason: Literal["closed", "nobody", "long_wait"] | None = Field(
+        description="closed: outside hours; nobody: no agent available or in a call; "
+        "long_wait: the expected wait passes record_offer_wait_s"
+    )
+
+
 class BuyerContext(BaseModel):
     shop_name: str
     order_ref: str
@@ -112,12 +141,15 @@ class BuyerContext(BaseModel):
     )
     expires_at: datetime = Field(description="after this the link starts no calls")
     consent: BuyerConsent | None = Field(description="null only if no text is stored at all")
+    support: BuyerSupport
 
 
 @router.get("/api/buyer/context", response_model=BuyerContext)
 def buyer_context(
     link: BuyerLink,
+    request: Request,
     db: DbDep,
+    clock: ClockDep,
     settings: SettingsDep,
     locale: Annotated[
         str | None, Query(description="the page's own choice; unknown: ignored")
@@ -126,7 +158,8 @@ def buyer_context(
 ) -> BuyerContext:
     """What the buyer page shows before consent: who calls whom, why, that it is recorded,
     in which language, the consent text to accept, how the link's last call went
-    (null before the first) and whether the link can start another call."""
+    (null before the first), whether the link can start another call, and whether anyone
+    can answer now (``support``: hours, agents, the wait, the offer to record)."""
     last = buyer_links.last_call(db, link.id)
     made = buyer_links.calls_made(db, link.id)
     explicit = locale[:MAX_LOCALE_CHARS] if locale is not None else None
@@ -162,4 +195,14 @@ def buyer_context(
         calls_left=buyer_links.calls_left(link, made, settings.max_calls_per_link),
         expires_at=link.expires_at,
         consent=consent,
+        support=BuyerSupport(
+            **vars(
+                support_status(
+                    support_hours.current(db),
+                    request.app.state.calls.switchboard.presence(),
+                    clock.now(),
+                    settings.record_offer_wait_s,
+                )
+            )
+        ),
     )

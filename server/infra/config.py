@@ -120,6 +120,8 @@ class Settings(BaseSettings):
     max_calls_per_link: int = Field(default=3, ge=1, le=100)
     link_consents_per_minute: int = Field(default=5, ge=1)  # more: rate_limited (flooding)
     default_handle_time_s: float = 180.0  # assumed call length for wait estimates at first
+    # the buyer page offers to record a video instead when the expected wait passes this
+    record_offer_wait_s: int = Field(default=300, ge=0, le=86_400)
     media_silence_s: float = 10.0  # no media from a connected page this long counts as a drop
     # A peer connection not up by then ends the call connection_failed. ICE + DTLS take well
     # under a second on a LAN and a few seconds through TURN; aioice never gives up by itself

@@ -6,6 +6,7 @@ from server.models.consent import ConsentText
 from server.models.evidence import AuditEntry, Photo, Recording
 from server.models.link import BuyerPass, Link
 from server.models.phrase import QuickPhrase
+from server.models.support_hours import SupportHours
 from server.models.user import Role, StaffSession, User
 
 __all__ = [
@@ -22,5 +23,6 @@ __all__ = [
     "Recording",
     "Role",
     "StaffSession",
+    "SupportHours",
     "User",
 ]

@@ -762,3 +762,28 @@ def test_a_reloaded_page_is_told_again_of_a_missing_codec(sb) -> None:
     sb.no_common_codec(session_id, "buyer", "VP8")
     fx = sb.connect_buyer("b1-again", link(1))
     assert last(fx, "b1-again", NoCommonCodec).side == "buyer"
+
+
+# ------------------------------------------------------------------ presence
+
+
+def test_presence_with_nobody_online_has_no_wait_estimate(sb: Switchboard) -> None:
+    queue_buyer(sb, 1)
+    sb.connect_staff("a1", "u1", "Away Agent", "agent")  # connected, away
+    presence = sb.presence()
+    assert (presence.agents_online, presence.agents_available, presence.agents_busy) == (1, 0, 0)
+    assert (presence.queue_length, presence.expected_wait_s) == (1, None)
+
+
+def test_presence_an_available_agent_and_an_empty_line_mean_no_wait(sb: Switchboard) -> None:
+    online_agent(sb, 1)
+    presence = sb.presence()
+    assert (presence.agents_available, presence.queue_length, presence.expected_wait_s) == (1, 0, 0)
+
+
+def test_presence_a_busy_agent_makes_a_newcomer_wait_behind_the_line(sb: Switchboard) -> None:
+    live_call(sb)  # agent 1 busy
+    queue_buyer(sb, 2)
+    presence = sb.presence()
+    assert (presence.agents_available, presence.agents_busy, presence.queue_length) == (0, 1, 1)
+    assert presence.expected_wait_s == 360  # (1 waiting + the newcomer) x 180 s / 1 agent
