@@ -60,14 +60,20 @@ def camera_browser(playwright: Playwright, camera_clip: Path) -> Iterator[Browse
 @pytest.fixture
 def open_participant(browser: Browser, live_server: LiveServer) -> Iterator[OpenParticipant]:
     """``open_participant("buyer", phone=True, on=other_browser, locale="ja-JP")``: a fresh
-    context (own cookies, the browser's language ``locale``, default ``en-US``) and page on
+    context (own cookies, the browser's language ``locale``, default ``en-US``, its time
+    zone ``timezone_id``, default the machine's) and page on
     ``browser`` (or ``on``) at the live server; closed after the test."""
     made: list[Participant] = []
 
     def open_(
-        name: str, *, phone: bool = False, on: Browser | None = None, locale: str = "en-US"
+        name: str,
+        *,
+        phone: bool = False,
+        on: Browser | None = None,
+        locale: str = "en-US",
+        timezone_id: str | None = None,
     ) -> Participant:
-        person = new_participant(on or browser, live_server.url, name, phone, locale)
+        person = new_participant(on or browser, live_server.url, name, phone, locale, timezone_id)
         made.append(person)
         return person
 

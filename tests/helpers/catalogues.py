@@ -17,7 +17,12 @@ from tests.helpers.buyer_codes import buyer_error_codes
 
 WEB = Path(__file__).resolve().parents[2] / "web"
 I18N = WEB / "i18n"
-BUYER_FILES = [WEB / "buyer.html", WEB / "js" / "buyer.js", WEB / "js" / "callmedia.js"]
+BUYER_FILES = [
+    WEB / "buyer.html",
+    WEB / "js" / "buyer.js",
+    WEB / "js" / "callmedia.js",
+    WEB / "js" / "support_notice.js",
+]
 CATEGORIES = ("zero", "one", "two", "few", "many", "other")
 # what Intl.PluralRules(locale).resolvedOptions().pluralCategories answers (CLDR)
 PLURAL_CATEGORIES: dict[str, tuple[str, ...]] = {

@@ -55,18 +55,25 @@ OpenParticipant = Callable[..., Participant]  # the e2e ``open_participant`` fix
 
 
 def new_participant(
-    browser: Browser, base_url: str, name: str, phone: bool = False, locale: str = "en-US"
+    browser: Browser,
+    base_url: str,
+    name: str,
+    phone: bool = False,
+    locale: str = "en-US",
+    timezone_id: str | None = None,
 ) -> Participant:
     """A fresh context on ``browser`` (own cookies; a phone's viewport and touch with
     ``phone``; the browser's language ``locale``, its ``Accept-Language`` and
-    ``navigator.languages``) and a page in it whose console errors, page errors and failed
-    requests are recorded in ``problems``. The caller closes ``context``."""
+    ``navigator.languages``; the browser's time zone ``timezone_id``, default the
+    machine's) and a page in it whose console errors, page errors and failed requests are
+    recorded in ``problems``. The caller closes ``context``."""
     context = browser.new_context(
         base_url=base_url,
         viewport=PHONE if phone else DESKTOP,
         is_mobile=phone,
         has_touch=phone,
         locale=locale,
+        timezone_id=timezone_id,
     )
     context.set_default_timeout(STEP_TIMEOUT_MS)
     page = context.new_page()

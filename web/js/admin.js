@@ -1,6 +1,7 @@
 // /admin: people (accounts), buyer links, integrations' API keys and the evidence audit.
 import { del, get, patch, post } from "./api.js";
 import { mountConsentTexts } from "./admin_consent.js";
+import { mountHours } from "./admin_hours.js";
 import { mountPhrases } from "./admin_phrases.js";
 import { confirmAction } from "./confirm.js";
 import { wireLinkForm } from "./linkform.js";
@@ -410,6 +411,7 @@ async function start() {
     loadAudit(),
     mountPhrases(vocabulary),
     mountConsentTexts(vocabulary),
+    mountHours(),
   ]).catch(fail);
 }
 

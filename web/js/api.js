@@ -77,6 +77,7 @@ function capitalise(text) {
 export const get = (path) => api(path);
 export const post = (path, body) => api(path, { method: "POST", body });
 export const patch = (path, body) => api(path, { method: "PATCH", body });
+export const put = (path, body) => api(path, { method: "PUT", body });
 export const del = (path) => api(path, { method: "DELETE" });
 
 /** The buyer page sends a photo the agent asked for (JPEG from the camera). */

@@ -18,12 +18,15 @@ import {
 } from "./i18n.js";
 import { CallQuality } from "./quality.js";
 import { Signaling, isLateMediaRefusal } from "./signaling.js";
+import { renderSupportNotice } from "./support_notice.js";
 import { $, el, showNotice, showOnly, wireNotice } from "./ui.js";
 
 const CALL_VIDEO_MAX_WIDTH = 640; // the call video; photos keep the camera's resolution
 const PHOTO_WARNING_MS = 1500; // "Hold still" shows this long before the photo is taken
 const PHOTO_FLASH_MS = 2500; // the photo just taken stays on screen this long
 const STATUS_MS = 4000; // a short status line (photo sent, the agent zoomed) stays this long
+const SUPPORT_REFRESH_MS = 30000; // consent and waiting screens re-read who can answer
+const SUPPORT_SOONEST_MS = 5000; // a queue change re-reads it, at most this often
 // Ends after which reopening the link shows how the last call went instead of consent.
 const showsLastCall = (reason) => !["buyer_declined", "buyer_left_queue"].includes(reason);
 // What to get ready while waiting, per purpose.
@@ -49,6 +52,7 @@ const QUALITY_WORDS = {
 const screens = [...document.querySelectorAll(".screen")];
 const notice = $("notice");
 const callState = $("call-state");
+const supportNotice = $("support-notice");
 
 let context = null;
 let signaling = null;
@@ -70,6 +74,7 @@ let iceRefused = false; // a TURN server refused this page: no picture can reach
 function show(testid) {
   showOnly(screens, $(testid));
   placeLanguageSwitch(testid);
+  placeSupportNotice(testid);
   document.body.classList.toggle("in-call", testid === "live");
   if (testid !== "waiting") stopWaitingClock();
 }
@@ -147,6 +152,50 @@ function renderConsent() {
   $("waiting-hint").textContent = t(cameraNeeded() ? "waiting.keep_open" : "waiting.keep_open_audio");
   $("waiting-hint").hidden = iceRefused; // it promises what cannot happen now
   $("live").dataset.main = cameraNeeded() ? "local" : "remote";
+  renderSupport();
+}
+
+// ------------------------------------------------------------------ who can answer
+
+/** The support notice sits under the title of the consent and the waiting screen. */
+function placeSupportNotice(testid) {
+  if (testid !== "consent" && testid !== "waiting") return;
+  const title = $(testid).querySelector("h1");
+  if (title.nextElementSibling !== supportNotice) title.after(supportNotice);
+  renderSupport();
+}
+
+/** The notice from the context's `support`; while waiting, the page's own expected wait
+ *  (its `position`) stands in for the newcomer's estimate. */
+function renderSupport() {
+  if (!context || !context.support) return;
+  let support = context.support;
+  if (!$("waiting").hidden && lastPosition && lastPosition.expected_wait_s !== null) {
+    support = { ...support, expected_wait_s: lastPosition.expected_wait_s };
+  }
+  renderSupportNotice(supportNotice, support);
+}
+
+let supportReadAt = 0;
+let supportTimer = null;
+
+/** Re-read who can answer (hours may open or close, agents come and go). */
+async function refreshSupport() {
+  if (finished || ($("consent").hidden && $("waiting").hidden)) return;
+  supportReadAt = Date.now();
+  try {
+    const wanted = chosenLocale();
+    const fresh = await get(`/api/buyer/context${wanted ? `?locale=${encodeURIComponent(wanted)}` : ""}`);
+    if (context) context.support = fresh.support;
+    renderSupport();
+  } catch {
+    // the next refresh tries again; the socket's own status says when the server is gone
+  }
+}
+
+function refreshSupportSoon() {
+  clearTimeout(supportTimer);
+  supportTimer = setTimeout(refreshSupport, Math.max(0, supportReadAt + SUPPORT_SOONEST_MS - Date.now()));
 }
 
 function setConsentBusy(isBusy) {
@@ -650,7 +699,12 @@ function connect() {
       joinedHere = true;
       renderCall(message);
     })
-    .on("position", (message) => !finished && renderPosition(message))
+    .on("position", (message) => {
+      if (finished) return;
+      renderPosition(message);
+      renderSupport();
+      refreshSupportSoon();
+    })
     .on("chat", onChat)
     .on("take_photo", (message) => !finished && takePhoto(message))
     .on("camera_request", (message) => !finished && cameraRequest(message))
@@ -798,6 +852,7 @@ async function start() {
     return;
   }
   connect();
+  setInterval(refreshSupport, SUPPORT_REFRESH_MS);
 }
 
 start();
