@@ -56,7 +56,7 @@ def test_a_buyer_outside_the_hours_reads_when_the_team_is_back_in_their_own_time
     expect(notice).to_have_attribute("data-back-at", iso_z(back))
     text = notice.inner_text()
     # the buyer's own clock: 09:00 in Tokyo is the evening before in New York
-    assert text.startswith("Our team is back at "), text
+    assert text.startswith("Our team is back on "), text
     assert in_new_york.strftime("%A") in text and in_new_york.strftime("%I:%M") in text, text
     assert "09:00" not in text, text
     shoot(page, "buyer-support-closed-consent")
