@@ -129,3 +129,43 @@ def test_an_admin_sets_the_hours_sees_a_bad_interval_refused_and_clears_them(
         assert support_hours.current(db) is None
     # the refused save is the one failed request
     assert [p for p in admin.problems if "status of 422" not in p] == []
+
+
+OFFER_JS = """async (cases) => {
+  const { recordingOffer, supportWords } = await import("/static/js/support_notice.js");
+  return cases.map((support) => ({ ...recordingOffer(support), words: supportWords(support) }));
+}"""
+
+
+def test_the_pages_offer_rule_matches_the_servers_and_a_long_wait_names_the_threshold(
+    live_server: LiveServer, open_participant: OpenParticipant
+):
+    _, url = make_link(live_server.app, "ORD-RULE", "damage_verification")
+    page = open_participant("buyer", locale="fr-FR").page
+    page.goto(url)
+    expect(page.get_by_test_id("consent")).to_be_visible()
+    base = {
+        "hours_configured": True,
+        "within_hours": True,
+        "next_open_at": None,
+        "agents_available": 0,
+        "agents_busy": 1,
+        "expected_wait_s": 540,
+        "record_offer_wait_s": 300,
+    }
+    cases = [
+        base,  # busy agents, 9 minutes' wait past 5
+        {**base, "expected_wait_s": 120},  # under the threshold: nothing offered
+        {**base, "agents_busy": 0},  # nobody will answer
+        {**base, "within_hours": False},  # closed, and no opening ahead
+    ]
+    answers = page.evaluate(OFFER_JS, cases)
+    assert [(a["offer"], a["reason"]) for a in answers] == [
+        (True, "long_wait"),
+        (False, None),
+        (True, "nobody"),
+        (True, "closed"),
+    ]
+    assert answers[0]["words"] == "L'attente dépasse 5 minutes."
+    assert answers[1]["words"] == ""
+    assert answers[3]["words"].startswith("Notre équipe est absente")
