@@ -37,6 +37,7 @@ AUDIT_APIKEY_CREATED = "apikey_created"
 AUDIT_APIKEY_REVOKED = "apikey_revoked"
 AUDIT_CONSENT_TEXT_PUBLISHED = "consent_text_published"
 AUDIT_PHRASES_CHANGED = "phrases_changed"
+AUDIT_EVIDENCE_BUNDLE = "evidence_bundle"
 AUDIT_ACTIONS = (
     AUDIT_VIEW_RECORDING,
     AUDIT_VIEW_PHOTO,
@@ -53,6 +54,7 @@ AUDIT_ACTIONS = (
     AUDIT_RETENTION_RUN,
     AUDIT_CONSENT_TEXT_PUBLISHED,
     AUDIT_PHRASES_CHANGED,
+    AUDIT_EVIDENCE_BUNDLE,
 )
 VIEW_CONTINUATION_WINDOW_S = 30 * 60  # later range requests within this are the same view
 
