@@ -8,10 +8,9 @@ import httpx
 import pytest
 from sqlmodel import Session
 
-from server.models import Call, CallSku, Link
-from server.models.order import order_keys
+from server.models import Link
 from tests.helpers.accounts import add_user, login
-from tests.helpers.stored_calls import store_call
+from tests.helpers.orders import stored_orders
 from tests.helpers.sync_sockets import _said_hello
 
 ORDER = {
@@ -111,50 +110,6 @@ def test_the_call_keeps_the_order_its_link_had_and_the_agent_sees_it_in_the_queu
         assert [line["sku"] for line in detail["order"]["lines"]] == ["MUG-01", "PLT-07"]
         found = supervisor.get("/api/sessions", params={"sku": "mug-01"}).json()
         assert [c["id"] for c in found["items"]] == [call_id]
-
-
-def _with_order(app, call_id: str, order: dict) -> None:
-    keys = order_keys(order)
-    with Session(app.state.engine) as db:
-        call = db.get(Call, call_id)
-        call.order = order
-        call.carrier_key, call.channel_key = keys.carrier_key, keys.channel_key
-        call.buyer_country = keys.buyer_country
-        db.add(call)
-        for sku in keys.skus:
-            db.add(CallSku(call_id=call_id, sku_key=sku))
-        db.commit()
-
-
-def stored_orders(app) -> dict[str, str]:
-    """Four calls with different orders (and one without); their ids by a short name."""
-    line = {"name": "Mug", "quantity": 1, "lot": None}
-    orders = {
-        "dhl_de_mug": {
-            "lines": [{**line, "sku": "MUG-01"}],
-            "carrier": "DHL Express",
-            "channel": "amazon.de",
-            "buyer_country": "DE",
-        },
-        "ups_fr_mug_plate": {
-            "lines": [{**line, "sku": "MUG-01"}, {**line, "sku": "PLT-07"}],
-            "carrier": "UPS",
-            "channel": "shop",
-            "buyer_country": "FR",
-        },
-        "dhl_fr_plate": {
-            "lines": [{**line, "sku": "PLT-07"}],
-            "carrier": "dhl  express",
-            "channel": "Shop",
-            "buyer_country": "FR",
-        },
-    }
-    ids = {}
-    for name, order in orders.items():
-        ids[name] = store_call(app, f"ORD-{name}", agent_id=None)
-        _with_order(app, ids[name], order)
-    ids["none"] = store_call(app, "ORD-none", agent_id=None)
-    return ids
 
 
 def assert_filters_pick_exactly_the_matching_calls(client, ids: dict[str, str]) -> None:
