@@ -92,6 +92,9 @@ class Call(CallBase, table=True):
         Index("ix_call_carrier_created", "carrier_key", "created_at"),
         Index("ix_call_channel_created", "channel_key", "created_at"),
         Index("ix_call_country_created", "buyer_country", "created_at"),
+        Index("ix_call_carrier_outcome", "carrier_key", "outcome"),
+        Index("ix_call_channel_outcome", "channel_key", "outcome"),
+        Index("ix_call_country_outcome", "buyer_country", "outcome"),
     )
 
     link_id: int = Field(foreign_key="link.id", index=True)

@@ -28,6 +28,10 @@ def upgrade() -> None:
     op.create_index("ix_call_carrier_created", "call", ["carrier_key", "created_at"])
     op.create_index("ix_call_channel_created", "call", ["channel_key", "created_at"])
     op.create_index("ix_call_country_created", "call", ["buyer_country", "created_at"])
+    # counts per outcome under an order filter come from the index alone
+    op.create_index("ix_call_carrier_outcome", "call", ["carrier_key", "outcome"])
+    op.create_index("ix_call_channel_outcome", "call", ["channel_key", "outcome"])
+    op.create_index("ix_call_country_outcome", "call", ["buyer_country", "outcome"])
     op.create_table(
         "call_sku",
         sa.Column("call_id", sa.String(64), sa.ForeignKey("call.id"), primary_key=True),
@@ -39,6 +43,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_call_sku_sku_key", table_name="call_sku")
     op.drop_table("call_sku")
+    for name in ("ix_call_country_outcome", "ix_call_channel_outcome", "ix_call_carrier_outcome"):
+        op.drop_index(name, table_name="call")
     op.drop_index("ix_call_country_created", table_name="call")
     op.drop_index("ix_call_channel_created", table_name="call")
     op.drop_index("ix_call_carrier_created", table_name="call")
