@@ -145,3 +145,17 @@ def test_a_country_filter_that_is_not_two_letters_is_refused(app, client):
     answer = client.get("/api/sessions", params={"buyer_country": "FRA"})
     assert answer.status_code == 422
     assert answer.json()["error"]["code"] == "validation_error"
+
+
+def test_erasing_an_order_removes_its_order_data_from_calls_and_links(app, client):
+    add_user(app, "root@shop.test", "admin", "Root")
+    headers = {"X-CSRF-Token": login(client, "root@shop.test")}
+    made = client.post("/api/links", json={**LINK, "order": ORDER}, headers=headers)
+    assert made.status_code == 201
+    ids = stored_orders(app)
+    erased = client.post("/api/erasures", json={"order_ref": "ORD-dhl_de_mug"}, headers=headers)
+    assert erased.status_code == 200, erased.text
+    assert client.get("/api/sessions", params={"sku": "MUG-01"}).json()["total"] == 1
+    assert client.get(f"/api/sessions/{ids['dhl_de_mug']}").json()["order"] is None
+    client.post("/api/erasures", json={"order_ref": "ORD-2001"}, headers=headers)
+    assert client.get("/api/links").json()["items"][0]["order"] is None
