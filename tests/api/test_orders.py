@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from server.models import Link
 from tests.helpers.accounts import add_user, login
-from tests.helpers.orders import stored_orders
+from tests.helpers.orders import assert_filters_pick_exactly_the_matching_calls, stored_orders
 from tests.helpers.sync_sockets import _said_hello
 
 ORDER = {
@@ -110,25 +110,6 @@ def test_the_call_keeps_the_order_its_link_had_and_the_agent_sees_it_in_the_queu
         assert [line["sku"] for line in detail["order"]["lines"]] == ["MUG-01", "PLT-07"]
         found = supervisor.get("/api/sessions", params={"sku": "mug-01"}).json()
         assert [c["id"] for c in found["items"]] == [call_id]
-
-
-def assert_filters_pick_exactly_the_matching_calls(client, ids: dict[str, str]) -> None:
-    cases = [
-        ({"sku": "MUG-01"}, {"dhl_de_mug", "ups_fr_mug_plate"}),
-        ({"sku": " plt-07 "}, {"ups_fr_mug_plate", "dhl_fr_plate"}),
-        ({"carrier": "DHL express"}, {"dhl_de_mug", "dhl_fr_plate"}),
-        ({"channel": "shop"}, {"ups_fr_mug_plate", "dhl_fr_plate"}),
-        ({"buyer_country": "fr"}, {"ups_fr_mug_plate", "dhl_fr_plate"}),
-        ({"buyer_country": "FR", "sku": "MUG-01"}, {"ups_fr_mug_plate"}),
-        ({"carrier": "UPS", "channel": "amazon.de"}, set()),
-        ({"sku": "NOPE"}, set()),
-    ]
-    for params, names in cases:
-        answer = client.get("/api/sessions", params=params)
-        assert answer.status_code == 200, answer.text
-        got = {item["id"] for item in answer.json()["items"]}
-        assert got == {ids[n] for n in names}, params
-        assert answer.json()["total"] == len(names), params
 
 
 def test_review_filters_by_sku_carrier_channel_and_country_return_exactly_the_matching_calls(

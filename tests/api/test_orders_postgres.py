@@ -8,9 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from server.app import create_app
-from tests.api.test_orders import assert_filters_pick_exactly_the_matching_calls
 from tests.helpers.accounts import add_user, login
-from tests.helpers.orders import stored_orders
+from tests.helpers.orders import assert_filters_pick_exactly_the_matching_calls, stored_orders
 from tests.helpers.postgres import fresh_database
 from tests.helpers.servers import make_settings
 

@@ -52,3 +52,22 @@ def stored_orders(app) -> dict[str, str]:
         with_order(app, ids[name], order)
     ids["none"] = store_call(app, "ORD-none", agent_id=None)
     return ids
+
+
+def assert_filters_pick_exactly_the_matching_calls(client, ids: dict[str, str]) -> None:
+    cases = [
+        ({"sku": "MUG-01"}, {"dhl_de_mug", "ups_fr_mug_plate"}),
+        ({"sku": " plt-07 "}, {"ups_fr_mug_plate", "dhl_fr_plate"}),
+        ({"carrier": "DHL express"}, {"dhl_de_mug", "dhl_fr_plate"}),
+        ({"channel": "shop"}, {"ups_fr_mug_plate", "dhl_fr_plate"}),
+        ({"buyer_country": "fr"}, {"ups_fr_mug_plate", "dhl_fr_plate"}),
+        ({"buyer_country": "FR", "sku": "MUG-01"}, {"ups_fr_mug_plate"}),
+        ({"carrier": "UPS", "channel": "amazon.de"}, set()),
+        ({"sku": "NOPE"}, set()),
+    ]
+    for params, names in cases:
+        answer = client.get("/api/sessions", params=params)
+        assert answer.status_code == 200, answer.text
+        got = {item["id"] for item in answer.json()["items"]}
+        assert got == {ids[n] for n in names}, params
+        assert answer.json()["total"] == len(names), params
