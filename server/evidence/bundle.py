@@ -25,15 +25,17 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlmodel import Session, col, select
 
 from server.evidence import audit
+from server.evidence.zip_files import HashedZip
 from server.infra.signing import signature_holds
 from server.models import Call, CallEvent, OutcomeChange, Photo, Recording
 from server.models.call import ChatLine
 from server.storage import Storage, StorageError
 
+CHUNK_BYTES = 1 << 20  # members are hashed in pieces
+
 BUNDLE_FORMAT = 1
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
-CHUNK_BYTES = 1 << 20
 
 
 def _json(value: Any) -> bytes:
@@ -53,29 +55,6 @@ def _chat_text(lines: list[ChatLine]) -> bytes:
             text += f" [{line.buyer_locale}: {line.buyer_text}]"
         out.append(f"{line.at.isoformat()}  {who}: {text}")
     return ("\n".join(out) + "\n").encode() if out else b""
-
-
-class _Writer:
-    """Adds members to the archive, hashing what it writes."""
-
-    def __init__(self, archive: zipfile.ZipFile) -> None:
-        self.archive = archive
-        self.files: list[dict[str, Any]] = []
-
-    def data(self, name: str, payload: bytes) -> None:
-        self.archive.writestr(name, payload)
-        self.files.append(
-            {"name": name, "size": len(payload), "sha256": hashlib.sha256(payload).hexdigest()}
-        )
-
-    def file(self, name: str, source: Path) -> None:
-        digest, size = hashlib.sha256(), 0
-        with source.open("rb") as src, self.archive.open(name, "w", force_zip64=True) as dst:
-            while chunk := src.read(CHUNK_BYTES):
-                digest.update(chunk)
-                size += len(chunk)
-                dst.write(chunk)
-        self.files.append({"name": name, "size": size, "sha256": digest.hexdigest()})
 
 
 def write_bundle(
@@ -111,7 +90,7 @@ def write_bundle(
     chat = [ChatLine.from_event(ev) for ev in events if ev.kind == "chat"]
     missing: list[str] = []
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        put = _Writer(archive)
+        put = HashedZip(archive)
         for row in recordings:
             folder = "review" if row.kind == "review" else "tracks"
             name = f"{folder}/{row.id}-{Path(row.storage_key).name}"
@@ -157,7 +136,7 @@ def write_bundle(
     return len(put.files)
 
 
-def _add_stored(put: _Writer, storage: Storage, key: str, name: str, missing: list[str]) -> None:
+def _add_stored(put: HashedZip, storage: Storage, key: str, name: str, missing: list[str]) -> None:
     try:
         put.file(name, storage.local_path(key))
     except (OSError, StorageError):
