@@ -98,6 +98,7 @@ class LinkInfo:
     expires_at: float | None = None  # epoch seconds; no new call, nor waiting, after it
     max_calls: int | None = None  # calls the link may start, declined ones included
     calls_made: int = 0  # calls it had started when the buyer connected (from the database)
+    order: dict[str, Any] | None = None  # the order the link is about, shown to staff only
 
 
 @dataclass(frozen=True)

@@ -409,6 +409,7 @@ class Welcome(ServerMessage):
     name: str | None = None
     call: CallView | None = None
     availability: AvailabilityState | None = None  # agents and admins only
+    order: dict[str, Any] | None = None  # the call's order; to staff only, never the buyer
 
 
 class QueueItem(BaseModel):
@@ -423,6 +424,7 @@ class QueueItem(BaseModel):
     waiting_s: int
     buyer_locale: str | None = None
     buyer_timezone: str | None = None
+    order: dict[str, Any] | None = None  # the link's order (lines, carrier, ...); staff only
 
 
 class QueueUpdate(ServerMessage):

@@ -343,7 +343,13 @@ class Switchboard:
         self._conns[conn_id] = ("staff", user_id)
         call = self._calls.get(staff.call_id) if staff.call_id else None
         welcome = Welcome.model_validate(
-            {"role": role, "name": name, "call": self._view(call), "availability": staff.status}
+            {
+                "role": role,
+                "name": name,
+                "call": self._view(call),
+                "availability": staff.status,
+                "order": call.link.order if call is not None else None,
+            }
         )
         fx.send(conn_id, welcome)
         if call is not None:
@@ -1132,6 +1138,7 @@ class Switchboard:
                     waiting_s=max(0, int(now - call.created_at)),
                     buyer_locale=call.consent.locale,
                     buyer_timezone=call.consent.timezone,
+                    order=call.link.order,
                 )
             )
         return QueueUpdate(items=items, agents_available=self._online_counts()[1])

@@ -12,6 +12,7 @@ from server.api.deps import ClockDep, DbDep, LinkId, LinkReader, LinkWriter, Set
 from server.evidence import audit
 from server.links import buyer_links
 from server.models.link import Link, LinkBase
+from server.models.order import OrderIn, OrderPublic
 from signaling.vocabulary import CallState
 
 router = APIRouter(tags=["links"])
@@ -20,6 +21,9 @@ router = APIRouter(tags=["links"])
 class LinkCreateIn(LinkBase):
     model_config = ConfigDict(extra="forbid")
     expires_in_s: StrictInt | None = Field(default=None, description="seconds; default 72 h")
+    order: OrderIn | None = Field(
+        default=None, description="the order the link is about; each call made from it keeps it"
+    )
 
 
 class LinkCreated(BaseModel):
@@ -45,6 +49,7 @@ class LinkOut(LinkBase):
     )
     created_by_user_id: int | None
     created_by_api_key_id: int | None
+    order: OrderPublic | None
 
 
 class LinkList(BaseModel):
@@ -62,13 +67,14 @@ def create_link(
     """Create a buyer link; the URL carries the token and is shown only in this answer."""
     made = buyer_links.create_link(
         db,
-        LinkBase.model_validate(body.model_dump(exclude={"expires_in_s"})),
+        LinkBase.model_validate(body.model_dump(exclude={"expires_in_s", "order"})),
         ttl_s=body.expires_in_s if body.expires_in_s is not None else settings.link_ttl_s,
         max_ttl_s=settings.link_ttl_max_s,
         public_url=settings.public_url,
         now=clock.now(),
         user_id=principal.user_id,
         api_key_id=principal.api_key_id,
+        order=body.order,
     )
     return LinkCreated(id=made.link.id, url=made.url, expires_at=made.link.expires_at)
 
@@ -87,7 +93,8 @@ def list_links(
     def out(link: Link) -> LinkOut:
         calls_used = used.get(link.id or 0, 0)
         return LinkOut(
-            **link.model_dump(exclude={"token_hash"}),
+            **link.model_dump(exclude={"token_hash", "order"}),
+            order=OrderPublic.of(link.order),
             status=link.status_at(now),
             call_state=calls.get(link.id or 0),
             calls_used=calls_used,

@@ -101,6 +101,7 @@ def _identify(websocket: WebSocket, wanted: str | None) -> StaffIdentity | Buyer
                     expires_at=link.expires_at.timestamp(),
                     max_calls=link.max_calls or app.state.settings.max_calls_per_link,
                     calls_made=calls_made(db, link.id),
+                    order=link.order,
                 )
                 return BuyerIdentity(info, wire_id(device))
     return None

@@ -20,7 +20,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from server.calls.ids import db_id
-from server.models import Call, CallEvent
+from server.models import Call, CallEvent, CallSku, Link
+from server.models.order import order_keys
 from server.recording.rows import StoreOp
 from signaling import CallEvent as CallChange
 
@@ -53,6 +54,7 @@ def call_change_op(change: CallChange) -> StoreOp:
                 created_at=_dt(snap.created_at),
                 state=snap.state,
             )
+            _copy_order(db, row)
         row.locale = snap.locale or None
         row.buyer_name = snap.buyer_name or None
         row.consent_decision = snap.consent_decision
@@ -77,6 +79,21 @@ def call_change_op(change: CallChange) -> StoreOp:
         )
 
     return op
+
+
+def _copy_order(db: Session, row: Call) -> None:
+    """Give a new call its link's order as it is now, with the review list's filter keys
+    (the call keeps it when the link changes)."""
+    link = db.get(Link, row.link_id)
+    if link is None or not link.order:
+        return
+    keys = order_keys(link.order)
+    row.order = link.order
+    row.carrier_key, row.channel_key = keys.carrier_key, keys.channel_key
+    row.buyer_country = keys.buyer_country
+    db.add(row)
+    for sku in keys.skus:
+        db.add(CallSku(call_id=row.id, sku_key=sku))
 
 
 class CallStore:

@@ -1,4 +1,4 @@
-"""The ``showdesk`` command: serve, db, user, link, apikey.
+"""The ``showdesk`` command: serve, db, user, link, apikey, evidence.
 
 A command that creates something prints it alone on the last line of stdout (the URL,
 the key, the one-time password); ``--json`` prints the whole record instead.
@@ -21,15 +21,17 @@ from sqlmodel import Session
 from server.accounts import apikeys, users
 from server.cli import public_url
 from server.db import make_engine, migrate
-from server.errors import DomainError
-from server.evidence import audit, export, retention
+from server.errors import DomainError, NotFound
+from server.evidence import audit, bundle, export, retention
+from server.infra import signing
 from server.infra.clock import Clock
 from server.infra.config import ConfigError, Settings, load_settings, owner_only_files
 from server.infra.security import passwords_for
 from server.links import buyer_links
-from server.models import Role
+from server.models import Call, Role
 from server.models.apikey import API_KEY_SCOPES, DEFAULT_API_KEY_SCOPES, ApiKeyPublic
 from server.models.link import LinkBase
+from server.models.order import OrderIn
 from server.storage import LocalStorage
 from signaling.vocabulary import Purpose
 
@@ -119,7 +121,36 @@ def cmd_user_reset_password(args: argparse.Namespace, settings: Settings) -> Non
     _emit(_user_record(user) | {"one_time_password": password}, password, args.json)
 
 
+def _order_line(text: str) -> dict[str, Any]:
+    """``SKU:NAME:QTY[:LOT]`` -> an order line (checked with the order)."""
+    parts = text.split(":")
+    if len(parts) not in (3, 4) or not parts[2].strip().isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not SKU:NAME:QUANTITY[:LOT]")
+    return {
+        "sku": parts[0],
+        "name": parts[1],
+        "quantity": int(parts[2]),
+        "lot": parts[3] if len(parts) == 4 else None,
+    }
+
+
+def _order(args: argparse.Namespace) -> OrderIn | None:
+    given = {
+        "lines": args.line or [],
+        "carrier": args.carrier,
+        "tracking_number": args.tracking,
+        "channel": args.channel,
+        "buyer_country": args.buyer_country,
+        "ordered_at": args.ordered_at,
+        "delivered_at": args.delivered_at,
+    }
+    if not any(given.values()):
+        return None
+    return OrderIn.model_validate({k: v for k, v in given.items() if v})
+
+
 def cmd_link_create(args: argparse.Namespace, settings: Settings) -> None:
+    order = _order(args)
     fields = LinkBase.model_validate(
         {
             "order_ref": args.order,
@@ -138,6 +169,7 @@ def cmd_link_create(args: argparse.Namespace, settings: Settings) -> None:
             max_ttl_s=settings.link_ttl_max_s,
             public_url=public_url.for_links(settings),
             now=Clock().now(),
+            order=order,
         )
     record = made.link.model_dump(exclude={"token_hash"}) | {"url": made.url}
     _emit(record, made.url, args.json)
@@ -158,8 +190,9 @@ def _apikey_record(row: Any, now: Any) -> dict[str, Any]:
 def cmd_apikey_create(args: argparse.Namespace, settings: Settings) -> None:
     now = Clock().now()
     with _session(settings) as db:
+        scopes = (args.scopes or []) + (args.scope or []) or list(DEFAULT_API_KEY_SCOPES)
         row, key = apikeys.create_api_key(
-            db, args.name, now, scopes=args.scopes, expires_in_s=args.expires
+            db, args.name, now, scopes=scopes, expires_in_s=args.expires
         )
         audit.api_key_changed(db, audit.AUDIT_APIKEY_CREATED, row, now, None)
     _emit(_apikey_record(row, now) | {"key": key}, key, args.json)
@@ -245,6 +278,40 @@ def cmd_hold(args: argparse.Namespace, settings: Settings) -> None:
     _emit({"call_id": call.id, "hold_reason": call.hold_reason}, f"{call.id} {state}", args.json)
 
 
+def cmd_evidence_export(args: argparse.Namespace, settings: Settings) -> None:
+    out = Path(args.out)
+    with _session(settings) as db:
+        call = db.get(Call, args.call_id)
+        if call is None:
+            raise NotFound(f'no call "{args.call_id}"')
+        with out.open("wb") as file:
+            files = bundle.write_bundle(
+                db,
+                _storage(settings),
+                call,
+                signing.signing_key(settings.data_dir),
+                Clock().now(),
+                file,
+                user_id=None,
+                api_key_id=None,
+            )
+    os.chmod(out, 0o600)  # it holds personal data
+    _emit({"call_id": args.call_id, "files": files, "file": str(out)}, str(out), args.json)
+
+
+def cmd_evidence_verify(args: argparse.Namespace, settings: Settings) -> None:
+    if args.public_key:
+        pem = Path(args.public_key).read_bytes()
+    else:  # this server's own key
+        pem = signing.public_key_pem(signing.signing_key(settings.data_dir))
+    problems = bundle.verify_bundle(Path(args.file), signing.load_public_key(pem))
+    for problem in problems:
+        print(f"showdesk: {problem}", file=sys.stderr)
+    if problems:
+        raise SystemExit(1)
+    print(f"{args.file}: intact, signature good")
+
+
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> None:
     migrate.upgrade(settings.db_url)
     print("database is at the newest schema")
@@ -313,6 +380,19 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         help="calls the link may start (default: SHOWDESK_MAX_CALLS_PER_LINK)",
     )
+    create.add_argument(
+        "--line",
+        action="append",
+        type=_order_line,
+        metavar="SKU:NAME:QTY[:LOT]",
+        help="an order line (repeat for each)",
+    )
+    create.add_argument("--carrier")
+    create.add_argument("--tracking", help="the carrier's tracking number")
+    create.add_argument("--channel", help="the marketplace or channel, e.g. amazon.de")
+    create.add_argument("--buyer-country", help="ISO 3166-1 alpha-2, e.g. DE")
+    create.add_argument("--ordered-at", help="ISO 8601, e.g. 2026-11-20T10:00:00Z")
+    create.add_argument("--delivered-at", help="ISO 8601")
     create.set_defaults(func=cmd_link_create)
 
     retention_cmd = sub.add_parser(
@@ -355,9 +435,14 @@ def build_parser() -> argparse.ArgumentParser:
     akc.add_argument(
         "--scopes",
         type=_scopes,
-        default=list(DEFAULT_API_KEY_SCOPES),
         help=f"comma-separated, of {', '.join(API_KEY_SCOPES)} "
         f"(default {','.join(DEFAULT_API_KEY_SCOPES)})",
+    )
+    akc.add_argument(
+        "--scope",
+        action="append",
+        type=lambda text: _scopes(text)[0],
+        help="one scope; repeat for more (--scope and --scopes add up)",
     )
     akc.add_argument("--expires", type=parse_duration, help="e.g. 90d (default: never)")
     akc.set_defaults(func=cmd_apikey_create)
@@ -367,7 +452,21 @@ def build_parser() -> argparse.ArgumentParser:
     akr.add_argument("id", type=int, help="the key's id (see apikey list)")
     akr.set_defaults(func=cmd_apikey_revoke)
 
-    for p in (add, lst, dis, rst, create, akc, akl, akr):
+    evidence = sub.add_parser("evidence", help="signed evidence bundles").add_subparsers(
+        dest="evidence_cmd", required=True
+    )
+    evx = evidence.add_parser("export", help="a call's signed evidence bundle, as a ZIP")
+    evx.add_argument("call_id")
+    evx.add_argument("--out", required=True, help="the ZIP file to write")
+    evx.set_defaults(func=cmd_evidence_export)
+    evv = evidence.add_parser(
+        "verify", help="check a bundle's hashes and signature (exit 1 naming what is wrong)"
+    )
+    evv.add_argument("file")
+    evv.add_argument("--public-key", metavar="PEM", help="default: this server's own key")
+    evv.set_defaults(func=cmd_evidence_verify)
+
+    for p in (add, lst, dis, rst, create, akc, akl, akr, evx):
         p.add_argument("--json", action="store_true", help="print the whole record as JSON")
     return parser
 

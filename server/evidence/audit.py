@@ -38,6 +38,7 @@ AUDIT_APIKEY_REVOKED = "apikey_revoked"
 AUDIT_CONSENT_TEXT_PUBLISHED = "consent_text_published"
 AUDIT_PHRASES_CHANGED = "phrases_changed"
 AUDIT_SUPPORT_HOURS_CHANGED = "support_hours_changed"
+AUDIT_EVIDENCE_BUNDLE = "evidence_bundle"
 AUDIT_ACTIONS = (
     AUDIT_VIEW_RECORDING,
     AUDIT_VIEW_PHOTO,
@@ -55,6 +56,7 @@ AUDIT_ACTIONS = (
     AUDIT_CONSENT_TEXT_PUBLISHED,
     AUDIT_PHRASES_CHANGED,
     AUDIT_SUPPORT_HOURS_CHANGED,
+    AUDIT_EVIDENCE_BUNDLE,
 )
 VIEW_CONTINUATION_WINDOW_S = 30 * 60  # later range requests within this are the same view
 

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from server.errors import NotFound
 from server.evidence import audit
+from server.evidence.zip_files import HashedZip
 from server.models import (
     AuditEntry,
     Call,
@@ -60,6 +61,7 @@ def export_order(
         "calls": [],
     }
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        put = HashedZip(archive)
         for call in calls:
             entry = _plain(call)
             consent = db.exec(
@@ -92,12 +94,12 @@ def export_order(
             for row in rows:
                 name = f"files/{call.id}/{Path(row.storage_key).name}"
                 try:
-                    archive.write(storage.local_path(row.storage_key), name)
+                    put.file(name, storage.local_path(row.storage_key))
                 except (OSError, StorageError):
                     name = None  # listed, but its file is gone
                 entry["files"].append({**_plain(row, without={"call_id"}), "file": name})
             manifest["calls"].append(entry)
-        archive.writestr("order.json", json.dumps(manifest, indent=2, ensure_ascii=False))
+        put.data("order.json", json.dumps(manifest, indent=2, ensure_ascii=False).encode())
     audit.action_done(
         db,
         audit.AUDIT_EXPORT_ORDER,

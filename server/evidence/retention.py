@@ -8,8 +8,9 @@
   skipped by retention and refused by erasure until the hold is lifted.
 - **Erasure** of an order (GDPR Art. 17): every call of that order reference loses its
   media, photos, chat, the buyer's name and the staff's free-text notes; its outcome,
-  decision and times stay, without personal data; the order's links lose their buyer
-  name and note. Audited.
+  decision and times stay, without personal data; the calls and the order's links lose
+  their order data (lines, carrier, tracking number, ...) and the links their buyer name
+  and note. Audited.
 
 All functions are blocking (files and database); the caller commits nothing: each
 function commits its own work.
@@ -25,7 +26,7 @@ from sqlmodel import Session, col, func, select
 
 from server.errors import Conflict, NotFound
 from server.evidence import audit
-from server.models import Call, CallEvent, Link, OutcomeChange, Photo, Recording
+from server.models import Call, CallEvent, CallSku, Link, OutcomeChange, Photo, Recording
 from server.storage import Storage
 from signaling.call import EventKind
 from signaling.vocabulary import CallState
@@ -202,7 +203,10 @@ def erase_order(
         call.buyer_name = None
         call.outcome_note = None
         call.erased_at = now
+        call.order = call.carrier_key = call.channel_key = call.buyer_country = None
         db.add(call)
+        for sku in db.exec(select(CallSku).where(CallSku.call_id == call.id)):
+            db.delete(sku)
         for change in db.exec(select(OutcomeChange).where(OutcomeChange.call_id == call.id)):
             change.note = None
             change.reason = None
@@ -214,6 +218,7 @@ def erase_order(
     for link in links:
         link.buyer_name = None
         link.note = None
+        link.order = None
         db.add(link)
     audit.action_done(
         db,

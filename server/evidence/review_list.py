@@ -3,8 +3,9 @@ one call with its timeline, photos, recordings, outcome history and chat transcr
 
 The list stays fast at 100,000 calls because every common filter is served by an index
 of ``call`` ((outcome, created_at), (agent_id, created_at), (purpose, created_at),
-order_ref, created_at); ``tests/api/test_sessions_query_plan.py`` checks the plans and
-``bench/review_query.py`` times them.
+order_ref, created_at, and the order's (carrier_key | channel_key | buyer_country,
+created_at) and ``call_sku``'s sku_key); ``tests/api/test_sessions_query_plan.py``
+checks the plans and ``bench/review_query.py`` times them.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from server.models.call import (
 )
 from server.models.consent import ConsentText, fill_in
 from server.models.evidence import Photo, PhotoPublic, Recording, RecordingPublic
+from server.models.order import CallSku, OrderPublic, filter_key
 from server.models.user import User
 from signaling.vocabulary import Decision, Outcome, Purpose
 
@@ -53,6 +55,11 @@ class CallFilter:
     until: datetime | None = None
     untagged: bool = False
     not_reached: bool = False
+    # the order's values, matched whole after ``filter_key`` (case and spaces ignored)
+    sku: str | None = None
+    carrier: str | None = None
+    channel: str | None = None
+    buyer_country: str | None = None  # ISO 3166-1 alpha-2, any case
 
     def conditions(self, *, with_outcome: bool = True) -> list[ColumnElement[bool]]:
         """SQL conditions; ``with_outcome=False`` leaves out the outcome, untagged and
@@ -76,6 +83,15 @@ class CallFilter:
             where.append(col(Call.created_at) >= self.since)
         if self.until is not None:
             where.append(col(Call.created_at) < self.until)
+        if self.carrier is not None:
+            where.append(col(Call.carrier_key) == filter_key(self.carrier))
+        if self.channel is not None:
+            where.append(col(Call.channel_key) == filter_key(self.channel))
+        if self.buyer_country is not None:
+            where.append(col(Call.buyer_country) == self.buyer_country.strip().upper())
+        if self.sku is not None:
+            skus = select(CallSku.call_id).where(CallSku.sku_key == filter_key(self.sku))
+            where.append(col(Call.id).in_(skus))
         return where
 
 
@@ -277,4 +293,5 @@ def call_detail(
         chat=[ChatLine.from_event(ev) for ev in events if ev.kind == "chat"],
         consent_text=_consent_shown(db, call, shop_name),
         quality=CallQuality.model_validate(call.quality) if call.quality else None,
+        order=OrderPublic.of(call.order),
     )

@@ -15,6 +15,7 @@ from server.errors import Forbidden, InvalidInput, NotFound
 from server.infra.security import new_token, token_hash
 from server.models import BuyerPass, Call, Link, Role, User
 from server.models.link import LinkBase
+from server.models.order import OrderIn, stored
 from signaling.vocabulary import CallState
 
 LINK_TTL_MIN_S = 60  # shorter links expire before anyone could click them
@@ -49,8 +50,10 @@ def create_link(
     now: datetime,
     user_id: int | None = None,
     api_key_id: int | None = None,
+    order: OrderIn | None = None,
 ) -> NewLink:
-    """Create a link valid for ``ttl_s`` seconds; the URL (with the token) is returned once."""
+    """Create a link valid for ``ttl_s`` seconds, about ``order`` when given; the URL (with
+    the token) is returned once."""
     if not LINK_TTL_MIN_S <= ttl_s <= max_ttl_s:
         raise InvalidInput(f"expiry must be between {LINK_TTL_MIN_S} s and {max_ttl_s} s")
     token = new_token()
@@ -61,6 +64,7 @@ def create_link(
         expires_at=now + timedelta(seconds=ttl_s),
         created_by_user_id=user_id,
         created_by_api_key_id=api_key_id,
+        order=stored(order),
     )
     db.add(link)
     db.commit()

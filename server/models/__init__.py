@@ -5,6 +5,7 @@ from server.models.call import Call, CallEvent, OutcomeChange
 from server.models.consent import ConsentText
 from server.models.evidence import AuditEntry, Photo, Recording
 from server.models.link import BuyerPass, Link
+from server.models.order import CallSku
 from server.models.phrase import QuickPhrase
 from server.models.support_hours import SupportHours
 from server.models.user import Role, StaffSession, User
@@ -15,6 +16,7 @@ __all__ = [
     "BuyerPass",
     "Call",
     "CallEvent",
+    "CallSku",
     "ConsentText",
     "Link",
     "OutcomeChange",

@@ -17,6 +17,7 @@ from sqlmodel import Field, SQLModel
 
 from server.db import EnumText, UTCDateTime
 from server.models.evidence import PhotoPublic, RecordingPublic
+from server.models.order import OrderPublic
 from server.models.public import PUBLIC_CONFIG
 from signaling.vocabulary import CallState, Decision, EndReason, Outcome, Purpose
 
@@ -87,6 +88,13 @@ class Call(CallBase, table=True):
         # counts per outcome under a purpose or agent filter come from the index alone
         Index("ix_call_purpose_outcome", "purpose", "outcome"),
         Index("ix_call_agent_outcome", "agent_id", "outcome"),
+        # the review list's order filters, newest first (the SKUs: ``call_sku``)
+        Index("ix_call_carrier_created", "carrier_key", "created_at"),
+        Index("ix_call_channel_created", "channel_key", "created_at"),
+        Index("ix_call_country_created", "buyer_country", "created_at"),
+        Index("ix_call_carrier_outcome", "carrier_key", "outcome"),
+        Index("ix_call_channel_outcome", "channel_key", "outcome"),
+        Index("ix_call_country_outcome", "buyer_country", "outcome"),
     )
 
     link_id: int = Field(foreign_key="link.id", index=True)
@@ -100,6 +108,12 @@ class Call(CallBase, table=True):
     erased_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     # the buyer's connection as the relay measured it (``CallQuality``), stored at the end
     quality: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # the order of its link when the call was made (``OrderIn`` as JSON), and its values
+    # as the review list filters them (``server.models.order.order_keys``)
+    order: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    carrier_key: str | None = Field(default=None, max_length=64)
+    channel_key: str | None = Field(default=None, max_length=64)
+    buyer_country: str | None = Field(default=None, max_length=2)
 
 
 class CallQuality(BaseModel):
@@ -265,4 +279,8 @@ class CallDetailPublic(CallPublic):
     chat: list[ChatLine]
     quality: CallQuality | None = Field(
         description="the buyer's connection during the call; null when not measured"
+    )
+    order: OrderPublic | None = Field(
+        description="the order the call is about, as its link had it when the call was "
+        "made; null when the link had none"
     )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Column
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from server.db import EnumText, UTCDateTime
@@ -45,6 +46,8 @@ class Link(LinkBase, table=True):
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     created_by_user_id: int | None = Field(default=None, foreign_key="user.id")
     created_by_api_key_id: int | None = Field(default=None, foreign_key="api_key.id")
+    # the order the link is about (``server.models.order.OrderIn`` as JSON); None: not given
+    order: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
     def status_at(self, now: datetime) -> str:
         """``revoked``, ``expired`` or ``active``."""

@@ -279,4 +279,5 @@ def test_the_link_listing_is_described_exactly_in_the_openapi_schema(client):
         "calls_left",
         "created_by_user_id",
         "created_by_api_key_id",
+        "order",
     }

@@ -337,6 +337,7 @@ const AUDIT_WORDS = {
   hold_remove: () => t("admin.did.hold_remove"),
   erase_order: (e) => t("admin.did.erase_order", { order: e.detail?.order_ref ?? "", count: e.detail?.calls ?? 0 }),
   export_order: (e) => t("admin.did.export_order", { order: e.detail?.order_ref ?? "" }),
+  evidence_bundle: (e) => t("admin.did.evidence_bundle", { count: e.detail?.files ?? 0 }),
   retention_run: (e) => t("admin.did.retention_run", { count: e.detail?.calls ?? 0 }),
 };
 let auditPage = 1;

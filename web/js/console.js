@@ -5,6 +5,7 @@ import { mountCameraRequests } from "./camera_requests.js";
 import { appendChat, wireChat } from "./chat.js";
 import { wireLinkForm } from "./linkform.js";
 import { allowLanguageChange, fail, notice, say, startPage, whoamiText } from "./page.js";
+import { orderBox } from "./order.js";
 import { answerOffsetMs, photoTile, photoUrl } from "./photos.js";
 import { CallQuality } from "./quality.js";
 import { loadQuickPhrases, renderQuickPhrases } from "./quick_phrases.js";
@@ -105,6 +106,8 @@ let quality = null; // the call's connection quality (quality.js)
 let shownQuality = { state: "good", whose: null };
 let agentsAvailable = 0; // from the last queue message
 let outcomeTarget = null; // {session_id, order_ref}: the call the outcome form is for
+let orders = new Map(); // session id -> its order (queue items, welcome), for the call view
+let openOrders = new Set(); // session ids whose queue item shows its order opened
 let phrases = []; // the active quick phrases (GET /api/quick-phrases), loaded at start
 const linkLocales = new Map(); // session id -> its link's locale, from the queue items seen
 
@@ -229,6 +232,11 @@ function renderQueue() {
             }),
           ),
         ),
+        orderBox(item.order, {
+          testid: "queue-order-details",
+          open: openOrders.has(item.session_id),
+          onToggle: (open) => (open ? openOrders.add(item.session_id) : openOrders.delete(item.session_id)),
+        }),
       ),
       takesCalls
         ? el("button", {
@@ -266,6 +274,7 @@ function queueBuyerTime(item) {
 
 function onQueue(message) {
   items = message.items;
+  for (const item of items) if (item.order) orders.set(item.session_id, item.order);
   const now = Date.now();
   if (items.length > 0) {
     // waiting_s is whole seconds on the server's clock: only correct a real skew
@@ -342,6 +351,9 @@ function onCall(message) {
       openOutcomeForm(message, "call");
     }
     $("call-order").textContent = message.order_ref;
+    $("#call-order-details").replaceChildren(
+      orderBox(orders.get(message.session_id) || null, { testid: "call-order-details" }) || "",
+    );
     $("call-purpose").textContent = vocabulary.label("purposes", message.purpose);
     $("call-buyer").textContent = message.buyer_name || t("console.call.buyer");
     const linkLocale = linkLocales.get(message.session_id);
@@ -591,6 +603,7 @@ function connect() {
       media.socketReplaced();
       if (message.name) $("whoami").textContent = whoamiText(message.name, message.role);
       if (message.availability) state = message.availability;
+      if (message.call && message.order) orders.set(message.call.session_id, message.order);
       renderAvailability();
       if (message.call) onCall(message.call);
     })

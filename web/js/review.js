@@ -4,6 +4,7 @@
 // in the supervisor's time zone (staff_i18n.js).
 import { get, post } from "./api.js";
 import { chatLine } from "./chat.js";
+import { orderBox } from "./order.js";
 import { fail, notice, say, startPage } from "./page.js";
 import { answerOffsetMs, photoTile } from "./photos.js";
 import { buyerCopy, renderConsent, renderStart } from "./review_consent.js";
@@ -65,6 +66,10 @@ function filters() {
   add("purpose", $("filter-purpose").value);
   add("agent_id", $("filter-agent").value);
   add("order_ref", $("filter-order").value.trim());
+  add("sku", $("filter-sku").value.trim());
+  add("carrier", $("filter-carrier").value.trim());
+  add("channel", $("filter-channel").value.trim());
+  add("buyer_country", $("filter-country").value.trim());
   const since = $("filter-since").value;
   const until = $("filter-until").value;
   if (since) params.set("since", new Date(`${since}T00:00:00`).toISOString());
@@ -283,6 +288,8 @@ async function showSession(id) {
       : vocabulary.label("call_states", detail.state),
   ];
   $("session-meta").textContent = bits.filter(Boolean).join(" · ");
+  $("session-order-box").replaceChildren(orderBox(detail.order, { testid: "session-order-details", open: true }) || "");
+  $("session-bundle").href = `/api/sessions/${encodeURIComponent(detail.id)}/bundle`;
   renderStart(detail);
   renderConsent(detail, vocabulary);
   renderRecording(detail, isNew);

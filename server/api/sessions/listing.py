@@ -14,6 +14,7 @@ from server.evidence import audit, review_list
 from server.models.call import CallDetailPublic, CallPublic
 from server.models.link import ORDER_REF_MAX_CHARS
 from server.models.moments import UTCMoment
+from server.models.order import CARRIER_MAX_CHARS, CHANNEL_MAX_CHARS, SKU_MAX_CHARS
 from signaling.vocabulary import Decision, Outcome, Purpose
 
 router = APIRouter(tags=["sessions"])
@@ -30,6 +31,11 @@ class SessionList(BaseModel):
     )
     page: int
     per_page: int
+
+
+def _given(text: str | None) -> str | None:
+    """A filter's text, None when blank (a cleared input sends an empty value)."""
+    return text.strip() or None if text else None
 
 
 @router.get("/api/sessions", response_model=SessionList)
@@ -59,6 +65,25 @@ def list_sessions(
         bool,
         Query(description="only calls that ended before any agent answered (declined, left)"),
     ] = False,
+    sku: Annotated[
+        str | None,
+        Query(min_length=1, max_length=SKU_MAX_CHARS, description="calls whose order has this SKU"),
+    ] = None,
+    carrier: Annotated[
+        str | None,
+        Query(min_length=1, max_length=CARRIER_MAX_CHARS, description="the order's carrier"),
+    ] = None,
+    channel: Annotated[
+        str | None,
+        Query(min_length=1, max_length=CHANNEL_MAX_CHARS, description="the order's channel"),
+    ] = None,
+    buyer_country: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[A-Za-z]{2}$",
+            description="the buyer's country, ISO 3166-1 alpha-2 (any case)",
+        ),
+    ] = None,
     page: PageNumber = 1,
     per_page: PerPage = 25,
 ) -> SessionList:
@@ -73,6 +98,10 @@ def list_sessions(
         until=until,
         untagged=untagged,
         not_reached=not_reached,
+        sku=_given(sku),
+        carrier=_given(carrier),
+        channel=_given(channel),
+        buyer_country=buyer_country,
     )
     found = review_list.list_calls(db, flt, page, per_page)
     return SessionList(

@@ -1,0 +1,206 @@
+"""The evidence bundle of one call, for carriers and marketplaces: a ZIP of the review
+file, each track file, the photos, the chat transcript (JSON and plain text), the outcome
+history, the call's events and its order, and ``manifest.json`` listing every file with
+its size and SHA-256, signed (``manifest.sig``, Ed25519 over the manifest's bytes,
+base64) with the server's key (``server.infra.signing``).
+
+``verify_bundle`` checks a bundle offline: the signature, then every file against the
+manifest, naming each file changed, added or removed.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from sqlmodel import Session, col, select
+
+from server.evidence import audit
+from server.evidence.zip_files import HashedZip
+from server.infra.signing import signature_holds
+from server.models import Call, CallEvent, OutcomeChange, Photo, Recording
+from server.models.call import ChatLine
+from server.storage import Storage, StorageError
+
+CHUNK_BYTES = 1 << 20  # members are hashed in pieces
+
+BUNDLE_FORMAT = 1
+MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, indent=2, ensure_ascii=False, default=str).encode()
+
+
+def _plain(row: Any, without: frozenset[str] = frozenset({"call_id"})) -> dict[str, Any]:
+    return {k: v for k, v in row.model_dump(mode="json").items() if k not in without}
+
+
+def _chat_text(lines: list[ChatLine]) -> bytes:
+    out = []
+    for line in lines:
+        who = line.name or line.from_ or "?"
+        text = line.text or ""
+        if line.buyer_text and line.buyer_text != text:
+            text += f" [{line.buyer_locale}: {line.buyer_text}]"
+        out.append(f"{line.at.isoformat()}  {who}: {text}")
+    return ("\n".join(out) + "\n").encode() if out else b""
+
+
+def write_bundle(
+    db: Session,
+    storage: Storage,
+    call: Call,
+    key: Ed25519PrivateKey,
+    now: datetime,
+    out: IO[bytes],
+    *,
+    user_id: int | None,
+    api_key_id: int | None,
+) -> int:
+    """Write ``call``'s bundle to ``out`` (a binary file); returns how many files the
+    manifest lists. Files whose media were deleted (retention) are left out and the
+    manifest says so. The bundle is audited (the caller's session is committed)."""
+    recordings = db.exec(
+        select(Recording).where(Recording.call_id == call.id).order_by(col(Recording.id))
+    ).all()
+    photos = db.exec(
+        select(Photo).where(Photo.call_id == call.id).order_by(col(Photo.t_ms), col(Photo.id))
+    ).all()
+    events = db.exec(
+        select(CallEvent)
+        .where(CallEvent.call_id == call.id)
+        .order_by(col(CallEvent.t_ms), col(CallEvent.id))
+    ).all()
+    changes = db.exec(
+        select(OutcomeChange)
+        .where(OutcomeChange.call_id == call.id)
+        .order_by(col(OutcomeChange.at), col(OutcomeChange.id))
+    ).all()
+    chat = [ChatLine.from_event(ev) for ev in events if ev.kind == "chat"]
+    missing: list[str] = []
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        put = HashedZip(archive)
+        for row in recordings:
+            folder = "review" if row.kind == "review" else "tracks"
+            name = f"{folder}/{row.id}-{Path(row.storage_key).name}"
+            _add_stored(put, storage, row.storage_key, name, missing)
+        for photo in photos:
+            _add_stored(
+                put,
+                storage,
+                photo.storage_key,
+                f"photos/{photo.id}-{Path(photo.storage_key).name}",
+                missing,
+            )
+        put.data("call.json", _json(_plain(call, frozenset())))
+        put.data("order.json", _json(call.order))
+        put.data("events.json", _json([_plain(ev) for ev in events]))
+        put.data("outcome_history.json", _json([_plain(ch) for ch in changes]))
+        put.data("chat.json", _json([line.model_dump(mode="json", by_alias=True) for line in chat]))
+        put.data("chat.txt", _chat_text(chat))
+        put.data("recordings.json", _json([_plain(r) for r in recordings]))
+        put.data("photos.json", _json([_plain(p) for p in photos]))
+        manifest = _json(
+            {
+                "format": BUNDLE_FORMAT,
+                "call_id": call.id,
+                "order_ref": call.order_ref,
+                "created_at": now.isoformat(),
+                "files": put.files,
+                "missing": missing,
+            }
+        )
+        archive.writestr(MANIFEST, manifest)
+        archive.writestr(SIGNATURE, base64.b64encode(key.sign(manifest)) + b"\n")
+    audit.action_done(
+        db,
+        audit.AUDIT_EVIDENCE_BUNDLE,
+        now,
+        user_id=user_id,
+        api_key_id=api_key_id,
+        call_id=call.id,
+        detail={"files": len(put.files)},
+    )
+    db.commit()
+    return len(put.files)
+
+
+def _add_stored(put: HashedZip, storage: Storage, key: str, name: str, missing: list[str]) -> None:
+    try:
+        put.file(name, storage.local_path(key))
+    except (OSError, StorageError):
+        missing.append(name)  # deleted by retention or erasure: named, not included
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a bundle: ``what`` is changed, added, removed, or signature."""
+
+    what: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.what}: {self.name}"
+
+
+def verify_bundle(path: Path, public_key: Ed25519PublicKey) -> list[Problem]:
+    """Everything wrong with the bundle at ``path`` (empty: intact): a manifest whose
+    signature does not hold, each listed file whose size or SHA-256 differs (changed) or
+    that is absent (removed), each file the manifest does not list (added)."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as exc:
+        return [Problem("unreadable", f"{path}: {exc}")]
+    with archive:
+        names = set(archive.namelist())
+        if MANIFEST not in names or SIGNATURE not in names:
+            return [Problem("removed", n) for n in (MANIFEST, SIGNATURE) if n not in names]
+        manifest = archive.read(MANIFEST)
+        try:
+            signature = base64.b64decode(archive.read(SIGNATURE).strip(), validate=True)
+        except binascii.Error:
+            signature = b""
+        problems = []
+        if not signature_holds(public_key, signature, manifest):
+            problems.append(Problem("signature", f"{SIGNATURE} does not sign {MANIFEST}"))
+        try:
+            listed = {f["name"]: f for f in json.loads(manifest)["files"]}
+        except (ValueError, KeyError, TypeError):
+            return [*problems, Problem("changed", MANIFEST)]
+        for name, entry in listed.items():
+            if name not in names:
+                problems.append(Problem("removed", name))
+            elif _facts(archive, name) != (entry.get("size"), entry.get("sha256")):
+                problems.append(Problem("changed", name))
+        for name in sorted(names - set(listed) - {MANIFEST, SIGNATURE}):
+            problems.append(Problem("added", name))
+        return problems
+
+
+def _facts(archive: zipfile.ZipFile, name: str) -> tuple[int, str] | None:
+    """A member's size and SHA-256; None when it cannot be read (a bad CRC: changed)."""
+    digest, size = hashlib.sha256(), 0
+    try:
+        with archive.open(name) as member:
+            for chunk in _chunks(member):
+                digest.update(chunk)
+                size += len(chunk)
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return None
+    return size, digest.hexdigest()
+
+
+def _chunks(stream: IO[bytes]) -> Iterator[bytes]:
+    while chunk := stream.read(CHUNK_BYTES):
+        yield chunk
