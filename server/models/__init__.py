@@ -7,6 +7,7 @@ from server.models.evidence import AuditEntry, Photo, Recording
 from server.models.link import BuyerPass, Link
 from server.models.phrase import QuickPhrase
 from server.models.user import Role, StaffSession, User
+from server.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiKey",
@@ -23,4 +24,7 @@ __all__ = [
     "Role",
     "StaffSession",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]
