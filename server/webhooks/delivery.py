@@ -248,6 +248,7 @@ class WebhookSender:
                 endpoint.failing_since = None
             else:
                 self._failed(delivery, endpoint, now)
+            attempts = delivery.attempts
             db.add(delivery)
             db.add(endpoint)
             db.commit()
@@ -256,7 +257,7 @@ class WebhookSender:
                 "webhook delivery %s to endpoint %s failed (attempt %d): %s",
                 claim.delivery_id,
                 claim.endpoint_id,
-                delivery.attempts,
+                attempts,
                 outcome.error,
             )
 
