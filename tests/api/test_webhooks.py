@@ -14,6 +14,7 @@ from sqlmodel import Session
 from server.accounts.apikeys import create_api_key
 from server.webhooks.endpoints import new_secret
 from tests.helpers.accounts import add_user, login
+from tests.helpers.postgres import fresh_database
 from tests.helpers.servers import LiveServer
 from tests.helpers.stored_calls import store_call, tag
 from tests.helpers.waiting import wait_until
@@ -285,3 +286,23 @@ def test_the_openapi_document_describes_every_event_body(client):
     schema = doc["components"]["schemas"][ref["schema"]["$ref"].rsplit("/", 1)[1]]
     assert {"id", "type", "timestamp", "version", "data"} <= set(schema["properties"])
     assert "/api/webhooks/{endpoint_id}/deliveries/{delivery_id}/replay" in doc["paths"]
+
+
+def test_webhooks_are_delivered_from_postgresql(server_factory, postgres_admin_url, receiver):
+    pg_url = fresh_database(postgres_admin_url, "showdesk_webhooks")
+    server = server_factory(database_url=pg_url, **FAST_RETRIES)
+    add_user(server.app, "root@shop.test", "admin")
+    with httpx.Client(base_url=server.url) as admin:
+        admin.headers["X-CSRF-Token"] = login(admin, "root@shop.test")
+        made = _endpoint(admin, receiver.url, ["outcome.set"])
+        receiver.secrets = [made["secret"]]
+        _tagged_call(server)
+        wait_until(lambda: _deliveries(admin, made["id"])[0]["attempts"] >= 1, 10, "a try")
+        receiver.start()
+        event = wait_until(lambda: receiver.verified("outcome.set"), 10, "delivered")[0]
+        done = wait_until(
+            lambda: [d for d in _deliveries(admin, made["id"]) if d["state"] == "delivered"],
+            5,
+            "delivered in the log",
+        )[0]
+    assert done["event_id"] == event["id"] and done["attempt_log"][-1]["status_code"] == 204
