@@ -2,6 +2,7 @@
 import { del, get, patch, post } from "./api.js";
 import { mountConsentTexts } from "./admin_consent.js";
 import { mountPhrases } from "./admin_phrases.js";
+import { mountWebhooks } from "./admin_webhooks.js";
 import { confirmAction } from "./confirm.js";
 import { wireLinkForm } from "./linkform.js";
 import { fail, notice, say, startPage } from "./page.js";
@@ -410,6 +411,7 @@ async function start() {
     loadAudit(),
     mountPhrases(vocabulary),
     mountConsentTexts(vocabulary),
+    mountWebhooks(),
   ]).catch(fail);
 }
 
