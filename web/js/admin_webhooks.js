@@ -16,6 +16,11 @@ const EVENTS = [
   "photo.added",
   "recording.ready",
 ];
+const STATE_WORDS = {
+  pending: "admin.webhooks.state_pending",
+  delivered: "admin.webhooks.state_delivered",
+  failed: "admin.webhooks.state_failed",
+};
 let open = null; // the endpoint whose delivery log is shown
 
 /** Start the section. */
@@ -172,7 +177,7 @@ function deliveryRows(delivery) {
       "tr",
       { testid: "webhook-attempt", dataset: { deliveryId: delivery.id, state: delivery.state } },
       el("td", {}, i === 0 ? el("code", { text: delivery.event_type }) : null),
-      el("td", { testid: "webhook-delivery-state", text: i === 0 ? t(`admin.webhooks.state_${delivery.state}`) : "" }),
+      el("td", { testid: "webhook-delivery-state", text: i === 0 ? t(STATE_WORDS[delivery.state]) : "" }),
       el("td", { testid: "webhook-attempt-no", text: attempt ? String(attempt.attempt) : "–" }),
       el("td", { text: attempt ? formatDateTime(attempt.at) : "" }),
       el("td", { testid: "webhook-attempt-status", text: attempt?.status_code ?? (attempt ? t("admin.webhooks.no_answer") : "") }),
