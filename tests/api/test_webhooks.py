@@ -5,13 +5,18 @@ disabling, replay and the API key scope."""
 
 from __future__ import annotations
 
+import logging
+import random
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 
 import httpx
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from server.accounts.apikeys import create_api_key
+from server.models import WebhookDelivery, WebhookEndpoint
+from server.webhooks.delivery import WebhookSender, retry_delay_s
 from server.webhooks.endpoints import new_secret
 from tests.helpers.accounts import add_user, login
 from tests.helpers.postgres import fresh_database
@@ -306,3 +311,89 @@ def test_webhooks_are_delivered_from_postgresql(server_factory, postgres_admin_u
             "delivered in the log",
         )[0]
     assert done["event_id"] == event["id"] and done["attempt_log"][-1]["status_code"] == 204
+
+
+def test_an_override_is_sent_as_outcome_changed_and_no_secret_is_logged(
+    server, admin, receiver, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    made = _endpoint(admin, receiver.url, ["outcome.changed"])
+    rotated = admin.post(f"/api/webhooks/{made['id']}/rotate-secret").json()
+    receiver.secrets = [rotated["secret"]]
+    receiver.start()
+    call_id = _tagged_call(server)
+    add_user(server.app, "sue@shop.test", "supervisor")
+    with httpx.Client(base_url=server.url) as supervisor:
+        csrf = login(supervisor, "sue@shop.test")
+        answer = supervisor.post(
+            f"/api/sessions/{call_id}/review",
+            json={
+                "action": "override",
+                "outcome": "misuse",
+                "decision": "reject",
+                "reason": "seal",
+            },
+            headers={"X-CSRF-Token": csrf},
+        )
+    assert answer.status_code == 200, answer.text
+    event = wait_until(lambda: receiver.verified("outcome.changed"), 10, "outcome.changed")[0]
+    assert event["data"]["action"] == "override" and event["data"]["reason"] == "seal"
+    assert event["data"]["outcome"] == "misuse"
+    assert receiver.verified("outcome.set") == []  # not asked for
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "webhook" in logged
+    for secret in (made["secret"], rotated["secret"]):
+        assert secret not in logged and secret.removeprefix("whsec_") not in logged
+
+
+def test_backoff_doubles_with_jitter_up_to_its_cap(settings):
+    rng = random.Random(7)
+    delays = [retry_delay_s(n, settings, rng) for n in range(1, 12)]
+    for n, delay in enumerate(delays, start=1):
+        plain = min(settings.webhooks_retry_max_s, settings.webhooks_retry_base_s * 2 ** (n - 1))
+        assert 0.75 * plain <= delay <= 1.25 * plain
+    assert len({round(d, 6) for d in delays}) == len(delays)  # jittered, never in lockstep
+    retries = 0
+    waited = 0.0
+    while waited <= settings.webhooks_retry_horizon_s:
+        retries += 1
+        waited += min(
+            settings.webhooks_retry_max_s, settings.webhooks_retry_base_s * 2 ** (retries - 1)
+        )
+    assert 25 <= retries <= 40  # about a day of retries with the defaults
+
+
+def test_old_settled_deliveries_are_pruned_and_pending_ones_kept(app, settings, clock):
+    now = clock.now()
+    with Session(app.state.engine) as db:
+        endpoint = WebhookEndpoint(
+            url="https://93.184.215.14/h",
+            events="call.ended",
+            secret=new_secret(),
+            created_at=now,
+            updated_at=now,
+        )
+        db.add(endpoint)
+        db.flush()
+        for state, age_days in (
+            ("delivered", 40),
+            ("failed", 40),
+            ("pending", 40),
+            ("delivered", 1),
+        ):
+            db.add(
+                WebhookDelivery(
+                    endpoint_id=endpoint.id,
+                    event_id=f"evt_{state}{age_days}",
+                    event_type="call.ended",
+                    payload={},
+                    state=state,
+                    created_at=now - timedelta(days=age_days),
+                    next_attempt_at=now,
+                )
+            )
+        db.commit()
+    assert WebhookSender(app.state.engine, settings).prune(now) == 2
+    with Session(app.state.engine) as db:
+        left = sorted(d.event_id for d in db.exec(select(WebhookDelivery)))
+    assert left == ["evt_delivered1", "evt_pending40"]
