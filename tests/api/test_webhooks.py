@@ -8,17 +8,24 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from server.accounts.apikeys import create_api_key
+from server.app import create_app
 from server.models import WebhookDelivery, WebhookEndpoint
 from server.webhooks.delivery import WebhookSender, retry_delay_s
 from server.webhooks.endpoints import new_secret
 from tests.helpers.accounts import add_user, login
+from tests.helpers.consent import consent_message
+from tests.helpers.images import image_bytes
+from tests.helpers.links import make_link
+from tests.helpers.people import buyer, staff
 from tests.helpers.postgres import fresh_database
 from tests.helpers.servers import LiveServer
 from tests.helpers.stored_calls import store_call, tag
@@ -397,3 +404,62 @@ def test_old_settled_deliveries_are_pruned_and_pending_ones_kept(app, settings, 
     with Session(app.state.engine) as db:
         left = sorted(d.event_id for d in db.exec(select(WebhookDelivery)))
     assert left == ["evt_delivered1", "evt_pending40"]
+
+
+def test_a_call_through_the_socket_sends_its_events_and_its_photo(settings, clock, receiver):
+    app = create_app(settings.model_copy(update=FAST_RETRIES), clock=clock)
+    with TestClient(app, base_url=settings.public_url) as client:
+        admin_person, _ = staff(client, app, "root@shop.test", "admin")
+        made = admin_person.post(
+            "/api/webhooks",
+            json={"url": receiver.url, "events": ["call.waiting", "call.live", "photo.added"]},
+        ).json()
+        receiver.secrets = [made["secret"]]
+        receiver.start()
+        agent, _ = staff(client, app, "ann@shop.test", "agent")
+        _, url = make_link(app, "ORD-SOCK")
+        the_buyer = buyer(client, url)
+        with ExitStack() as stack:
+            agent_ws = stack.enter_context(_socket(client, agent, "staff"))
+            agent_ws.send_json({"type": "set_availability", "state": "available"})
+            buyer_ws = stack.enter_context(_socket(client, the_buyer, "buyer"))
+            buyer_ws.send_json(consent_message(True))
+            session_id = _recv(buyer_ws, "call")["session_id"]
+            agent_ws.send_json({"type": "accept", "session_id": session_id})
+            assert _recv(buyer_ws, "call")["state"] == "live"
+            uploaded = the_buyer.post(
+                f"/api/sessions/{session_id}/photos",
+                content=image_bytes("mjpeg", 320, 240),
+                headers={"Content-Type": "image/jpeg"},
+            )
+            assert uploaded.status_code == 201, uploaded.text
+            got = wait_until(
+                lambda: len(receiver.verified()) >= 3 and receiver.verified(), 10, "three events"
+            )
+    assert [e["type"] for e in got] == ["call.waiting", "call.live", "photo.added"]
+    assert {e["data"]["call_id"] for e in got} == {session_id}
+    photo = got[2]["data"]
+    assert (
+        photo["photo_id"] == uploaded.json()["id"] and photo["sha256"] == uploaded.json()["sha256"]
+    )
+    assert got[1]["data"]["agent_id"] is not None and got[1]["data"]["state"] == "live"
+
+
+@contextmanager
+def _socket(client: TestClient, person, as_: str):
+    client.cookies.clear()
+    for name, value in person.cookies.items():
+        client.cookies.set(name, value)
+    with client.websocket_connect(f"/ws?as={as_}") as ws:
+        client.cookies.clear()
+        ws.send_json({"type": "hello", "v": 1})
+        _recv(ws, "welcome")
+        yield ws
+
+
+def _recv(ws, wanted: str) -> dict:
+    for _ in range(50):
+        message = ws.receive_json()
+        if message["type"] == wanted:
+            return message
+    raise AssertionError(f"no {wanted!r}")
