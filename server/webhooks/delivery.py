@@ -2,14 +2,15 @@
 that delivers the outbox (``WebhookDelivery`` rows) at least once.
 
 Every ``SHOWDESK_WEBHOOKS_POLL_S`` it claims the due deliveries of enabled endpoints
-(``claimed_until``: a sender that dies mid-request leaves them to be claimed again, so a
-restart delivers what was left), checks each receiver's address again, signs the body
-as Standard Webhooks says (``webhook-id``, ``webhook-timestamp``, ``webhook-signature``:
-one ``v1,`` HMAC-SHA256 signature per secret, space-separated during a rotation's
-overlap) and POSTs it with a timeout, following no redirect. A 2xx answer delivers it;
-anything else is retried with exponential backoff and jitter until the retry horizon,
-then failed. Every attempt is recorded (status, time taken, error). An endpoint that
-fails too many times in a row, or for the whole horizon, is disabled.
+(``claimed_until``; a process that died mid-request left its claims, which the next
+start lets go, so a restart delivers what was left), checks each receiver's address
+again, signs the body as Standard Webhooks says (``webhook-id``,
+``webhook-timestamp``, ``webhook-signature``: one ``v1,`` HMAC-SHA256 signature per
+secret, space-separated during a rotation's overlap) and POSTs it with a timeout,
+following no redirect. A 2xx answer delivers it; anything else is retried with
+exponential backoff and jitter until the retry horizon, then failed. Every attempt is
+recorded (status, time taken, error). An endpoint that fails too many times in a row,
+or for the whole horizon, is disabled.
 Delivered and failed rows older than ``SHOWDESK_WEBHOOKS_KEEP_DAYS`` are pruned.
 """
 
@@ -125,6 +126,9 @@ class WebhookSender:
             limits=limits,
             trust_env=False,  # no proxy from the environment: the address check must hold
         ) as client:
+            released = await asyncio.to_thread(self.release_claims)
+            if released:
+                log.info("%d webhook deliveries cut off by the last stop are due again", released)
             while True:
                 try:
                     await self.run_once(client)
@@ -144,12 +148,19 @@ class WebhookSender:
             if pruned:
                 log.info("pruned %d old webhook deliveries", pruned)
         claims = await asyncio.to_thread(self.claim, _now())
-        await asyncio.gather(*(self._deliver(client, c) for c in claims))
+        by_endpoint: dict[int, list[Claim]] = {}
+        for claim in claims:
+            by_endpoint.setdefault(claim.endpoint_id, []).append(claim)
+        await asyncio.gather(*(self._deliver(client, group) for group in by_endpoint.values()))
         return len(claims)
 
-    async def _deliver(self, client: httpx.AsyncClient, claim: Claim) -> None:
-        outcome = await self.send(client, claim)
-        await asyncio.to_thread(self.record, claim, outcome, _now())
+    async def _deliver(self, client: httpx.AsyncClient, claims: list[Claim]) -> None:
+        """One endpoint's claims one after the other, oldest first (endpoints in
+        parallel), so a receiver gets events in the order they happened unless a retry
+        comes between them."""
+        for claim in claims:
+            outcome = await self.send(client, claim)
+            await asyncio.to_thread(self.record, claim, outcome, _now())
 
     async def send(self, client: httpx.AsyncClient, claim: Claim) -> Outcome:
         """One attempt: the address checked again, the body signed now and posted."""
@@ -180,6 +191,23 @@ class WebhookSender:
         return Outcome(response.status_code, ms, None)
 
     # -- database (in threads) ------------------------------------------------------
+
+    def release_claims(self) -> int:
+        """At start: the claims a previous process held (it died mid-request) are let go,
+        so their deliveries are sent again at once. One control plane serves a database
+        (docs/architecture.md), so no other sender holds a claim now."""
+        with Session(self._engine) as db:
+            rows = db.exec(
+                select(WebhookDelivery).where(
+                    WebhookDelivery.state == "pending",
+                    col(WebhookDelivery.claimed_until).is_not(None),
+                )
+            ).all()
+            for row in rows:
+                row.claimed_until = None
+                db.add(row)
+            db.commit()
+            return len(rows)
 
     def claim(self, now: datetime) -> list[Claim]:
         """Claim the due deliveries of enabled endpoints, oldest first."""
