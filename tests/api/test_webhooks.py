@@ -463,3 +463,35 @@ def _recv(ws, wanted: str) -> dict:
         if message["type"] == wanted:
             return message
     raise AssertionError(f"no {wanted!r}")
+
+
+def test_a_start_sends_at_once_what_a_killed_process_had_claimed(settings, clock, receiver):
+    now = clock.now()
+    app = create_app(settings.model_copy(update=FAST_RETRIES), clock=clock)
+    with Session(app.state.engine) as db:
+        endpoint = WebhookEndpoint(
+            url=receiver.url,
+            events="call.ended",
+            secret=new_secret(),
+            created_at=now,
+            updated_at=now,
+        )
+        db.add(endpoint)
+        db.flush()
+        receiver.secrets = [endpoint.secret]
+        db.add(
+            WebhookDelivery(
+                endpoint_id=endpoint.id,
+                event_id="evt_cutoff",
+                event_type="call.ended",
+                payload={"id": "evt_cutoff", "type": "call.ended", "data": {}},
+                created_at=now,
+                next_attempt_at=now,
+                claimed_until=now + timedelta(hours=1),  # the dead sender's claim
+            )
+        )
+        db.commit()
+    receiver.start()
+    with TestClient(app, base_url=settings.public_url):
+        events = wait_until(lambda: receiver.verified("call.ended"), 5, "the cut-off delivery")
+    assert events[0]["id"] == "evt_cutoff"
