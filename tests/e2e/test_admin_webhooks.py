@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.helpers.accounts import add_user
+from tests.helpers.axe import assert_no_serious_violations
 from tests.helpers.browser_steps import sign_in
 from tests.helpers.chromium import OpenParticipant
 from tests.helpers.screens import shoot
@@ -66,6 +67,7 @@ def test_admin_adds_an_endpoint_sees_the_delivery_log_and_replays(
     expect(attempt.get_by_test_id("webhook-attempt-status")).to_have_text("204")
     expect(attempt.get_by_test_id("webhook-attempt-ms")).to_contain_text("ms")
     shoot(page, "admin-webhook-log")
+    assert_no_serious_violations(page, "/admin with a webhook's delivery log")
 
     attempt.get_by_test_id("webhook-replay").click()
     expect(page.get_by_test_id("notice")).to_contain_text("outcome.set")
