@@ -119,7 +119,10 @@ class WebhookSender:
 
     async def _run_forever(self) -> None:
         settings = self._settings
-        limits = httpx.Limits(max_connections=settings.webhooks_concurrency)
+        # no kept-alive connections: each is made to a checked address with its own name
+        limits = httpx.Limits(
+            max_connections=settings.webhooks_concurrency, max_keepalive_connections=0
+        )
         async with httpx.AsyncClient(
             follow_redirects=False,
             timeout=httpx.Timeout(settings.webhooks_timeout_s),
@@ -170,14 +173,25 @@ class WebhookSender:
             return round((time.monotonic() - started) * 1000)
 
         try:
-            await asyncio.to_thread(
+            addresses = await asyncio.to_thread(
                 check_receiver, claim.url, allow_private=self._settings.webhooks_allow_private
             )
         except DomainError as exc:
             return Outcome(None, took(), exc.message[:ERROR_MAX_CHARS])
+        # connect to the address just checked, not to what the name resolves to next
+        # (DNS rebinding): the URL's name goes in Host and, for TLS, in SNI and the
+        # certificate check
+        url = httpx.URL(claim.url)
         headers = sign(claim.secrets, claim.event_id, _now(), claim.body)
+        headers["host"] = url.netloc.decode("ascii")
+        extensions = {"sni_hostname": url.host} if url.scheme == "https" else {}
         try:
-            response = await client.post(claim.url, content=claim.body, headers=headers)
+            response = await client.post(
+                url.copy_with(host=addresses[0]),
+                content=claim.body,
+                headers=headers,
+                extensions=extensions,
+            )
         except httpx.TimeoutException:
             return Outcome(None, took(), f"no answer within {self._settings.webhooks_timeout_s} s")
         except httpx.HTTPError as exc:

@@ -495,3 +495,15 @@ def test_a_start_sends_at_once_what_a_killed_process_had_claimed(settings, clock
     with TestClient(app, base_url=settings.public_url):
         events = wait_until(lambda: receiver.verified("call.ended"), 5, "the cut-off delivery")
     assert events[0]["id"] == "evt_cutoff"
+
+
+def test_a_named_receiver_is_reached_at_its_checked_address_with_its_name_as_host(
+    server, admin, receiver
+):
+    by_name = f"http://localhost:{receiver.port}/hooks/showdesk"
+    made = _endpoint(admin, by_name, ["outcome.set"])
+    receiver.secrets = [made["secret"]]
+    receiver.start()
+    _tagged_call(server)
+    wait_until(lambda: receiver.verified("outcome.set"), 10, "delivered by name")
+    assert receiver.received[0].headers["host"] == f"localhost:{receiver.port}"
