@@ -1,7 +1,8 @@
 """The sender: a background task of the control plane (started by the app's lifespan)
 that delivers the outbox (``WebhookDelivery`` rows) at least once.
 
-Every ``SHOWDESK_WEBHOOKS_POLL_S`` it claims the due deliveries of enabled endpoints
+Woken after each commit that emitted an event (else every ``SHOWDESK_WEBHOOKS_POLL_S``)
+it claims the due deliveries of enabled endpoints
 (``claimed_until``; a process that died mid-request left its claims, which the next
 start lets go, so a restart delivers what was left), checks each receiver's address
 again, signs the body as Standard Webhooks says (``webhook-id``,
@@ -17,10 +18,12 @@ Delivered and failed rows older than ``SHOWDESK_WEBHOOKS_KEEP_DAYS`` are pruned.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -35,6 +38,7 @@ from server.infra.config import Settings
 from server.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from server.webhooks.addresses import check_receiver
 from server.webhooks.endpoints import signing_secrets
+from server.webhooks.outbox import on_committed
 
 log = logging.getLogger("showdesk.webhooks")
 
@@ -98,13 +102,23 @@ class WebhookSender:
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._last_prune = 0.0
+        self._unsubscribe: Callable[[], None] = lambda: None
 
     def start(self) -> None:
         self._wake = asyncio.Event()
+        loop = asyncio.get_running_loop()
+
+        def woken() -> None:  # in the thread that committed an event
+            with contextlib.suppress(RuntimeError):  # the loop is closed: nothing to wake
+                loop.call_soon_threadsafe(self._wake.set)
+
+        self._unsubscribe = on_committed(woken)
         self._task = asyncio.create_task(self._run_forever(), name="webhook-sender")
 
     async def stop(self) -> None:
-        """Stop at once: a delivery cut off stays claimed and is sent again later."""
+        """Stop at once: a delivery cut off stays claimed and is sent again at the next
+        start."""
+        self._unsubscribe()
         task, self._task = self._task, None
         if task is not None:
             task.cancel()

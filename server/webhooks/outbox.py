@@ -1,6 +1,7 @@
 """``emit``: an event becomes one delivery row per enabled endpoint that asked for its
 type, added to the caller's database session, so it is committed (or rolled back) with
-the change it reports. Nothing is sent here: the sender (``delivery.py``) finds the rows.
+the change it reports. Nothing is sent here: the sender (``delivery.py``) finds the rows,
+woken after the commit (``on_committed``) or at its next poll.
 
 The ``*_data`` helpers build each type's ``data`` from the rows (``events.py``).
 """
@@ -8,15 +9,32 @@ The ``*_data`` helpers build each type's ``data`` from the rows (``events.py``).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import event
 from sqlmodel import Session, select
 
 from server.models import Call, Photo, Recording, WebhookDelivery, WebhookEndpoint
 from server.webhooks.events import EVENT_TYPES, envelope, iso
 
 log = logging.getLogger("showdesk.webhooks")
+_committed: list[Callable[[], None]] = []
+
+
+def on_committed(callback: Callable[[], None]) -> Callable[[], None]:
+    """Call ``callback`` (in the committing thread) after each commit of a transaction
+    that emitted an event, so the sender need not wait for its next poll; returns the
+    function that stops it."""
+    _committed.append(callback)
+    return lambda: _committed.remove(callback) if callback in _committed else None
+
+
+def _after_commit(db: Session) -> None:
+    if db.info.pop("webhooks_emitted", False):
+        for callback in list(_committed):
+            callback()
 
 
 def emit(db: Session, event_type: str, data: dict[str, Any], now: datetime) -> int:
@@ -40,6 +58,9 @@ def emit(db: Session, event_type: str, data: dict[str, Any], now: datetime) -> i
                 next_attempt_at=now,
             )
         )
+    db.info["webhooks_emitted"] = True
+    if not event.contains(db, "after_commit", _after_commit):
+        event.listen(db, "after_commit", _after_commit)
     log.debug("event %s %s for %d endpoints", body["id"], event_type, len(wanted))
     return len(wanted)
 

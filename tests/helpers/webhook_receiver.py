@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,7 @@ class Received:
     body: bytes
     event: dict[str, Any] | None  # the verified body; None: verification failed
     error: str | None
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
 
 @dataclass
