@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from server.accounts.apikeys import create_api_key
 from server.app import create_app
+from server.infra.log_redaction import redact
 from server.models import WebhookDelivery, WebhookEndpoint
 from server.webhooks.delivery import WebhookSender, retry_delay_s
 from server.webhooks.endpoints import new_secret
@@ -507,3 +508,10 @@ def test_a_named_receiver_is_reached_at_its_checked_address_with_its_name_as_hos
     _tagged_call(server)
     wait_until(lambda: receiver.verified("outcome.set"), 10, "delivered by name")
     assert receiver.received[0].headers["host"] == f"localhost:{receiver.port}"
+
+
+def test_a_signing_secret_that_reached_a_log_line_would_be_redacted():
+    secret = new_secret()
+    line = redact(f"endpoint 3 secret {secret} rotated")
+    assert secret not in line and secret.removeprefix("whsec_") not in line
+    assert "whsec_[redacted]" in line
