@@ -23,6 +23,7 @@ from server.api import (
     support_hours,
     users,
     vocabulary,
+    webhooks,
 )
 from server.api.body_limit import BodyLimit
 from server.api.errors import UnexpectedErrors, install_error_handlers
@@ -39,6 +40,7 @@ from server.infra.metrics import ShowdeskMetrics
 from server.infra.rate_limits import RateLimits
 from server.infra.sign_in_throttle import SignInThrottle
 from server.storage import LocalStorage
+from server.webhooks.delivery import WebhookSender
 
 
 def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
@@ -55,9 +57,11 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await app.state.calls.start()
         await app.state.metrics.start()
+        app.state.webhooks.start()
         try:
             yield
         finally:
+            await app.state.webhooks.stop()
             await app.state.metrics.stop()
             await app.state.calls.stop()
             engine.dispose()
@@ -91,6 +95,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.state.calls = CallDesk(
         engine=engine, clock=clock, settings=settings, storage=app.state.storage
     )
+    app.state.webhooks = WebhookSender(engine, settings)
     install_error_handlers(app)
     for module in (
         auth,
@@ -105,8 +110,10 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         consent_texts,
         phrases,
         support_hours,
+        webhooks,
     ):
         app.include_router(module.router)
+    webhooks.describe_events(app)
     app.include_router(ws_router)
     app.include_router(metrics.router)
     app.state.metrics = ShowdeskMetrics(

@@ -16,7 +16,9 @@ from server.models.text import LineStr
 
 router = APIRouter(tags=["apikeys"])
 
-Scope = Literal["links:write", "links:read", "calls:read", "calls:chat", "recordings:read"]
+Scope = Literal[
+    "links:write", "links:read", "calls:read", "calls:chat", "recordings:read", "webhooks:write"
+]
 assert set(Scope.__args__) == set(API_KEY_SCOPES)  # type: ignore[attr-defined]
 ApiKeyId = Annotated[int, Path(ge=1, le=DB_ID_MAX, description="an API key's id")]
 
@@ -29,7 +31,8 @@ class ApiKeyCreateIn(BaseModel):
         min_length=1,
         description="links:write (create links, revoke the key's own), links:read (list "
         "links), calls:read (list calls, read one without its chat), calls:chat (a call's "
-        "chat lines too), recordings:read (a call's recordings and photos, audited)",
+        "chat lines too), recordings:read (a call's recordings and photos, audited), "
+        "webhooks:write (webhook endpoints and their delivery logs)",
     )
     expires_in_s: StrictInt | None = Field(
         default=None,

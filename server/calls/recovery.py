@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from server.models import Call, CallEvent, Recording
 from server.recording.rows import finalize_from_disk
 from server.storage import Storage
+from server.webhooks.outbox import call_data, emit
 from signaling.call import EventKind, elapsed_ms
 from signaling.vocabulary import ACTIVE_STATES, CallState, EndReason
 
@@ -79,3 +80,4 @@ def _end_restarted(db: Session, call: Call) -> None:
             data={"reason": EndReason.SERVER_RESTART.value},
         )
     )
+    emit(db, "call.ended", call_data(call), ended_at)

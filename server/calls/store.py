@@ -23,7 +23,17 @@ from server.calls.ids import db_id
 from server.models import Call, CallEvent, CallSku, Link
 from server.models.order import order_keys
 from server.recording.rows import StoreOp
+from server.webhooks.outbox import call_data, emit
 from signaling import CallEvent as CallChange
+from signaling.call import EventKind
+from signaling.vocabulary import CallState
+
+# the timeline events that are webhook events (written with them, in one transaction)
+WEBHOOK_EVENTS = {
+    EventKind.CREATED: "call.waiting",
+    EventKind.ANSWERED: "call.live",
+    EventKind.ENDED: "call.ended",
+}
 
 log = logging.getLogger("showdesk.calls")
 
@@ -40,7 +50,8 @@ def _dt(epoch_s: float | None) -> datetime | None:
 
 def call_change_op(change: CallChange) -> StoreOp:
     """The write of one switchboard ``CallEvent``: the call row as the snapshot has it
-    (created on its first event) and the event on its timeline."""
+    (created on its first event), the event on its timeline, and its webhook event
+    (``WEBHOOK_EVENTS``) in the outbox."""
 
     def op(db: Session) -> None:
         snap, event = change.call, change.event
@@ -68,15 +79,22 @@ def call_change_op(change: CallChange) -> StoreOp:
         row.ended_at = _dt(snap.ended_at)
         row.end_reason = snap.end_reason
         db.add(row)
+        at = _dt(snap.created_at + event.t_ms / 1000)
+        assert at is not None
         db.add(
             CallEvent(
                 call_id=snap.session_id,
                 kind=event.kind,
                 t_ms=event.t_ms,
-                at=_dt(snap.created_at + event.t_ms / 1000),
+                at=at,
                 data=dict(event.data),
             )
         )
+        webhook_event = WEBHOOK_EVENTS.get(event.kind)
+        if webhook_event == "call.waiting" and row.state != CallState.WAITING:
+            webhook_event = None  # a declined consent: nobody waits
+        if webhook_event is not None:
+            emit(db, webhook_event, call_data(row), at)
 
     return op
 

@@ -16,8 +16,10 @@ from sqlmodel import Session, select
 
 from server.errors import Conflict, NotFound, TooLarge
 from server.evidence.images import IMAGE_TYPES, UnsupportedImage, clean_copy, sniff_image_type
+from server.models import Call
 from server.models.evidence import Photo
 from server.storage import Storage
+from server.webhooks.outbox import emit, photo_data
 from signaling.vocabulary import CallState
 
 PHOTO_MAX_BYTES = 15_000_000  # 15 MB: a 48-megapixel phone JPEG fits
@@ -50,7 +52,7 @@ def store_photo(
 ) -> Photo:
     """Check, store and record one photo of ``call_id`` taken ``t_ms`` into the call; the
     committed row. PhotoTooLarge or UnsupportedImage for a bad upload, Conflict when the
-    call already has ``max_photos``."""
+    call already has ``max_photos``. Its ``photo.added`` webhook event is committed with it."""
     if len(data) > PHOTO_MAX_BYTES:
         raise PhotoTooLarge(too_large_message(len(data)))
     if not data:
@@ -86,6 +88,9 @@ def store_photo(
         created_at=now,
     )
     db.add(photo)
+    db.flush()  # its id, for the webhook event written with it
+    call = db.get(Call, call_id)
+    emit(db, "photo.added", photo_data(photo, call.order_ref if call else ""), now)
     db.commit()
     db.refresh(photo)
     return photo

@@ -1,7 +1,9 @@
 """A call's verdict: the agent sets the outcome, a supervisor confirms or overrides it.
 
 Every change is appended to ``OutcomeChange`` (who, when, what, why) and put on the
-call's timeline as an ``outcome`` event, so the review page shows when it happened.
+call's timeline as an ``outcome`` event, so the review page shows when it happened; its
+webhook event (``outcome.set``, or ``outcome.changed`` for a confirm or override) is
+written in the same transaction.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from sqlmodel import Session
 
 from server.errors import Conflict, InvalidInput
 from server.models import Call, CallEvent, OutcomeChange
+from server.webhooks.outbox import emit, outcome_data
 from signaling.call import elapsed_ms
 from signaling.vocabulary import Decision, Outcome
 
@@ -57,6 +60,8 @@ def _record(
     if reason is not None:
         data["reason"] = reason
     db.add(CallEvent(call_id=call.id, kind="outcome", t_ms=_t_ms(call, now), at=now, data=data))
+    event_type = "outcome.set" if action == ACTION_SET else "outcome.changed"
+    emit(db, event_type, outcome_data(call, action, by_user_id, note, reason), now)
     return change
 
 

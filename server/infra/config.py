@@ -138,6 +138,22 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = None
     # argon2-cffi's default cost. The tests' cheap value is refused by load_settings().
     password_hashing: PasswordHashing = PASSWORD_HASHING_DEFAULT
+    # Webhooks (server/webhooks): endpoints on loopback, private, link-local or other
+    # non-public addresses are refused, at creation and again before each delivery
+    # (the name may resolve elsewhere by then), unless this is true (tests, a shop's LAN).
+    webhooks_allow_private: bool = False
+    webhooks_timeout_s: float = Field(default=10.0, gt=0, le=60)  # one request, all of it
+    webhooks_poll_s: float = Field(default=1.0, gt=0, le=60)  # how often due deliveries are sought
+    # Retries: the n-th waits about base * 2**(n-1) s (capped, +-25% jitter) until the
+    # horizon (a day) has passed since the event; then the delivery is failed.
+    webhooks_retry_base_s: float = Field(default=5.0, gt=0, le=3600)
+    webhooks_retry_max_s: float = Field(default=3600.0, gt=0, le=86400)
+    webhooks_retry_horizon_s: float = Field(default=86400.0, gt=0, le=7 * 86400)
+    # An endpoint is disabled after this many failed attempts in a row, or once it has
+    # failed without a success for the retry horizon.
+    webhooks_disable_after_failures: int = Field(default=100, ge=1, le=100_000)
+    webhooks_keep_days: int = Field(default=30, ge=1, le=3650)  # delivered rows kept
+    webhooks_concurrency: int = Field(default=8, ge=1, le=100)  # requests in flight at once
 
     @field_validator("secret_key", "metrics_token", "turn_secret")
     @classmethod

@@ -9,6 +9,7 @@ from server.models.order import CallSku
 from server.models.phrase import QuickPhrase
 from server.models.support_hours import SupportHours
 from server.models.user import Role, StaffSession, User
+from server.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiKey",
@@ -27,4 +28,7 @@ __all__ = [
     "StaffSession",
     "SupportHours",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -12,8 +12,16 @@ from server.db import UTCDateTime
 # What a key may do. ``links:write`` creates links and revokes the key's own links;
 # ``links:read`` lists links; ``calls:read`` lists calls and reads one call (without its
 # chat); ``calls:chat`` adds the chat lines; ``recordings:read`` opens a call's recordings
-# and photos (each view audited as the key's).
-API_KEY_SCOPES = ("links:write", "links:read", "calls:read", "calls:chat", "recordings:read")
+# and photos (each view audited as the key's); ``webhooks:write`` manages webhook endpoints
+# and reads their delivery logs.
+API_KEY_SCOPES = (
+    "links:write",
+    "links:read",
+    "calls:read",
+    "calls:chat",
+    "recordings:read",
+    "webhooks:write",
+)
 DEFAULT_API_KEY_SCOPES = ("links:write", "links:read", "calls:read")
 
 

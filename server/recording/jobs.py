@@ -27,6 +27,7 @@ from server.recording.names import CONTENT_TYPES, review_key
 from server.recording.probe import sha256_of
 from server.recording.review import review_format
 from server.storage import Storage, StorageError
+from server.webhooks.outbox import emit, recording_data
 from signaling.vocabulary import CallState
 
 log = logging.getLogger("showdesk.recording")
@@ -260,6 +261,11 @@ class ReviewJobs:
                 row.duration_ms = facts["duration_ms"]
                 row.sha256 = facts["sha256"]
                 row.error = None
+                call = db.get(Call, row.call_id)
+                order_ref = call.order_ref if call else ""
+                db.add(row)
+                db.flush()
+                emit(db, "recording.ready", recording_data(row, order_ref), _now())
             else:
                 row.state = "failed"
                 row.error = (error or "unknown error")[:500]

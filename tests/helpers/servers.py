@@ -174,16 +174,19 @@ def served(
     scheme: str = "http",
     log_name: str = "server.log",
     relay_workers: int | None = 1,
+    env: dict[str, str] | None = None,
 ) -> Iterator[ServerProcess]:
     """Run ``python -m server.cli serve --port P ARGS`` in ``cwd`` (its ``./data``) with no
     SHOWDESK_ variables but ``SHOWDESK_RELAY_WORKERS=relay_workers`` (None: the server's
     default, one per core), until healthy; stop it with SIGTERM afterwards (if still
-    running). Its output goes to ``cwd/log_name``."""
+    running). Its output goes to ``cwd/log_name``. ``env``: more variables to set."""
     port = free_port()
+    extra_env = env
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHOWDESK_")}
     env["PYTHONUNBUFFERED"] = "1"
     if relay_workers is not None:
         env["SHOWDESK_RELAY_WORKERS"] = str(relay_workers)
+    env.update(extra_env or {})
     log_path = cwd / log_name
     with open(log_path, "w") as log:
         proc = subprocess.Popen(

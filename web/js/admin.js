@@ -3,6 +3,7 @@ import { del, get, patch, post } from "./api.js";
 import { mountConsentTexts } from "./admin_consent.js";
 import { mountHours } from "./admin_hours.js";
 import { mountPhrases } from "./admin_phrases.js";
+import { mountWebhooks } from "./admin_webhooks.js";
 import { confirmAction } from "./confirm.js";
 import { wireLinkForm } from "./linkform.js";
 import { fail, notice, say, startPage } from "./page.js";
@@ -413,6 +414,7 @@ async function start() {
     mountPhrases(vocabulary),
     mountConsentTexts(vocabulary),
     mountHours(),
+    mountWebhooks(),
   ]).catch(fail);
 }
 
