@@ -13,6 +13,7 @@ from server.api import (
     apikeys,
     auth,
     buyer,
+    cases,
     consent_texts,
     links,
     metrics,
@@ -20,6 +21,7 @@ from server.api import (
     phrases,
     retention,
     sessions,
+    uploads,
     users,
     vocabulary,
 )
@@ -103,6 +105,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         vocabulary,
         consent_texts,
         phrases,
+        cases,
+        uploads,
     ):
         app.include_router(module.router)
     app.include_router(ws_router)
