@@ -148,7 +148,9 @@ def acknowledge(db: Session, row: CaseFile, new_offset: int) -> None:
 
 def finish(db: Session, storage: Storage, row: CaseFile) -> CaseFile:
     """Check a complete upload by its content and mark it ready with its facts and
-    SHA-256; FileRefused (the file and its row deleted) when it is no accepted clip/photo."""
+    SHA-256; FileRefused (the file and its row deleted) when it is no accepted clip/photo.
+    A photo is kept as its clean copy (upright, no metadata): ``sha256`` is of the file
+    kept, ``length`` and ``offset`` stay those of the upload."""
     path = storage.local_path(row.storage_key)
     try:
         if row.kind == "clip":
@@ -175,7 +177,6 @@ def finish(db: Session, storage: Storage, row: CaseFile) -> CaseFile:
             write_at(path, 0, clean.data)
             row.content_type = content_type
             row.width, row.height = clean.width, clean.height
-            row.length = row.offset = len(clean.data)
     except FileRefused:
         discard(db, storage, row)
         raise

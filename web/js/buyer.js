@@ -1,6 +1,7 @@
 // /call: the buyer's page (phone first). Consent, the camera, the waiting line, the live
 // call, the end. Every word it shows comes from i18n.js.
 import { ApiError, get, uploadBuyerPhoto } from "./api.js";
+import { AsyncRecording, showReplies } from "./async_record.js";
 import { CallMedia, defaultDevices } from "./callmedia.js";
 import { appendChat, wireChat } from "./chat.js";
 import {
@@ -72,6 +73,28 @@ function show(testid) {
   placeLanguageSwitch(testid);
   document.body.classList.toggle("in-call", testid === "live");
   if (testid !== "waiting") stopWaitingClock();
+  // the buyer may always record instead of waiting for a live call
+  $("record-offer").hidden = !(testid === "consent" || testid === "waiting");
+}
+
+let recording = null; // the guided recording, once opened
+
+async function recordInstead() {
+  recording =
+    recording ||
+    new AsyncRecording({
+      purpose: context.purpose,
+      locale: currentLocale(),
+      onError: (key) => say(key),
+      done: () => show("async-done"),
+    });
+  try {
+    await recording.open();
+  } catch {
+    say("error.unknown");
+    return;
+  }
+  show("async-record");
 }
 
 function say(key, params, kind = "error") {
@@ -785,9 +808,11 @@ async function start() {
   translate();
   wireNotice(notice);
   $("device-start-again").addEventListener("click", () => window.location.reload());
+  $("record-instead").addEventListener("click", recordInstead);
   wireChat($("#chat-form"), $("chat-input"), { send: (message) => signaling.send(message) });
   try {
     await reloadContext();
+    showReplies(currentLocale());
   } catch (err) {
     if (err instanceof ApiError && (err.status === 401 || err.status === 404)) {
       await languageWithoutContext();

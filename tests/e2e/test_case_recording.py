@@ -1,0 +1,142 @@
+"""With nobody to take the call, a buyer records the evidence in real Chromium (fake
+camera): two steps' clips and a photo, uploaded by tus; the connection is cut in the
+middle of the upload and it resumes to completion; the server holds exactly the bytes
+the page recorded. An agent's reply is on the reopened link."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+from sqlmodel import Session, select
+
+from server.evidence import cases
+from server.models.case import Case, CaseFile
+from tests.helpers.accounts import add_user
+from tests.helpers.chromium import OpenParticipant
+from tests.helpers.links import make_link
+from tests.helpers.recordings import sha256_file
+from tests.helpers.screens import shoot
+from tests.helpers.servers import LiveServer
+from tests.helpers.waiting import page_pause, wait_until
+
+UPLOAD_BYTES_PER_S = 120 * 1024  # slow enough that the cut lands mid-upload
+CLIP_MS = 2500
+
+
+def network(cdp, *, offline: bool) -> None:
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": offline,
+            "latency": 20,
+            "downloadThroughput": -1,
+            "uploadThroughput": UPLOAD_BYTES_PER_S,
+        },
+    )
+
+
+def record_step(page, step: str, *, photo: bool = False) -> None:
+    node = page.locator(f'[data-testid="record-step"][data-step="{step}"]')
+    node.get_by_test_id("record-start").click()
+    page.wait_for_timeout(CLIP_MS)
+    node.get_by_test_id("record-stop").click()
+    expect(node).to_have_attribute("data-recorded", "true")
+    expect(node.get_by_test_id("step-preview")).to_be_visible()
+    if photo:
+        node.get_by_test_id("step-photo").click()
+        expect(node.locator("img.step-photo-thumb")).to_have_count(1)
+        wait_until(
+            lambda: node.get_attribute("data-photo-sha256"),
+            10,
+            "the photo's sha256",
+            page_pause(page),
+        )
+
+
+def test_buyer_records_steps_upload_resumes_after_a_cut_and_the_server_holds_the_same_bytes(
+    live_server: LiveServer, open_participant: OpenParticipant
+):
+    app = live_server.app
+    _, url = make_link(app, "ORD-NIGHT")
+    buyer = open_participant("buyer", phone=True)
+    page = buyer.page
+    page.goto(url)
+    expect(page.get_by_test_id("consent")).to_be_visible()
+    expect(page.get_by_test_id("record-instead")).to_be_visible()
+    shoot(page, "case-consent-record-offer")
+    page.get_by_test_id("record-instead").click()
+    expect(page.get_by_test_id("async-record")).to_be_visible()
+    expect(page.locator('[data-testid="record-step"]')).to_have_count(4)
+    record_step(page, "outer_box")
+    record_step(page, "label", photo=True)
+    # a retaken step keeps only the new clip
+    first = page.locator('[data-testid="record-step"][data-step="outer_box"]')
+    first.get_by_test_id("step-retake").click()
+    expect(first.get_by_test_id("record-start")).to_be_visible()
+    record_step(page, "outer_box")
+    page.get_by_test_id("async-note").fill("The box was crushed on one corner.")
+    shoot(page, "case-steps-recorded")
+    recorded = {
+        step: page.locator(f'[data-testid="record-step"][data-step="{step}"]').get_attribute(
+            "data-sha256"
+        )
+        for step in ("outer_box", "label")
+    }
+    photo_sum = page.locator('[data-step="label"]').get_attribute("data-photo-sha256")
+
+    resumed = []
+    page.on(
+        "request",
+        lambda r: r.method == "HEAD" and "/api/uploads/" in r.url and resumed.append(r.url),
+    )
+    cdp = buyer.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    network(cdp, offline=False)
+    page.get_by_test_id("async-submit").click()
+    bar = page.get_by_test_id("upload-progress")
+    wait_until(
+        lambda: 10 <= int(bar.get_attribute("data-percent") or 0) < 60,
+        30,
+        "the upload under way",
+        page_pause(page),
+    )
+    network(cdp, offline=True)
+    shoot(page, "case-upload-cut")
+    stalled = int(bar.get_attribute("data-percent") or 0)
+    page.wait_for_timeout(2000)
+    assert int(bar.get_attribute("data-percent") or 0) <= stalled + 5
+    assert page.get_by_test_id("async-done").is_hidden()
+    network(cdp, offline=False)
+    expect(page.get_by_test_id("async-done")).to_be_visible(timeout=90_000)
+    assert resumed, "the page never asked the server where the upload stopped"
+    shoot(page, "case-done")
+
+    agent_id = add_user(app, "night@shop.test", "agent")
+    with Session(app.state.engine) as db:
+        case = db.exec(select(Case)).one()
+        rows = db.exec(select(CaseFile).where(CaseFile.case_id == case.id)).all()
+        clips = {row.step: row for row in rows if row.kind == "clip"}
+        assert {step: row.sha256 for step, row in clips.items()} == recorded
+        for row in clips.values():
+            path = app.state.storage.local_path(row.storage_key)
+            assert sha256_file(path) == row.sha256
+            assert row.container in ("webm", "mp4") and 1500 <= (row.duration_ms or 0) <= 6000
+        (photo,) = [row for row in rows if row.kind == "photo"]
+        assert photo.step == "label" and photo.width and photo.height
+        assert photo_sum  # kept as a clean copy: its own sha256 is the stored one
+        assert all(row.submission_id is not None for row in rows)
+        assert cases.submissions(db, case.id)[0].note == "The box was crushed on one corner."
+        cases.add_reply(
+            db,
+            case,
+            text="Thank you, a refund is on its way.",
+            phrase_key=None,
+            by_user_id=agent_id,
+            now=app.state.clock.now(),
+        )
+
+    page.goto(url)
+    expect(page.get_by_test_id("case-reply")).to_have_text("Thank you, a refund is on its way.")
+    shoot(page, "case-reply-on-reopened-link")
+    # the cut itself is the only thing that went wrong on the page
+    others = [p for p in buyer.problems if "ERR_INTERNET_DISCONNECTED" not in p]
+    assert not others, others
