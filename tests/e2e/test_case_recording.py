@@ -1,7 +1,8 @@
 """With nobody to take the call, a buyer records the evidence in real Chromium (fake
 camera): two steps' clips and a photo, uploaded by tus; the connection is cut in the
 middle of the upload and it resumes to completion; the server holds exactly the bytes
-the page recorded. An agent's reply is on the reopened link."""
+the page recorded. Next morning an agent opens the case in the console, plays a clip,
+sets the outcome and replies; the reply is on the buyer's reopened link."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlmodel import Session, select
 from server.evidence import cases
 from server.models.case import Case, CaseFile
 from tests.helpers.accounts import add_user
+from tests.helpers.browser_steps import sign_in
 from tests.helpers.chromium import OpenParticipant
 from tests.helpers.links import make_link
 from tests.helpers.recordings import sha256_file
@@ -52,7 +54,7 @@ def record_step(page, step: str, *, photo: bool = False) -> None:
         )
 
 
-def test_buyer_records_steps_upload_resumes_after_a_cut_and_the_server_holds_the_same_bytes(
+def test_buyer_records_upload_resumes_after_a_cut_server_holds_same_bytes_agent_settles_it(
     live_server: LiveServer, open_participant: OpenParticipant
 ):
     app = live_server.app
@@ -110,7 +112,6 @@ def test_buyer_records_steps_upload_resumes_after_a_cut_and_the_server_holds_the
     assert resumed, "the page never asked the server where the upload stopped"
     shoot(page, "case-done")
 
-    agent_id = add_user(app, "night@shop.test", "agent")
     with Session(app.state.engine) as db:
         case = db.exec(select(Case)).one()
         rows = db.exec(select(CaseFile).where(CaseFile.case_id == case.id)).all()
@@ -125,14 +126,40 @@ def test_buyer_records_steps_upload_resumes_after_a_cut_and_the_server_holds_the
         assert photo_sum  # kept as a clean copy: its own sha256 is the stored one
         assert all(row.submission_id is not None for row in rows)
         assert cases.submissions(db, case.id)[0].note == "The box was crushed on one corner."
-        cases.add_reply(
-            db,
-            case,
-            text="Thank you, a refund is on its way.",
-            phrase_key=None,
-            by_user_id=agent_id,
-            now=app.state.clock.now(),
-        )
+
+    # the agent, next morning: the case in the console, a clip played, outcome, a reply
+    add_user(app, "morning@shop.test", "agent")
+    agent = open_participant("agent")
+    sign_in(agent.page, "morning@shop.test")
+    console = agent.page
+    item = console.locator(f'[data-testid="queue-item"][data-case-id="{case.id}"]')
+    expect(item).to_be_visible()
+    item.get_by_test_id("case-open").click()
+    expect(console.get_by_test_id("case-clip")).to_have_count(2)
+    expect(console.get_by_test_id("case-photo")).to_have_count(1)
+    expect(console.get_by_test_id("case-note")).to_have_text("The box was crushed on one corner.")
+    clip = console.get_by_test_id("case-clip").first
+    clip.evaluate("(video) => { video.muted = true; return video.play(); }")
+    wait_until(
+        lambda: clip.evaluate("(v) => v.readyState >= 2 && v.currentTime > 0.3"),
+        15,
+        "the clip playing in the console",
+        page_pause(console),
+    )
+    console.get_by_test_id("case-outcome-select").select_option("damage")
+    console.get_by_test_id("case-decision-select").select_option("refund")
+    console.get_by_test_id("case-outcome-save").click()
+    expect(console.get_by_test_id("case-outcome-status")).not_to_be_empty()
+    console.get_by_test_id("case-reply-input").fill("Thank you, a refund is on its way.")
+    console.get_by_test_id("case-reply-send").click()
+    expect(console.get_by_test_id("case-reply-sent")).to_have_text(
+        "Thank you, a refund is on its way."
+    )
+    shoot(console, "case-console-view")
+    with Session(app.state.engine) as db:
+        settled = db.get(Case, case.id)
+        assert (settled.outcome, settled.decision) == ("damage", "refund")
+    agent.assert_clean()
 
     page.goto(url)
     expect(page.get_by_test_id("case-reply")).to_have_text("Thank you, a refund is on its way.")

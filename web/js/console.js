@@ -2,6 +2,7 @@
 import { ApiError, api, get, toLogin } from "./api.js";
 import { CallMedia, defaultDevices, defaultWords } from "./callmedia.js";
 import { mountCameraRequests } from "./camera_requests.js";
+import { ConsoleCases } from "./console_cases.js";
 import { appendChat, wireChat } from "./chat.js";
 import { wireLinkForm } from "./linkform.js";
 import { allowLanguageChange, fail, notice, say, startPage, whoamiText } from "./page.js";
@@ -637,6 +638,7 @@ async function start() {
     fail(err);
     return [];
   });
+  new ConsoleCases({ vocabulary, phrases, fail }).start();
   connect();
   setInterval(tick, 1000);
 }
