@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from server.evidence import cases
+from server.models import Call
 from server.models.case import Case, CaseFile
 from tests.helpers.accounts import add_user
 from tests.helpers.browser_steps import sign_in
@@ -167,3 +168,30 @@ def test_buyer_records_upload_resumes_after_a_cut_server_holds_same_bytes_agent_
     # the cut itself is the only thing that went wrong on the page
     others = [p for p in buyer.problems if "ERR_INTERNET_DISCONNECTED" not in p]
     assert not others, others
+
+
+def test_a_waiting_buyer_who_records_instead_leaves_the_line_and_keeps_the_recording(
+    live_server: LiveServer, open_participant: OpenParticipant
+):
+    app = live_server.app
+    _, url = make_link(app, "ORD-WAIT")
+    buyer = open_participant("buyer", phone=True)
+    page = buyer.page
+    page.goto(url)
+    page.get_by_test_id("consent-accept").click()
+    expect(page.get_by_test_id("waiting")).to_be_visible()
+    expect(page.get_by_test_id("record-instead")).to_be_visible()
+    shoot(page, "case-waiting-record-offer")
+    page.get_by_test_id("record-instead").click()
+    expect(page.get_by_test_id("async-record")).to_be_visible()
+
+    def ended() -> bool:
+        with Session(app.state.engine) as db:
+            calls = db.exec(select(Call)).all()
+            return len(calls) == 1 and calls[0].state == "ended"
+
+    wait_until(ended, 10, "the waiting call ended", page_pause(page))
+    page.wait_for_timeout(1000)
+    expect(page.get_by_test_id("async-record")).to_be_visible()
+    record_step(page, "outer_box")
+    buyer.assert_clean()

@@ -88,12 +88,15 @@ async function recordInstead() {
       onError: (key) => say(key),
       done: () => show("async-done"),
     });
+  const leavesLine = !$("waiting").hidden; // recording instead of waiting: leave the line
   try {
     await recording.open();
   } catch {
     say("error.unknown");
     return;
   }
+  recording.opened = true;
+  if (leavesLine) signaling.send({ type: "end" });
   show("async-record");
 }
 
@@ -308,6 +311,13 @@ function agentName() {
 }
 
 function renderCall(message) {
+  if (recording && recording.opened && message.state === "ended") {
+    // the buyer left the line to record instead: the recording stays on screen
+    call = message;
+    quality.stop();
+    media.end();
+    return;
+  }
   const isNew = !call || call.session_id !== message.session_id;
   call = message;
   callState.hidden = false;

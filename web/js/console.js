@@ -369,6 +369,8 @@ function onCall(message) {
     placeNotice(true);
     queueView.hidden = true;
     newLinkPanel.hidden = true;
+    $("cases-view").hidden = true; // a live call has the screen; cases wait
+    $("case-view").hidden = true;
     if (isNew) $("chat-input").focus({ preventScroll: true });
     media.ensure(defaultDevices("agent", message.purpose));
   } else if (message.state === "ended") {
@@ -387,6 +389,7 @@ function onCall(message) {
       placeNotice(false);
       queueView.hidden = false;
       newLinkPanel.hidden = false;
+      $("cases-view").hidden = false;
       const why = message.end_reason ? vocabulary.label("end_reasons", message.end_reason) : "";
       if (outcomeTarget && outcomeTarget.session_id === message.session_id) {
         openOutcomeForm(message, "wrap-up");
