@@ -279,3 +279,35 @@ def test_the_buyers_case_routes_check_the_call_cookies_csrf_token(client, app):
     refused = person.post("/api/buyer/case/submit", json={"note": "x"})
     assert refused.json()["error"]["code"] == "csrf_failed"
     assert create(person, 100).json()["error"]["code"] == "csrf_failed"
+
+
+def test_a_clip_over_60_seconds_is_refused_and_deleted(client, app):
+    _, url = make_link(app)
+    person = buyer(client, url)
+    clip = webm_clip(seconds=65, fps=1)
+    location = create(person, len(clip)).headers["Location"]
+    refused = patch(person, location, 0, clip)
+    assert refused.status_code == 415
+    assert refused.json()["error"]["code"] == "clip_too_long"
+    assert "at most 60 s" in refused.json()["error"]["message"]
+    assert stored_files(app) == [] and files_on_disk(app) == []
+    assert person.request("HEAD", location).status_code == 404
+
+
+def test_tus_options_announce_version_extensions_and_the_size_cap(client, app):
+    answer = client.options("/api/uploads")
+    assert answer.status_code == 204
+    assert answer.headers["Tus-Version"] == "1.0.0"
+    assert set(answer.headers["Tus-Extension"].split(",")) == {"creation", "termination"}
+    assert int(answer.headers["Tus-Max-Size"]) == app.state.settings.max_case_file_bytes
+
+
+def test_a_retaken_step_deletes_its_unsent_upload(client, app):
+    _, url = make_link(app)
+    person = buyer(client, url)
+    clip = webm_clip()
+    location = create(person, len(clip)).headers["Location"]
+    patch(person, location, 0, clip[:100])
+    deleted = person.request("DELETE", location, headers={"Tus-Resumable": "1.0.0"})
+    assert deleted.status_code == 204
+    assert stored_files(app) == [] and files_on_disk(app) == []
