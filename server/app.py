@@ -13,6 +13,7 @@ from server.api import (
     apikeys,
     auth,
     buyer,
+    cases,
     consent_texts,
     links,
     metrics,
@@ -21,6 +22,7 @@ from server.api import (
     retention,
     sessions,
     support_hours,
+    uploads,
     users,
     vocabulary,
     webhooks,
@@ -111,6 +113,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         phrases,
         support_hours,
         webhooks,
+        cases,
+        uploads,
     ):
         app.include_router(module.router)
     webhooks.describe_events(app)

@@ -14,6 +14,7 @@ import re
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 UPLOAD_PATH = re.compile(r"^/api/sessions/[^/]+/photos$")
+TUS_PATH = re.compile(r"^/api/uploads/[^/]+$")  # a case's chunks: capped in server.api.uploads
 
 
 class BodyLimit:
@@ -25,7 +26,8 @@ class BodyLimit:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or (
-            scope["method"] == "POST" and UPLOAD_PATH.match(scope["path"])
+            (scope["method"] == "POST" and UPLOAD_PATH.match(scope["path"]))
+            or (scope["method"] == "PATCH" and TUS_PATH.match(scope["path"]))
         ):
             await self.app(scope, receive, send)
             return

@@ -112,6 +112,9 @@ class Settings(BaseSettings):
     reconnect_grace_s: float = 30.0  # a participant gone longer ends the call (buyer/agent_lost)
     max_call_duration_s: float = 7200.0  # answered calls are ended after two hours
     max_photos_per_call: int = 200  # evidence, not a photo album; each photo up to 15 MB
+    # a case's uploads (tus, /api/uploads): each clip or photo at most this many bytes
+    max_case_file_bytes: int = Field(default=100_000_000, ge=1024)
+    max_case_files: int = 40  # per link, refused ones not counted
     # Recordings, photos and chat of calls that ended longer ago are deleted (held calls stay).
     retention_days: int = Field(default=90, ge=1)
     max_queue_length: int = 200  # waiting calls; more consents get queue_full

@@ -2,6 +2,7 @@
 
 from server.models.apikey import ApiKey
 from server.models.call import Call, CallEvent, OutcomeChange
+from server.models.case import Case, CaseFile, CaseReply, CaseSubmission
 from server.models.consent import ConsentText
 from server.models.evidence import AuditEntry, Photo, Recording
 from server.models.link import BuyerPass, Link
@@ -18,6 +19,10 @@ __all__ = [
     "Call",
     "CallEvent",
     "CallSku",
+    "Case",
+    "CaseFile",
+    "CaseReply",
+    "CaseSubmission",
     "ConsentText",
     "Link",
     "OutcomeChange",

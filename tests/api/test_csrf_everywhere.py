@@ -14,7 +14,14 @@ from tests.helpers.routes import http_routes
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # Signing in is the one state-changing route without a session yet (no cookie to forge).
 NO_SESSION_YET = {("POST", "/api/auth/login")}
-BUYER_ROUTES = {("POST", "/api/sessions/{session_id}/photos")}
+BUYER_ROUTES = {
+    ("POST", "/api/sessions/{session_id}/photos"),
+    # a case's uploads and submission: tests/api/test_case_uploads.py checks their CSRF
+    ("POST", "/api/uploads"),
+    ("PATCH", "/api/uploads/{upload_id}"),
+    ("DELETE", "/api/uploads/{upload_id}"),
+    ("POST", "/api/buyer/case/submit"),
+}
 
 
 def unsafe_routes(app) -> list[tuple[str, str]]:

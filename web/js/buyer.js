@@ -1,6 +1,7 @@
 // /call: the buyer's page (phone first). Consent, the camera, the waiting line, the live
 // call, the end. Every word it shows comes from i18n.js.
 import { ApiError, get, uploadBuyerPhoto } from "./api.js";
+import { AsyncRecording, showReplies } from "./async_record.js";
 import { CallMedia, defaultDevices } from "./callmedia.js";
 import { appendChat, wireChat } from "./chat.js";
 import {
@@ -77,6 +78,31 @@ function show(testid) {
   placeSupportNotice(testid);
   document.body.classList.toggle("in-call", testid === "live");
   if (testid !== "waiting") stopWaitingClock();
+  // the buyer may always record instead of waiting for a live call
+  $("record-offer").hidden = !(testid === "consent" || testid === "waiting");
+}
+
+let recording = null; // the guided recording, once opened
+
+async function recordInstead() {
+  recording =
+    recording ||
+    new AsyncRecording({
+      purpose: context.purpose,
+      locale: currentLocale(),
+      onError: (key) => say(key),
+      done: () => show("async-done"),
+    });
+  const leavesLine = !$("waiting").hidden; // recording instead of waiting: leave the line
+  try {
+    await recording.open();
+  } catch {
+    say("error.unknown");
+    return;
+  }
+  recording.opened = true;
+  if (leavesLine) signaling.send({ type: "end" });
+  show("async-record");
 }
 
 function say(key, params, kind = "error") {
@@ -334,6 +360,13 @@ function agentName() {
 }
 
 function renderCall(message) {
+  if (recording && recording.opened && message.state === "ended") {
+    // the buyer left the line to record instead: the recording stays on screen
+    call = message;
+    quality.stop();
+    media.end();
+    return;
+  }
   const isNew = !call || call.session_id !== message.session_id;
   call = message;
   callState.hidden = false;
@@ -839,9 +872,11 @@ async function start() {
   translate();
   wireNotice(notice);
   $("device-start-again").addEventListener("click", () => window.location.reload());
+  $("record-instead").addEventListener("click", recordInstead);
   wireChat($("#chat-form"), $("chat-input"), { send: (message) => signaling.send(message) });
   try {
     await reloadContext();
+    showReplies(currentLocale());
   } catch (err) {
     if (err instanceof ApiError && (err.status === 401 || err.status === 404)) {
       await languageWithoutContext();

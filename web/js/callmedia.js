@@ -156,17 +156,7 @@ export class CallMedia {
    *  video): ImageCapture.takePhoto() where the browser has it, else the current frame
    *  drawn at the track's size. Resolves with a Blob; rejects when the camera is off. */
   async takePhoto() {
-    const track = this.devices.videoTrack;
-    if (!track || track.readyState !== "live") throw new Error("the camera is off");
-    if (typeof ImageCapture === "function") {
-      try {
-        const photo = await withTimeout(new ImageCapture(track).takePhoto(), 4000);
-        if (photo && photo.size > 0) return photo;
-      } catch {
-        // not supported by this camera: take the current frame instead
-      }
-    }
-    return frameToJpeg(track);
+    return takeStill(this.devices.videoTrack);
   }
 
   end() {
@@ -372,6 +362,22 @@ export class CallMedia {
 }
 
 /** Which devices a side opens by default for a purpose (DESIGN.md, "Calls"). */
+/** A still photo from ``track`` at the camera's own resolution: ImageCapture.takePhoto()
+ *  where the browser has it, else the current frame drawn at the track's size. Resolves
+ *  with a Blob; rejects when the camera is off. */
+export async function takeStill(track) {
+  if (!track || track.readyState !== "live") throw new Error("the camera is off");
+  if (typeof ImageCapture === "function") {
+    try {
+      const photo = await withTimeout(new ImageCapture(track).takePhoto(), 4000);
+      if (photo && photo.size > 0) return photo;
+    } catch {
+      // not supported by this camera: take the current frame instead
+    }
+  }
+  return frameToJpeg(track);
+}
+
 export function defaultDevices(side, purpose) {
   const buyerShows = purpose === "damage_verification";
   if (side === "buyer") return { camera: buyerShows ? "environment" : false, microphone: true };

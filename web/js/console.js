@@ -2,6 +2,7 @@
 import { ApiError, api, get, toLogin } from "./api.js";
 import { CallMedia, defaultDevices, defaultWords } from "./callmedia.js";
 import { mountCameraRequests } from "./camera_requests.js";
+import { ConsoleCases } from "./console_cases.js";
 import { appendChat, wireChat } from "./chat.js";
 import { wireLinkForm } from "./linkform.js";
 import { allowLanguageChange, fail, notice, say, startPage, whoamiText } from "./page.js";
@@ -380,6 +381,8 @@ function onCall(message) {
     placeNotice(true);
     queueView.hidden = true;
     newLinkPanel.hidden = true;
+    $("cases-view").hidden = true; // a live call has the screen; cases wait
+    $("case-view").hidden = true;
     if (isNew) $("chat-input").focus({ preventScroll: true });
     media.ensure(defaultDevices("agent", message.purpose));
   } else if (message.state === "ended") {
@@ -398,6 +401,7 @@ function onCall(message) {
       placeNotice(false);
       queueView.hidden = false;
       newLinkPanel.hidden = false;
+      $("cases-view").hidden = false;
       const why = message.end_reason ? vocabulary.label("end_reasons", message.end_reason) : "";
       if (outcomeTarget && outcomeTarget.session_id === message.session_id) {
         openOutcomeForm(message, "wrap-up");
@@ -650,6 +654,7 @@ async function start() {
     fail(err);
     return [];
   });
+  new ConsoleCases({ vocabulary, phrases, fail }).start();
   connect();
   setInterval(tick, 1000);
 }

@@ -1,0 +1,273 @@
+"""Cases: what a buyer recorded without a live agent. Staff (``/api/cases``) list them,
+read one with its submissions, files (with SHA-256), calls from the same link and
+replies, play its files (range requests, audited like recordings), set its verdict and
+reply; the buyer (``/api/buyer/case``) submits and reads the replies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from server.api.deps import DB_ID_MAX, AnyStaff, BuyerLink, ClockDep, DbDep
+from server.api.sessions.files import RangeFileResponse, evidence_file, opens_file
+from server.evidence import audit, cases, uploads
+from server.models import Link
+from server.models.case import CASE_NOTE_MAX_CHARS, REPLY_MAX_CHARS, CaseFilePublic, CaseReply
+from server.phrases import phrases
+from signaling.locales import DEFAULT_LOCALE, choose_buyer_locale
+from signaling.vocabulary import Decision, Outcome
+
+router = APIRouter(tags=["cases"])
+
+CaseId = Annotated[int, Path(ge=1, le=DB_ID_MAX, description="a case's id")]
+FileId = Annotated[int, Path(ge=1, le=DB_ID_MAX, description="a case file's id")]
+AUDIT_VIEW_CASE_FILE = "view_case_file"
+
+
+class SubmissionPublic(BaseModel):
+    id: int
+    note: str | None
+    locale: str | None
+    submitted_at: datetime
+
+
+class CaseCall(BaseModel):
+    id: str
+    state: str
+    created_at: datetime
+    ended_at: datetime | None
+    outcome: str | None
+
+
+class CaseReplyPublic(BaseModel):
+    id: int
+    text: str | None
+    phrase_key: str | None
+    by_user_id: int | None
+    at: datetime
+
+
+class CaseSummary(BaseModel):
+    id: int
+    link_id: int
+    order_ref: str
+    purpose: str
+    created_at: datetime
+    outcome: str | None
+    decision: str | None
+
+
+class CaseDetail(CaseSummary):
+    outcome_note: str | None
+    submissions: list[SubmissionPublic]
+    files: list[CaseFilePublic]
+    calls: list[CaseCall] = Field(description="live calls made from the same link")
+    replies: list[CaseReplyPublic]
+
+
+class CaseList(BaseModel):
+    cases: list[CaseSummary]
+
+
+class CaseOutcomeIn(BaseModel):
+    outcome: Outcome
+    decision: Decision
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class CaseReplyIn(BaseModel):
+    text: str | None = Field(default=None, max_length=REPLY_MAX_CHARS)
+    phrase_id: int | None = Field(default=None, ge=1, le=DB_ID_MAX)
+
+
+class SubmitIn(BaseModel):
+    note: str | None = Field(default=None, max_length=CASE_NOTE_MAX_CHARS)
+    locale: str | None = Field(default=None, max_length=35)
+
+
+class BuyerReply(BaseModel):
+    text: str
+    at: datetime
+
+
+class BuyerCase(BaseModel):
+    submitted: int = Field(description="submissions made from this link")
+    replies: list[BuyerReply] = Field(description="in the buyer's language when a quick phrase")
+
+
+def _detail(db: DbDep, case_id: int) -> CaseDetail:
+    case = cases.get_case(db, case_id)
+    link = db.get(Link, case.link_id)
+    assert link is not None and case.id is not None
+    return CaseDetail(
+        id=case.id,
+        link_id=case.link_id,
+        order_ref=link.order_ref,
+        purpose=str(link.purpose),
+        created_at=case.created_at,
+        outcome=case.outcome,
+        decision=case.decision,
+        outcome_note=case.outcome_note,
+        submissions=[
+            SubmissionPublic.model_validate(s, from_attributes=True)
+            for s in cases.submissions(db, case.id)
+        ],
+        files=[CaseFilePublic.from_row(f) for f in cases.files(db, case.id)],
+        calls=[
+            CaseCall(
+                id=c.id,
+                state=str(c.state),
+                created_at=c.created_at,
+                ended_at=c.ended_at,
+                outcome=c.outcome and str(c.outcome),
+            )
+            for c in cases.calls(db, case.link_id)
+        ],
+        replies=[
+            CaseReplyPublic.model_validate(r, from_attributes=True)
+            for r in cases.replies(db, case.id)
+        ],
+    )
+
+
+@router.get("/api/cases", response_model=CaseList)
+def list_cases(principal: AnyStaff, db: DbDep) -> CaseList:
+    """Cases with a submission, newest first (staff)."""
+    return CaseList(
+        cases=[
+            CaseSummary(
+                id=case.id or 0,
+                link_id=case.link_id,
+                order_ref=link.order_ref,
+                purpose=str(link.purpose),
+                created_at=case.created_at,
+                outcome=case.outcome,
+                decision=case.decision,
+            )
+            for case, link in cases.list_cases(db)
+        ]
+    )
+
+
+@router.get("/api/cases/{case_id}", response_model=CaseDetail, responses={404: {}})
+def get_case(case_id: CaseId, principal: AnyStaff, db: DbDep) -> CaseDetail:
+    """The case with its submissions, submitted files (with ``sha256``), the calls made
+    from the same link, and the replies."""
+    return _detail(db, case_id)
+
+
+@router.get(
+    "/api/cases/{case_id}/files/{file_id}",
+    response_class=RangeFileResponse,
+    responses={206: {"description": "a byte range"}, 404: {}, 416: {}},
+)
+def get_case_file(
+    case_id: CaseId,
+    file_id: FileId,
+    principal: AnyStaff,
+    request: Request,
+    db: DbDep,
+    clock: ClockDep,
+) -> Response:
+    """A clip or photo of the case, with range requests; every view is audited."""
+    row = cases.get_file(db, case_id, file_id)
+    response = evidence_file(request.app.state.storage, row.storage_key, row.content_type or "")
+    if opens_file(request):
+        audit.action_done(
+            db,
+            AUDIT_VIEW_CASE_FILE,
+            clock.now(),
+            user_id=principal.user_id,
+            api_key_id=principal.api_key_id,
+            detail={"case_id": case_id, "file_id": file_id},
+        )
+        db.commit()
+    return response
+
+
+@router.put("/api/cases/{case_id}/outcome", response_model=CaseDetail, responses={404: {}})
+def set_case_outcome(
+    case_id: CaseId, body: CaseOutcomeIn, principal: AnyStaff, db: DbDep, clock: ClockDep
+) -> CaseDetail:
+    """Set the case's outcome and decision."""
+    case = cases.get_case(db, case_id)
+    cases.set_outcome(
+        db,
+        case,
+        outcome=body.outcome,
+        decision=body.decision,
+        note=body.note,
+        by_user_id=principal.user_id,
+        now=clock.now(),
+    )
+    return _detail(db, case_id)
+
+
+@router.post(
+    "/api/cases/{case_id}/replies",
+    status_code=201,
+    response_model=CaseDetail,
+    responses={404: {}, 422: {}},
+)
+def reply_to_case(
+    case_id: CaseId, body: CaseReplyIn, principal: AnyStaff, db: DbDep, clock: ClockDep
+) -> CaseDetail:
+    """Reply to the buyer: a text, or a quick phrase (the buyer reads it in their language)."""
+    case = cases.get_case(db, case_id)
+    cases.add_reply(
+        db,
+        case,
+        text=body.text,
+        phrase_key=_phrase_key(db, body.phrase_id),
+        by_user_id=principal.user_id,
+        now=clock.now(),
+    )
+    return _detail(db, case_id)
+
+
+@router.post("/api/buyer/case/submit", status_code=201, response_model=BuyerCase)
+def submit_case(link: BuyerLink, body: SubmitIn, db: DbDep, clock: ClockDep) -> BuyerCase:
+    """The buyer submits the files uploaded so far with a note."""
+    assert link.id is not None
+    case = uploads.case_for_link(db, link.id, clock.now())
+    cases.submit(db, case, note=body.note, locale=body.locale, now=clock.now())
+    return _buyer_case(db, link.id, body.locale or link.locale or "en")
+
+
+@router.get("/api/buyer/case", response_model=BuyerCase)
+def buyer_case(link: BuyerLink, db: DbDep, locale: str | None = None) -> BuyerCase:
+    """What the buyer's link has submitted, and the agent's replies."""
+    assert link.id is not None
+    chosen = choose_buyer_locale(locale[:35] if locale else None, link.locale, None)
+    return _buyer_case(db, link.id, chosen)
+
+
+def _buyer_case(db: DbDep, link_id: int, locale: str) -> BuyerCase:
+    case = cases.case_of_link(db, link_id)
+    if case is None or case.id is None:
+        return BuyerCase(submitted=0, replies=[])
+    return BuyerCase(
+        submitted=len(cases.submissions(db, case.id)),
+        replies=[
+            BuyerReply(text=_reply_text(db, r, locale), at=r.at) for r in cases.replies(db, case.id)
+        ],
+    )
+
+
+def _phrase_key(db: DbDep, phrase_id: int | None) -> str | None:
+    if phrase_id is None:
+        return None
+    phrases.get_phrase(db, phrase_id)  # NotFound for an unknown phrase
+    return str(phrase_id)
+
+
+def _reply_text(db: DbDep, reply: CaseReply, locale: str) -> str:
+    """What the buyer reads: the text, or the phrase in ``locale`` (else English)."""
+    if reply.phrase_key is None:
+        return reply.text or ""
+    texts = phrases.active_texts(db, int(reply.phrase_key)) or {}
+    return texts.get(locale) or texts.get(DEFAULT_LOCALE) or ""

@@ -1,0 +1,143 @@
+"""A buyer's case: submissions of recorded files, the agent's replies, its verdict, and
+the calls made from the same link (one case timeline, joined by ``link_id``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from server.errors import InvalidInput, NotFound
+from server.evidence.uploads import STATE_READY
+from server.models import Call, Link
+from server.models.case import Case, CaseFile, CaseReply, CaseSubmission
+from signaling.vocabulary import Decision, Outcome
+
+
+def get_case(db: Session, case_id: int) -> Case:
+    case = db.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"no case {case_id}")
+    return case
+
+
+def case_of_link(db: Session, link_id: int) -> Case | None:
+    return db.exec(select(Case).where(Case.link_id == link_id)).first()
+
+
+def submit(
+    db: Session, case: Case, *, note: str | None, locale: str | None, now: datetime
+) -> CaseSubmission:
+    """Gather the case's ready files not yet submitted under a new submission with the
+    buyer's note. InvalidInput when there is nothing to submit."""
+    files = db.exec(
+        select(CaseFile).where(
+            CaseFile.case_id == case.id,
+            CaseFile.state == STATE_READY,
+            col(CaseFile.submission_id).is_(None),
+        )
+    ).all()
+    if not files and not (note or "").strip():
+        raise InvalidInput("record a step or write a note first", code="nothing_to_submit")
+    submission = CaseSubmission(case_id=case.id or 0, note=note, locale=locale, submitted_at=now)
+    db.add(submission)
+    db.flush()
+    for row in files:
+        row.submission_id = submission.id
+        db.add(row)
+    db.commit()
+    db.refresh(submission)
+    return submission
+
+
+def submissions(db: Session, case_id: int) -> list[CaseSubmission]:
+    return list(
+        db.exec(
+            select(CaseSubmission)
+            .where(CaseSubmission.case_id == case_id)
+            .order_by(col(CaseSubmission.id))
+        ).all()
+    )
+
+
+def files(db: Session, case_id: int, *, submitted_only: bool = True) -> list[CaseFile]:
+    query = select(CaseFile).where(CaseFile.case_id == case_id, CaseFile.state == STATE_READY)
+    if submitted_only:
+        query = query.where(col(CaseFile.submission_id).is_not(None))
+    return list(db.exec(query.order_by(col(CaseFile.id))).all())
+
+
+def get_file(db: Session, case_id: int, file_id: int) -> CaseFile:
+    row = db.get(CaseFile, file_id)
+    if row is None or row.case_id != case_id or row.state != STATE_READY:
+        raise NotFound("no such file")
+    return row
+
+
+def calls(db: Session, link_id: int) -> list[Call]:
+    """The live calls made from the case's link, oldest first."""
+    return list(
+        db.exec(select(Call).where(Call.link_id == link_id).order_by(col(Call.created_at))).all()
+    )
+
+
+def replies(db: Session, case_id: int) -> list[CaseReply]:
+    return list(
+        db.exec(
+            select(CaseReply).where(CaseReply.case_id == case_id).order_by(col(CaseReply.id))
+        ).all()
+    )
+
+
+def add_reply(
+    db: Session,
+    case: Case,
+    *,
+    text: str | None,
+    phrase_key: str | None,
+    by_user_id: int | None,
+    now: datetime,
+) -> CaseReply:
+    """A reply: free text, or a quick phrase (``phrase_key``: its id, checked by the
+    caller), never both."""
+    text = (text or "").strip() or None
+    if (text is None) == (phrase_key is None):
+        raise InvalidInput("send either a text or a quick phrase")
+    reply = CaseReply(
+        case_id=case.id or 0, text=text, phrase_key=phrase_key, by_user_id=by_user_id, at=now
+    )
+    db.add(reply)
+    db.commit()
+    db.refresh(reply)
+    return reply
+
+
+def set_outcome(
+    db: Session,
+    case: Case,
+    *,
+    outcome: Outcome,
+    decision: Decision,
+    note: str | None,
+    by_user_id: int | None,
+    now: datetime,
+) -> Case:
+    """The agent's verdict on the case."""
+    case.outcome, case.decision, case.outcome_note = str(outcome), str(decision), note
+    case.outcome_by_user_id, case.outcome_at = by_user_id, now
+    db.add(case)
+    db.commit()
+    db.refresh(case)
+    return case
+
+
+def list_cases(db: Session, limit: int = 200) -> list[tuple[Case, Link]]:
+    """Cases with at least one submission, newest first, with their links."""
+    rows = db.exec(
+        select(Case, Link)
+        .join(Link, col(Link.id) == col(Case.link_id))
+        .where(col(Case.id).in_(select(CaseSubmission.case_id)))
+        .order_by(col(Case.id).desc())
+        .limit(limit)
+    ).all()
+    return [(case, link) for case, link in rows]

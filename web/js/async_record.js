@@ -1,0 +1,250 @@
+// The buyer's guided recording, for when nobody can take the call now: per purpose a few
+// steps, each a clip of at most 60 s (MediaRecorder) and/or full-resolution photos, a
+// note, then every file uploaded by the tus protocol (tus-js-client, web/vendor/): the
+// upload resumes after a dropped connection or a closed tab (fingerprints in
+// localStorage). Each recorded file's SHA-256 is on its step (data-sha256 / data-photo-
+// sha256), so what the server stored can be compared with what the page recorded.
+
+import { api } from "./api.js";
+import { takeStill } from "./callmedia.js";
+import { t } from "./i18n.js";
+import { $, el } from "./ui.js";
+
+const CLIP_MAX_MS = 60_000;
+const CHUNK_BYTES = 64 * 1024; // small chunks: a cut connection loses little
+const RETRY_DELAYS_MS = [0, 500, 1000, 2000, 3000, 5000, 5000, 5000, 5000, 5000, 10000, 10000, 10000, 10000, 10000, 20000, 20000, 20000, 30000, 30000];
+
+export const STEPS = {
+  damage_verification: ["outer_box", "label", "damage", "item"],
+  remote_inspection: ["overview", "detail"],
+  product_demo: ["setup", "issue"],
+};
+
+function readCookie(name) {
+  for (const part of document.cookie.split(";")) {
+    const [key, ...rest] = part.trim().split("=");
+    if (key === name) return decodeURIComponent(rest.join("="));
+  }
+  return "";
+}
+
+async function sha256(blob) {
+  const digest = await crypto.subtle.digest("SHA-256", await blob.arrayBuffer());
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function recorderType() {
+  const wanted = ["video/webm;codecs=vp8,opus", "video/webm;codecs=vp9,opus", "video/webm", "video/mp4"];
+  return wanted.find((type) => window.MediaRecorder && MediaRecorder.isTypeSupported(type)) || "";
+}
+
+/** The guided recording. `onError(key)` shows a catalogue sentence; `done()` is called
+ *  once everything is uploaded and submitted. */
+export class AsyncRecording {
+  constructor({ purpose, locale, onError, done }) {
+    this.purpose = purpose;
+    this.locale = locale;
+    this.onError = onError;
+    this.done = done;
+    this.stream = null;
+    this.files = new Map(); // step -> {clip: Blob|null, photos: Blob[]}
+    this.recorder = null;
+    $("async-submit").addEventListener("click", () => this.submit());
+  }
+
+  async open() {
+    const steps = STEPS[this.purpose] || STEPS.damage_verification;
+    $("record-steps").replaceChildren(...steps.map((step) => this.stepNode(step)));
+    if (!this.stream) {
+      this.stream = await navigator.mediaDevices.getUserMedia({
+        video: { facingMode: "environment" },
+        audio: true,
+      });
+    }
+    $("async-camera").srcObject = this.stream;
+  }
+
+  stepNode(step) {
+    this.files.set(step, { clip: null, photos: [] });
+    const node = el(
+      "li",
+      { class: "record-step", testid: "record-step" },
+      el("p", { class: "record-prompt", text: t(`record.step.${this.purpose}.${step}`) }),
+      el("video", { class: "step-preview", testid: "step-preview", hidden: true }),
+      el("div", { class: "step-photos", testid: "step-photos" }),
+      el(
+        "div",
+        { class: "buttons" },
+        el("button", { type: "button", class: "primary", testid: "record-start", text: t("record.start") }),
+        el("button", { type: "button", testid: "record-stop", text: t("record.stop"), hidden: true }),
+        el("button", { type: "button", testid: "step-retake", text: t("record.retake"), hidden: true }),
+        el("button", { type: "button", testid: "step-photo", text: t("record.photo") }),
+      ),
+    );
+    node.dataset.step = step;
+    node.querySelector('[data-testid="record-start"]').addEventListener("click", () => this.start(node));
+    node.querySelector('[data-testid="record-stop"]').addEventListener("click", () => this.stop());
+    node.querySelector('[data-testid="step-retake"]').addEventListener("click", () => this.retake(node));
+    node.querySelector('[data-testid="step-photo"]').addEventListener("click", () => this.photo(node));
+    return node;
+  }
+
+  button(node, testid) {
+    return node.querySelector(`[data-testid="${testid}"]`);
+  }
+
+  start(node) {
+    if (this.recorder) return;
+    const chunks = [];
+    const type = recorderType();
+    const recorder = new MediaRecorder(this.stream, type ? { mimeType: type } : {});
+    this.recorder = recorder;
+    recorder.ondataavailable = (event) => event.data.size && chunks.push(event.data);
+    recorder.onstop = async () => {
+      clearTimeout(this.timer);
+      this.recorder = null;
+      const blob = new Blob(chunks, { type: recorder.mimeType || type || "video/webm" });
+      this.files.get(node.dataset.step).clip = blob;
+      const preview = this.button(node, "step-preview");
+      preview.src = URL.createObjectURL(blob);
+      preview.controls = true;
+      preview.hidden = false;
+      this.button(node, "record-stop").hidden = true;
+      this.button(node, "step-retake").hidden = false;
+      node.dataset.sha256 = await sha256(blob);
+      node.dataset.recorded = "true";
+    };
+    recorder.start(1000);
+    this.timer = setTimeout(() => recorder.state === "recording" && recorder.stop(), CLIP_MAX_MS);
+    this.button(node, "record-start").hidden = true;
+    this.button(node, "record-stop").hidden = false;
+    node.dataset.recording = "true";
+  }
+
+  stop() {
+    if (this.recorder && this.recorder.state === "recording") this.recorder.stop();
+  }
+
+  retake(node) {
+    const entry = this.files.get(node.dataset.step);
+    entry.clip = null;
+    const preview = this.button(node, "step-preview");
+    preview.removeAttribute("src");
+    preview.hidden = true;
+    delete node.dataset.sha256;
+    delete node.dataset.recorded;
+    this.button(node, "step-retake").hidden = true;
+    this.button(node, "record-start").hidden = false;
+  }
+
+  async photo(node) {
+    const track = this.stream && this.stream.getVideoTracks()[0];
+    let blob;
+    try {
+      blob = await takeStill(track);
+    } catch {
+      this.onError("error.unknown");
+      return;
+    }
+    const entry = this.files.get(node.dataset.step);
+    entry.photos.push(blob);
+    const image = el("img", { alt: "", class: "step-photo-thumb" });
+    image.src = URL.createObjectURL(blob);
+    this.button(node, "step-photos").append(image);
+    const sums = (node.dataset.photoSha256 || "").split(",").filter(Boolean);
+    sums.push(await sha256(blob));
+    node.dataset.photoSha256 = sums.join(",");
+  }
+
+  queue() {
+    const queued = [];
+    for (const [step, entry] of this.files) {
+      if (entry.clip) queued.push({ step, kind: "clip", blob: entry.clip });
+      for (const blob of entry.photos) queued.push({ step, kind: "photo", blob });
+    }
+    return queued;
+  }
+
+  progress(sent, total) {
+    const bar = $("upload-progress");
+    const percent = total ? Math.floor((sent / total) * 100) : 100;
+    bar.hidden = false;
+    bar.dataset.percent = String(percent);
+    bar.setAttribute("aria-valuenow", String(percent));
+    bar.querySelector(".upload-bar").style.width = `${percent}%`;
+    bar.querySelector(".upload-text").textContent = `${t("record.uploading")} ${percent}%`;
+  }
+
+  upload(item, onBytes) {
+    return new Promise((resolve, reject) => {
+      const upload = new window.tus.Upload(item.blob, {
+        endpoint: "/api/uploads",
+        chunkSize: CHUNK_BYTES,
+        retryDelays: RETRY_DELAYS_MS,
+        metadata: { step: item.step, kind: item.kind },
+        headers: { "X-CSRF-Token": readCookie("call_csrf_token") },
+        storeFingerprintForResuming: true,
+        removeFingerprintOnSuccess: true,
+        onProgress: (sent) => onBytes(sent),
+        onShouldRetry: (err) => {
+          const status = err.originalResponse ? err.originalResponse.getStatus() : 0;
+          return status === 0 || status >= 500 || status === 423;
+        },
+        onError: (err) => reject(err),
+        onSuccess: () => resolve(),
+      });
+      upload.findPreviousUploads().then((previous) => {
+        if (previous.length) upload.resumeFromPreviousUpload(previous[0]);
+        upload.start();
+      });
+    });
+  }
+
+  async submit() {
+    if (this.recorder) return;
+    const note = $("async-note").value.trim();
+    const queued = this.queue();
+    if (!queued.length && !note) {
+      this.onError("record.nothing");
+      return;
+    }
+    const total = queued.reduce((sum, item) => sum + item.blob.size, 0);
+    const sent = queued.map(() => 0);
+    $("async-submit").disabled = true;
+    this.progress(0, total);
+    try {
+      for (const [index, item] of queued.entries()) {
+        await this.upload(item, (bytes) => {
+          sent[index] = bytes;
+          this.progress(sent.reduce((a, b) => a + b, 0), total);
+        });
+      }
+      await api("/api/buyer/case/submit", {
+        method: "POST",
+        body: { note: note || null, locale: this.locale },
+        as: "buyer",
+      });
+    } catch {
+      $("async-submit").disabled = false;
+      this.onError("record.refused");
+      return;
+    }
+    this.progress(total, total);
+    if (this.stream) this.stream.getTracks().forEach((track) => track.stop());
+    this.stream = null;
+    this.done();
+  }
+}
+
+/** The shop's replies to this link's case, shown on the reopened link. */
+export async function showReplies(locale) {
+  let found;
+  try {
+    found = await api(`/api/buyer/case?locale=${encodeURIComponent(locale)}`, { as: "buyer" });
+  } catch {
+    return;
+  }
+  const items = found.replies.map((reply) => el("li", { class: "case-reply", testid: "case-reply", text: reply.text }));
+  $("case-reply-list").replaceChildren(...items);
+  $("case-replies").hidden = items.length === 0;
+}

@@ -1,0 +1,161 @@
+// The console's recorded cases: what buyers recorded when nobody could take the call.
+// A list (queue-item with data-case-id), one case at a time: its notes, clips
+// (case-clip <video>, served with range requests), photos, the calls of the same link,
+// its outcome and decision, and replies (text or a quick phrase, which the buyer reads
+// in their own language).
+import { api, get } from "./api.js";
+import { phraseText } from "./quick_phrases.js";
+import { formatStaffDateTime, staffLocale, t } from "./staff_i18n.js";
+import { $, el } from "./ui.js";
+
+const REFRESH_MS = 15000;
+
+export class ConsoleCases {
+  constructor({ vocabulary, phrases, fail }) {
+    this.vocabulary = vocabulary;
+    this.phrases = phrases;
+    this.fail = fail;
+    this.open = null;
+    vocabulary.fillSelects($("case-view"));
+    $("case-close").addEventListener("click", () => this.close());
+    $("case-outcome-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.saveOutcome();
+    });
+    $("case-reply-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const text = $("case-reply-input").value.trim();
+      if (text) this.reply({ text });
+    });
+  }
+
+  async refresh() {
+    let found;
+    try {
+      found = await get("/api/cases");
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    const items = found.cases.map((item) =>
+      el(
+        "li",
+        { class: "queue-item case-item", testid: "queue-item", dataset: { caseId: item.id } },
+        el(
+          "span",
+          { class: "case-item-text" },
+          el("strong", { text: item.order_ref }),
+          ` · ${this.vocabulary.label("purposes", item.purpose)} · ${formatStaffDateTime(item.created_at)}`,
+          item.outcome ? ` · ${this.vocabulary.label("outcomes", item.outcome)}` : "",
+        ),
+        el("button", { type: "button", testid: "case-open", text: t("console.cases.open"), onclick: () => this.show(item.id) }),
+      ),
+    );
+    $("case-list").replaceChildren(...items);
+    $("cases-count").textContent = String(items.length);
+    $("cases-empty").hidden = items.length > 0;
+  }
+
+  start() {
+    this.refresh();
+    setInterval(() => this.refresh(), REFRESH_MS);
+  }
+
+  close() {
+    this.open = null;
+    $("case-view").hidden = true;
+    $("case-files").replaceChildren();
+  }
+
+  async show(caseId) {
+    let found;
+    try {
+      found = await get(`/api/cases/${caseId}`);
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    this.open = found;
+    this.render(found);
+    $("case-view").hidden = false;
+    $("case-view").dataset.caseId = String(found.id);
+  }
+
+  render(found) {
+    $("case-order").textContent = found.order_ref;
+    $("case-purpose").textContent = this.vocabulary.label("purposes", found.purpose);
+    $("case-notes").replaceChildren(
+      ...found.submissions
+        .filter((item) => item.note)
+        .map((item) => el("p", { class: "case-note", testid: "case-note", text: item.note })),
+    );
+    const files = found.files.map((file) =>
+      el(
+        "figure",
+        { class: "case-file", dataset: { step: file.step, kind: file.kind } },
+        file.kind === "clip"
+          ? el("video", { class: "case-clip", testid: "case-clip", src: file.url, controls: true, preload: "metadata", playsinline: true })
+          : el("img", { class: "case-photo", testid: "case-photo", src: file.url, alt: file.step }),
+        el("figcaption", { text: file.step }),
+      ),
+    );
+    $("case-files").replaceChildren(...files);
+    $("case-calls").replaceChildren(
+      ...found.calls.map((call) =>
+        el("li", { testid: "case-call", text: `${formatStaffDateTime(call.created_at)} · ${this.vocabulary.label("call_states", call.state)}` }),
+      ),
+    );
+    $("case-outcome-select").value = found.outcome || "";
+    $("case-decision-select").value = found.decision || "";
+    $("case-replies-sent").replaceChildren(
+      ...found.replies.map((reply) =>
+        el("li", { testid: "case-reply-sent", text: reply.text || this.phraseById(reply.phrase_key) }),
+      ),
+    );
+    $("case-reply-phrases").replaceChildren(
+      ...this.phrases.map((phrase) =>
+        el("button", {
+          type: "button",
+          class: "quick-phrase",
+          testid: "case-reply-phrase",
+          text: phraseText(phrase, staffLocale()),
+          onclick: () => this.reply({ phrase_id: phrase.id }),
+        }),
+      ),
+    );
+  }
+
+  phraseById(key) {
+    const phrase = this.phrases.find((item) => String(item.id) === String(key));
+    return phrase ? phraseText(phrase, staffLocale()) : "";
+  }
+
+  async saveOutcome() {
+    const outcome = $("case-outcome-select").value;
+    const decision = $("case-decision-select").value;
+    if (!outcome || !decision) {
+      $("case-outcome-status").textContent = t("console.outcome.choose_first");
+      return;
+    }
+    try {
+      const found = await api(`/api/cases/${this.open.id}/outcome`, { method: "PUT", body: { outcome, decision } });
+      this.open = found;
+      this.render(found);
+      $("case-outcome-status").textContent = t("console.cases.saved");
+      this.refresh();
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  async reply(body) {
+    try {
+      const found = await api(`/api/cases/${this.open.id}/replies`, { method: "POST", body });
+      $("case-reply-input").value = "";
+      this.open = found;
+      this.render(found);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+}
