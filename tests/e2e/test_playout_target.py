@@ -63,10 +63,10 @@ def test_an_outage_raises_nothing_and_a_calm_spell_lowers_the_target_back_to_non
             [0, 0, 0.0],
             [500, 1, 5.3],  # a 5.3 s blackout: no buffer hides it
             [1000, 2, 5.5],  # a 200 ms freeze: 250
-            [15500, 2, 5.5],  # 15 s calm: halved
-            [30000, 2, 5.5],  # not yet 15 s since the last change
-            [30500, 2, 5.5],  # halved again
-            [45500, 2, 5.5],  # 31 ms is under the floor: the browser's own again
+            [16000, 2, 5.5],  # 15 s calm: halved
+            [30500, 2, 5.5],  # not yet 15 s since the last change
+            [31000, 2, 5.5],  # halved again
+            [46000, 2, 5.5],  # 31 ms is under the floor: the browser's own again
         ],
     )
     assert targets == [None, None, 250, 125, 125, 63, None]
