@@ -353,6 +353,9 @@ def summarise(
             "agent_lost": inbound.get("packetsLost"),
             "agent_nacks": inbound.get("nackCount"),
             "agent_fps": inbound.get("framesPerSecond"),
+            "agent_jitter_buffer_ms": _mean_ms(
+                inbound.get("jitterBufferDelay"), inbound.get("jitterBufferEmittedCount")
+            ),
             "buyer_sent": f"{outbound.get('frameWidth')}x{outbound.get('frameHeight')}",
             "buyer_limit": outbound.get("qualityLimitationReason"),
             "buyer_target_kbps": round(outbound.get("targetBitrate", 0) / 1000),
@@ -361,6 +364,13 @@ def summarise(
             "buyer_available_kbps": round(pair.get("availableOutgoingBitrate", 0) / 1000),
         }
     )
+
+
+def _mean_ms(total_s: float | None, count: int | None) -> int | None:
+    """The mean of a getStats total in seconds over its count, in ms (None without both)."""
+    if total_s is None or not count:
+        return None
+    return round(1000 * total_s / count)
 
 
 # ---------------------------------------------------------------------------- report

@@ -8,6 +8,7 @@ import { wireLinkForm } from "./linkform.js";
 import { allowLanguageChange, fail, notice, say, startPage, whoamiText } from "./page.js";
 import { orderBox } from "./order.js";
 import { answerOffsetMs, photoTile, photoUrl } from "./photos.js";
+import { PlayoutTarget, applyPlayoutTarget } from "./playout.js";
 import { CallQuality } from "./quality.js";
 import { loadQuickPhrases, renderQuickPhrases } from "./quick_phrases.js";
 import { Signaling, isLateMediaRefusal } from "./signaling.js";
@@ -315,6 +316,18 @@ function tick() {
 
 // ------------------------------------------------------------------ connection quality
 
+const playout = { target: new PlayoutTarget(), pc: null };
+
+/** The buyer's video waits in the browser as long as the link's late pictures need
+ *  (playout.js); a new connection starts again from the browser's own buffer. */
+function keepPlayoutTarget(figures, pc, now) {
+  if (pc !== playout.pc) {
+    playout.pc = pc;
+    playout.target.reset();
+  }
+  applyPlayoutTarget(pc, playout.target.add(figures, now));
+}
+
 /** The connection's quality in the call: the indicator by the call's state; while nothing
  * gets through, an overlay on the buyer's picture saying whose connection it is (the
  * frozen frame is not the buyer holding still), and the call timer marked. */
@@ -601,6 +614,7 @@ function connect() {
     side: "agent",
     peerConnection: () => media.link.pc,
     onShow: showQuality,
+    onFigures: keepPlayoutTarget,
   });
   signaling
     .on("welcome", (message) => {

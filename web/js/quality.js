@@ -29,7 +29,7 @@ export function worst(...states) {
 /** One getStats() report as the figures this module needs: bytes received on the
  *  connection, inbound packets received and lost (audio and video), the round trip (ms),
  *  the remote receiver's fraction lost of what we sent, and the inbound video's frames
- *  per second and freezes. Fields a browser does not give are null. */
+ *  per second and freezes (count, and their total seconds). Fields a browser does not give are null. */
 export function readStats(report) {
   const figures = {
     bytesReceived: null,
@@ -39,6 +39,7 @@ export function readStats(report) {
     remoteFractionLost: null,
     fps: null,
     freezes: null,
+    freezeSeconds: null,
   };
   let selectedPair = null;
   const pairs = [];
@@ -51,6 +52,7 @@ export function readStats(report) {
       if (stat.kind === "video") {
         if (Number.isFinite(stat.framesPerSecond)) figures.fps = stat.framesPerSecond;
         if (Number.isFinite(stat.freezeCount)) figures.freezes = stat.freezeCount;
+        if (Number.isFinite(stat.totalFreezesDuration)) figures.freezeSeconds = stat.totalFreezesDuration;
       }
     }
     if (stat.type === "remote-inbound-rtp") {
@@ -112,14 +114,17 @@ export class CallQuality {
   /**
    * @param {import("./signaling.js").Signaling} signaling
    * @param {{side: "buyer"|"agent", peerConnection: () => RTCPeerConnection|null,
-   *          onShow: (shown: {state: string, whose: string|null}) => void}} options
+   *          onShow: (shown: {state: string, whose: string|null}) => void,
+   *          onFigures?: (figures: object, pc: RTCPeerConnection, now: number) => void}} options
+   *   `onFigures` gets each sample's readStats() figures (a new connection: a new pc).
    */
-  constructor(signaling, { side, peerConnection, onShow }) {
+  constructor(signaling, { side, peerConnection, onShow, onFigures = null }) {
     this.signaling = signaling;
     this.side = side;
     this.peerSide = side === "buyer" ? "agent" : "buyer";
     this.peerConnection = peerConnection;
     this.onShow = onShow;
+    this.onFigures = onFigures;
     this.own = new OwnMeasure();
     this.told = { buyer: "good", agent: "good" };
     this.reported = "good";
@@ -176,7 +181,10 @@ export class CallQuality {
       return; // closed meanwhile
     }
     if (pc !== this.pc || !this.timer) return;
-    const state = this.own.add(readStats(report), performance.now());
+    const figures = readStats(report);
+    const now = performance.now();
+    const state = this.own.add(figures, now);
+    if (this.onFigures) this.onFigures(figures, pc, now);
     if (state !== this.reported) {
       this.reported = state;
       this.send(state);
