@@ -110,3 +110,16 @@ def test_options_and_405_name_every_method_of_the_path(client):
     assert refused.status_code == 405
     assert refused.headers["allow"] == "GET, OPTIONS, POST"
     assert refused.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_since_and_until_refuse_plain_numbers_in_the_error_shape(client, app):
+    from tests.helpers.accounts import add_user, login
+
+    add_user(app, "admin@example.test", "admin")
+    login(client, "admin@example.test")
+    for value in ("1700000000", "1.5", "-3"):
+        answer = client.get("/api/sessions", params={"since": value})
+        assert answer.status_code == 422, value
+        assert answer.json()["error"]["code"] == "validation_error"
+    assert client.get("/api/sessions", params={"until": "2026-01-02T03:04:05Z"}).status_code == 200
+    assert client.get("/api/sessions", params={"since": "2026-01-02"}).status_code == 200
