@@ -30,6 +30,7 @@ from server.api import (
 from server.api.body_limit import BodyLimit
 from server.api.errors import UnexpectedErrors, install_error_handlers
 from server.api.headers import SecurityHeaders, install_docs
+from server.api.openapi import install_openapi
 from server.api.pages import WEB_DIR
 from server.api.ws import router as ws_router
 from server.calls.desk import CallDesk
@@ -129,4 +130,5 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         return {"status": "ok"}
 
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
+    install_openapi(app)
     return app

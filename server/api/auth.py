@@ -70,7 +70,14 @@ def me_out(user: User) -> MeOut:
     )
 
 
-@router.post("/api/auth/login", response_model=MeOut)
+@router.post(
+    "/api/auth/login",
+    response_model=MeOut,
+    responses={
+        401: {"description": "wrong email or password"},
+        429: {"description": "too many failed sign-ins"},
+    },
+)
 def login(
     body: LoginIn,
     request: Request,
@@ -147,7 +154,11 @@ async def change_own_preferences(
     return me_out(user)
 
 
-@router.post("/api/me/password", status_code=204)
+@router.post(
+    "/api/me/password",
+    status_code=204,
+    responses={429: {"description": "too many wrong current passwords"}},
+)
 async def change_own_password(
     body: PasswordChangeIn,
     principal: SignedIn,

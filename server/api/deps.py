@@ -67,6 +67,32 @@ PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
 
 
 @dataclass(frozen=True)
+class Access:
+    """What an auth dependency admits, kept on the dependency (``ACCESS_ATTR``) so that
+    ``server.api.openapi`` documents every route that uses it: staff by session cookie,
+    a buyer by call cookie (both with ``X-CSRF-Token`` on state changes), API keys with
+    ``scope``; ``hidden``: every refusal is a 404."""
+
+    staff: bool = False
+    buyer: bool = False
+    scope: str | None = None
+    hidden: bool = False
+
+
+ACCESS_ATTR = "showdesk_access"
+
+
+def access_of(dependency: object) -> Access | None:
+    """The ``Access`` an auth dependency was marked with, None for any other callable."""
+    return getattr(dependency, ACCESS_ATTR, None)
+
+
+def _marked(dependency: Callable[..., object], access: Access) -> Callable[..., object]:
+    setattr(dependency, ACCESS_ATTR, access)
+    return dependency
+
+
+@dataclass(frozen=True)
 class Principal:
     """Who makes a request: a signed-in staff member or an integration's API key."""
 
@@ -144,7 +170,7 @@ def authorize(
             raise Forbidden(f"this needs the role {' or '.join(sorted(allowed))}")
         return Principal(user=user)
 
-    return dependency
+    return _marked(dependency, Access(staff=True, scope=scope))  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -192,7 +218,7 @@ def authorize_call(
         wanted = sorted(allowed | ({"the call's own agent"} if own_agent else set()))
         raise Forbidden(f"this needs the role {' or '.join(wanted)}")
 
-    return dependency
+    return _marked(dependency, Access(staff=True, scope=scope, hidden=hidden))  # type: ignore[return-value]
 
 
 AnyStaff = Annotated[Principal, Depends(authorize())]
@@ -246,6 +272,7 @@ def buyer_link(request: Request, db: DbDep, clock: ClockDep) -> Link:
     return link
 
 
+_marked(buyer_link, Access(buyer=True))
 BuyerLink = Annotated[Link, Depends(buyer_link)]
 
 

@@ -125,11 +125,19 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        headers = exc.headers
+        if exc.status_code == 405:  # Starlette names only the first route's methods
+            from server.api.openapi import allowed_methods
+
+            allow = allowed_methods(request.app.routes, request.url.path)
+            if request.method == "OPTIONS":
+                return Response(status_code=204, headers={"Allow": allow})
+            headers = {**(headers or {}), "Allow": allow}
         code = CODE_BY_STATUS.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         if _wants_html(request):
             return _page(exc.status_code, message, code, request)
-        return JSONResponse(error_body(code, message), exc.status_code, headers=exc.headers)
+        return JSONResponse(error_body(code, message), exc.status_code, headers=headers)
 
 
 INTERNAL_ERROR_MESSAGE = "something went wrong on our side"

@@ -73,7 +73,11 @@ def _hold_out(call) -> HoldOut:  # noqa: ANN001
     return HoldOut(session_id=call.id, hold_reason=call.hold_reason, hold_at=call.hold_at)
 
 
-@router.put("/api/sessions/{session_id}/hold", response_model=HoldOut)
+@router.put(
+    "/api/sessions/{session_id}/hold",
+    response_model=HoldOut,
+    responses={409: {"description": "the call's media are already deleted"}},
+)
 def put_hold(body: HoldIn, access: CallReviewer, db: DbDep, clock: ClockDep) -> HoldOut:
     """Put the call on legal hold: retention keeps its evidence and erasure refuses it
     until the hold is removed. Audited; 409 when its media are already gone."""

@@ -50,7 +50,12 @@ def list_users(principal: Admin, db: DbDep) -> UserList:
     return UserList(items=[UserPublic.model_validate(u) for u in users.list_users(db)])
 
 
-@router.post("/api/users", status_code=201, response_model=UserOut)
+@router.post(
+    "/api/users",
+    status_code=201,
+    response_model=UserOut,
+    responses={409: {"description": "a user with this email exists"}},
+)
 def create_user(
     body: UserCreateIn, principal: Admin, db: DbDep, clock: ClockDep, passwords: PasswordsDep
 ) -> UserOut:

@@ -7,10 +7,21 @@ holds (``0001-01-01T00:00:00+01:00`` is year 0 in UTC) is refused as invalid inp
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
+
+_NUMBER = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
+
+
+def _not_a_number(value: object) -> object:
+    """Only what is documented (an ISO 8601 date or date-time): a plain number, which
+    pydantic would read as seconds since 1970, is refused."""
+    if isinstance(value, bool | int | float) or (isinstance(value, str) and _NUMBER.match(value)):
+        raise ValueError("must be an ISO 8601 date or date-time, not a number")
+    return value
 
 
 def _to_utc(value: datetime) -> datetime:
@@ -22,4 +33,4 @@ def _to_utc(value: datetime) -> datetime:
         raise ValueError("is out of range: years 1 to 9999 in UTC") from None
 
 
-UTCMoment = Annotated[datetime, AfterValidator(_to_utc)]
+UTCMoment = Annotated[datetime, BeforeValidator(_not_a_number), AfterValidator(_to_utc)]

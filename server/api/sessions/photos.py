@@ -8,7 +8,7 @@ import time
 from datetime import datetime
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -23,7 +23,7 @@ from server.api.deps import (
     SessionId,
     client_address,
 )
-from server.api.sessions.files import evidence_file
+from server.api.sessions.files import RangeFileResponse, evidence_file
 from server.calls.ids import wire_id
 from server.errors import Conflict, NotFound
 from server.evidence import audit, photos
@@ -43,8 +43,13 @@ class CaptionIn(BaseModel):
 
 @router.get(
     "/api/sessions/{session_id}/photos/{photo_id}",
-    response_class=FileResponse,
-    responses={200: {"description": "the photo (JPEG, PNG or WebP)"}},
+    response_class=RangeFileResponse,
+    responses={
+        200: {
+            "description": "the photo (JPEG, PNG or WebP)",
+            "content": {media: {} for media in IMAGE_TYPES},
+        }
+    },
 )
 def get_photo(
     photo_id: PhotoId, access: EvidenceViewer, request: Request, db: DbDep, clock: ClockDep

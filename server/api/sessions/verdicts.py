@@ -49,7 +49,11 @@ class OverrideIn(BaseModel):
 ReviewIn = Annotated[SetIn | ConfirmIn | OverrideIn, Field(discriminator="action")]
 
 
-@router.put("/api/sessions/{session_id}/outcome", response_model=CallDetailPublic)
+@router.put(
+    "/api/sessions/{session_id}/outcome",
+    response_model=CallDetailPublic,
+    responses={409: {"description": "nobody answered this call"}},
+)
 def put_outcome(
     body: OutcomeIn, access: CallAgent, db: DbDep, clock: ClockDep, settings: SettingsDep
 ) -> CallDetailPublic:
@@ -67,7 +71,11 @@ def put_outcome(
     return review_list.call_detail(db, access.call, shop_name=settings.shop_name)
 
 
-@router.post("/api/sessions/{session_id}/review", response_model=CallDetailPublic)
+@router.post(
+    "/api/sessions/{session_id}/review",
+    response_model=CallDetailPublic,
+    responses={409: {"description": "the call has (or has no) outcome to act on"}},
+)
 def review_session(
     body: ReviewIn, access: CallReviewer, db: DbDep, clock: ClockDep, settings: SettingsDep
 ) -> CallDetailPublic:
