@@ -4,6 +4,7 @@ from server.models.apikey import ApiKey
 from server.models.call import Call, CallEvent, OutcomeChange
 from server.models.consent import ConsentText
 from server.models.evidence import AuditEntry, Photo, Recording
+from server.models.inspection import Inspection
 from server.models.link import BuyerPass, Link
 from server.models.phrase import QuickPhrase
 from server.models.user import Role, StaffSession, User
@@ -15,6 +16,7 @@ __all__ = [
     "Call",
     "CallEvent",
     "ConsentText",
+    "Inspection",
     "Link",
     "OutcomeChange",
     "Photo",

@@ -5,6 +5,8 @@
 - ``photos.py``: the buyer's upload, viewing a photo, its caption.
 - ``verdicts.py``: the agent's outcome, the supervisor's confirm or override.
 - ``audit.py``: who viewed which recording or photo.
+- ``inspection.py``: a remote inspection: checklist, photos per item, the buyer's
+  decisions and sign-off, the report as JSON and PDF.
 - ``files.py`` (evidence files as range responses) and ``paging.py`` serve the others.
 
 ``router`` holds their routes in this order, the order of ``/openapi.json``'s paths (no
@@ -13,7 +15,7 @@ two of the paths overlap, so the order does not decide which route answers).
 
 from fastapi import APIRouter
 
-from server.api.sessions import audit, listing, photos, recordings, verdicts
+from server.api.sessions import audit, inspection, listing, photos, recordings, verdicts
 
 router = APIRouter()
 router.include_router(listing.router)
@@ -21,3 +23,4 @@ router.include_router(recordings.router)
 router.include_router(photos.router)
 router.include_router(verdicts.router)
 router.include_router(audit.router)
+router.include_router(inspection.router)
