@@ -14,7 +14,11 @@ from tests.helpers.routes import http_routes
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # Signing in is the one state-changing route without a session yet (no cookie to forge).
 NO_SESSION_YET = {("POST", "/api/auth/login")}
-BUYER_ROUTES = {("POST", "/api/sessions/{session_id}/photos")}
+BUYER_ROUTES = {
+    ("POST", "/api/sessions/{session_id}/photos"),
+    ("POST", "/api/buyer/sessions/{session_id}/inspection/items/{item}/decision"),
+    ("POST", "/api/buyer/sessions/{session_id}/inspection/signoff"),
+}
 
 
 def unsafe_routes(app) -> list[tuple[str, str]]:
