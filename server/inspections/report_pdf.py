@@ -37,6 +37,8 @@ def _fonts(pdf: FPDF) -> str:
         pdf.add_font("DejaVu", style="B", fname=str(DEJAVU / "DejaVuSans-Bold.ttf"))
         if CJK_FONT.exists():
             pdf.add_font("WQY", fname=str(CJK_FONT), collection_font_number=0)
+            # a fallback is chosen by style too: without a bold face, bold CJK is dropped
+            pdf.add_font("WQY", style="B", fname=str(CJK_FONT), collection_font_number=0)
             pdf.set_fallback_fonts(["WQY"])
         pdf.set_text_shaping(True)
         return "DejaVu"
