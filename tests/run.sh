@@ -32,6 +32,13 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/n
 if [ "$(id -u)" = 0 ] && command -v fc-list >/dev/null 2>&1 && [ -z "$(fc-list :lang=ja)" ]; then
     missing="$missing fonts-wqy-zenhei"
 fi
+# The inspection PDF's fonts (server/inspections/report_pdf.py): DejaVu Sans, and
+# WenQuanYi Zen Hei for Chinese, Japanese and Korean item labels.
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$missing fonts-dejavu-core"
+[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || case "$missing" in
+    *fonts-wqy-zenhei*) ;;
+    *) missing="$missing fonts-wqy-zenhei" ;;
+esac
 if [ -n "$missing" ]; then
     if [ "$(id -u)" = 0 ]; then
         export DEBIAN_FRONTEND=noninteractive

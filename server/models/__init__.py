@@ -5,6 +5,7 @@ from server.models.call import Call, CallEvent, OutcomeChange
 from server.models.case import Case, CaseFile, CaseReply, CaseSubmission
 from server.models.consent import ConsentText
 from server.models.evidence import AuditEntry, Photo, Recording
+from server.models.inspection import Inspection
 from server.models.link import BuyerPass, Link
 from server.models.order import CallSku
 from server.models.phrase import QuickPhrase
@@ -24,6 +25,7 @@ __all__ = [
     "CaseReply",
     "CaseSubmission",
     "ConsentText",
+    "Inspection",
     "Link",
     "OutcomeChange",
     "Photo",

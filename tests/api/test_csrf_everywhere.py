@@ -21,6 +21,8 @@ BUYER_ROUTES = {
     ("PATCH", "/api/uploads/{upload_id}"),
     ("DELETE", "/api/uploads/{upload_id}"),
     ("POST", "/api/buyer/case/submit"),
+    ("POST", "/api/buyer/sessions/{session_id}/inspection/items/{item}/decision"),
+    ("POST", "/api/buyer/sessions/{session_id}/inspection/signoff"),
 }
 
 

@@ -6,6 +6,8 @@
 - ``verdicts.py``: the agent's outcome, the supervisor's confirm or override.
 - ``audit.py``: who viewed which recording or photo.
 - ``bundle.py``: the call's signed evidence bundle and the key that verifies it.
+- ``inspection.py``: a remote inspection: checklist, photos per item, the buyer's
+  decisions and sign-off, the report as JSON and PDF.
 - ``files.py`` (evidence files as range responses) and ``paging.py`` serve the others.
 
 ``router`` holds their routes in this order, the order of ``/openapi.json``'s paths (no
@@ -14,7 +16,15 @@ two of the paths overlap, so the order does not decide which route answers).
 
 from fastapi import APIRouter
 
-from server.api.sessions import audit, bundle, listing, photos, recordings, verdicts
+from server.api.sessions import (
+    audit,
+    bundle,
+    inspection,
+    listing,
+    photos,
+    recordings,
+    verdicts,
+)
 
 router = APIRouter()
 router.include_router(listing.router)
@@ -23,3 +33,4 @@ router.include_router(photos.router)
 router.include_router(verdicts.router)
 router.include_router(audit.router)
 router.include_router(bundle.router)
+router.include_router(inspection.router)

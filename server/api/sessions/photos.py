@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
@@ -28,6 +28,7 @@ from server.calls.ids import wire_id
 from server.errors import Conflict, NotFound
 from server.evidence import audit, photos
 from server.evidence.images import IMAGE_TYPES
+from server.inspections import checklist, store
 from server.models import Call
 from server.models.evidence import CAPTION_MAX_CHARS, Photo, PhotoPublic
 from server.models.text import LineStr
@@ -94,10 +95,21 @@ PHOTO_BODY = {
     },
 )
 async def upload_photo(
-    session_id: SessionId, link: BuyerLink, request: Request, clock: ClockDep
+    session_id: SessionId,
+    link: BuyerLink,
+    request: Request,
+    clock: ClockDep,
+    capture_id: str | None = Query(
+        default=None,
+        max_length=64,
+        pattern=r"^[0-9a-f]+$",
+        description="an inspection's one-use capture id: the photo is that item's",
+    ),
 ) -> Response:
     """The buyer's page uploads a photo of its live call (with its call cookie), after
-    the agent asked for one (`take_photo`). Both pages then get a `photo` message."""
+    the agent asked for one (`take_photo`). Both pages then get a `photo` message. With
+    `capture_id` the photo is tied to that inspection item (404 for a capture id that is
+    not this call's, or one already used)."""
     request.app.state.rate_limits.photo_upload(session_id, client_address(request))
     desk = request.app.state.calls
     snap = desk.switchboard.call(session_id)
@@ -118,9 +130,11 @@ async def upload_photo(
         if size > photos.PHOTO_MAX_BYTES:
             raise photos.PhotoTooLarge(photos.too_large_message())
         chunks.append(chunk)
+    if capture_id is not None:
+        await run_in_threadpool(_check_capture, request, session_id, capture_id)
     t_ms = elapsed_ms(snap.created_at, time.time())
     stored = await run_in_threadpool(
-        _store, request, session_id, b"".join(chunks), t_ms, clock.now()
+        _store, request, session_id, b"".join(chunks), t_ms, clock.now(), capture_id
     )
     await desk.photo_added(session_id, stored.id, stored.width, stored.height, stored.t_ms)
     return JSONResponse(PhotoPublic.from_row(stored).model_dump(mode="json"), 201)
@@ -134,9 +148,25 @@ def _own_call_exists(request: Request, session_id: str, link_id: int | None) -> 
         return call is not None and call.link_id == link_id
 
 
-def _store(request: Request, session_id: str, data: bytes, t_ms: int, now: datetime) -> Photo:
+def _check_capture(request: Request, session_id: str, capture_id: str) -> None:
+    """Refuse (NotFound, Conflict) a capture id ``session_id``'s inspection would."""
+    with Session(request.app.state.engine) as db:
+        inspection = store.find(db, session_id)
+        if inspection is None:
+            raise NotFound("this call has no inspection", code="unknown_capture")
+        checklist.check_capture(inspection.state, capture_id)
+
+
+def _store(
+    request: Request,
+    session_id: str,
+    data: bytes,
+    t_ms: int,
+    now: datetime,
+    capture_id: str | None = None,
+) -> Photo:
     with Session(request.app.state.engine, expire_on_commit=False) as db:
-        return photos.store_photo(
+        photo = photos.store_photo(
             db,
             request.app.state.storage,
             session_id,
@@ -145,6 +175,13 @@ def _store(request: Request, session_id: str, data: bytes, t_ms: int, now: datet
             now=now,
             max_photos=request.app.state.settings.max_photos_per_call,
         )
+        if capture_id is not None:
+            assert photo.id is not None
+            photo_id = photo.id
+            store.change(
+                db, session_id, now, lambda s: checklist.tie_photo(s, capture_id, photo_id)
+            )
+        return photo
 
 
 @router.patch("/api/sessions/{session_id}/photos/{photo_id}", response_model=PhotoPublic)

@@ -1,0 +1,245 @@
+"""A call's remote inspection: the agent starts it and asks for a photo per item
+(``POST .../inspection``, ``POST .../inspection/captures``: a one-use capture id the
+buyer's upload carries), staff read the report as JSON or PDF (``GET .../inspection``,
+``GET .../inspection.pdf``), and the buyer, from their link, reads it, decides each item
+and signs off (``/api/buyer/sessions/{session_id}/inspection...``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from server.api.deps import BuyerLink, CallAgent, CallReader, ClockDep, DbDep, SessionId
+from server.errors import NotFound
+from server.inspections import checklist, store
+from server.inspections.report_pdf import inspection_pdf
+from server.models import Call, Inspection, Photo
+from server.models.text import LineStr
+
+router = APIRouter(tags=["inspections"])
+
+ERRORS = {
+    404: {"description": "no such call, item or capture, or the call has no inspection"},
+    409: {"description": "a step out of order (items open, photos missing, signed off)"},
+    422: {"description": "a reject without a reason, a sign-off without a name"},
+}
+
+
+class StartIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    template: str = Field(default="default", max_length=64, description="a checklist template")
+    items: list[str] | None = Field(
+        default=None, max_length=50, description="only these of its items (null: all)"
+    )
+
+
+class CaptureIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    item: str = Field(max_length=64, description="the item the next photo is for")
+
+
+class CaptureOut(BaseModel):
+    capture_id: str = Field(description="one use: send it with the photo upload")
+    item: str
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decision: Literal["approved", "rejected"]
+    reason: str | None = Field(default=None, max_length=checklist.REASON_MAX_CHARS)
+
+
+class SignOffIn(DecisionIn):
+    name: LineStr = Field(max_length=checklist.NAME_MAX_CHARS, description="the buyer's name")
+
+
+class ItemOut(BaseModel):
+    key: str
+    label: str = Field(description="in the call's language")
+    labels: dict[str, str] = Field(description="every buyer locale's label")
+    photos_required: int
+    state: Literal["pending", "shot", "approved", "rejected"]
+    photo_ids: list[int]
+    photo_urls: list[str]
+    reason: str | None
+    decided_at: datetime | None
+
+
+class SignOffOut(BaseModel):
+    decision: Literal["approved", "rejected"]
+    reason: str | None
+    name: str
+    at: datetime
+
+
+class InspectionOut(BaseModel):
+    session_id: str
+    order_ref: str
+    locale: str | None
+    buyer_timezone: str | None
+    template: str
+    created_at: datetime
+    items: list[ItemOut]
+    signoff: SignOffOut | None
+    pdf_url: str
+
+
+def report(call: Call, row: Inspection) -> InspectionOut:
+    """The report of ``row``, the inspection of ``call`` (never its open capture ids)."""
+    state = row.state
+    return InspectionOut(
+        session_id=call.id,
+        order_ref=call.order_ref,
+        locale=call.locale,
+        buyer_timezone=call.buyer_timezone,
+        template=row.template,
+        created_at=row.created_at,
+        items=[
+            ItemOut(
+                key=item["key"],
+                label=checklist.label(item, call.locale),
+                labels=item["label"],
+                photos_required=item["photos_required"],
+                state=item["state"],
+                photo_ids=item["photo_ids"],
+                photo_urls=[f"/api/sessions/{call.id}/photos/{p}" for p in item["photo_ids"]],
+                reason=item["reason"],
+                decided_at=item["decided_at"],
+            )
+            for item in state["items"]
+        ],
+        signoff=state["signoff"],
+        pdf_url=f"/api/sessions/{call.id}/inspection.pdf",
+    )
+
+
+@router.post(
+    "/api/sessions/{session_id}/inspection",
+    status_code=201,
+    response_model=InspectionOut,
+    responses=ERRORS,
+)
+def start_inspection(body: StartIn, access: CallAgent, db: DbDep, clock: ClockDep) -> InspectionOut:
+    """The call's agent starts its inspection with a checklist template (a call of
+    purpose `remote_inspection`, once)."""
+    row = store.start(db, access.call, body.template, clock.now(), body.items)
+    return report(access.call, row)
+
+
+@router.get("/api/sessions/{session_id}/inspection", response_model=InspectionOut, responses=ERRORS)
+def get_inspection(access: CallReader, db: DbDep) -> InspectionOut:
+    """The inspection report: items, photos per item, decisions, sign-off."""
+    return report(access.call, store.get(db, access.call.id))
+
+
+@router.post(
+    "/api/sessions/{session_id}/inspection/captures",
+    status_code=201,
+    response_model=CaptureOut,
+    responses=ERRORS,
+)
+def open_capture(body: CaptureIn, access: CallAgent, db: DbDep, clock: ClockDep) -> CaptureOut:
+    """A one-use capture id for an item: the buyer's next upload with
+    `?capture_id=` is that item's photo."""
+    captured: list[str] = []
+
+    def rule(state: checklist.State) -> checklist.State:
+        new, capture_id = checklist.open_capture(state, body.item)
+        captured.append(capture_id)
+        return new
+
+    store.change(db, access.call.id, clock.now(), rule)
+    return CaptureOut(capture_id=captured[0], item=body.item)
+
+
+@router.get(
+    "/api/sessions/{session_id}/inspection.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "the report"}, **ERRORS},
+)
+async def inspection_pdf_file(access: CallReader, request: Request) -> Response:
+    """The inspection report as a PDF, with the photos as thumbnails."""
+    data = await run_in_threadpool(_pdf, request, access.call.id)
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="inspection-{access.call.id}.pdf"'},
+    )
+
+
+def _pdf(request: Request, call_id: str) -> bytes:
+    storage = request.app.state.storage
+    with Session(request.app.state.engine) as db:
+        call = db.get(Call, call_id)
+        assert call is not None
+        body = report(call, store.get(db, call_id))
+        paths: dict[int, Path] = {}
+        for item in body.items:
+            for photo_id in item.photo_ids:
+                photo = db.get(Photo, photo_id)
+                if photo is not None and photo.call_id == call_id:
+                    paths[photo_id] = storage.local_path(photo.storage_key)
+    return inspection_pdf(body.model_dump(mode="json"), paths, call.buyer_timezone)
+
+
+def _buyer_call(db: Session, session_id: str, link_id: int | None) -> Call:
+    call = db.get(Call, session_id)
+    if call is None or call.link_id != link_id:
+        raise NotFound(f'no call "{session_id}" on this link')
+    return call
+
+
+@router.get(
+    "/api/buyer/sessions/{session_id}/inspection",
+    response_model=InspectionOut,
+    responses=ERRORS,
+)
+def buyer_inspection(session_id: SessionId, link: BuyerLink, db: DbDep) -> InspectionOut:
+    """The buyer's view of their call's inspection (with their call cookie)."""
+    call = _buyer_call(db, session_id, link.id)
+    return report(call, store.get(db, call.id))
+
+
+@router.post(
+    "/api/buyer/sessions/{session_id}/inspection/items/{item}/decision",
+    response_model=InspectionOut,
+    responses=ERRORS,
+)
+def decide_item(
+    session_id: SessionId, item: str, body: DecisionIn, link: BuyerLink, db: DbDep, clock: ClockDep
+) -> InspectionOut:
+    """The buyer approves or rejects an item (a reason is required to reject)."""
+    call = _buyer_call(db, session_id, link.id)
+    now = clock.now()
+    row = store.change(
+        db, call.id, now, lambda s: checklist.decide(s, item, body.decision, body.reason, now)
+    )
+    return report(call, row)
+
+
+@router.post(
+    "/api/buyer/sessions/{session_id}/inspection/signoff",
+    response_model=InspectionOut,
+    responses=ERRORS,
+)
+def sign_off(
+    session_id: SessionId, body: SignOffIn, link: BuyerLink, db: DbDep, clock: ClockDep
+) -> InspectionOut:
+    """The buyer signs the inspection off once every item is decided: approve, or
+    reject with a reason, with their typed name; after that nothing changes."""
+    call = _buyer_call(db, session_id, link.id)
+    now = clock.now()
+    row = store.change(
+        db,
+        call.id,
+        now,
+        lambda s: checklist.sign_off(s, body.decision, body.reason, body.name, now),
+    )
+    return report(call, row)

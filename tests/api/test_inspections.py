@@ -1,0 +1,244 @@
+"""A remote inspection through the API: photos tied to items by one-use capture ids, the
+buyer's decisions and sign-off, the report as JSON and as a PDF read back; each step out
+of order a clear error."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+
+import pypdf
+import pytest
+from sqlmodel import Session
+
+from server.models import Call
+from tests.helpers.consent import consent_message
+from tests.helpers.images import image_bytes
+from tests.helpers.links import make_link
+from tests.helpers.people import Person, buyer, staff
+from tests.helpers.waiting import wait_until
+
+ITEMS = ["shipping_label", "serial_number", "accessories"]
+HELLO = {"type": "hello", "v": 1}
+
+
+def recv_type(ws, wanted: str, limit: int = 50) -> dict:
+    """The next message of type ``wanted`` (others are skipped)."""
+    for _ in range(limit):
+        message = ws.receive_json()
+        if message["type"] == wanted:
+            return message
+    raise AssertionError(f"no {wanted!r}")
+
+
+@contextmanager
+def socket(client, person: Person, as_: str):
+    client.cookies.clear()
+    for name, value in person.cookies.items():
+        client.cookies.set(name, value)
+    with client.websocket_connect(f"/ws?as={as_}") as ws:
+        client.cookies.clear()
+        ws.send_json(HELLO)
+        recv_type(ws, "welcome")
+        yield ws
+
+
+@dataclass
+class LiveCall:
+    session_id: str
+    buyer: Person
+    buyer_ws: object
+    agent_ws: object
+
+
+@contextmanager
+def live_call(
+    app, client, agent: Person, order_ref: str = "ORD-INSP", purpose: str = "remote_inspection"
+) -> Iterator[LiveCall]:
+    _, url = make_link(app, order_ref, purpose)
+    the_buyer = buyer(client, url)
+    with ExitStack() as stack:
+        agent_ws = stack.enter_context(socket(client, agent, "staff"))
+        agent_ws.send_json({"type": "set_availability", "state": "available"})
+        recv_type(agent_ws, "availability")
+        buyer_ws = stack.enter_context(socket(client, the_buyer, "buyer"))
+        buyer_ws.send_json(consent_message(True))
+        session_id = recv_type(buyer_ws, "call")["session_id"]
+        agent_ws.send_json({"type": "accept", "session_id": session_id})
+        assert recv_type(buyer_ws, "call")["state"] == "live"
+
+        def answered() -> bool:
+            with Session(app.state.engine) as db:
+                row = db.get(Call, session_id)
+                return row is not None and row.agent_id is not None
+
+        wait_until(answered, 5, "the answered call stored")
+        yield LiveCall(session_id, the_buyer, buyer_ws, agent_ws)
+
+
+@pytest.fixture
+def agent(app, client) -> Person:
+    return staff(client, app, "ann@shop.test", "agent", "Ann Agent")[0]
+
+
+def start(agent: Person, session_id: str, items: list[str] | None = ITEMS):
+    return agent.post(f"/api/sessions/{session_id}/inspection", json={"items": items})
+
+
+def shoot(agent: Person, call: LiveCall, item: str, width: int = 160) -> dict:
+    """The agent asks for a photo of ``item``; the buyer's page uploads one ``width``
+    pixels wide."""
+    opened = agent.post(f"/api/sessions/{call.session_id}/inspection/captures", json={"item": item})
+    assert opened.status_code == 201, opened.text
+    capture_id = opened.json()["capture_id"]
+    answer = call.buyer.post(
+        f"/api/sessions/{call.session_id}/photos?capture_id={capture_id}",
+        content=image_bytes("mjpeg", width, 120),
+        headers={"Content-Type": "image/jpeg"},
+    )
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def error_code(answer, status: int) -> str:
+    assert answer.status_code == status, answer.text
+    return answer.json()["error"]["code"]
+
+
+def test_three_items_photos_tied_one_rejected_signed_off_report_and_pdf(app, client, agent):
+    with live_call(app, client, agent) as call:
+        sid = call.session_id
+        assert start(agent, sid).status_code == 201
+        photos = {item: shoot(agent, call, item, 160 + 16 * n) for n, item in enumerate(ITEMS)}
+        base = f"/api/buyer/sessions/{sid}/inspection"
+        seen = call.buyer.get(base).json()
+        assert [i["state"] for i in seen["items"]] == ["shot", "shot", "shot"]
+        assert [i["photo_ids"] for i in seen["items"]] == [[photos[i]["id"]] for i in ITEMS]
+        for item, decision, reason in [
+            ("shipping_label", "approved", None),
+            ("serial_number", "rejected", "The serial number sticker is torn"),
+            ("accessories", "approved", None),
+        ]:
+            answer = call.buyer.post(
+                f"{base}/items/{item}/decision", json={"decision": decision, "reason": reason}
+            )
+            assert answer.status_code == 200, answer.text
+        signed = call.buyer.post(
+            f"{base}/signoff", json={"decision": "approved", "name": "Bea Buyer"}
+        )
+        assert signed.status_code == 200, signed.text
+    got = agent.get(f"/api/sessions/{sid}/inspection")
+    assert got.status_code == 200, got.text
+    body = got.json()
+    assert [(i["key"], i["state"], i["reason"]) for i in body["items"]] == [
+        ("shipping_label", "approved", None),
+        ("serial_number", "rejected", "The serial number sticker is torn"),
+        ("accessories", "approved", None),
+    ]
+    assert body["signoff"]["name"] == "Bea Buyer" and body["signoff"]["decision"] == "approved"
+    assert body["signoff"]["at"]
+    pdf = agent.get(body["pdf_url"])
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    reader = pypdf.PdfReader(io.BytesIO(pdf.content))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    for label in ("Shipping label and barcode", "Serial number", "Accessories counted"):
+        assert label in text
+    assert "The serial number sticker is torn" in text
+    assert "Bea Buyer" in text and sid in text
+    # each item's photo embedded as a thumbnail (three different pictures)
+    sizes = sorted(image.image.size for page in reader.pages for image in page.images)
+    assert sizes == [(160, 120), (176, 120), (192, 120)]
+
+
+def test_steps_out_of_order_are_clear_errors(app, client, agent):
+    bob = staff(client, app, "bob@shop.test", "agent", "Bob Agent")[0]
+    with live_call(app, client, agent) as call, live_call(app, client, bob, "ORD-OTHER") as other:
+        sid = call.session_id
+        base = f"/api/buyer/sessions/{sid}/inspection"
+        assert start(agent, sid).status_code == 201
+        assert start(bob, other.session_id).status_code == 201
+        assert error_code(start(agent, sid), 409) == "conflict"
+        # a photo for an item the checklist does not have
+        answer = agent.post(f"/api/sessions/{sid}/inspection/captures", json={"item": "wheels"})
+        assert error_code(answer, 404) == "unknown_item"
+        # another call's capture id is not this call's
+        foreign = bob.post(
+            f"/api/sessions/{other.session_id}/inspection/captures", json={"item": "accessories"}
+        ).json()["capture_id"]
+        answer = call.buyer.post(
+            f"/api/sessions/{sid}/photos?capture_id={foreign}",
+            content=image_bytes("mjpeg", 64, 48),
+            headers={"Content-Type": "image/jpeg"},
+        )
+        assert error_code(answer, 404) == "unknown_capture"
+        # a capture id is used once
+        opened = agent.post(
+            f"/api/sessions/{sid}/inspection/captures", json={"item": "shipping_label"}
+        ).json()["capture_id"]
+        url = f"/api/sessions/{sid}/photos?capture_id={opened}"
+        assert call.buyer.post(url, content=image_bytes("mjpeg", 64, 48)).status_code == 201
+        assert error_code(call.buyer.post(url, content=image_bytes("mjpeg", 64, 48)), 404) == (
+            "unknown_capture"
+        )
+        # an item without its photo cannot be decided
+        answer = call.buyer.post(
+            f"{base}/items/serial_number/decision", json={"decision": "approved"}
+        )
+        assert error_code(answer, 409) == "photos_missing"
+        # a reject needs a reason
+        answer = call.buyer.post(
+            f"{base}/items/shipping_label/decision", json={"decision": "rejected", "reason": " "}
+        )
+        assert error_code(answer, 422) == "reason_required"
+        # sign-off with items still open
+        answer = call.buyer.post(f"{base}/signoff", json={"decision": "approved", "name": "Bea"})
+        assert error_code(answer, 409) == "items_open"
+        # the buyer of another link sees nothing of this call
+        answer = other.buyer.get(base)
+        assert error_code(answer, 404) == "not_found"
+        answer = other.buyer.post(
+            f"{base}/items/shipping_label/decision", json={"decision": "approved"}
+        )
+        assert error_code(answer, 404) == "not_found"
+        # decide everything, sign off, then nothing changes
+        shoot(agent, call, "serial_number")
+        shoot(agent, call, "accessories")
+        for item in ITEMS:
+            answer = call.buyer.post(f"{base}/items/{item}/decision", json={"decision": "approved"})
+            assert answer.status_code == 200, answer.text
+        answer = call.buyer.post(f"{base}/signoff", json={"decision": "rejected", "name": "Bea"})
+        assert error_code(answer, 422) == "reason_required"
+        answer = call.buyer.post(
+            f"{base}/signoff", json={"decision": "rejected", "reason": "Scratched", "name": "Bea"}
+        )
+        assert answer.status_code == 200, answer.text
+        answer = call.buyer.post(
+            f"{base}/items/accessories/decision", json={"decision": "rejected", "reason": "late"}
+        )
+        assert error_code(answer, 409) == "signed_off"
+        answer = agent.post(
+            f"/api/sessions/{sid}/inspection/captures", json={"item": "accessories"}
+        )
+        assert error_code(answer, 409) == "signed_off"
+
+
+def test_only_a_remote_inspection_call_has_an_inspection(app, client, agent):
+    with live_call(app, client, agent, purpose="damage_verification") as call:
+        assert error_code(start(agent, call.session_id), 409) == "wrong_purpose"
+        answer = agent.get(f"/api/sessions/{call.session_id}/inspection")
+        assert error_code(answer, 404) == "no_inspection"
+
+
+def test_the_shipped_checklist_has_every_label_in_every_buyer_locale():
+    import json
+    from pathlib import Path
+
+    from server.inspections.templates import shipped_templates
+
+    locales = {entry["code"] for entry in json.loads(Path("web/i18n/locales.json").read_text())}
+    for template in shipped_templates().values():
+        for item in template["items"]:
+            assert set(item["label"]) == locales, item["key"]
+            assert all(text.strip() for text in item["label"].values())
