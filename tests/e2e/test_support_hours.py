@@ -5,6 +5,7 @@ agent is available; an admin sets and clears the hours on /admin."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -65,6 +66,10 @@ def test_a_buyer_outside_the_hours_reads_when_the_team_is_back_in_their_own_time
     waiting = page.get_by_test_id("waiting")
     expect(waiting).to_be_visible()
     expect(waiting.get_by_test_id("support-notice")).to_have_attribute("data-reason", "closed")
+    # recording instead is offered as the way forward, not as an aside
+    expect(page.get_by_test_id("record-offer")).to_have_attribute("data-offered", "closed")
+    expect(page.get_by_test_id("record-instead")).to_be_visible()
+    expect(page.get_by_test_id("record-instead")).to_have_class(re.compile(r"\bprimary\b"))
     shoot(page, "buyer-support-closed-waiting")
     assert buyer.problems == []
 
@@ -86,6 +91,9 @@ def test_a_buyer_with_nobody_available_is_told_and_the_notice_goes_when_an_agent
     # the queue update makes the page read again who can answer: one agent, first in line
     expect(notice).to_be_hidden(timeout=10_000)
     expect(notice).to_have_attribute("data-reason", "")
+    # with someone free, recording stays possible but no longer leads
+    expect(page.get_by_test_id("record-offer")).to_have_attribute("data-offered", "")
+    expect(page.get_by_test_id("record-instead")).not_to_have_class(re.compile(r"\bprimary\b"))
     assert buyer.problems == []
 
 

@@ -19,7 +19,7 @@ import {
 } from "./i18n.js";
 import { CallQuality } from "./quality.js";
 import { Signaling, isLateMediaRefusal } from "./signaling.js";
-import { renderSupportNotice } from "./support_notice.js";
+import { recordingOffer, renderSupportNotice } from "./support_notice.js";
 import { $, el, showNotice, showOnly, wireNotice } from "./ui.js";
 
 const CALL_VIDEO_MAX_WIDTH = 640; // the call video; photos keep the camera's resolution
@@ -200,6 +200,11 @@ function renderSupport() {
     support = { ...support, expected_wait_s: lastPosition.expected_wait_s };
   }
   renderSupportNotice(supportNotice, support);
+  // when nobody can answer soon, recording is the way forward: its button leads
+  const { reason } = recordingOffer(support);
+  const offer = $("record-offer");
+  offer.dataset.offered = reason || "";
+  $("record-instead").classList.toggle("primary", reason !== null);
 }
 
 let supportReadAt = 0;
