@@ -139,6 +139,9 @@ def test_buyer_records_upload_resumes_after_a_cut_server_holds_same_bytes_agent_
     expect(console.get_by_test_id("case-clip")).to_have_count(2)
     expect(console.get_by_test_id("case-photo")).to_have_count(1)
     expect(console.get_by_test_id("case-note")).to_have_text("The box was crushed on one corner.")
+    # each file is named by its step in the agent's words, not by the step's code
+    outer_box = console.locator('.case-file[data-step="outer_box"] figcaption')
+    expect(outer_box.first).to_have_text("The outer box, all sides")
     clip = console.get_by_test_id("case-clip").first
     clip.evaluate("(video) => { video.muted = true; return video.play(); }")
     wait_until(

@@ -8,6 +8,22 @@ import { phraseText } from "./quick_phrases.js";
 import { formatStaffDateTime, staffLocale, t } from "./staff_i18n.js";
 import { $, el } from "./ui.js";
 
+// the buyer's recording steps (web/js/async_record.js STEPS) in the agent's words
+const STEP_WORDS = {
+  outer_box: "console.cases.step.outer_box",
+  label: "console.cases.step.label",
+  damage: "console.cases.step.damage",
+  item: "console.cases.step.item",
+  overview: "console.cases.step.overview",
+  detail: "console.cases.step.detail",
+  setup: "console.cases.step.setup",
+  issue: "console.cases.step.issue",
+};
+
+function stepName(step) {
+  return STEP_WORDS[step] ? t(STEP_WORDS[step]) : step;
+}
+
 const REFRESH_MS = 15000;
 
 export class ConsoleCases {
@@ -95,8 +111,8 @@ export class ConsoleCases {
         { class: "case-file", dataset: { step: file.step, kind: file.kind } },
         file.kind === "clip"
           ? el("video", { class: "case-clip", testid: "case-clip", src: file.url, controls: true, preload: "metadata", playsinline: true })
-          : el("img", { class: "case-photo", testid: "case-photo", src: file.url, alt: file.step }),
-        el("figcaption", { text: file.step }),
+          : el("img", { class: "case-photo", testid: "case-photo", src: file.url, alt: stepName(file.step) }),
+        el("figcaption", { text: stepName(file.step) }),
       ),
     );
     $("case-files").replaceChildren(...files);
