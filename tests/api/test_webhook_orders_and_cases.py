@@ -13,14 +13,25 @@ import pytest
 from fastapi.testclient import TestClient
 
 from server.app import create_app
-from tests.api.test_case_uploads import create, patch, recv_type, socket, webm_clip
-from tests.api.test_orders import ORDER
+from tests.helpers.case_uploads import create, patch, recv_type, socket, webm_clip
 from tests.helpers.consent import consent_message
 from tests.helpers.images import image_bytes
 from tests.helpers.people import buyer, staff
 from tests.helpers.waiting import wait_until
 from tests.helpers.webhook_receiver import Receiver
 
+ORDER = {
+    "lines": [
+        {"sku": "MUG-01", "name": "Stoneware mug", "quantity": 2, "lot": "L2026-11"},
+        {"sku": "PLT-07", "name": "Dinner plate", "quantity": 1},
+    ],
+    "carrier": "DHL Express",
+    "tracking_number": "JD014600006211",
+    "channel": "amazon.de",
+    "buyer_country": "de",
+    "ordered_at": "2026-11-20T10:00:00Z",
+    "delivered_at": "2026-11-24T15:30:00Z",
+}
 FAST = {"webhooks_allow_private": True, "webhooks_poll_s": 0.1, "webhooks_retry_base_s": 0.2}
 CALL_EVENTS = ["call.waiting", "call.live", "call.ended", "outcome.set"]
 CASE_EVENTS = ["case.submitted", "case.outcome_set", "case.replied"]
@@ -74,6 +85,9 @@ def test_a_call_from_a_link_with_an_order_carries_the_order_in_its_verified_even
             assert recv_type(buyer_ws, "call")["state"] == "live"
             agent_ws.send_json({"type": "end"})
             assert recv_type(buyer_ws, "call")["state"] == "ended"
+    # the call store writes the call on its own task: its ended row is committed with
+    # call.ended, so the agent tags it once that arrived
+    wait_until(lambda: receiver.verified("call.ended"), 10, "call.ended")
     tagged = agent.put(
         f"/api/sessions/{session_id}/outcome",
         json={"outcome": "damage", "decision": "refund", "note": None},
