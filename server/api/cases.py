@@ -218,13 +218,23 @@ def reply_to_case(
 ) -> CaseDetail:
     """Reply to the buyer: a text, or a quick phrase (the buyer reads it in their language)."""
     case = cases.get_case(db, case_id)
+    phrase_key = _phrase_key(db, body.phrase_id)
+    phrase_text, phrase_locale = None, None
+    if phrase_key is not None:
+        phrase_locale = cases.buyer_locale(db, case)
+        texts = phrases.active_texts(db, int(phrase_key)) or {}
+        if not texts.get(phrase_locale):
+            phrase_locale = DEFAULT_LOCALE
+        phrase_text = texts.get(phrase_locale) or ""
     cases.add_reply(
         db,
         case,
         text=body.text,
-        phrase_key=_phrase_key(db, body.phrase_id),
+        phrase_key=phrase_key,
         by_user_id=principal.user_id,
         now=clock.now(),
+        phrase_text=phrase_text,
+        phrase_locale=phrase_locale,
     )
     return _detail(db, case_id)
 

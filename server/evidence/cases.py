@@ -1,5 +1,8 @@
 """A buyer's case: submissions of recorded files, the agent's replies, its verdict, and
-the calls made from the same link (one case timeline, joined by ``link_id``)."""
+the calls made from the same link (one case timeline, joined by ``link_id``).
+
+A submission, a verdict and a reply each write their webhook event (``case.submitted``,
+``case.outcome_set``, ``case.replied``) in the same transaction as the change."""
 
 from __future__ import annotations
 
@@ -11,7 +14,20 @@ from server.errors import InvalidInput, NotFound
 from server.evidence.uploads import STATE_READY
 from server.models import Call, Link
 from server.models.case import Case, CaseFile, CaseReply, CaseSubmission
+from server.webhooks.outbox import (
+    case_outcome_data,
+    case_reply_data,
+    case_submitted_data,
+    emit,
+)
+from signaling.locales import DEFAULT_LOCALE
 from signaling.vocabulary import Decision, Outcome
+
+
+def _link(db: Session, case: Case) -> Link:
+    link = db.get(Link, case.link_id)
+    assert link is not None, case.link_id
+    return link
 
 
 def get_case(db: Session, case_id: int) -> Case:
@@ -45,6 +61,7 @@ def submit(
     for row in files:
         row.submission_id = submission.id
         db.add(row)
+    emit(db, "case.submitted", case_submitted_data(case, _link(db, case), submission, files), now)
     db.commit()
     db.refresh(submission)
     return submission
@@ -97,9 +114,12 @@ def add_reply(
     phrase_key: str | None,
     by_user_id: int | None,
     now: datetime,
+    phrase_text: str | None = None,
+    phrase_locale: str | None = None,
 ) -> CaseReply:
     """A reply: free text, or a quick phrase (``phrase_key``: its id, checked by the
-    caller), never both."""
+    caller), never both. ``phrase_text`` is the phrase as the buyer reads it, in
+    ``phrase_locale``, for the case.replied event (the caller knows the phrases)."""
     text = (text or "").strip() or None
     if (text is None) == (phrase_key is None):
         raise InvalidInput("send either a text or a quick phrase")
@@ -107,9 +127,25 @@ def add_reply(
         case_id=case.id or 0, text=text, phrase_key=phrase_key, by_user_id=by_user_id, at=now
     )
     db.add(reply)
+    db.flush()
+    shown = text if text is not None else phrase_text or ""
+    locale = phrase_locale or buyer_locale(db, case)
+    data = case_reply_data(case, _link(db, case), reply, text=shown, locale=locale)
+    emit(db, "case.replied", data, now)
     db.commit()
     db.refresh(reply)
     return reply
+
+
+def buyer_locale(db: Session, case: Case) -> str:
+    """The case's buyer's language: their last submission's, else the link's, else
+    English."""
+    last = db.exec(
+        select(CaseSubmission.locale)
+        .where(CaseSubmission.case_id == case.id, col(CaseSubmission.locale).is_not(None))
+        .order_by(col(CaseSubmission.id).desc())
+    ).first()
+    return last or _link(db, case).locale or DEFAULT_LOCALE
 
 
 def set_outcome(
@@ -126,6 +162,7 @@ def set_outcome(
     case.outcome, case.decision, case.outcome_note = str(outcome), str(decision), note
     case.outcome_by_user_id, case.outcome_at = by_user_id, now
     db.add(case)
+    emit(db, "case.outcome_set", case_outcome_data(case, _link(db, case)), now)
     db.commit()
     db.refresh(case)
     return case

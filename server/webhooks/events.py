@@ -11,7 +11,21 @@ import secrets
 from datetime import datetime
 from typing import Any, Final, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from server.models.order import OrderPublic
+
+
+class OrderData(OrderPublic):
+    """The order as the bodies carry it: ``OrderPublic``, every field present (null when
+    not given); described as it is sent, not as a request the server would check."""
+
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_serialization_defaults_required=True,
+        json_schema_mode_override="serialization",
+    )
+
 
 EVENT_VERSION: Final = 1
 EVENT_ID_PREFIX: Final = "evt_"
@@ -24,6 +38,9 @@ EventType = Literal[
     "outcome.changed",
     "photo.added",
     "recording.ready",
+    "case.submitted",
+    "case.outcome_set",
+    "case.replied",
 ]
 EVENT_TYPES: tuple[str, ...] = EventType.__args__  # type: ignore[attr-defined]
 
@@ -66,6 +83,10 @@ class CallData(BaseModel):
     ended_at: str | None
     end_reason: str | None = Field(description="set on call.ended")
     agent_id: int | None = Field(description="the staff user who answered")
+    order: OrderData | None = Field(
+        description="the order the call is about, as its link had it when the call was "
+        "made; null when the link had none"
+    )
 
 
 class OutcomeData(BaseModel):
@@ -80,6 +101,7 @@ class OutcomeData(BaseModel):
     note: str | None
     reason: str | None = Field(description="an override's reason")
     by_user_id: int
+    order: OrderData | None = Field(description="the call's order; null when none")
 
 
 class PhotoData(BaseModel):
@@ -108,6 +130,58 @@ class RecordingData(BaseModel):
     sha256: str | None
 
 
+class CaseFileData(BaseModel):
+    """One file of a case's submission, checked by its content."""
+
+    file_id: int
+    step: str = Field(description="the guided step it was recorded for, e.g. outer_box")
+    kind: str = Field(description="clip or photo")
+    content_type: str | None
+    duration_ms: int | None = Field(description="a clip's length; null for a photo")
+    width: int | None
+    height: int | None
+    sha256: str = Field(description="hex SHA-256 of the file as stored (a photo's clean copy)")
+
+
+class CaseRef(BaseModel):
+    """What every case.* event says of the case."""
+
+    case_id: int = Field(description="GET /api/cases/{case_id}")
+    link_id: int
+    order_ref: str
+    purpose: str = Field(description="the link's purpose")
+    order: OrderData | None = Field(description="the link's order; null when none")
+
+
+class CaseSubmittedData(CaseRef):
+    """case.submitted: the buyer submitted what they recorded, with their note."""
+
+    submission_id: int
+    note: str | None
+    locale: str | None = Field(description="the buyer page's language")
+    submitted_at: str = Field(description="ISO 8601, UTC")
+    files: list[CaseFileData] = Field(description="the files this submission sent, in order")
+
+
+class CaseOutcomeData(CaseRef):
+    """case.outcome_set: an agent set the case's verdict."""
+
+    outcome: str
+    decision: str
+    note: str | None
+    by_user_id: int | None
+
+
+class CaseReplyData(CaseRef):
+    """case.replied: an agent answered the buyer, who reads it when they reopen the link."""
+
+    reply_id: int
+    text: str = Field(description="what the buyer reads: the agent's text, or the phrase")
+    phrase_id: int | None = Field(description="the quick phrase sent; null for free text")
+    locale: str = Field(description="the language the buyer reads a quick phrase in")
+    by_user_id: int | None
+
+
 class Event(BaseModel):
     """The envelope every event has."""
 
@@ -133,6 +207,18 @@ class RecordingEventBody(Event):
     data: RecordingData
 
 
+class CaseSubmittedEventBody(Event):
+    data: CaseSubmittedData
+
+
+class CaseOutcomeEventBody(Event):
+    data: CaseOutcomeData
+
+
+class CaseReplyEventBody(Event):
+    data: CaseReplyData
+
+
 BODIES: dict[str, tuple[type[Event], str]] = {
     "call.waiting": (CallEventBody, "A buyer consented and waits in the queue."),
     "call.live": (CallEventBody, "An agent answered the call."),
@@ -141,5 +227,8 @@ BODIES: dict[str, tuple[type[Event], str]] = {
     "outcome.changed": (OutcomeEventBody, "A supervisor confirmed or overrode the verdict."),
     "photo.added": (PhotoEventBody, "The buyer's device took a photo during the call."),
     "recording.ready": (RecordingEventBody, "The call's review file is ready."),
+    "case.submitted": (CaseSubmittedEventBody, "A buyer submitted recorded evidence."),
+    "case.outcome_set": (CaseOutcomeEventBody, "An agent set a recorded case's verdict."),
+    "case.replied": (CaseReplyEventBody, "An agent replied to a recorded case's buyer."),
 }
 assert set(BODIES) == set(EVENT_TYPES)

@@ -16,7 +16,9 @@ from typing import Any
 from sqlalchemy import event
 from sqlmodel import Session, select
 
-from server.models import Call, Photo, Recording, WebhookDelivery, WebhookEndpoint
+from server.models import Call, Link, Photo, Recording, WebhookDelivery, WebhookEndpoint
+from server.models.case import Case, CaseFile, CaseReply, CaseSubmission
+from server.models.order import OrderPublic
 from server.webhooks.events import EVENT_TYPES, envelope, iso
 
 log = logging.getLogger("showdesk.webhooks")
@@ -77,7 +79,14 @@ def call_data(call: Call) -> dict[str, Any]:
         "ended_at": iso(call.ended_at),
         "end_reason": None if call.end_reason is None else str(call.end_reason),
         "agent_id": call.agent_id,
+        "order": order_data(call.order),
     }
+
+
+def order_data(stored: dict[str, Any] | None) -> dict[str, Any] | None:
+    """An order kept as JSON in its public shape (every field present), or None."""
+    order = OrderPublic.of(stored)
+    return None if order is None else order.model_dump(mode="json")
 
 
 def outcome_data(
@@ -93,6 +102,7 @@ def outcome_data(
         "note": note,
         "reason": reason,
         "by_user_id": by_user_id,
+        "order": order_data(call.order),
     }
 
 
@@ -121,4 +131,64 @@ def recording_data(row: Recording, order_ref: str) -> dict[str, Any]:
         "size_bytes": row.size_bytes,
         "duration_ms": row.duration_ms,
         "sha256": row.sha256,
+    }
+
+
+def case_ref(case: Case, link: Link) -> dict[str, Any]:
+    """What every case.* event's ``data`` says of the case and its link."""
+    return {
+        "case_id": case.id,
+        "link_id": link.id,
+        "order_ref": link.order_ref,
+        "purpose": str(link.purpose),
+        "order": order_data(link.order),
+    }
+
+
+def case_submitted_data(
+    case: Case, link: Link, submission: CaseSubmission, files: list[CaseFile]
+) -> dict[str, Any]:
+    """``data`` of case.submitted (the submission's row must have its id: flush first)."""
+    return case_ref(case, link) | {
+        "submission_id": submission.id,
+        "note": submission.note,
+        "locale": submission.locale,
+        "submitted_at": iso(submission.submitted_at),
+        "files": [
+            {
+                "file_id": row.id,
+                "step": row.step,
+                "kind": row.kind,
+                "content_type": row.content_type,
+                "duration_ms": row.duration_ms,
+                "width": row.width,
+                "height": row.height,
+                "sha256": row.sha256,
+            }
+            for row in files
+        ],
+    }
+
+
+def case_outcome_data(case: Case, link: Link) -> dict[str, Any]:
+    """``data`` of case.outcome_set."""
+    return case_ref(case, link) | {
+        "outcome": case.outcome,
+        "decision": case.decision,
+        "note": case.outcome_note,
+        "by_user_id": case.outcome_by_user_id,
+    }
+
+
+def case_reply_data(
+    case: Case, link: Link, reply: CaseReply, *, text: str, locale: str
+) -> dict[str, Any]:
+    """``data`` of case.replied: ``text`` is what the buyer reads (the reply's text, or
+    its quick phrase in ``locale``); the reply's row must have its id."""
+    return case_ref(case, link) | {
+        "reply_id": reply.id,
+        "text": text,
+        "phrase_id": None if reply.phrase_key is None else int(reply.phrase_key),
+        "locale": locale,
+        "by_user_id": reply.by_user_id,
     }

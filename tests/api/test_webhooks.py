@@ -294,11 +294,22 @@ def test_the_openapi_document_describes_every_event_body(client):
         "outcome.changed",
         "photo.added",
         "recording.ready",
+        "case.submitted",
+        "case.outcome_set",
+        "case.replied",
     }
     ref = doc["webhooks"]["outcome.set"]["post"]["requestBody"]["content"]["application/json"]
     schema = doc["components"]["schemas"][ref["schema"]["$ref"].rsplit("/", 1)[1]]
     assert {"id", "type", "timestamp", "version", "data"} <= set(schema["properties"])
     assert "/api/webhooks/{endpoint_id}/deliveries/{delivery_id}/replay" in doc["paths"]
+    schemas = doc["components"]["schemas"]
+    for data in ("CallData", "OutcomeData", "CaseSubmittedData"):
+        order = schemas[data]["properties"]["order"]["anyOf"]
+        assert {"$ref": "#/components/schemas/OrderData"} in order and {"type": "null"} in order
+    assert set(schemas["OrderData"]["required"]) == set(schemas["OrderData"]["properties"])
+    assert "OrderPublic" in schemas and "OrderPublic-Input" not in schemas
+    files = schemas["CaseSubmittedData"]["properties"]["files"]["items"]["$ref"]
+    assert "sha256" in schemas[files.rsplit("/", 1)[1]]["required"]
 
 
 def test_webhooks_are_delivered_from_postgresql(server_factory, postgres_admin_url, receiver):

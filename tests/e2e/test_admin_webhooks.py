@@ -52,6 +52,7 @@ def test_admin_adds_an_endpoint_sees_the_delivery_log_and_replays(
     row = page.get_by_test_id("webhook-row")
     expect(row.get_by_test_id("webhook-state")).to_have_text("enabled")
     expect(row.get_by_test_id("webhook-row-events")).not_to_contain_text("photo.added")
+    expect(row.get_by_test_id("webhook-row-events")).to_contain_text("case.submitted")
     shoot(page, "admin-webhook-created")
 
     agent_id = add_user(live_server.app, "ana@shop.test", "agent", "Ana")

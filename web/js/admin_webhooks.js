@@ -15,6 +15,9 @@ const EVENTS = [
   "outcome.changed",
   "photo.added",
   "recording.ready",
+  "case.submitted",
+  "case.outcome_set",
+  "case.replied",
 ];
 const STATE_WORDS = {
   pending: "admin.webhooks.state_pending",
