@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_headers_conformance,
@@ -31,9 +32,11 @@ from schemathesis.specs.openapi.checks import (
 from sqlmodel import Session
 
 from server.accounts.apikeys import create_api_key
+from server.models import Call
 from server.models.apikey import API_KEY_SCOPES
 from tests.helpers.accounts import PASSWORD, add_user
 from tests.helpers.servers import LiveServer
+from tests.helpers.stored_calls import store_call
 
 # examples per operation: valid requests, and requests the document says are invalid
 MODES = {GenerationMode.POSITIVE: 25, GenerationMode.NEGATIVE: 10}
@@ -87,10 +90,12 @@ def _fuzz(
     headers: dict[str, str],
     skip: Callable[[Any], bool],
     failures: list[str],
+    known: dict[str, str],
 ) -> int:
     """Run every operation of ``schema`` that takes ``scheme`` (or no credential) with
-    ``headers``, in valid and in invalid requests; returns the requests made and appends
-    one line per mismatch found (the first three of each operation and mode)."""
+    ``headers``, in valid and in invalid requests, and once more in valid ones with the
+    path parameters of ``known`` (ids of rows that exist); returns the requests made and
+    appends one line per mismatch found (the first three of each operation and mode)."""
     made = 0
     for result in schema.get_all_operations():
         operation = result.ok()
@@ -100,6 +105,11 @@ def _fuzz(
             continue
         for mode in MODES:
             made += _fuzz_operation(server, operation, mode, headers, skip, failures)
+        existing = {name: v for name, v in known.items() if f"{{{name}}}" in operation.path}
+        if existing:
+            made += _fuzz_operation(
+                server, operation, GenerationMode.POSITIVE, headers, skip, failures, existing
+            )
     return made
 
 
@@ -110,9 +120,11 @@ def _fuzz_operation(
     headers: dict[str, str],
     skip: Callable[[Any], bool],
     failures: list[str],
+    path_parameters: dict[str, str] | None = None,
 ) -> int:
     """``operation`` in ``MODES[mode]`` generated requests, derandomized (the same ones
-    every run); returns the requests made, appends the first three mismatches."""
+    every run), with ``path_parameters`` fixed when given; returns the requests made,
+    appends the first three mismatches."""
     made = 0
     found: list[str] = []
 
@@ -123,7 +135,7 @@ def _fuzz_operation(
         deadline=None,
         suppress_health_check=list(HealthCheck),
     )
-    @given(case=operation.as_strategy(generation_mode=mode))
+    @given(case=operation.as_strategy(generation_mode=mode, path_parameters=path_parameters))
     def run(case: Any) -> None:
         nonlocal made
         if skip(case):
@@ -132,7 +144,7 @@ def _fuzz_operation(
         made += 1
         try:
             case.validate_response(response, checks=CHECKS)
-        except Exception as exc:  # a check's failure (or a group of them)
+        except (Failure, FailureGroup) as exc:  # a check's failure, or a group of them
             if len(found) < 3:
                 found.append(
                     f"{mode.value} {case.method} {case.formatted_path} -> "
@@ -147,16 +159,36 @@ def _fuzz_operation(
     return made
 
 
+def _schema(document: dict[str, Any]) -> Any:
+    """The Schemathesis schema of ``document``, sending the run's own credentials only
+    (generated cookies and keys would only ever get a 401)."""
+    schema = schemathesis.openapi.from_dict(document)
+    schema.config.generation.update(with_security_parameters=False)
+    return schema
+
+
+def test_an_answer_the_document_does_not_declare_is_a_failure(live_server: LiveServer) -> None:
+    """The checks bite: with 404 taken out of a copy of the document, revoking links
+    that do not exist is reported."""
+    _, key_headers = _api_key(live_server)
+    document = httpx.get(live_server.url + "/openapi.json").json()
+    del document["paths"]["/api/links/{link_id}"]["delete"]["responses"]["404"]
+    operation = _schema(document)["/api/links/{link_id}"]["DELETE"]
+    failures: list[str] = []
+    made = _fuzz_operation(
+        live_server, operation, GenerationMode.POSITIVE, key_headers, lambda c: False, failures
+    )
+    assert made > 0
+    assert failures and all("-> 404" in f for f in failures), failures
+
+
 def test_every_operation_answers_as_the_document_says_with_a_key_and_with_a_cookie(
     live_server: LiveServer,
 ) -> None:
     started = time.monotonic()
     key_id, key_headers = _api_key(live_server)
     admin_id, cookie_headers = _sign_in(live_server)
-    document = httpx.get(live_server.url + "/openapi.json").json()
-    schema = schemathesis.openapi.from_dict(document)
-    # the run's own credentials, not generated ones (random cookies and keys get a 401)
-    schema.config.generation.update(with_security_parameters=False)
+    schema = _schema(httpx.get(live_server.url + "/openapi.json").json())
 
     def own_key(case: Any) -> bool:
         params = case.path_parameters or {}
@@ -166,8 +198,13 @@ def test_every_operation_answers_as_the_document_says_with_a_key_and_with_a_cook
         params = case.path_parameters or {}
         return case.path == "/api/users/{user_id}" and str(params.get("user_id")) == str(admin_id)
 
+    agent_id = add_user(live_server.app, "fuzz-agent@example.com", "agent", "Fuzz Agent")
+    call_id = store_call(live_server.app, "ORD-FUZZ", agent_id=agent_id, chat=(("buyer", "hello"),))
+    with Session(live_server.app.state.engine) as db:
+        link_id = db.get(Call, call_id).link_id
+    known = {"session_id": call_id, "link_id": str(link_id), "user_id": str(agent_id)}
     failures: list[str] = []
-    with_key = _fuzz(live_server, schema, "apiKey", key_headers, own_key, failures)
+    with_key = _fuzz(live_server, schema, "apiKey", key_headers, own_key, failures, known)
     with_cookie = _fuzz(
         live_server,
         schema,
@@ -175,6 +212,7 @@ def test_every_operation_answers_as_the_document_says_with_a_key_and_with_a_cook
         cookie_headers,
         lambda c: own_key(c) or own_user(c),
         failures,
+        known,
     )
     wall_s = time.monotonic() - started
     print(
