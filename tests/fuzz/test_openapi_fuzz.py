@@ -32,9 +32,11 @@ from schemathesis.specs.openapi.checks import (
 from sqlmodel import Session
 
 from server.accounts.apikeys import create_api_key
+from server.evidence.photos import store_photo
 from server.models import Call
 from server.models.apikey import API_KEY_SCOPES
 from tests.helpers.accounts import PASSWORD, add_user
+from tests.helpers.images import image_bytes
 from tests.helpers.servers import LiveServer
 from tests.helpers.stored_calls import store_call
 
@@ -200,9 +202,24 @@ def test_every_operation_answers_as_the_document_says_with_a_key_and_with_a_cook
 
     agent_id = add_user(live_server.app, "fuzz-agent@example.com", "agent", "Fuzz Agent")
     call_id = store_call(live_server.app, "ORD-FUZZ", agent_id=agent_id, chat=(("buyer", "hello"),))
-    with Session(live_server.app.state.engine) as db:
+    app = live_server.app
+    with Session(app.state.engine) as db:
         link_id = db.get(Call, call_id).link_id
-    known = {"session_id": call_id, "link_id": str(link_id), "user_id": str(agent_id)}
+        photo = store_photo(
+            db,
+            app.state.storage,
+            call_id,
+            image_bytes("mjpeg"),
+            t_ms=30_000,
+            now=app.state.clock.now(),
+            max_photos=app.state.settings.max_photos_per_call,
+        )
+    known = {
+        "session_id": call_id,
+        "photo_id": str(photo.id),  # a file route: ranges, 206 and 416
+        "link_id": str(link_id),
+        "user_id": str(agent_id),
+    }
     failures: list[str] = []
     with_key = _fuzz(live_server, schema, "apiKey", key_headers, own_key, failures, known)
     with_cookie = _fuzz(
