@@ -21,7 +21,7 @@ from server.api.deps import (
 from server.calls.ids import wire_id
 from server.errors import InvalidInput, NotSignedIn
 from server.infra.security import PASSWORD_MAX_CHARS, csrf_token_for
-from server.models.user import EMAIL_MAX_CHARS, User
+from server.models.user import EMAIL_MAX_CHARS, NewPassword, User
 
 router = APIRouter(tags=["auth"])
 
@@ -35,7 +35,7 @@ class LoginIn(BaseModel):
 class PasswordChangeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     current_password: str = Field(min_length=1, max_length=PASSWORD_MAX_CHARS)
-    new_password: str = Field(min_length=1, max_length=PASSWORD_MAX_CHARS)
+    new_password: NewPassword = Field(min_length=1, max_length=PASSWORD_MAX_CHARS)
 
 
 class MeOut(BaseModel):

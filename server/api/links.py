@@ -4,15 +4,18 @@ create and revoke, ``links:read`` to list)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from server.api.deps import ClockDep, DbDep, LinkId, LinkReader, LinkWriter, SettingsDep
 from server.evidence import audit
+from server.infra.config import Settings
 from server.links import buyer_links
 from server.models.link import Link, LinkBase
 from server.models.order import OrderIn, OrderPublic
+from server.models.text import Documented
 from signaling.vocabulary import CallState
 
 router = APIRouter(tags=["links"])
@@ -20,7 +23,20 @@ router = APIRouter(tags=["links"])
 
 class LinkCreateIn(LinkBase):
     model_config = ConfigDict(extra="forbid")
-    expires_in_s: StrictInt | None = Field(default=None, description="seconds; default 72 h")
+    expires_in_s: (
+        Annotated[
+            StrictInt,
+            Documented.of(
+                minimum=buyer_links.LINK_TTL_MIN_S,
+                maximum=Settings.model_fields["link_ttl_max_s"].default,
+            ),
+        ]
+        | None
+    ) = Field(
+        default=None,
+        description="seconds; default 72 h; at most the server's `SHOWDESK_LINK_TTL_MAX_S` "
+        "(90 days unless set)",
+    )
     order: OrderIn | None = Field(
         default=None, description="the order the link is about; each call made from it keeps it"
     )

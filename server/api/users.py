@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
@@ -15,18 +16,28 @@ from server.errors import InvalidInput
 from server.evidence import audit
 from server.infra.security import PASSWORD_MAX_CHARS, Passwords
 from server.models import Role
-from server.models.text import LineStr
-from server.models.user import EMAIL_MAX_CHARS, NAME_MAX_CHARS, UserPublic
+from server.models.text import Documented, LineStr
+from server.models.user import (
+    EMAIL_MAX_CHARS,
+    NAME_MAX_CHARS,
+    NEW_EMAIL_PATTERN,
+    NewPassword,
+    UserPublic,
+)
 
 router = APIRouter(tags=["users"])
 
 
 class UserCreateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email: str = Field(min_length=3, max_length=EMAIL_MAX_CHARS)
+    email: Annotated[str, Documented.of(pattern=NEW_EMAIL_PATTERN, format="email")] = Field(
+        min_length=3, max_length=EMAIL_MAX_CHARS
+    )
     name: LineStr | None = Field(default=None, min_length=1, max_length=NAME_MAX_CHARS)
     role: Role
-    password: str | None = Field(default=None, max_length=PASSWORD_MAX_CHARS)
+    password: NewPassword | None = Field(
+        default=None, max_length=PASSWORD_MAX_CHARS, description="null: a one-time password"
+    )
 
 
 class UserUpdateIn(BaseModel):

@@ -4,13 +4,27 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
 from sqlalchemy import Column, Enum
 from sqlmodel import Field, SQLModel
 
 from server.db import UTCDateTime
+from server.infra.security import PASSWORD_MIN_CHARS
+from server.models.text import Documented
 
 EMAIL_MAX_CHARS = 254
+# A new account's email as /openapi.json shows it: dot-atoms around one @, a domain with a
+# dot. The server checks it with email-validator (server/accounts/users.py), which this
+# reads strictly: what matches it is taken.
+NEW_EMAIL_PATTERN = (
+    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+    r"\.[A-Za-z]{2,63}$"
+)
+# A new password as /openapi.json shows it; server/accounts/users.py refuses a shorter one
+# with its own sentence.
+NewPassword = Annotated[str, Documented.of(minLength=PASSWORD_MIN_CHARS)]
 NAME_MAX_CHARS = 100
 
 

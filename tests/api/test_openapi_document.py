@@ -123,3 +123,79 @@ def test_since_and_until_refuse_plain_numbers_in_the_error_shape(client, app):
         assert answer.json()["error"]["code"] == "validation_error"
     assert client.get("/api/sessions", params={"until": "2026-01-02T03:04:05Z"}).status_code == 200
     assert client.get("/api/sessions", params={"since": "2026-01-02"}).status_code == 200
+
+
+def _property(document, schema, name):
+    """A property's schema, the string branch of an optional one."""
+    prop = document["components"]["schemas"][schema]["properties"][name]
+    return next((s for s in prop.get("anyOf", [prop]) if s.get("type") != "null"), prop)
+
+
+def test_typed_text_fields_show_the_non_blank_no_control_character_rule(document):
+    import jsonschema_rs
+
+    lines = [
+        ("LinkCreateIn", "order_ref"),
+        ("LinkCreateIn", "buyer_name"),
+        ("ApiKeyCreateIn", "name"),
+        ("UserCreateIn", "name"),
+        ("OrderLine", "sku"),
+    ]
+    for schema, name in lines:
+        check = jsonschema_rs.validator_for(_property(document, schema, name))
+        for taken in ("ORD-1", "Ada Lovelace", "Müller 李", "a\tb"):
+            assert check.is_valid(taken), (schema, name, taken)
+        for refused in (" ", "\t \u3000", "a\x00b", "a\x1fb", "a\x7fb", "a\nb", "a\rb"):
+            assert not check.is_valid(refused), (schema, name, refused)
+    note = jsonschema_rs.validator_for(_property(document, "LinkCreateIn", "note"))
+    assert note.is_valid("two\nlines") and not note.is_valid("\n \n")
+    assert not note.is_valid("bell\x07")
+
+
+def test_the_server_refuses_what_the_text_pattern_refuses_with_its_own_sentence(client, app):
+    from tests.helpers.accounts import add_user, login
+
+    add_user(app, "admin@example.test", "admin")
+    headers = {"X-CSRF-Token": login(client, "admin@example.test")}
+    for order_ref, sentence in (
+        ("   ", "The order reference must not be empty or only spaces."),
+        ("ORD\x001", "The order reference must not contain control characters."),
+        ("ORD\n1", "The order reference must not contain control characters."),
+    ):
+        body = {"order_ref": order_ref, "purpose": "damage_verification"}
+        answer = client.post("/api/links", json=body, headers=headers)
+        assert answer.status_code == 422, order_ref
+        assert answer.json()["error"]["message"] == sentence
+
+
+def test_email_password_and_link_expiry_limits_are_in_the_document(document):
+    import re
+
+    email = _property(document, "UserCreateIn", "email")
+    assert email["format"] == "email"
+    assert re.match(email["pattern"], "ada@shop.example")
+    assert not re.match(email["pattern"], "ada@shop") and not re.match(email["pattern"], "a b@x.de")
+    assert _property(document, "UserCreateIn", "password")["minLength"] == 10
+    assert _property(document, "PasswordChangeIn", "new_password")["minLength"] == 10
+    expiry = _property(document, "LinkCreateIn", "expires_in_s")
+    assert (expiry["minimum"], expiry["maximum"]) == (60, 7_776_000)
+
+
+def test_the_documented_limits_are_where_the_server_refuses(client, app):
+    from tests.helpers.accounts import add_user, login
+
+    add_user(app, "admin@example.test", "admin")
+    headers = {"X-CSRF-Token": login(client, "admin@example.test")}
+    link = {"order_ref": "ORD-1", "purpose": "damage_verification"}
+    for seconds, status in ((59, 422), (60, 201), (7_776_000, 201), (7_776_001, 422)):
+        answer = client.post("/api/links", json={**link, "expires_in_s": seconds}, headers=headers)
+        assert answer.status_code == status, (seconds, answer.text)
+    for password, status in (("x" * 9, 422), ("x" * 10, 201)):
+        user = {"email": f"p{len(password)}@shop.example", "role": "agent", "password": password}
+        answer = client.post("/api/users", json=user, headers=headers)
+        assert answer.status_code == status, (password, answer.text)
+    short = {**user, "email": "short@shop.example", "password": "x" * 9}
+    refused = client.post("/api/users", json=short, headers=headers)
+    assert refused.json()["error"]["message"] == "the password needs at least 10 characters"
+    bad = client.post("/api/users", json={**user, "email": "ada@shop"}, headers=headers)
+    assert bad.status_code == 422 and "not an email address" in bad.json()["error"]["message"]
