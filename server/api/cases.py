@@ -1,21 +1,33 @@
 """Cases: what a buyer recorded without a live agent. Staff (``/api/cases``) list them,
 read one with its submissions, files (with SHA-256), calls from the same link and
 replies, play its files (range requests, audited like recordings), set its verdict and
-reply; the buyer (``/api/buyer/case``) submits and reads the replies."""
+reply, download its signed evidence bundle (as a call's); the buyer
+(``/api/buyer/case``) submits and reads the replies."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import IO, Annotated
 
-from fastapi import APIRouter, Path, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 
-from server.api.deps import DB_ID_MAX, AnyStaff, BuyerLink, ClockDep, DbDep
+from server.api.deps import (
+    DB_ID_MAX,
+    AnyStaff,
+    BuyerLink,
+    ClockDep,
+    DbDep,
+    Principal,
+    SettingsDep,
+    authorize,
+)
+from server.api.sessions.bundle import zip_response
 from server.api.sessions.files import RangeFileResponse, evidence_file, opens_file
-from server.evidence import audit, cases, uploads
-from server.models import Link
+from server.evidence import audit, bundle, cases, uploads
+from server.infra import signing
+from server.models import Link, Role
 from server.models.case import CASE_NOTE_MAX_CHARS, REPLY_MAX_CHARS, CaseFilePublic, CaseReply
 from server.phrases import phrases
 from signaling.locales import DEFAULT_LOCALE, choose_buyer_locale
@@ -26,6 +38,10 @@ router = APIRouter(tags=["cases"])
 CaseId = Annotated[int, Path(ge=1, le=DB_ID_MAX, description="a case's id")]
 FileId = Annotated[int, Path(ge=1, le=DB_ID_MAX, description="a case file's id")]
 AUDIT_VIEW_CASE_FILE = "view_case_file"
+# a case's evidence bundle: as a call's (supervisors, admins, keys with recordings:read)
+BundleReader = Annotated[
+    Principal, Depends(authorize(Role.supervisor, Role.admin, scope="recordings:read"))
+]
 
 
 class SubmissionPublic(BaseModel):
@@ -187,6 +203,46 @@ def get_case_file(
         )
         db.commit()
     return response
+
+
+@router.get(
+    "/api/cases/{case_id}/bundle",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {"application/zip": {}}, "description": "the case's signed bundle"},
+        404: {"description": "no such case"},
+    },
+)
+async def get_case_bundle(
+    case_id: CaseId,
+    principal: BundleReader,
+    request: Request,
+    db: DbDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> FileResponse:
+    """The case's evidence as a ZIP: each clip (`clips/`) and photo (`photos/`) as
+    stored, the submissions (notes, times, locales), the replies, the verdict
+    (`case.json`), the link's order, the live calls of the same link by id (each call's
+    own bundle is at `/api/sessions/{id}/bundle`), and `manifest.json` (`kind` "case",
+    `case_id`, every file's name, size and SHA-256) with `manifest.sig`, as a call's
+    bundle. Supervisors, admins and API keys with `recordings:read`. Audited
+    (`evidence_bundle`, naming the case)."""
+    storage, now = request.app.state.storage, clock.now()
+
+    def write(out: IO[bytes]) -> None:  # NotFound for an unknown case
+        bundle.write_case_bundle(
+            db,
+            storage,
+            cases.get_case(db, case_id),
+            signing.signing_key(settings.data_dir),
+            now,
+            out,
+            user_id=principal.user_id,
+            api_key_id=principal.api_key_id,
+        )
+
+    return await zip_response(write, f"showdesk-case-evidence-{case_id}.zip")
 
 
 @router.put("/api/cases/{case_id}/outcome", response_model=CaseDetail, responses={404: {}})

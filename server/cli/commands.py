@@ -22,7 +22,7 @@ from server.accounts import apikeys, users
 from server.cli import public_url
 from server.db import make_engine, migrate
 from server.errors import DomainError, NotFound
-from server.evidence import audit, bundle, export, retention
+from server.evidence import audit, bundle, cases, export, retention
 from server.infra import signing
 from server.infra.clock import Clock
 from server.infra.config import ConfigError, Settings, load_settings, owner_only_files
@@ -279,24 +279,28 @@ def cmd_hold(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_evidence_export(args: argparse.Namespace, settings: Settings) -> None:
+    """A call's bundle (``ID``), or with ``--case ID`` a case's: the same writer."""
     out = Path(args.out)
+    key, now, storage = signing.signing_key(settings.data_dir), Clock().now(), _storage(settings)
     with _session(settings) as db:
-        call = db.get(Call, args.call_id)
-        if call is None:
-            raise NotFound(f'no call "{args.call_id}"')
-        with out.open("wb") as file:
-            files = bundle.write_bundle(
-                db,
-                _storage(settings),
-                call,
-                signing.signing_key(settings.data_dir),
-                Clock().now(),
-                file,
-                user_id=None,
-                api_key_id=None,
-            )
+        if args.case_id is not None:
+            case = cases.get_case(db, args.case_id)
+            record: dict[str, Any] = {"case_id": args.case_id}
+            with out.open("wb") as file:
+                files = bundle.write_case_bundle(
+                    db, storage, case, key, now, file, user_id=None, api_key_id=None
+                )
+        else:
+            call = db.get(Call, args.call_id)
+            if call is None:
+                raise NotFound(f'no call "{args.call_id}"')
+            record = {"call_id": args.call_id}
+            with out.open("wb") as file:
+                files = bundle.write_bundle(
+                    db, storage, call, key, now, file, user_id=None, api_key_id=None
+                )
     os.chmod(out, 0o600)  # it holds personal data
-    _emit({"call_id": args.call_id, "files": files, "file": str(out)}, str(out), args.json)
+    _emit({**record, "files": files, "file": str(out)}, str(out), args.json)
 
 
 def cmd_evidence_verify(args: argparse.Namespace, settings: Settings) -> None:
@@ -455,8 +459,12 @@ def build_parser() -> argparse.ArgumentParser:
     evidence = sub.add_parser("evidence", help="signed evidence bundles").add_subparsers(
         dest="evidence_cmd", required=True
     )
-    evx = evidence.add_parser("export", help="a call's signed evidence bundle, as a ZIP")
-    evx.add_argument("call_id")
+    evx = evidence.add_parser(
+        "export", help="a call's (or with --case a case's) signed evidence bundle, as a ZIP"
+    )
+    subject = evx.add_mutually_exclusive_group(required=True)
+    subject.add_argument("call_id", nargs="?", help="the call's id")
+    subject.add_argument("--case", dest="case_id", metavar="ID", type=int, help="a case's id")
     evx.add_argument("--out", required=True, help="the ZIP file to write")
     evx.set_defaults(func=cmd_evidence_export)
     evv = evidence.add_parser(

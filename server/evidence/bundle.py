@@ -1,8 +1,13 @@
-"""The evidence bundle of one call, for carriers and marketplaces: a ZIP of the review
-file, each track file, the photos, the chat transcript (JSON and plain text), the outcome
-history, the call's events and its order, and ``manifest.json`` listing every file with
-its size and SHA-256, signed (``manifest.sig``, Ed25519 over the manifest's bytes,
-base64) with the server's key (``server.infra.signing``).
+"""The evidence bundle of one call or one case, for carriers and marketplaces.
+
+A call's: a ZIP of the review file, each track file, the photos, the chat transcript
+(JSON and plain text), the outcome history, the call's events and its order. A case's:
+each clip and photo as stored, the submissions, the replies, the verdict, the link's
+order and a reference to each live call made from the same link (whose own bundle is
+separate). Both are written by ``write_signed``: ``manifest.json`` (``kind`` "call" with
+``call_id``, or "case" with ``case_id``) lists every file with its size and SHA-256 and
+is signed (``manifest.sig``, Ed25519 over the manifest's bytes, base64) with the
+server's key (``server.infra.signing``).
 
 ``verify_bundle`` checks a bundle offline: the signature, then every file against the
 manifest, naming each file changed, added or removed.
@@ -14,8 +19,9 @@ import base64
 import binascii
 import hashlib
 import json
+import mimetypes
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,11 +30,12 @@ from typing import IO, Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlmodel import Session, col, select
 
-from server.evidence import audit
+from server.evidence import audit, cases
 from server.evidence.zip_files import HashedZip
 from server.infra.signing import signature_holds
-from server.models import Call, CallEvent, OutcomeChange, Photo, Recording
+from server.models import Call, CallEvent, Link, OutcomeChange, Photo, Recording
 from server.models.call import ChatLine
+from server.models.case import Case
 from server.storage import Storage, StorageError
 
 CHUNK_BYTES = 1 << 20  # members are hashed in pieces
@@ -88,9 +95,8 @@ def write_bundle(
         .order_by(col(OutcomeChange.at), col(OutcomeChange.id))
     ).all()
     chat = [ChatLine.from_event(ev) for ev in events if ev.kind == "chat"]
-    missing: list[str] = []
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        put = HashedZip(archive)
+
+    def fill(put: HashedZip, missing: list[str]) -> None:
         for row in recordings:
             folder = "review" if row.kind == "review" else "tracks"
             name = f"{folder}/{row.id}-{Path(row.storage_key).name}"
@@ -111,18 +117,9 @@ def write_bundle(
         put.data("chat.txt", _chat_text(chat))
         put.data("recordings.json", _json([_plain(r) for r in recordings]))
         put.data("photos.json", _json([_plain(p) for p in photos]))
-        manifest = _json(
-            {
-                "format": BUNDLE_FORMAT,
-                "call_id": call.id,
-                "order_ref": call.order_ref,
-                "created_at": now.isoformat(),
-                "files": put.files,
-                "missing": missing,
-            }
-        )
-        archive.writestr(MANIFEST, manifest)
-        archive.writestr(SIGNATURE, base64.b64encode(key.sign(manifest)) + b"\n")
+
+    header = {"kind": "call", "call_id": call.id, "order_ref": call.order_ref}
+    files = write_signed(out, key, header, now, fill)
     audit.action_done(
         db,
         audit.AUDIT_EVIDENCE_BUNDLE,
@@ -130,9 +127,98 @@ def write_bundle(
         user_id=user_id,
         api_key_id=api_key_id,
         call_id=call.id,
-        detail={"files": len(put.files)},
+        detail={"files": files},
     )
     db.commit()
+    return files
+
+
+def write_case_bundle(
+    db: Session,
+    storage: Storage,
+    case: Case,
+    key: Ed25519PrivateKey,
+    now: datetime,
+    out: IO[bytes],
+    *,
+    user_id: int | None,
+    api_key_id: int | None,
+) -> int:
+    """Write ``case``'s bundle to ``out`` (a binary file); returns how many files the
+    manifest lists. Each submitted clip and photo is copied in as stored (``clips/``,
+    ``photos/``; its manifest SHA-256 is that of the stored bytes, which ``files.json``
+    lists as recorded at upload); ``case.json`` holds the verdict, ``submissions.json``
+    the notes, times and locales, ``replies.json`` the replies, ``order.json`` the link's
+    order (null without one), ``calls.json`` the live calls of the same link by id. Files
+    deleted since are left out and named under ``missing``. Audited as a call's bundle
+    is, naming the case (the caller's session is committed)."""
+    assert case.id is not None
+    link = db.get(Link, case.link_id)
+    assert link is not None, case.link_id
+    rows = cases.files(db, case.id)
+    calls = cases.calls(db, case.link_id)
+
+    def fill(put: HashedZip, missing: list[str]) -> None:
+        for row in rows:
+            extension = mimetypes.guess_extension(row.content_type or "") or ""
+            name = f"{row.kind}s/{row.id}-{row.step}{extension}"
+            _add_stored(put, storage, row.storage_key, name, missing)
+        case_row = _plain(case, frozenset())
+        put.data("case.json", _json({**case_row, "order_ref": link.order_ref}))
+        put.data("order.json", _json(link.order))
+        put.data("submissions.json", _json([_plain(s) for s in cases.submissions(db, case.id)]))
+        put.data("files.json", _json([_plain(r, _CASE_FILE_PRIVATE) for r in rows]))
+        replies = cases.replies(db, case.id)
+        put.data("replies.json", _json([_plain(r, frozenset()) for r in replies]))
+        references = [
+            {"call_id": c.id, "state": str(c.state), "created_at": c.created_at.isoformat()}
+            for c in calls
+        ]
+        put.data("calls.json", _json(references))
+
+    header = {"kind": "case", "case_id": case.id, "order_ref": link.order_ref}
+    files = write_signed(out, key, header, now, fill)
+    audit.action_done(
+        db,
+        audit.AUDIT_EVIDENCE_BUNDLE,
+        now,
+        user_id=user_id,
+        api_key_id=api_key_id,
+        detail={"case_id": case.id, "files": files},
+    )
+    db.commit()
+    return files
+
+
+_CASE_FILE_PRIVATE = frozenset({"case_id", "storage_key", "upload_id"})
+
+
+def write_signed(
+    out: IO[bytes],
+    key: Ed25519PrivateKey,
+    header: dict[str, Any],
+    now: datetime,
+    fill: Callable[[HashedZip, list[str]], None],
+) -> int:
+    """The one writer of every bundle: ``fill`` adds the members (and names, in the list
+    it is given, the stored files it could not find); then ``manifest.json`` (``format``,
+    ``header``, ``created_at``, ``files``, ``missing``) and its signature by ``key`` are
+    added. Returns how many files the manifest lists."""
+    missing: list[str] = []
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        put = HashedZip(archive)
+        fill(put, missing)
+        manifest = _json(
+            {
+                "format": BUNDLE_FORMAT,
+                **header,
+                "created_at": now.isoformat(),
+                "files": put.files,
+                "missing": missing,
+            }
+        )
+        archive.writestr(MANIFEST, manifest)
+        archive.writestr(SIGNATURE, base64.b64encode(key.sign(manifest)) + b"\n")
     return len(put.files)
 
 

@@ -1,14 +1,16 @@
 """The evidence bundle: ``GET /api/sessions/{session_id}/bundle`` (a signed ZIP of the
 call's evidence, ``server.evidence.bundle``; supervisors, admins and API keys with
-``recordings:read``; audited) and ``GET /api/evidence/public-key`` (the key that verifies
+``recordings:read``; audited; ``zip_response`` also serves a case's, see
+``server.api.cases``) and ``GET /api/evidence/public-key`` (the key that verifies
 every bundle, PEM, open to anyone)."""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import IO, Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response
@@ -47,31 +49,42 @@ async def get_bundle(
     storage, now, call = request.app.state.storage, clock.now(), access.call
     principal = access.principal
 
-    def write() -> Path:
+    def write(out: IO[bytes]) -> None:
+        bundle.write_bundle(
+            db,
+            storage,
+            call,
+            signing.signing_key(settings.data_dir),
+            now,
+            out,
+            user_id=principal.user_id,
+            api_key_id=principal.api_key_id,
+        )
+
+    return await zip_response(write, f"showdesk-evidence-{call.id}.zip")
+
+
+async def zip_response(write: Callable[[IO[bytes]], object], filename: str) -> FileResponse:
+    """The ZIP that ``write`` puts into a private temporary file (in a worker thread), as
+    a download named ``filename``, never cached; the file is deleted once sent, or at
+    once when ``write`` fails."""
+
+    def written() -> Path:
         fd, name = tempfile.mkstemp(prefix="bundle-", suffix=".zip")  # mode 0600
         path = Path(name)
         try:
             with os.fdopen(fd, "wb") as out:
-                bundle.write_bundle(
-                    db,
-                    storage,
-                    call,
-                    signing.signing_key(settings.data_dir),
-                    now,
-                    out,
-                    user_id=principal.user_id,
-                    api_key_id=principal.api_key_id,
-                )
+                write(out)
         except BaseException:
             path.unlink(missing_ok=True)
             raise
         return path
 
-    path = await run_in_threadpool(write)
+    path = await run_in_threadpool(written)
     return FileResponse(
         path,
         media_type="application/zip",
-        filename=f"showdesk-evidence-{call.id}.zip",
+        filename=filename,
         headers={"Cache-Control": "private, no-store"},
         background=BackgroundTask(path.unlink, missing_ok=True),
     )
