@@ -19,7 +19,7 @@ from tests.helpers.links import make_link
 from tests.helpers.recordings import sha256_file
 from tests.helpers.screens import shoot
 from tests.helpers.servers import LiveServer
-from tests.helpers.waiting import page_pause, wait_until
+from tests.helpers.waiting import NotYet, holds_for, page_pause, wait_until
 
 UPLOAD_BYTES_PER_S = 120 * 1024  # slow enough that the cut lands mid-upload
 CLIP_MS = 2500
@@ -40,7 +40,14 @@ def network(cdp, *, offline: bool) -> None:
 def record_step(page, step: str, *, photo: bool = False) -> None:
     node = page.locator(f'[data-testid="record-step"][data-step="{step}"]')
     node.get_by_test_id("record-start").click()
-    page.wait_for_timeout(CLIP_MS)
+    expect(node).to_have_attribute("data-recording", "true")
+    started = page.evaluate("performance.now()")
+
+    def clip_long_enough() -> bool | NotYet:
+        ran = page.evaluate("performance.now()") - started
+        return ran >= CLIP_MS or NotYet(f"recording for {ran:.0f} of {CLIP_MS} ms")
+
+    wait_until(clip_long_enough, CLIP_MS / 1000 + 10, "the clip's length", page_pause(page))
     node.get_by_test_id("record-stop").click()
     expect(node).to_have_attribute("data-recorded", "true")
     expect(node.get_by_test_id("step-preview")).to_be_visible()
@@ -105,9 +112,14 @@ def test_buyer_records_upload_resumes_after_a_cut_server_holds_same_bytes_agent_
     network(cdp, offline=True)
     shoot(page, "case-upload-cut")
     stalled = int(bar.get_attribute("data-percent") or 0)
-    page.wait_for_timeout(2000)
-    assert int(bar.get_attribute("data-percent") or 0) <= stalled + 5
-    assert page.get_by_test_id("async-done").is_hidden()
+
+    def still_stalled() -> bool | NotYet:
+        percent = int(bar.get_attribute("data-percent") or 0)
+        if percent > stalled + 5:
+            return NotYet(f"{percent}% offline, from {stalled}%")
+        return page.get_by_test_id("async-done").is_hidden() or NotYet("done while offline")
+
+    holds_for(still_stalled, 2, "the upload stalled while offline", page_pause(page))
     network(cdp, offline=False)
     expect(page.get_by_test_id("async-done")).to_be_visible(timeout=90_000)
     assert resumed, "the page never asked the server where the upload stopped"
@@ -194,7 +206,7 @@ def test_a_waiting_buyer_who_records_instead_leaves_the_line_and_keeps_the_recor
             return len(calls) == 1 and calls[0].state == "ended"
 
     wait_until(ended, 10, "the waiting call ended", page_pause(page))
-    page.wait_for_timeout(1000)
-    expect(page.get_by_test_id("async-record")).to_be_visible()
+    recorder = page.get_by_test_id("async-record")
+    holds_for(recorder.is_visible, 1, "the recording screen after the call ended", page_pause(page))
     record_step(page, "outer_box")
     buyer.assert_clean()

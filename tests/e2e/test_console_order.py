@@ -15,6 +15,7 @@ from tests.helpers.chromium import OpenParticipant
 from tests.helpers.screens import CALL_MUST_SEE, assert_call_fits, shoot
 from tests.helpers.servers import LiveServer
 from tests.helpers.sync_sockets import _said_hello
+from tests.helpers.waiting import holds_for, page_pause
 
 ORDER = {
     "lines": [
@@ -75,7 +76,12 @@ def test_the_agent_sees_the_order_of_a_link_on_the_queue_item_and_in_the_call(
         expect(box.get_by_test_id("queue-order-details-tracking")).to_have_text("JD014600006211")
         expect(box.get_by_test_id("queue-order-details-channel")).to_have_text("amazon.de")
         # the queue is drawn again every second: the box stays open
-        page.wait_for_timeout(1500)
+        holds_for(
+            lambda: box.get_attribute("open") is not None,
+            1.5,
+            "the order box open across the queue's redraws",
+            page_pause(page),
+        )
         expect(box).to_have_attribute("open", "")
         shoot(page, "console-queue-order-open")
 

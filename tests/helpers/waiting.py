@@ -43,6 +43,25 @@ def wait_until(
     raise AssertionError(f"timed out after {timeout_s} s waiting for {what}; last: {last!r}")
 
 
+def holds_for(
+    condition: Callable[[], Any],
+    seconds: float,
+    what: str,
+    pause: Callable[[float], None] = time.sleep,
+) -> None:
+    """Poll ``condition`` for ``seconds`` and fail, naming ``what`` and the value it gave
+    (a ``NotYet`` says why), as soon as it is falsy: a state that must last, such as a
+    screen that stays up or an upload that stays stalled while offline."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = condition()
+        if not value:
+            raise AssertionError(f"{what} did not hold; last: {value!r}")
+        if time.monotonic() >= deadline:
+            return
+        pause(POLL_S)
+
+
 def page_pause(page: Any) -> Callable[[float], None]:
     """The ``pause`` for ``wait_until`` while a page is open: a Playwright page's own wait
     (it delivers the browser's events meanwhile, which ``time.sleep`` would hold back),
