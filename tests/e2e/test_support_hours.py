@@ -60,6 +60,9 @@ def test_a_buyer_outside_the_hours_reads_when_the_team_is_back_in_their_own_time
     assert text.startswith("Our team is back on "), text
     assert in_new_york.strftime("%A") in text and in_new_york.strftime("%I:%M") in text, text
     assert "09:00" not in text, text
+    # one leading button: recording leads, starting a call that nobody can answer steps back
+    expect(page.get_by_test_id("record-instead")).to_have_class(re.compile(r"\bprimary\b"))
+    expect(page.get_by_test_id("consent-accept")).not_to_have_class(re.compile(r"\bprimary\b"))
     shoot(page, "buyer-support-closed-consent")
     assert_no_serious_violations(page, "consent with the team away")
     page.get_by_test_id("consent-accept").click()
@@ -94,6 +97,7 @@ def test_a_buyer_with_nobody_available_is_told_and_the_notice_goes_when_an_agent
     # with someone free, recording stays possible but no longer leads
     expect(page.get_by_test_id("record-offer")).to_have_attribute("data-offered", "")
     expect(page.get_by_test_id("record-instead")).not_to_have_class(re.compile(r"\bprimary\b"))
+    expect(page.get_by_test_id("consent-accept")).to_have_class(re.compile(r"\bprimary\b"))
     assert buyer.problems == []
 
 
@@ -106,6 +110,10 @@ def test_an_admin_sets_the_hours_sees_a_bad_interval_refused_and_clears_them(
     sign_in(page, "root@shop.test", landing="/admin")
     panel = page.get_by_test_id("hours-panel")
     expect(panel.get_by_test_id("hours-state")).to_have_attribute("data-configured", "false")
+    # unset hours start from a zone that is shown (the browser's own, or UTC), never blank
+    zone = panel.get_by_test_id("hours-timezone")
+    expect(zone).not_to_have_value("")
+    assert zone.evaluate("select => select.selectedOptions.length") == 1
     panel.get_by_test_id("hours-timezone").select_option("Europe/Berlin")
     days = panel.get_by_test_id("hours-day")
     days.nth(0).fill("09:00-12:30, 13:30-18:00")

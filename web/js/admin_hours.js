@@ -50,7 +50,14 @@ export function mountHours() {
 
 function fill(hours) {
   const own = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  $("hours-timezone").value = hours.timezone || own || "UTC";
+  const zone = hours.timezone || own || "UTC";
+  const select = $("hours-timezone");
+  // the browser's list leaves out aliases such as UTC: a zone it lacks is added, so the
+  // select never shows empty
+  if (![...select.options].some((option) => option.value === zone)) {
+    select.prepend(el("option", { value: zone, text: zone }));
+  }
+  select.value = zone;
   for (const input of document.querySelectorAll('[data-testid="hours-day"]')) {
     input.value = hours.week ? hours.week[input.dataset.day].join(", ") : "";
   }

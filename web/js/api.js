@@ -49,12 +49,20 @@ export async function api(path, { method = "GET", body, file, as = "staff" } = {
       code: "network_error",
     });
   }
+  // the body is always read to its end, even an empty one: a page that moves on (a
+  // redirect after a 204) then never cuts off a request that is still finishing
+  let text = "";
+  try {
+    text = await response.text();
+  } catch {
+    text = "";
+  }
   if (response.status === 204) return null;
   let data = null;
   const type = response.headers.get("content-type") || "";
-  if (type.includes("application/json")) {
+  if (type.includes("application/json") && text) {
     try {
-      data = await response.json();
+      data = JSON.parse(text);
     } catch {
       data = null;
     }

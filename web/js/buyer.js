@@ -205,6 +205,8 @@ function renderSupport() {
   const offer = $("record-offer");
   offer.dataset.offered = reason || "";
   $("record-instead").classList.toggle("primary", reason !== null);
+  // one leading button: the call's start steps back while recording leads
+  $("consent-accept").classList.toggle("primary", reason === null);
 }
 
 let supportReadAt = 0;
