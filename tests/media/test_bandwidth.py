@@ -114,21 +114,21 @@ def test_a_sustained_overuse_cuts_to_below_what_arrives_and_the_rate_climbs_agai
     rate = _rate()
     for ms in range(0, 5_000, 500):
         rate.update(BandwidthUsage.NORMAL, 900_000, ms)
-    for ms in range(5_000, 5_400, 20):  # the detector says so on every packet
+    for ms in range(5_000, 6_200, 20):  # the detector says so on every packet
         rate.update(BandwidthUsage.OVERUSING, 1_000_000, ms)
     cut = rate.current_bitrate
     assert cut == 850_000
-    assert rate.update(BandwidthUsage.UNDERUSING, 800_000, 5_500) == cut  # draining: hold
-    after = [rate.update(BandwidthUsage.NORMAL, 800_000, ms) for ms in range(6_000, 16_000, 500)]
+    assert rate.update(BandwidthUsage.UNDERUSING, 800_000, 6_300) == cut  # draining: hold
+    after = [rate.update(BandwidthUsage.NORMAL, 800_000, ms) for ms in range(6_500, 16_500, 500)]
     assert after[-1] > 1.5 * cut  # multiplicative again, not an additive crawl
 
 
 def test_an_overuse_shorter_than_a_queue_holds_the_rate_instead_of_cutting_it():
     rate = _rate()
     rate.update(BandwidthUsage.NORMAL, 600_000, 0)
-    rate.update(BandwidthUsage.OVERUSING, 600_000, 100)  # a busy loop's burst
-    rate.update(BandwidthUsage.OVERUSING, 600_000, 150)
-    assert rate.update(BandwidthUsage.NORMAL, 600_000, 200) == 800_000
+    for ms in range(100, 900, 20):  # a busy moment's burst, or jitter on a loaded machine
+        rate.update(BandwidthUsage.OVERUSING, 600_000, ms)
+    assert 800_000 <= rate.update(BandwidthUsage.NORMAL, 600_000, 1_000) < 810_000  # no cut
 
 
 def test_the_rate_stays_within_its_floor_and_ceiling():
@@ -166,3 +166,11 @@ def test_the_answer_tells_chromium_the_start_and_ceiling_of_each_video_codec_onl
     assert lines[-1] == ""
     start_over_max = announce_video_bitrates(sdp, start_bps=3_000_000, max_bps=1_500_000)
     assert "x-google-start-bitrate=1500;" in start_over_max
+
+
+def test_verdicts_that_flicker_between_normal_and_underuse_still_let_the_rate_climb():
+    rate = _rate()
+    for ms in range(0, 20_000, 250):
+        usage = BandwidthUsage.NORMAL if ms % 500 == 0 else BandwidthUsage.UNDERUSING
+        rate.update(usage, 700_000, ms)
+    assert rate.current_bitrate > 1.3 * 800_000
