@@ -14,7 +14,7 @@ never goes above the REMB it gets. Stock, that estimate cannot serve a relay:
 - it starts at 300 kbps or less (the first throughput after 3 s), and Chromium's own
   estimate starts at 300 kbps: at that rate Chromium's encoder finds a camera's
   640x360 picture too costly (quantizer over its threshold) and drops to 320x180 within
-  the first seconds, and with a camera's detail its quantizer at 320x180 never falls
+  the first seconds, and with a detailed picture its quantizer at 320x180 never falls
   low enough for it to step up again, whatever the bandwidth later (measured).
 
 ``ReceiveBandwidth`` replaces one receiver's estimator: aiortc's overuse detection
@@ -45,7 +45,7 @@ from .forwarding import ForwardingTrack, TrackSource
 DEFAULT_MAX_BITRATE_BPS = 2_500_000  # Chromium's own cap for 720p VP8
 # What a sending browser is told to start at (the answer's x-google-start-bitrate): at
 # Chromium's own 300 kbps start its encoder drops a 640x360 picture to 320x180 in the first
-# second and, with a camera's detail, never steps up again.
+# second and, with a detailed picture, never steps up again.
 DEFAULT_START_BITRATE_BPS = 1_000_000
 # Chromium's start bitrate: what a sender may always use until its own loss-based control
 # says otherwise.
