@@ -102,6 +102,7 @@ class CallDesk:
             connect_timeout_s=settings.media_connect_timeout_s,
             pin_cpus=settings.relay_pin_cpus,
             max_bitrate_kbps=settings.media_max_bitrate_kbps,
+            start_bitrate_kbps=settings.media_start_bitrate_kbps,
         )
         self.rtc = RtcConfigs(settings, lambda: self._clock.now().timestamp())
         self.media = CallMedia(self.relay, leg_ice_servers=self.rtc.for_leg)

@@ -133,6 +133,10 @@ class Settings(BaseSettings):
     # The most video bitrate a sending browser is told it may use (REMB; it is also told
     # no more than what the path and the receiving browsers show they carry).
     media_max_bitrate_kbps: int = Field(default=2500, ge=100, le=50_000)
+    # The video bitrate a sending browser starts at (REMB and Chromium's own estimate; never
+    # above the ceiling). Chromium's own start, 300 kbps, makes its encoder drop a 640x360
+    # camera to 320x180 in the first second, and it does not step up again.
+    media_start_bitrate_kbps: int = Field(default=1000, ge=100, le=50_000)
     # Relay worker processes that carry the media (and record it); unset: one per CPU core.
     relay_workers: int | None = Field(default=None, ge=1, le=256)
     relay_pin_cpus: bool = True  # each worker stays on one core (Linux), cores taken in turn

@@ -11,14 +11,25 @@ never goes above the REMB it gets. Stock, that estimate cannot serve a relay:
 - it knows nothing of the receiving side: the other browser's own estimate (its REMB
   to the relay) is not passed back.
 
-``ReceiveBandwidth`` replaces one receiver's estimator: the same overuse detection
-(delay growth cuts the estimate to 0.85x what arrives), but without the clamp, so
-while the path shows no overuse the estimate climbs (8% a second, aiortc's rate) up to
-``max_bitrate_bps``; never below ``min_bitrate_bps`` (a spurious cut does not starve the
-picture: the sender's own loss-based control still backs off on a real bottleneck);
-and never above the lowest estimate of the browsers the stream is forwarded to
-(``downstream``). ``follow_receiver_estimate`` captures those: the REMB a receiving
-browser sends to the relay's sender for it.
+- it starts at 300 kbps or less (the first throughput after 3 s), and Chromium's own
+  estimate starts at 300 kbps: at that rate Chromium's encoder finds a camera's
+  640x360 picture too costly (quantizer over its threshold) and drops to 320x180 within
+  the first seconds, and with a detailed picture its quantizer at 320x180 never falls
+  low enough for it to step up again, whatever the bandwidth later (measured).
+
+``ReceiveBandwidth`` replaces one receiver's estimator: aiortc's overuse detection
+(delay growth) with ``ClimbingRate`` as its rate control: it starts at
+``start_bitrate_bps``, climbs 8% a second while the path shows no queueing, and a
+sustained overuse cuts it to 0.85x what arrives, after which it climbs the same way
+again; never above ``max_bitrate_bps`` nor the lowest estimate of the browsers the
+stream is forwarded to (``downstream``); never below ``min_bitrate_bps`` (a spurious cut
+does not starve the picture: the sender's own loss-based control still backs off on a
+real bottleneck). ``follow_receiver_estimate`` captures the receiving browsers'
+estimates: the REMB a receiving browser sends to the relay's sender for it.
+``announce_video_bitrates`` puts the start and the ceiling into the answer
+(``x-google-start-bitrate`` / ``x-google-max-bitrate``), so Chromium's own estimate
+starts there too instead of at 300 kbps, and its encoder may use more than its
+per-resolution default (600 kbps at 320x180).
 """
 
 from __future__ import annotations
@@ -26,31 +37,107 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from aiortc import RTCRtpSender
-from aiortc.rate import AimdRateControl, RemoteBitrateEstimator
+from aiortc.rate import BandwidthUsage, RemoteBitrateEstimator
 from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, unpack_remb_fci
 
 from .forwarding import ForwardingTrack, TrackSource
 
 DEFAULT_MAX_BITRATE_BPS = 2_500_000  # Chromium's own cap for 720p VP8
+# What a sending browser is told to start at (the answer's x-google-start-bitrate): at
+# Chromium's own 300 kbps start its encoder drops a 640x360 picture to 320x180 in the first
+# second and, with a detailed picture, never steps up again.
+DEFAULT_START_BITRATE_BPS = 1_000_000
 # Chromium's start bitrate: what a sender may always use until its own loss-based control
 # says otherwise.
 MIN_BITRATE_BPS = 300_000
 
 
-class _ClimbingRateControl(AimdRateControl):
-    """aiortc's AIMD control with a floor and a ceiling instead of its throughput clamp,
-    starting at the floor (not after 3 s, nor at the first overuse's 0.85x of a
-    start-up trickle)."""
+class ClimbingRate:
+    """The rate a sender is told, from the overuse detector's verdicts (pure: no I/O, no
+    clock of its own; ``now_ms`` is the arrival clock).
 
-    def __init__(self, min_bps: int, max_bps: int) -> None:
-        super().__init__()
-        self._min_bps = min_bps
-        self._max_bps = max_bps
-        self.current_bitrate = min_bps
-        self.current_bitrate_initialized = True
+    Starts at ``start_bps``. While arrivals show no queueing (``NORMAL``) it climbs
+    ``climb_per_s`` (8%: aiortc's and Chromium's multiplicative rate) per second spent
+    ``NORMAL``, counted from update to update (at most a second each), so a path whose
+    verdicts flicker between ``NORMAL`` and the others still climbs in its ``NORMAL``
+    stretches; there is no slow additive phase near the last cut, so a cut costs
+    seconds, not the call. Queueing delay growing (``OVERUSING``) for at least
+    ``overuse_ms`` cuts it to 0.85x what arrives (at most once a ``cut_interval_ms``;
+    aiortc's estimator asks on every packet while overusing), after which it holds until
+    the detector says ``NORMAL`` again; ``UNDERUSING`` (a queue draining) holds. A
+    shorter overuse holds too: a moment the relay's event loop (or a loaded machine)
+    was busy delays the packets behind it and hands them over at once, which the
+    detector takes for a queue; measured on a loaded 2-core machine, cuts after 0.2 s of
+    overuse came on a clean link within seconds and left Chromium at 320x180. A real
+    queue grows for as long as the sender sends too much, and one that overflows first
+    is loss, which the browser's own control answers. Always within ``[min_bps, max_bps]``.
 
-    def _clamp_bitrate(self, new_bitrate: int, estimated_throughput: int) -> int:
-        return max(self._min_bps, min(new_bitrate, self._max_bps))
+    Loss is not its business: the browser's own loss-based control stays below it
+    (Chromium sends the lower of that and the REMB).
+
+    The interface is what ``aiortc.rate.RemoteBitrateEstimator`` calls of its
+    ``rate_control``: ``update`` and ``feedback_interval``.
+    """
+
+    CUT_FACTOR = 0.85
+
+    def __init__(
+        self,
+        *,
+        start_bps: int,
+        min_bps: int,
+        max_bps: int,
+        climb_per_s: float = 0.08,
+        cut_interval_ms: int = 300,
+        overuse_ms: int = 1000,
+    ) -> None:
+        if not 0 < min_bps <= max_bps:
+            raise ValueError("need 0 < min_bps <= max_bps")
+        if climb_per_s <= 0:
+            raise ValueError("climb_per_s must be positive")
+        self.min_bps = min_bps
+        self.max_bps = max_bps
+        self.current_bitrate = self._clamp(start_bps)
+        self._climb = 1 + climb_per_s
+        self._cut_interval_ms = cut_interval_ms
+        self._overuse_ms = overuse_ms
+        self._overusing_since_ms: int | None = None
+        self._last_update_ms: int | None = None
+        self._last_cut_ms: int | None = None
+        self._throughput_bps: int | None = None
+
+    def feedback_interval(self) -> int:
+        """How often (ms) the estimator asks for a new value without an overuse."""
+        return 500
+
+    def update(
+        self, bandwidth_usage: BandwidthUsage, estimated_throughput: int | None, now_ms: int
+    ) -> int:
+        """The rate after the detector's verdict at ``now_ms``, given what arrived over
+        the last second (``estimated_throughput``, bits/s; None: not known yet)."""
+        if estimated_throughput is not None:
+            self._throughput_bps = estimated_throughput
+        if bandwidth_usage != BandwidthUsage.OVERUSING:
+            self._overusing_since_ms = None
+        since_ms = None if self._last_update_ms is None else now_ms - self._last_update_ms
+        self._last_update_ms = now_ms
+        if bandwidth_usage == BandwidthUsage.OVERUSING:
+            if self._overusing_since_ms is None:
+                self._overusing_since_ms = now_ms
+            sustained = now_ms - self._overusing_since_ms >= self._overuse_ms
+            due = self._last_cut_ms is None or now_ms - self._last_cut_ms >= self._cut_interval_ms
+            if sustained and due and self._throughput_bps is not None:
+                cut = round(self.CUT_FACTOR * self._throughput_bps)
+                self.current_bitrate = self._clamp(min(cut, self.current_bitrate))
+                self._last_cut_ms = now_ms
+        elif bandwidth_usage == BandwidthUsage.NORMAL and since_ms is not None and since_ms > 0:
+            self.current_bitrate = self._clamp(
+                int(self.current_bitrate * self._climb ** (min(since_ms, 1000) / 1000))
+            )
+        return self.current_bitrate
+
+    def _clamp(self, bitrate: int) -> int:
+        return max(self.min_bps, min(bitrate, self.max_bps))
 
 
 class ReceiveBandwidth(RemoteBitrateEstimator):
@@ -64,12 +151,15 @@ class ReceiveBandwidth(RemoteBitrateEstimator):
         *,
         max_bitrate_bps: int = DEFAULT_MAX_BITRATE_BPS,
         min_bitrate_bps: int = MIN_BITRATE_BPS,
+        start_bitrate_bps: int = DEFAULT_START_BITRATE_BPS,
         downstream: Callable[[], int | None] = lambda: None,
     ) -> None:
         if not 0 < min_bitrate_bps <= max_bitrate_bps:
             raise ValueError("need 0 < min_bitrate_bps <= max_bitrate_bps")
         super().__init__()
-        self.rate_control = _ClimbingRateControl(min_bitrate_bps, max_bitrate_bps)
+        self.rate_control = ClimbingRate(  # type: ignore[assignment]
+            start_bps=start_bitrate_bps, min_bps=min_bitrate_bps, max_bps=max_bitrate_bps
+        )
         self.estimate_bps: int | None = None
         self._min_bps = min_bitrate_bps
         self._downstream = downstream
@@ -86,6 +176,55 @@ class ReceiveBandwidth(RemoteBitrateEstimator):
             bitrate = min(bitrate, max(limit, self._min_bps))
         self.estimate_bps = bitrate
         return bitrate, ssrcs
+
+
+_NOT_MEDIA_CODECS = frozenset({"rtx", "red", "ulpfec", "flexfec-03"})
+
+
+def announce_video_bitrates(answer_sdp: str, *, start_bps: int, max_bps: int) -> str:
+    """``answer_sdp`` with each video codec's ``fmtp`` (made, after its ``rtpmap``, if
+    missing) carrying ``x-google-start-bitrate`` and ``x-google-max-bitrate`` (kbps; the
+    start at most the ceiling).
+
+    Chromium takes its sender's bandwidth estimate's start and ceiling from these in the
+    remote description; other browsers ignore them. Retransmission, RED and FEC payload
+    types are left as they are, and so is every other line.
+    """
+    if start_bps <= 0 or max_bps <= 0:
+        raise ValueError("bitrates must be positive")
+    extra = (
+        f"x-google-start-bitrate={min(start_bps, max_bps) // 1000};"
+        f"x-google-max-bitrate={max_bps // 1000}"
+    )
+    newline = "\r\n" if "\r\n" in answer_sdp else "\n"
+    lines = answer_sdp.split(newline)
+    # (section index, payload type) of every fmtp line
+    with_fmtp: set[tuple[int, str]] = set()
+    section = 0
+    for line in lines:
+        if line.startswith("m="):
+            section += 1
+        elif line.startswith("a=fmtp:"):
+            with_fmtp.add((section, line[len("a=fmtp:") :].partition(" ")[0]))
+    out: list[str] = []
+    section, video, announced = 0, False, set()
+    for line in lines:
+        if line.startswith("m="):
+            section += 1
+            video = line.startswith("m=video")
+        elif video and line.startswith("a=rtpmap:"):
+            pt, _, encoding = line[len("a=rtpmap:") :].partition(" ")
+            if encoding.split("/", 1)[0].lower() not in _NOT_MEDIA_CODECS:
+                announced.add((section, pt))
+                if (section, pt) not in with_fmtp:
+                    out.extend((line, f"a=fmtp:{pt} {extra}"))
+                    continue
+        elif video and line.startswith("a=fmtp:"):
+            pt, _, params = line[len("a=fmtp:") :].partition(" ")
+            if (section, pt) in announced:
+                line = f"a=fmtp:{pt} {params};{extra}" if params else f"a=fmtp:{pt} {extra}"
+        out.append(line)
+    return newline.join(out)
 
 
 def lowest_receiver_estimate(source: TrackSource) -> int | None:

@@ -43,7 +43,9 @@ from aiortc.sdp import candidate_from_sdp
 
 from .bandwidth import (
     DEFAULT_MAX_BITRATE_BPS,
+    DEFAULT_START_BITRATE_BPS,
     ReceiveBandwidth,
+    announce_video_bitrates,
     follow_receiver_estimate,
     lowest_receiver_estimate,
 )
@@ -164,7 +166,8 @@ class LocalRelay:
     forward a video frame once its last packet is in and audio without aiortc's
     prefetch (lower latency); False keeps aiortc's jitter buffers. ``max_bitrate_bps``:
     the most a sending browser is told it may use for video (bandwidth.py; it is also told
-    no more than the receiving browsers' own estimates).
+    no more than the receiving browsers' own estimates); ``start_bitrate_bps``: what it is
+    told to start at (its REMB, and the answer's ``x-google-start-bitrate``).
 
     ``forwarding_delays`` tells how long recent frames spent inside the relay.
 
@@ -180,6 +183,7 @@ class LocalRelay:
         video_codecs: Sequence[str],
         release_complete_frames: bool = True,
         max_bitrate_bps: int = DEFAULT_MAX_BITRATE_BPS,
+        start_bitrate_bps: int = DEFAULT_START_BITRATE_BPS,
     ) -> None:
         unknown = [codec for codec in video_codecs if codec not in VIDEO_CODECS]
         if unknown or not video_codecs:
@@ -196,6 +200,7 @@ class LocalRelay:
         self._call_codecs: dict[str, str] = {}  # call id -> the video codec it fixed
         self._release_complete_frames = release_complete_frames
         self._max_bitrate_bps = max_bitrate_bps
+        self._start_bitrate_bps = start_bitrate_bps
         self._delays: dict[tuple[str, str], DelayRecord] = {
             (kind, role): deque(maxlen=FORWARDING_DELAY_SAMPLES)
             for kind in ("audio", "video")
@@ -288,7 +293,11 @@ class LocalRelay:
         self._rewire(leg.call_id)
         if codec_event is not None:
             self._emit(codec_event)
-        return leg.pc.localDescription.sdp
+        return announce_video_bitrates(
+            leg.pc.localDescription.sdp,
+            start_bps=self._start_bitrate_bps,
+            max_bps=self._max_bitrate_bps,
+        )
 
     async def add_candidate(self, participant_id: str, candidate: CandidateInit | None) -> None:
         """Add a trickled browser candidate; end-of-candidates and ``.local`` are ignored.
@@ -535,6 +544,7 @@ class LocalRelay:
             source = TrackSource(kind)
             bandwidth = ReceiveBandwidth(
                 max_bitrate_bps=self._max_bitrate_bps,
+                start_bitrate_bps=self._start_bitrate_bps,
                 downstream=lambda s=source: lowest_receiver_estimate(s),
             )
             tap = EncodedFrameTap(

@@ -38,6 +38,7 @@ class MediaPlane:
         video_codecs: list[str] | tuple[str, ...],
         connect_timeout_s: float,
         max_bitrate_kbps: int = 2500,
+        start_bitrate_kbps: int = 1000,
     ) -> None:
         self._on_event = on_event
         self.relay = LocalRelay(
@@ -46,6 +47,7 @@ class MediaPlane:
             video_codecs=video_codecs,
             connect_timeout_s=connect_timeout_s,
             max_bitrate_bps=max_bitrate_kbps * 1000,
+            start_bitrate_bps=start_bitrate_kbps * 1000,
         )
         self.recorder = Recorder(
             self.relay,

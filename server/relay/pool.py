@@ -89,6 +89,7 @@ class WorkerPool:
         connect_timeout_s: float,
         pin_cpus: bool,
         max_bitrate_kbps: int = 2500,
+        start_bitrate_kbps: int = 1000,
     ) -> None:
         if workers < 1:
             raise ValueError(f"workers must be at least 1, not {workers}")
@@ -101,6 +102,7 @@ class WorkerPool:
             "video_codecs": list(video_codecs),
             "connect_timeout_s": connect_timeout_s,
             "max_bitrate_kbps": max_bitrate_kbps,
+            "start_bitrate_kbps": start_bitrate_kbps,
         }
         self._workers: list[_Worker] = []
         self._call_worker: dict[str, _Worker] = {}

@@ -167,6 +167,7 @@ class Worker:
             video_codecs=list(settings["video_codecs"]),
             connect_timeout_s=float(settings["connect_timeout_s"]),
             max_bitrate_kbps=int(settings.get("max_bitrate_kbps", 2500)),
+            start_bitrate_kbps=int(settings.get("start_bitrate_kbps", 1000)),
         )
 
     async def _serve(self, reader: asyncio.StreamReader) -> None:
