@@ -132,6 +132,7 @@ def test_a_product_demo_shows_the_agents_camera_shares_a_card_and_records_the_ag
     console.get_by_test_id("product-card-url-input").fill("javascript:alert(1)")
     console.get_by_test_id("product-card-send").click()
     expect(console.get_by_test_id("product-card-error")).to_contain_text("http://")
+    shoot(console, "console-product-card-dialog", sizes=DESKTOP)
     console.get_by_test_id("product-card-url-input").fill(product_url)
     console.get_by_test_id("product-card-send").click()
     expect(console.get_by_test_id("product-card-error")).to_be_hidden()
