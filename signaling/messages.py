@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from typing import Annotated, Any, Literal, Protocol, get_args
+from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -42,6 +43,10 @@ MAX_CANDIDATE_CHARS = 512  # an a=candidate line is about 100-200 characters
 MAX_ZOOM = 10.0  # a camera_request zoom: times the camera's widest view (phones reach 2-10)
 MAX_CAMERA_REQUEST_ID = 2**31 - 1  # request ids count up from 1 per server process
 MAX_ICE_URL_CHARS = 256  # "turns:turn.example.com:443?transport=tcp" is 40
+MAX_CARD_NAME_CHARS = 200  # a product card's name: a product title
+MAX_CARD_SKU_CHARS = 64
+MAX_CARD_PRICE_CHARS = 40  # "EUR 1,299.00", "129,00 €": written as the shop writes it
+MAX_CARD_URL_CHARS = 2000
 
 
 def _no_lone_surrogates(value: str) -> str:
@@ -74,6 +79,52 @@ def _iana_timezone(value: str) -> str:
         raise ValueError(f"{value[:64]!r} is not an IANA time zone")
     return value
 
+
+def _one_line(value: str) -> str:
+    """Not blank, no control characters (a card's fields are single lines)."""
+    if not value.strip():
+        raise ValueError("String should not be blank")
+    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in value):
+        raise ValueError("String should have no control characters")
+    return value
+
+
+def _web_link(value: str) -> str:
+    """An absolute http(s) URL with a host, no spaces, no credentials."""
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError("URL should have no spaces or control characters")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  (raises on a port that is not a number)
+    except ValueError:
+        raise ValueError("URL is not valid") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ValueError("URL should start with http:// or https://")
+    if not parts.hostname:
+        raise ValueError("URL should name a host")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("URL should not carry a user name or password")
+    return value
+
+
+def _card_text(max_length: int) -> Any:
+    return Annotated[
+        str,
+        StringConstraints(min_length=1, max_length=max_length),
+        AfterValidator(_no_lone_surrogates),
+        AfterValidator(_one_line),
+    ]
+
+
+CardName = _card_text(MAX_CARD_NAME_CHARS)
+CardSku = _card_text(MAX_CARD_SKU_CHARS)
+CardPrice = _card_text(MAX_CARD_PRICE_CHARS)
+CardUrl = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=MAX_CARD_URL_CHARS),
+    AfterValidator(_no_lone_surrogates),
+    AfterValidator(_web_link),
+]
 
 BuyerLocale = Annotated[str, StringConstraints(max_length=35), AfterValidator(_buyer_locale)]
 TimeZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(_iana_timezone)]
@@ -232,6 +283,30 @@ class SendPhrase(_ClientModel):
     phrase_id: Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
+class ProductCard(BaseModel):
+    """A product the agent shows in a demo: its name, SKU, price (as the shop writes it,
+    currency included) and a link to its page (http or https only)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    name: CardName
+    sku: CardSku
+    price: CardPrice
+    url: CardUrl
+
+    def as_text(self) -> str:
+        """The card as one chat line, for transcripts that show text only."""
+        return f"{self.name} · {self.sku} · {self.price} · {self.url}"
+
+
+class SendProductCard(_ClientModel):
+    """Agent/admin in a live (or reconnecting) call: share a product card in the chat.
+    Both participants get it as a ``chat`` line carrying ``card``."""
+
+    type: Literal["product_card"]
+    card: ProductCard
+
+
 class MediaState(_ClientModel):
     """Either participant: whether the sender's camera and microphone are on."""
 
@@ -281,6 +356,7 @@ ClientMessage = Annotated[
     | CameraRequest
     | CameraReply
     | SendPhrase
+    | SendProductCard
     | IceError,
     Field(discriminator="type"),
 ]
@@ -460,6 +536,7 @@ class ChatPosted(ServerMessage):
     text: str
     t_ms: int
     phrase_id: int | None = None  # set when the line is an agent's quick phrase
+    card: ProductCard | None = None  # set when the line is a product card the agent shared
 
 
 class ErrorReply(ServerMessage):

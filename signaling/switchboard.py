@@ -110,11 +110,13 @@ from .messages import (
     Ping,
     Pong,
     PositionUpdate,
+    ProductCard,
     QualityReport,
     QueueItem,
     QueueUpdate,
     SendChat,
     SendPhrase,
+    SendProductCard,
     ServerMessage,
     SetAvailability,
     TakePhoto,
@@ -586,6 +588,8 @@ class Switchboard:
             return fx
         if isinstance(msg, SendChat):
             return self._chat(call, "agent", staff.name, msg.text)
+        if isinstance(msg, SendProductCard):
+            return self._chat(call, "agent", staff.name, msg.card.as_text(), card=msg.card)
         if isinstance(msg, Capture):
             return self._capture(call)
         if isinstance(msg, CameraRequest):
@@ -962,16 +966,33 @@ class Switchboard:
                 fx.send(other, update)
         return fx
 
-    def _chat(self, call: Call | None, side: Side, name: str, text: str) -> Effects:
+    def _chat(
+        self,
+        call: Call | None,
+        side: Side,
+        name: str,
+        text: str,
+        card: ProductCard | None = None,
+    ) -> Effects:
+        """A chat line in ``call``; with ``card`` a product card, whose ``text`` is the
+        card as one line (what a transcript shows) and whose fields the event keeps."""
         if call is None:
             raise InvalidState("Cannot chat: no current call")
         if call.state not in (CallState.LIVE, CallState.RECONNECTING):
             raise InvalidState(f'Cannot chat in call state "{call.state}"')
         fx = Effects()
-        event = call.record(EventKind.CHAT, {"from": side, "name": name, "text": text})
+        data: dict[str, object] = {"from": side, "name": name, "text": text}
+        if card is not None:
+            data["card"] = card.model_dump()
+        event = call.record(EventKind.CHAT, data)
         self._emit(fx, call, event)
         posted = ChatPosted(
-            session_id=call.session_id, from_=side, name=name, text=text, t_ms=event.t_ms
+            session_id=call.session_id,
+            from_=side,
+            name=name,
+            text=text,
+            t_ms=event.t_ms,
+            card=card,
         )
         for conn_id in self._participant_conns(call):
             fx.send(conn_id, posted)

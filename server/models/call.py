@@ -215,6 +215,15 @@ class CallEventPublic(CallEventBase):
     model_config = PUBLIC_CONFIG
 
 
+class ChatCard(BaseModel):
+    """A product card the agent shared in the chat (checked as the signaling message)."""
+
+    name: str
+    sku: str
+    price: str
+    url: str = PydanticField(description="the product's page, http or https")
+
+
 class ChatLine(BaseModel):
     """One chat message of the call (a ``chat`` event), for the transcript."""
 
@@ -230,6 +239,9 @@ class ChatLine(BaseModel):
         default=None, description="a quick phrase as the buyer read it (buyer_locale)"
     )
     buyer_locale: str | None = None
+    card: ChatCard | None = PydanticField(
+        default=None, description="set for a product card; text is the card as one line"
+    )
 
     model_config = ConfigDict(populate_by_name=True)
 
@@ -245,6 +257,7 @@ class ChatLine(BaseModel):
             phrase_id=data.get("phrase_id"),
             buyer_text=data.get("buyer_text"),
             buyer_locale=data.get("buyer_locale"),
+            card=data.get("card"),
         )
 
 

@@ -190,15 +190,21 @@ class ReviewJobs:
                 (r for r in tracks if r.state == "ready"), key=lambda r: r.start_offset_ms
             )
             video = [r for r in ready if r.track == "buyer_video"]
+            # the agent's camera, in the same codec (one per call): a second video stream,
+            # or the only one when the buyer's camera never sent
+            agent_video = [r for r in ready if r.track == "agent_video"]
+            if video:
+                agent_video = [r for r in agent_video if r.codec == video[0].codec]
             audio = [r for r in ready if _is_audio(r)]
-            used = video + audio
+            shown = video or agent_video
+            used = video + agent_video + audio
             if not used:
                 return None
             origin = min(r.start_offset_ms for r in used)
             end = max(r.start_offset_ms + (r.duration_ms or 0) for r in used)
-            fmt = review_format(video[0].codec if video else None)
+            fmt = review_format(shown[0].codec if shown else None)
             key = review_key(call_id, fmt)
-            kind = "video" if video else "audio"
+            kind = "video" if shown else "audio"
             path = self._storage.path_for_writing(key)
             if review is None:
                 review = Recording(
@@ -211,7 +217,7 @@ class ReviewJobs:
                 )
             review.storage_key = key
             review.content_type = CONTENT_TYPES[(fmt, kind)]
-            codecs = [video[0].codec] if video else []
+            codecs = [shown[0].codec] if shown else []
             if audio:
                 codecs.append("opus" if fmt == "webm" else "aac")
             review.codec = ",".join(c for c in codecs if c)
@@ -236,6 +242,7 @@ class ReviewJobs:
                 "origin_ms": origin,
                 "expected_duration_ms": end - origin,
                 "video": [local(r) for r in video],
+                "agent_video": [local(r) for r in agent_video],
                 "audio": [local(r) for r in audio],
             }
             assert review.id is not None

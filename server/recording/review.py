@@ -2,7 +2,10 @@
 
 - Video: the buyer's video segments remuxed as recorded (packets copied, never
   re-encoded), each placed at its start offset on the call clock, so a gap (a page
-  reload) stays a gap.
+  reload) stays a gap; the agent's camera the same way as a second video stream (a
+  player that switches streams shows it; the review page plays the agent's track files
+  beside it). With no buyer video (a demo, the buyer's camera off) the agent's camera
+  is the file's only video stream.
 - Audio: every voice (both sides, every segment) decoded and mixed into one track
   (a browser plays one audio track), encoded once: Opus in WebM, AAC in MP4.
 - WebM with ``cues_to_front=1`` (VP8); MP4 with ``movflags=+faststart`` (H264): the
@@ -224,6 +227,9 @@ def make_review(
     output = Path(spec["output"])
     origin_ms = int(spec["origin_ms"])
     video = [Input(i["path"], int(i["offset_ms"])) for i in spec.get("video", [])]
+    agent_video = [Input(i["path"], int(i["offset_ms"])) for i in spec.get("agent_video", [])]
+    if not video:
+        video, agent_video = agent_video, []
     audio = [Input(i["path"], int(i["offset_ms"])) for i in spec.get("audio", [])]
     total_s = max(float(spec.get("expected_duration_ms") or 0) / 1000, 0.001)
     if not video and not audio:
@@ -239,6 +245,13 @@ def make_review(
                 vstream = out.add_stream_from_template(template)
             vstream.time_base = VIDEO_TIME_BASE
             streams.append(_video_packets(video, origin_ms, vstream))
+        if agent_video:
+            with av.open(agent_video[0].path) as first:
+                template = first.streams.video[0]
+                astream_video = out.add_stream_from_template(template)
+            astream_video.time_base = VIDEO_TIME_BASE
+            astream_video.metadata["title"] = "agent camera"
+            streams.append(_video_packets(agent_video, origin_ms, astream_video))
         if audio:
             astream = out.add_stream(encoder_name, rate=RATE)
             astream.codec_context.layout = "stereo"
@@ -270,7 +283,8 @@ def main(argv: list[str]) -> int:
     """``python -m server.recording.review SPEC.json`` (``-``: the spec on stdin).
 
     SPEC has ``output``, ``format`` (webm|mp4), ``origin_ms``, ``expected_duration_ms``,
-    and ``video``/``audio`` lists of ``{"path", "offset_ms"}``."""
+    and ``video`` (the buyer's), ``agent_video`` (optional) and ``audio`` lists of
+    ``{"path", "offset_ms"}``."""
     source = argv[0] if argv else "-"
     spec = json.loads(sys.stdin.read() if source == "-" else Path(source).read_text())
     with contextlib.suppress(OSError):

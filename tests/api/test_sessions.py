@@ -401,6 +401,7 @@ def test_call_detail_has_events_photos_recordings_history_and_chat(app, team):
             "phrase_id": None,
             "buyer_text": None,
             "buyer_locale": None,
+            "card": None,
         }
     ]
     assert body["photos"][0]["id"] == photo_id

@@ -543,11 +543,9 @@ def test_a_product_demo_shows_the_agents_camera_large_and_says_so_before_consent
     expect(page.get_by_test_id("call-state")).to_have_attribute("data-state", "live")
     expect(page.get_by_test_id("live")).to_have_attribute("data-main", "remote")
     expect(page.get_by_test_id("local-video")).to_be_hidden()  # the buyer's camera is off
-    wait_until(lambda: share_of_viewport(page, "remote-video") >= 0.6, 5, "a large agent camera")
+    wait_until(lambda: share_of_viewport(page, "agent-video") >= 0.6, 5, "a large agent camera")
     wait_until(
-        lambda: page.evaluate(
-            "document.querySelector('[data-testid=remote-video]').videoWidth > 0"
-        ),
+        lambda: page.evaluate("document.querySelector('[data-testid=agent-video]').videoWidth > 0"),
         10,
         "the agent's picture",
     )

@@ -151,7 +151,7 @@ def test_first_agent_to_accept_gets_the_call_chat_flows_both_ways_and_agent_ends
     expect(first.page.get_by_test_id("call-order")).to_have_text("ORD-3003")
     expect(first.page.get_by_test_id("call-buyer")).to_have_text("Bea Buyer")
     expect(buyer.page.get_by_test_id("agent-name")).to_have_text("Agent One")
-    for testid in ("remote-video", "local-video", "mute", "camera-toggle", "camera-switch"):
+    for testid in ("agent-video", "local-video", "mute", "camera-toggle", "camera-switch"):
         expect(buyer.page.get_by_test_id(testid)).to_be_attached()
     expect(second.page.get_by_test_id("queue-item")).to_have_count(0)
     expect(second.page.get_by_test_id("call-view")).to_be_hidden()

@@ -202,11 +202,11 @@ def test_webkit_without_a_camera_asks_for_one_instead_of_joining_the_line(
         assert db.exec(select(Call).where(Call.order_ref == "ORD-WK-NOCAM")).all() == []
 
 
-@pytest.mark.parametrize("video", ["remote-video", "local-video", "waiting-preview"])
+@pytest.mark.parametrize("video", ["agent-video", "local-video", "waiting-preview"])
 def test_the_buyer_pages_videos_play_inline_as_ios_safari_requires(video: str) -> None:
     """iOS Safari plays a video inline only with ``playsinline``, and without a tap only
     muted: the buyer's own camera is muted, the agent's (with sound) is not."""
     html = (WEB / "buyer.html").read_text()
     tag = next(line for line in html.splitlines() if f'data-testid="{video}"' in line)
     assert "playsinline" in tag and "autoplay" in tag
-    assert ("muted" in tag) == (video != "remote-video")
+    assert ("muted" in tag) == (video != "agent-video")

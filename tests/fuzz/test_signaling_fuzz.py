@@ -47,6 +47,10 @@ VALID = [
     {"type": "camera_request", "torch": True},
     {"type": "camera_request", "zoom": 2.5},
     {"type": "camera_reply", "request_id": 1, "result": "not_supported"},
+    {
+        "type": "product_card",
+        "card": {"name": "Lamp", "sku": "L-1", "price": "EUR 9", "url": "https://shop.example/l"},
+    },
     {"type": "candidate", "candidate": None},
     {
         "type": "candidate",

@@ -80,7 +80,7 @@ def buyer_ends_call(page: Page) -> None:
 def remote_video(page: Page) -> str:
     """The selector of the other side's video on this page (buyer's call page or console)."""
     return (
-        '[data-testid="live"] [data-testid="remote-video"]'
+        '[data-testid="live"] [data-testid="agent-video"]'
         if "/call" in page.url
         else ('[data-testid="call-view"] [data-testid="remote-video"]')
     )

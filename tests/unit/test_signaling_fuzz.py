@@ -42,6 +42,10 @@ VALID_MESSAGES: list[dict[str, Any]] = [
     {"type": "accept_next"},
     {"type": "end"},
     {"type": "chat", "text": "hello"},
+    {
+        "type": "product_card",
+        "card": {"name": "Lamp", "sku": "L-1", "price": "EUR 9", "url": "https://shop.example/l"},
+    },
 ]
 
 json_values = st.recursive(

@@ -2,6 +2,7 @@
 // call, the end. Every word it shows comes from i18n.js.
 import { ApiError, get, uploadBuyerPhoto } from "./api.js";
 import { AsyncRecording, showReplies } from "./async_record.js";
+import { wireAgentCamera } from "./buyer_agent_camera.js";
 import { CallMedia, defaultDevices } from "./callmedia.js";
 import { appendChat, wireChat } from "./chat.js";
 import {
@@ -720,6 +721,7 @@ function connect() {
     maxSendWidth: CALL_VIDEO_MAX_WIDTH,
     words: deviceWords,
   });
+  wireAgentCamera(signaling, { t, orderRef: () => context.order_ref });
   quality = new CallQuality(signaling, {
     side: "buyer",
     peerConnection: () => media.link.pc,

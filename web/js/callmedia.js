@@ -58,7 +58,7 @@ export class CallMedia {
     this.generation = 0;
     this.noVideo = false; // no video comes in this call (the browsers share no format)
     this.noVideoWords = null; // ... and what the placeholder says instead of the peer's name
-    this.remote = $("remote-video");
+    this.remote = $("remote-video") || $("agent-video"); // the buyer page's is the agent's camera
     this.local = $("local-video");
     this.link = new MediaLink(signaling, {
       onRemoteStream: (stream) => this.showRemote(stream),

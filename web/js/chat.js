@@ -1,8 +1,10 @@
 // One chat line component: the live chat on the console and the buyer page, and the
 // transcript in the review. A line reads "Name: text"; the reader's own side is marked.
+import { productCardNode } from "./product_card.js";
 import { el } from "./ui.js";
 
-/** One chat line for `message` ({from, name, text}); `ownSide` is the reader's side
+/** One chat line for `message` ({from, name, text, card?}: a product card is shown as
+ * one, product_card.js); `ownSide` is the reader's side
  * ("agent" or "buyer"); `before` (a node, e.g. the time in the review) comes first;
  * `ownName` (e.g. "You") names the reader's own lines instead of their name. */
 export function chatLine(message, ownSide, { before, ownName } = {}) {
@@ -17,7 +19,9 @@ export function chatLine(message, ownSide, { before, ownName } = {}) {
     before ? [before, " "] : null,
     el("span", { class: "chat-name", text: `${name}:` }),
     " ",
-    el("span", { class: "chat-text", text: message.text }),
+    message.card
+      ? el("span", { class: "chat-text" }, productCardNode(message.card))
+      : el("span", { class: "chat-text", text: message.text }),
   );
 }
 

@@ -3,6 +3,7 @@ import { ApiError, api, get, toLogin } from "./api.js";
 import { CallMedia, defaultDevices, defaultWords } from "./callmedia.js";
 import { mountCameraRequests } from "./camera_requests.js";
 import { ConsoleCases } from "./console_cases.js";
+import { wireProductCardForm } from "./console_product_card.js";
 import { appendChat, wireChat } from "./chat.js";
 import { wireLinkForm } from "./linkform.js";
 import { allowLanguageChange, fail, notice, say, startPage, whoamiText } from "./page.js";
@@ -664,6 +665,7 @@ async function start() {
   availability.hidden = !takesCalls;
   renderAvailability();
   wireChat($("#chat-form"), $("chat-input"), signalingProxy);
+  wireProductCardForm(signalingProxy);
   phrases = await loadQuickPhrases().catch((err) => {
     fail(err);
     return [];

@@ -5,6 +5,7 @@
 import { get, post } from "./api.js";
 import { chatLine } from "./chat.js";
 import { orderBox } from "./order.js";
+import { AgentPicture } from "./review_agent_video.js";
 import { fail, notice, say, startPage } from "./page.js";
 import { answerOffsetMs, photoTile } from "./photos.js";
 import { buyerCopy, renderConsent, renderStart } from "./review_consent.js";
@@ -34,6 +35,7 @@ const PER_PAGE = 25;
 const POLL_MS = 2000;
 
 const video = $("review-video");
+const agentPicture = new AgentPicture(video);
 let vocabulary = null; // the staff labels (vocabulary.js), once the page has started
 let page = 1;
 let total = 0;
@@ -293,6 +295,7 @@ async function showSession(id) {
   renderStart(detail);
   renderConsent(detail, vocabulary);
   renderRecording(detail, isNew);
+  agentPicture.render(detail);
   renderNetwork(detail);
   renderTimeline(detail);
   renderPhotos(detail);
