@@ -75,6 +75,9 @@ class LastCall(BaseModel):
     end_reason: str | None
     ended_at: datetime | None
     answered: bool = Field(description="an agent answered it (false: nobody saw the call)")
+    session_id: str | None = Field(
+        default=None, description="the call's id (its inspection report is read by it)"
+    )
 
 
 class LocaleChoice(BaseModel):
@@ -189,6 +192,7 @@ def buyer_context(
             end_reason=last.end_reason,
             ended_at=last.ended_at,
             answered=last.answered_at is not None,
+            session_id=last.id,
         )
         if last is not None
         else None,
