@@ -22,6 +22,7 @@ from server.api.deps import (
 from server.consent import texts
 from server.hours import support_hours
 from server.hours.offer import support_status
+from server.inspections import store as inspections
 from server.links import buyer_links
 from signaling.locales import BUYER_LOCALES, choose_buyer_locale, direction
 
@@ -78,6 +79,7 @@ class LastCall(BaseModel):
     session_id: str | None = Field(
         default=None, description="the call's id (its inspection report is read by it)"
     )
+    inspection: bool = Field(default=False, description="the call has a remote inspection")
 
 
 class LocaleChoice(BaseModel):
@@ -193,6 +195,7 @@ def buyer_context(
             ended_at=last.ended_at,
             answered=last.answered_at is not None,
             session_id=last.id,
+            inspection=inspections.find(db, last.id) is not None,
         )
         if last is not None
         else None,

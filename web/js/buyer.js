@@ -692,9 +692,7 @@ function showStart() {
   const spent = last && last.state === "ended" && !linkCanCall();
   if (last && last.state === "ended" && (showsLastCall(last.end_reason) || spent) && !joinedHere) {
     showEndedScreen(last.end_reason, last.ended_at, last.answered);
-    if (context.purpose === "remote_inspection" && last.answered && last.session_id) {
-      inspection.attach(last.session_id, "ended");
-    }
+    if (last.inspection && last.session_id) inspection.attach(last.session_id, "ended", true);
   } else {
     show("consent");
   }

@@ -49,8 +49,9 @@ export class BuyerInspection {
   }
 
   /** Show the inspection of call `sessionId`: `where` is "live" (a sheet over the call
-   *  screen) or "ended" (in the ended screen's flow). Nothing shows for a call without one. */
-  async attach(sessionId, where) {
+   *  screen, once an `inspection` message says it started) or "ended" (in the ended
+   *  screen's flow, read at once when `started` or already shown). */
+  async attach(sessionId, where, started = false) {
     const changed = this.sessionId !== sessionId;
     this.sessionId = sessionId;
     this.where = where;
@@ -68,7 +69,8 @@ export class BuyerInspection {
       this.toggle.hidden = true;
     }
     this.sheet.dataset.where = where;
-    await this.reload();
+    if (this.report) this.render();
+    if (where === "ended" && (started || this.report)) await this.reload();
   }
 
   /** The `inspection` message: read the report again; new shots open the sheet. */

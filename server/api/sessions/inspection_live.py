@@ -13,6 +13,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from server.inspections import store
+from signaling import InspectionChanged, InspectionItemState
 
 
 def _summary(state: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
@@ -42,3 +43,24 @@ async def tell_inspection(request: Request, session_id: str) -> None:
     if state is not None:
         items, signoff = _summary(state)
         await request.app.state.calls.inspection_changed(session_id, items, signoff)
+
+
+async def tell_joined(app: Any, conn_id: str, session_id: str) -> None:
+    """A page joined call ``session_id`` (``conn_id``): if its inspection has started, it
+    gets the latest ``inspection``, as the call's other state reaches a joining page."""
+
+    def read() -> dict[str, Any] | None:
+        with Session(app.state.engine) as db:
+            row = store.find(db, session_id)
+            return None if row is None else row.state
+
+    state = await run_in_threadpool(read)
+    if state is None:
+        return
+    items, signoff = _summary(state)
+    message = InspectionChanged(
+        session_id=session_id,
+        items=[InspectionItemState(**item) for item in items],
+        signoff=signoff,
+    )
+    app.state.calls.send(conn_id, message)
