@@ -134,8 +134,10 @@ export class BuyerInspection {
     const waiting = this.report.items.filter((item) => item.state === "shot").length;
     this.toggle.hidden = false;
     this.toggle.replaceChildren(
-      el("span", { text: t(this.open ? "inspection.hide" : "inspection.show") }),
-      waiting ? el("span", { class: "inspection-badge", testid: "inspection-waiting", text: String(waiting) }) : null,
+      ...[
+        el("span", { text: t(this.open ? "inspection.hide" : "inspection.show") }),
+        waiting ? el("span", { class: "inspection-badge", testid: "inspection-waiting", text: String(waiting) }) : null,
+      ].filter(Boolean),
     );
   }
 
@@ -181,7 +183,7 @@ export class BuyerInspection {
       rel: "noopener",
       text: t("inspection.pdf"),
     });
-    this.sheet.replaceChildren(head, intro, list, this.signoffNode(report, decided), pdf);
+    this.sheet.replaceChildren(...[head, intro, list, this.signoffNode(report, decided), pdf].filter(Boolean));
     this.sheet.dataset.signed = signed ? signed.decision : "";
     this.setOpen(this.open);
   }

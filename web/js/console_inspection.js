@@ -36,8 +36,8 @@ export class ConsoleInspection {
       this.detach();
       return;
     }
-    const side = $("#call-side");
-    if (this.panel.parentElement !== side) side.prepend(this.panel);
+    const stage = $(".call-stage", $("call-view"));
+    if (this.panel.parentElement !== stage) $("evidence").before(this.panel);
     $("call-view").dataset.inspection = "true";
     if (this.sessionId === call.session_id && this.report) return;
     this.sessionId = call.session_id;
@@ -149,11 +149,13 @@ export class ConsoleInspection {
     });
     this.status.textContent = "";
     this.panel.replaceChildren(
-      this.head(),
-      el("p", { class: "hint", text: t("inspection.pick_hint") }),
-      this.templates.length > 1 ? select : null,
-      list,
-      el("div", { class: "form-actions" }, start, this.status),
+      ...[
+        this.head(),
+        el("p", { class: "hint", text: t("inspection.pick_hint") }),
+        this.templates.length > 1 ? select : null,
+        list,
+        el("div", { class: "form-actions" }, start, this.status),
+      ].filter(Boolean),
     );
   }
 
