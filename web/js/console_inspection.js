@@ -39,7 +39,7 @@ export class ConsoleInspection {
     const stage = $(".call-stage", $("call-view"));
     if (this.panel.parentElement !== stage) $("evidence").before(this.panel);
     $("call-view").dataset.inspection = "true";
-    if (this.sessionId === call.session_id && this.report) return;
+    if (this.sessionId === call.session_id) return; // the same call again (reconnected)
     this.sessionId = call.session_id;
     this.report = null;
     this.photos.clear();
@@ -112,7 +112,7 @@ export class ConsoleInspection {
             {},
             el(
               "label",
-              { class: "inspection-pick" },
+              { class: "checkbox inspection-pick" },
               el("input", { type: "checkbox", checked: true, value: item.key, testid: "inspection-pick", dataset: { item: item.key } }),
               el("span", { text: itemLabel({ labels: item.labels, label: item.key }) }),
               el("span", { class: "muted", text: t("inspection.photos_needed", { count: item.photos }) }),
