@@ -674,6 +674,36 @@ class PhotoTaken(ServerMessage):
     t_ms: int
 
 
+MAX_INSPECTION_ITEMS = 50  # a checklist's items (the start route takes at most 50)
+MAX_ITEM_KEY_CHARS = 64
+ItemKey = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=MAX_ITEM_KEY_CHARS, pattern=r"^[A-Za-z0-9_-]+$"),
+]
+
+
+class InspectionItemState(BaseModel):
+    """One checklist item as the ``inspection`` message carries it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: ItemKey
+    state: Literal["pending", "shot", "approved", "rejected"]
+    photo_ids: list[Annotated[int, Field(ge=1)]]
+
+
+class InspectionChanged(ServerMessage):
+    """To both participants: the call's inspection changed (started, a photo tied to an
+    item, an item decided, signed off). ``items`` in the checklist's order; ``signoff``
+    is the sign-off's decision, null before it. The pages read the full report (labels,
+    photos, reasons) from their own ``.../inspection`` route."""
+
+    type: Literal["inspection"] = "inspection"
+    session_id: SessionId
+    items: list[InspectionItemState] = Field(max_length=MAX_INSPECTION_ITEMS)
+    signoff: Literal["approved", "rejected"] | None = None
+
+
 class Pong(ServerMessage):
     type: Literal["pong"] = "pong"
 

@@ -101,6 +101,8 @@ from .messages import (
     DeviceRequest,
     End,
     Hello,
+    InspectionChanged,
+    InspectionItemState,
     MediaState,
     Moved,
     NoCommonCodec,
@@ -751,6 +753,28 @@ class Switchboard:
         event = call.record(EventKind.PHOTO, data)
         self._emit(fx, call, event)
         message = PhotoTaken(session_id=session_id, t_ms=t_ms, **data)
+        for conn_id in self._participant_conns(call):
+            fx.send(conn_id, message)
+        return fx
+
+    def inspection_changed(
+        self, session_id: str, items: list[dict[str, Any]], signoff: str | None
+    ) -> Effects:
+        """The inspection of an active call changed (``items``: each item's ``key``,
+        ``state`` and ``photo_ids``; ``signoff``: its decision or None): both participants
+        get ``inspection``. Raises NotFound if the call is not active."""
+        call = self._calls.get(session_id)
+        if call is None:
+            raise NotFound(f'No active call "{session_id}"')
+        fx = Effects()
+        message = InspectionChanged(
+            session_id=session_id,
+            items=[
+                InspectionItemState(key=i["key"], state=i["state"], photo_ids=i["photo_ids"])
+                for i in items
+            ],
+            signoff=signoff,
+        )
         for conn_id in self._participant_conns(call):
             fx.send(conn_id, message)
         return fx

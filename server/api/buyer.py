@@ -22,6 +22,7 @@ from server.api.deps import (
 from server.consent import texts
 from server.hours import support_hours
 from server.hours.offer import support_status
+from server.inspections import store as inspections
 from server.links import buyer_links
 from signaling.locales import BUYER_LOCALES, choose_buyer_locale, direction
 
@@ -75,6 +76,10 @@ class LastCall(BaseModel):
     end_reason: str | None
     ended_at: datetime | None
     answered: bool = Field(description="an agent answered it (false: nobody saw the call)")
+    session_id: str | None = Field(
+        default=None, description="the call's id (its inspection report is read by it)"
+    )
+    inspection: bool = Field(default=False, description="the call has a remote inspection")
 
 
 class LocaleChoice(BaseModel):
@@ -189,6 +194,8 @@ def buyer_context(
             end_reason=last.end_reason,
             ended_at=last.ended_at,
             answered=last.answered_at is not None,
+            session_id=last.id,
+            inspection=inspections.find(db, last.id) is not None,
         )
         if last is not None
         else None,

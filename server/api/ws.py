@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from server.accounts.users import resolve_session
 from server.api.deps import BUYER_COOKIE, SESSION_COOKIE
+from server.api.sessions.inspection_live import tell_joined
 from server.calls.ids import wire_id
 from server.calls.media import MediaRefused
 from server.calls.rtc_config import log_ice_error
@@ -163,7 +164,10 @@ async def signaling_socket(websocket: WebSocket) -> None:
         kind, key, role = "buyer", identity.device, "buyer"
         effects = desk.switchboard.connect_buyer(conn_id, identity.link, identity.device)
     await desk.apply(effects)
-    desk.send(conn_id, desk.rtc.welcomed(conn_id, kind, key, _welcomed_call(effects, conn_id)))
+    welcomed = _welcomed_call(effects, conn_id)
+    desk.send(conn_id, desk.rtc.welcomed(conn_id, kind, key, welcomed))
+    if welcomed is not None:
+        await tell_joined(websocket.app, conn_id, welcomed)
     try:
         while True:
             raw = await _receive(websocket)

@@ -23,7 +23,7 @@ import itertools
 import logging
 import time
 from collections.abc import Awaitable
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -251,6 +251,14 @@ class CallDesk:
             await self.apply(
                 self.switchboard.photo_added(session_id, photo_id, width, height, t_ms)
             )
+
+    async def inspection_changed(
+        self, session_id: str, items: list[dict[str, Any]], signoff: str | None
+    ) -> None:
+        """The inspection of ``session_id`` changed: both sides get ``inspection``
+        (nothing happens when the call is no longer active)."""
+        with contextlib.suppress(SignalingError):
+            await self.apply(self.switchboard.inspection_changed(session_id, items, signoff))
 
     async def _media_arrived(self, session_id: str, side: str, kind: str) -> None:
         if side in SIDES:  # a new leg's media flows: what held of the old one is gone

@@ -242,3 +242,109 @@ def test_the_shipped_checklist_has_every_label_in_every_buyer_locale():
         for item in template["items"]:
             assert set(item["label"]) == locales, item["key"]
             assert all(text.strip() for text in item["label"].values())
+
+
+def agent_shoot(agent: Person, call: LiveCall, item: str, width: int = 160):
+    """The agent photographs ``item`` with their own camera: a capture id, then the
+    upload to the inspection's photo route."""
+    opened = agent.post(f"/api/sessions/{call.session_id}/inspection/captures", json={"item": item})
+    assert opened.status_code == 201, opened.text
+    return agent.post(
+        f"/api/sessions/{call.session_id}/inspection/photos?capture_id={opened.json()['capture_id']}",
+        content=image_bytes("mjpeg", width, 120),
+        headers={"Content-Type": "image/jpeg"},
+    )
+
+
+def test_both_sides_are_told_each_change_and_the_agent_photographs_the_goods(app, client, agent):
+    with live_call(app, client, agent) as call:
+        sid = call.session_id
+        assert start(agent, sid).status_code == 201
+        for ws in (call.agent_ws, call.buyer_ws):
+            told = recv_type(ws, "inspection")
+            assert told["session_id"] == sid and told["signoff"] is None
+            assert [(i["key"], i["state"]) for i in told["items"]] == [
+                (k, "pending") for k in ITEMS
+            ]
+        answer = agent_shoot(agent, call, "shipping_label")
+        assert answer.status_code == 201, answer.text
+        photo_id = answer.json()["id"]
+        for ws in (call.agent_ws, call.buyer_ws):
+            assert recv_type(ws, "photo")["photo_id"] == photo_id
+            told = recv_type(ws, "inspection")
+            assert told["items"][0] == {
+                "key": "shipping_label",
+                "state": "shot",
+                "photo_ids": [photo_id],
+            }
+        # a buyer's upload with a capture id tells both sides too
+        shoot(agent, call, "serial_number")
+        for ws in (call.agent_ws, call.buyer_ws):
+            assert recv_type(ws, "inspection")["items"][1]["state"] == "shot"
+        base = f"/api/buyer/sessions/{sid}/inspection"
+        answer = call.buyer.post(
+            f"{base}/items/serial_number/decision", json={"decision": "rejected", "reason": "Torn"}
+        )
+        assert answer.status_code == 200, answer.text
+        for ws in (call.agent_ws, call.buyer_ws):
+            assert recv_type(ws, "inspection")["items"][1]["state"] == "rejected"
+        # the buyer's copy names the buyer's own photo and PDF routes
+        body = call.buyer.get(base).json()
+        assert body["pdf_url"] == f"{base}.pdf"
+        assert body["items"][0]["photo_urls"] == [f"{base}/photos/{photo_id}"]
+        seen = call.buyer.get(body["items"][0]["photo_urls"][0])
+        assert seen.status_code == 200 and seen.headers["content-type"] == "image/jpeg"
+        # a photo of the call that is no item's is not the buyer's to read here
+        loose = call.buyer.post(
+            f"/api/sessions/{sid}/photos",
+            content=image_bytes("mjpeg", 64, 48),
+            headers={"Content-Type": "image/jpeg"},
+        ).json()["id"]
+        assert error_code(call.buyer.get(f"{base}/photos/{loose}"), 404) == "not_found"
+        agent_shoot(agent, call, "accessories")
+        left_open = agent.post(
+            f"/api/sessions/{sid}/inspection/captures", json={"item": "accessories"}
+        ).json()["capture_id"]
+        for item in ("shipping_label", "accessories"):
+            call.buyer.post(f"{base}/items/{item}/decision", json={"decision": "approved"})
+        signed = call.buyer.post(f"{base}/signoff", json={"decision": "approved", "name": "Bea"})
+        assert signed.status_code == 200, signed.text
+        for ws in (call.agent_ws, call.buyer_ws):
+            # the accessories' photo, two decisions, then the sign-off
+            told = [recv_type(ws, "inspection") for _ in range(4)]
+            assert [m["signoff"] for m in told] == [None, None, None, "approved"]
+        pdf = call.buyer.get(f"{base}.pdf")
+        assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+        text = "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)
+        assert "Shipping label and barcode" in text and "Torn" in text and "Bea" in text
+        # after sign-off a capture id handed out before carries no photo
+        answer = agent.post(
+            f"/api/sessions/{sid}/inspection/photos?capture_id={left_open}",
+            content=image_bytes("mjpeg", 64, 48),
+        )
+        assert error_code(answer, 409) == "signed_off"
+
+
+def test_the_agents_photo_needs_a_capture_id_of_this_call(app, client, agent):
+    with live_call(app, client, agent) as call:
+        sid = call.session_id
+        url = f"/api/sessions/{sid}/inspection/photos"
+        answer = agent.post(f"{url}?capture_id=abc", content=image_bytes("mjpeg", 64, 48))
+        assert error_code(answer, 404) == "no_inspection"
+        assert start(agent, sid).status_code == 201
+        answer = agent.post(f"{url}?capture_id=abc", content=image_bytes("mjpeg", 64, 48))
+        assert error_code(answer, 404) == "unknown_capture"
+        assert error_code(agent.post(url, content=b"x"), 422) == "validation_error"
+        other = buyer(client, make_link(app, "ORD-X", "remote_inspection")[1])
+        assert error_code(other.get(f"/api/buyer/sessions/{sid}/inspection.pdf"), 404) == (
+            "not_found"
+        )
+
+
+def test_staff_read_the_checklist_templates(client, agent):
+    answer = agent.get("/api/inspection-templates")
+    assert answer.status_code == 200, answer.text
+    default = next(t for t in answer.json() if t["key"] == "default")
+    keys = [i["key"] for i in default["items"]]
+    assert "shipping_label" in keys and default["items"][0]["photos"] >= 1
+    assert default["items"][0]["labels"]["de"]

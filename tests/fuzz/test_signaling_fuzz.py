@@ -63,6 +63,24 @@ VALID = [
     {"type": "hello", "v": 1},
 ]
 
+# messages only the server sends: a client's copy is refused (bad_message), never obeyed
+SERVER_ONLY = [
+    {
+        "type": "inspection",
+        "session_id": "0123456789abcdef0123456789abcdef",
+        "items": [{"key": "shipping_label", "state": "approved", "photo_ids": [1]}],
+        "signoff": "approved",
+    },
+    {
+        "type": "photo",
+        "session_id": "0123456789abcdef",
+        "photo_id": 1,
+        "width": 1,
+        "height": 1,
+        "t_ms": 0,
+    },
+]
+
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
     lambda inner: (
@@ -110,9 +128,9 @@ def mutated_sdp(draw, base: str) -> str:
 def frames(draw, offer: str) -> str | bytes:
     kind = draw(st.sampled_from(["valid", "mutated", "json", "text", "bytes", "oversize", "sdp"]))
     if kind == "valid":
-        return json.dumps(draw(st.sampled_from(VALID)))
+        return json.dumps(draw(st.sampled_from(VALID + SERVER_ONLY)))
     if kind == "mutated":
-        message = dict(draw(st.sampled_from(VALID)))
+        message = dict(draw(st.sampled_from(VALID + SERVER_ONLY)))
         key = draw(st.sampled_from(sorted(message)))
         action = draw(st.sampled_from(["drop", "retype", "extra", "type"]))
         if action == "drop":

@@ -25,6 +25,7 @@ BUYER_FILES = [
     WEB / "js" / "async_record.js",
     WEB / "js" / "buyer_agent_camera.js",
     WEB / "js" / "product_card.js",
+    WEB / "js" / "buyer_inspection.js",
 ]
 CATEGORIES = ("zero", "one", "two", "few", "many", "other")
 # what Intl.PluralRules(locale).resolvedOptions().pluralCategories answers (CLDR)

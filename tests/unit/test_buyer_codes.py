@@ -14,12 +14,15 @@ from typing import Any
 
 from server.api import buyer, deps
 from server.api.errors import CODE_BY_STATUS, INTERNAL_ERROR_MESSAGE
+from server.api.sessions import inspection as inspection_routes
 from server.api.sessions import photos as photo_routes
 from server.calls.desk import CallDesk
 from server.calls.media import CallMedia
 from server.errors import DomainError
 from server.evidence import images, photos
 from server.infra.rate_limits import RateLimits
+from server.inspections import checklist
+from server.inspections import store as inspection_store
 from server.links import buyer_links
 from signaling import call, errors, messages, switchboard
 from signaling.errors import SignalingError
@@ -37,6 +40,19 @@ BUYER_HTTP_PATHS: list[Callable[..., Any]] = [
     images.header_size,
     images.clean_copy,
     RateLimits._refuse,
+    # the photo upload's capture id, and the inspection's buyer routes with their rules
+    photo_routes.check_capture,
+    photo_routes.store_call_photo,
+    inspection_routes.buyer_inspection,
+    inspection_routes.decide_item,
+    inspection_routes.sign_off,
+    inspection_routes.buyer_inspection_pdf,
+    inspection_routes._buyer_report_exists,
+    inspection_routes.buyer_inspection_photo,
+    inspection_routes._buyer_call,
+    inspection_store.get,
+    inspection_store.change,
+    checklist,
 ]
 # what the framework answers on any path: no route, wrong method, a body over the cap,
 # a malformed request, an unexpected failure

@@ -17,6 +17,7 @@ from signaling import (
     DevicePending,
     DeviceRequest,
     ErrorReply,
+    InspectionChanged,
     Moved,
     NoCommonCodec,
     PeerMedia,
@@ -53,6 +54,7 @@ SERVER_MODELS = {
     "camera_reply": CameraAnswer,
     "no_common_codec": NoCommonCodec,
     "quality": QualityUpdate,
+    "inspection": InspectionChanged,
 }
 
 

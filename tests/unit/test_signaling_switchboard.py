@@ -4,9 +4,11 @@ codec and each side's camera and microphone included)."""
 from __future__ import annotations
 
 import itertools
+import json
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from signaling import (
     AvailabilityUpdate,
@@ -17,6 +19,7 @@ from signaling import (
     Effects,
     EndReason,
     Forbidden,
+    InspectionChanged,
     InvalidState,
     LinkInfo,
     Moved,
@@ -25,6 +28,7 @@ from signaling import (
     PeerMedia,
     Pong,
     PositionUpdate,
+    ProtocolError,
     QueueFull,
     QueueUpdate,
     Switchboard,
@@ -653,6 +657,46 @@ def test_a_stored_photo_is_on_the_timeline_and_both_sides_are_told_its_own_time(
         assert [(type(m).__name__, m.t_ms) for m in fx.to(conn)] == [("PhotoTaken", 1234)]
     with pytest.raises(NotFound):
         sb.photo_added("nope", 1, 1, 1, 0)
+
+
+def test_both_sides_are_told_of_an_inspection_change_and_only_of_an_active_call(
+    sb: Switchboard,
+) -> None:
+    session_id = live_call(sb)
+    items = [{"key": "shipping_label", "state": "shot", "photo_ids": [7]}]
+    fx = sb.inspection_changed(session_id, items, None)
+    assert fx.events == []  # not a moment of the call's timeline
+    for conn in ("a1", "b1"):
+        [message] = fx.to(conn)
+        assert json.loads(message.to_json()) == {
+            "type": "inspection",
+            "session_id": session_id,
+            "items": items,
+            "signoff": None,
+        }
+    with pytest.raises(NotFound):
+        sb.inspection_changed("nope", items, None)
+
+
+def test_the_inspection_message_holds_to_its_documented_shape() -> None:
+    base = {"session_id": "s1", "items": [], "signoff": "approved"}
+    assert InspectionChanged.model_validate(base).signoff == "approved"
+    for wrong in (
+        {**base, "signoff": "maybe"},
+        {**base, "items": [{"key": "a b", "state": "shot", "photo_ids": []}]},
+        {**base, "items": [{"key": "a", "state": "lost", "photo_ids": []}]},
+        {**base, "items": [{"key": "a", "state": "shot", "photo_ids": [0]}]},
+        {
+            **base,
+            "items": [{"key": f"k{n}", "state": "pending", "photo_ids": []} for n in range(51)],
+        },
+    ):
+        with pytest.raises(ValidationError):
+            InspectionChanged.model_validate(wrong)
+    # a client never sends it
+    with pytest.raises(ProtocolError) as refused:
+        parse_client_message(json.dumps({"type": "inspection", **base}))
+    assert refused.value.code == "bad_message"
 
 
 def test_consent_beyond_the_queue_cap_is_refused_and_changes_nothing(

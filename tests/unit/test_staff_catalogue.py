@@ -22,6 +22,7 @@ BUYER_ONLY = {
     "support_notice.js",
     "async_record.js",
     "buyer_agent_camera.js",
+    "buyer_inspection.js",
 }
 MECHANISM = {"staff_i18n.js"}  # the catalogue reader itself: its comments name no keys
 PLURALS = (".zero", ".one", ".two", ".few", ".many", ".other")

@@ -3,6 +3,7 @@
 import { ApiError, get, uploadBuyerPhoto } from "./api.js";
 import { AsyncRecording, showReplies } from "./async_record.js";
 import { wireAgentCamera } from "./buyer_agent_camera.js";
+import { BuyerInspection } from "./buyer_inspection.js";
 import { CallMedia, defaultDevices } from "./callmedia.js";
 import { appendChat, wireChat } from "./chat.js";
 import {
@@ -72,6 +73,9 @@ let repaint = () => {}; // re-renders the words of the screen on show, after a l
 let noticeWords = null; // [key, params] of the notice on show
 let linkKnown = true; // the context's calls_left counts the calls made so far
 let iceRefused = false; // a TURN server refused this page: no picture can reach the agent
+
+// a remote inspection's checklist, decisions and sign-off (buyer_inspection.js)
+const inspection = new BuyerInspection({ say: (key) => say(key) });
 
 function show(testid) {
   showOnly(screens, $(testid));
@@ -400,6 +404,7 @@ function renderCall(message) {
     $("recording-indicator").hidden = !context.recorded;
     $("live").dataset.state = message.state;
     show("live");
+    if (context.purpose === "remote_inspection") inspection.attach(message.session_id, "live");
   } else if (message.state === "ended") {
     renderEnded(message);
   }
@@ -457,6 +462,7 @@ function renderEnded(message) {
   linkKnown = false;
   if (message.end_reason === "buyer_left_queue") showLeftQueue();
   else showEndedScreen(message.end_reason, null, message.answered_at_ms !== null && message.answered_at_ms !== undefined);
+  if (context.purpose === "remote_inspection" && message.answered_at_ms) inspection.attach(message.session_id, "ended");
   if (LINK_GONE.has(message.end_reason)) {
     // a withdrawn or expired link starts no call and answers no request: nothing to ask
     context.calls_left = 0;
@@ -689,6 +695,7 @@ function showStart() {
   const spent = last && last.state === "ended" && !linkCanCall();
   if (last && last.state === "ended" && (showsLastCall(last.end_reason) || spent) && !joinedHere) {
     showEndedScreen(last.end_reason, last.ended_at, last.answered);
+    if (last.inspection && last.session_id) inspection.attach(last.session_id, "ended", true);
   } else {
     show("consent");
   }
@@ -749,6 +756,7 @@ function connect() {
     })
     .on("chat", onChat)
     .on("take_photo", (message) => !finished && takePhoto(message))
+    .on("inspection", (message) => inspection.changed(message))
     .on("camera_request", (message) => !finished && cameraRequest(message))
     .on("moved", () => onStatus("moved"))
     .on("no_common_codec", (message) => {
@@ -797,6 +805,7 @@ async function useLanguage(code, dir) {
   applyLanguage(currentLocale(), currentLocale() === code ? dir : "ltr");
   translate();
   fillLanguageSwitch();
+  inspection.repaint();
 }
 
 function fillLanguageSwitch() {

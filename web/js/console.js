@@ -4,6 +4,7 @@ import { CallMedia, defaultDevices, defaultWords } from "./callmedia.js";
 import { mountCameraRequests } from "./camera_requests.js";
 import { ConsoleCases } from "./console_cases.js";
 import { wireProductCardForm } from "./console_product_card.js";
+import { ConsoleInspection } from "./console_inspection.js";
 import { appendChat, wireChat } from "./chat.js";
 import { wireLinkForm } from "./linkform.js";
 import { allowLanguageChange, fail, notice, say, startPage, whoamiText } from "./page.js";
@@ -112,6 +113,7 @@ let outcomeTarget = null; // {session_id, order_ref}: the call the outcome form 
 let orders = new Map(); // session id -> its order (queue items, welcome), for the call view
 let openOrders = new Set(); // session ids whose queue item shows its order opened
 let phrases = []; // the active quick phrases (GET /api/quick-phrases), loaded at start
+let inspection = null; // the checklist panel of an inspection call (console_inspection.js)
 const linkLocales = new Map(); // session id -> its link's locale, from the queue items seen
 
 // ------------------------------------------------------------------ availability
@@ -399,6 +401,7 @@ function onCall(message) {
     $("case-view").hidden = true;
     if (isNew) $("chat-input").focus({ preventScroll: true });
     media.ensure(defaultDevices("agent", message.purpose));
+    inspection.attach(message);
   } else if (message.state === "ended") {
     if (call && call.session_id === message.session_id) {
       $("call-state").dataset.state = "ended";
@@ -407,6 +410,7 @@ function onCall(message) {
       $("recording-indicator").dataset.state = "off";
       $("recording-indicator").hidden = true;
       call = null;
+      inspection.detach();
       quality.stop();
       media.end();
       allowLanguageChange(true);
@@ -611,6 +615,7 @@ function connect() {
     words: mediaWords,
   });
   mountCameraRequests($("camera-requests"), signaling);
+  inspection = new ConsoleInspection({ takePhoto: () => media.takePhoto(), fail });
   quality = new CallQuality(signaling, {
     side: "agent",
     peerConnection: () => media.link.pc,
@@ -640,6 +645,7 @@ function connect() {
       }
     })
     .on("photo", onPhoto)
+    .on("inspection", (message) => inspection.changed(message))
     .on("device_request", onDeviceRequest)
     .on("no_common_codec", (message) => {
       // one browser has none of the call's video formats: talk on until the call ends

@@ -9,6 +9,7 @@ import { AgentPicture } from "./review_agent_video.js";
 import { fail, notice, say, startPage } from "./page.js";
 import { answerOffsetMs, photoTile } from "./photos.js";
 import { buyerCopy, renderConsent, renderStart } from "./review_consent.js";
+import { renderInspection } from "./review_inspection.js";
 import { formatStaffDateTime as formatDateTime, t } from "./staff_i18n.js";
 import { $, el, formatDuration } from "./ui.js";
 
@@ -299,6 +300,7 @@ async function showSession(id) {
   renderNetwork(detail);
   renderTimeline(detail);
   renderPhotos(detail);
+  renderInspection(detail, $(".session-columns"), fail);
   renderChat(detail);
   renderVerdict(detail, isNew);
 }

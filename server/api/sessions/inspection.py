@@ -6,22 +6,40 @@ and signs off (``/api/buyer/sessions/{session_id}/inspection...``)."""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from server.api.deps import BuyerLink, CallAgent, CallReader, ClockDep, DbDep, SessionId
-from server.errors import NotFound
-from server.inspections import checklist, store
+from server.api.deps import (
+    AnyStaff,
+    BuyerLink,
+    CallAgent,
+    CallReader,
+    ClockDep,
+    DbDep,
+    PhotoId,
+    SessionId,
+    client_address,
+)
+from server.api.sessions.files import RangeFileResponse, evidence_file
+from server.api.sessions.inspection_live import tell_changed, tell_inspection
+from server.api.sessions.photos import PHOTO_BODY, read_photo_body, store_call_photo
+from server.errors import Conflict, NotFound
+from server.evidence import photos
+from server.evidence.images import IMAGE_TYPES
+from server.inspections import checklist, store, templates
 from server.inspections.report_pdf import inspection_pdf
 from server.models import Call, Inspection, Photo
+from server.models.evidence import PhotoPublic
 from server.models.text import LineStr
+from signaling.call import elapsed_ms
 
 router = APIRouter(tags=["inspections"])
 
@@ -91,9 +109,17 @@ class InspectionOut(BaseModel):
     pdf_url: str
 
 
-def report(call: Call, row: Inspection) -> InspectionOut:
-    """The report of ``row``, the inspection of ``call`` (never its open capture ids)."""
+STAFF = "/api/sessions"
+BUYER = "/api/buyer/sessions"
+
+
+def report(call: Call, row: Inspection, base: str = STAFF) -> InspectionOut:
+    """The report of ``row``, the inspection of ``call`` (never its open capture ids);
+    its photo and PDF addresses under ``base``: the staff's routes, or the buyer's."""
     state = row.state
+    photo_base = (
+        f"{base}/{call.id}/photos" if base == STAFF else f"{base}/{call.id}/inspection/photos"
+    )
     return InspectionOut(
         session_id=call.id,
         order_ref=call.order_ref,
@@ -109,14 +135,14 @@ def report(call: Call, row: Inspection) -> InspectionOut:
                 photos_required=item["photos_required"],
                 state=item["state"],
                 photo_ids=item["photo_ids"],
-                photo_urls=[f"/api/sessions/{call.id}/photos/{p}" for p in item["photo_ids"]],
+                photo_urls=[f"{photo_base}/{p}" for p in item["photo_ids"]],
                 reason=item["reason"],
                 decided_at=item["decided_at"],
             )
             for item in state["items"]
         ],
         signoff=state["signoff"],
-        pdf_url=f"/api/sessions/{call.id}/inspection.pdf",
+        pdf_url=f"{base}/{call.id}/inspection.pdf",
     )
 
 
@@ -126,10 +152,13 @@ def report(call: Call, row: Inspection) -> InspectionOut:
     response_model=InspectionOut,
     responses=ERRORS,
 )
-def start_inspection(body: StartIn, access: CallAgent, db: DbDep, clock: ClockDep) -> InspectionOut:
+def start_inspection(
+    body: StartIn, access: CallAgent, db: DbDep, clock: ClockDep, request: Request
+) -> InspectionOut:
     """The call's agent starts its inspection with a checklist template (a call of
-    purpose `remote_inspection`, once)."""
+    purpose `remote_inspection`, once). Both sides get `inspection`."""
     row = store.start(db, access.call, body.template, clock.now(), body.items)
+    tell_changed(request, access.call.id, row.state)
     return report(access.call, row)
 
 
@@ -166,11 +195,15 @@ def open_capture(body: CaptureIn, access: CallAgent, db: DbDep, clock: ClockDep)
 )
 async def inspection_pdf_file(access: CallReader, request: Request) -> Response:
     """The inspection report as a PDF, with the photos as thumbnails."""
-    data = await run_in_threadpool(_pdf, request, access.call.id)
+    return await _pdf_response(request, access.call.id)
+
+
+async def _pdf_response(request: Request, call_id: str) -> Response:
+    data = await run_in_threadpool(_pdf, request, call_id)
     return Response(
         data,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="inspection-{access.call.id}.pdf"'},
+        headers={"Content-Disposition": f'inline; filename="inspection-{call_id}.pdf"'},
     )
 
 
@@ -204,7 +237,7 @@ def _buyer_call(db: Session, session_id: str, link_id: int | None) -> Call:
 def buyer_inspection(session_id: SessionId, link: BuyerLink, db: DbDep) -> InspectionOut:
     """The buyer's view of their call's inspection (with their call cookie)."""
     call = _buyer_call(db, session_id, link.id)
-    return report(call, store.get(db, call.id))
+    return report(call, store.get(db, call.id), BUYER)
 
 
 @router.post(
@@ -213,15 +246,23 @@ def buyer_inspection(session_id: SessionId, link: BuyerLink, db: DbDep) -> Inspe
     responses=ERRORS,
 )
 def decide_item(
-    session_id: SessionId, item: str, body: DecisionIn, link: BuyerLink, db: DbDep, clock: ClockDep
+    session_id: SessionId,
+    item: str,
+    body: DecisionIn,
+    link: BuyerLink,
+    db: DbDep,
+    clock: ClockDep,
+    request: Request,
 ) -> InspectionOut:
-    """The buyer approves or rejects an item (a reason is required to reject)."""
+    """The buyer approves or rejects an item (a reason is required to reject). Both
+    sides get `inspection`."""
     call = _buyer_call(db, session_id, link.id)
     now = clock.now()
     row = store.change(
         db, call.id, now, lambda s: checklist.decide(s, item, body.decision, body.reason, now)
     )
-    return report(call, row)
+    tell_changed(request, call.id, row.state)
+    return report(call, row, BUYER)
 
 
 @router.post(
@@ -230,7 +271,12 @@ def decide_item(
     responses=ERRORS,
 )
 def sign_off(
-    session_id: SessionId, body: SignOffIn, link: BuyerLink, db: DbDep, clock: ClockDep
+    session_id: SessionId,
+    body: SignOffIn,
+    link: BuyerLink,
+    db: DbDep,
+    clock: ClockDep,
+    request: Request,
 ) -> InspectionOut:
     """The buyer signs the inspection off once every item is decided: approve, or
     reject with a reason, with their typed name; after that nothing changes."""
@@ -242,4 +288,127 @@ def sign_off(
         now,
         lambda s: checklist.sign_off(s, body.decision, body.reason, body.name, now),
     )
-    return report(call, row)
+    tell_changed(request, call.id, row.state)
+    return report(call, row, BUYER)
+
+
+@router.get(
+    "/api/buyer/sessions/{session_id}/inspection.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "the report"}, **ERRORS},
+)
+async def buyer_inspection_pdf(
+    session_id: SessionId, link: BuyerLink, request: Request
+) -> Response:
+    """The buyer's copy of the inspection report as a PDF (with their call cookie)."""
+    await run_in_threadpool(_buyer_report_exists, request, session_id, link.id)
+    return await _pdf_response(request, session_id)
+
+
+def _buyer_report_exists(request: Request, session_id: str, link_id: int | None) -> None:
+    with Session(request.app.state.engine) as db:
+        store.get(db, _buyer_call(db, session_id, link_id).id)
+
+
+@router.get(
+    "/api/buyer/sessions/{session_id}/inspection/photos/{photo_id}",
+    response_class=RangeFileResponse,
+    responses={
+        200: {
+            "description": "the photo (JPEG, PNG or WebP)",
+            "content": {media: {} for media in IMAGE_TYPES},
+        },
+        404: ERRORS[404],
+    },
+)
+def buyer_inspection_photo(
+    session_id: SessionId, photo_id: PhotoId, link: BuyerLink, request: Request, db: DbDep
+) -> Response:
+    """A photo of one of the inspection's items, for the buyer of the call (only the
+    photos tied to its items; 404 for any other)."""
+    call = _buyer_call(db, session_id, link.id)
+    state = store.get(db, call.id).state
+    if not any(photo_id in item["photo_ids"] for item in state["items"]):
+        raise NotFound(f"no photo {photo_id} in this inspection")
+    photo = photos.get_photo(db, call.id, photo_id)
+    return evidence_file(request.app.state.storage, photo.storage_key, photo.content_type)
+
+
+@router.post(
+    "/api/sessions/{session_id}/inspection/photos",
+    status_code=201,
+    response_model=PhotoPublic,
+    openapi_extra=PHOTO_BODY,
+    responses={
+        **ERRORS,
+        409: {"description": "the call is not live, or the inspection is signed off"},
+        413: {"description": f"over {photos.PHOTO_MAX_MB} MB"},
+        415: {"description": "not a JPEG, PNG or WebP image, or one of too many pixels"},
+        429: {"description": "too many uploads for this call, or from this address"},
+    },
+)
+async def agent_photo(
+    access: CallAgent,
+    request: Request,
+    clock: ClockDep,
+    capture_id: str = Query(
+        max_length=64,
+        pattern=r"^[0-9a-f]+$",
+        description="the item's one-use capture id (`POST .../inspection/captures`)",
+    ),
+) -> Response:
+    """The call's agent uploads a photo of the goods from their own camera for the item
+    of `capture_id` (the goods are on the agent's side in an inspection). Stored as a
+    photo of the call and tied to that item; both sides get `photo` and `inspection`."""
+    session_id = access.call.id
+    request.app.state.rate_limits.photo_upload(session_id, client_address(request))
+    desk = request.app.state.calls
+    snap = desk.switchboard.call(session_id)
+    if snap is None:
+        raise Conflict("the call has ended: photos are taken during a call", code="call_ended")
+    if snap.state not in photos.PHOTO_STATES:
+        raise Conflict("photos can be taken once an agent has answered", code="not_live")
+    data = await read_photo_body(request)
+    await run_in_threadpool(_check_capture, request, session_id, capture_id)
+    t_ms = elapsed_ms(snap.created_at, time.time())
+    stored = await run_in_threadpool(
+        store_call_photo, request, session_id, data, t_ms, clock.now(), capture_id
+    )
+    await desk.photo_added(session_id, stored.id, stored.width, stored.height, stored.t_ms)
+    await tell_inspection(request, session_id)
+    return JSONResponse(PhotoPublic.from_row(stored).model_dump(mode="json"), 201)
+
+
+def _check_capture(request: Request, session_id: str, capture_id: str) -> None:
+    with Session(request.app.state.engine) as db:
+        checklist.check_capture(store.get(db, session_id).state, capture_id)
+
+
+class TemplateItemOut(BaseModel):
+    key: str
+    labels: dict[str, str] = Field(description="the item's label in every buyer locale")
+    photos: int = Field(description="photos the item needs")
+
+
+class TemplateOut(BaseModel):
+    key: str
+    category: str
+    name: dict[str, str]
+    items: list[TemplateItemOut]
+
+
+@router.get("/api/inspection-templates", response_model=list[TemplateOut])
+def list_templates(principal: AnyStaff) -> list[TemplateOut]:
+    """The checklist templates an agent can start an inspection with."""
+    return [
+        TemplateOut(
+            key=t["key"],
+            category=t["category"],
+            name=t["name"],
+            items=[
+                TemplateItemOut(key=i["key"], labels=i["label"], photos=int(i.get("photos", 1)))
+                for i in t["items"]
+            ],
+        )
+        for t in templates.shipped_templates().values()
+    ]

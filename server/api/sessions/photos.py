@@ -24,6 +24,7 @@ from server.api.deps import (
     client_address,
 )
 from server.api.sessions.files import RangeFileResponse, evidence_file
+from server.api.sessions.inspection_live import tell_inspection
 from server.calls.ids import wire_id
 from server.errors import Conflict, NotFound
 from server.evidence import audit, photos
@@ -120,6 +121,22 @@ async def upload_photo(
         raise Conflict("the call has ended: photos are taken during a call", code="call_ended")
     if snap.state not in photos.PHOTO_STATES:
         raise Conflict("photos can be taken once an agent has answered", code="not_live")
+    data = await read_photo_body(request)
+    if capture_id is not None:
+        await run_in_threadpool(check_capture, request, session_id, capture_id)
+    t_ms = elapsed_ms(snap.created_at, time.time())
+    stored = await run_in_threadpool(
+        store_call_photo, request, session_id, data, t_ms, clock.now(), capture_id
+    )
+    await desk.photo_added(session_id, stored.id, stored.width, stored.height, stored.t_ms)
+    if capture_id is not None:
+        await tell_inspection(request, session_id)
+    return JSONResponse(PhotoPublic.from_row(stored).model_dump(mode="json"), 201)
+
+
+async def read_photo_body(request: Request) -> bytes:
+    """The request's body, refused (PhotoTooLarge) past the photo size cap, declared or
+    streamed."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > photos.PHOTO_MAX_BYTES:
         raise photos.PhotoTooLarge(photos.too_large_message(int(declared)))
@@ -130,14 +147,7 @@ async def upload_photo(
         if size > photos.PHOTO_MAX_BYTES:
             raise photos.PhotoTooLarge(photos.too_large_message())
         chunks.append(chunk)
-    if capture_id is not None:
-        await run_in_threadpool(_check_capture, request, session_id, capture_id)
-    t_ms = elapsed_ms(snap.created_at, time.time())
-    stored = await run_in_threadpool(
-        _store, request, session_id, b"".join(chunks), t_ms, clock.now(), capture_id
-    )
-    await desk.photo_added(session_id, stored.id, stored.width, stored.height, stored.t_ms)
-    return JSONResponse(PhotoPublic.from_row(stored).model_dump(mode="json"), 201)
+    return b"".join(chunks)
 
 
 def _own_call_exists(request: Request, session_id: str, link_id: int | None) -> bool:
@@ -148,7 +158,7 @@ def _own_call_exists(request: Request, session_id: str, link_id: int | None) -> 
         return call is not None and call.link_id == link_id
 
 
-def _check_capture(request: Request, session_id: str, capture_id: str) -> None:
+def check_capture(request: Request, session_id: str, capture_id: str) -> None:
     """Refuse (NotFound, Conflict) a capture id ``session_id``'s inspection would."""
     with Session(request.app.state.engine) as db:
         inspection = store.find(db, session_id)
@@ -157,7 +167,7 @@ def _check_capture(request: Request, session_id: str, capture_id: str) -> None:
         checklist.check_capture(inspection.state, capture_id)
 
 
-def _store(
+def store_call_photo(
     request: Request,
     session_id: str,
     data: bytes,
@@ -165,6 +175,8 @@ def _store(
     now: datetime,
     capture_id: str | None = None,
 ) -> Photo:
+    """Store ``data`` as a photo of ``session_id`` taken ``t_ms`` into the call; with
+    ``capture_id``, tied to that inspection item in the same step."""
     with Session(request.app.state.engine, expire_on_commit=False) as db:
         photo = photos.store_photo(
             db,
