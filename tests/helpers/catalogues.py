@@ -23,6 +23,7 @@ BUYER_FILES = [
     WEB / "js" / "callmedia.js",
     WEB / "js" / "support_notice.js",
     WEB / "js" / "async_record.js",
+    WEB / "js" / "case_invite.js",
 ]
 CATEGORIES = ("zero", "one", "two", "few", "many", "other")
 # what Intl.PluralRules(locale).resolvedOptions().pluralCategories answers (CLDR)

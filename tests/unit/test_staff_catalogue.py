@@ -16,7 +16,7 @@ WEB = Path(__file__).resolve().parents[2] / "web"
 CATALOGUES = {code: WEB / "i18n" / "staff" / f"{code}.json" for code in ("en", "zh-CN")}
 STAFF_PAGES = ("console.html", "review.html", "admin.html", "login.html")
 # the buyer page has its own catalogue (web/i18n/)
-BUYER_ONLY = {"buyer.js", "i18n.js", "support_notice.js", "async_record.js"}
+BUYER_ONLY = {"buyer.js", "i18n.js", "support_notice.js", "async_record.js", "case_invite.js"}
 MECHANISM = {"staff_i18n.js"}  # the catalogue reader itself: its comments name no keys
 PLURALS = (".zero", ".one", ".two", ".few", ".many", ".other")
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
