@@ -15,12 +15,6 @@ const CLIP_MAX_MS = 60_000;
 const CHUNK_BYTES = 64 * 1024; // small chunks: a cut connection loses little
 const RETRY_DELAYS_MS = [0, 500, 1000, 2000, 3000, 5000, 5000, 5000, 5000, 5000, 10000, 10000, 10000, 10000, 10000, 20000, 20000, 20000, 30000, 30000];
 
-export const STEPS = {
-  damage_verification: ["outer_box", "label", "damage", "item"],
-  remote_inspection: ["overview", "detail"],
-  product_demo: ["setup", "issue"],
-};
-
 function readCookie(name) {
   for (const part of document.cookie.split(";")) {
     const [key, ...rest] = part.trim().split("=");
@@ -70,8 +64,12 @@ export class AsyncRecording {
   }
 
   async open() {
-    const steps = STEPS[this.purpose] || STEPS.damage_verification;
-    $("record-steps").replaceChildren(...steps.map((step) => this.stepNode(step)));
+    if (!this.steps) {
+      // the shop's steps for the link's purpose, prompts in the page's language
+      const query = `?locale=${encodeURIComponent(this.locale)}`;
+      this.steps = (await api(`/api/buyer/case/steps${query}`, { as: "buyer" })).steps;
+      $("record-steps").replaceChildren(...this.steps.map((step) => this.stepNode(step)));
+    }
     if (!this.stream) {
       this.stream = await navigator.mediaDevices.getUserMedia({
         video: { facingMode: "environment" },
@@ -81,24 +79,25 @@ export class AsyncRecording {
     $("async-camera").srcObject = this.stream;
   }
 
+  /** One step: its prompt, and a clip's buttons and/or the photo button, as it asks. */
   stepNode(step) {
-    this.files.set(step, { clip: null, photos: [] });
+    this.files.set(step.key, { clip: null, photos: [] });
     const node = el(
       "li",
-      { class: "record-step", testid: "record-step" },
-      el("p", { class: "record-prompt", text: t(`record.step.${this.purpose}.${step}`) }),
+      { class: "record-step", testid: "record-step", dataset: { clip: String(step.clip), photos: String(step.photos) } },
+      el("p", { class: "record-prompt", text: step.prompt }),
       el("video", { class: "step-preview", testid: "step-preview", hidden: true }),
       el("div", { class: "step-photos", testid: "step-photos" }),
       el(
         "div",
         { class: "buttons" },
-        el("button", { type: "button", class: "primary", testid: "record-start", text: t("record.start") }),
+        el("button", { type: "button", class: "primary", testid: "record-start", text: t("record.start"), hidden: !step.clip }),
         el("button", { type: "button", testid: "record-stop", text: t("record.stop"), hidden: true }),
         el("button", { type: "button", testid: "step-retake", text: t("record.retake"), hidden: true }),
-        el("button", { type: "button", testid: "step-photo", text: t("record.photo") }),
+        el("button", { type: "button", testid: "step-photo", text: t("record.photo"), hidden: !step.photos }),
       ),
     );
-    node.dataset.step = step;
+    node.dataset.step = step.key;
     node.querySelector('[data-testid="record-start"]').addEventListener("click", () => this.start(node));
     node.querySelector('[data-testid="record-stop"]').addEventListener("click", () => this.stop());
     node.querySelector('[data-testid="step-retake"]').addEventListener("click", () => this.retake(node));

@@ -9,7 +9,7 @@ import { phraseText } from "./quick_phrases.js";
 import { formatStaffDateTime, staffLocale, t } from "./staff_i18n.js";
 import { $, el } from "./ui.js";
 
-// the buyer's recording steps (web/js/async_record.js STEPS) in the agent's words
+// the shipped recording steps (server/evidence/case_steps_defaults.json) in the agent's words
 const STEP_WORDS = {
   outer_box: "console.cases.step.outer_box",
   label: "console.cases.step.label",
