@@ -38,7 +38,7 @@ router = APIRouter(tags=["cases"])
 
 CaseId = Annotated[int, Path(ge=1, le=DB_ID_MAX, description="a case's id")]
 FileId = Annotated[int, Path(ge=1, le=DB_ID_MAX, description="a case file's id")]
-AUDIT_VIEW_CASE_FILE = "view_case_file"
+AUDIT_VIEW_CASE_FILE = audit.AUDIT_VIEW_CASE_FILE
 # a case's evidence bundle: as a call's (supervisors, admins, keys with recordings:read)
 BundleReader = Annotated[
     Principal, Depends(authorize(Role.supervisor, Role.admin, scope="recordings:read"))

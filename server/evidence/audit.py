@@ -40,6 +40,7 @@ AUDIT_PHRASES_CHANGED = "phrases_changed"
 AUDIT_SUPPORT_HOURS_CHANGED = "support_hours_changed"
 AUDIT_EVIDENCE_BUNDLE = "evidence_bundle"
 AUDIT_CASE_STEPS_CHANGED = "case_steps_changed"
+AUDIT_VIEW_CASE_FILE = "view_case_file"  # a case's clip or photo opened
 AUDIT_ACTIONS = (
     AUDIT_VIEW_RECORDING,
     AUDIT_VIEW_PHOTO,
