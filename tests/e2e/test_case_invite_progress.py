@@ -15,9 +15,9 @@ from sqlmodel import Session, select
 from server.evidence import cases
 from server.models import Call
 from server.models.case import Case
-from tests.e2e.test_case_recording import network, record_step
 from tests.helpers.accounts import add_user
 from tests.helpers.browser_steps import sign_in
+from tests.helpers.case_recording import network, record_step
 from tests.helpers.chromium import OpenParticipant
 from tests.helpers.links import make_link
 from tests.helpers.screens import shoot
