@@ -29,15 +29,16 @@ from server.evidence import audit, bundle, cases, uploads
 from server.infra import signing
 from server.models import Link, Role
 from server.models.case import CASE_NOTE_MAX_CHARS, REPLY_MAX_CHARS, CaseFilePublic, CaseReply
+from server.models.moments import UTCMoment
 from server.phrases import phrases
-from signaling.locales import DEFAULT_LOCALE, choose_buyer_locale
+from signaling.locales import DEFAULT_LOCALE, IANA_TIMEZONES, choose_buyer_locale
 from signaling.vocabulary import Decision, Outcome
 
 router = APIRouter(tags=["cases"])
 
 CaseId = Annotated[int, Path(ge=1, le=DB_ID_MAX, description="a case's id")]
 FileId = Annotated[int, Path(ge=1, le=DB_ID_MAX, description="a case file's id")]
-AUDIT_VIEW_CASE_FILE = "view_case_file"
+AUDIT_VIEW_CASE_FILE = audit.AUDIT_VIEW_CASE_FILE
 # a case's evidence bundle: as a call's (supervisors, admins, keys with recordings:read)
 BundleReader = Annotated[
     Principal, Depends(authorize(Role.supervisor, Role.admin, scope="recordings:read"))
@@ -64,6 +65,7 @@ class CaseReplyPublic(BaseModel):
     text: str | None
     phrase_key: str | None
     by_user_id: int | None
+    invite_at: datetime | None = Field(description="an invitation to a live call at this time")
     at: datetime
 
 
@@ -83,6 +85,10 @@ class CaseDetail(CaseSummary):
     files: list[CaseFilePublic]
     calls: list[CaseCall] = Field(description="live calls made from the same link")
     replies: list[CaseReplyPublic]
+    buyer_timezone: str | None = Field(
+        description="the buyer's IANA time zone as their page told it; null when unknown"
+    )
+    link_expires_at: datetime = Field(description="an invitation must be before this")
 
 
 class CaseList(BaseModel):
@@ -98,16 +104,27 @@ class CaseOutcomeIn(BaseModel):
 class CaseReplyIn(BaseModel):
     text: str | None = Field(default=None, max_length=REPLY_MAX_CHARS)
     phrase_id: int | None = Field(default=None, ge=1, le=DB_ID_MAX)
+    invite_at: UTCMoment | None = Field(
+        default=None,
+        description="invite the buyer to a live call at this time: at least a minute ahead "
+        "and before the link expires; with a text or nothing",
+    )
 
 
 class SubmitIn(BaseModel):
     note: str | None = Field(default=None, max_length=CASE_NOTE_MAX_CHARS)
     locale: str | None = Field(default=None, max_length=35)
+    timezone: str | None = Field(
+        default=None, max_length=64, description="the buyer's IANA time zone, from the page"
+    )
 
 
 class BuyerReply(BaseModel):
     text: str
     at: datetime
+    invite_at: datetime | None = Field(
+        default=None, description="an invitation to a live call from this link at this time"
+    )
 
 
 class BuyerCase(BaseModel):
@@ -147,6 +164,8 @@ def _detail(db: DbDep, case_id: int) -> CaseDetail:
             CaseReplyPublic.model_validate(r, from_attributes=True)
             for r in cases.replies(db, case.id)
         ],
+        buyer_timezone=cases.buyer_timezone(db, case),
+        link_expires_at=link.expires_at,
     )
 
 
@@ -272,7 +291,11 @@ def set_case_outcome(
 def reply_to_case(
     case_id: CaseId, body: CaseReplyIn, principal: AnyStaff, db: DbDep, clock: ClockDep
 ) -> CaseDetail:
-    """Reply to the buyer: a text, or a quick phrase (the buyer reads it in their language)."""
+    """Reply to the buyer: a text, or a quick phrase (the buyer reads it in their
+    language), or an invitation to a live call at ``invite_at`` (the buyer sees it in
+    their own time and starts the call from the same link, so it joins the case).
+    422 ``invite_in_past`` / ``invite_after_link_expiry`` / ``link_revoked`` for a time
+    the buyer could not keep."""
     case = cases.get_case(db, case_id)
     phrase_key = _phrase_key(db, body.phrase_id)
     phrase_text, phrase_locale = None, None
@@ -291,6 +314,7 @@ def reply_to_case(
         now=clock.now(),
         phrase_text=phrase_text,
         phrase_locale=phrase_locale,
+        invite_at=body.invite_at,
     )
     return _detail(db, case_id)
 
@@ -300,7 +324,14 @@ def submit_case(link: BuyerLink, body: SubmitIn, db: DbDep, clock: ClockDep) -> 
     """The buyer submits the files uploaded so far with a note."""
     assert link.id is not None
     case = uploads.case_for_link(db, link.id, clock.now())
-    cases.submit(db, case, note=body.note, locale=body.locale, now=clock.now())
+    cases.submit(
+        db,
+        case,
+        note=body.note,
+        locale=body.locale,
+        now=clock.now(),
+        timezone=_known_zone(body.timezone),
+    )
     return _buyer_case(db, link.id, body.locale or link.locale or "en")
 
 
@@ -319,9 +350,15 @@ def _buyer_case(db: DbDep, link_id: int, locale: str) -> BuyerCase:
     return BuyerCase(
         submitted=len(cases.submissions(db, case.id)),
         replies=[
-            BuyerReply(text=_reply_text(db, r, locale), at=r.at) for r in cases.replies(db, case.id)
+            BuyerReply(text=_reply_text(db, r, locale), at=r.at, invite_at=r.invite_at)
+            for r in cases.replies(db, case.id)
         ],
     )
+
+
+def _known_zone(zone: str | None) -> str | None:
+    """The page's time zone if it is an IANA name the server knows, else None."""
+    return zone if zone and zone in IANA_TIMEZONES else None
 
 
 def _phrase_key(db: DbDep, phrase_id: int | None) -> str | None:

@@ -64,9 +64,20 @@ class DeletedOut(BaseModel):
     chat_lines: int
 
 
+class DeletedCaseOut(BaseModel):
+    case_id: int
+    order_ref: str
+    clips: int
+    photos: int
+    notes: int
+
+
 class ReportOut(BaseModel):
     dry_run: bool
     calls: list[DeletedOut]
+    cases: list[DeletedCaseOut] = Field(
+        default_factory=list, description="recorded cases: their clips, photos and notes"
+    )
 
 
 def _hold_out(call) -> HoldOut:  # noqa: ANN001

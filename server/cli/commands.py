@@ -243,6 +243,11 @@ def cmd_retention_run(args: argparse.Namespace, settings: Settings) -> None:
             f"{call.call_id}  {call.order_ref:<24} {verb} {call.recordings} recordings, "
             f"{call.photos} photos, {call.chat_lines} chat lines"
         )
+    for case in [] if args.json else report.cases:
+        print(
+            f"case {case.case_id}  {case.order_ref:<24} {verb} {case.clips} clips, "
+            f"{case.photos} photos, {case.notes} notes"
+        )
     _emit(report.as_dict(), f"{len(report.calls)} calls {verb} their media", args.json)
 
 
@@ -257,7 +262,8 @@ def cmd_erase(args: argparse.Namespace, settings: Settings) -> None:
             db, _storage(settings), what, Clock().now(), active_call_ids=set(), by_user_id=None
         )
     done = f"order {args.order}" if args.order else "the buyer's orders"
-    _emit(report.as_dict(), f"erased {done}: {len(report.calls)} calls", args.json)
+    cases = f" and {len(report.cases)} recorded cases" if report.cases else ""
+    _emit(report.as_dict(), f"erased {done}: {len(report.calls)} calls{cases}", args.json)
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> None:

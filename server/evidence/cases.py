@@ -6,7 +6,7 @@ A submission, a verdict and a reply each write their webhook event (``case.submi
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -42,7 +42,13 @@ def case_of_link(db: Session, link_id: int) -> Case | None:
 
 
 def submit(
-    db: Session, case: Case, *, note: str | None, locale: str | None, now: datetime
+    db: Session,
+    case: Case,
+    *,
+    note: str | None,
+    locale: str | None,
+    now: datetime,
+    timezone: str | None = None,
 ) -> CaseSubmission:
     """Gather the case's ready files not yet submitted under a new submission with the
     buyer's note. InvalidInput when there is nothing to submit."""
@@ -55,7 +61,9 @@ def submit(
     ).all()
     if not files and not (note or "").strip():
         raise InvalidInput("record a step or write a note first", code="nothing_to_submit")
-    submission = CaseSubmission(case_id=case.id or 0, note=note, locale=locale, submitted_at=now)
+    submission = CaseSubmission(
+        case_id=case.id or 0, note=note, locale=locale, timezone=timezone, submitted_at=now
+    )
     db.add(submission)
     db.flush()
     for row in files:
@@ -116,15 +124,27 @@ def add_reply(
     now: datetime,
     phrase_text: str | None = None,
     phrase_locale: str | None = None,
+    invite_at: datetime | None = None,
 ) -> CaseReply:
     """A reply: free text, or a quick phrase (``phrase_key``: its id, checked by the
-    caller), never both. ``phrase_text`` is the phrase as the buyer reads it, in
-    ``phrase_locale``, for the case.replied event (the caller knows the phrases)."""
+    caller), never both; or an invitation to a live call at ``invite_at`` (checked by
+    :func:`check_invite`), with a text or not. ``phrase_text`` is the phrase as the buyer
+    reads it, in ``phrase_locale``, for the case.replied event (the caller knows the
+    phrases)."""
     text = (text or "").strip() or None
-    if (text is None) == (phrase_key is None):
+    if invite_at is not None:
+        if phrase_key is not None:
+            raise InvalidInput("an invitation takes a text or nothing, not a quick phrase")
+        check_invite(_link(db, case), invite_at, now)
+    elif (text is None) == (phrase_key is None):
         raise InvalidInput("send either a text or a quick phrase")
     reply = CaseReply(
-        case_id=case.id or 0, text=text, phrase_key=phrase_key, by_user_id=by_user_id, at=now
+        case_id=case.id or 0,
+        text=text,
+        phrase_key=phrase_key,
+        by_user_id=by_user_id,
+        invite_at=invite_at,
+        at=now,
     )
     db.add(reply)
     db.flush()
@@ -135,6 +155,45 @@ def add_reply(
     db.commit()
     db.refresh(reply)
     return reply
+
+
+INVITE_MIN_LEAD = timedelta(minutes=1)
+
+
+def check_invite(link: Link, invite_at: datetime, now: datetime) -> None:
+    """An invitation's time must be at least a minute ahead and before the link expires
+    (the buyer joins from the same link); InvalidInput with a sentence otherwise."""
+    if invite_at.tzinfo is None:
+        raise InvalidInput("the call's time needs a time zone", code="invite_time_invalid")
+    if invite_at < now + INVITE_MIN_LEAD:
+        raise InvalidInput(
+            "the call's time has passed: propose a time in the future", code="invite_in_past"
+        )
+    if link.revoked_at is not None:
+        raise InvalidInput("the buyer's link was revoked: make a new link", code="link_revoked")
+    if invite_at >= link.expires_at:
+        raise InvalidInput(
+            f"the buyer's link expires at {link.expires_at:%Y-%m-%d %H:%M} UTC: propose an "
+            "earlier time, or send a new link",
+            code="invite_after_link_expiry",
+        )
+
+
+def buyer_timezone(db: Session, case: Case) -> str | None:
+    """The buyer's IANA time zone as their page last told it: the newest submission's,
+    else the newest call's of the same link; None when never told."""
+    zone = db.exec(
+        select(CaseSubmission.timezone)
+        .where(CaseSubmission.case_id == case.id, col(CaseSubmission.timezone).is_not(None))
+        .order_by(col(CaseSubmission.id).desc())
+    ).first()
+    if zone:
+        return zone
+    return db.exec(
+        select(Call.buyer_timezone)
+        .where(Call.link_id == case.link_id, col(Call.buyer_timezone).is_not(None))
+        .order_by(col(Call.created_at).desc())
+    ).first()
 
 
 def buyer_locale(db: Session, case: Case) -> str:

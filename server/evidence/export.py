@@ -2,8 +2,10 @@
 
 ``order.json`` holds the order's links (without token hashes), calls (each with the
 consent text version its buyer accepted or declined), timelines (chat included), verdict
-histories and the audit of who viewed its evidence; ``files/`` holds every recording and
-photo of its calls as stored. Blocking; the caller streams the file.
+histories and the audit of who viewed its evidence, and the recorded cases of its links
+(submissions with the buyer's notes, replies, verdict, files and who viewed them);
+``files/`` holds every recording and photo of its calls, and ``files/cases/<id>/`` every
+clip and photo of its cases, as stored. Blocking; the caller streams the file.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from server.models import (
     Photo,
     Recording,
 )
+from server.models.case import Case, CaseFile, CaseReply, CaseSubmission
 from server.storage import Storage, StorageError
 
 EXPORT_FORMAT = 1
@@ -36,6 +39,42 @@ EXPORT_FORMAT = 1
 
 def _plain(row: Any, *, without: set[str] = frozenset()) -> dict[str, Any]:
     return {k: v for k, v in row.model_dump(mode="json").items() if k not in without}
+
+
+EXTENSIONS = {"video/webm": ".webm", "video/mp4": ".mp4", "image/jpeg": ".jpg"}
+EXTENSIONS |= {"image/png": ".png", "image/webp": ".webp"}
+
+
+def _case_entry(db: Session, storage: Storage, put: HashedZip, link: Link) -> dict[str, Any] | None:
+    """The link's case for the export (its files put in the ZIP), or None without one."""
+    case = db.exec(select(Case).where(Case.link_id == link.id)).first()
+    if case is None:
+        return None
+    entry = _plain(case)
+    entry["submissions"] = [
+        _plain(s, without={"case_id"})
+        for s in db.exec(select(CaseSubmission).where(CaseSubmission.case_id == case.id))
+    ]
+    entry["replies"] = [
+        _plain(r, without={"case_id"})
+        for r in db.exec(select(CaseReply).where(CaseReply.case_id == case.id))
+    ]
+    entry["evidence_views"] = [
+        _plain(a)
+        for a in db.exec(select(AuditEntry).where(AuditEntry.action == audit.AUDIT_VIEW_CASE_FILE))
+        if (a.detail or {}).get("case_id") == case.id
+    ]
+    entry["files"] = []
+    for row in db.exec(select(CaseFile).where(CaseFile.case_id == case.id)):
+        ext = EXTENSIONS.get(row.content_type or "", "")
+        name: str | None = f"files/cases/{case.id}/{row.id}-{row.step}-{row.kind}{ext}"
+        try:
+            put.file(name, storage.local_path(row.storage_key))
+        except (OSError, StorageError):
+            name = None  # listed, but its file is gone
+        plain = _plain(row, without={"case_id", "storage_key", "upload_id"})
+        entry["files"].append({**plain, "file": name})
+    return entry
 
 
 def export_order(
@@ -99,6 +138,8 @@ def export_order(
                     name = None  # listed, but its file is gone
                 entry["files"].append({**_plain(row, without={"call_id"}), "file": name})
             manifest["calls"].append(entry)
+        manifest["cases"] = [_case_entry(db, storage, put, link) for link in links]
+        manifest["cases"] = [entry for entry in manifest["cases"] if entry is not None]
         put.data("order.json", json.dumps(manifest, indent=2, ensure_ascii=False).encode())
     audit.action_done(
         db,

@@ -4,13 +4,19 @@
   ``retention_days`` ago are deleted (files and rows); the call row keeps its order
   reference, times, outcome and decision. Idempotent (a call is purged once,
   ``media_deleted_at``), logged, audited, with a dry run that only lists what would go.
+  A recorded case goes the same way once its last submission (or, with none, its first
+  upload) is that old: its clips and photos (files and rows) and its buyer's notes; the
+  case keeps its submissions' times, its replies and its verdict (``media_deleted_at``).
 - **Legal hold**: a supervisor or admin puts a call on hold, with a reason; a held call is
-  skipped by retention and refused by erasure until the hold is lifted.
+  skipped by retention and refused by erasure until the hold is lifted. A case is held
+  while any call of its link (the same case timeline) is.
 - **Erasure** of an order (GDPR Art. 17): every call of that order reference loses its
   media, photos, chat, the buyer's name and the staff's free-text notes; its outcome,
   decision and times stay, without personal data; the calls and the order's links lose
   their order data (lines, carrier, tracking number, ...) and the links their buyer name
-  and note. Audited.
+  and note. The cases of the order's links are deleted whole: their clips and photos
+  (files and rows), submissions with the buyer's notes, replies and the case rows.
+  Audited.
 
 All functions are blocking (files and database); the caller commits nothing: each
 function commits its own work.
@@ -27,6 +33,7 @@ from sqlmodel import Session, col, func, select
 from server.errors import Conflict, NotFound
 from server.evidence import audit
 from server.models import Call, CallEvent, CallSku, Link, OutcomeChange, Photo, Recording
+from server.models.case import Case, CaseFile, CaseReply, CaseSubmission
 from server.storage import Storage
 from signaling.call import EventKind
 from signaling.vocabulary import CallState
@@ -46,14 +53,100 @@ class Deleted:
 
 
 @dataclass
+class DeletedCase:
+    """What went (or would go) of one recorded case."""
+
+    case_id: int
+    order_ref: str
+    clips: int = 0
+    photos: int = 0
+    notes: int = 0
+
+
+@dataclass
 class Report:
-    """The calls a retention run or an erasure touched."""
+    """The calls and cases a retention run or an erasure touched."""
 
     calls: list[Deleted] = field(default_factory=list)
     dry_run: bool = False
+    cases: list[DeletedCase] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"dry_run": self.dry_run, "calls": [asdict(c) for c in self.calls]}
+        return {
+            "dry_run": self.dry_run,
+            "calls": [asdict(c) for c in self.calls],
+            "cases": [asdict(c) for c in self.cases],
+        }
+
+
+def _case_files(db: Session, case: Case) -> list[CaseFile]:
+    return list(db.exec(select(CaseFile).where(CaseFile.case_id == case.id)))
+
+
+def _counted(db: Session, case: Case, order_ref: str) -> DeletedCase:
+    files = _case_files(db, case)
+    notes = db.exec(
+        select(func.count())
+        .select_from(CaseSubmission)
+        .where(CaseSubmission.case_id == case.id, col(CaseSubmission.note).is_not(None))
+    ).one()
+    return DeletedCase(
+        case.id or 0,
+        order_ref,
+        clips=sum(1 for f in files if f.kind == "clip"),
+        photos=sum(1 for f in files if f.kind == "photo"),
+        notes=notes,
+    )
+
+
+def _delete_case_media(
+    db: Session, storage: Storage, case: Case, order_ref: str, now: datetime, dry: bool
+) -> DeletedCase:
+    deleted = _counted(db, case, order_ref)
+    if dry:
+        return deleted
+    for row in _case_files(db, case):
+        storage.delete(row.storage_key)
+        db.delete(row)
+    for submission in db.exec(select(CaseSubmission).where(CaseSubmission.case_id == case.id)):
+        submission.note = None
+        db.add(submission)
+    case.media_deleted_at = now
+    db.add(case)
+    return deleted
+
+
+def _delete_case(db: Session, storage: Storage, case: Case, order_ref: str) -> DeletedCase:
+    """The case and everything of it: files, submissions, replies, the row."""
+    deleted = _counted(db, case, order_ref)
+    for row in _case_files(db, case):
+        storage.delete(row.storage_key)
+        db.delete(row)
+    db.flush()
+    for model in (CaseSubmission, CaseReply):
+        for row in db.exec(select(model).where(model.case_id == case.id)):
+            db.delete(row)
+    db.flush()
+    db.delete(case)
+    return deleted
+
+
+def _cases_due(db: Session, cutoff: datetime) -> list[tuple[Case, str]]:
+    """Cases whose last submission (else their making) is before ``cutoff``, not yet
+    purged, with no call of their link on hold; with their order references."""
+    last = (
+        select(CaseSubmission.case_id, func.max(CaseSubmission.submitted_at).label("last"))
+        .group_by(col(CaseSubmission.case_id))
+        .subquery()
+    )
+    held = select(Call.link_id).where(col(Call.hold_reason).is_not(None))
+    rows = db.exec(
+        select(Case, Link.order_ref, last.c.last)
+        .join(Link, col(Link.id) == col(Case.link_id))
+        .outerjoin(last, last.c.case_id == col(Case.id))
+        .where(col(Case.media_deleted_at).is_(None), col(Case.link_id).not_in(held))
+    ).all()
+    return [(case, ref) for case, ref, at in rows if (at or case.created_at) < cutoff]
 
 
 def _delete_media(db: Session, storage: Storage, call: Call, now: datetime, dry: bool) -> Deleted:
@@ -94,18 +187,22 @@ def run_retention(
     report = Report(dry_run=dry_run)
     for call in due:
         report.calls.append(_delete_media(db, storage, call, now, dry_run))
+    for case, order_ref in _cases_due(db, cutoff):
+        report.cases.append(_delete_case_media(db, storage, case, order_ref, now, dry_run))
     if not dry_run:
         audit.action_done(
             db,
             audit.AUDIT_RETENTION_RUN,
             now,
-            detail={"retention_days": retention_days, "calls": len(report.calls)},
+            detail={"retention_days": retention_days, "calls": len(report.calls)}
+            | ({"cases": len(report.cases)} if report.cases else {}),
         )
         db.commit()
     log.info(
-        "retention%s: %d calls older than %d days%s",
+        "retention%s: %d calls and %d cases older than %d days%s",
         " (dry run)" if dry_run else "",
         len(report.calls),
+        len(report.cases),
         retention_days,
         " would lose their media" if dry_run else " lost their media",
     )
@@ -181,6 +278,7 @@ def erase_buyer(
             db, storage, ref, now, active_call_ids=active_call_ids, by_user_id=by_user_id
         )
         report.calls.extend(erased.calls)
+        report.cases.extend(erased.cases)
     return report
 
 
@@ -220,13 +318,22 @@ def erase_order(
         link.note = None
         link.order = None
         db.add(link)
+        case = db.exec(select(Case).where(Case.link_id == link.id)).first()
+        if case is not None:
+            report.cases.append(_delete_case(db, storage, case, order_ref))
     audit.action_done(
         db,
         audit.AUDIT_ERASE_ORDER,
         now,
         user_id=by_user_id,
-        detail={"order_ref": order_ref, "calls": len(calls), "links": len(links)},
+        detail={"order_ref": order_ref, "calls": len(calls), "links": len(links)}
+        | ({"cases": len(report.cases)} if report.cases else {}),
     )
     db.commit()
-    log.info("order erased: %d calls and %d links", len(calls), len(links))
+    log.info(
+        "order erased: %d calls, %d links and %d cases",
+        len(calls),
+        len(links),
+        len(report.cases),
+    )
     return report

@@ -5,8 +5,9 @@ link belong to the same case (joined by ``link_id``)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Column, String
+from sqlalchemy import JSON, Column, String
 from sqlmodel import Field, SQLModel
 
 from server.db import UTCDateTime
@@ -28,6 +29,8 @@ class Case(SQLModel, table=True):
     outcome_note: str | None = Field(default=None, max_length=1000)
     outcome_by_user_id: int | None = Field(default=None, foreign_key="user.id")
     outcome_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # when retention deleted its clips and photos (the case row keeps its verdict)
+    media_deleted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 class CaseSubmission(SQLModel, table=True):
@@ -39,6 +42,7 @@ class CaseSubmission(SQLModel, table=True):
     case_id: int = Field(foreign_key="case.id", index=True)
     note: str | None = Field(default=None, max_length=CASE_NOTE_MAX_CHARS)
     locale: str | None = Field(default=None, max_length=35)
+    timezone: str | None = Field(default=None, max_length=64, description="the buyer's IANA zone")
     submitted_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
@@ -87,7 +91,8 @@ class CaseFilePublic(CaseFileBase):
 
 class CaseReply(SQLModel, table=True):
     """The agent's answer the buyer reads when they reopen the link: free text, or a
-    quick phrase's key (shown in the buyer's language)."""
+    quick phrase's key (shown in the buyer's language), or an invitation to a live call
+    at ``invite_at`` (with an optional text)."""
 
     __tablename__ = "case_reply"
 
@@ -96,4 +101,18 @@ class CaseReply(SQLModel, table=True):
     text: str | None = Field(default=None, max_length=REPLY_MAX_CHARS)
     phrase_key: str | None = Field(default=None, max_length=64)
     by_user_id: int | None = Field(default=None, foreign_key="user.id")
+    invite_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class CaseSteps(SQLModel, table=True):
+    """A shop's own recording steps for one purpose (no row: the shipped ones). ``steps``:
+    ``[{"key", "prompts": {locale: text}, "clip": bool, "photos": bool}]``, as
+    ``server.evidence.case_steps`` checks them."""
+
+    __tablename__ = "case_steps"
+
+    purpose: str = Field(primary_key=True, max_length=32)
+    steps: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_by_user_id: int | None = Field(default=None, foreign_key="user.id")

@@ -180,6 +180,9 @@ class CaseReplyData(CaseRef):
     phrase_id: int | None = Field(description="the quick phrase sent; null for free text")
     locale: str = Field(description="the language the buyer reads a quick phrase in")
     by_user_id: int | None
+    invite_at: str | None = Field(
+        default=None, description="an invitation to a live call at this time (UTC); else null"
+    )
 
 
 class Event(BaseModel):

@@ -191,4 +191,5 @@ def case_reply_data(
         "phrase_id": None if reply.phrase_key is None else int(reply.phrase_key),
         "locale": locale,
         "by_user_id": reply.by_user_id,
+        "invite_at": iso(reply.invite_at),
     }

@@ -26,6 +26,7 @@ BUYER_FILES = [
     WEB / "js" / "buyer_agent_camera.js",
     WEB / "js" / "product_card.js",
     WEB / "js" / "buyer_inspection.js",
+    WEB / "js" / "case_invite.js",
 ]
 CATEGORIES = ("zero", "one", "two", "few", "many", "other")
 # what Intl.PluralRules(locale).resolvedOptions().pluralCategories answers (CLDR)
@@ -88,8 +89,6 @@ def built_keys() -> set[str]:
     media = (WEB / "js" / "media.js").read_text(encoding="utf-8")
     buyer = (WEB / "js" / "buyer.js").read_text(encoding="utf-8")
     family = buyer.split("function browserFamily", 1)[1].split("\n}\n", 1)[0]
-    recording = (WEB / "js" / "async_record.js").read_text(encoding="utf-8")
-    steps = recording.split("export const STEPS = {", 1)[1].split("};", 1)[0]
     return (
         {f"error.{code}" for code in codes}
         | {
@@ -101,11 +100,6 @@ def built_keys() -> set[str]:
         | {f"purpose.{purpose.value}" for purpose in Purpose}
         | {f"device.{error}" for error in re.findall(r'error: "([\w-]+)"', media)}
         | {f"camera.help.{name}" for name in re.findall(r'return "(\w+)"', family)}
-        | {
-            f"record.step.{purpose}.{step}"
-            for purpose, names in re.findall(r"(\w+): \[([^\]]*)\]", steps)
-            for step in re.findall(r'"(\w+)"', names)
-        }
     )
 
 

@@ -23,6 +23,7 @@ BUYER_ONLY = {
     "async_record.js",
     "buyer_agent_camera.js",
     "buyer_inspection.js",
+    "case_invite.js",
 }
 MECHANISM = {"staff_i18n.js"}  # the catalogue reader itself: its comments name no keys
 PLURALS = (".zero", ".one", ".two", ".few", ".many", ".other")

@@ -1,5 +1,6 @@
 // /admin: people (accounts), buyer links, integrations' API keys and the evidence audit.
 import { del, get, patch, post } from "./api.js";
+import { mountCaseSteps } from "./admin_case_steps.js";
 import { mountConsentTexts } from "./admin_consent.js";
 import { mountHours } from "./admin_hours.js";
 import { mountPhrases } from "./admin_phrases.js";
@@ -340,6 +341,7 @@ const AUDIT_WORDS = {
   export_order: (e) => t("admin.did.export_order", { order: e.detail?.order_ref ?? "" }),
   evidence_bundle: (e) => t("admin.did.evidence_bundle", { count: e.detail?.files ?? 0 }),
   retention_run: (e) => t("admin.did.retention_run", { count: e.detail?.calls ?? 0 }),
+  case_steps_changed: (e) => t("admin.did.case_steps_changed", { purpose: e.detail?.purpose ?? "" }),
 };
 let auditPage = 1;
 
@@ -415,6 +417,7 @@ async function start() {
     mountConsentTexts(vocabulary),
     mountHours(),
     mountWebhooks(),
+    mountCaseSteps(vocabulary),
   ]).catch(fail);
 }
 

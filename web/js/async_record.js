@@ -7,18 +7,13 @@
 
 import { api } from "./api.js";
 import { takeStill } from "./callmedia.js";
-import { t } from "./i18n.js";
+import { showInvite } from "./case_invite.js";
+import { formatNumber, t } from "./i18n.js";
 import { $, el } from "./ui.js";
 
 const CLIP_MAX_MS = 60_000;
 const CHUNK_BYTES = 64 * 1024; // small chunks: a cut connection loses little
 const RETRY_DELAYS_MS = [0, 500, 1000, 2000, 3000, 5000, 5000, 5000, 5000, 5000, 10000, 10000, 10000, 10000, 10000, 20000, 20000, 20000, 30000, 30000];
-
-export const STEPS = {
-  damage_verification: ["outer_box", "label", "damage", "item"],
-  remote_inspection: ["overview", "detail"],
-  product_demo: ["setup", "issue"],
-};
 
 function readCookie(name) {
   for (const part of document.cookie.split(";")) {
@@ -33,9 +28,25 @@ async function sha256(blob) {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+function localZone() {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || null;
+  } catch {
+    return null;
+  }
+}
+
 function recorderType() {
   const wanted = ["video/webm;codecs=vp8,opus", "video/webm;codecs=vp9,opus", "video/webm", "video/mp4"];
   return wanted.find((type) => window.MediaRecorder && MediaRecorder.isTypeSupported(type)) || "";
+}
+
+/** A step's upload rows as the done screen lists them (`sent-file`, same data). */
+function sentList(list) {
+  const copy = list.cloneNode(true);
+  copy.dataset.testid = "sent-file-list";
+  for (const row of copy.children) row.dataset.testid = "sent-file";
+  return copy;
 }
 
 /** The guided recording. `onError(key)` shows a catalogue sentence; `done()` is called
@@ -53,8 +64,12 @@ export class AsyncRecording {
   }
 
   async open() {
-    const steps = STEPS[this.purpose] || STEPS.damage_verification;
-    $("record-steps").replaceChildren(...steps.map((step) => this.stepNode(step)));
+    if (!this.steps) {
+      // the shop's steps for the link's purpose, prompts in the page's language
+      const query = `?locale=${encodeURIComponent(this.locale)}`;
+      this.steps = (await api(`/api/buyer/case/steps${query}`, { as: "buyer" })).steps;
+      $("record-steps").replaceChildren(...this.steps.map((step) => this.stepNode(step)));
+    }
     if (!this.stream) {
       this.stream = await navigator.mediaDevices.getUserMedia({
         video: { facingMode: "environment" },
@@ -64,24 +79,25 @@ export class AsyncRecording {
     $("async-camera").srcObject = this.stream;
   }
 
+  /** One step: its prompt, and a clip's buttons and/or the photo button, as it asks. */
   stepNode(step) {
-    this.files.set(step, { clip: null, photos: [] });
+    this.files.set(step.key, { clip: null, photos: [] });
     const node = el(
       "li",
-      { class: "record-step", testid: "record-step" },
-      el("p", { class: "record-prompt", text: t(`record.step.${this.purpose}.${step}`) }),
+      { class: "record-step", testid: "record-step", dataset: { clip: String(step.clip), photos: String(step.photos) } },
+      el("p", { class: "record-prompt", text: step.prompt }),
       el("video", { class: "step-preview", testid: "step-preview", hidden: true }),
       el("div", { class: "step-photos", testid: "step-photos" }),
       el(
         "div",
         { class: "buttons" },
-        el("button", { type: "button", class: "primary", testid: "record-start", text: t("record.start") }),
+        el("button", { type: "button", class: "primary", testid: "record-start", text: t("record.start"), hidden: !step.clip }),
         el("button", { type: "button", testid: "record-stop", text: t("record.stop"), hidden: true }),
         el("button", { type: "button", testid: "step-retake", text: t("record.retake"), hidden: true }),
-        el("button", { type: "button", testid: "step-photo", text: t("record.photo") }),
+        el("button", { type: "button", testid: "step-photo", text: t("record.photo"), hidden: !step.photos }),
       ),
     );
-    node.dataset.step = step;
+    node.dataset.step = step.key;
     node.querySelector('[data-testid="record-start"]').addEventListener("click", () => this.start(node));
     node.querySelector('[data-testid="record-stop"]').addEventListener("click", () => this.stop());
     node.querySelector('[data-testid="step-retake"]').addEventListener("click", () => this.retake(node));
@@ -175,7 +191,70 @@ export class AsyncRecording {
     bar.querySelector(".upload-text").textContent = `${t("record.uploading")} ${percent}%`;
   }
 
+  /** One row per queued file under its step: a bar and its state (waiting, uploading,
+   *  resuming after a cut, done, failed), `file-progress` with data-state/data-percent. */
+  fileRows(queued) {
+    for (const node of document.querySelectorAll('[data-testid="file-progress-list"]')) node.remove();
+    const photos = new Map();
+    for (const item of queued) {
+      const step = document.querySelector(`[data-testid="record-step"][data-step="${item.step}"]`);
+      const number = item.kind === "photo" ? (photos.get(item.step) || 0) + 1 : 0;
+      if (number) photos.set(item.step, number);
+      let list = step.querySelector('[data-testid="file-progress-list"]');
+      if (!list) {
+        list = el("ul", { class: "file-progress-list", testid: "file-progress-list" });
+        step.append(list);
+      }
+      item.row = el(
+        "li",
+        { class: "file-progress", testid: "file-progress", dataset: { kind: item.kind, state: "waiting", percent: "0" } },
+        el("span", { class: "file-progress-name", text: item.kind === "clip" ? t("upload.clip") : t("upload.photo", { number }) }),
+        el(
+          "span",
+          { class: "file-progress-track", role: "progressbar", "aria-valuemin": "0", "aria-valuemax": "100", "aria-valuenow": "0" },
+          el("span", { class: "file-progress-bar" }),
+        ),
+        el("span", { class: "file-progress-state", "aria-live": "polite", text: t("upload.waiting") }),
+      );
+      list.append(item.row);
+    }
+  }
+
+  fileState(item, state, percent = Number(item.row.dataset.percent)) {
+    const row = item.row;
+    row.dataset.state = state;
+    row.dataset.percent = String(percent);
+    row.querySelector(".file-progress-track").setAttribute("aria-valuenow", String(percent));
+    row.querySelector(".file-progress-bar").style.width = `${percent}%`;
+    const shown = formatNumber(percent / 100, { style: "percent" });
+    const words = {
+      waiting: t("upload.waiting"),
+      uploading: t("upload.sending", { percent: shown }),
+      resuming: t("upload.resuming", { percent: shown }),
+      done: t("upload.done"),
+      failed: t("upload.failed"),
+    };
+    row.querySelector(".file-progress-state").textContent = words[state];
+  }
+
+  /** What was sent, step by step, for the done screen (`async-sent`). */
+  receipt() {
+    const steps = [...document.querySelectorAll('[data-testid="record-step"]')]
+      .filter((node) => node.querySelector('[data-testid="file-progress-list"]'))
+      .map((node) =>
+        el(
+          "li",
+          { class: "async-sent-step" },
+          el("p", { class: "record-prompt", text: node.querySelector(".record-prompt").textContent }),
+          sentList(node.querySelector('[data-testid="file-progress-list"]')),
+        ),
+      );
+    $("async-sent").replaceChildren(...steps);
+    $("async-sent").hidden = steps.length === 0;
+  }
+
   upload(item, onBytes) {
+    const size = item.blob.size || 1;
     return new Promise((resolve, reject) => {
       const upload = new window.tus.Upload(item.blob, {
         endpoint: "/api/uploads",
@@ -185,16 +264,28 @@ export class AsyncRecording {
         headers: { "X-CSRF-Token": readCookie("call_csrf_token") },
         storeFingerprintForResuming: true,
         removeFingerprintOnSuccess: true,
-        onProgress: (sent) => onBytes(sent),
+        onProgress: (sent) => {
+          onBytes(sent);
+          this.fileState(item, "uploading", Math.min(99, Math.floor((sent / size) * 100)));
+        },
         onShouldRetry: (err) => {
           const status = err.originalResponse ? err.originalResponse.getStatus() : 0;
-          return status === 0 || status >= 500 || status === 423;
+          const retry = status === 0 || status >= 500 || status === 423;
+          if (retry) this.fileState(item, "resuming");
+          return retry;
         },
-        onError: (err) => reject(err),
-        onSuccess: () => resolve(),
+        onError: (err) => {
+          this.fileState(item, "failed");
+          reject(err);
+        },
+        onSuccess: () => {
+          this.fileState(item, "done", 100);
+          resolve();
+        },
       });
       upload.findPreviousUploads().then((previous) => {
         if (previous.length) upload.resumeFromPreviousUpload(previous[0]);
+        this.fileState(item, "uploading");
         upload.start();
       });
     });
@@ -211,6 +302,7 @@ export class AsyncRecording {
     const total = queued.reduce((sum, item) => sum + item.blob.size, 0);
     const sent = queued.map(() => 0);
     $("async-submit").disabled = true;
+    this.fileRows(queued);
     this.progress(0, total);
     try {
       for (const [index, item] of queued.entries()) {
@@ -221,7 +313,7 @@ export class AsyncRecording {
       }
       await api("/api/buyer/case/submit", {
         method: "POST",
-        body: { note: note || null, locale: this.locale },
+        body: { note: note || null, locale: this.locale, timezone: localZone() },
         as: "buyer",
       });
     } catch {
@@ -230,21 +322,26 @@ export class AsyncRecording {
       return;
     }
     this.progress(total, total);
+    this.receipt();
     if (this.stream) this.stream.getTracks().forEach((track) => track.stop());
     this.stream = null;
     this.done();
   }
 }
 
-/** The shop's replies to this link's case, shown on the reopened link. */
-export async function showReplies(locale) {
+/** The shop's replies to this link's case, shown on the reopened link; an invitation to a
+ *  call is shown by case_invite.js (`canJoin()`: whether the page could start one now). */
+export async function showReplies(locale, canJoin = () => false) {
   let found;
   try {
     found = await api(`/api/buyer/case?locale=${encodeURIComponent(locale)}`, { as: "buyer" });
   } catch {
     return;
   }
-  const items = found.replies.map((reply) => el("li", { class: "case-reply", testid: "case-reply", text: reply.text }));
+  showInvite(found.replies, canJoin);
+  const items = found.replies
+    .filter((reply) => reply.text && !reply.invite_at)
+    .map((reply) => el("li", { class: "case-reply", testid: "case-reply", text: reply.text }));
   $("case-reply-list").replaceChildren(...items);
   $("case-replies").hidden = items.length === 0;
 }

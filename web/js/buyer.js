@@ -4,6 +4,7 @@ import { ApiError, get, uploadBuyerPhoto } from "./api.js";
 import { AsyncRecording, showReplies } from "./async_record.js";
 import { wireAgentCamera } from "./buyer_agent_camera.js";
 import { BuyerInspection } from "./buyer_inspection.js";
+import { paint as paintInvite } from "./case_invite.js";
 import { CallMedia, defaultDevices } from "./callmedia.js";
 import { appendChat, wireChat } from "./chat.js";
 import {
@@ -85,6 +86,13 @@ function show(testid) {
   if (testid !== "waiting") stopWaitingClock();
   // the buyer may always record instead of waiting for a live call
   $("record-offer").hidden = !(testid === "consent" || testid === "waiting");
+  paintInvite();
+}
+
+/** Whether the invitation's button may start a call now: as "Start video call" could. */
+function canJoinNow() {
+  const accept = $("consent-accept");
+  return !$("consent").hidden && !accept.hidden && !accept.disabled;
 }
 
 let recording = null; // the guided recording, once opened
@@ -239,6 +247,7 @@ function refreshSupportSoon() {
 function setConsentBusy(isBusy) {
   $("consent-accept").disabled = isBusy;
   $("consent-decline").disabled = isBusy;
+  paintInvite();
 }
 
 /** Open the camera (a damage check cannot go on without it) and join the line. */
@@ -806,6 +815,7 @@ async function useLanguage(code, dir) {
   translate();
   fillLanguageSwitch();
   inspection.repaint();
+  paintInvite();
 }
 
 function fillLanguageSwitch() {
@@ -891,10 +901,12 @@ async function start() {
   wireNotice(notice);
   $("device-start-again").addEventListener("click", () => window.location.reload());
   $("record-instead").addEventListener("click", recordInstead);
+  // the invitation's button is the consent screen's own "Start video call"
+  $("case-invite-join").addEventListener("click", () => canJoinNow() && $("consent-accept").click());
   wireChat($("#chat-form"), $("chat-input"), { send: (message) => signaling.send(message) });
   try {
     await reloadContext();
-    showReplies(currentLocale());
+    showReplies(currentLocale(), canJoinNow);
   } catch (err) {
     if (err instanceof ApiError && (err.status === 401 || err.status === 404)) {
       await languageWithoutContext();

@@ -4,11 +4,12 @@
 // its outcome and decision, and replies (text or a quick phrase, which the buyer reads
 // in their own language).
 import { api, get } from "./api.js";
+import { CaseInviteForm } from "./case_invite_form.js";
 import { phraseText } from "./quick_phrases.js";
 import { formatStaffDateTime, staffLocale, t } from "./staff_i18n.js";
 import { $, el } from "./ui.js";
 
-// the buyer's recording steps (web/js/async_record.js STEPS) in the agent's words
+// the shipped recording steps (server/evidence/case_steps_defaults.json) in the agent's words
 const STEP_WORDS = {
   outer_box: "console.cases.step.outer_box",
   label: "console.cases.step.label",
@@ -43,6 +44,7 @@ export class ConsoleCases {
       const text = $("case-reply-input").value.trim();
       if (text) this.reply({ text });
     });
+    this.inviteForm = new CaseInviteForm({ send: (body) => this.reply(body) });
   }
 
   async refresh() {
@@ -125,9 +127,10 @@ export class ConsoleCases {
     $("case-decision-select").value = found.decision || "";
     $("case-replies-sent").replaceChildren(
       ...found.replies.map((reply) =>
-        el("li", { testid: "case-reply-sent", text: reply.text || this.phraseById(reply.phrase_key) }),
+        el("li", { testid: "case-reply-sent", text: this.replyText(reply) }),
       ),
     );
+    this.inviteForm.show(found);
     $("case-reply-phrases").replaceChildren(
       ...this.phrases.map((phrase) =>
         el("button", {
@@ -139,6 +142,13 @@ export class ConsoleCases {
         }),
       ),
     );
+  }
+
+  replyText(reply) {
+    const said = reply.text || (reply.phrase_key ? this.phraseById(reply.phrase_key) : "");
+    if (!reply.invite_at) return said;
+    const invite = t("console.cases.invite_sent", { when: formatStaffDateTime(reply.invite_at, { withZone: true }) });
+    return said ? `${invite} ${said}` : invite;
   }
 
   phraseById(key) {
@@ -164,14 +174,19 @@ export class ConsoleCases {
     }
   }
 
+  /** Send a reply (text, quick phrase or invitation); whether it was taken. A refused
+   *  invitation's reason is told beside its time. */
   async reply(body) {
     try {
       const found = await api(`/api/cases/${this.open.id}/replies`, { method: "POST", body });
       $("case-reply-input").value = "";
       this.open = found;
       this.render(found);
+      return true;
     } catch (err) {
-      this.fail(err);
+      if (body.invite_at) this.inviteForm.refused(err);
+      else this.fail(err);
+      return false;
     }
   }
 }
