@@ -13,6 +13,7 @@ from server.api import (
     apikeys,
     auth,
     buyer,
+    case_review,
     cases,
     consent_texts,
     links,
@@ -115,6 +116,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         support_hours,
         webhooks,
         cases,
+        case_review,
         uploads,
     ):
         app.include_router(module.router)

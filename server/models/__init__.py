@@ -2,7 +2,7 @@
 
 from server.models.apikey import ApiKey
 from server.models.call import Call, CallEvent, OutcomeChange
-from server.models.case import Case, CaseFile, CaseReply, CaseSubmission
+from server.models.case import Case, CaseFile, CaseOutcomeChange, CaseReply, CaseSubmission
 from server.models.consent import ConsentText
 from server.models.evidence import AuditEntry, Photo, Recording
 from server.models.inspection import Inspection
@@ -22,6 +22,7 @@ __all__ = [
     "CallSku",
     "Case",
     "CaseFile",
+    "CaseOutcomeChange",
     "CaseReply",
     "CaseSubmission",
     "ConsentText",
