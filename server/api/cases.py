@@ -82,6 +82,7 @@ class CaseSummary(BaseModel):
     created_at: datetime
     outcome: str | None
     decision: str | None
+    review_state: str | None = Field(description="confirmed, overridden, or null")
 
 
 class TimelineEntry(BaseModel):
@@ -97,7 +98,6 @@ class CaseDetail(CaseSummary):
     outcome_note: str | None
     outcome_by_user_id: int | None
     outcome_by_name: str | None
-    review_state: str | None = Field(description="confirmed, overridden, or null")
     submissions: list[SubmissionPublic]
     files: list[CaseFilePublic]
     calls: list[CaseCall] = Field(description="live calls made from the same link")
@@ -203,6 +203,7 @@ def list_cases(principal: AnyStaff, db: DbDep) -> CaseList:
                 created_at=case.created_at,
                 outcome=case.outcome,
                 decision=case.decision,
+                review_state=case.review_state,
             )
             for case, link in cases.list_cases(db)
         ]
