@@ -19,6 +19,13 @@ const STEP_WORDS = {
   issue: "console.cases.step.issue",
 };
 const stepName = (step) => (STEP_WORDS[step] ? t(STEP_WORDS[step]) : step);
+const KIND_WORDS = {
+  submission: "review.case.kind.submission",
+  still: "review.case.kind.still",
+  call: "review.case.kind.call",
+  reply: "review.case.kind.reply",
+  verdict: "review.case.kind.verdict",
+};
 
 /** The list's rows: one per case, newest first; the order opens the case. */
 export function caseRows(cases, { vocabulary, reviewStateWords, onOpen }) {
@@ -92,7 +99,7 @@ export function renderCase(detail, { vocabulary, historyWords, onOpenCall }) {
         { class: `case-entry case-entry-${entry.kind}`, testid: "case-entry", dataset: { kind: entry.kind, id: entry.id } },
         // a verdict's line says its own time (the history's words)
         entry.kind === "verdict" ? null : el("time", { class: "case-entry-at", datetime: entry.at, text: formatDateTime(entry.at) }),
-        el("strong", { class: "case-entry-kind", text: t(`review.case.kind.${entry.kind}`) }),
+        el("strong", { class: "case-entry-kind", text: t(KIND_WORDS[entry.kind]) }),
         body,
       );
     })
