@@ -139,7 +139,9 @@ def test_agent_sets_a_case_verdict_supervisor_confirms_and_overrides_it_on_one_t
     verdict = page.get_by_test_id("session-outcome")
     expect(verdict).to_have_text("Damaged in transit · Refund")
     expect(page.get_by_test_id("history-item")).to_have_count(1)
-    expect(page.get_by_test_id("history-item")).to_contain_text("Ann Agent set Damaged in transit, Refund")
+    expect(page.get_by_test_id("history-item")).to_contain_text(
+        "Ann Agent set Damaged in transit, Refund"
+    )
 
     page.get_by_test_id("review-confirm").click()
     expect(verdict).to_have_attribute("data-review-state", "confirmed")
