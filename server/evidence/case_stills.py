@@ -9,7 +9,7 @@ from typing import Final
 
 from sqlmodel import Session
 
-from server.errors import InvalidInput
+from server.errors import InvalidInput, NotFound
 from server.evidence import audit, uploads
 from server.evidence.photos import PHOTO_MAX_BYTES
 from server.models.case import Case, CaseFile
@@ -35,9 +35,12 @@ def take_still(
     """Store ``data`` (the frame, an image) as a ready photo of ``case`` for ``clip``'s
     step, taken ``t_ms`` into the clip. InvalidInput when ``clip`` is a photo or the
     moment is past its end; TooLarge, Conflict (too many files) and FileRefused (not an
-    image) as for a buyer's upload; nothing is kept of a refused still."""
+    image) as for a buyer's upload; nothing is kept of a refused still. NotFound for a
+    clip the buyer has not submitted (they may still retake it, which deletes it)."""
     if clip.kind != "clip":
         raise InvalidInput("a still is taken from a clip, not a photo", code="not_a_clip")
+    if clip.submission_id is None:
+        raise NotFound("no such file")
     if t_ms < 0 or (clip.duration_ms is not None and t_ms > clip.duration_ms + STILL_MARGIN_MS):
         raise InvalidInput("t_ms: the moment is not within the clip")
     row = uploads.create_upload(

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from server.app import create_app
 from server.db.migrate import alembic_config, upgrade
 from server.models import AuditEntry
+from server.models.case import CaseFile
 from tests.helpers.case_uploads import create, patch, recv_type, socket, webm_clip
 from tests.helpers.consent import consent_message
 from tests.helpers.images import image_bytes
@@ -263,3 +264,21 @@ def test_the_migration_carries_a_case_verdict_set_before_it_into_the_history(cli
         "before",
     )
     assert change["by_user_id"] == agent_id and case["review_state"] is None
+
+
+def test_no_still_is_taken_from_a_clip_the_buyer_has_not_submitted(client, app):
+    _, url = make_link(app)
+    person = buyer(client, url)
+    clip = webm_clip(seconds=2.0)
+    assert patch(person, create(person, len(clip)).headers["Location"], 0, clip).status_code == 204
+    agent, _ = staff(client, app, "ann@shop.test", "agent")
+    with Session(app.state.engine) as db:
+        (row,) = db.exec(select(CaseFile)).all()
+    taken = agent.post(
+        f"/api/cases/{row.case_id}/files/{row.id}/stills?t_ms=100",
+        content=image_bytes("png"),
+        headers={"Content-Type": "image/png"},
+    )
+    assert taken.status_code == 404
+    with Session(app.state.engine) as db:
+        assert len(db.exec(select(CaseFile)).all()) == 1
