@@ -13,6 +13,7 @@ from server.api import (
     apikeys,
     auth,
     buyer,
+    case_review,
     case_steps,
     cases,
     consent_texts,
@@ -117,6 +118,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         webhooks,
         cases,
         case_steps,
+        case_review,
         uploads,
     ):
         app.include_router(module.router)

@@ -1,8 +1,9 @@
 """Cases: what a buyer recorded without a live agent. Staff (``/api/cases``) list them,
-read one with its submissions, files (with SHA-256), calls from the same link and
-replies, play its files (range requests, audited like recordings), set its verdict and
-reply, download its signed evidence bundle (as a call's); the buyer
-(``/api/buyer/case``) submits and reads the replies."""
+read one with its submissions, files (with SHA-256), calls from the same link, replies,
+verdict history and one timeline, play its files (range requests, audited like
+recordings), set its verdict and reply, download its signed evidence bundle (as a
+call's); the buyer (``/api/buyer/case``) submits and reads the replies. A supervisor's
+review of the verdict and an agent's stills from a clip: ``case_review.py``."""
 
 from __future__ import annotations
 
@@ -25,10 +26,16 @@ from server.api.deps import (
 )
 from server.api.sessions.bundle import zip_response
 from server.api.sessions.files import RangeFileResponse, evidence_file, opens_file
-from server.evidence import audit, bundle, cases, uploads
+from server.evidence import audit, bundle, case_timeline, cases, uploads
 from server.infra import signing
 from server.models import Link, Role
-from server.models.case import CASE_NOTE_MAX_CHARS, REPLY_MAX_CHARS, CaseFilePublic, CaseReply
+from server.models.case import (
+    CASE_NOTE_MAX_CHARS,
+    REPLY_MAX_CHARS,
+    CaseFilePublic,
+    CaseOutcomeChangePublic,
+    CaseReply,
+)
 from server.models.moments import UTCMoment
 from server.phrases import phrases
 from signaling.locales import DEFAULT_LOCALE, IANA_TIMEZONES, choose_buyer_locale
@@ -77,10 +84,22 @@ class CaseSummary(BaseModel):
     created_at: datetime
     outcome: str | None
     decision: str | None
+    review_state: str | None = Field(description="confirmed, overridden, or null")
+
+
+class TimelineEntry(BaseModel):
+    kind: str = Field(description="submission, still, call, reply or verdict")
+    at: datetime
+    id: int | str = Field(
+        description="the id of the submission, the still's file, the call, the reply or "
+        "the outcome_history entry"
+    )
 
 
 class CaseDetail(CaseSummary):
     outcome_note: str | None
+    outcome_by_user_id: int | None
+    outcome_by_name: str | None
     submissions: list[SubmissionPublic]
     files: list[CaseFilePublic]
     calls: list[CaseCall] = Field(description="live calls made from the same link")
@@ -89,6 +108,13 @@ class CaseDetail(CaseSummary):
         description="the buyer's IANA time zone as their page told it; null when unknown"
     )
     link_expires_at: datetime = Field(description="an invitation must be before this")
+    outcome_history: list[CaseOutcomeChangePublic] = Field(
+        description="every change of the verdict: set, confirm, override, oldest first"
+    )
+    timeline: list[TimelineEntry] = Field(
+        description="the case's moments in time order: submissions (with their files), "
+        "stills taken from its clips, calls of the same link, replies, verdict changes"
+    )
 
 
 class CaseList(BaseModel):
@@ -132,10 +158,17 @@ class BuyerCase(BaseModel):
     replies: list[BuyerReply] = Field(description="in the buyer's language when a quick phrase")
 
 
-def _detail(db: DbDep, case_id: int) -> CaseDetail:
+def case_detail(db: DbDep, case_id: int) -> CaseDetail:
+    """``GET /api/cases/{case_id}``'s answer (NotFound for an unknown case)."""
     case = cases.get_case(db, case_id)
     link = db.get(Link, case.link_id)
     assert link is not None and case.id is not None
+    submissions = cases.submissions(db, case.id)
+    files = cases.files(db, case.id)
+    calls = cases.calls(db, case.link_id)
+    replies = cases.replies(db, case.id)
+    changes = cases.history(db, case.id)
+    names = cases.names(db, {ch.by_user_id for ch in changes} | {case.outcome_by_user_id})
     return CaseDetail(
         id=case.id,
         link_id=case.link_id,
@@ -145,11 +178,11 @@ def _detail(db: DbDep, case_id: int) -> CaseDetail:
         outcome=case.outcome,
         decision=case.decision,
         outcome_note=case.outcome_note,
-        submissions=[
-            SubmissionPublic.model_validate(s, from_attributes=True)
-            for s in cases.submissions(db, case.id)
-        ],
-        files=[CaseFilePublic.from_row(f) for f in cases.files(db, case.id)],
+        outcome_by_user_id=case.outcome_by_user_id,
+        outcome_by_name=names.get(case.outcome_by_user_id or -1),
+        review_state=case.review_state,
+        submissions=[SubmissionPublic.model_validate(s, from_attributes=True) for s in submissions],
+        files=[CaseFilePublic.from_row(f) for f in files],
         calls=[
             CaseCall(
                 id=c.id,
@@ -158,11 +191,18 @@ def _detail(db: DbDep, case_id: int) -> CaseDetail:
                 ended_at=c.ended_at,
                 outcome=c.outcome and str(c.outcome),
             )
-            for c in cases.calls(db, case.link_id)
+            for c in calls
         ],
-        replies=[
-            CaseReplyPublic.model_validate(r, from_attributes=True)
-            for r in cases.replies(db, case.id)
+        replies=[CaseReplyPublic.model_validate(r, from_attributes=True) for r in replies],
+        outcome_history=[
+            CaseOutcomeChangePublic.model_validate(
+                ch, update={"by_name": names.get(ch.by_user_id or -1)}
+            )
+            for ch in changes
+        ],
+        timeline=[
+            TimelineEntry(kind=e.kind, at=e.at, id=e.id)
+            for e in case_timeline.timeline(submissions, files, calls, replies, changes)
         ],
         buyer_timezone=cases.buyer_timezone(db, case),
         link_expires_at=link.expires_at,
@@ -182,6 +222,7 @@ def list_cases(principal: AnyStaff, db: DbDep) -> CaseList:
                 created_at=case.created_at,
                 outcome=case.outcome,
                 decision=case.decision,
+                review_state=case.review_state,
             )
             for case, link in cases.list_cases(db)
         ]
@@ -192,7 +233,7 @@ def list_cases(principal: AnyStaff, db: DbDep) -> CaseList:
 def get_case(case_id: CaseId, principal: AnyStaff, db: DbDep) -> CaseDetail:
     """The case with its submissions, submitted files (with ``sha256``), the calls made
     from the same link, and the replies."""
-    return _detail(db, case_id)
+    return case_detail(db, case_id)
 
 
 @router.get(
@@ -268,7 +309,8 @@ async def get_case_bundle(
 def set_case_outcome(
     case_id: CaseId, body: CaseOutcomeIn, principal: AnyStaff, db: DbDep, clock: ClockDep
 ) -> CaseDetail:
-    """Set the case's outcome and decision."""
+    """Set the case's outcome and decision (kept in `outcome_history`, as a call's; a new
+    verdict undoes an earlier review)."""
     case = cases.get_case(db, case_id)
     cases.set_outcome(
         db,
@@ -276,10 +318,10 @@ def set_case_outcome(
         outcome=body.outcome,
         decision=body.decision,
         note=body.note,
-        by_user_id=principal.user_id,
+        by_user_id=principal.user_id or 0,
         now=clock.now(),
     )
-    return _detail(db, case_id)
+    return case_detail(db, case_id)
 
 
 @router.post(
@@ -316,7 +358,7 @@ def reply_to_case(
         phrase_locale=phrase_locale,
         invite_at=body.invite_at,
     )
-    return _detail(db, case_id)
+    return case_detail(db, case_id)
 
 
 @router.post("/api/buyer/case/submit", status_code=201, response_model=BuyerCase)

@@ -147,7 +147,8 @@ def write_case_bundle(
     """Write ``case``'s bundle to ``out`` (a binary file); returns how many files the
     manifest lists. Each submitted clip and photo is copied in as stored (``clips/``,
     ``photos/``; its manifest SHA-256 is that of the stored bytes, which ``files.json``
-    lists as recorded at upload); ``case.json`` holds the verdict, ``submissions.json``
+    lists as recorded at upload; a still names its clip and moment); ``case.json`` holds
+    the verdict, ``outcome_history.json`` its every change (as a call's), ``submissions.json``
     the notes, times and locales, ``replies.json`` the replies, ``order.json`` the link's
     order (null without one), ``calls.json`` the live calls of the same link by id. Files
     deleted since are left out and named under ``missing``. Audited as a call's bundle
@@ -165,6 +166,8 @@ def write_case_bundle(
             _add_stored(put, storage, row.storage_key, name, missing)
         case_row = _plain(case, frozenset())
         put.data("case.json", _json({**case_row, "order_ref": link.order_ref}))
+        changes = cases.history(db, case.id)
+        put.data("outcome_history.json", _json([_plain(ch) for ch in changes]))
         put.data("order.json", _json(link.order))
         put.data("submissions.json", _json([_plain(s) for s in cases.submissions(db, case.id)]))
         put.data("files.json", _json([_plain(r, _CASE_FILE_PRIVATE) for r in rows]))

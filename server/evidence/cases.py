@@ -1,25 +1,24 @@
-"""A buyer's case: submissions of recorded files, the agent's replies, its verdict, and
-the calls made from the same link (one case timeline, joined by ``link_id``).
+"""A buyer's case: submissions of recorded files, the agent's replies, its verdict (set,
+confirmed and overridden by ``verdicts.py``, with its history, as a call's), and the
+calls made from the same link (one case timeline, joined by ``link_id``).
 
 A submission, a verdict and a reply each write their webhook event (``case.submitted``,
-``case.outcome_set``, ``case.replied``) in the same transaction as the change."""
+``case.outcome_set`` or ``case.outcome_changed``, ``case.replied``) in the same
+transaction as the change."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from server.errors import InvalidInput, NotFound
+from server.evidence import verdicts
 from server.evidence.uploads import STATE_READY
-from server.models import Call, Link
-from server.models.case import Case, CaseFile, CaseReply, CaseSubmission
-from server.webhooks.outbox import (
-    case_outcome_data,
-    case_reply_data,
-    case_submitted_data,
-    emit,
-)
+from server.models import Call, Link, User
+from server.models.case import Case, CaseFile, CaseOutcomeChange, CaseReply, CaseSubmission
+from server.webhooks.outbox import case_reply_data, case_submitted_data, emit
 from signaling.locales import DEFAULT_LOCALE
 from signaling.vocabulary import Decision, Outcome
 
@@ -86,9 +85,16 @@ def submissions(db: Session, case_id: int) -> list[CaseSubmission]:
 
 
 def files(db: Session, case_id: int, *, submitted_only: bool = True) -> list[CaseFile]:
+    """The case's ready files by id: those the buyer submitted (all uploaded ones when
+    not ``submitted_only``) and the stills the agents took from its clips."""
     query = select(CaseFile).where(CaseFile.case_id == case_id, CaseFile.state == STATE_READY)
     if submitted_only:
-        query = query.where(col(CaseFile.submission_id).is_not(None))
+        query = query.where(
+            or_(
+                col(CaseFile.submission_id).is_not(None),
+                col(CaseFile.source_file_id).is_not(None),
+            )
+        )
     return list(db.exec(query.order_by(col(CaseFile.id))).all())
 
 
@@ -212,19 +218,26 @@ def set_outcome(
     case: Case,
     *,
     outcome: Outcome,
-    decision: Decision,
+    decision: Decision | None,
     note: str | None,
-    by_user_id: int | None,
+    by_user_id: int,
     now: datetime,
 ) -> Case:
-    """The agent's verdict on the case."""
-    case.outcome, case.decision, case.outcome_note = str(outcome), str(decision), note
-    case.outcome_by_user_id, case.outcome_at = by_user_id, now
-    db.add(case)
-    emit(db, "case.outcome_set", case_outcome_data(case, _link(db, case)), now)
-    db.commit()
+    """The agent's verdict on the case (a new one undoes an earlier review)."""
+    verdicts.set_outcome(db, case, outcome, decision, note, by_user_id, now)
     db.refresh(case)
     return case
+
+
+def history(db: Session, case_id: int) -> list[CaseOutcomeChange]:
+    """Every change of the case's verdict, oldest first."""
+    return list(
+        db.exec(
+            select(CaseOutcomeChange)
+            .where(CaseOutcomeChange.case_id == case_id)
+            .order_by(col(CaseOutcomeChange.at), col(CaseOutcomeChange.id))
+        ).all()
+    )
 
 
 def list_cases(db: Session, limit: int = 200) -> list[tuple[Case, Link]]:
@@ -237,3 +250,12 @@ def list_cases(db: Session, limit: int = 200) -> list[tuple[Case, Link]]:
         .limit(limit)
     ).all()
     return [(case, link) for case, link in rows]
+
+
+def names(db: Session, user_ids: set[int | None]) -> dict[int, str]:
+    """Staff users' names by id (for who set, confirmed or overrode a verdict)."""
+    wanted = {uid for uid in user_ids if uid is not None}
+    if not wanted:
+        return {}
+    rows = db.exec(select(User.id, User.name).where(col(User.id).in_(wanted))).all()
+    return {uid: name for uid, name in rows if uid is not None}

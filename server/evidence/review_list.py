@@ -31,6 +31,7 @@ from server.models.call import (
     OutcomeChange,
     OutcomeChangePublic,
 )
+from server.models.case import Case
 from server.models.consent import ConsentText, fill_in
 from server.models.evidence import Photo, PhotoPublic, Recording, RecordingPublic
 from server.models.order import CallSku, OrderPublic, filter_key
@@ -294,4 +295,12 @@ def call_detail(
         consent_text=_consent_shown(db, call, shop_name),
         quality=CallQuality.model_validate(call.quality) if call.quality else None,
         order=OrderPublic.of(call.order),
+        case_id=_case_id(db, call),
     )
+
+
+def _case_id(db: Session, call: Call) -> int | None:
+    """The id of the case of the call's link (made by its first recorded file), or None."""
+    if call.link_id is None:
+        return None
+    return db.exec(select(Case.id).where(Case.link_id == call.link_id)).first()

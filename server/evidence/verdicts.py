@@ -1,9 +1,12 @@
-"""A call's verdict: the agent sets the outcome, a supervisor confirms or overrides it.
+"""A verdict, a call's or a case's: the agent sets the outcome, a supervisor confirms or
+overrides it.
 
-Every change is appended to ``OutcomeChange`` (who, when, what, why) and put on the
-call's timeline as an ``outcome`` event, so the review page shows when it happened; its
-webhook event (``outcome.set``, or ``outcome.changed`` for a confirm or override) is
-written in the same transaction.
+Every change is appended to the history (who, when, what, why): a call's to
+``OutcomeChange`` and its timeline as an ``outcome`` event, so the review page shows when
+it happened; a case's to ``CaseOutcomeChange`` (the case timeline reads it). Its webhook
+event is written in the same transaction: for a call ``outcome.set``, or
+``outcome.changed`` for a confirm or override; for a case ``case.outcome_set`` and
+``case.outcome_changed``, which name the case as every ``case.*`` event does.
 """
 
 from __future__ import annotations
@@ -14,8 +17,8 @@ from typing import Final
 from sqlmodel import Session
 
 from server.errors import Conflict, InvalidInput
-from server.models import Call, CallEvent, OutcomeChange
-from server.webhooks.outbox import emit, outcome_data
+from server.models import Call, CallEvent, Case, CaseOutcomeChange, Link, OutcomeChange
+from server.webhooks.outbox import case_outcome_data, emit, outcome_data
 from signaling.call import elapsed_ms
 from signaling.vocabulary import Decision, Outcome
 
@@ -26,20 +29,28 @@ REVIEW_CONFIRMED: Final = "confirmed"
 REVIEW_OVERRIDDEN: Final = "overridden"
 
 
+Subject = Call | Case
+"""What has a verdict: a call, or a case (what a buyer recorded without a live agent)."""
+Change = OutcomeChange | CaseOutcomeChange
+
+
 def _t_ms(call: Call, now: datetime) -> int:
     return elapsed_ms(call.created_at, now)
 
 
 def _record(
     db: Session,
-    call: Call,
+    subject: Subject,
     *,
     action: str,
     by_user_id: int,
     now: datetime,
     note: str | None = None,
     reason: str | None = None,
-) -> OutcomeChange:
+) -> Change:
+    if isinstance(subject, Case):
+        return _record_case(db, subject, action, by_user_id, now, note, reason)
+    call = subject
     change = OutcomeChange(
         call_id=call.id,
         action=action,
@@ -65,20 +76,66 @@ def _record(
     return change
 
 
+def _record_case(
+    db: Session,
+    case: Case,
+    action: str,
+    by_user_id: int,
+    now: datetime,
+    note: str | None,
+    reason: str | None,
+) -> CaseOutcomeChange:
+    change = CaseOutcomeChange(
+        case_id=case.id or 0,
+        action=action,
+        outcome=case.outcome,
+        decision=case.decision,
+        note=note,
+        reason=reason,
+        by_user_id=by_user_id,
+        at=now,
+    )
+    db.add(change)
+    link = db.get(Link, case.link_id)
+    assert link is not None, case.link_id
+    event_type = "case.outcome_set" if action == ACTION_SET else "case.outcome_changed"
+    data = case_outcome_data(
+        case, link, action=action, by_user_id=by_user_id, note=note, reason=reason
+    )
+    emit(db, event_type, data, now)
+    return change
+
+
+def _check_reached(subject: Subject, words: str) -> None:
+    """A call nobody answered has no verdict; a case always may have one."""
+    if isinstance(subject, Call) and subject.agent_id is None:
+        raise Conflict(f"nobody answered this call, so it has no outcome to {words}")
+
+
+def _kind(subject: Subject) -> str:
+    return "case" if isinstance(subject, Case) else "call"
+
+
+def _store(subject: Subject, outcome: Outcome, decision: Decision | None) -> None:
+    if isinstance(subject, Case):  # a case keeps the vocabulary's words as plain text
+        subject.outcome = str(outcome)
+        subject.decision = None if decision is None else str(decision)
+    else:
+        subject.outcome, subject.decision = outcome, decision
+
+
 def set_outcome(
     db: Session,
-    call: Call,
+    call: Subject,
     outcome: Outcome,
     decision: Decision | None,
     note: str | None,
     by_user_id: int,
     now: datetime,
-) -> OutcomeChange:
+) -> Change:
     """The agent's (or an admin's) verdict. A new verdict undoes an earlier review."""
-    if call.agent_id is None:
-        raise Conflict("nobody answered this call, so it has no outcome to set")
-    call.outcome = outcome
-    call.decision = decision
+    _check_reached(call, "set")
+    _store(call, outcome, decision)
     call.outcome_note = note
     call.outcome_by_user_id = by_user_id
     call.outcome_at = now
@@ -92,24 +149,25 @@ def set_outcome(
 
 def set_untagged(
     db: Session,
-    call: Call,
+    call: Subject,
     outcome: Outcome,
     decision: Decision | None,
     note: str | None,
     by_user_id: int,
     now: datetime,
-) -> OutcomeChange:
-    """A supervisor sets the verdict of an answered call its agent left untagged (no
-    reason needed: nothing is overridden). A call that has an outcome is overridden."""
+) -> Change:
+    """A supervisor sets the verdict of an answered call (or a case) its agent left
+    untagged (no reason needed: nothing is overridden). One that has an outcome is
+    overridden."""
     if call.outcome is not None:
-        raise Conflict("this call already has an outcome: override it to change it")
+        raise Conflict(f"this {_kind(call)} already has an outcome: override it to change it")
     return set_outcome(db, call, outcome, decision, note, by_user_id, now)
 
 
-def confirm(db: Session, call: Call, by_user_id: int, now: datetime) -> OutcomeChange:
+def confirm(db: Session, call: Subject, by_user_id: int, now: datetime) -> Change:
     """A supervisor agrees with the current verdict."""
     if call.outcome is None:
-        raise Conflict("this call has no outcome to confirm yet: override it to set one")
+        raise Conflict(f"this {_kind(call)} has no outcome to confirm yet: override it to set one")
     call.review_state = REVIEW_CONFIRMED
     db.add(call)
     change = _record(db, call, action=ACTION_CONFIRM, by_user_id=by_user_id, now=now)
@@ -120,20 +178,18 @@ def confirm(db: Session, call: Call, by_user_id: int, now: datetime) -> OutcomeC
 
 def override(
     db: Session,
-    call: Call,
+    call: Subject,
     outcome: Outcome,
     decision: Decision | None,
     reason: str,
     by_user_id: int,
     now: datetime,
-) -> OutcomeChange:
+) -> Change:
     """A supervisor replaces the verdict; the reason is kept with it."""
     if not reason or not reason.strip():
         raise InvalidInput("reason: an override needs a reason")
-    if call.agent_id is None:
-        raise Conflict("nobody answered this call, so it has no outcome to review")
-    call.outcome = outcome
-    call.decision = decision
+    _check_reached(call, "review")
+    _store(call, outcome, decision)
     call.outcome_by_user_id = by_user_id
     call.outcome_at = now
     call.review_state = REVIEW_OVERRIDDEN

@@ -2,7 +2,14 @@
 
 from server.models.apikey import ApiKey
 from server.models.call import Call, CallEvent, OutcomeChange
-from server.models.case import Case, CaseFile, CaseReply, CaseSteps, CaseSubmission
+from server.models.case import (
+    Case,
+    CaseFile,
+    CaseOutcomeChange,
+    CaseReply,
+    CaseSteps,
+    CaseSubmission,
+)
 from server.models.consent import ConsentText
 from server.models.evidence import AuditEntry, Photo, Recording
 from server.models.inspection import Inspection
@@ -22,6 +29,7 @@ __all__ = [
     "CallSku",
     "Case",
     "CaseFile",
+    "CaseOutcomeChange",
     "CaseReply",
     "CaseSteps",
     "CaseSubmission",

@@ -297,3 +297,8 @@ class CallDetailPublic(CallPublic):
         description="the order the call is about, as its link had it when the call was "
         "made; null when the link had none"
     )
+    case_id: int | None = Field(
+        default=None,
+        description="the case of the call's link (GET /api/cases/{case_id}): what its buyer "
+        "recorded, on one timeline with this call; null when the link has none",
+    )

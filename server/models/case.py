@@ -11,6 +11,11 @@ from sqlalchemy import JSON, Column, String
 from sqlmodel import Field, SQLModel
 
 from server.db import UTCDateTime
+from server.models.call import (
+    OUTCOME_NOTE_MAX_CHARS,
+    OVERRIDE_REASON_MAX_CHARS,
+    OutcomeChangePublic,
+)
 from server.models.public import PUBLIC_CONFIG
 
 CASE_NOTE_MAX_CHARS = 2000
@@ -31,6 +36,32 @@ class Case(SQLModel, table=True):
     outcome_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     # when retention deleted its clips and photos (the case row keeps its verdict)
     media_deleted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    review_state: str | None = Field(default=None, max_length=16)
+
+
+class CaseOutcomeChange(SQLModel, table=True):
+    """One change of a case's verdict, as ``OutcomeChange`` is for a call (the same
+    columns): set by the agent, confirmed or overridden by a supervisor. Never updated,
+    only appended (``by_user_id`` is null only for a verdict carried over from before
+    there was a history, when its author was not kept)."""
+
+    __tablename__ = "case_outcome_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    action: str = Field(max_length=16)
+    outcome: str | None = Field(default=None, max_length=32)
+    decision: str | None = Field(default=None, max_length=16)
+    note: str | None = Field(default=None, max_length=OUTCOME_NOTE_MAX_CHARS)
+    reason: str | None = Field(default=None, max_length=OVERRIDE_REASON_MAX_CHARS)
+    by_user_id: int | None = Field(default=None, foreign_key="user.id")
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class CaseOutcomeChangePublic(OutcomeChangePublic):
+    """A case's verdict change with the name of who made it: a call's shape."""
+
+    by_user_id: int | None  # type: ignore[assignment]
 
 
 class CaseSubmission(SQLModel, table=True):
@@ -63,6 +94,14 @@ class CaseFileBase(SQLModel):
     height: int | None = None
     sha256: str | None = Field(default=None, max_length=64)
     submission_id: int | None = Field(default=None, foreign_key="case_submission.id")
+    source_file_id: int | None = Field(
+        default=None,
+        foreign_key="case_file.id",
+        description="a still's clip: the agent took this photo from it",
+    )
+    source_t_ms: int | None = Field(
+        default=None, description="a still's moment in its clip, in milliseconds"
+    )
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 

@@ -41,6 +41,7 @@ EventType = Literal[
     "case.submitted",
     "case.outcome_set",
     "case.replied",
+    "case.outcome_changed",
 ]
 EVENT_TYPES: tuple[str, ...] = EventType.__args__  # type: ignore[attr-defined]
 
@@ -164,12 +165,16 @@ class CaseSubmittedData(CaseRef):
 
 
 class CaseOutcomeData(CaseRef):
-    """case.outcome_set: an agent set the case's verdict."""
+    """case.outcome_set: an agent (or a supervisor, on an untagged case) set the case's
+    verdict; case.outcome_changed: a supervisor confirmed or overrode it, as
+    outcome.changed is for a call."""
 
+    action: str = Field(description="set, confirm or override")
     outcome: str
-    decision: str
-    note: str | None
-    by_user_id: int | None
+    decision: str | None
+    note: str | None = Field(description="the note given with a set; null otherwise")
+    reason: str | None = Field(description="an override's reason")
+    by_user_id: int | None = Field(description="who made this change")
 
 
 class CaseReplyData(CaseRef):
@@ -233,5 +238,9 @@ BODIES: dict[str, tuple[type[Event], str]] = {
     "case.submitted": (CaseSubmittedEventBody, "A buyer submitted recorded evidence."),
     "case.outcome_set": (CaseOutcomeEventBody, "An agent set a recorded case's verdict."),
     "case.replied": (CaseReplyEventBody, "An agent replied to a recorded case's buyer."),
+    "case.outcome_changed": (
+        CaseOutcomeEventBody,
+        "A supervisor confirmed or overrode a recorded case's verdict.",
+    ),
 }
 assert set(BODIES) == set(EVENT_TYPES)

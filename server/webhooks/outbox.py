@@ -170,13 +170,24 @@ def case_submitted_data(
     }
 
 
-def case_outcome_data(case: Case, link: Link) -> dict[str, Any]:
-    """``data`` of case.outcome_set."""
+def case_outcome_data(
+    case: Case,
+    link: Link,
+    *,
+    action: str,
+    by_user_id: int | None,
+    note: str | None,
+    reason: str | None,
+) -> dict[str, Any]:
+    """``data`` of case.outcome_set (``action`` set) and case.outcome_changed (confirm,
+    override): the case's verdict after the change, and who made it."""
     return case_ref(case, link) | {
+        "action": action,
         "outcome": case.outcome,
         "decision": case.decision,
-        "note": case.outcome_note,
-        "by_user_id": case.outcome_by_user_id,
+        "note": note,
+        "reason": reason,
+        "by_user_id": by_user_id,
     }
 
 

@@ -297,6 +297,7 @@ def test_the_openapi_document_describes_every_event_body(client):
         "case.submitted",
         "case.outcome_set",
         "case.replied",
+        "case.outcome_changed",
     }
     ref = doc["webhooks"]["outcome.set"]["post"]["requestBody"]["content"]["application/json"]
     schema = doc["components"]["schemas"][ref["schema"]["$ref"].rsplit("/", 1)[1]]

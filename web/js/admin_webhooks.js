@@ -18,6 +18,7 @@ const EVENTS = [
   "case.submitted",
   "case.outcome_set",
   "case.replied",
+  "case.outcome_changed",
 ];
 const STATE_WORDS = {
   pending: "admin.webhooks.state_pending",

@@ -1,6 +1,8 @@
 // /review: supervisors find calls (filters, counts per outcome, pages), watch the
 // recording with a timeline of the call's events, see the photos, the chat and the
-// verdict, and confirm or override it; the buyer's consent (review_consent.js). Times are
+// verdict, and confirm or override it; the buyer's consent (review_consent.js). Recorded
+// cases are listed under the calls and open on one timeline (review_case.js) with the
+// same verdict controls; a call of a case's link links to its case and back. Times are
 // in the supervisor's time zone (staff_i18n.js).
 import { get, post } from "./api.js";
 import { chatLine } from "./chat.js";
@@ -8,6 +10,7 @@ import { orderBox } from "./order.js";
 import { AgentPicture } from "./review_agent_video.js";
 import { fail, notice, say, startPage } from "./page.js";
 import { answerOffsetMs, photoTile } from "./photos.js";
+import { caseRows, clearCase, renderCase } from "./review_case.js";
 import { buyerCopy, renderConsent, renderStart } from "./review_consent.js";
 import { renderInspection } from "./review_inspection.js";
 import { formatStaffDateTime as formatDateTime, t } from "./staff_i18n.js";
@@ -40,7 +43,10 @@ const agentPicture = new AgentPicture(video);
 let vocabulary = null; // the staff labels (vocabulary.js), once the page has started
 let page = 1;
 let total = 0;
-let current = null; // the open call's detail
+let current = null; // the open call's (or case's) detail
+let currentKind = "call"; // what `current` is: "call" or "case"
+const verdictPanel = $("#verdict-panel"); // a call's verdict controls, also a case's
+const verdictHome = verdictPanel.parentElement;
 let pollTimer = null;
 const agents = new Map(); // id -> name, from the calls seen
 
@@ -84,6 +90,18 @@ function filters() {
   if ($("filter-untagged").checked) params.set("untagged", "true");
   if ($("filter-not-reached").checked) params.set("not_reached", "true");
   return params;
+}
+
+async function loadCases() {
+  let data;
+  try {
+    data = await get("/api/cases");
+  } catch (err) {
+    return fail(err);
+  }
+  const rows = caseRows(data.cases, { vocabulary, reviewStateWords, onOpen: openCase });
+  $("case-rows").replaceChildren(...rows);
+  $("cases-empty").hidden = rows.length > 0;
 }
 
 async function loadList() {
@@ -250,14 +268,46 @@ function showList() {
   current = null;
   startClean();
   $("session-view").hidden = true;
+  $("case-view").hidden = true;
   $("list-view").hidden = false;
 }
 
-$("session-close").addEventListener("click", () => {
-  history.pushState(null, "", "/review");
-  showList();
-  loadList();
-});
+for (const id of ["session-close", "case-close"]) {
+  $(id).addEventListener("click", () => {
+    history.pushState(null, "", "/review");
+    showList();
+    loadList();
+    loadCases();
+  });
+}
+
+$("session-case").addEventListener("click", () => current && current.case_id && openCase(current.case_id));
+
+async function openCase(id) {
+  history.pushState(null, "", `/review?case=${encodeURIComponent(id)}`);
+  await showCase(id);
+}
+
+/** One recorded case: its timeline, and the verdict with a call's controls. */
+async function showCase(id) {
+  clearTimeout(pollTimer);
+  let detail;
+  try {
+    detail = await get(`/api/cases/${encodeURIComponent(id)}`);
+  } catch (err) {
+    return fail(err);
+  }
+  const isNew = currentKind !== "case" || !current || current.id !== detail.id;
+  if (isNew) startClean();
+  current = detail;
+  currentKind = "case";
+  $("list-view").hidden = true;
+  $("session-view").hidden = true;
+  $("case-view").hidden = false;
+  $("case-verdict-slot").append(verdictPanel);
+  renderCase(detail, { vocabulary, historyWords, onOpenCall: openSession });
+  renderVerdict(detail, isNew);
+}
 
 window.addEventListener("popstate", () => route());
 
@@ -274,11 +324,15 @@ async function showSession(id) {
   } catch (err) {
     return fail(err);
   }
-  const isNew = !current || current.id !== detail.id;
+  const isNew = currentKind !== "call" || !current || current.id !== detail.id;
   if (isNew) startClean();
   current = detail;
+  currentKind = "call";
   $("list-view").hidden = true;
+  $("case-view").hidden = true;
   $("session-view").hidden = false;
+  verdictHome.append(verdictPanel);
+  $("session-case").hidden = !detail.case_id;
   $("session-view").dataset.sessionId = detail.id;
   $("session-order").textContent = detail.order_ref;
   const bits = [
@@ -317,6 +371,7 @@ function startClean() {
   }
   $("session-outcome").textContent = "";
   $("session-note").textContent = "";
+  clearCase();
   video.pause();
   video.removeAttribute("src");
   video.load();
@@ -650,6 +705,8 @@ function renderVerdict(detail, isNew = false) {
     const decision = detail.decision ? ` · ${decisionWords(detail.decision)}` : "";
     const review = detail.review_state ? ` (${reviewStateWords(detail.review_state)})` : "";
     node.textContent = `${outcomeWords(detail.outcome)}${decision}${review}`;
+  } else if (currentKind === "case") {
+    node.textContent = t("review.verdict.case_untagged");
   } else if (detail.answered_at) {
     node.textContent = t("review.verdict.untagged");
   } else {
@@ -661,9 +718,9 @@ function renderVerdict(detail, isNew = false) {
       el("li", { testid: "history-item", dataset: { action: change.action }, text: historyWords(change) }),
     ),
   );
-  // an untagged call is given an outcome (no reason needed); a tagged one is confirmed
-  // or overridden; a call nobody answered has nothing to review
-  const reached = Boolean(detail.answered_at);
+  // an untagged call (or case) is given an outcome (no reason needed); a tagged one is
+  // confirmed or overridden; a call nobody answered has nothing to review
+  const reached = currentKind === "case" || Boolean(detail.answered_at);
   $("#set-form").hidden = !reached || Boolean(detail.outcome);
   $("review-confirm").hidden = !detail.outcome;
   $("#override-form").hidden = !detail.outcome;
@@ -678,10 +735,12 @@ async function review(body) {
   error.hidden = true;
   if (!current) return;
   try {
-    const detail = await post(`/api/sessions/${encodeURIComponent(current.id)}/review`, body);
+    const base = currentKind === "case" ? "/api/cases" : "/api/sessions";
+    const detail = await post(`${base}/${encodeURIComponent(current.id)}/review`, body);
     current = detail;
     renderVerdict(detail);
-    renderTimeline(detail);
+    if (currentKind === "case") renderCase(detail, { vocabulary, historyWords, onOpenCall: openSession });
+    else renderTimeline(detail);
     const words = { set: "review.done.set", confirm: "review.done.confirm", override: "review.done.override" };
     say(t(words[body.action]), "info");
     if (body.action === "override") $("override-reason").value = "";
@@ -725,11 +784,15 @@ $("#override-form").addEventListener("submit", (event) => {
 // ------------------------------------------------------------------ start
 
 function route() {
-  const id = new URLSearchParams(location.search).get("session");
+  const query = new URLSearchParams(location.search);
+  const id = query.get("session");
+  const caseId = query.get("case");
   if (id) showSession(id);
+  else if (caseId) showCase(caseId);
   else {
     showList();
     loadList();
+    loadCases();
   }
 }
 
