@@ -29,9 +29,10 @@ from server.evidence import audit, bundle, cases, uploads
 from server.infra import signing
 from server.models import Link, Role
 from server.models.case import CASE_NOTE_MAX_CHARS, REPLY_MAX_CHARS, CaseFilePublic, CaseReply
+from server.models.taxonomy import OutcomeCodeStr
 from server.phrases import phrases
 from signaling.locales import DEFAULT_LOCALE, choose_buyer_locale
-from signaling.vocabulary import Decision, Outcome
+from signaling.vocabulary import Decision
 
 router = APIRouter(tags=["cases"])
 
@@ -90,7 +91,7 @@ class CaseList(BaseModel):
 
 
 class CaseOutcomeIn(BaseModel):
-    outcome: Outcome
+    outcome: OutcomeCodeStr
     decision: Decision
     note: str | None = Field(default=None, max_length=1000)
 

@@ -39,6 +39,7 @@ AUDIT_CONSENT_TEXT_PUBLISHED = "consent_text_published"
 AUDIT_PHRASES_CHANGED = "phrases_changed"
 AUDIT_SUPPORT_HOURS_CHANGED = "support_hours_changed"
 AUDIT_EVIDENCE_BUNDLE = "evidence_bundle"
+AUDIT_TAXONOMY_CHANGED = "outcome_taxonomy_changed"
 AUDIT_ACTIONS = (
     AUDIT_VIEW_RECORDING,
     AUDIT_VIEW_PHOTO,
@@ -57,6 +58,7 @@ AUDIT_ACTIONS = (
     AUDIT_PHRASES_CHANGED,
     AUDIT_SUPPORT_HOURS_CHANGED,
     AUDIT_EVIDENCE_BUNDLE,
+    AUDIT_TAXONOMY_CHANGED,
 )
 VIEW_CONTINUATION_WINDOW_S = 30 * 60  # later range requests within this are the same view
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from server.errors import InvalidInput, NotFound
+from server.evidence import taxonomy
 from server.evidence.uploads import STATE_READY
 from server.models import Call, Link
 from server.models.case import Case, CaseFile, CaseReply, CaseSubmission
@@ -21,7 +22,7 @@ from server.webhooks.outbox import (
     emit,
 )
 from signaling.locales import DEFAULT_LOCALE
-from signaling.vocabulary import Decision, Outcome
+from signaling.vocabulary import Decision
 
 
 def _link(db: Session, case: Case) -> Link:
@@ -152,13 +153,14 @@ def set_outcome(
     db: Session,
     case: Case,
     *,
-    outcome: Outcome,
+    outcome: str,
     decision: Decision,
     note: str | None,
     by_user_id: int | None,
     now: datetime,
 ) -> Case:
-    """The agent's verdict on the case."""
+    """The agent's verdict on the case (an active code of the shop's taxonomy)."""
+    taxonomy.require_active(db, outcome)
     case.outcome, case.decision, case.outcome_note = str(outcome), str(decision), note
     case.outcome_by_user_id, case.outcome_at = by_user_id, now
     db.add(case)

@@ -14,10 +14,11 @@ from typing import Final
 from sqlmodel import Session
 
 from server.errors import Conflict, InvalidInput
+from server.evidence import taxonomy
 from server.models import Call, CallEvent, OutcomeChange
 from server.webhooks.outbox import emit, outcome_data
 from signaling.call import elapsed_ms
-from signaling.vocabulary import Decision, Outcome
+from signaling.vocabulary import Decision
 
 ACTION_SET: Final = "set"
 ACTION_CONFIRM: Final = "confirm"
@@ -68,15 +69,17 @@ def _record(
 def set_outcome(
     db: Session,
     call: Call,
-    outcome: Outcome,
+    outcome: str,
     decision: Decision | None,
     note: str | None,
     by_user_id: int,
     now: datetime,
 ) -> OutcomeChange:
-    """The agent's (or an admin's) verdict. A new verdict undoes an earlier review."""
+    """The agent's (or an admin's) verdict. A new verdict undoes an earlier review.
+    ``outcome`` must be an active code of the shop's taxonomy."""
     if call.agent_id is None:
         raise Conflict("nobody answered this call, so it has no outcome to set")
+    taxonomy.require_active(db, outcome)
     call.outcome = outcome
     call.decision = decision
     call.outcome_note = note
@@ -93,7 +96,7 @@ def set_outcome(
 def set_untagged(
     db: Session,
     call: Call,
-    outcome: Outcome,
+    outcome: str,
     decision: Decision | None,
     note: str | None,
     by_user_id: int,
@@ -121,7 +124,7 @@ def confirm(db: Session, call: Call, by_user_id: int, now: datetime) -> OutcomeC
 def override(
     db: Session,
     call: Call,
-    outcome: Outcome,
+    outcome: str,
     decision: Decision | None,
     reason: str,
     by_user_id: int,
@@ -132,6 +135,7 @@ def override(
         raise InvalidInput("reason: an override needs a reason")
     if call.agent_id is None:
         raise Conflict("nobody answered this call, so it has no outcome to review")
+    taxonomy.require_active(db, outcome)
     call.outcome = outcome
     call.decision = decision
     call.outcome_by_user_id = by_user_id
