@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from signaling.locales import BUYER_LOCALES, STAFF_LOCALES
 from signaling.vocabulary import (
+    SHIPPED_CATEGORY_OF,
     CallState,
     Decision,
     EndReason,
     Outcome,
     OutcomeCategory,
     Purpose,
-    SHIPPED_CATEGORY_OF,
     label,
     vocabulary,
 )
