@@ -210,7 +210,10 @@ def list_calls(db: Session, flt: CallFilter, page: int, per_page: int) -> CallPa
     before an agent answered)."""
     calls = db.exec(page_query(flt, page, per_page)).all()
     total = db.exec(total_query(flt)).one()
-    counts = {code: 0 for code in db.exec(select(OutcomeCode.code)).all()}
+    counts = {
+        code: 0
+        for code in db.exec(select(OutcomeCode.code).order_by(col(OutcomeCode.position))).all()
+    }
     for outcome, n in db.exec(counts_query(flt)).all():
         if outcome is not None:
             counts[outcome] = n

@@ -174,3 +174,35 @@ def expected_service(calls: list[Seeded]) -> dict:
 
 
 START = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday; the frozen clock's month
+
+
+def matching(calls: list[Seeded], params: dict[str, str]) -> list[Seeded]:
+    """The seeded calls the review list's filters ``params`` select, decided here from the
+    rows (as the review list's contract says), not by the server."""
+    from server.models.order import filter_key  # the same normalization the shop's input gets
+
+    def parse(moment: str) -> datetime:
+        return datetime.fromisoformat(moment.replace("Z", "+00:00"))
+
+    def keep(c: Seeded) -> bool:
+        checks = {
+            "since": lambda v: c.created_at >= parse(v),
+            "until": lambda v: c.created_at < parse(v),
+            "carrier": lambda v: c.carrier == filter_key(v),
+            "channel": lambda v: c.channel == filter_key(v),
+            "buyer_country": lambda v: c.country == v.upper(),
+            "sku": lambda v: filter_key(v) in c.skus,
+            "agent_id": lambda v: c.agent_id == int(v),
+            "purpose": lambda v: c.purpose == v,
+            "outcome": lambda v: c.outcome == v,
+            "category": lambda v: c.outcome is not None and SHIPPED_CATEGORY_OF[c.outcome] == v,
+            "decision": lambda v: c.decision == v,
+            "end_reason": lambda v: c.end_reason == v,
+            "untagged": lambda v: c.answered_at is not None and c.outcome is None,
+            "not_reached": lambda v: c.answered_at is None,
+        }
+        unknown = set(params) - set(checks)
+        assert not unknown, unknown
+        return all(checks[name](value) for name, value in params.items())
+
+    return [c for c in calls if keep(c)]

@@ -2,6 +2,7 @@
 import { del, get, patch, post } from "./api.js";
 import { mountConsentTexts } from "./admin_consent.js";
 import { mountHours } from "./admin_hours.js";
+import { mountOutcomes } from "./admin_outcomes.js";
 import { mountPhrases } from "./admin_phrases.js";
 import { mountWebhooks } from "./admin_webhooks.js";
 import { confirmAction } from "./confirm.js";
@@ -415,6 +416,7 @@ async function start() {
     mountConsentTexts(vocabulary),
     mountHours(),
     mountWebhooks(),
+    mountOutcomes(),
   ]).catch(fail);
 }
 

@@ -8,6 +8,7 @@ import { orderBox } from "./order.js";
 import { fail, notice, say, startPage } from "./page.js";
 import { answerOffsetMs, photoTile } from "./photos.js";
 import { buyerCopy, renderConsent, renderStart } from "./review_consent.js";
+import { addLinkedFilters, takeLinkedFilters } from "./review_link.js";
 import { formatStaffDateTime as formatDateTime, t } from "./staff_i18n.js";
 import { $, el, formatDuration } from "./ui.js";
 
@@ -80,6 +81,7 @@ function filters() {
   }
   if ($("filter-untagged").checked) params.set("untagged", "true");
   if ($("filter-not-reached").checked) params.set("not_reached", "true");
+  addLinkedFilters(params);
   return params;
 }
 
@@ -723,6 +725,7 @@ function route() {
   const id = new URLSearchParams(location.search).get("session");
   if (id) showSession(id);
   else {
+    takeLinkedFilters((list, code) => vocabulary.label(list, code), loadList);
     showList();
     loadList();
   }
