@@ -98,8 +98,25 @@ class Call(CallBase, table=True):
         Index("ix_call_carrier_outcome", "carrier_key", "outcome"),
         Index("ix_call_channel_outcome", "channel_key", "outcome"),
         Index("ix_call_country_outcome", "buyer_country", "outcome"),
-        # the analytics: a period's calls with their outcomes from the index alone
-        Index("ix_call_created_outcome", "created_at", "outcome"),
+        # the analytics: a period's calls with every column their figures read, from the
+        # index alone (server.evidence.analytics)
+        Index(
+            "ix_call_analytics",
+            *[
+                "created_at",
+                "outcome",
+                "decision",
+                "answered_at",
+                "ended_at",
+                "end_reason",
+                "agent_id",
+                "carrier_key",
+                "channel_key",
+                "buyer_country",
+                "purpose",
+                "id",
+            ],
+        ),
     )
 
     link_id: int = Field(foreign_key="link.id", index=True)
