@@ -3,7 +3,7 @@
 // and retires one (or brings it back). Nothing is deleted: a retired code is no longer
 // offered for a new verdict but stays on the calls that have it and in their history.
 // GET /api/outcome-taxonomy, POST/PATCH /api/outcome-codes and /api/outcome-categories.
-import { get, patch, post } from "./api.js";
+import { api, get, patch, post } from "./api.js";
 import { confirmAction } from "./confirm.js";
 import { fail } from "./page.js";
 import { t } from "./staff_i18n.js";
@@ -16,6 +16,12 @@ export function mountOutcomes() {
   $("#outcome-add-form").addEventListener("submit", addCode);
   $("#category-add-form").addEventListener("submit", addCategory);
   return loadOutcomes();
+}
+
+/** After a change: the browser's kept copy of the vocabulary (which the other staff pages
+ * read their outcome selects and labels from) is asked again, so they show it at once. */
+function refreshVocabulary() {
+  api("/api/vocabulary", { cache: "reload" }).catch(() => {});
 }
 
 async function loadOutcomes() {
@@ -41,6 +47,7 @@ async function change(path, body) {
   $("outcome-error").hidden = true;
   try {
     await patch(path, body);
+    refreshVocabulary();
     await loadOutcomes();
   } catch (err) {
     showError(err);
@@ -154,6 +161,7 @@ async function addCode(event) {
   };
   try {
     await post("/api/outcome-codes", body);
+    refreshVocabulary();
     $("outcome-new-code").value = "";
     $("outcome-new-label").value = "";
     await loadOutcomes();
@@ -168,6 +176,7 @@ async function addCategory(event) {
   const body = { code: $("category-new-code").value.trim(), label: $("category-new-label").value.trim() };
   try {
     await post("/api/outcome-categories", body);
+    refreshVocabulary();
     $("category-new-code").value = "";
     $("category-new-label").value = "";
     await loadOutcomes();
