@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlmodel import Session
 
 from server.api import (
+    analytics,
     apikeys,
     auth,
     buyer,
@@ -24,6 +25,7 @@ from server.api import (
     retention,
     sessions,
     support_hours,
+    taxonomy,
     uploads,
     users,
     vocabulary,
@@ -120,6 +122,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         case_steps,
         case_review,
         uploads,
+        taxonomy,
+        analytics,
     ):
         app.include_router(module.router)
     webhooks.describe_events(app)

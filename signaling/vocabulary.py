@@ -8,7 +8,8 @@ are the staff's English; what the buyer reads is the buyer page's own catalogue.
 
 - :class:`CallState`, :class:`EndReason`: a call's life (``signaling.call``).
 - :class:`Purpose`: why the link was sent (damage check, inspection, demo).
-- :class:`Outcome`, :class:`Decision`: the verdict an agent sets and a supervisor reviews.
+- :class:`Outcome`, :class:`Decision`: the verdict an agent sets and a supervisor reviews;
+  :class:`OutcomeCategory`: the return-reason categories of the shipped outcomes.
 - :class:`CloseCode`: every WebSocket close code the server sends (PROTOCOL.md).
 """
 
@@ -60,13 +61,48 @@ class Purpose(StrEnum):
 
 
 class Outcome(StrEnum):
-    """What the evidence showed (the default taxonomy)."""
+    """What the evidence showed: the shipped outcome codes, the shop's taxonomy as it
+    starts (migration 0015 stores them). A shop adds, renames and retires codes in the
+    database (``server.evidence.taxonomy``), so a stored outcome is any code of that
+    table, not only a member of this enum."""
 
     DAMAGE = "damage"  # damaged in transit
     DEFECT = "defect"  # manufacturing or quality
     MISUSE = "misuse"  # caused by the buyer
     NO_FAULT_FOUND = "no_fault_found"
     INCONCLUSIVE = "inconclusive"
+    NOT_AS_DESCRIBED = "not_as_described"
+    WRONG_SIZE = "wrong_size"  # wrong size or fit
+    MISSING_PARTS = "missing_parts"
+    WRONG_ITEM = "wrong_item"  # the wrong item was shipped
+    LOST_IN_TRANSIT = "lost_in_transit"
+    CHANGED_MIND = "changed_mind"
+
+
+class OutcomeCategory(StrEnum):
+    """The shipped return-reason categories an outcome code belongs to."""
+
+    PRODUCT = "product"
+    LOGISTICS = "logistics"
+    BUYER = "buyer"
+    NO_FAULT_FOUND = "no_fault_found"
+    INCONCLUSIVE = "inconclusive"
+
+
+SHIPPED_CATEGORY_OF: dict[Outcome, OutcomeCategory] = {
+    Outcome.DAMAGE: OutcomeCategory.LOGISTICS,
+    Outcome.DEFECT: OutcomeCategory.PRODUCT,
+    Outcome.MISUSE: OutcomeCategory.BUYER,
+    Outcome.NO_FAULT_FOUND: OutcomeCategory.NO_FAULT_FOUND,
+    Outcome.INCONCLUSIVE: OutcomeCategory.INCONCLUSIVE,
+    Outcome.NOT_AS_DESCRIBED: OutcomeCategory.PRODUCT,
+    Outcome.WRONG_SIZE: OutcomeCategory.PRODUCT,
+    Outcome.MISSING_PARTS: OutcomeCategory.PRODUCT,
+    Outcome.WRONG_ITEM: OutcomeCategory.LOGISTICS,
+    Outcome.LOST_IN_TRANSIT: OutcomeCategory.LOGISTICS,
+    Outcome.CHANGED_MIND: OutcomeCategory.BUYER,
+}
+"""Each shipped code's category in the shop's taxonomy as it starts."""
 
 
 class Decision(StrEnum):
@@ -132,6 +168,20 @@ OUTCOME_LABELS: dict[Outcome, str] = {
     Outcome.MISUSE: "Caused by the buyer",
     Outcome.NO_FAULT_FOUND: "No fault found",
     Outcome.INCONCLUSIVE: "Inconclusive",
+    Outcome.NOT_AS_DESCRIBED: "Not as described",
+    Outcome.WRONG_SIZE: "Wrong size or fit",
+    Outcome.MISSING_PARTS: "Missing parts",
+    Outcome.WRONG_ITEM: "Wrong item shipped",
+    Outcome.LOST_IN_TRANSIT: "Lost in transit",
+    Outcome.CHANGED_MIND: "Changed their mind",
+}
+
+OUTCOME_CATEGORY_LABELS: dict[OutcomeCategory, str] = {
+    OutcomeCategory.PRODUCT: "Product",
+    OutcomeCategory.LOGISTICS: "Logistics",
+    OutcomeCategory.BUYER: "Buyer",
+    OutcomeCategory.NO_FAULT_FOUND: "No fault found",
+    OutcomeCategory.INCONCLUSIVE: "Inconclusive",
 }
 
 DECISION_LABELS: dict[Decision, str] = {
@@ -147,6 +197,7 @@ _LABELS: dict[str, dict[Any, str]] = {
     "end_reasons": END_REASON_LABELS,
     "purposes": PURPOSE_LABELS,
     "outcomes": OUTCOME_LABELS,
+    "outcome_categories": OUTCOME_CATEGORY_LABELS,
     "decisions": DECISION_LABELS,
 }
 

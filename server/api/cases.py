@@ -37,9 +37,10 @@ from server.models.case import (
     CaseReply,
 )
 from server.models.moments import UTCMoment
+from server.models.taxonomy import OutcomeCodeStr
 from server.phrases import phrases
 from signaling.locales import DEFAULT_LOCALE, IANA_TIMEZONES, choose_buyer_locale
-from signaling.vocabulary import Decision, Outcome
+from signaling.vocabulary import Decision
 
 router = APIRouter(tags=["cases"])
 
@@ -122,7 +123,7 @@ class CaseList(BaseModel):
 
 
 class CaseOutcomeIn(BaseModel):
-    outcome: Outcome
+    outcome: OutcomeCodeStr
     decision: Decision
     note: str | None = Field(default=None, max_length=1000)
 

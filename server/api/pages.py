@@ -61,6 +61,11 @@ def review_page(request: Request, db: DbDep, clock: ClockDep) -> Response:
     return _staff_page("review.html", (Role.supervisor, Role.admin), request, db, clock)
 
 
+@router.get("/analytics")
+def analytics_page(request: Request, db: DbDep, clock: ClockDep) -> Response:
+    return _staff_page("analytics.html", (Role.supervisor, Role.admin), request, db, clock)
+
+
 @router.get("/call")
 def buyer_page() -> Response:
     return _page("buyer.html")

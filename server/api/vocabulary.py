@@ -1,9 +1,11 @@
 """``GET /api/vocabulary``: every enumerated word of a call with its staff label, and
 the languages the pages speak.
 
-The staff pages build their selects and show their labels from this one answer, so the
-words come from ``signaling.vocabulary`` alone. Nothing here is secret: no sign-in is
-needed, and the browser may keep the answer for a few minutes.
+The staff pages build their selects and show their labels from this one answer: the
+fixed words come from ``signaling.vocabulary``, the outcomes and their categories from
+the shop's taxonomy (active ones; retired ones apart, for the labels of old calls).
+Nothing here is secret: no sign-in is needed, and the browser may keep the answer for
+half a minute.
 """
 
 from __future__ import annotations
@@ -11,12 +13,23 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
+from server.api.deps import DbDep
+from server.evidence import taxonomy
+from server.models.taxonomy import OutcomeCode
 from signaling.locales import BUYER_LOCALES, STAFF_LOCALES, Direction
-from signaling.vocabulary import CallState, Decision, EndReason, Outcome, Purpose, vocabulary
+from signaling.vocabulary import (
+    OUTCOME_CATEGORY_LABELS,
+    OUTCOME_LABELS,
+    CallState,
+    Decision,
+    EndReason,
+    Purpose,
+    vocabulary,
+)
 
 router = APIRouter(tags=["vocabulary"])
 
-CACHE_CONTROL = "public, max-age=300"  # five minutes: a new label shows soon after a deploy
+CACHE_CONTROL = "public, max-age=30"  # an admin's change of the taxonomy shows soon
 
 
 class CallStateTerm(BaseModel):
@@ -35,8 +48,18 @@ class PurposeTerm(BaseModel):
 
 
 class OutcomeTerm(BaseModel):
-    code: Outcome
+    code: str
     label: str
+    category: str = Field(description="its return-reason category's code")
+    shipped: bool = Field(
+        description="the label is the shipped one (a page may show its own translation)"
+    )
+
+
+class CategoryTerm(BaseModel):
+    code: str
+    label: str
+    shipped: bool = Field(description="the label is the shipped one")
 
 
 class DecisionTerm(BaseModel):
@@ -56,7 +79,15 @@ class Vocabulary(BaseModel):
     call_states: list[CallStateTerm] = Field(description="a call's state")
     end_reasons: list[EndReasonTerm] = Field(description="why a call ended")
     purposes: list[PurposeTerm] = Field(description="why a buyer link was sent")
-    outcomes: list[OutcomeTerm] = Field(description="what the evidence showed")
+    outcomes: list[OutcomeTerm] = Field(
+        description="what the evidence showed: the shop's active outcome codes"
+    )
+    outcome_categories: list[CategoryTerm] = Field(
+        description="the return-reason categories (active ones)"
+    )
+    retired_outcomes: list[OutcomeTerm] = Field(
+        description="retired codes: no longer offered, still on the calls that have them"
+    )
     decisions: list[DecisionTerm] = Field(description="what the shop does about it")
     locales: list[LocaleTerm] = Field(description="the buyer page's languages, English first")
     staff_locales: list[LocaleTerm] = Field(description="the staff pages' languages")
@@ -67,13 +98,37 @@ def _locales(found: tuple) -> list[dict[str, str]]:
 
 
 @router.get("/api/vocabulary", response_model=Vocabulary)
-def get_vocabulary(response: Response) -> Vocabulary:
-    """The call states, end reasons, purposes, outcomes and decisions with their labels;
-    the buyer page's and the staff pages' languages with their own names."""
+def get_vocabulary(response: Response, db: DbDep) -> Vocabulary:
+    """The call states, end reasons, purposes, outcomes (the shop's codes, with their
+    categories) and decisions with their labels; the buyer page's and the staff pages'
+    languages with their own names."""
     response.headers["Cache-Control"] = CACHE_CONTROL
+    found = taxonomy.load(db)
+    active = {c.code for c in found.active_codes()}
+
+    def term(code: OutcomeCode) -> dict[str, object]:
+        shipped = OUTCOME_LABELS.get(code.code)  # type: ignore[call-overload]
+        return {
+            "code": code.code,
+            "label": code.label,
+            "category": code.category,
+            "shipped": shipped == code.label,
+        }
+
     return Vocabulary.model_validate(
         {
             **vocabulary(),
+            "outcomes": [term(c) for c in found.codes if c.code in active],
+            "retired_outcomes": [term(c) for c in found.codes if c.code not in active],
+            "outcome_categories": [
+                {
+                    "code": c.code,
+                    "label": c.label,
+                    "shipped": OUTCOME_CATEGORY_LABELS.get(c.code) == c.label,  # type: ignore[call-overload]
+                }
+                for c in found.categories
+                if c.retired_at is None
+            ],
             "locales": _locales(BUYER_LOCALES),
             "staff_locales": _locales(STAFF_LOCALES),
         }

@@ -20,7 +20,7 @@ from server.models import Call, Link, User
 from server.models.case import Case, CaseFile, CaseOutcomeChange, CaseReply, CaseSubmission
 from server.webhooks.outbox import case_reply_data, case_submitted_data, emit
 from signaling.locales import DEFAULT_LOCALE
-from signaling.vocabulary import Decision, Outcome
+from signaling.vocabulary import Decision
 
 
 def _link(db: Session, case: Case) -> Link:
@@ -217,7 +217,7 @@ def set_outcome(
     db: Session,
     case: Case,
     *,
-    outcome: Outcome,
+    outcome: str,
     decision: Decision | None,
     note: str | None,
     by_user_id: int,

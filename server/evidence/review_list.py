@@ -35,8 +35,9 @@ from server.models.case import Case
 from server.models.consent import ConsentText, fill_in
 from server.models.evidence import Photo, PhotoPublic, Recording, RecordingPublic
 from server.models.order import CallSku, OrderPublic, filter_key
+from server.models.taxonomy import OutcomeCode
 from server.models.user import User
-from signaling.vocabulary import Decision, Outcome, Purpose
+from signaling.vocabulary import Decision, EndReason, Purpose
 
 UNTAGGED_KEY = "untagged"
 NOT_REACHED_KEY = "not_reached"
@@ -47,7 +48,9 @@ LIKE_ESCAPE = "\\"
 class CallFilter:
     """What the review list is narrowed to; every filter set must hold (None: any)."""
 
-    outcome: Outcome | None = None
+    outcome: str | None = None  # a code of the shop's taxonomy, retired ones included
+    category: str | None = None  # the outcome's return-reason category
+    end_reason: EndReason | None = None
     decision: Decision | None = None
     purpose: Purpose | None = None
     agent_id: int | None = None
@@ -63,11 +66,16 @@ class CallFilter:
     buyer_country: str | None = None  # ISO 3166-1 alpha-2, any case
 
     def conditions(self, *, with_outcome: bool = True) -> list[ColumnElement[bool]]:
-        """SQL conditions; ``with_outcome=False`` leaves out the outcome, untagged and
-        not-reached filters (for the counts per outcome)."""
+        """SQL conditions; ``with_outcome=False`` leaves out the outcome, category,
+        untagged and not-reached filters (for the counts per outcome)."""
         where: list[ColumnElement[bool]] = []
         if with_outcome and self.outcome is not None:
             where.append(col(Call.outcome) == self.outcome)
+        if with_outcome and self.category is not None:
+            codes = select(OutcomeCode.code).where(OutcomeCode.category == self.category)
+            where.append(col(Call.outcome).in_(codes))
+        if self.end_reason is not None:
+            where.append(col(Call.end_reason) == self.end_reason)
         if with_outcome and self.untagged:
             where.extend(_untagged())
         if with_outcome and self.not_reached:
@@ -153,7 +161,7 @@ def total_query(flt: CallFilter) -> SelectOfScalar[int]:
     return select(func.count()).select_from(Call).where(*flt.conditions())
 
 
-def counts_query(flt: CallFilter) -> Select[tuple[Outcome | None, int]]:
+def counts_query(flt: CallFilter) -> Select[tuple[str | None, int]]:
     """Calls per outcome for the other filters (null: no outcome, ended or not)."""
     return (
         select(Call.outcome, func.count())
@@ -203,7 +211,10 @@ def list_calls(db: Session, flt: CallFilter, page: int, per_page: int) -> CallPa
     before an agent answered)."""
     calls = db.exec(page_query(flt, page, per_page)).all()
     total = db.exec(total_query(flt)).one()
-    counts = {str(o): 0 for o in Outcome}
+    counts = {
+        code: 0
+        for code in db.exec(select(OutcomeCode.code).order_by(col(OutcomeCode.position))).all()
+    }
     for outcome, n in db.exec(counts_query(flt)).all():
         if outcome is not None:
             counts[outcome] = n

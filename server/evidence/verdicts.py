@@ -17,10 +17,11 @@ from typing import Final
 from sqlmodel import Session
 
 from server.errors import Conflict, InvalidInput
+from server.evidence import taxonomy
 from server.models import Call, CallEvent, Case, CaseOutcomeChange, Link, OutcomeChange
 from server.webhooks.outbox import case_outcome_data, emit, outcome_data
 from signaling.call import elapsed_ms
-from signaling.vocabulary import Decision, Outcome
+from signaling.vocabulary import Decision
 
 ACTION_SET: Final = "set"
 ACTION_CONFIRM: Final = "confirm"
@@ -116,7 +117,7 @@ def _kind(subject: Subject) -> str:
     return "case" if isinstance(subject, Case) else "call"
 
 
-def _store(subject: Subject, outcome: Outcome, decision: Decision | None) -> None:
+def _store(subject: Subject, outcome: str, decision: Decision | None) -> None:
     if isinstance(subject, Case):  # a case keeps the vocabulary's words as plain text
         subject.outcome = str(outcome)
         subject.decision = None if decision is None else str(decision)
@@ -127,14 +128,16 @@ def _store(subject: Subject, outcome: Outcome, decision: Decision | None) -> Non
 def set_outcome(
     db: Session,
     call: Subject,
-    outcome: Outcome,
+    outcome: str,
     decision: Decision | None,
     note: str | None,
     by_user_id: int,
     now: datetime,
 ) -> Change:
-    """The agent's (or an admin's) verdict. A new verdict undoes an earlier review."""
+    """The agent's (or an admin's) verdict. A new verdict undoes an earlier review.
+    ``outcome`` must be an active code of the shop's taxonomy."""
     _check_reached(call, "set")
+    taxonomy.require_active(db, outcome)
     _store(call, outcome, decision)
     call.outcome_note = note
     call.outcome_by_user_id = by_user_id
@@ -150,7 +153,7 @@ def set_outcome(
 def set_untagged(
     db: Session,
     call: Subject,
-    outcome: Outcome,
+    outcome: str,
     decision: Decision | None,
     note: str | None,
     by_user_id: int,
@@ -179,7 +182,7 @@ def confirm(db: Session, call: Subject, by_user_id: int, now: datetime) -> Chang
 def override(
     db: Session,
     call: Subject,
-    outcome: Outcome,
+    outcome: str,
     decision: Decision | None,
     reason: str,
     by_user_id: int,
@@ -189,6 +192,7 @@ def override(
     if not reason or not reason.strip():
         raise InvalidInput("reason: an override needs a reason")
     _check_reached(call, "review")
+    taxonomy.require_active(db, outcome)
     _store(call, outcome, decision)
     call.outcome_by_user_id = by_user_id
     call.outcome_at = now

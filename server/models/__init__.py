@@ -17,6 +17,7 @@ from server.models.link import BuyerPass, Link
 from server.models.order import CallSku
 from server.models.phrase import QuickPhrase
 from server.models.support_hours import SupportHours
+from server.models.taxonomy import OutcomeCategory, OutcomeCode
 from server.models.user import Role, StaffSession, User
 from server.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -36,7 +37,9 @@ __all__ = [
     "ConsentText",
     "Inspection",
     "Link",
+    "OutcomeCategory",
     "OutcomeChange",
+    "OutcomeCode",
     "Photo",
     "QuickPhrase",
     "Recording",

@@ -1,13 +1,16 @@
-"""``GET /api/vocabulary``: the words the staff pages show, from signaling.vocabulary alone."""
+"""``GET /api/vocabulary``: the words the staff pages show, from signaling.vocabulary; the
+outcomes and their categories from the shop's taxonomy, which starts as the shipped one."""
 
 from __future__ import annotations
 
 from signaling.locales import BUYER_LOCALES, STAFF_LOCALES
 from signaling.vocabulary import (
+    SHIPPED_CATEGORY_OF,
     CallState,
     Decision,
     EndReason,
     Outcome,
+    OutcomeCategory,
     Purpose,
     label,
     vocabulary,
@@ -17,9 +20,11 @@ LISTS = {
     "call_states": CallState,
     "end_reasons": EndReason,
     "purposes": Purpose,
-    "outcomes": Outcome,
     "decisions": Decision,
 }
+# from the shop's taxonomy: the shipped codes and categories on a new database
+TAXONOMY_LISTS = {"outcomes": Outcome, "outcome_categories": OutcomeCategory}
+SHOP_LISTS = {*TAXONOMY_LISTS, "retired_outcomes"}
 
 
 def test_vocabulary_answers_without_sign_in_and_equals_the_module(client):
@@ -28,8 +33,16 @@ def test_vocabulary_answers_without_sign_in_and_equals_the_module(client):
     assert answer.headers["content-type"].startswith("application/json")
     body = answer.json()
     languages = {"locales": BUYER_LOCALES, "staff_locales": STAFF_LOCALES}
-    assert {k: v for k, v in body.items() if k not in languages} == vocabulary()
-    assert set(body) == set(LISTS) | set(languages)
+    fixed = {k: v for k, v in body.items() if k not in languages and k not in SHOP_LISTS}
+    assert fixed == {k: v for k, v in vocabulary().items() if k in LISTS}
+    assert set(body) == set(LISTS) | set(languages) | SHOP_LISTS
+    assert body["retired_outcomes"] == []
+    for name in TAXONOMY_LISTS:
+        assert [(t["code"], t["label"]) for t in body[name]] == [
+            (t["code"], t["label"]) for t in vocabulary()[name]
+        ]
+        assert all(t["shipped"] for t in body[name])
+    assert {t["code"]: t["category"] for t in body["outcomes"]} == SHIPPED_CATEGORY_OF
     for name, locales in languages.items():
         assert body[name] == [{"code": x.code, "name": x.name, "dir": x.dir} for x in locales]
     for name, enum in LISTS.items():
@@ -57,8 +70,8 @@ def test_vocabulary_is_described_exactly_in_the_openapi_schema(client):
     components = schema["components"]["schemas"]
     model = components[ref.rsplit("/", 1)[1]]
     languages = {"locales", "staff_locales"}
-    assert set(model["properties"]) == set(LISTS) | languages
-    assert set(model["required"]) == set(LISTS) | languages
+    assert set(model["properties"]) == set(LISTS) | languages | SHOP_LISTS
+    assert set(model["required"]) == set(LISTS) | languages | SHOP_LISTS
     for name in languages:
         term = components[model["properties"][name]["items"]["$ref"].rsplit("/", 1)[1]]
         assert set(term["required"]) == {"code", "name", "dir"}, name

@@ -3,6 +3,7 @@ import { del, get, patch, post } from "./api.js";
 import { mountCaseSteps } from "./admin_case_steps.js";
 import { mountConsentTexts } from "./admin_consent.js";
 import { mountHours } from "./admin_hours.js";
+import { mountOutcomes } from "./admin_outcomes.js";
 import { mountPhrases } from "./admin_phrases.js";
 import { mountWebhooks } from "./admin_webhooks.js";
 import { confirmAction } from "./confirm.js";
@@ -418,6 +419,7 @@ async function start() {
     mountHours(),
     mountWebhooks(),
     mountCaseSteps(vocabulary),
+    mountOutcomes(),
   ]).catch(fail);
 }
 

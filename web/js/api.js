@@ -29,8 +29,9 @@ function readCookie(name) {
  * its own type. `as` says whose CSRF token a state-changing request carries: "staff"
  * (signed-in staff) or "buyer" (the buyer page's call). Resolves with the parsed JSON
  * answer (or null for 204), rejects with ApiError carrying the server's message.
+ * `cache` is fetch's (e.g. "reload": ask the server, and keep its answer for later reads).
  */
-export async function api(path, { method = "GET", body, file, as = "staff" } = {}) {
+export async function api(path, { method = "GET", body, file, as = "staff", cache = "default" } = {}) {
   const headers = { Accept: "application/json" };
   const upper = method.toUpperCase();
   if (!SAFE_METHODS.has(upper)) headers["X-CSRF-Token"] = readCookie(CSRF_COOKIES[as]);
@@ -43,6 +44,7 @@ export async function api(path, { method = "GET", body, file, as = "staff" } = {
       headers,
       body: body !== undefined ? JSON.stringify(body) : file,
       credentials: "same-origin",
+      cache,
     });
   } catch (err) {
     throw new ApiError("Cannot reach the server. Check your connection and try again.", {

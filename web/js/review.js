@@ -13,6 +13,7 @@ import { answerOffsetMs, photoTile } from "./photos.js";
 import { caseRows, clearCase, renderCase } from "./review_case.js";
 import { buyerCopy, renderConsent, renderStart } from "./review_consent.js";
 import { renderInspection } from "./review_inspection.js";
+import { addLinkedFilters, takeLinkedFilters } from "./review_link.js";
 import { formatStaffDateTime as formatDateTime, t } from "./staff_i18n.js";
 import { $, el, formatDuration } from "./ui.js";
 
@@ -89,6 +90,7 @@ function filters() {
   }
   if ($("filter-untagged").checked) params.set("untagged", "true");
   if ($("filter-not-reached").checked) params.set("not_reached", "true");
+  addLinkedFilters(params);
   return params;
 }
 
@@ -790,6 +792,7 @@ function route() {
   if (id) showSession(id);
   else if (caseId) showCase(caseId);
   else {
+    takeLinkedFilters((list, code) => vocabulary.label(list, code), loadList);
     showList();
     loadList();
     loadCases();

@@ -5,7 +5,9 @@
 // It also lists the languages: the buyer page's (`locales`) and the staff pages'
 // (`staff_locales`), each {code, name (in itself), dir}.
 // A label is the staff language's (staff catalogue key "vocab.<list>.<code>") when the
-// catalogue has it, else the server's English.
+// catalogue has it, else the server's English. The outcomes and their categories are the
+// shop's: a label an admin changed (`shipped: false`) is shown as the admin wrote it, and
+// a retired code (`retired_outcomes`) keeps its label on old calls.
 import { get } from "./api.js";
 import { t } from "./staff_i18n.js";
 
@@ -28,8 +30,15 @@ export class Vocabulary {
     this.locales = locales;
     this.staffLocales = staffLocales;
     this.lists = new Map();
+    this.own = new Set(); // "<list>.<code>" of labels the shop wrote itself
+    this.categoryOf = new Map(); // outcome code -> its category's code
     for (const [name, terms] of Object.entries(labelled)) {
       this.lists.set(name, new Map(terms.map((term) => [term.code, term.label])));
+      const list = name === "retired_outcomes" ? "outcomes" : name;
+      for (const term of terms) {
+        if (term.shipped === false) this.own.add(`${list}.${term.code}`);
+        if (term.category) this.categoryOf.set(term.code, term.category);
+      }
     }
   }
 
@@ -50,10 +59,11 @@ export class Vocabulary {
   label(list, code) {
     if (code === null || code === undefined || code === "") return "";
     const key = `vocab.${list}.${code}`;
-    const translated = t(key);
+    const translated = this.own.has(`${list}.${code}`) ? key : t(key);
     if (translated !== key) return translated;
     const terms = this.lists.get(list);
-    return (terms && terms.get(code)) || String(code).replaceAll("_", " ");
+    const retired = list === "outcomes" ? this.lists.get("retired_outcomes") : null;
+    return (terms && terms.get(code)) || (retired && retired.get(code)) || String(code).replaceAll("_", " ");
   }
 
   /** Replace the options of `select` (other than its placeholders) with `list`'s terms,

@@ -10,12 +10,13 @@ from pydantic import BaseModel, Field
 
 from server.api.deps import DB_ID_MAX, CallReader, ClockDep, DbDep, Reviewer, SettingsDep
 from server.api.sessions.paging import PageNumber, PerPage
-from server.evidence import audit, review_list
+from server.evidence import audit, review_list, taxonomy
 from server.models.call import CallDetailPublic, CallPublic
 from server.models.link import ORDER_REF_MAX_CHARS
 from server.models.moments import UTCMoment
 from server.models.order import CARRIER_MAX_CHARS, CHANNEL_MAX_CHARS, SKU_MAX_CHARS
-from signaling.vocabulary import Decision, Outcome, Purpose
+from server.models.taxonomy import CODE_MAX_CHARS, CODE_PATTERN, OutcomeCodeStr
+from signaling.vocabulary import Decision, EndReason, Purpose
 
 router = APIRouter(tags=["sessions"])
 
@@ -42,7 +43,17 @@ def _given(text: str | None) -> str | None:
 def list_sessions(
     principal: Reviewer,
     db: DbDep,
-    outcome: Outcome | None = None,
+    outcome: OutcomeCodeStr | None = None,
+    category: Annotated[
+        str | None,
+        Query(
+            min_length=2,
+            max_length=CODE_MAX_CHARS,
+            pattern=CODE_PATTERN,
+            description="calls whose outcome is in this return-reason category",
+        ),
+    ] = None,
+    end_reason: EndReason | None = None,
     decision: Decision | None = None,
     purpose: Purpose | None = None,
     agent_id: Annotated[int | None, Query(ge=1, le=DB_ID_MAX)] = None,
@@ -88,8 +99,14 @@ def list_sessions(
     per_page: PerPage = 25,
 ) -> SessionList:
     """Calls, newest first, for supervisors, admins and integrations."""
+    if outcome is not None:
+        taxonomy.require_known(db, outcome)
+    if category is not None:
+        taxonomy.require_known_category(db, category)
     flt = review_list.CallFilter(
         outcome=outcome,
+        category=category,
+        end_reason=end_reason,
         decision=decision,
         purpose=purpose,
         agent_id=agent_id,

@@ -12,15 +12,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from server.api.deps import CallAgent, CallReviewer, ClockDep, DbDep, SettingsDep
 from server.evidence import review_list, verdicts
 from server.models.call import OUTCOME_NOTE_MAX_CHARS, OVERRIDE_REASON_MAX_CHARS, CallDetailPublic
+from server.models.taxonomy import OutcomeCodeStr
 from server.models.text import ParagraphStr
-from signaling.vocabulary import Decision, Outcome
+from signaling.vocabulary import Decision
 
 router = APIRouter(tags=["sessions"])
 
 
 class OutcomeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    outcome: Outcome
+    outcome: OutcomeCodeStr
     decision: Decision | None = None
     note: ParagraphStr | None = Field(default=None, max_length=OUTCOME_NOTE_MAX_CHARS)
 
@@ -28,7 +29,7 @@ class OutcomeIn(BaseModel):
 class SetIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     action: Literal["set"]
-    outcome: Outcome
+    outcome: OutcomeCodeStr
     decision: Decision | None = None
     note: ParagraphStr | None = Field(default=None, max_length=OUTCOME_NOTE_MAX_CHARS)
 
@@ -41,7 +42,7 @@ class ConfirmIn(BaseModel):
 class OverrideIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     action: Literal["override"]
-    outcome: Outcome
+    outcome: OutcomeCodeStr
     decision: Decision | None = None
     reason: ParagraphStr = Field(min_length=1, max_length=OVERRIDE_REASON_MAX_CHARS)
 

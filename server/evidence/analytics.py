@@ -1,0 +1,191 @@
+"""Return-reason analytics: where verdicts concentrate (by category, outcome, SKU,
+carrier, country, channel, agent or week) and how the service went (answer and handle
+times, buyers who left the queue, untagged calls).
+
+Contracts, which the API and the page rely on and the tests recompute from the rows:
+
+- The calls counted are those created in ``[since, until)`` matching every filter
+  (``review_list.CallFilter``'s conditions, so the review list finds exactly the same
+  calls).
+- ``outcome_rows``: one row per key; ``calls`` is how many calls the key has, and
+  ``by_outcome`` / ``by_decision`` count them per outcome code / decision (codes and
+  decisions with no call left out; a call without one is in neither). Grouped by
+  ``category`` or ``outcome``, only calls with an outcome are counted. Grouped by ``sku``,
+  a call with two SKUs counts in both rows. A call without the key (no carrier, no agent,
+  ...) is in the row whose key is null. Rows are sorted by calls, most first (``week``: by
+  week); ``week`` keys are the Monday (``YYYY-MM-DD``) of the week in ``tz`` that the
+  call's hour (UTC) begins in.
+- ``service``: answer time is ``answered_at - created_at`` of answered calls, handle time
+  ``ended_at - answered_at`` of answered, ended calls, both in seconds; a percentile is
+  the nearest rank (the ``ceil(q * n)``-th smallest); ``left_queue`` counts calls that
+  ended ``buyer_left_queue``; ``untagged`` and ``not_reached`` are the review list's.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col, select
+
+from server.evidence.review_list import CallFilter, _not_reached, _untagged
+from server.models.call import Call
+from server.models.order import CallSku
+from server.models.taxonomy import OutcomeCode
+from server.models.user import User
+from signaling.vocabulary import EndReason
+
+GroupBy = Literal["category", "outcome", "sku", "carrier", "country", "channel", "agent", "week"]
+GROUP_BYS: tuple[str, ...] = GroupBy.__args__  # type: ignore[attr-defined]
+
+
+@dataclass
+class OutcomeRow:
+    """One group's figures."""
+
+    key: str | None
+    label: str | None = None
+    calls: int = 0
+    by_outcome: dict[str, int] = field(default_factory=dict)
+    by_decision: dict[str, int] = field(default_factory=dict)
+
+    def add(self, outcome: str | None, decision: str | None, n: int) -> None:
+        self.calls += n
+        if outcome is not None:
+            self.by_outcome[outcome] = self.by_outcome.get(outcome, 0) + n
+        if decision is not None:
+            self.by_decision[decision] = self.by_decision.get(decision, 0) + n
+
+
+def _hour_bucket(db: Session) -> ColumnElement[str]:
+    created = col(Call.created_at)
+    if db.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.date_trunc("hour", created), "YYYY-MM-DD HH24")
+    return func.strftime("%Y-%m-%d %H", created)
+
+
+def _week_of(hour: str, zone: ZoneInfo) -> str:
+    start = datetime.strptime(hour, "%Y-%m-%d %H").replace(tzinfo=UTC).astimezone(zone)
+    monday: date = start.date() - timedelta(days=start.weekday())
+    return monday.isoformat()
+
+
+def outcome_rows(
+    db: Session, flt: CallFilter, group_by: GroupBy, tz: str = "UTC"
+) -> list[OutcomeRow]:
+    """The figures per ``group_by`` key of the calls ``flt`` selects (module docstring)."""
+    where = flt.conditions()
+    outcome, decision = col(Call.outcome), col(Call.decision)
+    key: Any
+    query: Any
+    if group_by == "category":
+        key = col(OutcomeCode.category)
+        query = select(key, outcome, decision, func.count()).join(
+            OutcomeCode, col(OutcomeCode.code) == outcome
+        )
+    elif group_by == "outcome":
+        key = outcome
+        query = select(key, outcome, decision, func.count()).where(outcome.is_not(None))
+    elif group_by == "sku":
+        key = col(CallSku.sku_key)
+        query = select(key, outcome, decision, func.count()).outerjoin(
+            CallSku, col(CallSku.call_id) == col(Call.id)
+        )
+    elif group_by == "week":
+        key = _hour_bucket(db)
+        query = select(key, outcome, decision, func.count())
+    else:
+        key = {
+            "carrier": col(Call.carrier_key),
+            "country": col(Call.buyer_country),
+            "channel": col(Call.channel_key),
+            "agent": col(Call.agent_id),
+        }[group_by]
+        query = select(key, outcome, decision, func.count())
+    if group_by != "category":
+        query = query.select_from(Call)
+    query = query.where(*where).group_by(key, outcome, decision)
+    rows: dict[str | None, OutcomeRow] = {}
+    zone = ZoneInfo(tz)
+    for found_key, found_outcome, found_decision, n in db.exec(query).all():
+        if group_by == "week":
+            found_key = _week_of(found_key, zone)
+        elif found_key is not None:
+            found_key = str(found_key)
+        row = rows.setdefault(found_key, OutcomeRow(key=found_key))
+        row.add(found_outcome, found_decision and str(found_decision), n)
+    result = list(rows.values())
+    if group_by == "agent":
+        names = _agent_names(db, (r.key for r in result))
+        for r in result:
+            r.label = names.get(r.key) if r.key is not None else None
+    if group_by == "week":
+        result.sort(key=lambda r: r.key or "")
+    else:
+        result.sort(key=lambda r: (-r.calls, r.key is None, r.key or ""))
+    return result
+
+
+def _agent_names(db: Session, keys: Iterable[str | None]) -> dict[str, str]:
+    ids = {int(k) for k in keys if k is not None}
+    if not ids:
+        return {}
+    found = db.exec(select(User.id, User.name).where(col(User.id).in_(ids))).all()
+    return {str(uid): name for uid, name in found}
+
+
+def nearest_rank(values: list[float], q: float) -> float | None:
+    """The ``q`` quantile by nearest rank of sorted ``values``; None for none."""
+    if not values:
+        return None
+    return values[max(0, math.ceil(q * len(values)) - 1)]
+
+
+@dataclass(frozen=True)
+class ServiceFigures:
+    calls: int
+    answered: int
+    answer_p50_s: float | None
+    answer_p90_s: float | None
+    handle_p50_s: float | None
+    handle_mean_s: float | None
+    left_queue: int
+    untagged: int
+    not_reached: int
+
+
+def _seconds(a: datetime, b: datetime) -> float:
+    return (b - a).total_seconds()
+
+
+def service(db: Session, flt: CallFilter) -> ServiceFigures:
+    """Answer and handle times and the queue's and tagging's counts (module docstring)."""
+    where = flt.conditions()
+
+    def count(*more: ColumnElement[bool]) -> int:
+        return db.exec(select(func.count()).select_from(Call).where(*where, *more)).one()
+
+    times = db.exec(
+        select(Call.created_at, Call.answered_at, Call.ended_at).where(
+            *where, col(Call.answered_at).is_not(None)
+        )
+    ).all()
+    answer = sorted(_seconds(c, a) for c, a, _ in times if a is not None)
+    handle = sorted(_seconds(a, e) for _, a, e in times if a is not None and e is not None)
+    return ServiceFigures(
+        calls=count(),
+        answered=len(answer),
+        answer_p50_s=nearest_rank(answer, 0.5),
+        answer_p90_s=nearest_rank(answer, 0.9),
+        handle_p50_s=nearest_rank(handle, 0.5),
+        handle_mean_s=round(sum(handle) / len(handle), 1) if handle else None,
+        left_queue=count(col(Call.end_reason) == EndReason.BUYER_LEFT_QUEUE),
+        untagged=count(*_untagged()),
+        not_reached=count(*_not_reached()),
+    )

@@ -1,0 +1,170 @@
+"""``GET /api/analytics/outcomes`` and ``/service``: every figure equals the one counted
+from the seeded rows; parameters are checked; supervisors, admins and keys with
+``calls:read`` read them, agents and other keys do not; each figure's review-list
+filters find exactly the calls behind it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session
+
+from server.accounts.apikeys import create_api_key
+from tests.helpers.accounts import add_user, login
+from tests.helpers.analytics_data import (
+    START,
+    expected_rows,
+    expected_service,
+    seed_calls,
+)
+
+GROUPS = ["category", "outcome", "sku", "carrier", "country", "channel", "agent", "week"]
+PERIOD = {"since": START.isoformat(), "until": (START + timedelta(days=28)).isoformat()}
+
+
+@pytest.fixture
+def seeded(app, client):
+    agents = [add_user(app, f"a{i}@shop.test", "agent", f"Agent {i}") for i in range(3)]
+    add_user(app, "sue@shop.test", "supervisor", "Sue")
+    calls = seed_calls(app, agents, 160, start=START)
+    login(client, "sue@shop.test")
+    return calls
+
+
+def _as_dict(rows: list[dict]) -> dict:
+    return {
+        r["key"]: {
+            "calls": r["calls"],
+            "by_outcome": r["by_outcome"],
+            "by_decision": r["by_decision"],
+        }
+        for r in rows
+    }
+
+
+@pytest.mark.parametrize("group_by", GROUPS)
+def test_every_group_equals_the_count_from_the_rows(client, seeded, group_by):
+    answer = client.get("/api/analytics/outcomes", params={**PERIOD, "group_by": group_by})
+    assert answer.status_code == 200, answer.text
+    rows = answer.json()["rows"]
+    assert _as_dict(rows) == expected_rows(seeded, group_by)
+    if group_by != "week":
+        assert [r["calls"] for r in rows] == sorted((r["calls"] for r in rows), reverse=True)
+
+
+def test_weeks_are_counted_in_the_viewers_time_zone(client, seeded):
+    params = {**PERIOD, "group_by": "week", "tz": "America/Los_Angeles"}
+    rows = client.get("/api/analytics/outcomes", params=params).json()["rows"]
+    assert _as_dict(rows) == expected_rows(seeded, "week", "America/Los_Angeles")
+    assert [r["key"] for r in rows] == sorted(r["key"] for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("params", "keep"),
+    [
+        ({"carrier": "dhl express"}, lambda c: c.carrier == "dhl express"),
+        ({"country": "fr"}, lambda c: c.country == "FR"),
+        ({"channel": "Amazon.de"}, lambda c: c.channel == "amazon.de"),
+        ({"sku": "mug-01"}, lambda c: "mug-01" in c.skus),
+        ({"purpose": "remote_inspection"}, lambda c: c.purpose == "remote_inspection"),
+    ],
+)
+def test_filters_narrow_every_figure(client, seeded, params, keep):
+    picked = [c for c in seeded if keep(c)]
+    found = client.get(
+        "/api/analytics/outcomes", params={**PERIOD, **params, "group_by": "category"}
+    ).json()["rows"]
+    assert _as_dict(found) == expected_rows(picked, "category")
+    service = client.get("/api/analytics/service", params={**PERIOD, **params}).json()
+    assert {k: service[k] for k in expected_service(picked)} == expected_service(picked)
+
+
+def test_an_agent_filter_and_a_shorter_period(client, seeded):
+    agent = seeded[1].agent_id or seeded[2].agent_id
+    since, until = START + timedelta(days=3), START + timedelta(days=10)
+    picked = [c for c in seeded if c.agent_id == agent and since <= c.created_at < until]
+    params = {"since": since.isoformat(), "until": until.isoformat(), "agent": agent}
+    found = client.get("/api/analytics/outcomes", params={**params, "group_by": "sku"}).json()
+    assert _as_dict(found["rows"]) == expected_rows(picked, "sku")
+
+
+def test_service_figures_equal_the_rows(client, seeded):
+    answer = client.get("/api/analytics/service", params=PERIOD)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert {k: body[k] for k in expected_service(seeded)} == expected_service(seeded)
+    assert body["left_queue"] > 0 and body["untagged"] > 0
+
+
+def test_each_figure_s_review_list_filters_find_exactly_its_calls(client, seeded):
+    rows = client.get("/api/analytics/outcomes", params={**PERIOD, "group_by": "carrier"}).json()[
+        "rows"
+    ]
+    for row in rows:
+        for outcome, n in row["by_outcome"].items():
+            listed = client.get(
+                "/api/sessions",
+                params={**PERIOD, "carrier": row["key"], "outcome": outcome, "per_page": 100},
+            ).json()
+            ids = {c.id for c in seeded if c.carrier == row["key"] and c.outcome == outcome}
+            assert listed["total"] == n == len(ids)
+            assert {item["id"] for item in listed["items"]} == ids
+    by_category = client.get(
+        "/api/analytics/outcomes", params={**PERIOD, "group_by": "category"}
+    ).json()["rows"]
+    for row in by_category:
+        listed = client.get(
+            "/api/sessions", params={**PERIOD, "category": row["key"], "per_page": 100}
+        ).json()
+        assert listed["total"] == row["calls"]
+    left = client.get(
+        "/api/sessions", params={**PERIOD, "end_reason": "buyer_left_queue", "per_page": 1}
+    ).json()
+    assert left["total"] == expected_service(seeded)["left_queue"]
+
+
+@pytest.mark.parametrize(
+    ("params", "words"),
+    [
+        ({"group_by": "colour"}, "group_by"),
+        ({"group_by": "sku", "since": None}, "since"),
+        ({"group_by": "sku", "until": "yesterday"}, "until"),
+        ({"group_by": "sku", "until": PERIOD["since"]}, "must end after it starts"),
+        ({"group_by": "sku", "until": "2028-01-01T00:00:00Z"}, "at most 400 days"),
+        ({"group_by": "week", "tz": "Mars/Olympus"}, "not an IANA time zone"),
+        ({"group_by": "sku", "country": "DEU"}, "country"),
+        ({"group_by": "sku", "agent": "0"}, "agent"),
+        ({"group_by": "sku", "purpose": "fun"}, "purpose"),
+    ],
+)
+def test_bad_parameters_are_refused_with_a_sentence(client, seeded, params, words):
+    query = {k: v for k, v in {**PERIOD, **params}.items() if v is not None}
+    answer = client.get("/api/analytics/outcomes", params=query)
+    assert answer.status_code == 422, answer.text
+    error = answer.json()["error"]
+    assert error["code"] == "validation_error"
+    assert words.lower() in error["message"].lower(), error["message"]
+
+
+def test_agents_are_refused_and_keys_need_calls_read(app, client, seeded):
+    client.post("/api/auth/logout", headers={"X-CSRF-Token": client.cookies.get("csrf_token")})
+    client.cookies.clear()
+    login(client, "a0@shop.test")
+    assert client.get("/api/analytics/service", params=PERIOD).status_code == 403
+    client.cookies.clear()
+    with Session(app.state.engine, expire_on_commit=False) as db:
+        _, reader = create_api_key(db, "bi", app.state.clock.now(), scopes=["calls:read"])
+        _, writer = create_api_key(db, "links", app.state.clock.now(), scopes=["links:write"])
+    ok = client.get(
+        "/api/analytics/outcomes",
+        params={**PERIOD, "group_by": "country"},
+        headers={"Authorization": f"Bearer {reader}"},
+    )
+    assert ok.status_code == 200, ok.text
+    assert _as_dict(ok.json()["rows"]) == expected_rows(seeded, "country")
+    refused = client.get(
+        "/api/analytics/service", params=PERIOD, headers={"Authorization": f"Bearer {writer}"}
+    )
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "missing_scope"

@@ -1,0 +1,460 @@
+// /analytics: where the verdicts concentrate (outcome categories by week, carrier, SKU,
+// country, channel and agent; the decision mix; the SKUs and carriers with the highest
+// product and logistics fault rates) and how the service went, for a period and filters.
+// Figures come from GET /api/analytics/outcomes and /api/analytics/service; each chart
+// (Chart.js, vendor/chart.umd.min.js) has its table under it and a CSV export of that
+// table; every count links to the review list filtered to exactly the calls behind it
+// (review_link.js), and clicking a bar opens the same list. The period and weeks are in
+// the viewer's time zone (staff_i18n.js).
+import { get } from "./api.js";
+import { addDays, localDate, midnightIn } from "./analytics_time.js";
+import { fail, say, startPage } from "./page.js";
+import { staffLocale, staffTimeZone, t } from "./staff_i18n.js";
+import { $, el, formatDuration } from "./ui.js";
+
+const COLOURS = ["#c0392b", "#2471a3", "#b9770e", "#1e8449", "#7f8c8d", "#8e44ad", "#16a085", "#d35400"];
+const TOP = 12; // bars in a chart by SKU, carrier, ...
+const DECISIONS_SETTLED = ["replace", "repair", "reject", "none"]; // not a refund
+// the filters: the page's field -> the analytics' parameter -> the review list's
+const FILTERS = [
+  ["analytics-filter-purpose", "purpose", "purpose"],
+  ["analytics-filter-channel", "channel", "channel"],
+  ["analytics-filter-country", "country", "buyer_country"],
+  ["analytics-filter-carrier", "carrier", "carrier"],
+  ["analytics-filter-sku", "sku", "sku"],
+  ["analytics-filter-agent", "agent", "agent_id"],
+];
+// the review list's parameter for a group's key
+const GROUP_PARAM = { sku: "sku", carrier: "carrier", country: "buyer_country", channel: "channel", agent: "agent_id" };
+const SECTIONS = [
+  { id: "category", group: "category", title: "analytics.section.category", chart: "bar" },
+  { id: "decision", group: "category", title: "analytics.section.decision", chart: "bar" },
+  { id: "week", group: "week", title: "analytics.section.week", chart: "stacked" },
+  { id: "carrier", group: "carrier", title: "analytics.section.carrier", chart: "stacked" },
+  { id: "sku", group: "sku", title: "analytics.section.sku", chart: "stacked" },
+  { id: "country", group: "country", title: "analytics.section.country", chart: "stacked" },
+  { id: "channel", group: "channel", title: "analytics.section.channel", chart: "stacked" },
+  { id: "agent", group: "agent", title: "analytics.section.agent", chart: "stacked" },
+  { id: "sku-rate", group: "sku", title: "analytics.section.sku_rate", rate: "product" },
+  { id: "carrier-rate", group: "carrier", title: "analytics.section.carrier_rate", rate: "logistics" },
+];
+
+const COLUMN_WORDS = {
+  week: "analytics.col.week",
+  carrier: "analytics.col.carrier",
+  sku: "analytics.col.sku",
+  country: "analytics.col.country",
+  channel: "analytics.col.channel",
+  agent: "analytics.col.agent",
+};
+const FIGURE_WORDS = {
+  calls: "analytics.figure.calls",
+  answered: "analytics.figure.answered",
+  answer_p50: "analytics.figure.answer_median",
+  answer_p90: "analytics.figure.answer_ninetieth",
+  handle_p50: "analytics.figure.handle_median",
+  handle_mean: "analytics.figure.handle_mean",
+  left_queue: "analytics.figure.left_queue",
+  untagged: "analytics.figure.untagged",
+  not_reached: "analytics.figure.not_reached",
+  settled: "analytics.figure.settled",
+};
+
+let vocabulary = null;
+const charts = new Map();
+const number = (n) => new Intl.NumberFormat(staffLocale()).format(n);
+const percent = (x) => new Intl.NumberFormat(staffLocale(), { style: "percent", maximumFractionDigits: 1 }).format(x);
+
+// ------------------------------------------------------------------ the period and filters
+
+function period() {
+  const zone = staffTimeZone();
+  const choice = $("analytics-period").value;
+  let first;
+  let last; // inclusive local dates
+  if (choice === "custom") {
+    first = $("analytics-since").value;
+    last = $("analytics-until").value;
+  } else {
+    last = localDate(new Date(), zone);
+    first = addDays(last, 1 - Number(choice));
+    $("analytics-since").value = first;
+    $("analytics-until").value = last;
+  }
+  if (!first || !last || last < first) return null;
+  return { since: midnightIn(first, zone), until: midnightIn(addDays(last, 1), zone) };
+}
+
+function query(span) {
+  const params = new URLSearchParams({ since: span.since.toISOString(), until: span.until.toISOString() });
+  const review = new URLSearchParams(params);
+  for (const [id, name, reviewName] of FILTERS) {
+    const value = $(id).value.trim();
+    if (value) {
+      params.set(name, value);
+      review.set(reviewName, value);
+    }
+  }
+  return { params, review };
+}
+
+/** The review list's address for `review` params plus `more`. */
+function reviewHref(review, more = {}) {
+  const params = new URLSearchParams(review);
+  for (const [name, value] of Object.entries(more)) params.set(name, value);
+  return `/review?${params}`;
+}
+
+// ------------------------------------------------------------------ words
+
+const categoryWords = (code) => vocabulary.label("outcome_categories", code);
+const decisionWords = (code) => vocabulary.label("decisions", code);
+const categoryOf = (code) => vocabulary.categoryOf.get(code) || "inconclusive";
+
+function categoriesInOrder() {
+  return vocabulary.terms("outcome_categories").map((term) => term.code);
+}
+
+/** One colour per category on every chart (by its place in the taxonomy). */
+function categoryColour(code) {
+  const place = categoriesInOrder().indexOf(code);
+  return COLOURS[(place < 0 ? COLOURS.length - 1 : place) % COLOURS.length];
+}
+
+function keyWords(group, row) {
+  if (row.key === null) return t("analytics.none");
+  if (group === "agent") return row.label || t("analytics.agent_id", { id: row.key });
+  if (group === "week") {
+    const zone = staffTimeZone();
+    const date = new Intl.DateTimeFormat(staffLocale(), { dateStyle: "medium", timeZone: zone }).format(midnightIn(row.key, zone));
+    return t("analytics.week_of", { date });
+  }
+  if (group === "category") return categoryWords(row.key);
+  return row.key;
+}
+
+/** Calls per category of one row (its by_outcome summed by the codes' categories). */
+function perCategory(row) {
+  const sums = {};
+  for (const [code, n] of Object.entries(row.by_outcome)) sums[categoryOf(code)] = (sums[categoryOf(code)] || 0) + n;
+  return sums;
+}
+
+// ------------------------------------------------------------------ a group's review filters
+
+function groupFilter(group, row, span) {
+  if (row.key === null) return null; // the review list has no "without a carrier" filter
+  if (group === "category") return { category: row.key };
+  if (group === "week") {
+    const zone = staffTimeZone();
+    const start = midnightIn(row.key, zone);
+    const end = midnightIn(addDays(row.key, 7), zone);
+    const since = start > span.since ? start : span.since;
+    const until = end < span.until ? end : span.until;
+    return { since: since.toISOString(), until: until.toISOString() };
+  }
+  return { [GROUP_PARAM[group]]: row.key };
+}
+
+// ------------------------------------------------------------------ tables, CSV
+
+/** A count that opens the review list (plain text when no filter can name its calls). */
+function countCell(n, href) {
+  const cell = el("td", { class: "num", dataset: { value: String(n) } });
+  if (href && n > 0) cell.append(el("a", { href, testid: "analytics-count", text: number(n) }));
+  else cell.textContent = number(n);
+  return cell;
+}
+
+function table(id, head, rows) {
+  return el(
+    "table",
+    { class: "data analytics-table", testid: "analytics-table", dataset: { table: id } },
+    el("thead", {}, el("tr", {}, ...head.map((h, i) => el("th", { class: i ? "num" : null, scope: "col", text: h })))),
+    el("tbody", {}, ...rows),
+  );
+}
+
+function csvOf(tableNode) {
+  const quote = (text) => (/[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text);
+  const lines = [...tableNode.rows].map((tr) =>
+    [...tr.cells].map((cell) => quote(cell.dataset.value ?? cell.textContent.trim())).join(","),
+  );
+  return `${lines.join("\r\n")}\r\n`;
+}
+
+// ------------------------------------------------------------------ charts
+
+function drawChart(canvas, { labels, datasets, stacked, hrefs }) {
+  charts.get(canvas.dataset.chart)?.destroy();
+  const chart = new window.Chart(canvas, {
+    type: "bar",
+    data: { labels, datasets },
+    options: {
+      animation: false,
+      maintainAspectRatio: false,
+      indexAxis: labels.length > 6 && !stacked ? "y" : "x",
+      scales: { x: { stacked, ticks: { autoSkip: false, maxRotation: 60 } }, y: { stacked, beginAtZero: true, ticks: { precision: 0 } } },
+      plugins: { legend: { display: datasets.length > 1, position: "bottom" } },
+      onClick: (_event, found) => {
+        const hit = found[0];
+        const href = hit && hrefs[hit.datasetIndex] && hrefs[hit.datasetIndex][hit.index];
+        if (href) location.assign(href);
+      },
+      onHover: (event, found) => {
+        event.native.target.style.cursor = found.length ? "pointer" : "default";
+      },
+    },
+  });
+  charts.set(canvas.dataset.chart, chart);
+}
+
+// ------------------------------------------------------------------ sections
+
+function sectionShell(section) {
+  const body = el("div", { class: "analytics-body" });
+  const exportLink = el("a", {
+    class: "analytics-export",
+    testid: "analytics-export",
+    dataset: { table: section.id },
+    download: `showdesk-${section.id}.csv`,
+    text: t("analytics.export"),
+  });
+  return {
+    node: el(
+      "section",
+      { class: "panel analytics-section", testid: "analytics-section", dataset: { section: section.id }, "aria-labelledby": `analytics-${section.id}-title` },
+      el("div", { class: "panel-head" }, el("h2", { id: `analytics-${section.id}-title`, text: t(section.title) }), exportLink),
+      body,
+    ),
+    body,
+    exportLink,
+  };
+}
+
+function fill(shell, section, canvasSpec, tableNode) {
+  const parts = [];
+  if (canvasSpec) {
+    const canvas = el("canvas", { testid: "analytics-chart", dataset: { chart: section.id }, role: "img", "aria-label": t(section.title) });
+    parts.push(el("div", { class: "chart-box" }, canvas));
+    shell.body.replaceChildren(...parts, el("div", { class: "table-scroll" }, tableNode));
+    drawChart(canvas, canvasSpec);
+  } else {
+    shell.body.replaceChildren(el("div", { class: "table-scroll" }, tableNode));
+  }
+  shell.exportLink.href = `data:text/csv;charset=utf-8,${encodeURIComponent(csvOf(tableNode))}`;
+}
+
+function categorySection(rows, review) {
+  const decisions = vocabulary.terms("decisions").map((term) => term.code);
+  const total = rows.reduce((sum, r) => sum + r.calls, 0);
+  const hrefs = rows.map((r) => reviewHref(review, { category: r.key }));
+  const tableRows = rows.map((r, i) =>
+    el(
+      "tr",
+      {},
+      el("th", { scope: "row", text: categoryWords(r.key) }),
+      countCell(r.calls, hrefs[i]),
+      el("td", { class: "num", dataset: { value: (total ? r.calls / total : 0).toFixed(4) }, text: percent(total ? r.calls / total : 0) }),
+      ...decisions.map((d) => countCell(r.by_decision[d] || 0, reviewHref(review, { category: r.key, decision: d }))),
+    ),
+  );
+  return {
+    chart: {
+      labels: rows.map((r) => categoryWords(r.key)),
+      datasets: [{ label: t("analytics.calls"), data: rows.map((r) => r.calls), backgroundColor: rows.map((r) => categoryColour(r.key)) }],
+      stacked: false,
+      hrefs: [hrefs],
+    },
+    table: [t("analytics.col.category"), t("analytics.calls"), t("analytics.share"), ...decisions.map(decisionWords)],
+    rows: tableRows,
+  };
+}
+
+function decisionSection(rows, review) {
+  const decisions = vocabulary.terms("decisions").map((term) => term.code);
+  const counts = decisions.map((d) => rows.reduce((sum, r) => sum + (r.by_decision[d] || 0), 0));
+  const total = counts.reduce((a, b) => a + b, 0);
+  const hrefs = decisions.map((d) => reviewHref(review, { decision: d }));
+  return {
+    chart: {
+      labels: decisions.map(decisionWords),
+      datasets: [{ label: t("analytics.calls"), data: counts, backgroundColor: decisions.map((_, i) => COLOURS[(i + 1) % COLOURS.length]) }],
+      stacked: false,
+      hrefs: [hrefs],
+    },
+    table: [t("analytics.col.decision"), t("analytics.calls"), t("analytics.share")],
+    rows: decisions.map((d, i) =>
+      el(
+        "tr",
+        {},
+        el("th", { scope: "row", text: decisionWords(d) }),
+        countCell(counts[i], hrefs[i]),
+        el("td", { class: "num", dataset: { value: (total ? counts[i] / total : 0).toFixed(4) }, text: percent(total ? counts[i] / total : 0) }),
+      ),
+    ),
+    total,
+    settled: decisions.reduce((sum, d, i) => sum + (DECISIONS_SETTLED.includes(d) ? counts[i] : 0), 0),
+  };
+}
+
+function stackedSection(section, rows, review, span) {
+  const shown = section.group === "week" ? rows : rows.slice(0, TOP);
+  const categories = categoriesInOrder();
+  const sums = shown.map(perCategory);
+  const filters = shown.map((r) => groupFilter(section.group, r, span));
+  const hrefOf = (i, more = {}) => (filters[i] ? reviewHref(review, { ...filters[i], ...more }) : null);
+  return {
+    chart: {
+      labels: shown.map((r) => keyWords(section.group, r)),
+      datasets: categories.map((c) => ({
+        label: categoryWords(c),
+        data: sums.map((s) => s[c] || 0),
+        backgroundColor: categoryColour(c),
+      })),
+      stacked: true,
+      hrefs: categories.map((c) => shown.map((_, i) => hrefOf(i, { category: c }))),
+    },
+    table: [t(COLUMN_WORDS[section.group]), t("analytics.calls"), ...categories.map(categoryWords)],
+    rows: shown.map((r, i) =>
+      el(
+        "tr",
+        {},
+        el("th", { scope: "row", text: keyWords(section.group, r) }),
+        countCell(r.calls, hrefOf(i)),
+        ...categories.map((c) => countCell(sums[i][c] || 0, hrefOf(i, { category: c }))),
+      ),
+    ),
+  };
+}
+
+function rateSection(section, rows, review, span) {
+  const ranked = rows
+    .filter((r) => r.key !== null && r.calls > 0)
+    .map((r) => ({ row: r, faults: perCategory(r)[section.rate] || 0 }))
+    .map((x) => ({ ...x, rate: x.faults / x.row.calls }))
+    .sort((a, b) => b.rate - a.rate || b.faults - a.faults || String(a.row.key).localeCompare(String(b.row.key)))
+    .slice(0, 10);
+  return {
+    table: [t(COLUMN_WORDS[section.group]), t("analytics.calls"), categoryWords(section.rate), t("analytics.rate")],
+    rows: ranked.map(({ row, faults, rate }) => {
+      const filter = groupFilter(section.group, row, span);
+      return el(
+        "tr",
+        {},
+        el("th", { scope: "row", text: row.key }),
+        countCell(row.calls, reviewHref(review, filter)),
+        countCell(faults, reviewHref(review, { ...filter, category: section.rate })),
+        el("td", { class: "num", dataset: { value: rate.toFixed(4) }, text: percent(rate) }),
+      );
+    }),
+  };
+}
+
+// ------------------------------------------------------------------ the summary
+
+function summary(service, decided, review) {
+  const seconds = (s) => (s === null ? "–" : formatDuration(s));
+  const items = [
+    ["calls", number(service.calls), reviewHref(review), service.calls],
+    ["answered", number(service.answered), null, service.answered],
+    ["answer_p50", seconds(service.answer_p50_s), null, service.answer_p50_s],
+    ["answer_p90", seconds(service.answer_p90_s), null, service.answer_p90_s],
+    ["handle_p50", seconds(service.handle_p50_s), null, service.handle_p50_s],
+    ["handle_mean", seconds(service.handle_mean_s), null, service.handle_mean_s],
+    ["left_queue", number(service.left_queue), reviewHref(review, { end_reason: "buyer_left_queue" }), service.left_queue],
+    ["untagged", number(service.untagged), reviewHref(review, { untagged: "true" }), service.untagged],
+    ["not_reached", number(service.not_reached), reviewHref(review, { not_reached: "true" }), service.not_reached],
+    ["settled", decided.total ? percent(decided.settled / decided.total) : "–", null, decided.total ? (decided.settled / decided.total).toFixed(4) : ""],
+  ];
+  $("analytics-summary").replaceChildren(
+    ...items.map(([name, text, href, value]) =>
+      el(
+        "div",
+        { class: "figure", testid: "analytics-figure", dataset: { figure: name, value: value === null ? "" : String(value) } },
+        el("dt", { text: t(FIGURE_WORDS[name]) }),
+        el("dd", {}, href ? el("a", { href, testid: "analytics-count", text }) : text),
+      ),
+    ),
+  );
+}
+
+// ------------------------------------------------------------------ loading
+
+const shells = new Map();
+
+async function load() {
+  const span = period();
+  if (!span) {
+    say(t("analytics.bad_period"));
+    return;
+  }
+  const { params, review } = query(span);
+  const zone = staffTimeZone();
+  $("analytics-zone").textContent = t("analytics.zone", { zone });
+  const outcomes = (group) => get(`/api/analytics/outcomes?${params}&group_by=${group}&tz=${encodeURIComponent(zone)}`);
+  let found;
+  try {
+    const groups = [...new Set(SECTIONS.map((s) => s.group))];
+    const [service, ...answers] = await Promise.all([get(`/api/analytics/service?${params}`), ...groups.map(outcomes)]);
+    found = { service, rows: Object.fromEntries(groups.map((g, i) => [g, answers[i].rows])) };
+  } catch (err) {
+    fail(err);
+    return;
+  }
+  fillAgents(found.rows.agent);
+  let decided = { total: 0, settled: 0 };
+  for (const section of SECTIONS) {
+    const shell = shells.get(section.id);
+    const rows = found.rows[section.group];
+    let made;
+    if (section.id === "category") made = categorySection(rows, review);
+    else if (section.id === "decision") made = decided = decisionSection(rows, review);
+    else if (section.rate) made = rateSection(section, rows, review, span);
+    else made = stackedSection(section, rows, review, span);
+    const tableNode = table(section.id, made.table, made.rows);
+    fill(shell, section, made.chart, tableNode);
+    shell.node.dataset.rows = String(made.rows.length);
+  }
+  summary(found.service, decided, review);
+  document.body.dataset.loaded = String(Number(document.body.dataset.loaded || 0) + 1);
+}
+
+function fillAgents(rows) {
+  const select = $("analytics-filter-agent");
+  const chosen = select.value;
+  const known = new Map([...select.options].filter((o) => o.value).map((o) => [o.value, o.textContent]));
+  for (const row of rows) if (row.key) known.set(row.key, row.label || t("analytics.agent_id", { id: row.key }));
+  select.replaceChildren(
+    new Option(t("analytics.any"), ""),
+    ...[...known].sort((a, b) => a[1].localeCompare(b[1])).map(([id, name]) => new Option(name, id)),
+  );
+  select.value = chosen;
+}
+
+async function start() {
+  const started = await startPage();
+  if (!started) return;
+  ({ vocabulary } = started);
+  const box = $("analytics-sections");
+  for (const section of SECTIONS) {
+    const shell = sectionShell(section);
+    shells.set(section.id, shell);
+    box.append(shell.node);
+  }
+  $("#analytics-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    load();
+  });
+  $("analytics-period").addEventListener("change", load);
+  for (const id of ["analytics-since", "analytics-until"]) {
+    $(id).addEventListener("change", () => {
+      $("analytics-period").value = "custom";
+      load();
+    });
+  }
+  for (const id of ["analytics-filter-purpose", "analytics-filter-agent"]) $(id).addEventListener("change", load);
+  await load();
+}
+
+start();
