@@ -84,7 +84,12 @@ def get_taxonomy(principal: AnyStaff, db: DbDep) -> TaxonomyOut:
     return _all(db)
 
 
-@router.post("/api/outcome-categories", status_code=201, response_model=OutcomeCategoryPublic)
+@router.post(
+    "/api/outcome-categories",
+    status_code=201,
+    response_model=OutcomeCategoryPublic,
+    responses={409: {"description": "a category with this code exists already"}},
+)
 def add_category(
     body: CategoryIn, principal: Admin, db: DbDep, clock: ClockDep
 ) -> OutcomeCategoryPublic:
@@ -104,7 +109,12 @@ def change_category(
     return OutcomeCategoryPublic.model_validate(row)
 
 
-@router.post("/api/outcome-codes", status_code=201, response_model=OutcomeCodePublic)
+@router.post(
+    "/api/outcome-codes",
+    status_code=201,
+    response_model=OutcomeCodePublic,
+    responses={409: {"description": "an outcome code with this code exists already"}},
+)
 def add_code(body: CodeIn, principal: Admin, db: DbDep, clock: ClockDep) -> OutcomeCodePublic:
     """Add an outcome code to an active category (409 ``outcome_exists`` when taken)."""
     row = taxonomy.add_code(db, body.code, body.label, body.category)

@@ -356,7 +356,7 @@ async function showSession(id) {
   renderNetwork(detail);
   renderTimeline(detail);
   renderPhotos(detail);
-  renderInspection(detail, $(".session-columns"), fail);
+  renderInspection(detail, $("#session-view .session-columns"), fail);
   renderChat(detail);
   renderVerdict(detail, isNew);
 }

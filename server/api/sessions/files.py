@@ -21,8 +21,9 @@ _RANGE_START = re.compile(r"^\s*bytes\s*=\s*(\d+)-")
 
 class RangeFileResponse(FileResponse):
     """A file answered with HTTP range support: one range gives 206 with Content-Range,
-    a range starting past the end 416, and a malformed Range header is ignored (the whole
-    file, 200), as RFC 9110 section 14.2 says (Starlette's own answer would be 400)."""
+    a range starting past the end 416, and a malformed Range header or several ranges are
+    ignored (the whole file, 200), as RFC 9110 section 14.2 allows (Starlette's own answer
+    would be 400, or a multipart/byteranges body)."""
 
     serves_ranges = True  # server.api.openapi documents Range, 206 and 416 on its routes
 
@@ -54,9 +55,12 @@ class RangeFileResponse(FileResponse):
     @classmethod
     def _parse_range_header(cls, http_range: str, file_size: int) -> list[tuple[int, int]]:
         try:
-            return super()._parse_range_header(http_range, file_size)
+            ranges = super()._parse_range_header(http_range, file_size)
         except MalformedRangeHeader:
             return []  # no usable range: the whole file
+        # several ranges would be a multipart/byteranges answer; a player asks for one, so
+        # several get the whole file (RFC 9110 lets a server ignore Range)
+        return ranges if len(ranges) <= 1 else []
 
 
 def evidence_file(storage: Storage, key: str, media_type: str) -> RangeFileResponse:
