@@ -544,6 +544,13 @@ def test_recording_range_requests(app, team):
         assert answer.status_code == 200, malformed
         assert answer.content == data, malformed
 
+    # several ranges (that do not merge into one) get the whole file, never multipart
+    several = sue.get(url, headers={"Range": "bytes=0-9,100-109"})
+    assert several.status_code == 200 and several.content == data
+    assert several.headers["content-type"] == "video/webm"
+    merged = sue.get(url, headers={"Range": "bytes=0-9,5-19"})
+    assert merged.status_code == 206 and merged.content == data[:20]
+
 
 def test_a_view_is_audited_when_the_player_opens_the_file_not_per_range(app, team):
     call_id = make_call(app, agent_id=team["ann_id"])
