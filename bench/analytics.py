@@ -28,13 +28,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from call_seed import add_link_and_agents  # noqa: E402
 from sqlalchemy import insert, text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from server.db import make_engine, migrate  # noqa: E402
 from server.evidence import analytics  # noqa: E402
 from server.evidence.review_list import CallFilter, list_calls  # noqa: E402
-from server.models import Call, CallSku, Link, Role, User  # noqa: E402
+from server.models import Call, CallSku  # noqa: E402
 from signaling.vocabulary import Outcome  # noqa: E402
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -54,26 +55,7 @@ def populate(engine, calls: int) -> None:  # noqa: ANN001
     rng = random.Random(15)
     countries = COUNTRIES.split()
     with Session(engine) as db:
-        db.add(
-            Link(
-                order_ref="ORD-0",
-                purpose="damage_verification",
-                token_hash="x" * 64,
-                created_at=START,
-                expires_at=START + timedelta(days=3),
-            )
-        )
-        for i in range(20):
-            db.add(
-                User(
-                    email=f"agent{i}@shop.test",
-                    name=f"Agent {i}",
-                    role=Role.agent,
-                    password_hash="-",
-                    created_at=START,
-                )
-            )
-        db.commit()
+        add_link_and_agents(db, START)
         rows, skus = [], []
         for n in range(calls):
             created = START + timedelta(seconds=rng.randrange(365 * 86400))

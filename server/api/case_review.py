@@ -13,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from server.api.cases import CaseDetail, CaseId, FileId, case_detail
 from server.api.deps import AnyStaff, ClockDep, DbDep, Principal, SettingsDep, authorize
-from server.api.sessions.photos import PHOTO_BODY
+from server.api.sessions.photos import PHOTO_BODY, read_photo_body
 from server.api.sessions.verdicts import ConfirmIn, ReviewIn, SetIn
 from server.evidence import case_stills, cases, photos, verdicts
 from server.models import Role
@@ -75,16 +75,7 @@ async def take_still(
     playing clip) as a photo of the case for the clip's step, with `source_file_id` and
     `source_t_ms` naming where it came from. Checked and cleaned as every photo is;
     audited (`take_case_still`)."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > photos.PHOTO_MAX_BYTES:
-        raise photos.PhotoTooLarge(photos.too_large_message(int(declared)))
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > photos.PHOTO_MAX_BYTES:
-            raise photos.PhotoTooLarge(photos.too_large_message())
-        chunks.append(chunk)
+    data = await read_photo_body(request)
     storage = request.app.state.storage
 
     def store() -> CaseDetail:
@@ -95,7 +86,7 @@ async def take_still(
             storage,
             case,
             clip,
-            b"".join(chunks),
+            data,
             t_ms=t_ms,
             by_user_id=principal.user_id or 0,
             max_files=settings.max_case_files,

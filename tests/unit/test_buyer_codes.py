@@ -35,6 +35,7 @@ BUYER_HTTP_PATHS: list[Callable[..., Any]] = [
     buyer.buyer_context,
     deps.buyer_link,
     photo_routes.upload_photo,
+    photo_routes.take_live_photo,
     buyer_links.redeem_token,
     photos.store_photo,
     images.header_size,

@@ -7,28 +7,13 @@
 // their own language).
 import { api, get } from "./api.js";
 import { CaseInviteForm } from "./case_invite_form.js";
+import { stepName } from "./case_step_names.js";
 import { phraseText } from "./quick_phrases.js";
 import { formatStaffDateTime, staffLocale, t } from "./staff_i18n.js";
 import { $, el, formatDuration } from "./ui.js";
 
 const STILL_TYPE = "image/jpeg";
 const STILL_QUALITY = 0.92;
-
-// the shipped recording steps (server/evidence/case_steps_defaults.json) in the agent's words
-const STEP_WORDS = {
-  outer_box: "console.cases.step.outer_box",
-  label: "console.cases.step.label",
-  damage: "console.cases.step.damage",
-  item: "console.cases.step.item",
-  overview: "console.cases.step.overview",
-  detail: "console.cases.step.detail",
-  setup: "console.cases.step.setup",
-  issue: "console.cases.step.issue",
-};
-
-function stepName(step) {
-  return STEP_WORDS[step] ? t(STEP_WORDS[step]) : step;
-}
 
 const REFRESH_MS = 15000;
 

@@ -4,21 +4,10 @@
 // stills agents took from a clip, the live calls of the same link (each opens in the
 // review, and its page links back here), the replies and every change of the one
 // verdict. The verdict itself is review.js's, the same controls as for a call.
+import { stepName } from "./case_step_names.js";
 import { formatStaffDateTime as formatDateTime, t } from "./staff_i18n.js";
 import { $, el, formatDuration } from "./ui.js";
 
-// the buyer's recording steps (web/js/async_record.js STEPS) in staff words
-const STEP_WORDS = {
-  outer_box: "console.cases.step.outer_box",
-  label: "console.cases.step.label",
-  damage: "console.cases.step.damage",
-  item: "console.cases.step.item",
-  overview: "console.cases.step.overview",
-  detail: "console.cases.step.detail",
-  setup: "console.cases.step.setup",
-  issue: "console.cases.step.issue",
-};
-const stepName = (step) => (STEP_WORDS[step] ? t(STEP_WORDS[step]) : step);
 const KIND_WORDS = {
   submission: "review.case.kind.submission",
   still: "review.case.kind.still",

@@ -6,13 +6,12 @@ and signs off (``/api/buyer/sessions/{session_id}/inspection...``)."""
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -29,8 +28,8 @@ from server.api.deps import (
     client_address,
 )
 from server.api.sessions.files import RangeFileResponse, evidence_file
-from server.api.sessions.inspection_live import tell_changed, tell_inspection
-from server.api.sessions.photos import PHOTO_BODY, read_photo_body, store_call_photo
+from server.api.sessions.inspection_live import tell_changed
+from server.api.sessions.photos import PHOTO_BODY, take_live_photo
 from server.errors import Conflict, NotFound
 from server.evidence import photos
 from server.evidence.images import IMAGE_TYPES
@@ -39,7 +38,6 @@ from server.inspections.report_pdf import inspection_pdf
 from server.models import Call, Inspection, Photo
 from server.models.evidence import PhotoPublic
 from server.models.text import LineStr
-from signaling.call import elapsed_ms
 
 router = APIRouter(tags=["inspections"])
 
@@ -362,21 +360,10 @@ async def agent_photo(
     photo of the call and tied to that item; both sides get `photo` and `inspection`."""
     session_id = access.call.id
     request.app.state.rate_limits.photo_upload(session_id, client_address(request))
-    desk = request.app.state.calls
-    snap = desk.switchboard.call(session_id)
+    snap = request.app.state.calls.switchboard.call(session_id)
     if snap is None:
         raise Conflict("the call has ended: photos are taken during a call", code="call_ended")
-    if snap.state not in photos.PHOTO_STATES:
-        raise Conflict("photos can be taken once an agent has answered", code="not_live")
-    data = await read_photo_body(request)
-    await run_in_threadpool(_check_capture, request, session_id, capture_id)
-    t_ms = elapsed_ms(snap.created_at, time.time())
-    stored = await run_in_threadpool(
-        store_call_photo, request, session_id, data, t_ms, clock.now(), capture_id
-    )
-    await desk.photo_added(session_id, stored.id, stored.width, stored.height, stored.t_ms)
-    await tell_inspection(request, session_id)
-    return JSONResponse(PhotoPublic.from_row(stored).model_dump(mode="json"), 201)
+    return await take_live_photo(request, snap, clock.now(), capture_id, _check_capture)
 
 
 def _check_capture(request: Request, session_id: str, capture_id: str) -> None:

@@ -5,6 +5,7 @@ audited) and the call's agent captions them (``PATCH .../photos/{photo_id}``).""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime
 
 from fastapi import APIRouter, Query, Request
@@ -33,7 +34,7 @@ from server.inspections import checklist, store
 from server.models import Call
 from server.models.evidence import CAPTION_MAX_CHARS, Photo, PhotoPublic
 from server.models.text import LineStr
-from signaling.call import elapsed_ms
+from signaling.call import CallSnapshot, elapsed_ms
 
 router = APIRouter(tags=["sessions"])
 
@@ -119,16 +120,33 @@ async def upload_photo(
         if not ended:
             raise NotFound(f'no call "{session_id}" on this link')
         raise Conflict("the call has ended: photos are taken during a call", code="call_ended")
+    return await take_live_photo(request, snap, clock.now(), capture_id, check_capture)
+
+
+async def take_live_photo(
+    request: Request,
+    snap: CallSnapshot,
+    now: datetime,
+    capture_id: str | None,
+    check: Callable[[Request, str, str], None],
+) -> JSONResponse:
+    """Store the request's photo as one of the live call ``snap`` (the buyer's or, in an
+    inspection, the agent's): refused (Conflict ``not_live``) before an agent answered;
+    with ``capture_id`` first checked by ``check`` (off the loop) and tied to that
+    inspection item. Both sides get ``photo``, and ``inspection`` for a tied one."""
     if snap.state not in photos.PHOTO_STATES:
         raise Conflict("photos can be taken once an agent has answered", code="not_live")
+    session_id = snap.session_id
     data = await read_photo_body(request)
     if capture_id is not None:
-        await run_in_threadpool(check_capture, request, session_id, capture_id)
+        await run_in_threadpool(check, request, session_id, capture_id)
     t_ms = elapsed_ms(snap.created_at, time.time())
     stored = await run_in_threadpool(
-        store_call_photo, request, session_id, data, t_ms, clock.now(), capture_id
+        store_call_photo, request, session_id, data, t_ms, now, capture_id
     )
-    await desk.photo_added(session_id, stored.id, stored.width, stored.height, stored.t_ms)
+    await request.app.state.calls.photo_added(
+        session_id, stored.id, stored.width, stored.height, stored.t_ms
+    )
     if capture_id is not None:
         await tell_inspection(request, session_id)
     return JSONResponse(PhotoPublic.from_row(stored).model_dump(mode="json"), 201)
