@@ -22,6 +22,7 @@ from server.infra.log_redaction import redact
 from server.models import WebhookDelivery, WebhookEndpoint
 from server.webhooks.delivery import WebhookSender, retry_delay_s
 from server.webhooks.endpoints import new_secret
+from server.webhooks.events import EVENT_TYPES
 from tests.helpers.accounts import add_user, login
 from tests.helpers.consent import consent_message
 from tests.helpers.images import image_bytes
@@ -286,7 +287,10 @@ def test_api_keys_need_the_webhooks_scope(client, app, clock):
 
 def test_the_openapi_document_describes_every_event_body(client):
     doc = client.get("/openapi.json").json()
-    assert set(doc["webhooks"]) == {
+    # one list of event types (server/webhooks/events.py) makes the document's section,
+    # and /admin's event choices are read from it; the minimum is in it
+    assert list(doc["webhooks"]) == list(EVENT_TYPES)
+    assert {
         "call.waiting",
         "call.live",
         "call.ended",
@@ -298,7 +302,7 @@ def test_the_openapi_document_describes_every_event_body(client):
         "case.outcome_set",
         "case.replied",
         "case.outcome_changed",
-    }
+    } <= set(doc["webhooks"])
     ref = doc["webhooks"]["outcome.set"]["post"]["requestBody"]["content"]["application/json"]
     schema = doc["components"]["schemas"][ref["schema"]["$ref"].rsplit("/", 1)[1]]
     assert {"id", "type", "timestamp", "version", "data"} <= set(schema["properties"])

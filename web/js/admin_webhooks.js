@@ -7,19 +7,6 @@ import { fail, say } from "./page.js";
 import { formatStaffDateTime as formatDateTime, t } from "./staff_i18n.js";
 import { $, copyText, el } from "./ui.js";
 
-const EVENTS = [
-  "call.waiting",
-  "call.live",
-  "call.ended",
-  "outcome.set",
-  "outcome.changed",
-  "photo.added",
-  "recording.ready",
-  "case.submitted",
-  "case.outcome_set",
-  "case.replied",
-  "case.outcome_changed",
-];
 const STATE_WORDS = {
   pending: "admin.webhooks.state_pending",
   delivered: "admin.webhooks.state_delivered",
@@ -28,9 +15,18 @@ const STATE_WORDS = {
 let open = null; // the endpoint whose delivery log is shown
 
 /** Start the section. */
-export function mountWebhooks() {
+export async function mountWebhooks() {
+  $("#webhook-form").addEventListener("submit", createEndpoint);
+  $("webhook-log-refresh").addEventListener("click", () => loadLog().catch(showError));
+  await Promise.all([showEventChoices().catch(showError), loadEndpoints()]);
+}
+
+/** The event types, as the server's API document lists them (its `webhooks` section is made
+ * from the server's one list), one checkbox each. */
+async function showEventChoices() {
+  const events = Object.keys((await get("/openapi.json")).webhooks ?? {});
   $("webhook-events").replaceChildren(
-    ...EVENTS.map((type) =>
+    ...events.map((type) =>
       el(
         "label",
         { class: "checkbox" },
@@ -40,9 +36,6 @@ export function mountWebhooks() {
       ),
     ),
   );
-  $("#webhook-form").addEventListener("submit", createEndpoint);
-  $("webhook-log-refresh").addEventListener("click", () => loadLog().catch(showError));
-  return loadEndpoints();
 }
 
 function showError(err) {
