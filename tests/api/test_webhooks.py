@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from server.accounts.apikeys import create_api_key
 from server.app import create_app
 from server.infra.log_redaction import redact
-from server.models import WebhookDelivery, WebhookEndpoint
+from server.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from server.webhooks.delivery import WebhookSender, retry_delay_s
 from server.webhooks.endpoints import new_secret
 from server.webhooks.events import EVENT_TYPES
@@ -535,3 +535,46 @@ def test_a_signing_secret_that_reached_a_log_line_would_be_redacted():
     line = redact(f"endpoint 3 secret {secret} rotated")
     assert secret not in line and secret.removeprefix("whsec_") not in line
     assert "whsec_[redacted]" in line
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_a_stored_loopback_endpoint_is_refused_at_delivery_without_the_setting(
+    settings, clock, receiver, host
+):
+    """An endpoint kept from when the setting allowed it (or a name that resolves to
+    loopback now): the sender checks the address again before each request."""
+    now = clock.now()
+    strict = FAST_RETRIES | {"webhooks_allow_private": False}
+    app = create_app(settings.model_copy(update=strict), clock=clock)
+    with Session(app.state.engine) as db:
+        endpoint = WebhookEndpoint(
+            url=receiver.url.replace("127.0.0.1", host),
+            events="call.ended",
+            secret=new_secret(),
+            created_at=now,
+            updated_at=now,
+        )
+        db.add(endpoint)
+        db.flush()
+        receiver.secrets = [endpoint.secret]
+        db.add(
+            WebhookDelivery(
+                endpoint_id=endpoint.id,
+                event_id="evt_private",
+                event_type="call.ended",
+                payload={"id": "evt_private", "type": "call.ended", "data": {}},
+                created_at=now,
+                next_attempt_at=now,
+            )
+        )
+        db.commit()
+    receiver.start()
+
+    def refused_attempt() -> WebhookAttempt | None:
+        with Session(app.state.engine) as db:
+            return db.exec(select(WebhookAttempt)).first()
+
+    with TestClient(app, base_url=settings.public_url):
+        attempt = wait_until(refused_attempt, 5, "a refused attempt")
+    assert attempt.status_code is None and "address" in (attempt.error or ""), attempt
+    assert receiver.received == []
