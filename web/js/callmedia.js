@@ -40,14 +40,24 @@ export class CallMedia {
   /**
    * @param {import("./signaling.js").Signaling} signaling
    * @param {{onProblem: (text: string) => void, peerName?: () => string,
-   *          maxSendWidth?: number, onIceRefused?: () => void}} options
+   *          maxSendWidth?: number, onIceRefused?: () => void,
+   *          onPictures?: (shown: {own?: boolean, peer?: boolean}) => void}} options
+   *   `onPictures`: this side's or the other side's camera started or stopped sending
    *   `onIceRefused`: a TURN server refused this page's credential, so the connection
    *   cannot come up (default: told to onProblem)
    */
   constructor(
     signaling,
-    { onProblem, peerName = () => "", maxSendWidth = 0, words = defaultWords, onIceRefused = null },
+    {
+      onProblem,
+      peerName = () => "",
+      maxSendWidth = 0,
+      words = defaultWords,
+      onIceRefused = null,
+      onPictures = () => {},
+    },
   ) {
+    this.onPictures = onPictures;
     this.signaling = signaling;
     this.onProblem = onProblem;
     this.words = words;
@@ -187,6 +197,7 @@ export class CallMedia {
   showLocal() {
     this.local.srcObject = this.devices.preview;
     this.local.hidden = !this.devices.cameraOn;
+    this.onPictures({ own: this.devices.cameraOn });
     const waiting = $("waiting-preview");
     if (waiting) {
       waiting.srcObject = this.devices.preview;
@@ -201,6 +212,7 @@ export class CallMedia {
     placeholder.hidden = shown;
     placeholder.textContent = this.noVideoWords || this.peerName();
     this.remote.classList.toggle("camera-off", !shown);
+    this.onPictures({ peer: shown });
   }
 
   /** No video comes in this call whatever the cameras do (the two browsers share no video

@@ -1,6 +1,7 @@
 // /console: the agent's live queue, availability, and the call view.
 import { ApiError, api, get, toLogin } from "./api.js";
 import { CallMedia, defaultDevices, defaultWords } from "./callmedia.js";
+import { ConsoleStage } from "./console_stage.js";
 import { mountCameraRequests } from "./camera_requests.js";
 import { ConsoleCases } from "./console_cases.js";
 import { wireProductCardForm } from "./console_product_card.js";
@@ -106,6 +107,7 @@ let clockOffsetMs = 0; // server clock - local clock, estimated from queue messa
 let call = null;
 let signaling = null;
 let media = null;
+let stage = null; // which picture is the large one
 let quality = null; // the call's connection quality (quality.js)
 let shownQuality = { state: "good", whose: null };
 let agentsAvailable = 0; // from the last queue message
@@ -400,6 +402,7 @@ function onCall(message) {
     $("cases-view").hidden = true; // a live call has the screen; cases wait
     $("case-view").hidden = true;
     if (isNew) $("chat-input").focus({ preventScroll: true });
+    stage.start(message);
     media.ensure(defaultDevices("agent", message.purpose));
     inspection.attach(message);
   } else if (message.state === "ended") {
@@ -413,6 +416,7 @@ function onCall(message) {
       inspection.detach();
       quality.stop();
       media.end();
+      stage.end();
       allowLanguageChange(true);
       $("#call-buyer-time").dataset.timezone = "";
       callView.hidden = true;
@@ -608,8 +612,10 @@ function onStatus(status) {
 
 function connect() {
   signaling = new Signaling("staff", { onStatus });
+  stage = new ConsoleStage(document.querySelector("#call-view .videos"), $("stage-swap"));
   media = new CallMedia(signaling, {
     onProblem: (text) => say(text, "info"),
+    onPictures: (shown) => stage.pictures(shown),
     onIceRefused: () => say(mediaWords("problem.turn_refused")), // an error: no call without it
     peerName: () => t("console.media.peer_camera_off"),
     words: mediaWords,
