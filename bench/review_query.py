@@ -1,6 +1,6 @@
 """How fast the review list answers at 100,000 calls (SQLite, the embedded default).
 
-    python bench/review_query.py [--calls N] [--repeat R]
+    python bench/review_query.py [--calls N] [--repeat R] [--only NAME]
 
 Creates a temporary data directory, migrates it, inserts N calls (default 100,000)
 spread over a year across 20 agents, three purposes, the five outcomes (a fifth
@@ -126,6 +126,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--only", help="time only the filters whose name contains this")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.db"
@@ -163,6 +164,8 @@ def main() -> None:
         )
         with Session(engine) as db:
             for name, (flt, page) in cases.items():
+                if args.only and args.only not in name:
+                    continue
                 times = []
                 for _ in range(args.repeat):
                     t0 = time.perf_counter()

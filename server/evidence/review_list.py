@@ -4,7 +4,8 @@ one call with its timeline, photos, recordings, outcome history and chat transcr
 The list stays fast at 100,000 calls because every common filter is served by an index
 of ``call`` ((outcome, created_at), (agent_id, created_at), (purpose, created_at),
 order_ref, created_at, and the order's (carrier_key | channel_key | buyer_country,
-created_at) and ``call_sku``'s sku_key); ``tests/api/test_sessions_query_plan.py``
+created_at) and ``call_sku``'s sku_key; the counts per outcome under a purpose, agent or
+decision filter from (that column, outcome) alone); ``tests/api/test_sessions_query_plan.py``
 checks the plans and ``bench/review_query.py`` times them.
 """
 

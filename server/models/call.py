@@ -88,9 +88,11 @@ class Call(CallBase, table=True):
         Index("ix_call_agent_created", "agent_id", "created_at"),
         Index("ix_call_purpose_created", "purpose", "created_at"),
         Index("ix_call_decision_created", "decision", "created_at"),
-        # counts per outcome under a purpose or agent filter come from the index alone
+        # counts per outcome under a purpose, agent or decision filter come from the
+        # index alone
         Index("ix_call_purpose_outcome", "purpose", "outcome"),
         Index("ix_call_agent_outcome", "agent_id", "outcome"),
+        Index("ix_call_decision_outcome", "decision", "outcome"),
         # the review list's order filters, newest first (the SKUs: ``call_sku``)
         Index("ix_call_carrier_created", "carrier_key", "created_at"),
         Index("ix_call_channel_created", "channel_key", "created_at"),

@@ -7,10 +7,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy as sa
+from alembic import command
 from sqlalchemy import text
 from sqlalchemy.dialects import sqlite
 from sqlmodel import Session
 
+from server.db.migrate import alembic_config, upgrade
 from server.evidence.review_list import (
     CallFilter,
     counts_query,
@@ -32,6 +35,7 @@ COMMON_FILTERS = {
     "not_reached": CallFilter(not_reached=True),
     "outcome_and_dates": CallFilter(outcome="defect", since=DAY),
     "agent_and_dates": CallFilter(agent_id=7, since=DAY),
+    "decision": CallFilter(decision="refund"),
 }
 
 
@@ -63,3 +67,26 @@ def test_the_newest_page_walks_the_created_at_index_without_sorting(app):
     assert page == ["SCAN call USING INDEX ix_call_created_at"], page
     for query in (total_query(flt), counts_query(flt), untagged_query(flt)):
         assert not full_scans(plan(app, query))
+
+
+def test_a_decision_filters_counts_per_outcome_come_from_the_index_alone(app):
+    lines = plan(app, counts_query(CallFilter(decision="refund")))
+    assert any("COVERING INDEX ix_call_decision_outcome" in line for line in lines), lines
+
+
+def test_the_decision_index_migration_goes_down_and_up(app):
+    url = app.state.settings.db_url
+    app.state.engine.dispose()
+
+    def indexes() -> set[str]:
+        engine = sa.create_engine(url)
+        try:
+            return {ix["name"] for ix in sa.inspect(engine).get_indexes("call")}
+        finally:
+            engine.dispose()
+
+    assert "ix_call_decision_outcome" in indexes()
+    command.downgrade(alembic_config(url), "0015")
+    assert "ix_call_decision_outcome" not in indexes()
+    upgrade(url)
+    assert "ix_call_decision_outcome" in indexes()
