@@ -46,7 +46,7 @@ from server.infra.config import DATA_DIR_MODE, Settings, resolve_secret_key
 from server.infra.metrics import ShowdeskMetrics
 from server.infra.rate_limits import RateLimits
 from server.infra.sign_in_throttle import SignInThrottle
-from server.storage import LocalStorage
+from server.storage.factory import open_storage
 from server.webhooks.delivery import WebhookSender
 
 
@@ -89,7 +89,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.clock = clock
     app.state.secret_key = resolve_secret_key(settings)
-    app.state.storage = LocalStorage(settings.data_dir / "files")
+    app.state.storage = open_storage(settings)
     app.state.rate_limits = RateLimits(settings)
     app.state.sign_in = SignInThrottle(
         free_failures=settings.sign_in_free_failures,
