@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 from server.infra.config import Settings
 from server.storage.base import Storage
 from server.storage.local import LocalStorage
+
+log = logging.getLogger(__name__)
+RETRY_EVERY_S = 10.0
 
 
 def open_storage(settings: Settings) -> Storage:
@@ -26,3 +32,19 @@ def open_storage(settings: Settings) -> Storage:
         access_key_id=secret(settings.s3_access_key_id),
         secret_access_key=secret(settings.s3_secret_access_key),
     )
+
+
+async def retry_uploads(storage: Storage, every_s: float = RETRY_EVERY_S) -> None:
+    """Upload again what a failed ``commit`` left staged (S3 only), every ``every_s``."""
+    retry = getattr(storage, "retry_pending", None)
+    if retry is None:
+        return
+    while True:
+        try:
+            left = await asyncio.to_thread(retry)
+        except Exception:  # noqa: BLE001 - the loop must outlive a bad round
+            log.warning("storage upload retry failed; trying again", exc_info=False)
+        else:
+            if left:
+                log.warning("storage: %d files still waiting for upload", left)
+        await asyncio.sleep(every_s)

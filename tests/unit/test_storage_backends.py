@@ -119,3 +119,28 @@ def test_s3_failed_upload_keeps_the_local_copy_and_is_retried(tmp_path):
         assert storage.local_path(key).read_bytes() == b"segment"
     finally:
         server.stop()
+
+
+def test_the_servers_retry_loop_uploads_what_was_left_staged(s3_server, tmp_path):
+    import asyncio
+
+    from server.storage.factory import retry_uploads
+
+    _bucket(s3_server["url"], "loop")
+    storage = S3Storage(
+        bucket="loop", staging=tmp_path / "s", endpoint_url=s3_server["url"], **CREDS
+    )
+    key = "calls/c3/photos/a.jpg"
+    storage.path_for_writing(key).write_bytes(b"left behind")  # as a failed commit leaves it
+
+    async def one_round():
+        task = asyncio.create_task(retry_uploads(storage, every_s=0.05))
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            if not storage.pending():
+                break
+        task.cancel()
+
+    asyncio.run(one_round())
+    assert storage.pending() == []
+    assert storage.size(key) == len(b"left behind")
