@@ -83,6 +83,9 @@ class S3Storage:
             shutil.move(path, cached)  # the fresh upload doubles as the read cache
 
     def local_path(self, key: str) -> Path:
+        staged = self._staged.path_for_writing(key)
+        if staged.is_file():  # written here and not uploaded yet (as on local disk)
+            return staged
         head = self._head(key)
         if head is None:
             raise StorageError(f"no file at {key!r}")
