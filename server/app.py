@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -46,7 +47,7 @@ from server.infra.config import DATA_DIR_MODE, Settings, resolve_secret_key
 from server.infra.metrics import ShowdeskMetrics
 from server.infra.rate_limits import RateLimits
 from server.infra.sign_in_throttle import SignInThrottle
-from server.storage import LocalStorage
+from server.storage.factory import open_storage, retry_uploads
 from server.webhooks.delivery import WebhookSender
 
 
@@ -65,9 +66,11 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         await app.state.calls.start()
         await app.state.metrics.start()
         app.state.webhooks.start()
+        retries = asyncio.create_task(retry_uploads(app.state.storage))
         try:
             yield
         finally:
+            retries.cancel()
             await app.state.webhooks.stop()
             await app.state.metrics.stop()
             await app.state.calls.stop()
@@ -89,7 +92,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.clock = clock
     app.state.secret_key = resolve_secret_key(settings)
-    app.state.storage = LocalStorage(settings.data_dir / "files")
+    app.state.storage = open_storage(settings)
     app.state.rate_limits = RateLimits(settings)
     app.state.sign_in = SignInThrottle(
         free_failures=settings.sign_in_free_failures,

@@ -32,7 +32,8 @@ from server.models import Call, Role
 from server.models.apikey import API_KEY_SCOPES, DEFAULT_API_KEY_SCOPES, ApiKeyPublic
 from server.models.link import LinkBase
 from server.models.order import OrderIn
-from server.storage import LocalStorage
+from server.storage import Storage
+from server.storage.factory import open_storage
 from signaling.vocabulary import Purpose
 
 DURATION = re.compile(r"^(\d+)([smhd])$")
@@ -228,8 +229,8 @@ def cmd_apikey_revoke(args: argparse.Namespace, settings: Settings) -> None:
     _emit(_apikey_record(row, now), f"API key {row.id} ({row.name}) revoked", args.json)
 
 
-def _storage(settings: Settings) -> LocalStorage:
-    return LocalStorage(settings.data_dir / "files")
+def _storage(settings: Settings) -> Storage:
+    return open_storage(settings)
 
 
 def cmd_retention_run(args: argparse.Namespace, settings: Settings) -> None:

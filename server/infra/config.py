@@ -117,6 +117,15 @@ class Settings(BaseSettings):
     max_case_files: int = 40  # per link, refused ones not counted
     # Recordings, photos and chat of calls that ended longer ago are deleted (held calls stay).
     retention_days: int = Field(default=90, ge=1)
+    # Where files live: "local" (<data_dir>/files) or "s3" (an S3-compatible bucket; files
+    # are staged under <data_dir>/s3-staging while written and removed once uploaded).
+    storage: Literal["local", "s3"] = "local"
+    s3_endpoint_url: str | None = None  # e.g. http://127.0.0.1:9000 (MinIO); None: AWS
+    s3_bucket: str | None = None
+    s3_region: str | None = None
+    # Credentials: these, else the standard AWS variables / profile chain. Never logged.
+    s3_access_key_id: SecretStr | None = None
+    s3_secret_access_key: SecretStr | None = None
     max_queue_length: int = 200  # waiting calls; more consents get queue_full
     max_wait_s: float = Field(default=1800.0, gt=0)  # a call waiting longer: queue_timeout
     # Calls one link may start (declined ones included), unless the link says otherwise.
