@@ -37,6 +37,7 @@ from sqlmodel import Session, col, select
 from server.evidence.review_list import CallFilter, _not_reached, _untagged
 from server.models.call import Call
 from server.models.order import CallSku
+from server.models.qa import QaScore
 from server.models.taxonomy import OutcomeCode
 from server.models.user import User
 from signaling.vocabulary import EndReason
@@ -189,3 +190,48 @@ def service(db: Session, flt: CallFilter) -> ServiceFigures:
         untagged=count(*_untagged()),
         not_reached=count(*_not_reached()),
     )
+
+
+@dataclass
+class QaRow:
+    """One agent's QA scores in one week (``week`` None: the whole period)."""
+
+    agent_id: int
+    agent_name: str | None
+    week: str | None
+    scores: int = 0
+    total: float = 0.0
+
+    @property
+    def mean_pct(self) -> float:
+        return round(self.total / self.scores, 1) if self.scores else 0.0
+
+
+def qa_rows(db: Session, flt: CallFilter, tz: str = "UTC") -> tuple[list[QaRow], list[QaRow]]:
+    """QA scores of the calls ``flt`` selects, per agent and week (the call's week in
+    ``tz``, as ``outcome_rows`` counts weeks) and per agent over the period: how many
+    scores (a call scored by two reviewers counts twice) and their mean total. Rows by
+    agent name, then week; a score counts for the agent it was given to."""
+    hour = _hour_bucket(db)
+    query = (
+        select(col(QaScore.agent_id), hour, func.count(), func.sum(col(QaScore.total_pct)))
+        .select_from(Call)
+        .join(QaScore, col(QaScore.call_id) == col(Call.id))
+        .where(*flt.conditions())
+        .group_by(col(QaScore.agent_id), hour)
+    )
+    zone = ZoneInfo(tz)
+    found = db.exec(query).all()
+    names = _agent_names(db, (str(a) for a, _, _, _ in found))
+    weeks: dict[tuple[int, str], QaRow] = {}
+    agents: dict[int, QaRow] = {}
+    for agent_id, found_hour, n, total in found:
+        week = _week_of(found_hour, zone)
+        name = names.get(str(agent_id))
+        row = weeks.setdefault((agent_id, week), QaRow(agent_id, name, week))
+        whole = agents.setdefault(agent_id, QaRow(agent_id, name, None))
+        for r in (row, whole):
+            r.scores += n
+            r.total += float(total or 0)
+    by_name = lambda r: (r.agent_name or "", r.agent_id, r.week or "")  # noqa: E731
+    return sorted(weeks.values(), key=by_name), sorted(agents.values(), key=by_name)
