@@ -68,6 +68,10 @@ def upgrade() -> None:
     ]
     if rows:
         conn.execute(code.insert(), rows)
+    # a demo code already there (kept by a downgrade of this revision) is a demo's again
+    again = [c for c, _ in DEMO_CODES if c in taken]
+    if again:
+        conn.execute(code.update().where(code.c.code.in_(again)).values(category=DEMO_CATEGORY[0]))
 
 
 def downgrade() -> None:
