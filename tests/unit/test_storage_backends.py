@@ -126,12 +126,15 @@ def test_the_servers_retry_loop_uploads_what_was_left_staged(s3_server, tmp_path
 
     from server.storage.factory import retry_uploads
 
-    _bucket(s3_server["url"], "loop")
     storage = S3Storage(
         bucket="loop", staging=tmp_path / "s", endpoint_url=s3_server["url"], **CREDS
     )
     key = "calls/c3/photos/a.jpg"
-    storage.path_for_writing(key).write_bytes(b"left behind")  # as a failed commit leaves it
+    storage.path_for_writing(key).write_bytes(b"left behind")
+    with pytest.raises(StorageError):
+        storage.commit(key)  # no bucket yet: the upload fails, the copy stays
+    assert storage.pending() == [key]
+    _bucket(s3_server["url"], "loop")
 
     async def one_round():
         task = asyncio.create_task(retry_uploads(storage, every_s=0.05))
@@ -144,3 +147,16 @@ def test_the_servers_retry_loop_uploads_what_was_left_staged(s3_server, tmp_path
     asyncio.run(one_round())
     assert storage.pending() == []
     assert storage.size(key) == len(b"left behind")
+
+
+def test_s3_retry_leaves_files_still_being_written_alone(s3_server, tmp_path):
+    _bucket(s3_server["url"], "live")
+    storage = S3Storage(
+        bucket="live", staging=tmp_path / "s", endpoint_url=s3_server["url"], **CREDS
+    )
+    key = "calls/c4/tracks/buyer_video-0.webm"
+    path = storage.path_for_writing(key)
+    path.write_bytes(b"half a track")  # a live track file, not committed yet
+    assert storage.pending() == [] and storage.retry_pending() == 0
+    assert path.read_bytes() == b"half a track" and not storage.exists(key)
+    assert storage.write_root == path.parents[3]
