@@ -17,9 +17,10 @@ REGION = "us-east-1"
 
 
 @contextmanager
-def moto_s3() -> Iterator[str]:
-    """Run moto's S3 server until the block ends; yields its URL."""
-    port = free_port()
+def moto_s3(port: int | None = None) -> Iterator[str]:
+    """Run moto's S3 server (on ``port``, or a free one) until the block ends; yields its
+    URL. It keeps no state across a restart on the same port."""
+    port = port or free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
     server.start()
     try:
@@ -48,3 +49,7 @@ def s3_settings(url: str, bucket: str = BUCKET) -> dict[str, object]:
         "s3_access_key_id": SecretStr("testing"),
         "s3_secret_access_key": SecretStr("testing"),
     }
+
+
+def create_bucket(url: str, name: str = BUCKET) -> None:
+    s3_client(url).create_bucket(Bucket=name)

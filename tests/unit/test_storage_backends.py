@@ -3,41 +3,23 @@
 
 from __future__ import annotations
 
-import socket
+from urllib.parse import urlsplit
 
-import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from server.storage import LocalStorage, StorageError
 from server.storage.s3 import S3Storage
+from tests.helpers.s3 import create_bucket as _bucket
+from tests.helpers.s3 import moto_s3
+from tests.helpers.servers import free_port
 
 CREDS = {"access_key_id": "testing", "secret_access_key": "testing", "region": "us-east-1"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def s3_server():
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    yield {"port": port, "url": f"http://127.0.0.1:{port}", "server": server}
-    server.stop()
-
-
-def _bucket(url: str, name: str) -> None:
-    boto3.client(
-        "s3",
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    ).create_bucket(Bucket=name)
+    with moto_s3() as url:
+        yield {"port": urlsplit(url).port, "url": url}
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -98,27 +80,21 @@ def test_s3_upload_removes_the_staged_copy_and_reads_back_from_the_bucket(s3_ser
 
 
 def test_s3_failed_upload_keeps_the_local_copy_and_is_retried(tmp_path):
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    try:
+    port = free_port()
+    with moto_s3(port) as url:
         _bucket(url, "retry")
         storage = S3Storage(bucket="retry", staging=tmp_path / "s", endpoint_url=url, **CREDS)
-        server.stop()  # the bucket's server goes away mid-call
-        key = "calls/c2/tracks/agent_audio-3.webm"
-        storage.path_for_writing(key).write_bytes(b"segment")
-        with pytest.raises(StorageError):
-            storage.commit(key)
-        assert storage.pending() == [key]
-        assert storage.path_for_writing(key).read_bytes() == b"segment"
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-        server.start()  # back, but empty (moto keeps no state across restarts)
+    # the bucket's server has gone away mid-call
+    key = "calls/c2/tracks/agent_audio-3.webm"
+    storage.path_for_writing(key).write_bytes(b"segment")
+    with pytest.raises(StorageError):
+        storage.commit(key)
+    assert storage.pending() == [key]
+    assert storage.path_for_writing(key).read_bytes() == b"segment"
+    with moto_s3(port) as url:  # back, but empty (moto keeps no state across restarts)
         _bucket(url, "retry")
         assert storage.retry_pending() == 0
         assert storage.local_path(key).read_bytes() == b"segment"
-    finally:
-        server.stop()
 
 
 def test_the_servers_retry_loop_uploads_what_was_left_staged(s3_server, tmp_path):
