@@ -12,10 +12,11 @@
   while any call of its link (the same case timeline) is.
 - **Erasure** of an order (GDPR Art. 17): every call of that order reference loses its
   media, photos, chat, the buyer's name, the staff's free-text notes and the QA comments
-  pinned to its recording (its QA scores stay); its outcome, decision and times stay, without personal data; the calls and the order's links lose
-  their order data (lines, carrier, tracking number, ...) and the links their buyer name
-  and note. The cases of the order's links are deleted whole: their clips and photos
-  (files and rows), submissions with the buyer's notes, replies and the case rows.
+  pinned to its recording (its QA scores stay); its outcome, decision and times stay,
+  without personal data; the calls and the order's links lose their order data (lines,
+  carrier, tracking number, ...) and the links their buyer name and note. The cases of
+  the order's links are deleted whole: their clips and photos (files and rows),
+  submissions with the buyer's notes, replies and the case rows.
   Audited.
 
 All functions are blocking (files and database); the caller commits nothing: each
