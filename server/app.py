@@ -24,6 +24,7 @@ from server.api import (
     metrics,
     pages,
     phrases,
+    qa,
     retention,
     sessions,
     support_hours,
@@ -129,6 +130,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         uploads,
         taxonomy,
         analytics,
+        qa,
     ):
         app.include_router(module.router)
     webhooks.describe_events(app)

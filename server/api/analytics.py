@@ -117,7 +117,9 @@ def outcome_figures(
         str, Query(max_length=64, description="the IANA time zone weeks are counted in")
     ] = "UTC",
 ) -> OutcomeFigures:
-    """Calls with their outcome and decision mix per group, for a period and filters."""
+    """Calls with their outcome and decision mix per group, for a period and filters.
+    Without `purpose`, the return reasons: damage checks' and remote inspections' calls
+    only; a product demo's results are read with `purpose=product_demo`."""
     if tz not in IANA_TIMEZONES:
         raise InvalidInput(f"tz: {tz!r} is not an IANA time zone, e.g. Europe/Berlin")
     rows = analytics.outcome_rows(db, flt, group_by, tz)
@@ -126,6 +128,52 @@ def outcome_figures(
         since=flt.since,  # type: ignore[arg-type]
         until=flt.until,  # type: ignore[arg-type]
         rows=[OutcomeRowOut(**vars(r)) for r in rows],
+    )
+
+
+class QaRowOut(BaseModel):
+    agent_id: int
+    agent_name: str | None
+    week: str | None = Field(description="the week's Monday (YYYY-MM-DD); null: the period")
+    scores: int = Field(description="QA scores given (one per reviewer and call)")
+    mean_pct: float = Field(description="their mean weighted total, 0-100")
+
+
+class QaFigures(BaseModel):
+    since: datetime
+    until: datetime
+    rows: list[QaRowOut] = Field(description="per agent and week, by agent name then week")
+    agents: list[QaRowOut] = Field(description="per agent over the whole period")
+
+
+def _row(r: analytics.QaRow) -> QaRowOut:
+    return QaRowOut(
+        agent_id=r.agent_id,
+        agent_name=r.agent_name,
+        week=r.week,
+        scores=r.scores,
+        mean_pct=r.mean_pct,
+    )
+
+
+@router.get("/api/analytics/qa", response_model=QaFigures)
+def qa_figures(
+    principal: Reviewer,
+    db: DbDep,
+    flt: FilterDep,
+    tz: Annotated[
+        str, Query(max_length=64, description="the IANA time zone weeks are counted in")
+    ] = "UTC",
+) -> QaFigures:
+    """QA scores per agent over time: the calls of the period and filters, by week."""
+    if tz not in IANA_TIMEZONES:
+        raise InvalidInput(f"tz: {tz!r} is not an IANA time zone, e.g. Europe/Berlin")
+    weeks, agents = analytics.qa_rows(db, flt, tz)
+    return QaFigures(
+        since=flt.since,  # type: ignore[arg-type]
+        until=flt.until,  # type: ignore[arg-type]
+        rows=[_row(r) for r in weeks],
+        agents=[_row(r) for r in agents],
     )
 
 

@@ -26,7 +26,7 @@ from server.api.deps import (
 )
 from server.api.sessions.bundle import zip_response
 from server.api.sessions.files import RangeFileResponse, evidence_file, opens_file
-from server.evidence import audit, bundle, case_timeline, cases, uploads
+from server.evidence import audit, bundle, case_steps, case_timeline, cases, uploads
 from server.infra import signing
 from server.models import Link, Role
 from server.models.case import (
@@ -115,6 +115,12 @@ class CaseDetail(CaseSummary):
     timeline: list[TimelineEntry] = Field(
         description="the case's moments in time order: submissions (with their files), "
         "stills taken from its clips, calls of the same link, replies, verdict changes"
+    )
+    step_titles: dict[str, str] = Field(
+        default_factory=dict,
+        description="the shop's own steps for the link's purpose, key -> English prompt, "
+        "for naming a file's step; empty while the purpose has the shipped steps (staff "
+        "pages name those themselves). A step no longer among them is named by its key.",
     )
 
 
@@ -207,7 +213,15 @@ def case_detail(db: DbDep, case_id: int) -> CaseDetail:
         ],
         buyer_timezone=cases.buyer_timezone(db, case),
         link_expires_at=link.expires_at,
+        step_titles=step_titles(db, str(link.purpose)),
     )
+
+
+def step_titles(db: DbDep, purpose: str) -> dict[str, str]:
+    """The shop's own steps' English prompts by key (none for the shipped steps)."""
+    if not case_steps.is_customized(db, purpose):
+        return {}
+    return {s["key"]: case_steps.prompt_in(s, "en") for s in case_steps.steps_for(db, purpose)}
 
 
 @router.get("/api/cases", response_model=CaseList)

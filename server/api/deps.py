@@ -247,6 +247,10 @@ EvidenceViewer = Annotated[
 # the verdict and the photos' captions: the call's own agent, or an admin
 CallAgent = Annotated[CallAccess, Depends(authorize_call(Role.admin, own_agent=True))]
 CallReviewer = Annotated[CallAccess, Depends(authorize_call(Role.supervisor, Role.admin))]
+# a call's QA scores and comments: supervisors, admins and the call's own agent (no keys)
+CallQaReader = Annotated[
+    CallAccess, Depends(authorize_call(Role.supervisor, Role.admin, own_agent=True))
+]
 
 
 def buyer_csrf_token(secret_key: str, credential: str) -> str:

@@ -18,7 +18,7 @@ from starlette.requests import ClientDisconnect
 
 from server.api.deps import BuyerLink, ClockDep, DbDep, SettingsDep, buyer_link
 from server.errors import InvalidInput, NotSignedIn, TooLarge, UnsupportedType
-from server.evidence import uploads
+from server.evidence import case_steps, uploads
 from server.models.case import CaseFile
 from server.models.link import Link
 
@@ -33,6 +33,15 @@ ERRORS = {
     409: {"description": "Upload-Offset is not the stored offset"},
     413: {"description": "over the size cap, or past Upload-Length"},
     415: {"description": "the completed file is no accepted clip or photo (it is deleted)"},
+}
+CREATE_ERRORS = {
+    **ERRORS,
+    422: {
+        "description": "bad metadata; `step_unknown`: the step is not one of the shop's "
+        "current steps for the link's purpose (nor one the case already holds a file for); "
+        "`step_wrong_kind`: the step does not ask for that kind (clip or photos). "
+        "Nothing is stored."
+    },
 }
 
 
@@ -78,7 +87,7 @@ def upload_options(settings: SettingsDep) -> Response:
     )
 
 
-@router.post("/api/uploads", status_code=201, responses=ERRORS)
+@router.post("/api/uploads", status_code=201, responses=CREATE_ERRORS)
 def create_upload(
     link: BuyerLink,
     db: DbDep,
@@ -89,8 +98,10 @@ def create_upload(
     upload_metadata: Annotated[str | None, Header()] = None,
 ) -> Response:
     """tus creation: a new upload of ``Upload-Length`` bytes for the buyer's case (made on
-    the first upload). ``Upload-Metadata`` carries ``step`` and ``kind`` (clip or photo).
-    Answers 201 with ``Location``."""
+    the first upload). ``Upload-Metadata`` carries ``step`` and ``kind`` (clip or photo):
+    the step is one of the shop's current steps for the link's purpose that asks for that
+    kind, or one the case already holds a file for (a buyer who started before the shop
+    edited its steps keeps them). Answers 201 with ``Location``."""
     length = _int_header(upload_length, "Upload-Length")
     meta = _metadata(upload_metadata)
     assert link.id is not None
@@ -105,6 +116,7 @@ def create_upload(
         max_bytes=settings.max_case_file_bytes,
         max_files=settings.max_case_files,
         now=clock.now(),
+        steps=case_steps.steps_for(db, link.purpose),
     )
     return Response(
         status_code=201,

@@ -103,6 +103,7 @@ class CallDesk:
             pin_cpus=settings.relay_pin_cpus,
             max_bitrate_kbps=settings.media_max_bitrate_kbps,
             start_bitrate_kbps=settings.media_start_bitrate_kbps,
+            forwarding=settings.relay_forwarding,
         )
         self.rtc = RtcConfigs(settings, lambda: self._clock.now().timestamp())
         self.media = CallMedia(self.relay, leg_ice_servers=self.rtc.for_leg)

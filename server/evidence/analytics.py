@@ -7,7 +7,10 @@ Contracts, which the API and the page rely on and the tests recompute from the r
 - The calls counted are those created in ``[since, until)`` matching every filter
   (``review_list.CallFilter``'s conditions, so the review list finds exactly the same
   calls).
-- ``outcome_rows``: one row per key; ``calls`` is how many calls the key has, and
+- ``outcome_rows``: counts a damage check's and a remote inspection's calls (the return
+  reasons) unless ``purpose`` is set: a product demo's results are asked for with
+  ``purpose=product_demo``, never mixed into the return reasons. One row per key;
+  ``calls`` is how many calls the key has, and
   ``by_outcome`` / ``by_decision`` count them per outcome code / decision (codes and
   decisions with no call left out; a call without one is in neither). Grouped by
   ``category`` or ``outcome``, only calls with an outcome are counted. Grouped by ``sku``,
@@ -37,7 +40,8 @@ from sqlmodel import Session, col, select
 from server.evidence.review_list import CallFilter, _not_reached, _untagged
 from server.models.call import Call
 from server.models.order import CallSku
-from server.models.taxonomy import OutcomeCode
+from server.models.qa import QaScore
+from server.models.taxonomy import TAXONOMY_DAMAGE, OutcomeCode, call_purposes
 from server.models.user import User
 from signaling.vocabulary import EndReason
 
@@ -76,11 +80,19 @@ def _week_of(hour: str, zone: ZoneInfo) -> str:
     return monday.isoformat()
 
 
+RETURN_PURPOSES: tuple[str, ...] = tuple(call_purposes(TAXONOMY_DAMAGE))
+"""The call purposes whose verdicts are return reasons: the outcome figures count only
+their calls unless a purpose is asked for (a demo's "purchased" is no complaint)."""
+
+
 def outcome_rows(
     db: Session, flt: CallFilter, group_by: GroupBy, tz: str = "UTC"
 ) -> list[OutcomeRow]:
-    """The figures per ``group_by`` key of the calls ``flt`` selects (module docstring)."""
+    """The figures per ``group_by`` key of the calls ``flt`` selects (module docstring);
+    without a purpose filter, of the return-reason purposes' calls only."""
     where = flt.conditions()
+    if flt.purpose is None:
+        where.append(col(Call.purpose).in_(RETURN_PURPOSES))
     outcome, decision = col(Call.outcome), col(Call.decision)
     key: Any
     query: Any
@@ -189,3 +201,48 @@ def service(db: Session, flt: CallFilter) -> ServiceFigures:
         untagged=count(*_untagged()),
         not_reached=count(*_not_reached()),
     )
+
+
+@dataclass
+class QaRow:
+    """One agent's QA scores in one week (``week`` None: the whole period)."""
+
+    agent_id: int
+    agent_name: str | None
+    week: str | None
+    scores: int = 0
+    total: float = 0.0
+
+    @property
+    def mean_pct(self) -> float:
+        return round(self.total / self.scores, 1) if self.scores else 0.0
+
+
+def qa_rows(db: Session, flt: CallFilter, tz: str = "UTC") -> tuple[list[QaRow], list[QaRow]]:
+    """QA scores of the calls ``flt`` selects, per agent and week (the call's week in
+    ``tz``, as ``outcome_rows`` counts weeks) and per agent over the period: how many
+    scores (a call scored by two reviewers counts twice) and their mean total. Rows by
+    agent name, then week; a score counts for the agent it was given to."""
+    hour = _hour_bucket(db)
+    query = (
+        select(col(QaScore.agent_id), hour, func.count(), func.sum(col(QaScore.total_pct)))
+        .select_from(Call)
+        .join(QaScore, col(QaScore.call_id) == col(Call.id))
+        .where(*flt.conditions())
+        .group_by(col(QaScore.agent_id), hour)
+    )
+    zone = ZoneInfo(tz)
+    found = db.exec(query).all()
+    names = _agent_names(db, (str(a) for a, _, _, _ in found))
+    weeks: dict[tuple[int, str], QaRow] = {}
+    agents: dict[int, QaRow] = {}
+    for agent_id, found_hour, n, total in found:
+        week = _week_of(found_hour, zone)
+        name = names.get(str(agent_id))
+        row = weeks.setdefault((agent_id, week), QaRow(agent_id, name, week))
+        whole = agents.setdefault(agent_id, QaRow(agent_id, name, None))
+        for r in (row, whole):
+            r.scores += n
+            r.total += float(total or 0)
+    by_name = lambda r: (r.agent_name or "", r.agent_id, r.week or "")  # noqa: E731
+    return sorted(weeks.values(), key=by_name), sorted(agents.values(), key=by_name)

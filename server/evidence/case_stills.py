@@ -53,6 +53,7 @@ def take_still(
         max_bytes=PHOTO_MAX_BYTES,
         max_files=max_files,
         now=now,
+        steps=None,  # a still is of its clip's step
     )
     uploads.write_at(storage.path_for_writing(row.storage_key), 0, data)
     row.offset = len(data)

@@ -16,6 +16,7 @@ import os
 import secrets
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -74,12 +75,18 @@ def create_upload(
     max_bytes: int,
     max_files: int,
     now: datetime,
+    steps: list[dict[str, Any]] | None,
 ) -> CaseFile:
-    """A new empty upload of ``length`` bytes for ``step`` of ``case``."""
+    """A new empty upload of ``length`` bytes for ``step`` of ``case``; ``steps`` are the
+    shop's current steps for the link's purpose (see :func:`check_step`), or None for a
+    still an agent takes from a clip (it belongs to the clip's step, whatever the shop's
+    steps are now)."""
     if kind not in KINDS:
         raise InvalidInput("kind must be clip or photo")
     if not step or len(step) > STEP_MAX_CHARS or not step.replace("_", "").isalnum():
         raise InvalidInput("step must be a short name of letters, digits and _")
+    if steps is not None:
+        check_step(db, case, step, kind, steps)
     cap = min(max_bytes, PHOTO_MAX_BYTES) if kind == "photo" else max_bytes
     if length > cap:
         raise TooLarge(
@@ -108,6 +115,29 @@ def create_upload(
     db.commit()
     db.refresh(row)
     return row
+
+
+def check_step(db: Session, case: Case, step: str, kind: str, steps: list[dict[str, Any]]) -> None:
+    """A file must be for one of the shop's current steps that asks for its kind (a photo
+    for a step with photos, a clip for one with a clip): InvalidInput ``step_unknown`` /
+    ``step_wrong_kind`` otherwise, before anything is stored. A step the case already
+    holds a file for stays accepted (with the same kinds) after the shop edits its steps,
+    so a buyer who started before the edit can still retake and send that step."""
+    found = next((s for s in steps if s["key"] == step), None)
+    if found is None:
+        held = db.exec(
+            select(CaseFile.kind).where(CaseFile.case_id == case.id, CaseFile.step == step)
+        ).all()
+        if not held:
+            raise InvalidInput(
+                f"{step!r} is not one of the shop's steps for this link: reload the page "
+                "for the current ones",
+                code="step_unknown",
+            )
+        found = {"clip": "clip" in held, "photos": "photo" in held}
+    if not found["clip" if kind == "clip" else "photos"]:
+        wanted = "a clip" if kind == "clip" else "photos"
+        raise InvalidInput(f"the step {step!r} does not ask for {wanted}", code="step_wrong_kind")
 
 
 def upload_of(db: Session, upload_id: str, link_id: int) -> CaseFile:

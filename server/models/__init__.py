@@ -16,6 +16,7 @@ from server.models.inspection import Inspection, InspectionTemplates
 from server.models.link import BuyerPass, Link
 from server.models.order import CallSku
 from server.models.phrase import QuickPhrase
+from server.models.qa import QaComment, QaCriterion, QaScore, QaScoreItem
 from server.models.support_hours import SupportHours
 from server.models.taxonomy import OutcomeCategory, OutcomeCode
 from server.models.user import Role, StaffSession, User
@@ -42,6 +43,10 @@ __all__ = [
     "OutcomeChange",
     "OutcomeCode",
     "Photo",
+    "QaComment",
+    "QaCriterion",
+    "QaScore",
+    "QaScoreItem",
     "QuickPhrase",
     "Recording",
     "Role",

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
-from server.evidence import cases, uploads
+from server.evidence import case_steps, cases, uploads
 from server.models import Case
 from server.models.case import CaseFile, CaseOutcomeChange
 from server.models.link import Link
@@ -51,6 +51,7 @@ def recorded_case(app, link: Link, at: datetime) -> int:
                 max_bytes=50_000_000,
                 max_files=20,
                 now=at,
+                steps=case_steps.steps_for(db, link.purpose),
             )
             uploads.write_at(storage.path_for_writing(row.storage_key), 0, data)
             row.offset = len(data)

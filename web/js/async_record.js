@@ -12,6 +12,23 @@ import { formatNumber, t } from "./i18n.js";
 import { $, el } from "./ui.js";
 
 const CLIP_MAX_MS = 60_000;
+const STEP_BUTTONS = [
+  ["record-start", "record.start"],
+  ["record-stop", "record.stop"],
+  ["step-retake", "record.retake"],
+  ["step-photo", "record.photo"],
+];
+// the server's answer when an upload names a step the shop no longer has
+const STEPS_CHANGED = new Set(["step_unknown", "step_wrong_kind"]);
+
+/** The error code of a refused tus request, if the server said one. */
+function uploadErrorCode(err) {
+  try {
+    return JSON.parse(err.originalResponse.getBody()).error.code;
+  } catch {
+    return null;
+  }
+}
 const CHUNK_BYTES = 64 * 1024; // small chunks: a cut connection loses little
 const RETRY_DELAYS_MS = [0, 500, 1000, 2000, 3000, 5000, 5000, 5000, 5000, 5000, 10000, 10000, 10000, 10000, 10000, 20000, 20000, 20000, 30000, 30000];
 
@@ -77,6 +94,23 @@ export class AsyncRecording {
       });
     }
     $("async-camera").srcObject = this.stream;
+  }
+
+  /** Another language mid-recording: the steps' prompts and buttons in `locale`, what was
+   *  recorded stays (the steps are read again; a step no longer there keeps its prompt). */
+  async relabel(locale) {
+    this.locale = locale;
+    if (!this.steps) return;
+    const query = `?locale=${encodeURIComponent(locale)}`;
+    const steps = (await api(`/api/buyer/case/steps${query}`, { as: "buyer" })).steps;
+    const prompts = new Map(steps.map((step) => [step.key, step.prompt]));
+    for (const node of document.querySelectorAll('[data-testid="record-step"]')) {
+      const prompt = prompts.get(node.dataset.step);
+      if (prompt) {
+        node.querySelector(".record-prompt").textContent = prompt;
+      }
+      for (const [testid, key] of STEP_BUTTONS) this.button(node, testid).textContent = t(key);
+    }
   }
 
   /** One step: its prompt, and a clip's buttons and/or the photo button, as it asks. */
@@ -316,9 +350,9 @@ export class AsyncRecording {
         body: { note: note || null, locale: this.locale, timezone: localZone() },
         as: "buyer",
       });
-    } catch {
+    } catch (err) {
       $("async-submit").disabled = false;
-      this.onError("record.refused");
+      this.onError(STEPS_CHANGED.has(uploadErrorCode(err)) ? "record.steps_changed" : "record.refused");
       return;
     }
     this.progress(total, total);

@@ -4,7 +4,7 @@ import { ApiError, get, uploadBuyerPhoto } from "./api.js";
 import { AsyncRecording, showReplies } from "./async_record.js";
 import { wireAgentCamera } from "./buyer_agent_camera.js";
 import { BuyerInspection } from "./buyer_inspection.js";
-import { paint as paintInvite } from "./case_invite.js";
+import { inviteLeads, onPainted as onPaintedInvite, paint as paintInvite } from "./case_invite.js";
 import { CallMedia, defaultDevices } from "./callmedia.js";
 import { appendChat, wireChat } from "./chat.js";
 import {
@@ -217,10 +217,20 @@ function renderSupport() {
   const { reason } = recordingOffer(support);
   const offer = $("record-offer");
   offer.dataset.offered = reason || "";
-  $("record-instead").classList.toggle("primary", reason !== null);
-  // one leading button: the call's start steps back while recording leads
-  $("consent-accept").classList.toggle("primary", reason === null);
+  recordLeads = reason !== null;
+  leadButtons();
 }
+
+let recordLeads = false; // nobody can answer soon: recording is the way forward
+
+/** One leading (primary) button per screen: the invitation's call while it can be joined,
+ *  else recording when nobody can answer soon, else the call's start. */
+function leadButtons() {
+  const invite = inviteLeads();
+  $("record-instead").classList.toggle("primary", recordLeads && !invite);
+  $("consent-accept").classList.toggle("primary", !recordLeads && !invite);
+}
+onPaintedInvite(leadButtons);
 
 let supportReadAt = 0;
 let supportTimer = null;
@@ -816,6 +826,7 @@ async function useLanguage(code, dir) {
   fillLanguageSwitch();
   inspection.repaint();
   paintInvite();
+  if (recording) await recording.relabel(currentLocale()).catch(() => {});
 }
 
 function fillLanguageSwitch() {

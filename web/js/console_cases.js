@@ -7,7 +7,7 @@
 // their own language).
 import { api, get } from "./api.js";
 import { CaseInviteForm } from "./case_invite_form.js";
-import { stepName } from "./case_step_names.js";
+import { stepName, useStepTitles } from "./case_step_names.js";
 import { phraseText } from "./quick_phrases.js";
 import { formatStaffDateTime, staffLocale, t } from "./staff_i18n.js";
 import { $, el, formatDuration } from "./ui.js";
@@ -94,6 +94,7 @@ export class ConsoleCases {
   }
 
   render(found) {
+    useStepTitles(found.step_titles);
     $("case-order").textContent = found.order_ref;
     $("case-purpose").textContent = this.vocabulary.label("purposes", found.purpose);
     $("case-notes").replaceChildren(
@@ -108,6 +109,7 @@ export class ConsoleCases {
         el("li", { testid: "case-call", text: `${formatStaffDateTime(call.created_at)} · ${this.vocabulary.label("call_states", call.state)}` }),
       ),
     );
+    this.vocabulary.fillSelect($("case-outcome-select"), "outcomes", found.purpose);
     $("case-outcome-select").value = found.outcome || "";
     $("case-decision-select").value = found.decision || "";
     $("case-replies-sent").replaceChildren(

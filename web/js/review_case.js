@@ -4,7 +4,7 @@
 // stills agents took from a clip, the live calls of the same link (each opens in the
 // review, and its page links back here), the replies and every change of the one
 // verdict. The verdict itself is review.js's, the same controls as for a call.
-import { stepName } from "./case_step_names.js";
+import { stepName, useStepTitles } from "./case_step_names.js";
 import { formatStaffDateTime as formatDateTime, t } from "./staff_i18n.js";
 import { $, el, formatDuration } from "./ui.js";
 
@@ -57,6 +57,7 @@ export function caseRows(cases, { vocabulary, reviewStateWords, onOpen }) {
 
 /** One case: its head and its timeline (the verdict controls are placed by review.js). */
 export function renderCase(detail, { vocabulary, historyWords, onOpenCall }) {
+  useStepTitles(detail.step_titles);
   $("case-view").dataset.caseId = String(detail.id);
   $("case-order").textContent = detail.order_ref;
   $("case-meta").textContent = [

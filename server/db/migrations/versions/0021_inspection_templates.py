@@ -3,7 +3,7 @@
 One row holds the whole set; without it a shop has the shipped templates.
 
 Revision ID: 0021
-Revises: 0018
+Revises: 0020
 Create Date: 2026-12-03
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import server.db
 
 revision: str = "0021"
-down_revision: str | None = "0018"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
