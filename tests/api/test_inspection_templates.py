@@ -140,7 +140,7 @@ def test_the_migration_adds_the_table_and_its_downgrade_drops_it(app, client):
     assert admin.put(SET, json={"templates": [PHONES]}).status_code == 200
     url = app.state.settings.db_url
     app.state.engine.dispose()
-    command.downgrade(alembic_config(url), "0018")
+    command.downgrade(alembic_config(url), "0020")
     engine = sa.create_engine(url)
     assert "inspection_templates" not in sa.inspect(engine).get_table_names()
     engine.dispose()
