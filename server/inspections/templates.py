@@ -92,7 +92,7 @@ def _texts(texts: Any, where: str, what: str, limit: int) -> dict[str, str]:
             )
         out[locale] = text
     if not out.get(DEFAULT_LOCALE):
-        raise InvalidInput(f"{where} needs its {what} in English", code="template_no_english")
+        raise InvalidInput(f"{where} needs {what} in English", code="template_no_english")
     return out
 
 
@@ -138,14 +138,14 @@ def checked(templates: list[dict[str, Any]]) -> list[dict[str, Any]]:
     photos; texts one line without control characters, only in buyer locales; keys unique
     (a template or item without one gets one from its English name or label)."""
     if not templates:
-        raise InvalidInput("keep at least one template", code="templates_empty")
+        raise InvalidInput("keep at least one checklist", code="templates_empty")
     if len(templates) > MAX_TEMPLATES:
-        raise InvalidInput(f"at most {MAX_TEMPLATES} templates", code="templates_too_many")
+        raise InvalidInput(f"at most {MAX_TEMPLATES} checklists", code="templates_too_many")
     taken = {t["key"] for t in templates if t.get("key")}
     seen: set[str] = set()
     out = []
     for number, one in enumerate(templates, start=1):
-        where = f"template {number}"
+        where = f"checklist {number}"
         name = _texts(one.get("name"), where, "the name", NAME_MAX_CHARS)
         key = _key(one.get("key") or _slug(name[DEFAULT_LOCALE], taken | seen, "checklist"), where)
         if key in seen:
