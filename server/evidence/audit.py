@@ -42,6 +42,7 @@ AUDIT_EVIDENCE_BUNDLE = "evidence_bundle"
 AUDIT_CASE_STEPS_CHANGED = "case_steps_changed"
 AUDIT_VIEW_CASE_FILE = "view_case_file"  # a case's clip or photo opened
 AUDIT_TAXONOMY_CHANGED = "outcome_taxonomy_changed"
+AUDIT_INSPECTION_TEMPLATES_CHANGED = "inspection_templates_changed"
 AUDIT_QA_RUBRIC_CHANGED = "qa_rubric_changed"
 AUDIT_ACTIONS = (
     AUDIT_VIEW_RECORDING,
@@ -63,6 +64,7 @@ AUDIT_ACTIONS = (
     AUDIT_EVIDENCE_BUNDLE,
     AUDIT_CASE_STEPS_CHANGED,
     AUDIT_TAXONOMY_CHANGED,
+    AUDIT_INSPECTION_TEMPLATES_CHANGED,
     AUDIT_QA_RUBRIC_CHANGED,
 )
 VIEW_CONTINUATION_WINDOW_S = 30 * 60  # later range requests within this are the same view

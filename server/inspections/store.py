@@ -36,7 +36,7 @@ def start(
         raise Conflict("only a remote inspection call has an inspection", code="wrong_purpose")
     if find(db, call.id) is not None:
         raise Conflict("this call's inspection has already started")
-    state = checklist.new_inspection(templates.template(template_key), only)
+    state = checklist.new_inspection(templates.template(db, template_key), only)
     row = Inspection(
         call_id=call.id, template=template_key, state=state, created_at=now, updated_at=now
     )

@@ -12,7 +12,7 @@ from server.models.case import (
 )
 from server.models.consent import ConsentText
 from server.models.evidence import AuditEntry, Photo, Recording
-from server.models.inspection import Inspection
+from server.models.inspection import Inspection, InspectionTemplates
 from server.models.link import BuyerPass, Link
 from server.models.order import CallSku
 from server.models.phrase import QuickPhrase
@@ -37,6 +37,7 @@ __all__ = [
     "CaseSubmission",
     "ConsentText",
     "Inspection",
+    "InspectionTemplates",
     "Link",
     "OutcomeCategory",
     "OutcomeChange",

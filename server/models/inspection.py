@@ -22,3 +22,17 @@ class Inspection(SQLModel, table=True):
     state: dict[str, Any] = Field(sa_column=Column(JSON(), nullable=False))
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class InspectionTemplates(SQLModel, table=True):
+    """The shop's own checklist templates, the whole set in one row (``id`` 1; no row: the
+    shipped ones). ``templates``: ``[{"key", "category", "name": {locale: text}, "items":
+    [{"key", "label": {locale: text}, "photos": int}]}]``, as
+    ``server.inspections.templates`` checks them."""
+
+    __tablename__ = "inspection_templates"
+
+    id: int = Field(default=1, primary_key=True)
+    templates: list[dict[str, Any]] = Field(sa_column=Column(JSON(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_by_user_id: int | None = Field(default=None, foreign_key="user.id")

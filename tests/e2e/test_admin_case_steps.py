@@ -9,9 +9,8 @@ from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from server.models import AuditEntry
-from tests.helpers.accounts import add_user
 from tests.helpers.axe import assert_no_serious_violations
-from tests.helpers.browser_steps import sign_in
+from tests.helpers.browser_steps import signed_in_admin
 from tests.helpers.chromium import OpenParticipant
 from tests.helpers.links import make_link
 from tests.helpers.screens import shoot
@@ -22,9 +21,7 @@ def test_an_admin_edits_the_steps_and_the_buyer_records_those(
     live_server: LiveServer, open_participant: OpenParticipant
 ) -> None:
     app = live_server.app
-    add_user(app, "root@shop.test", "admin", "Ada Admin")
-    admin = open_participant("admin")
-    sign_in(admin.page, "root@shop.test", landing="/admin")
+    admin = signed_in_admin(live_server, open_participant)
     page = admin.page
     panel = page.get_by_test_id("steps-panel")
     expect(panel.get_by_test_id("steps-purpose")).to_have_value("damage_verification")

@@ -1,5 +1,6 @@
-"""Steps the e2e tests share on the real pages: signing in, going available, a live call
-between an agent's console and a buyer's phone, and reading the remote video."""
+"""Steps the e2e tests share on the real pages: signing in (an admin on /admin), going
+available, a live call between an agent's console and a buyer's phone, and reading the
+remote video."""
 
 from __future__ import annotations
 
@@ -59,6 +60,16 @@ def sign_in(page: Page, email: str, password: str = PASSWORD, landing: str = "/c
     page.get_by_test_id("login-password").fill(password)
     page.get_by_test_id("login-submit").click()
     page.wait_for_url(f"**{landing}")
+
+
+def signed_in_admin(
+    live_server: LiveServer, open_participant: OpenParticipant, email: str = "root@shop.test"
+) -> Participant:
+    """A new admin, Ada Admin, signed in on /admin."""
+    add_user(live_server.app, email, "admin", "Ada Admin")
+    admin = open_participant("admin")
+    sign_in(admin.page, email, landing="/admin")
+    return admin
 
 
 def go_available(page: Page) -> None:

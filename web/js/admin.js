@@ -1,6 +1,7 @@
 // /admin: people (accounts), buyer links, integrations' API keys and the evidence audit.
 import { del, get, patch, post } from "./api.js";
 import { mountCaseSteps } from "./admin_case_steps.js";
+import { mountInspectionTemplates } from "./admin_inspection_templates.js";
 import { mountConsentTexts } from "./admin_consent.js";
 import { mountHours } from "./admin_hours.js";
 import { mountOutcomes } from "./admin_outcomes.js";
@@ -343,6 +344,7 @@ const AUDIT_WORDS = {
   evidence_bundle: (e) => t("admin.did.evidence_bundle", { count: e.detail?.files ?? 0 }),
   retention_run: (e) => t("admin.did.retention_run", { count: e.detail?.calls ?? 0 }),
   case_steps_changed: (e) => t("admin.did.case_steps_changed", { purpose: e.detail?.purpose ?? "" }),
+  inspection_templates_changed: (e) => t(e.detail?.change === "reset" ? "admin.did.inspection_templates_reset" : "admin.did.inspection_templates_changed"),
 };
 let auditPage = 1;
 
@@ -419,6 +421,7 @@ async function start() {
     mountHours(),
     mountWebhooks(),
     mountCaseSteps(vocabulary),
+    mountInspectionTemplates(vocabulary),
     mountOutcomes(),
   ]).catch(fail);
 }

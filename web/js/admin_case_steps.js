@@ -4,10 +4,11 @@
 // GET /api/case-steps, PUT / DELETE /api/case-steps/{purpose}; the server checks them.
 import { del, get, put } from "./api.js";
 import { confirmAction } from "./confirm.js";
-import { fail } from "./page.js";
-import { languageName, t } from "./staff_i18n.js";
+import { attempt, listItem, sectionLines } from "./admin_item_list.js";
+import { t } from "./staff_i18n.js";
 import { $, el } from "./ui.js";
 
+const lines = sectionLines("steps");
 let vocabulary = null;
 let all = []; // [{purpose, customized, steps}]
 let steps = []; // the purpose on show, as edited: [{key, prompts, clip, photos}]
@@ -47,38 +48,12 @@ function pick(purpose) {
   steps = structuredClone(found.steps);
   $("steps-origin").textContent = t(found.customized ? "admin.steps.own" : "admin.steps.shipped");
   $("steps-reset").disabled = !found.customized;
-  say("");
+  lines.say("");
   render();
 }
 
-function say(text, isError = false) {
-  $("steps-error").hidden = !isError;
-  $("steps-error").textContent = isError ? text : "";
-  $("steps-status").textContent = isError ? "" : text;
-}
-
-function move(index, by) {
-  const [step] = steps.splice(index, 1);
-  steps.splice(index + by, 0, step);
-  render();
-}
-
-/** One step: its English prompt, the other languages folded, what it asks, its moves. */
+/** One step: its English prompt, what it asks, the other languages folded, its moves. */
 function stepItem(step, index) {
-  const others = vocabulary.locales.filter((loc) => loc.code !== "en");
-  const filled = others.filter((loc) => step.prompts[loc.code]).length;
-  const promptInput = (code, testid) =>
-    el("input", {
-      type: "text",
-      maxlength: "200",
-      lang: code,
-      testid,
-      dataset: { locale: code },
-      value: step.prompts[code] || "",
-      oninput: (event) => {
-        step.prompts[code] = event.target.value;
-      },
-    });
   const check = (what, testid, words) =>
     el(
       "label",
@@ -93,47 +68,17 @@ function stepItem(step, index) {
       }),
       el("span", { text: t(words) }),
     );
-  return el(
-    "li",
-    { class: "steps-item", testid: "steps-item", dataset: { key: step.key || "" } },
-    el(
-      "div",
-      { class: "steps-item-head" },
-      el("span", { class: "steps-number", text: String(index + 1) }),
-      el(
-        "label",
-        { class: "steps-prompt" },
-        el("span", { text: t("admin.steps.prompt_en") }),
-        promptInput("en", "step-prompt-en"),
-      ),
-    ),
-    el("div", { class: "steps-asks" }, check("clip", "step-clip", "admin.steps.clip"), check("photos", "step-photos", "admin.steps.photos")),
-    el(
-      "details",
-      { class: "steps-languages" },
-      el("summary", { text: t("admin.steps.languages", { count: filled, total: others.length }) }),
-      ...others.map((loc) =>
-        el("label", { class: "phrase-field" }, el("span", { text: languageName(loc.code, vocabulary.ownName(loc.code)) }), promptInput(loc.code, "step-prompt")),
-      ),
-    ),
-    el(
-      "div",
-      { class: "steps-moves" },
-      el("button", { type: "button", testid: "step-up", text: t("admin.steps.up"), disabled: index === 0, onclick: () => move(index, -1) }),
-      el("button", { type: "button", testid: "step-down", text: t("admin.steps.down"), disabled: index === steps.length - 1, onclick: () => move(index, 1) }),
-      el("button", {
-        type: "button",
-        class: "danger",
-        testid: "step-remove",
-        text: t("admin.steps.remove"),
-        disabled: steps.length === 1,
-        onclick: () => {
-          steps.splice(index, 1);
-          render();
-        },
-      }),
-    ),
-  );
+  return listItem({
+    list: steps,
+    index,
+    key: step.key,
+    texts: step.prompts,
+    englishWords: "admin.steps.prompt_en",
+    asks: [check("clip", "step-clip", "admin.steps.clip"), check("photos", "step-photos", "admin.steps.photos")],
+    vocabulary,
+    render,
+    ids: { item: "steps-item", text: "step-prompt", move: "step" },
+  });
 }
 
 function render() {
@@ -142,24 +87,17 @@ function render() {
 
 async function save() {
   const purpose = $("steps-purpose").value;
-  try {
+  await attempt(lines, async () => {
     await put(`/api/case-steps/${purpose}`, { steps });
     await load(purpose);
-    say(t("admin.steps.saved"));
-  } catch (err) {
-    fail(err, $("steps-error"));
-  }
+  }, t("admin.steps.saved"));
 }
 
 async function reset() {
   const purpose = $("steps-purpose").value;
-  const action = t("admin.steps.reset_action");
-  if (!(await confirmAction(action, t("admin.steps.reset_text")))) return;
-  try {
+  if (!(await confirmAction(t("admin.steps.reset_action"), t("admin.steps.reset_text")))) return;
+  await attempt(lines, async () => {
     await del(`/api/case-steps/${purpose}`);
     await load(purpose);
-    say(t("admin.steps.reset_done"));
-  } catch (err) {
-    fail(err, $("steps-error"));
-  }
+  }, t("admin.steps.reset_done"));
 }

@@ -17,7 +17,6 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from server.api.deps import (
-    AnyStaff,
     BuyerLink,
     CallAgent,
     CallReader,
@@ -33,7 +32,7 @@ from server.api.sessions.photos import PHOTO_BODY, take_live_photo
 from server.errors import Conflict, NotFound
 from server.evidence import photos
 from server.evidence.images import IMAGE_TYPES
-from server.inspections import checklist, store, templates
+from server.inspections import checklist, store
 from server.inspections.report_pdf import inspection_pdf
 from server.models import Call, Inspection, Photo
 from server.models.evidence import PhotoPublic
@@ -369,33 +368,3 @@ async def agent_photo(
 def _check_capture(request: Request, session_id: str, capture_id: str) -> None:
     with Session(request.app.state.engine) as db:
         checklist.check_capture(store.get(db, session_id).state, capture_id)
-
-
-class TemplateItemOut(BaseModel):
-    key: str
-    labels: dict[str, str] = Field(description="the item's label in every buyer locale")
-    photos: int = Field(description="photos the item needs")
-
-
-class TemplateOut(BaseModel):
-    key: str
-    category: str
-    name: dict[str, str]
-    items: list[TemplateItemOut]
-
-
-@router.get("/api/inspection-templates", response_model=list[TemplateOut])
-def list_templates(principal: AnyStaff) -> list[TemplateOut]:
-    """The checklist templates an agent can start an inspection with."""
-    return [
-        TemplateOut(
-            key=t["key"],
-            category=t["category"],
-            name=t["name"],
-            items=[
-                TemplateItemOut(key=i["key"], labels=i["label"], photos=int(i.get("photos", 1)))
-                for i in t["items"]
-            ],
-        )
-        for t in templates.shipped_templates().values()
-    ]
