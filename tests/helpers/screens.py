@@ -63,10 +63,15 @@ OVERFLOW_JS = """() => {
     const box = node.getBoundingClientRect();
     return box.right > width + 1 && !node.closest(".panel, .evidence-strip, .chat-log");
   });
+  // a button's label wider than the button spills out of it (no box grows with it)
+  const spilt = [...document.querySelectorAll("button")].filter(
+    (node) => node.getClientRects().length && node.scrollWidth > node.clientWidth + 1,
+  );
+  const named = (n) => `${n.tagName}.${n.className} ${n.dataset.testid || ""}`;
   return {
     scroll: document.documentElement.scrollWidth,
     width,
-    wide: wide.slice(0, 5).map((n) => `${n.tagName}.${n.className} ${n.dataset.testid || ""}`),
+    wide: [...wide, ...spilt].slice(0, 5).map(named),
   };
 }"""
 
