@@ -117,7 +117,9 @@ def outcome_figures(
         str, Query(max_length=64, description="the IANA time zone weeks are counted in")
     ] = "UTC",
 ) -> OutcomeFigures:
-    """Calls with their outcome and decision mix per group, for a period and filters."""
+    """Calls with their outcome and decision mix per group, for a period and filters.
+    Without `purpose`, the return reasons: damage checks' and remote inspections' calls
+    only; a product demo's results are read with `purpose=product_demo`."""
     if tz not in IANA_TIMEZONES:
         raise InvalidInput(f"tz: {tz!r} is not an IANA time zone, e.g. Europe/Berlin")
     rows = analytics.outcome_rows(db, flt, group_by, tz)

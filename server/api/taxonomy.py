@@ -6,7 +6,7 @@ audited; nothing is deleted, so old calls keep their codes and history."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,6 +22,7 @@ from server.models.taxonomy import (
     OutcomeCodeStr,
 )
 from server.models.text import LineStr
+from signaling.vocabulary import Purpose as TaxonomyPurpose
 
 router = APIRouter(tags=["outcome taxonomy"])
 
@@ -41,6 +42,10 @@ class CategoryIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     code: OutcomeCodeStr
     label: Label
+    purpose: Literal[TaxonomyPurpose.DAMAGE_VERIFICATION, TaxonomyPurpose.PRODUCT_DEMO] = Field(
+        default=TaxonomyPurpose.DAMAGE_VERIFICATION,
+        description="whose verdicts its codes are (remote inspections take damage_verification's)",
+    )
 
 
 class CategoryChange(BaseModel):
@@ -93,8 +98,9 @@ def get_taxonomy(principal: AnyStaff, db: DbDep) -> TaxonomyOut:
 def add_category(
     body: CategoryIn, principal: Admin, db: DbDep, clock: ClockDep
 ) -> OutcomeCategoryPublic:
-    """Add a return-reason category (409 ``category_exists`` when the code is taken)."""
-    row = taxonomy.add_category(db, body.code, body.label)
+    """Add a category of a purpose's outcomes (409 ``category_exists`` when the code is
+    taken)."""
+    row = taxonomy.add_category(db, body.code, body.label, str(body.purpose.value))
     _audit(db, clock, principal, {"change": "category_added", "code": row.code})
     return OutcomeCategoryPublic.model_validate(row)
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from server.api.deps import DbDep
 from server.evidence import taxonomy
-from server.models.taxonomy import OutcomeCode
+from server.models.taxonomy import OutcomeCode, call_purposes
 from signaling.locales import BUYER_LOCALES, STAFF_LOCALES, Direction
 from signaling.vocabulary import (
     OUTCOME_CATEGORY_LABELS,
@@ -50,7 +50,10 @@ class PurposeTerm(BaseModel):
 class OutcomeTerm(BaseModel):
     code: str
     label: str
-    category: str = Field(description="its return-reason category's code")
+    category: str = Field(description="its category's code")
+    purposes: list[Purpose] = Field(
+        description="the call purposes whose verdicts may take it (its category's)"
+    )
     shipped: bool = Field(
         description="the label is the shipped one (a page may show its own translation)"
     )
@@ -59,6 +62,7 @@ class OutcomeTerm(BaseModel):
 class CategoryTerm(BaseModel):
     code: str
     label: str
+    purposes: list[Purpose] = Field(description="the call purposes its codes are for")
     shipped: bool = Field(description="the label is the shipped one")
 
 
@@ -80,10 +84,11 @@ class Vocabulary(BaseModel):
     end_reasons: list[EndReasonTerm] = Field(description="why a call ended")
     purposes: list[PurposeTerm] = Field(description="why a buyer link was sent")
     outcomes: list[OutcomeTerm] = Field(
-        description="what the evidence showed: the shop's active outcome codes"
+        description="what the call found: the shop's active outcome codes; a call's verdict "
+        "takes only those whose `purposes` hold the call's purpose"
     )
     outcome_categories: list[CategoryTerm] = Field(
-        description="the return-reason categories (active ones)"
+        description="the categories (active ones): return reasons, demo results"
     )
     retired_outcomes: list[OutcomeTerm] = Field(
         description="retired codes: no longer offered, still on the calls that have them"
@@ -105,6 +110,7 @@ def get_vocabulary(response: Response, db: DbDep) -> Vocabulary:
     response.headers["Cache-Control"] = CACHE_CONTROL
     found = taxonomy.load(db)
     active = {c.code for c in found.active_codes()}
+    purpose_of = found.purpose_of()
 
     def term(code: OutcomeCode) -> dict[str, object]:
         shipped = OUTCOME_LABELS.get(code.code)  # type: ignore[call-overload]
@@ -112,6 +118,7 @@ def get_vocabulary(response: Response, db: DbDep) -> Vocabulary:
             "code": code.code,
             "label": code.label,
             "category": code.category,
+            "purposes": call_purposes(purpose_of[code.code]),
             "shipped": shipped == code.label,
         }
 
@@ -124,6 +131,7 @@ def get_vocabulary(response: Response, db: DbDep) -> Vocabulary:
                 {
                     "code": c.code,
                     "label": c.label,
+                    "purposes": call_purposes(c.purpose),
                     "shipped": OUTCOME_CATEGORY_LABELS.get(c.code) == c.label,  # type: ignore[call-overload]
                 }
                 for c in found.categories

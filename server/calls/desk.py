@@ -47,7 +47,7 @@ from server.recording.jobs import ReviewJobs
 from server.recording.rows import BadRowChange, finalize_from_disk, store_op
 from server.relay import RelayError
 from server.relay.pool import WorkerPool
-from server.storage import LocalStorage, Storage
+from server.storage import LocalStorage, Storage, StorageError
 from signaling import CallState, Effects, EndReason, SignalingError, Switchboard
 from signaling.call import EventKind
 from signaling.errors import ConsentOutdated, PhraseNotFound
@@ -96,13 +96,14 @@ class CallDesk:
         self.relay = WorkerPool(
             self._relay_event,
             workers=settings.relay_worker_count,
-            files_dir=settings.data_dir / "files",
+            files_dir=self._storage.write_root,  # S3: its staging area, uploaded at finalize
             ice_servers=settings.ice_servers,
             video_codecs=settings.video_codecs,
             connect_timeout_s=settings.media_connect_timeout_s,
             pin_cpus=settings.relay_pin_cpus,
             max_bitrate_kbps=settings.media_max_bitrate_kbps,
             start_bitrate_kbps=settings.media_start_bitrate_kbps,
+            forwarding=settings.relay_forwarding,
         )
         self.rtc = RtcConfigs(settings, lambda: self._clock.now().timestamp())
         self.media = CallMedia(self.relay, leg_ice_servers=self.rtc.for_leg)
@@ -127,6 +128,7 @@ class CallDesk:
         self.accepting = True  # False once the server is stopping: new sockets are refused
         self._ids = itertools.count(1)
         self._pending: set[asyncio.Future[None]] = set()
+        self._uploads: dict[str, set[asyncio.Future[None]]] = {}  # call id -> track uploads
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -333,10 +335,16 @@ class CallDesk:
         kind = event.get("type")
         call_id = str(event.get("call_id"))
         if kind == "recording_row":
+            change = event.get("change") or {}
             try:
-                self.store.queue(store_op(event.get("change") or {}))
+                op = store_op(change)
             except BadRowChange as exc:
                 log.error("a relay worker reported %s", exc)
+                return
+            if change.get("op") == "finalized" and change.get("error") is None:
+                self._upload_track(call_id, str(change["key"]), op)
+            else:
+                self.store.queue(op)
         elif kind == "call_recorded":
             self._background(self._review_when_stored(call_id))
         elif kind == "relay_failed":
@@ -346,7 +354,27 @@ class CallDesk:
         else:
             self.media.handle_event(event)
 
+    def _upload_track(self, call_id: str, key: str, op: Any) -> None:
+        """A track file is final: put it in storage (an upload to the bucket on S3, in a
+        thread), then store its row ``ready``. A failed upload keeps the local copy for
+        the retry loop; the row is ready all the same (the file is readable here)."""
+
+        async def upload() -> None:
+            try:
+                await asyncio.to_thread(self._storage.commit, key)
+            except StorageError as exc:
+                log.warning("call %s: a track file waits for upload: %s", call_id, exc)
+            self.store.queue(op)
+
+        task = asyncio.ensure_future(upload())
+        uploads = self._uploads.setdefault(call_id, set())
+        uploads.add(task)
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
     async def _review_when_stored(self, call_id: str) -> None:
+        uploads = self._uploads.pop(call_id, set())
+        await asyncio.gather(*uploads, return_exceptions=True)
         await self.store.write(lambda db: None)  # after the rows reported before
         self.reviews.enqueue(call_id)
 
@@ -355,6 +383,8 @@ class CallDesk:
         what they hold (up to the last flush), then make its review file."""
         with contextlib.suppress(SignalingError):
             await self.apply(self.switchboard.end_call(call_id, EndReason.RELAY_FAILED))
+        uploads = self._uploads.pop(call_id, set())
+        await asyncio.gather(*uploads, return_exceptions=True)
         await self.store.write(lambda db: finalize_from_disk(db, self._storage, [call_id]))
         self.reviews.enqueue(call_id)
 

@@ -7,7 +7,10 @@ Contracts, which the API and the page rely on and the tests recompute from the r
 - The calls counted are those created in ``[since, until)`` matching every filter
   (``review_list.CallFilter``'s conditions, so the review list finds exactly the same
   calls).
-- ``outcome_rows``: one row per key; ``calls`` is how many calls the key has, and
+- ``outcome_rows``: counts a damage check's and a remote inspection's calls (the return
+  reasons) unless ``purpose`` is set: a product demo's results are asked for with
+  ``purpose=product_demo``, never mixed into the return reasons. One row per key;
+  ``calls`` is how many calls the key has, and
   ``by_outcome`` / ``by_decision`` count them per outcome code / decision (codes and
   decisions with no call left out; a call without one is in neither). Grouped by
   ``category`` or ``outcome``, only calls with an outcome are counted. Grouped by ``sku``,
@@ -38,7 +41,7 @@ from server.evidence.review_list import CallFilter, _not_reached, _untagged
 from server.models.call import Call
 from server.models.order import CallSku
 from server.models.qa import QaScore
-from server.models.taxonomy import OutcomeCode
+from server.models.taxonomy import TAXONOMY_DAMAGE, OutcomeCode, call_purposes
 from server.models.user import User
 from signaling.vocabulary import EndReason
 
@@ -77,11 +80,19 @@ def _week_of(hour: str, zone: ZoneInfo) -> str:
     return monday.isoformat()
 
 
+RETURN_PURPOSES: tuple[str, ...] = tuple(call_purposes(TAXONOMY_DAMAGE))
+"""The call purposes whose verdicts are return reasons: the outcome figures count only
+their calls unless a purpose is asked for (a demo's "purchased" is no complaint)."""
+
+
 def outcome_rows(
     db: Session, flt: CallFilter, group_by: GroupBy, tz: str = "UTC"
 ) -> list[OutcomeRow]:
-    """The figures per ``group_by`` key of the calls ``flt`` selects (module docstring)."""
+    """The figures per ``group_by`` key of the calls ``flt`` selects (module docstring);
+    without a purpose filter, of the return-reason purposes' calls only."""
     where = flt.conditions()
+    if flt.purpose is None:
+        where.append(col(Call.purpose).in_(RETURN_PURPOSES))
     outcome, decision = col(Call.outcome), col(Call.decision)
     key: Any
     query: Any

@@ -11,11 +11,12 @@
   skipped by retention and refused by erasure until the hold is lifted. A case is held
   while any call of its link (the same case timeline) is.
 - **Erasure** of an order (GDPR Art. 17): every call of that order reference loses its
-  media, photos, chat, the buyer's name and the staff's free-text notes; its outcome,
-  decision and times stay, without personal data; the calls and the order's links lose
-  their order data (lines, carrier, tracking number, ...) and the links their buyer name
-  and note. The cases of the order's links are deleted whole: their clips and photos
-  (files and rows), submissions with the buyer's notes, replies and the case rows.
+  media, photos, chat, the buyer's name, the staff's free-text notes and the QA comments
+  pinned to its recording (its QA scores stay); its outcome, decision and times stay,
+  without personal data; the calls and the order's links lose their order data (lines,
+  carrier, tracking number, ...) and the links their buyer name and note. The cases of
+  the order's links are deleted whole: their clips and photos (files and rows),
+  submissions with the buyer's notes, replies and the case rows.
   Audited.
 
 All functions are blocking (files and database); the caller commits nothing: each
@@ -34,6 +35,7 @@ from server.errors import Conflict, NotFound
 from server.evidence import audit
 from server.models import Call, CallEvent, CallSku, Link, OutcomeChange, Photo, Recording
 from server.models.case import Case, CaseFile, CaseReply, CaseSubmission
+from server.models.qa import QaComment
 from server.storage import Storage
 from signaling.call import EventKind
 from signaling.vocabulary import CallState
@@ -309,6 +311,8 @@ def erase_order(
             change.note = None
             change.reason = None
             db.add(change)
+        for comment in db.exec(select(QaComment).where(QaComment.call_id == call.id)):
+            db.delete(comment)  # pinned to the deleted recording, and may quote the buyer
         for event in db.exec(select(CallEvent).where(CallEvent.call_id == call.id)):
             if event.data and ("name" in event.data or "text" in event.data):
                 event.data = {k: v for k, v in event.data.items() if k not in ("name", "text")}

@@ -1,7 +1,9 @@
 """The shop's outcome taxonomy: read it, check a verdict's code, and let admins add,
 rename and retire codes and categories.
 
-Contract: a new verdict (call or case) takes only an active code (``require_active``); a
+Contract: a new verdict (call or case) takes only an active code of its purpose
+(``require_active``: a category belongs to one purpose, a remote inspection shares the
+damage check's); a
 filter or a report takes any code the shop ever had (``require_known``). Nothing is
 deleted: retiring sets ``retired_at``, and calls keep the code, its label and its
 history. A code stays in its category unless an admin moves it; a retired category's
@@ -16,7 +18,15 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from server.errors import Conflict, InvalidInput, NotFound
-from server.models.taxonomy import OutcomeCategory, OutcomeCode
+from server.models.taxonomy import (
+    TAXONOMY_DAMAGE,
+    OutcomeCategory,
+    OutcomeCode,
+    taxonomy_purpose,
+)
+
+WRONG_PURPOSE = "outcome_wrong_purpose"
+"""The error code of a verdict whose code belongs to another purpose's categories."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +39,11 @@ class Taxonomy:
     def category_of(self) -> dict[str, str]:
         """Each code's category."""
         return {c.code: c.category for c in self.codes}
+
+    def purpose_of(self) -> dict[str, str]:
+        """Each code's purpose (its category's)."""
+        purposes = {c.code: c.purpose for c in self.categories}
+        return {c.code: purposes.get(c.category, TAXONOMY_DAMAGE) for c in self.codes}
 
     def active_codes(self) -> list[OutcomeCode]:
         retired = {c.code for c in self.categories if c.retired_at is not None}
@@ -46,8 +61,10 @@ def load(db: Session) -> Taxonomy:
     return Taxonomy(list(categories), list(codes))
 
 
-def require_active(db: Session, code: str) -> str:
-    """``code`` if a new verdict may use it, else ``InvalidInput`` naming why."""
+def require_active(db: Session, code: str, purpose: str | None = None) -> str:
+    """``code`` if a new verdict may use it, else ``InvalidInput`` naming why. With
+    ``purpose`` (the call's), the code must be of that purpose's categories
+    (``WRONG_PURPOSE`` otherwise): a demo's result is never a return reason."""
     row = db.get(OutcomeCode, code)
     if row is None:
         raise InvalidInput(f"outcome: {code!r} is not one of the shop's outcome codes")
@@ -56,6 +73,14 @@ def require_active(db: Session, code: str) -> str:
     category = db.get(OutcomeCategory, row.category)
     if category is not None and category.retired_at is not None:
         raise InvalidInput(f"outcome: the category of {code!r} is retired")
+    if purpose is not None:
+        wanted = taxonomy_purpose(str(purpose))
+        has = category.purpose if category is not None else TAXONOMY_DAMAGE
+        if has != wanted:
+            raise InvalidInput(
+                f"outcome: {code!r} is an outcome of {has} calls, not of {purpose} calls",
+                code=WRONG_PURPOSE,
+            )
     return code
 
 
@@ -78,11 +103,19 @@ def _next_position(db: Session, model: type[OutcomeCode] | type[OutcomeCategory]
     return max(rows, default=-1) + 1
 
 
-def add_category(db: Session, code: str, label: str) -> OutcomeCategory:
-    """A new category at the end; ``Conflict`` when the code is taken."""
+def add_category(
+    db: Session, code: str, label: str, purpose: str = TAXONOMY_DAMAGE
+) -> OutcomeCategory:
+    """A new category of ``purpose``'s codes at the end; ``Conflict`` when the code is
+    taken."""
     if db.get(OutcomeCategory, code) is not None:
         raise Conflict(f"a category {code!r} exists already", code="category_exists")
-    row = OutcomeCategory(code=code, label=label, position=_next_position(db, OutcomeCategory))
+    row = OutcomeCategory(
+        code=code,
+        label=label,
+        position=_next_position(db, OutcomeCategory),
+        purpose=taxonomy_purpose(purpose),
+    )
     db.add(row)
     db.commit()
     db.refresh(row)

@@ -117,6 +117,15 @@ def _kind(subject: Subject) -> str:
     return "case" if isinstance(subject, Case) else "call"
 
 
+def _purpose(db: Session, subject: Subject) -> str:
+    """The purpose whose codes ``subject``'s verdict takes (a case's is its link's)."""
+    if isinstance(subject, Call):
+        return str(subject.purpose)
+    link = db.get(Link, subject.link_id)
+    assert link is not None, subject.link_id
+    return str(link.purpose)
+
+
 def _store(subject: Subject, outcome: str, decision: Decision | None) -> None:
     if isinstance(subject, Case):  # a case keeps the vocabulary's words as plain text
         subject.outcome = str(outcome)
@@ -135,9 +144,9 @@ def set_outcome(
     now: datetime,
 ) -> Change:
     """The agent's (or an admin's) verdict. A new verdict undoes an earlier review.
-    ``outcome`` must be an active code of the shop's taxonomy."""
+    ``outcome`` must be an active code of the shop's taxonomy, of the call's purpose."""
     _check_reached(call, "set")
-    taxonomy.require_active(db, outcome)
+    taxonomy.require_active(db, outcome, _purpose(db, call))
     _store(call, outcome, decision)
     call.outcome_note = note
     call.outcome_by_user_id = by_user_id
@@ -192,7 +201,7 @@ def override(
     if not reason or not reason.strip():
         raise InvalidInput("reason: an override needs a reason")
     _check_reached(call, "review")
-    taxonomy.require_active(db, outcome)
+    taxonomy.require_active(db, outcome, _purpose(db, call))
     _store(call, outcome, decision)
     call.outcome_by_user_id = by_user_id
     call.outcome_at = now

@@ -1,4 +1,5 @@
-"""The shop's outcome taxonomy: outcome codes grouped into return-reason categories.
+"""The shop's outcome taxonomy: outcome codes grouped into categories, each of one purpose
+(return reasons for a damage check or an inspection; demo results for a product demo).
 
 A call's (and a case's) ``outcome`` holds a code of ``outcome_code``. Codes and
 categories are never deleted: a retired one (``retired_at`` set) is no longer offered
@@ -17,10 +18,27 @@ from sqlmodel import Field, SQLModel
 
 from server.db import UTCDateTime
 from server.models.public import PUBLIC_CONFIG
+from signaling.vocabulary import Purpose
 
 CODE_MAX_CHARS = 32
 LABEL_MAX_CHARS = 80
 CODE_PATTERN = r"^[a-z][a-z0-9_]{1,31}$"
+
+TAXONOMY_DAMAGE = Purpose.DAMAGE_VERIFICATION.value
+TAXONOMY_DEMO = Purpose.PRODUCT_DEMO.value
+TAXONOMY_PURPOSES: tuple[str, ...] = (TAXONOMY_DAMAGE, TAXONOMY_DEMO)
+"""The purposes that have outcome codes of their own; the others borrow one's."""
+
+
+def taxonomy_purpose(purpose: str) -> str:
+    """The purpose whose codes a call of ``purpose`` takes: a remote inspection shares the
+    damage check's (what the camera shows is judged the same way)."""
+    return TAXONOMY_DEMO if purpose == TAXONOMY_DEMO else TAXONOMY_DAMAGE
+
+
+def call_purposes(taxonomy: str) -> list[str]:
+    """The call purposes that take the codes of ``taxonomy``."""
+    return [p.value for p in Purpose if taxonomy_purpose(p.value) == taxonomy]
 
 
 class OutcomeCategoryBase(SQLModel):
@@ -30,6 +48,12 @@ class OutcomeCategoryBase(SQLModel):
     label: str = Field(max_length=LABEL_MAX_CHARS)
     position: int = Field(default=0, description="order in lists and charts")
     retired_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    purpose: str = Field(
+        default=TAXONOMY_DAMAGE,
+        max_length=32,
+        description="the call purpose whose verdicts its codes are: damage_verification "
+        "(also used by remote_inspection calls) or product_demo",
+    )
 
 
 class OutcomeCategory(OutcomeCategoryBase, table=True):

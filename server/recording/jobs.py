@@ -145,9 +145,13 @@ class ReviewJobs:
         if facts is not None:
             try:
                 facts["sha256"] = await asyncio.to_thread(sha256_of, Path(spec["output"]))
-                await asyncio.to_thread(self._storage.commit, spec["key"])
-            except (OSError, StorageError) as exc:
+            except OSError as exc:
                 facts, error = None, f"the review file is missing: {exc}"
+            else:
+                try:
+                    await asyncio.to_thread(self._storage.commit, spec["key"])
+                except StorageError as exc:  # the local copy stays and is uploaded later
+                    log.warning("review file of call %s waits for upload: %s", call_id, exc)
         await asyncio.to_thread(self._finish, row_id, facts, error)
         log.info(
             "review file of call %s: %s in %.1f s",

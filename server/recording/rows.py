@@ -16,6 +16,7 @@ what the file holds.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +27,8 @@ from server.models import Recording
 from server.recording.names import CONTENT_TYPES
 from server.recording.probe import FileFacts, probe_file
 from server.storage import Storage, StorageError
+
+log = logging.getLogger(__name__)
 
 StoreOp = Callable[[Session], None]
 RowChange = dict[str, Any]
@@ -128,9 +131,13 @@ def finalize_from_disk(db: Session, storage: Storage, call_ids: Iterable[str] | 
     for row in rows:
         try:
             facts = probe_file(storage.local_path(row.storage_key))
-            storage.commit(row.storage_key)
-            apply_facts(row, facts, facts.error)
         except (StorageError, OSError) as exc:
             apply_facts(row, None, f"the file is missing: {exc}")
+        else:
+            try:
+                storage.commit(row.storage_key)
+            except StorageError as exc:  # the local copy stays and is uploaded later
+                log.warning("call %s: a track file waits for upload: %s", row.call_id, exc)
+            apply_facts(row, facts, facts.error)
         db.add(row)
     return len(rows)

@@ -39,6 +39,7 @@ from aiortc import (
 from aiortc import sdp as aiortc_sdp
 from aiortc.codecs import CODECS, is_rtx
 from aiortc.rtcpeerconnection import find_common_codecs
+from aiortc.rtp import RtpPacket
 from aiortc.sdp import candidate_from_sdp
 
 from .bandwidth import (
@@ -66,6 +67,7 @@ from .interface import (
     RelayError,
     UnknownParticipantError,
 )
+from .packet_forwarding import PacketForwarder
 from .receiver_tap import EncodedFrameTap
 from .sdp_cleanup import clean_offer_sdp, is_mdns_candidate
 
@@ -86,6 +88,7 @@ RTT_SAMPLE_INTERVAL_S = 1.0  # how often each leg's round-trip time is read
 RTT_SAMPLES = 600  # the last ten minutes of round-trip times per leg
 # "foundation component transport priority address port typ type": 8 fields minimum.
 _CANDIDATE_MIN_FIELDS = 8
+FORWARDING_MODES = ("frames", "packets")  # how video goes on to the other leg (LocalRelay)
 # Answer direction for an offered m-line, keyed by (offer sends, offer receives).
 _ANSWER_DIRECTION = {
     (True, True): "sendrecv",
@@ -130,6 +133,7 @@ class _Leg:
     sinks: list[ForwardingTrack] = field(default_factory=list)
     subscriptions: list[ForwardingTrack] = field(default_factory=list)
     taps: list[EncodedFrameTap] = field(default_factory=list)
+    packet_forwarders: list[PacketForwarder] = field(default_factory=list)
     pending_candidates: list[RTCIceCandidate] = field(default_factory=list)
     offer_received: bool = False
     remote_description_set: bool = False
@@ -168,6 +172,10 @@ class LocalRelay:
     the most a sending browser is told it may use for video (bandwidth.py; it is also told
     no more than the receiving browsers' own estimates); ``start_bitrate_bps``: what it is
     told to start at (its REMB, and the answer's ``x-google-start-bitrate``).
+    ``forwarding``: ``"frames"`` (default) sends video on as whole frames through aiortc's
+    sender; ``"packets"`` passes each video RTP packet on as it arrives and answers the
+    receiving browser's NACKs itself (packet_forwarding.py). Audio and recordings use
+    frames either way.
 
     ``forwarding_delays`` tells how long recent frames spent inside the relay.
 
@@ -184,7 +192,10 @@ class LocalRelay:
         release_complete_frames: bool = True,
         max_bitrate_bps: int = DEFAULT_MAX_BITRATE_BPS,
         start_bitrate_bps: int = DEFAULT_START_BITRATE_BPS,
+        forwarding: str = "frames",
     ) -> None:
+        if forwarding not in FORWARDING_MODES:
+            raise ValueError(f"forwarding must be one of {FORWARDING_MODES}, not {forwarding!r}")
         unknown = [codec for codec in video_codecs if codec not in VIDEO_CODECS]
         if unknown or not video_codecs:
             raise ValueError(
@@ -201,6 +212,8 @@ class LocalRelay:
         self._release_complete_frames = release_complete_frames
         self._max_bitrate_bps = max_bitrate_bps
         self._start_bitrate_bps = start_bitrate_bps
+        self._forward_packets = forwarding == "packets"
+        self._packet_forwarders: dict[ForwardingTrack, PacketForwarder] = {}
         self._delays: dict[tuple[str, str], DelayRecord] = {
             (kind, role): deque(maxlen=FORWARDING_DELAY_SAMPLES)
             for kind in ("audio", "video")
@@ -534,6 +547,10 @@ class LocalRelay:
                 leg.sinks.append(track)
                 route_keyframe_requests(transceiver.sender, track)
                 follow_receiver_estimate(transceiver.sender, track)
+                if self._forward_packets and media.kind == "video":
+                    forwarder = PacketForwarder(transceiver.sender, track)
+                    leg.packet_forwarders.append(forwarder)
+                    self._packet_forwarders[track] = forwarder
 
     def _tap_receivers(self, leg: _Leg) -> None:
         for transceiver in leg.pc.getTransceivers():
@@ -553,6 +570,11 @@ class LocalRelay:
                 on_frame=lambda frame, s=source: self._on_frame(leg, s, frame),
                 release_complete_frames=self._release_complete_frames,
                 bandwidth=bandwidth if kind == "video" else None,
+                on_packet=(
+                    (lambda packet, s=source: self._on_packet(s, packet))
+                    if self._forward_packets and kind == "video"
+                    else None
+                ),
             )
             source.keyframe_requester = tap.request_keyframe
             leg.taps.append(tap)
@@ -571,6 +593,13 @@ class LocalRelay:
         if source.frames_received == 0:
             self._emit(leg.event("first_frame", kind=source.kind))
         source.push(frame)
+
+    def _on_packet(self, source: TrackSource, packet: RtpPacket) -> None:
+        """A video packet in: on to every leg forwarded ``source`` by packets."""
+        for sink in source.sinks:
+            forwarder = self._packet_forwarders.get(sink)
+            if forwarder is not None:
+                forwarder.forward(packet)
 
     def _rewire(self, call_id: str) -> None:
         """Attach sinks to the sources of the newest answered leg of the other role."""
@@ -651,6 +680,9 @@ class LocalRelay:
             leg.deadline.cancel()
         for tap in leg.taps:
             tap.close()
+        for forwarder in leg.packet_forwarders:
+            forwarder.close()
+            self._packet_forwarders.pop(forwarder.track, None)
         for source in leg.sources:
             source.close()
         for track in leg.sinks + leg.subscriptions:

@@ -39,6 +39,7 @@ class MediaPlane:
         connect_timeout_s: float,
         max_bitrate_kbps: int = 2500,
         start_bitrate_kbps: int = 1000,
+        forwarding: str = "frames",
     ) -> None:
         self._on_event = on_event
         self.relay = LocalRelay(
@@ -48,6 +49,7 @@ class MediaPlane:
             connect_timeout_s=connect_timeout_s,
             max_bitrate_bps=max_bitrate_kbps * 1000,
             start_bitrate_bps=start_bitrate_kbps * 1000,
+            forwarding=forwarding,
         )
         self.recorder = Recorder(
             self.relay,

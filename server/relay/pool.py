@@ -90,6 +90,7 @@ class WorkerPool:
         pin_cpus: bool,
         max_bitrate_kbps: int = 2500,
         start_bitrate_kbps: int = 1000,
+        forwarding: str = "frames",
     ) -> None:
         if workers < 1:
             raise ValueError(f"workers must be at least 1, not {workers}")
@@ -103,6 +104,7 @@ class WorkerPool:
             "connect_timeout_s": connect_timeout_s,
             "max_bitrate_kbps": max_bitrate_kbps,
             "start_bitrate_kbps": start_bitrate_kbps,
+            "forwarding": forwarding,
         }
         self._workers: list[_Worker] = []
         self._call_worker: dict[str, _Worker] = {}

@@ -41,6 +41,7 @@ from aiortc.jitterbuffer import JitterBuffer, JitterFrame
 from aiortc.rate import RemoteBitrateEstimator
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtcrtpreceiver import NackGenerator
+from aiortc.rtp import RtpPacket
 
 from .bandwidth import ReceiveBandwidth
 from .bitstream import is_keyframe
@@ -124,6 +125,22 @@ class _TapQueue:
         return self._inner.get(block, timeout)
 
 
+def _also_to(
+    on_packet: Callable[[RtpPacket], None], add: Callable[[RtpPacket], Any]
+) -> Callable[[RtpPacket], Any]:
+    """The jitter buffer's ``add``, handing each packet to ``on_packet`` first (after
+    aiortc unwrapped RTX; a failing handler never breaks the receiver)."""
+
+    def add_packet(packet: RtpPacket) -> Any:
+        try:
+            on_packet(packet)
+        except Exception:
+            logger.exception("packet handler failed")
+        return add(packet)
+
+    return add_packet
+
+
 class EncodedFrameTap:
     """Delivers a receiver's encoded frames to ``on_frame`` on the event loop.
 
@@ -134,6 +151,8 @@ class EncodedFrameTap:
     aiortc's own). ``request_keyframe`` sends a PLI upstream for the media SSRC, at most
     once per ``KEYFRAME_REQUEST_MIN_INTERVAL_S``. ``close`` cancels pending sends.
     ``frames_lost`` counts video frames given up after a loss (see the module docstring).
+    ``on_packet`` (video) is handed every media packet as it arrives, before reassembly
+    (packet forwarding, packet_forwarding.py).
     """
 
     def __init__(
@@ -145,6 +164,7 @@ class EncodedFrameTap:
         release_complete_frames: bool = True,
         bandwidth: ReceiveBandwidth | None = None,
         clock: Callable[[], float] = time.monotonic,
+        on_packet: Callable[[RtpPacket], None] | None = None,
     ) -> None:
         check_receiver_seams(receiver)
         self.kind = kind
@@ -169,6 +189,8 @@ class EncodedFrameTap:
                 release_on_marker=release_complete_frames, on_loss=self._lost
             )
             setattr(receiver, _JITTER_BUFFER_ATTR, self._buffer)
+            if on_packet is not None:
+                self._buffer.add = _also_to(on_packet, self._buffer.add)  # type: ignore[method-assign]
         elif release_complete_frames:
             self._buffer = InOrderAudioBuffer()
             setattr(receiver, _JITTER_BUFFER_ATTR, self._buffer)

@@ -168,6 +168,7 @@ class Worker:
             connect_timeout_s=float(settings["connect_timeout_s"]),
             max_bitrate_kbps=int(settings.get("max_bitrate_kbps", 2500)),
             start_bitrate_kbps=int(settings.get("start_bitrate_kbps", 1000)),
+            forwarding=str(settings.get("forwarding", "frames")),
         )
 
     async def _serve(self, reader: asyncio.StreamReader) -> None:

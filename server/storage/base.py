@@ -17,9 +17,14 @@ class Storage(Protocol):
       the file is not visible through ``exists`` until it has been written there.
     - ``commit(key)``: the file at ``path_for_writing(key)`` is complete (a no-op on local
       disk; an upload elsewhere).
+    - ``write_root``: the directory ``path_for_writing`` writes under (relay worker
+      processes write live track files there with a ``LocalStorage`` of it).
     - ``local_path(key)``: a local path to read the file from (for range responses and
       PyAV); raises StorageError if it does not exist.
     """
+
+    @property
+    def write_root(self) -> Path: ...
 
     def path_for_writing(self, key: str) -> Path: ...
 

@@ -21,6 +21,11 @@ class LocalStorage:
             raise StorageError(f"not a storage key: {key[:80]!r}")
         return self.root / key
 
+    @property
+    def write_root(self) -> Path:
+        """Where ``path_for_writing`` puts files (relay workers write live tracks here)."""
+        return self.root
+
     def path_for_writing(self, key: str) -> Path:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)

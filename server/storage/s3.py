@@ -3,6 +3,13 @@
 Writers still get a local path (``path_for_writing``); ``commit`` uploads the file, checks
 that the bucket holds it at the written size, and only then removes the local copy.
 Readers that need a local file (range responses, PyAV) get a cached download.
+
+A failed upload leaves the staged file and a marker (``staging/retry/<key>``); the
+server's retry loop (factory.py) uploads only marked files, never one still being
+written (a live track, a resumable upload, a review file being made).
+
+Every method blocks on the network: async code calls them in a thread
+(``asyncio.to_thread`` / ``run_in_threadpool``), never on the event loop.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from boto3.exceptions import S3UploadFailedError
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -40,6 +48,7 @@ class S3Storage:
         self.bucket = bucket
         self._staged = LocalStorage(staging / "write")
         self._cache = LocalStorage(staging / "read")
+        self._retry = LocalStorage(staging / "retry")
         self._lock = threading.Lock()
         self._client = client or boto3.client(
             "s3",
@@ -64,23 +73,34 @@ class S3Storage:
         except BotoCoreError as error:
             raise StorageError(f"storage could not be reached for {key!r}") from error
 
+    @property
+    def write_root(self) -> Path:
+        """Where ``path_for_writing`` puts files (relay workers write live tracks here)."""
+        return self._staged.root
+
     def path_for_writing(self, key: str) -> Path:
         return self._staged.path_for_writing(key)
 
     def commit(self, key: str) -> None:
-        """Upload the written file; the local copy goes only once the bucket has it."""
+        """Upload the written file; the local copy goes only once the bucket has it.
+        On failure the copy stays, marked for the retry loop, and StorageError is raised."""
         path = self._staged.local_path(key)
         written = path.stat().st_size
         try:
-            self._client.upload_file(str(path), self.bucket, key)
-        except (BotoCoreError, ClientError) as error:
-            raise StorageError(f"upload of {key!r} failed; the local copy is kept") from error
-        head = self._head(key)
-        if head is None or int(head["ContentLength"]) != written:
-            raise StorageError(f"upload of {key!r} not confirmed; the local copy is kept")
+            try:
+                self._client.upload_file(str(path), self.bucket, key)
+            except (BotoCoreError, ClientError, S3UploadFailedError) as error:
+                raise StorageError(f"upload of {key!r} failed; the local copy is kept") from error
+            head = self._head(key)
+            if head is None or int(head["ContentLength"]) != written:
+                raise StorageError(f"upload of {key!r} not confirmed; the local copy is kept")
+        except StorageError:
+            self._retry.path_for_writing(key).touch()
+            raise
         cached = self._cache.path_for_writing(key)
         with self._lock:
             shutil.move(path, cached)  # the fresh upload doubles as the read cache
+        self._retry.delete(key)
 
     def local_path(self, key: str) -> Path:
         staged = self._staged.path_for_writing(key)
@@ -118,13 +138,18 @@ class S3Storage:
             raise StorageError(f"delete of {key!r} failed") from error
         self._cache.delete(key)
         self._staged.delete(key)
+        self._retry.delete(key)
 
     def pending(self) -> list[str]:
-        """Keys written locally whose upload is not confirmed yet (to retry)."""
-        root = self._staged.root
+        """Keys whose upload failed and whose local copy waits for a retry."""
+        root = self._retry.root
         if not root.is_dir():
             return []
-        return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+        keys = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+        for key in [k for k in keys if not self._staged.exists(k)]:
+            self._retry.delete(key)  # deleted meanwhile: nothing to upload
+            keys.remove(key)
+        return keys
 
     def retry_pending(self) -> int:
         """Upload what an earlier commit could not; returns how many are still pending."""

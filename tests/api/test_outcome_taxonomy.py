@@ -17,13 +17,10 @@ def test_the_shipped_codes_start_in_their_categories(client, app):
     add_user(app, "ana@shop.test", "agent", "Ana")
     _headers(client, "ana@shop.test")
     body = client.get("/api/outcome-taxonomy").json()
-    assert [c["code"] for c in body["categories"]] == [
-        "product",
-        "logistics",
-        "buyer",
-        "no_fault_found",
-        "inconclusive",
-    ]
+    damage = [c["code"] for c in body["categories"] if c["purpose"] == "damage_verification"]
+    assert damage == ["product", "logistics", "buyer", "no_fault_found", "inconclusive"]
+    demo = [c["code"] for c in body["categories"] if c["purpose"] == "product_demo"]
+    assert demo == ["demo_result"]
     category = {c["code"]: c["category"] for c in body["codes"]}
     assert category["damage"] == "logistics" and category["defect"] == "product"
     assert category["misuse"] == "buyer" and category["wrong_size"] == "product"
@@ -102,6 +99,7 @@ def test_a_new_code_is_usable_a_retired_one_refused_and_old_calls_keep_theirs(cl
         "code": "damage",
         "label": "Broken on the way",
         "category": "logistics",
+        "purposes": ["damage_verification", "remote_inspection"],
         "shipped": False,
     } in vocabulary["retired_outcomes"]
     assert "scratched" in {t["code"] for t in vocabulary["outcomes"]}

@@ -399,3 +399,27 @@ def test_the_migration_goes_down_and_up_again_with_the_shipped_rubric(client, ap
         labels = conn.execute(sa.text("SELECT label FROM qa_criterion ORDER BY position")).all()
     engine.dispose()
     assert [r[0] for r in labels][:2] == ["Asked for the right shots", "Correct verdict"]
+
+
+def test_erasing_an_order_deletes_its_calls_qa_comments_and_keeps_the_scores(client, app):
+    people = _people(app)
+    call = store_call(app, "ORD-QA-ERASE", agent_id=people["ana"])
+    other = store_call(app, "ORD-QA-KEEP", agent_id=people["ana"])
+    for call_id in (call, other):
+        _review_file(app, call_id)
+    sup = _as(client, "sue@shop.test")
+    for call_id in (call, other):
+        url = f"/api/sessions/{call_id}/qa/comments"
+        said = client.post(url, json={"video_ms": 5_000, "text": "Buyer Ana Dias"}, headers=sup)
+        assert said.status_code == 201, said.text
+        scored = client.put(
+            f"/api/sessions/{call_id}/qa/score", json=_full_marks(_rubric(client)), headers=sup
+        )
+        assert scored.status_code == 200, scored.text
+    admin = _as(client, "root@shop.test")
+    erased = client.post("/api/erasures", json={"order_ref": "ORD-QA-ERASE"}, headers=admin)
+    assert erased.status_code == 200, erased.text
+    gone = client.get(f"/api/sessions/{call}/qa").json()
+    assert gone["comments"] == [] and gone["scores"], gone
+    kept = client.get(f"/api/sessions/{other}/qa").json()
+    assert [c["text"] for c in kept["comments"]] == ["Buyer Ana Dias"] and kept["scores"]

@@ -37,12 +37,27 @@ def test_vocabulary_answers_without_sign_in_and_equals_the_module(client):
     assert fixed == {k: v for k, v in vocabulary().items() if k in LISTS}
     assert set(body) == set(LISTS) | set(languages) | SHOP_LISTS
     assert body["retired_outcomes"] == []
+    damage = ["damage_verification", "remote_inspection"]
     for name in TAXONOMY_LISTS:
-        assert [(t["code"], t["label"]) for t in body[name]] == [
+        # the return reasons are the shipped vocabulary; a demo's results come after them
+        returns = [t for t in body[name] if t["purposes"] == damage]
+        assert [(t["code"], t["label"]) for t in returns] == [
             (t["code"], t["label"]) for t in vocabulary()[name]
         ]
-        assert all(t["shipped"] for t in body[name])
-    assert {t["code"]: t["category"] for t in body["outcomes"]} == SHIPPED_CATEGORY_OF
+        assert all(t["shipped"] for t in returns)
+        assert body[name][: len(returns)] == returns
+        demo = body[name][len(returns) :]
+        assert demo and all(t["purposes"] == ["product_demo"] for t in demo)
+    returns = {t["code"]: t["category"] for t in body["outcomes"] if t["purposes"] == damage}
+    assert returns == SHIPPED_CATEGORY_OF
+    demo_codes = [t["code"] for t in body["outcomes"] if t["purposes"] == ["product_demo"]]
+    assert demo_codes == [
+        "purchased",
+        "decide_later",
+        "not_interested",
+        "question_answered",
+        "referred",
+    ]
     for name, locales in languages.items():
         assert body[name] == [{"code": x.code, "name": x.name, "dir": x.dir} for x in locales]
     for name, enum in LISTS.items():

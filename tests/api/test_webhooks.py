@@ -185,6 +185,29 @@ def test_a_redirect_is_not_followed(server, admin, receiver):
     assert attempt["status_code"] == 307 and "not followed" in attempt["error"]
 
 
+def test_a_receiver_that_answers_too_late_is_an_attempt_that_timed_out(server_factory, receiver):
+    server = server_factory(**FAST_RETRIES, webhooks_timeout_s=0.5)
+    add_user(server.app, "root@shop.test", "admin")
+    with httpx.Client(base_url=server.url) as admin:
+        admin.headers["X-CSRF-Token"] = login(admin, "root@shop.test")
+        made = _endpoint(admin, receiver.url, ["outcome.set"])
+        receiver.secrets = [made["secret"]]
+        receiver.mode, receiver.slow_s = "slow", 3.0
+        receiver.start()
+        _tagged_call(server)
+
+        def timed_out() -> dict | None:
+            items = _deliveries(admin, made["id"])
+            log = items[0]["attempt_log"] if items else []
+            return log[0] if log and log[0]["error"] else None
+
+        attempt = wait_until(timed_out, 10, "the first attempt to time out")
+        assert attempt["status_code"] is None and "no answer within 0.5 s" in attempt["error"]
+        assert _deliveries(admin, made["id"])[0]["state"] != "delivered"
+        receiver.mode = "verify"
+        wait_until(lambda: receiver.verified("outcome.set"), 15, "delivered once it answers")
+
+
 def test_an_endpoint_that_keeps_failing_is_disabled_and_enabling_it_delivers(
     server_factory, receiver
 ):

@@ -109,8 +109,10 @@ def test_a_three_item_inspection_photographed_decided_signed_off_and_reported(
     )
 
     # then signs the whole inspection off with their name
+    # the sheet is drawn again as each decision's echo arrives: wait for the last one
+    # (sign-off enabled) and act through locators, which find the newest drawing
     signoff = buyer.page.get_by_test_id("inspection-signoff")
-    signoff.scroll_into_view_if_needed()
+    expect(signoff.get_by_test_id("signoff-approve")).to_be_enabled()
     signoff.get_by_test_id("signoff-name").fill("Bea Buyer")
     shoot(buyer.page, "inspection-buyer-signoff", sizes=PHONE)
     signoff.get_by_test_id("signoff-approve").click()

@@ -38,8 +38,23 @@ def options(page: Page, testid: str) -> list[list[str]]:
     return page.get_by_test_id(testid).evaluate(OPTIONS_JS)
 
 
+# a product demo's results, after the return reasons (migration 0020's defaults)
+DEMO_TERMS = [
+    ["purchased", "Purchased"],
+    ["decide_later", "Will decide later"],
+    ["not_interested", "Not interested"],
+    ["question_answered", "Question answered"],
+    ["referred", "Referred"],
+]
+
+
 def terms(name: str) -> list[list[str]]:
-    return [[term["code"], term["label"]] for term in WORDS[name]]
+    """The list `name`; "outcomes" is every purpose's (a list or a filter), and
+    "return_reasons" the outcomes a damage check's verdict takes."""
+    if name == "return_reasons":
+        return terms("outcomes")[: -len(DEMO_TERMS)]
+    found = [[term["code"], term["label"]] for term in WORDS[name]]
+    return found + DEMO_TERMS if name == "outcomes" else found
 
 
 def expect_select(page: Page, testid: str, name: str, placeholder: str | None = None) -> None:
@@ -154,6 +169,8 @@ def test_review_selects_list_and_detail_show_the_vocabulary_labels(
 
     row.click()
     expect(page.get_by_test_id("session-view")).to_be_visible()
+    # a damage check's verdict is offered only the return reasons
+    expect_select(page, "override-outcome", "return_reasons")
     expect(page.get_by_test_id("session-meta")).to_contain_text(
         f"ended: {label(EndReason.BUYER_LOST)}"
     )

@@ -32,12 +32,13 @@ def store_call(
     age_s: int = 300,
     link: Link | None = None,
     quality: dict | None = None,
+    purpose: Purpose = Purpose.DAMAGE_VERIFICATION,
 ) -> str:
     """An ended call created ``age_s`` ago; answered by ``agent_id`` (``WAITED_S`` after
     it was created, ``LENGTH_S`` long) or, with no agent, ended in the queue. ``chat``:
     (who, text) lines said during it; ``link``: the link it was made on (default: a new
-    one); ``quality``: its stored connection quality (``CallQuality``'s fields). Returns
-    its id."""
+    one); ``quality``: its stored connection quality (``CallQuality``'s fields);
+    ``purpose``: why the link was sent. Returns its id."""
     if link is None:
         link, _ = make_link(app, order_ref)
     created = app.state.clock.now() - timedelta(seconds=age_s)
@@ -60,7 +61,7 @@ def store_call(
                 id=call_id,
                 link_id=link.id,
                 order_ref=order_ref,
-                purpose=Purpose.DAMAGE_VERIFICATION,
+                purpose=purpose,
                 state=CallState.ENDED,
                 agent_id=agent_id,
                 created_at=created,

@@ -2,8 +2,9 @@
 loopback port, in a thread of the test process, that verifies each delivery with the
 ``standardwebhooks`` library (204 when it verifies, 400 when not) and keeps what came.
 
-``mode``: ``verify`` (as above), ``fail`` (answers 500) or ``redirect`` (answers 307 to
-``/landed``, which counts its hits in ``landed``)."""
+``mode``: ``verify`` (as above), ``fail`` (answers 500), ``redirect`` (answers 307 to
+``/landed``, which counts its hits in ``landed``) or ``slow`` (verifies, then holds its
+answer for ``slow_s`` seconds)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ class Receiver:
     mode: str = "verify"
     received: list[Received] = field(default_factory=list)
     landed: int = 0
+    slow_s: float = 5.0
     _server: uvicorn.Server | None = None
     _thread: threading.Thread | None = None
 
@@ -85,6 +87,8 @@ class Receiver:
             event, error = self._verify(body, headers)
             self.received.append(Received(path, headers, body, event, error))
             status = 204 if event is not None else 400
+            if self.mode == "slow":
+                await asyncio.sleep(self.slow_s)
         await send({"type": "http.response.start", "status": status, "headers": extra})
         await send({"type": "http.response.body", "body": b""})
 

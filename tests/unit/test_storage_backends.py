@@ -3,41 +3,23 @@
 
 from __future__ import annotations
 
-import socket
+from urllib.parse import urlsplit
 
-import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from server.storage import LocalStorage, StorageError
 from server.storage.s3 import S3Storage
+from tests.helpers.s3 import create_bucket as _bucket
+from tests.helpers.s3 import moto_s3
+from tests.helpers.servers import free_port
 
 CREDS = {"access_key_id": "testing", "secret_access_key": "testing", "region": "us-east-1"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def s3_server():
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    yield {"port": port, "url": f"http://127.0.0.1:{port}", "server": server}
-    server.stop()
-
-
-def _bucket(url: str, name: str) -> None:
-    boto3.client(
-        "s3",
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    ).create_bucket(Bucket=name)
+    with moto_s3() as url:
+        yield {"port": urlsplit(url).port, "url": url}
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -98,27 +80,21 @@ def test_s3_upload_removes_the_staged_copy_and_reads_back_from_the_bucket(s3_ser
 
 
 def test_s3_failed_upload_keeps_the_local_copy_and_is_retried(tmp_path):
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    try:
+    port = free_port()
+    with moto_s3(port) as url:
         _bucket(url, "retry")
         storage = S3Storage(bucket="retry", staging=tmp_path / "s", endpoint_url=url, **CREDS)
-        server.stop()  # the bucket's server goes away mid-call
-        key = "calls/c2/tracks/agent_audio-3.webm"
-        storage.path_for_writing(key).write_bytes(b"segment")
-        with pytest.raises(StorageError):
-            storage.commit(key)
-        assert storage.pending() == [key]
-        assert storage.path_for_writing(key).read_bytes() == b"segment"
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-        server.start()  # back, but empty (moto keeps no state across restarts)
+    # the bucket's server has gone away mid-call
+    key = "calls/c2/tracks/agent_audio-3.webm"
+    storage.path_for_writing(key).write_bytes(b"segment")
+    with pytest.raises(StorageError):
+        storage.commit(key)
+    assert storage.pending() == [key]
+    assert storage.path_for_writing(key).read_bytes() == b"segment"
+    with moto_s3(port) as url:  # back, but empty (moto keeps no state across restarts)
         _bucket(url, "retry")
         assert storage.retry_pending() == 0
         assert storage.local_path(key).read_bytes() == b"segment"
-    finally:
-        server.stop()
 
 
 def test_the_servers_retry_loop_uploads_what_was_left_staged(s3_server, tmp_path):
@@ -126,12 +102,15 @@ def test_the_servers_retry_loop_uploads_what_was_left_staged(s3_server, tmp_path
 
     from server.storage.factory import retry_uploads
 
-    _bucket(s3_server["url"], "loop")
     storage = S3Storage(
         bucket="loop", staging=tmp_path / "s", endpoint_url=s3_server["url"], **CREDS
     )
     key = "calls/c3/photos/a.jpg"
-    storage.path_for_writing(key).write_bytes(b"left behind")  # as a failed commit leaves it
+    storage.path_for_writing(key).write_bytes(b"left behind")
+    with pytest.raises(StorageError):
+        storage.commit(key)  # no bucket yet: the upload fails, the copy stays
+    assert storage.pending() == [key]
+    _bucket(s3_server["url"], "loop")
 
     async def one_round():
         task = asyncio.create_task(retry_uploads(storage, every_s=0.05))
@@ -144,3 +123,16 @@ def test_the_servers_retry_loop_uploads_what_was_left_staged(s3_server, tmp_path
     asyncio.run(one_round())
     assert storage.pending() == []
     assert storage.size(key) == len(b"left behind")
+
+
+def test_s3_retry_leaves_files_still_being_written_alone(s3_server, tmp_path):
+    _bucket(s3_server["url"], "live")
+    storage = S3Storage(
+        bucket="live", staging=tmp_path / "s", endpoint_url=s3_server["url"], **CREDS
+    )
+    key = "calls/c4/tracks/buyer_video-0.webm"
+    path = storage.path_for_writing(key)
+    path.write_bytes(b"half a track")  # a live track file, not committed yet
+    assert storage.pending() == [] and storage.retry_pending() == 0
+    assert path.read_bytes() == b"half a track" and not storage.exists(key)
+    assert storage.write_root == path.parents[3]

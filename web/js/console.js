@@ -533,6 +533,8 @@ function openOutcomeForm(target, where) {
   const isNew = !outcomeTarget || outcomeTarget.session_id !== target.session_id;
   outcomeTarget = { session_id: target.session_id, order_ref: target.order_ref };
   if (isNew) {
+    // a call is offered only its purpose's outcomes: a demo's results, else return reasons
+    vocabulary.fillSelect($("outcome-select"), "outcomes", target.purpose);
     outcomeForm.reset();
     delete outcomeForm.dataset.saved;
     $("outcome-status").textContent = "";

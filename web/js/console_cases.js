@@ -109,6 +109,7 @@ export class ConsoleCases {
         el("li", { testid: "case-call", text: `${formatStaffDateTime(call.created_at)} · ${this.vocabulary.label("call_states", call.state)}` }),
       ),
     );
+    this.vocabulary.fillSelect($("case-outcome-select"), "outcomes", found.purpose);
     $("case-outcome-select").value = found.outcome || "";
     $("case-decision-select").value = found.decision || "";
     $("case-replies-sent").replaceChildren(

@@ -728,6 +728,12 @@ function renderVerdict(detail, isNew = false) {
   // an untagged call (or case) is given an outcome (no reason needed); a tagged one is
   // confirmed or overridden; a call nobody answered has nothing to review
   const reached = currentKind === "case" || Boolean(detail.answered_at);
+  if (isNew) {
+    // the verdict takes only the call's purpose's outcomes (a demo's results apart)
+    for (const id of ["set-outcome", "override-outcome"]) {
+      vocabulary.fillSelect($(id), "outcomes", detail.purpose);
+    }
+  }
   $("#set-form").hidden = !reached || Boolean(detail.outcome);
   $("review-confirm").hidden = !detail.outcome;
   $("#override-form").hidden = !detail.outcome;

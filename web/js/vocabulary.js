@@ -32,12 +32,14 @@ export class Vocabulary {
     this.lists = new Map();
     this.own = new Set(); // "<list>.<code>" of labels the shop wrote itself
     this.categoryOf = new Map(); // outcome code -> its category's code
+    this.purposesOf = new Map(); // outcome code -> the call purposes it serves
     for (const [name, terms] of Object.entries(labelled)) {
       this.lists.set(name, new Map(terms.map((term) => [term.code, term.label])));
       const list = name === "retired_outcomes" ? "outcomes" : name;
       for (const term of terms) {
         if (term.shipped === false) this.own.add(`${list}.${term.code}`);
         if (term.category) this.categoryOf.set(term.code, term.category);
+        if (term.purposes && list === "outcomes") this.purposesOf.set(term.code, term.purposes);
       }
     }
   }
@@ -48,11 +50,17 @@ export class Vocabulary {
     return found ? found.name : null;
   }
 
-  /** [{code, label}] of one list ("outcomes", "decisions", ...), in display order. */
-  terms(list) {
+  /** [{code, label}] of one list ("outcomes", "decisions", ...), in display order; with
+   * `purpose`, only the outcomes a call of that purpose may take (a demo's results, or the
+   * return reasons of a damage check or an inspection). */
+  terms(list, purpose = null) {
     const terms = this.lists.get(list);
     if (!terms) throw new Error(`no vocabulary list ${list}`);
-    return [...terms.keys()].map((code) => ({ code, label: this.label(list, code) }));
+    let codes = [...terms.keys()];
+    if (purpose && list === "outcomes") {
+      codes = codes.filter((code) => (this.purposesOf.get(code) || []).includes(purpose));
+    }
+    return codes.map((code) => ({ code, label: this.label(list, code) }));
   }
 
   /** The label of `code` in `list`; "" for no code, the code itself for an unknown one. */
@@ -67,11 +75,12 @@ export class Vocabulary {
   }
 
   /** Replace the options of `select` (other than its placeholders) with `list`'s terms,
-   * keeping the chosen value. `list` defaults to the select's data-vocabulary. */
-  fillSelect(select, list = select.dataset.vocabulary) {
+   * keeping the chosen value. `list` defaults to the select's data-vocabulary; `purpose`
+   * (a call's) narrows the outcomes to that purpose's. */
+  fillSelect(select, list = select.dataset.vocabulary, purpose = null) {
     const chosen = select.value;
     const placeholders = [...select.options].filter((option) => option.value === "");
-    const options = this.terms(list).map(({ code, label }) => new Option(label, code));
+    const options = this.terms(list, purpose).map(({ code, label }) => new Option(label, code));
     select.replaceChildren(...placeholders, ...options);
     select.value = chosen;
     if (select.selectedIndex < 0 && select.options.length > 0) select.selectedIndex = 0;

@@ -18,6 +18,12 @@ from signaling.vocabulary import Decision
 
 router = APIRouter(tags=["sessions"])
 
+WRONG_PURPOSE_TEXT = (
+    "invalid input; the code `outcome_wrong_purpose`: the outcome is of another purpose's "
+    "categories (a product demo takes only demo results, a damage check or inspection only "
+    "return reasons)"
+)
+
 
 class OutcomeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -53,13 +59,17 @@ ReviewIn = Annotated[SetIn | ConfirmIn | OverrideIn, Field(discriminator="action
 @router.put(
     "/api/sessions/{session_id}/outcome",
     response_model=CallDetailPublic,
-    responses={409: {"description": "nobody answered this call"}},
+    responses={
+        409: {"description": "nobody answered this call"},
+        422: {"description": WRONG_PURPOSE_TEXT},
+    },
 )
 def put_outcome(
     body: OutcomeIn, access: CallAgent, db: DbDep, clock: ClockDep, settings: SettingsDep
 ) -> CallDetailPublic:
     """The call's agent (or an admin) sets the outcome, decision and note, during the
-    call or after it. Every change is kept (`outcome_history`)."""
+    call or after it. The outcome must be one of the call's purpose (422
+    `outcome_wrong_purpose` otherwise). Every change is kept (`outcome_history`)."""
     verdicts.set_outcome(
         db,
         access.call,
@@ -75,7 +85,10 @@ def put_outcome(
 @router.post(
     "/api/sessions/{session_id}/review",
     response_model=CallDetailPublic,
-    responses={409: {"description": "the call has (or has no) outcome to act on"}},
+    responses={
+        409: {"description": "the call has (or has no) outcome to act on"},
+        422: {"description": WRONG_PURPOSE_TEXT},
+    },
 )
 def review_session(
     body: ReviewIn, access: CallReviewer, db: DbDep, clock: ClockDep, settings: SettingsDep
