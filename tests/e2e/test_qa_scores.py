@@ -2,11 +2,16 @@
 (the weighted total shown as the values are filled in) and pins a comment to the
 player's current time; clicking the comment seeks the video there; the call's agent
 signs in and finds the call, its total, the values and the comment on their own page,
-and a supervisor's page is not theirs. Screenshots at 1366x768 and 390x844."""
+and a supervisor's page is not theirs; /analytics charts and tables the agent's score by
+week with its CSV. An admin defines the rubric on /admin (adds, changes and retires
+criteria) and the review form follows it. Screenshots at 1366x768 and 390x844."""
 
 from __future__ import annotations
 
+import csv as csv_module
+import io
 from pathlib import Path
+from urllib.parse import unquote
 
 import av
 import numpy as np
@@ -14,7 +19,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
 from server.models.evidence import Recording
-from server.models.qa import QaComment, QaScore
+from server.models.qa import QaComment, QaCriterion, QaScore
 from tests.helpers.accounts import add_user
 from tests.helpers.browser_steps import sign_in
 from tests.helpers.chromium import OpenParticipant
@@ -24,10 +29,27 @@ from tests.helpers.stored_calls import LENGTH_S, WAITED_S, store_call
 from tests.helpers.waiting import NotYet, page_pause, wait_until
 
 SCREENS = {"laptop": LAPTOP, "phone": SIZES["phone"]}
-# the shipped rubric, by position: (label, value given); weights 3, 4, 3, 2
+# the values given, by the shipped rubric's labels
 VALUES = (("Asked for the right shots", "4"), ("Correct verdict", "1"), ("Policy followed", "0"))
 TONE = "4"
-TOTAL = 64.6  # 100 * (3 * 0.75 + 4 * 1 + 3 * 0 + 2 * 0.75) / 12
+CHART_JS = """(canvas) => {
+  const chart = Chart.getChart(canvas);
+  return { type: chart.config.type, labels: chart.data.labels,
+           series: chart.data.datasets.map((d) => [d.label, d.data]) };
+}"""
+
+
+def expected_total(live_server: LiveServer, values: dict[str, int]) -> float:
+    """The weighted total computed here from the rubric's scales and weights."""
+    with Session(live_server.app.state.engine) as db:
+        criteria = db.exec(select(QaCriterion).where(QaCriterion.retired_at == None)).all()  # noqa: E711
+    got = weights = 0.0
+    for c in criteria:
+        value = values[c.label]
+        share = value if c.scale == "pass_fail" else (value - 1) / ((c.points or 2) - 1)
+        got += c.weight * share
+        weights += c.weight
+    return round(100 * got / weights, 1)
 
 
 def store_review_file(live_server: LiveServer, call_id: str) -> None:
@@ -85,6 +107,9 @@ def test_a_supervisor_scores_and_comments_a_call_and_its_agent_reads_them(
     add_user(live_server.app, "sup@shop.test", "supervisor", "Sue Supervisor")
     call_id = store_call(live_server.app, "ORD-QA-1", agent_id=agent_id)
     store_review_file(live_server, call_id)
+    given = {label: int(v) for label, v in VALUES} | {"Tone with the buyer": int(TONE)}
+    TOTAL = expected_total(live_server, given)
+    assert 0 < TOTAL < 100, TOTAL
 
     sup = open_participant("supervisor")
     page = sup.page
@@ -145,6 +170,35 @@ def test_a_supervisor_scores_and_comments_a_call_and_its_agent_reads_them(
     video.evaluate("v => v.pause()")
     form.scroll_into_view_if_needed()
     shoot(page, "qa-review-form", sizes=SCREENS)
+    # /analytics: the agent's score in the QA chart, its table and the CSV
+    page.goto("/analytics")
+    section = page.locator('[data-testid="analytics-section"][data-section="qa"]')
+    expect(section).to_have_attribute("data-rows", "1")
+    qa_row = section.get_by_test_id("analytics-qa-row")
+    expect(qa_row).to_have_count(1)
+    expect(qa_row).to_have_attribute("data-agent-id", str(agent_id))
+    expect(qa_row.locator("th")).to_have_text("Aggie Agent")
+    cells = qa_row.locator("td")
+    expect(cells).to_have_count(3)  # scores, the period's mean, the one week's mean
+    expect(cells.nth(0)).to_have_text("1")
+    expect(cells.nth(1)).to_have_text(f"{TOTAL}%")
+    expect(cells.nth(2)).to_have_text(f"{TOTAL}%")
+    chart = section.locator('canvas[data-testid="analytics-chart"][data-chart="qa"]')
+    drawn = chart.evaluate(CHART_JS)
+    assert drawn["type"] == "line", drawn
+    assert drawn["series"] == [["Aggie Agent", [TOTAL]]], drawn
+    assert len(drawn["labels"]) == 1 and drawn["labels"][0].startswith("Week of"), drawn
+    week = section.locator("thead th").nth(3).text_content()
+    assert week == drawn["labels"][0], (week, drawn)
+    csv = unquote(section.get_by_test_id("analytics-export").get_attribute("href") or "")
+    assert csv.startswith("data:text/csv;charset=utf-8,"), csv
+    lines = list(csv_module.reader(io.StringIO(csv.split(",", 1)[1], newline="")))
+    assert lines == [
+        ["Agent", "Scores", "Mean total", week],
+        ["Aggie Agent", "1", str(TOTAL), str(TOTAL)],
+    ], lines
+    section.scroll_into_view_if_needed()
+    shoot(page, "qa-analytics", sizes=SCREENS)
     sup.problems[:] = [p for p in sup.problems if "net::ERR_ABORTED" not in p]
     sup.assert_clean()
 
@@ -181,3 +235,73 @@ def test_a_supervisor_scores_and_comments_a_call_and_its_agent_reads_them(
     # leaving the console cuts off its requests still under way
     agent.problems[:] = [p for p in agent.problems if "net::ERR_ABORTED" not in p]
     agent.assert_clean()
+
+
+def test_an_admin_defines_the_rubric_and_the_review_form_follows_it(
+    live_server: LiveServer, open_participant: OpenParticipant
+) -> None:
+    add_user(live_server.app, "admin@shop.test", "admin", "Ada Admin")
+    agent_id = add_user(live_server.app, "agent@shop.test", "agent", "Aggie Agent")
+    store_call(live_server.app, "ORD-QA-2", agent_id=agent_id)
+    admin = open_participant("admin")
+    page = admin.page
+    sign_in(page, "admin@shop.test", landing="/admin")
+    panel = page.get_by_test_id("qa-rubric-panel")
+    criteria = panel.get_by_test_id("qa-rubric-criterion")
+    expect(criteria).to_have_count(4)
+    # a new criterion on a 1-3 points scale, weight 2
+    panel.get_by_test_id("qa-rubric-new-label").fill("Label photographed")
+    panel.get_by_test_id("qa-rubric-new-hint").fill("The shipping label is in a shot.")
+    panel.get_by_test_id("qa-rubric-new-scale").select_option("points")
+    panel.get_by_test_id("qa-rubric-new-points").fill("3")
+    panel.get_by_test_id("qa-rubric-new-weight").fill("2")
+    panel.get_by_test_id("qa-rubric-add").click()
+    expect(criteria).to_have_count(5)
+    added = criteria.filter(has_text="Label photographed")
+    expect(added.get_by_test_id("qa-rubric-terms")).to_have_text("1 to 3 points, weight 2")
+    # Tone becomes a pass/fail criterion of weight 5
+    tone = criteria.filter(has_text="Tone")
+    tone.get_by_test_id("qa-rubric-edit").click()
+    tone.get_by_test_id("qa-rubric-edit-scale").select_option("pass_fail")
+    expect(tone.get_by_test_id("qa-rubric-edit-points")).to_be_hidden()
+    tone.get_by_test_id("qa-rubric-edit-weight").fill("5")
+    tone.get_by_test_id("qa-rubric-save").click()
+    expect(tone.get_by_test_id("qa-rubric-terms")).to_have_text("Pass / fail, weight 5")
+    # Policy followed is retired, after a confirmation
+    policy = criteria.filter(has_text="Policy followed")
+    policy.get_by_test_id("qa-rubric-retire").click()
+    page.get_by_test_id("confirm-yes").click()
+    expect(policy).to_have_attribute("data-retired", "true")
+    expect(policy.get_by_test_id("qa-rubric-restore")).to_be_visible()
+    # an impossible weight is refused with the server's words
+    panel.get_by_test_id("qa-rubric-new-label").fill("Too heavy")
+    panel.get_by_test_id("qa-rubric-new-weight").fill("500")
+    panel.get_by_test_id("qa-rubric-add").click()
+    expect(panel.get_by_test_id("qa-rubric-error")).to_be_visible()
+    expect(criteria).to_have_count(5)
+    panel.get_by_test_id("qa-rubric-new-weight").fill("1")
+    panel.get_by_test_id("qa-rubric-new-label").fill("")
+    with Session(live_server.app.state.engine) as db:
+        rows = {c.label: c for c in db.exec(select(QaCriterion)).all()}
+    added_row, tone_row = rows["Label photographed"], rows["Tone with the buyer"]
+    assert (added_row.scale, added_row.points, added_row.weight) == ("points", 3, 2)
+    assert (tone_row.scale, tone_row.points, tone_row.weight) == ("pass_fail", None, 5)
+    assert rows["Policy followed"].retired_at is not None
+    panel.scroll_into_view_if_needed()
+    shoot(page, "qa-admin-rubric", sizes=SCREENS)
+    # the review form offers the active criteria, each on its scale
+    page.goto("/review")
+    page.get_by_role("button", name="Open the call for order ORD-QA-2", exact=False).click()
+    form = page.get_by_test_id("qa-score")
+    expect(form.get_by_test_id("qa-criterion")).to_have_count(4)
+    expect(form.locator("label.qa-criterion", has_text="Policy followed")).to_have_count(0)
+    expect(form.locator("label.qa-criterion", has_text="Label photographed")).to_have_count(1)
+    tone_box = form.locator("label.qa-criterion", has_text="Tone").get_by_test_id("qa-criterion")
+    assert tone_box.evaluate("n => n.tagName") == "SELECT"
+    # the refused weight's 422 is the one answer the page was meant to show
+    refused = [p for p in admin.problems if "status of 422" in p and "/api/qa/criteria" in p]
+    assert len(refused) == 1, admin.problems
+    admin.problems[:] = [
+        p for p in admin.problems if "net::ERR_ABORTED" not in p and p not in refused
+    ]
+    admin.assert_clean()
