@@ -199,6 +199,13 @@ def test_a_supervisor_scores_and_comments_a_call_and_its_agent_reads_them(
     ], lines
     section.scroll_into_view_if_needed()
     shoot(page, "qa-analytics", sizes=SCREENS)
+    # the agent's name opens their scored calls
+    asked = f"/api/qa/calls?page=1&per_page=20&agent_id={agent_id}"
+    with page.expect_request(lambda r: r.url.endswith(asked)):
+        qa_row.get_by_test_id("analytics-qa-agent").click()
+    expect(page).to_have_url(f"{live_server.url}/qa?agent_id={agent_id}")
+    expect(page.get_by_test_id("qa-call")).to_have_count(1)
+    expect(page.get_by_test_id("qa-call")).to_have_attribute("data-session-id", call_id)
     sup.problems[:] = [p for p in sup.problems if "net::ERR_ABORTED" not in p]
     sup.assert_clean()
 

@@ -1,7 +1,7 @@
 // /analytics: where the verdicts concentrate (outcome categories by week, carrier, SKU,
 // country, channel and agent; the decision mix; the SKUs and carriers with the highest
 // product and logistics fault rates), how the service went, and the QA scores per agent by
-// week, for a period and filters. Figures come from GET /api/analytics/outcomes,
+// week (an agent's name opens their scored calls on /qa), for a period and filters. Figures come from GET /api/analytics/outcomes,
 // /api/analytics/service and /api/analytics/qa; each chart
 // (Chart.js, vendor/chart.umd.min.js) has its table under it and a CSV export of that
 // table; every count links to the review list filtered to exactly the calls behind it
@@ -421,7 +421,7 @@ function qaSection(data) {
       el(
         "tr",
         { testid: "analytics-qa-row", dataset: { agentId: String(agent.agent_id) } },
-        el("th", { scope: "row", text: name(agent) }),
+        el("th", { scope: "row" }, el("a", { href: `/qa?agent_id=${agent.agent_id}`, testid: "analytics-qa-agent", text: name(agent) })),
         el("td", { class: "num", dataset: { value: String(agent.scores) }, text: number(agent.scores) }),
         el("td", { class: "num", dataset: { value: String(agent.mean_pct) }, text: `${agent.mean_pct}%` }),
         ...weeks.map((w) => weekCell(agent, w)),

@@ -1,7 +1,8 @@
 // /qa: the signed-in agent's calls that a supervisor scored or commented (GET
 // /api/qa/calls, an agent's own only; a supervisor or admin sees every agent's): each
 // call's total per reviewer, the value given for each criterion, and the comments at
-// their times on the recording, each time a link that opens the recording there.
+// their times on the recording, each time a link that opens the recording there;
+// ?agent_id=N: one agent's (an agent's own only).
 import { get } from "./api.js";
 import { fail, startPage } from "./page.js";
 import { commentTime, valueWords } from "./qa_common.js";
@@ -9,6 +10,8 @@ import { formatStaffDateTime, t } from "./staff_i18n.js";
 import { $, el } from "./ui.js";
 
 const PER_PAGE = 20;
+// a supervisor's or admin's choice of agent (/qa?agent_id=N, linked from /analytics)
+const AGENT_ID = new URLSearchParams(location.search).get("agent_id");
 let page = 1;
 let total = 0;
 
@@ -65,7 +68,9 @@ function callBlock(call) {
 async function load() {
   let data;
   try {
-    data = await get(`/api/qa/calls?page=${page}&per_page=${PER_PAGE}`);
+    const params = new URLSearchParams({ page: String(page), per_page: String(PER_PAGE) });
+    if (AGENT_ID && /^[1-9][0-9]*$/.test(AGENT_ID)) params.set("agent_id", AGENT_ID);
+    data = await get(`/api/qa/calls?${params}`);
   } catch (err) {
     return fail(err);
   }
