@@ -66,6 +66,12 @@ def analytics_page(request: Request, db: DbDep, clock: ClockDep) -> Response:
     return _staff_page("analytics.html", (Role.supervisor, Role.admin), request, db, clock)
 
 
+@router.get("/qa")
+def qa_page(request: Request, db: DbDep, clock: ClockDep) -> Response:
+    """An agent's scored and commented calls (a supervisor's or admin's: every agent's)."""
+    return _staff_page("qa.html", (Role.agent, Role.supervisor, Role.admin), request, db, clock)
+
+
 @router.get("/call")
 def buyer_page() -> Response:
     return _page("buyer.html")

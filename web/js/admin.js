@@ -6,6 +6,7 @@ import { mountConsentTexts } from "./admin_consent.js";
 import { mountHours } from "./admin_hours.js";
 import { mountOutcomes } from "./admin_outcomes.js";
 import { mountPhrases } from "./admin_phrases.js";
+import { mountQaRubric } from "./admin_qa_rubric.js";
 import { mountWebhooks } from "./admin_webhooks.js";
 import { confirmAction } from "./confirm.js";
 import { wireLinkForm } from "./linkform.js";
@@ -423,6 +424,7 @@ async function start() {
     mountCaseSteps(vocabulary),
     mountInspectionTemplates(vocabulary),
     mountOutcomes(),
+    mountQaRubric(),
   ]).catch(fail);
 }
 

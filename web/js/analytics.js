@@ -1,7 +1,8 @@
 // /analytics: where the verdicts concentrate (outcome categories by week, carrier, SKU,
 // country, channel and agent; the decision mix; the SKUs and carriers with the highest
-// product and logistics fault rates) and how the service went, for a period and filters.
-// Figures come from GET /api/analytics/outcomes and /api/analytics/service; each chart
+// product and logistics fault rates), how the service went, and the QA scores per agent by
+// week (an agent's name opens their scored calls on /qa), for a period and filters. Figures come from GET /api/analytics/outcomes,
+// /api/analytics/service and /api/analytics/qa; each chart
 // (Chart.js, vendor/chart.umd.min.js) has its table under it and a CSV export of that
 // table; every count links to the review list filtered to exactly the calls behind it
 // (review_link.js), and clicking a bar opens the same list. The period and weeks are in
@@ -185,17 +186,21 @@ function csvOf(tableNode) {
 
 // ------------------------------------------------------------------ charts
 
-function drawChart(canvas, { labels, datasets, stacked, hrefs }) {
+/** A bar chart (``type`` "line": a line per dataset; ``percent``: a 0-100 % axis). */
+function drawChart(canvas, { type = "bar", percent: inPercent = false, labels, datasets, stacked, hrefs }) {
   charts.get(canvas.dataset.chart)?.destroy();
+  const valueAxis = inPercent
+    ? { beginAtZero: true, max: 100, ticks: { callback: (v) => `${v}%` } }
+    : { stacked, beginAtZero: true, ticks: { precision: 0 } };
   const chart = new window.Chart(canvas, {
-    type: "bar",
+    type,
     data: { labels, datasets },
     options: {
       animation: false,
       maintainAspectRatio: false,
-      indexAxis: labels.length > 6 && !stacked ? "y" : "x",
-      scales: { x: { stacked, ticks: { autoSkip: false, maxRotation: 60 } }, y: { stacked, beginAtZero: true, ticks: { precision: 0 } } },
-      plugins: { legend: { display: datasets.length > 1, position: "bottom" } },
+      indexAxis: type === "bar" && labels.length > 6 && !stacked ? "y" : "x",
+      scales: { x: { stacked, ticks: { autoSkip: false, maxRotation: 60 } }, y: valueAxis },
+      plugins: { legend: { display: datasets.length > 1 || type === "line", position: "bottom" } },
       onClick: (_event, found) => {
         const hit = found[0];
         const href = hit && hrefs[hit.datasetIndex] && hrefs[hit.datasetIndex][hit.index];
@@ -383,6 +388,48 @@ function summary(service, decided, review) {
 
 const shells = new Map();
 
+// QA scores per agent (GET /api/analytics/qa): the mean weighted total of each agent's
+// scores per week as a line, a table of the agents (their scores, the period's mean, each
+// week's mean) and its CSV, drawn by the same fill() as the other sections.
+const QA_SECTION = { id: "qa", title: "analytics.qa.title" };
+
+function qaSection(data) {
+  const weeks = [...new Set(data.rows.map((r) => r.week))].sort();
+  const byWeek = new Map(data.rows.map((r) => [`${r.agent_id}/${r.week}`, r]));
+  const name = (r) => r.agent_name || t("analytics.agent_id", { id: r.agent_id });
+  const weekCell = (agent, week) => {
+    const r = byWeek.get(`${agent.agent_id}/${week}`);
+    return el("td", { class: "num", dataset: { value: r ? String(r.mean_pct) : "" }, text: r ? `${r.mean_pct}%` : "–" });
+  };
+  return {
+    chart: {
+      type: "line",
+      percent: true,
+      labels: weeks.map((w) => keyWords("week", { key: w })),
+      datasets: data.agents.map((agent, i) => ({
+        label: name(agent),
+        data: weeks.map((w) => byWeek.get(`${agent.agent_id}/${w}`)?.mean_pct ?? null),
+        borderColor: COLOURS[(i + 1) % COLOURS.length],
+        backgroundColor: COLOURS[(i + 1) % COLOURS.length],
+        spanGaps: true,
+      })),
+      stacked: false,
+      hrefs: [],
+    },
+    table: [t("analytics.qa.agent"), t("analytics.qa.scores"), t("analytics.qa.mean"), ...weeks.map((w) => keyWords("week", { key: w }))],
+    rows: data.agents.map((agent) =>
+      el(
+        "tr",
+        { testid: "analytics-qa-row", dataset: { agentId: String(agent.agent_id) } },
+        el("th", { scope: "row" }, el("a", { href: `/qa?agent_id=${agent.agent_id}`, testid: "analytics-qa-agent", text: name(agent) })),
+        el("td", { class: "num", dataset: { value: String(agent.scores) }, text: number(agent.scores) }),
+        el("td", { class: "num", dataset: { value: String(agent.mean_pct) }, text: `${agent.mean_pct}%` }),
+        ...weeks.map((w) => weekCell(agent, w)),
+      ),
+    ),
+  };
+}
+
 async function load() {
   const span = period();
   if (!span) {
@@ -396,19 +443,24 @@ async function load() {
   let found;
   try {
     const groups = [...new Set(SECTIONS.map((s) => s.group))];
-    const [service, ...answers] = await Promise.all([get(`/api/analytics/service?${params}`), ...groups.map(outcomes)]);
-    found = { service, rows: Object.fromEntries(groups.map((g, i) => [g, answers[i].rows])) };
+    const [service, qa, ...answers] = await Promise.all([
+      get(`/api/analytics/service?${params}`),
+      get(`/api/analytics/qa?${params}&tz=${encodeURIComponent(zone)}`),
+      ...groups.map(outcomes),
+    ]);
+    found = { service, qa, rows: Object.fromEntries(groups.map((g, i) => [g, answers[i].rows])) };
   } catch (err) {
     fail(err);
     return;
   }
   fillAgents(found.rows.agent);
   let decided = { total: 0, settled: 0 };
-  for (const section of SECTIONS) {
+  for (const section of [...SECTIONS, QA_SECTION]) {
     const shell = shells.get(section.id);
     const rows = found.rows[section.group];
     let made;
-    if (section.id === "category") made = categorySection(rows, review);
+    if (section === QA_SECTION) made = qaSection(found.qa);
+    else if (section.id === "category") made = categorySection(rows, review);
     else if (section.id === "decision") made = decided = decisionSection(rows, review);
     else if (section.rate) made = rateSection(section, rows, review, span);
     else made = stackedSection(section, rows, review, span);
@@ -437,7 +489,7 @@ async function start() {
   if (!started) return;
   ({ vocabulary } = started);
   const box = $("analytics-sections");
-  for (const section of SECTIONS) {
+  for (const section of [...SECTIONS, QA_SECTION]) {
     const shell = sectionShell(section);
     shells.set(section.id, shell);
     box.append(shell.node);

@@ -3,7 +3,8 @@
 // verdict, and confirm or override it; the buyer's consent (review_consent.js). Recorded
 // cases are listed under the calls and open on one timeline (review_case.js) with the
 // same verdict controls; a call of a case's link links to its case and back. Times are
-// in the supervisor's time zone (staff_i18n.js).
+// in the supervisor's time zone (staff_i18n.js). The call's QA score and its comments
+// at the video's times are review_qa.js's.
 import { get, post } from "./api.js";
 import { chatLine } from "./chat.js";
 import { orderBox } from "./order.js";
@@ -14,6 +15,7 @@ import { caseRows, clearCase, renderCase } from "./review_case.js";
 import { buyerCopy, renderConsent, renderStart } from "./review_consent.js";
 import { renderInspection } from "./review_inspection.js";
 import { addLinkedFilters, takeLinkedFilters } from "./review_link.js";
+import { renderPinTime, renderQa } from "./review_qa.js";
 import { formatStaffDateTime as formatDateTime, t } from "./staff_i18n.js";
 import { $, el, formatDuration } from "./ui.js";
 
@@ -42,6 +44,7 @@ const POLL_MS = 2000;
 const video = $("review-video");
 const agentPicture = new AgentPicture(video);
 let vocabulary = null; // the staff labels (vocabulary.js), once the page has started
+let me = null; // the signed-in supervisor or admin (GET /api/me)
 let page = 1;
 let total = 0;
 let current = null; // the open call's (or case's) detail
@@ -359,6 +362,7 @@ async function showSession(id) {
   renderInspection(detail, $("#session-view .session-columns"), fail);
   renderChat(detail);
   renderVerdict(detail, isNew);
+  if (isNew) renderQa(detail, { player: video, user: me, fail });
 }
 
 /** A call's page starts with nothing of the call shown before: no notice, no typed
@@ -621,6 +625,7 @@ for (const kind of ["play", "pause", "ended"]) video.addEventListener(kind, rend
 video.addEventListener("volumechange", renderMute);
 for (const kind of ["timeupdate", "seeked", "durationchange", "loadedmetadata", "emptied"]) {
   video.addEventListener(kind, renderPosition);
+  video.addEventListener(kind, renderPinTime);
 }
 
 scrubber.addEventListener("pointerdown", () => {
@@ -808,7 +813,7 @@ function route() {
 async function start() {
   const started = await startPage();
   if (!started) return;
-  ({ vocabulary } = started);
+  ({ vocabulary, me } = started);
   route();
 }
 
