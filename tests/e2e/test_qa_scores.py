@@ -206,6 +206,7 @@ def test_a_supervisor_scores_and_comments_a_call_and_its_agent_reads_them(
     expect(page).to_have_url(f"{live_server.url}/qa?agent_id={agent_id}")
     expect(page.get_by_test_id("qa-call")).to_have_count(1)
     expect(page.get_by_test_id("qa-call")).to_have_attribute("data-session-id", call_id)
+    expect(page.locator("h1")).to_have_text("Quality scores of the agents' calls")
     sup.problems[:] = [p for p in sup.problems if "net::ERR_ABORTED" not in p]
     sup.assert_clean()
 
@@ -214,6 +215,7 @@ def test_a_supervisor_scores_and_comments_a_call_and_its_agent_reads_them(
     sign_in(agent.page, "agent@shop.test")
     agent.page.get_by_test_id("qa-link").click()
     expect(agent.page).to_have_url(f"{live_server.url}/qa")
+    expect(agent.page.locator("h1")).to_have_text("Quality scores of my calls")
     call = agent.page.get_by_test_id("qa-call")
     expect(call).to_have_count(1)
     expect(call).to_have_attribute("data-session-id", call_id)

@@ -95,6 +95,14 @@ $("qa-page-next").addEventListener("click", () => {
 async function start() {
   const started = await startPage();
   if (!started) return;
+  if (started.me.role !== "agent") {
+    // a supervisor or admin reads the agents' scored calls, not their own
+    for (const [id, key] of [["#qa-page-heading", "qa.page.heading_staff"], ["qa-calls-empty", "qa.page.empty_staff"]]) {
+      $(id).dataset.t = key; // kept when the page's words are drawn again
+      $(id).textContent = t(key);
+    }
+    document.title = t("qa.page.title_staff");
+  }
   load();
 }
 
