@@ -556,6 +556,20 @@ class Switchboard:
             return None
         return staff.conn_id
 
+    def agent_camera_from_phone(self, session_id: str, phone: bool) -> Effects:
+        """The agent's phone became the call's camera (``phone``) or stopped being it: the
+        buyer is told the agent's camera is on while the phone films, and the console's own
+        state once it stops (``media``). Nothing for a call that is not active."""
+        fx = Effects()
+        call = self._calls.get(session_id)
+        if call is None:
+            return fx
+        camera, microphone = call.media.get("agent", (True, True))
+        buyer = self._buyer_conn(call)
+        if buyer is not None:
+            fx.send(buyer, PeerMedia(side="agent", camera=camera or phone, microphone=microphone))
+        return fx
+
     def post_phrase(self, conn_id: ConnId, msg: SendPhrase, texts: dict[str, str]) -> Effects:
         """The agent on ``conn_id`` sends quick phrase ``msg.phrase_id``, whose texts (locale
         -> text, English included) are ``texts``: a chat line the buyer gets in the call's

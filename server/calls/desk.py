@@ -274,6 +274,7 @@ class CallDesk:
         if side == AGENT_CAMERA:
             if kind == "video":  # the relay sends the phone's picture to the buyer now
                 self._tell_agent_camera(session_id, "live")
+                await self.apply(self.switchboard.agent_camera_from_phone(session_id, True))
             return
         if side in SIDES:  # a new leg's media flows: what held of the old one is gone
             changed = self.quality.new_leg(session_id, cast(Side, side))
@@ -329,6 +330,7 @@ class CallDesk:
         session_id = self.phone_cameras.gone(conn_id)
         if session_id is not None:
             self._tell_agent_camera(session_id, "off")
+            await self.apply(self.switchboard.agent_camera_from_phone(session_id, False))
 
     async def stop_phone_camera(self, conn_id: str, msg: PhoneCameraStop) -> None:
         """The agent stops the phone camera (``phone_camera_stop``): its leg closes at

@@ -14,7 +14,14 @@ from signaling.vocabulary import vocabulary
 
 WEB = Path(__file__).resolve().parents[2] / "web"
 CATALOGUES = {code: WEB / "i18n" / "staff" / f"{code}.json" for code in ("en", "zh-CN")}
-STAFF_PAGES = ("console.html", "review.html", "admin.html", "login.html", "analytics.html")
+STAFF_PAGES = (
+    "console.html",
+    "review.html",
+    "admin.html",
+    "login.html",
+    "analytics.html",
+    "camera.html",
+)
 # the buyer page has its own catalogue (web/i18n/)
 BUYER_ONLY = {
     "buyer.js",
