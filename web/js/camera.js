@@ -62,6 +62,7 @@ function finish(state) {
   }
   stopCamera();
   showStatus(state);
+  preview.hidden = true;
   $("camera-stop").hidden = true;
 }
 
@@ -84,6 +85,7 @@ async function claim(code) {
     return;
   }
   [track] = opened.stream.getVideoTracks();
+  preview.hidden = false;
   preview.srcObject = opened.stream;
   renderTorch();
   const socket = new Signaling("camera", {

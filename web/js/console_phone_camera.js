@@ -58,7 +58,8 @@ export class ConsolePhoneCamera {
       return;
     }
     if (this.call !== sessionId) return;
-    const svg = new DOMParser().parseFromString(code.qr_svg, "image/svg+xml").documentElement;
+    // the server's SVG (no xmlns: parsed as HTML, which puts <svg> in the SVG namespace)
+    const svg = new DOMParser().parseFromString(code.qr_svg, "text/html").querySelector("svg");
     svg.setAttribute("role", "img");
     svg.setAttribute("aria-label", t("console.phone_camera.qr_label"));
     $("phone-camera-qr").replaceChildren(document.importNode(svg, true));
@@ -94,6 +95,9 @@ export class ConsolePhoneCamera {
     this.live = on;
     this.indicator.hidden = !on;
     this.button.hidden = on || !this.call;
+    // the console's own picture stays on screen, dimmed: it is not what the buyer sees
+    const local = $("local-video");
+    if (local) local.classList.toggle("not-sent", on);
     const media = this.media();
     if (!media || was === on) return;
     // the phone films: the console's camera stays open but is not sent (no `media`
