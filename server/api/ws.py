@@ -189,6 +189,8 @@ async def signaling_socket(websocket: WebSocket) -> None:
     desk.send(conn_id, desk.rtc.welcomed(conn_id, kind, key, welcomed))
     if welcomed is not None:
         await tell_joined(websocket.app, conn_id, welcomed)
+        if kind == "staff":
+            desk.console_joined(conn_id, welcomed)
     try:
         while True:
             raw = await _receive(websocket)

@@ -273,6 +273,7 @@ class CallDesk:
     async def _media_arrived(self, session_id: str, side: str, kind: str) -> None:
         if side == AGENT_CAMERA:
             if kind == "video":  # the relay sends the phone's picture to the buyer now
+                self.phone_cameras.went_live(session_id)
                 self._tell_agent_camera(session_id, "live")
                 await self.apply(self.switchboard.agent_camera_from_phone(session_id, True))
             return
@@ -347,6 +348,12 @@ class CallDesk:
         phone = self.phone_cameras.phone_of(session_id)
         if phone is not None:
             self.outboxes.put(phone, Close(CloseCode.NORMAL, "media connection failed"))
+
+    def console_joined(self, conn_id: str, session_id: str) -> None:
+        """A console (reloaded, reconnected) joined its call: told of a phone that films."""
+        state = self.phone_cameras.state_of(session_id)
+        if state is not None:
+            self.send(conn_id, PhoneCameraState(session_id=session_id, state=state))
 
     def _tell_agent_camera(self, session_id: str, state: str) -> None:
         call = self.switchboard.call(session_id)

@@ -68,6 +68,7 @@ class PhoneCameras:
         self._passes: dict[str, _Entry] = {}  # sha256 of a pass token -> entry
         self._phones: dict[str, str] = {}  # session id -> the phone's connection id
         self._sessions: dict[str, str] = {}  # connection id -> session id
+        self._live: set[str] = set()  # sessions whose phone's picture reaches the buyer
 
     def issue(self, session_id: str, agent_id: int) -> tuple[str, float]:
         """A new code for the agent's call, and when it expires (clock seconds)."""
@@ -104,6 +105,7 @@ class PhoneCameras:
         """The phone on ``conn_id`` films for the call; returns the older phone it replaces."""
         older = self._phones.get(session_id)
         self._phones[session_id] = conn_id
+        self._live.discard(session_id)
         self._sessions[conn_id] = session_id
         if older is not None and older != conn_id:
             self._sessions.pop(older, None)
@@ -115,8 +117,20 @@ class PhoneCameras:
         session_id = self._sessions.pop(conn_id, None)
         if session_id is not None and self._phones.get(session_id) == conn_id:
             del self._phones[session_id]
+            self._live.discard(session_id)
             return session_id
         return None
+
+    def went_live(self, session_id: str) -> None:
+        """The phone's first frame arrived: its picture is the agent's video now."""
+        if session_id in self._phones:
+            self._live.add(session_id)
+
+    def state_of(self, session_id: str) -> str | None:
+        """``connecting`` or ``live`` while a phone films for the call; None without one."""
+        if session_id not in self._phones:
+            return None
+        return "live" if session_id in self._live else "connecting"
 
     def phone_of(self, session_id: str) -> str | None:
         return self._phones.get(session_id)
@@ -129,6 +143,7 @@ class PhoneCameras:
         for table in (self._codes, self._passes):
             for key in [k for k, e in table.items() if e.grant.session_id == session_id]:
                 del table[key]
+        self._live.discard(session_id)
         return self._phones.get(session_id)
 
     def _forget_expired(self) -> None:

@@ -244,3 +244,28 @@ async def test_the_end_of_the_call_closes_the_phones_socket(live_server: LiveSer
             await recv_type(ws, "camera_welcome")
             await call.buyer.send(json.dumps({"type": "end"}))
             assert await closed_with(ws) == 1000
+
+
+async def test_a_console_that_reconnects_is_told_its_phone_is_the_camera(
+    live_server: LiveServer,
+) -> None:
+    async with live_call(live_server, "ORD-PC-6") as call:
+        issued = await new_code(call)
+        async with httpx.AsyncClient(base_url=live_server.url) as phone:
+            await phone.post("/api/phone-camera/claim", json={"code": issued["code"]})
+            headers = {"Cookie": f"showdesk_camera={phone.cookies['showdesk_camera']}"}
+        async with websockets.connect(
+            ws_url(live_server, "camera"), additional_headers=headers
+        ) as ws:
+            await ws.send(HELLO)
+            await recv_type(ws, "camera_welcome")
+            await recv_type(call.agent, "phone_camera")
+            async with websockets.connect(
+                ws_url(live_server, "staff"),
+                additional_headers={"Cookie": cookie_header(call.http)},
+            ) as console:
+                await console.send(HELLO)
+                welcome = await recv_type(console, "welcome")
+                assert welcome["call"]["session_id"] == call.session_id
+                told = await recv_type(console, "phone_camera")
+                assert told["state"] == "connecting" and told["session_id"] == call.session_id
