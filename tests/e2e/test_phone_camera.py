@@ -14,7 +14,6 @@ from playwright.sync_api import Browser, Page, expect
 from sqlmodel import Session, select
 
 from server.models import Call, Recording
-from tests.e2e.test_product_demo import image_bars
 from tests.helpers.accounts import add_user
 from tests.helpers.browser_steps import (
     SAMPLE_VIDEO_JS,
@@ -30,6 +29,7 @@ from tests.helpers.links import make_link
 from tests.helpers.screens import SIZES, shoot
 from tests.helpers.servers import LiveServer
 from tests.helpers.waiting import wait_until
+from tests.helpers.y4m import image_bars
 
 PHONE = {"phone": SIZES["phone"]}
 DESKTOP = {"desktop": SIZES["desktop"]}
