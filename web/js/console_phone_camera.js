@@ -3,7 +3,7 @@
 // messages. While the phone is the camera the console sends no video of its own (the
 // buyer sees the phone's picture; the console keeps the sound, chat and controls); when
 // the phone leaves or the agent stops it, the console's camera is sent again.
-import { post } from "./api.js";
+import { ApiError, post } from "./api.js";
 import { formatStaffDateTime, t } from "./staff_i18n.js";
 import { $ } from "./ui.js";
 
@@ -50,9 +50,15 @@ export class ConsolePhoneCamera {
   async open() {
     if (!this.call) return;
     const sessionId = this.call;
+    const path = `/api/sessions/${encodeURIComponent(sessionId)}/phone-camera`;
     let code;
     try {
-      code = await post(`/api/sessions/${encodeURIComponent(sessionId)}/phone-camera`, {});
+      code = await post(path, {}).catch(async (err) => {
+        // a call answered a moment ago may not be stored yet: ask once more
+        if (!(err instanceof ApiError) || err.status !== 404) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 700));
+        return post(path, {});
+      });
     } catch (err) {
       this.fail(err);
       return;
