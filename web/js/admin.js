@@ -343,6 +343,8 @@ const AUDIT_WORDS = {
   evidence_bundle: (e) => t("admin.did.evidence_bundle", { count: e.detail?.files ?? 0 }),
   retention_run: (e) => t("admin.did.retention_run", { count: e.detail?.calls ?? 0 }),
   case_steps_changed: (e) => t("admin.did.case_steps_changed", { purpose: e.detail?.purpose ?? "" }),
+  phone_camera_code: () => t("admin.did.phone_camera_code"),
+  phone_camera_claimed: () => t("admin.did.phone_camera_claimed"),
 };
 let auditPage = 1;
 
