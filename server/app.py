@@ -23,6 +23,7 @@ from server.api import (
     links,
     metrics,
     pages,
+    phone_camera,
     phrases,
     qa,
     retention,
@@ -131,6 +132,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         taxonomy,
         analytics,
         qa,
+        phone_camera,
     ):
         app.include_router(module.router)
     webhooks.describe_events(app)

@@ -338,6 +338,14 @@ class IceError(_ClientModel):
     url: Annotated[str, StringConstraints(max_length=MAX_ICE_URL_CHARS)]
 
 
+class PhoneCameraStop(_ClientModel):
+    """The agent of this live (or reconnecting) call: stop the phone that is the camera
+    ("Use my phone as the camera"); the console's own camera sends again."""
+
+    type: Literal["phone_camera_stop"]
+    session_id: SessionId
+
+
 ClientMessage = Annotated[
     Hello
     | Ping
@@ -357,6 +365,7 @@ ClientMessage = Annotated[
     | CameraReply
     | SendPhrase
     | SendProductCard
+    | PhoneCameraStop
     | IceError,
     Field(discriminator="type"),
 ]
@@ -711,3 +720,21 @@ class Pong(ServerMessage):
 def dump(msg: ServerMessage) -> str:
     """Serialise a server message for the wire; same as ``msg.to_json()``."""
     return msg.to_json()
+
+
+class CameraWelcome(ServerMessage):
+    """The agent's phone, after its ``hello``: it films for this call as the agent's
+    camera (its ``rtc_config`` follows); it may send ``offer`` and ``candidate`` only."""
+
+    type: Literal["camera_welcome"] = "camera_welcome"
+    session_id: str
+
+
+class PhoneCameraState(ServerMessage):
+    """The agent's console: its phone as the camera is ``connecting`` (claimed, socket
+    open), ``live`` (its picture reaches the buyer instead of the console's camera) or
+    ``off`` (gone or stopped: the console's camera is the agent's video again)."""
+
+    type: Literal["phone_camera"] = "phone_camera"
+    session_id: str
+    state: Literal["connecting", "live", "off"]

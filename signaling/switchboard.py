@@ -526,6 +526,50 @@ class Switchboard:
             raise InvalidState(f'Cannot send a phrase in call state "{call.state}"')
         return call.snapshot()
 
+    def phone_camera_call(self, conn_id: ConnId, session_id: str) -> CallSnapshot:
+        """The live call whose phone camera ``conn_id`` may stop (``phone_camera_stop``):
+        its agent's own call. Raises as :meth:`phrase_call`."""
+        who = self._conns.get(conn_id)
+        if who is None:
+            raise NotFound(f'Unknown connection "{conn_id}"')
+        kind, key = who
+        if kind != "staff":
+            raise Forbidden('A buyer may not send "phone_camera_stop"')
+        staff = self._staff[key]
+        if staff.call_id != session_id or session_id not in self._calls:
+            raise Forbidden(f'Only the agent of call "{session_id}" may stop its phone camera')
+        call = self._calls[session_id]
+        if call.state not in (CallState.LIVE, CallState.RECONNECTING):
+            raise InvalidState(f'Cannot stop a phone camera in call state "{call.state}"')
+        return call.snapshot()
+
+    def live_agent(self, session_id: str, user_id: str) -> ConnId | None:
+        """The connection of staff member ``user_id`` when they are the agent of the live
+        (or reconnecting) call ``session_id`` and their console is connected; else None."""
+        call = self._calls.get(session_id)
+        if call is None or call.state not in (CallState.LIVE, CallState.RECONNECTING):
+            return None
+        if call.agent_id != user_id:
+            return None
+        staff = self._staff.get(user_id)
+        if staff is None or staff.call_id != session_id or not staff.conn_id:
+            return None
+        return staff.conn_id
+
+    def agent_camera_from_phone(self, session_id: str, phone: bool) -> Effects:
+        """The agent's phone became the call's camera (``phone``) or stopped being it: the
+        buyer is told the agent's camera is on while the phone films, and the console's own
+        state once it stops (``media``). Nothing for a call that is not active."""
+        fx = Effects()
+        call = self._calls.get(session_id)
+        if call is None:
+            return fx
+        camera, microphone = call.media.get("agent", (True, True))
+        buyer = self._buyer_conn(call)
+        if buyer is not None:
+            fx.send(buyer, PeerMedia(side="agent", camera=camera or phone, microphone=microphone))
+        return fx
+
     def post_phrase(self, conn_id: ConnId, msg: SendPhrase, texts: dict[str, str]) -> Effects:
         """The agent on ``conn_id`` sends quick phrase ``msg.phrase_id``, whose texts (locale
         -> text, English included) are ``texts``: a chat line the buyer gets in the call's

@@ -23,6 +23,7 @@ SESSION_COOKIE = "showdesk_session"
 CSRF_COOKIE = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 BUYER_COOKIE = "showdesk_call"
+CAMERA_COOKIE = "showdesk_camera"  # the agent's phone as the camera: a one-use socket pass
 BUYER_CSRF_COOKIE = "call_csrf_token"  # readable; its value goes in X-CSRF-Token
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 STAFF_ROLES = (Role.agent, Role.supervisor, Role.admin)
@@ -247,6 +248,8 @@ EvidenceViewer = Annotated[
 # the verdict and the photos' captions: the call's own agent, or an admin
 CallAgent = Annotated[CallAccess, Depends(authorize_call(Role.admin, own_agent=True))]
 CallReviewer = Annotated[CallAccess, Depends(authorize_call(Role.supervisor, Role.admin))]
+# the call's own agent and nobody else (their phone as the call's camera)
+CallOwnAgent = Annotated[CallAccess, Depends(authorize_call(own_agent=True))]
 # a call's QA scores and comments: supervisors, admins and the call's own agent (no keys)
 CallQaReader = Annotated[
     CallAccess, Depends(authorize_call(Role.supervisor, Role.admin, own_agent=True))

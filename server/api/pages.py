@@ -75,3 +75,10 @@ def qa_page(request: Request, db: DbDep, clock: ClockDep) -> Response:
 @router.get("/call")
 def buyer_page() -> Response:
     return _page("buyer.html")
+
+
+@router.get("/camera")
+def camera_page() -> Response:
+    """The agent's phone as the call's camera: the code is in the fragment (never sent)
+    or typed, and claimed by the page; no sign-in needed."""
+    return _page("camera.html")

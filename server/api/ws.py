@@ -1,7 +1,8 @@
 """WebSocket ``/ws``: the thin adapter between sockets and the signaling core.
 
 Authenticated by the cookie on the upgrade (staff session or buyer call cookie;
-``?as=buyer`` or ``?as=staff`` picks one when a browser has both), Origin-checked,
+``?as=buyer`` or ``?as=staff`` picks one when a browser has both; ``?as=camera`` with the
+phone camera's one-use pass cookie: the agent's phone as the call's camera), Origin-checked,
 ``hello`` required within the configured deadline. Protocol: signaling/PROTOCOL.md.
 """
 
@@ -18,14 +19,23 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from server.accounts.users import resolve_session
-from server.api.deps import BUYER_COOKIE, SESSION_COOKIE
+from server.api.deps import BUYER_COOKIE, CAMERA_COOKIE, SESSION_COOKIE
 from server.api.sessions.inspection_live import tell_joined
 from server.calls.ids import wire_id
 from server.calls.media import MediaRefused
+from server.calls.outbox import Close
+from server.calls.phone_camera import CameraPass
 from server.calls.rtc_config import log_ice_error
 from server.errors import TooMany
 from server.links.buyer_links import calls_made, resolve_buyer_device
-from signaling import Effects, LinkInfo, ProtocolError, SignalingError, parse_client_message
+from signaling import (
+    Effects,
+    Forbidden,
+    LinkInfo,
+    ProtocolError,
+    SignalingError,
+    parse_client_message,
+)
 from signaling.messages import (
     MAX_MESSAGE_BYTES,
     Answer,
@@ -34,6 +44,9 @@ from signaling.messages import (
     ErrorReply,
     IceError,
     Offer,
+    PhoneCameraStop,
+    Ping,
+    Pong,
     QualityReport,
     SendPhrase,
     Welcome,
@@ -126,6 +139,14 @@ async def signaling_socket(websocket: WebSocket) -> None:
         await websocket.close(CloseCode.POLICY, "origin not allowed")
         return
     wanted = websocket.query_params.get("as")
+    if wanted == "camera":
+        token = websocket.cookies.get(CAMERA_COOKIE)
+        grant = websocket.app.state.calls.phone_cameras.redeem(token) if token else None
+        if grant is None:
+            await websocket.close(CloseCode.POLICY, "not signed in")
+            return
+        await _camera_socket(websocket, grant, address)
+        return
     identity = await run_in_threadpool(_identify, websocket, wanted)
     if identity is None:
         await websocket.close(CloseCode.POLICY, "not signed in")
@@ -168,6 +189,8 @@ async def signaling_socket(websocket: WebSocket) -> None:
     desk.send(conn_id, desk.rtc.welcomed(conn_id, kind, key, welcomed))
     if welcomed is not None:
         await tell_joined(websocket.app, conn_id, welcomed)
+        if kind == "staff":
+            desk.console_joined(conn_id, welcomed)
     try:
         while True:
             raw = await _receive(websocket)
@@ -197,6 +220,8 @@ async def signaling_socket(websocket: WebSocket) -> None:
                     await desk.quality_report(conn_id, message)
                 elif isinstance(message, IceError):
                     log_ice_error(conn_id, role, message)
+                elif isinstance(message, PhoneCameraStop):
+                    await desk.stop_phone_camera(conn_id, message)
                 else:
                     await desk.apply(desk.switchboard.handle(conn_id, message))
             except MediaRefused as exc:
@@ -212,6 +237,71 @@ async def signaling_socket(websocket: WebSocket) -> None:
         pass
     finally:
         await desk.detach(conn_id)
+
+
+async def _camera_socket(websocket: WebSocket, grant: CameraPass, address: str) -> None:
+    """The agent's phone as the call's camera: ``hello``, then ``camera_welcome`` and
+    ``rtc_config``; it sends ``offer``, ``candidate``, ``ping`` and ``ice_error`` only."""
+    desk = websocket.app.state.calls
+    limits = websocket.app.state.rate_limits
+    try:
+        deadline_s = websocket.app.state.settings.hello_timeout_s
+        first = await asyncio.wait_for(_receive(websocket), deadline_s)
+    except (TimeoutError, WebSocketDisconnect):
+        with contextlib.suppress(Exception):
+            await websocket.close(CloseCode.POLICY, "no hello in time")
+        return
+    try:
+        if first is None:
+            return
+        require_hello(parse_client_message(first))
+    except SignalingError as exc:
+        await websocket.send_text(ErrorReply.about(exc, "hello").to_json())
+        await websocket.close(CloseCode.POLICY, exc.code)
+        return
+    conn_id = desk.new_connection_id()
+
+    async def close(code: int, reason: str) -> None:
+        await websocket.close(code, reason)
+
+    desk.attach(conn_id, websocket.send_text, close)
+    try:
+        if not desk.camera_joined(conn_id, grant):
+            desk.send(conn_id, ErrorReply(code="call_ended", message="The call is over"))
+            desk.outboxes.put(conn_id, Close(CloseCode.NORMAL, "call ended"))
+        while True:
+            raw = await _receive(websocket)
+            if raw is None:
+                break
+            message = None
+            try:
+                limits.message(conn_id, address)
+                message = parse_client_message(raw)
+                if isinstance(message, Offer):
+                    sdp = await desk.camera_offer(conn_id, message.sdp)
+                    desk.send(conn_id, Answer(sdp=sdp))
+                elif isinstance(message, Candidate):
+                    init = message.candidate.model_dump() if message.candidate else None
+                    await desk.media.candidate(conn_id, init)
+                elif isinstance(message, Ping):
+                    desk.send(conn_id, Pong())
+                elif isinstance(message, IceError):
+                    log_ice_error(conn_id, "agent_camera", message)
+                else:
+                    raise Forbidden(f'A phone camera may not send "{message.type}"')
+            except (TooMany, MediaRefused) as exc:
+                desk.send(conn_id, ErrorReply.about(exc, getattr(message, "type", None)))
+            except ProtocolError as exc:
+                if exc.code == "too_large":
+                    await websocket.close(CloseCode.TOO_BIG, "message too big")
+                    break
+                desk.send(conn_id, ErrorReply.about(exc, exc.message_type))
+            except SignalingError as exc:
+                desk.send(conn_id, ErrorReply.about(exc, getattr(message, "type", None)))
+    except WebSocketDisconnect:
+        pass
+    finally:
+        await desk.camera_left(conn_id)
 
 
 def _welcomed_call(effects: Effects, conn_id: str) -> str | None:

@@ -33,6 +33,7 @@ from server.calls.ids import wire_id
 from server.calls.media import CallMedia
 from server.calls.outbox import Close, Closer, Outboxes, Send, Sender
 from server.calls.periodic import Periodic
+from server.calls.phone_camera import CameraPass, PhoneCameras
 from server.calls.quality import SIDES, LegFigures, QualityBook, Side, State
 from server.calls.recovery import recover_interrupted
 from server.calls.rtc_config import RtcConfigs
@@ -45,15 +46,18 @@ from server.models import Call
 from server.phrases import phrases
 from server.recording.jobs import ReviewJobs
 from server.recording.rows import BadRowChange, finalize_from_disk, store_op
-from server.relay import RelayError
+from server.relay import AGENT_CAMERA, RelayError
 from server.relay.pool import WorkerPool
 from server.storage import LocalStorage, Storage, StorageError
-from signaling import CallState, Effects, EndReason, SignalingError, Switchboard
+from signaling import CallState, Effects, EndReason, InvalidState, SignalingError, Switchboard
 from signaling.call import EventKind
 from signaling.errors import ConsentOutdated, PhraseNotFound
 from signaling.messages import (
+    CameraWelcome,
     Consent,
     ErrorReply,
+    PhoneCameraState,
+    PhoneCameraStop,
     QualityReport,
     QualityUpdate,
     SendPhrase,
@@ -112,6 +116,8 @@ class CallDesk:
         self.media.on_codec_agreed = self._codec_agreed
         self.media.on_no_common_codec = self._no_common_codec
         self.media.on_media_flow = self._media_flow
+        self.media.on_camera_failed = self._camera_failed
+        self.phone_cameras = PhoneCameras(time.time, settings.phone_camera_code_ttl_s)
         self.quality = QualityBook()
         self.reviews = ReviewJobs(engine, self._storage)
         self.outboxes = Outboxes(OUTBOX_MAX_MESSAGES)
@@ -237,6 +243,9 @@ class CallDesk:
                 except RelayError as exc:
                     log.error("call %s cannot be recorded: %s", session_id, exc)
             if item.call.state == CallState.ENDED:
+                phone = self.phone_cameras.call_ended(session_id)
+                if phone is not None:
+                    self.outboxes.put(phone, Close(CloseCode.NORMAL, "call ended"))
                 await self.media.call_ended(session_id)  # its legs' last figures came in
                 self._store_quality(session_id)
 
@@ -263,6 +272,12 @@ class CallDesk:
             await self.apply(self.switchboard.inspection_changed(session_id, items, signoff))
 
     async def _media_arrived(self, session_id: str, side: str, kind: str) -> None:
+        if side == AGENT_CAMERA:
+            if kind == "video":  # the relay sends the phone's picture to the buyer now
+                self.phone_cameras.went_live(session_id)
+                self._tell_agent_camera(session_id, "live")
+                await self.apply(self.switchboard.agent_camera_from_phone(session_id, True))
+            return
         if side in SIDES:  # a new leg's media flows: what held of the old one is gone
             changed = self.quality.new_leg(session_id, cast(Side, side))
             if changed is not None:
@@ -277,6 +292,79 @@ class CallDesk:
     async def _no_common_codec(self, session_id: str, side: str, codec: str | None) -> None:
         with contextlib.suppress(SignalingError):
             await self.apply(self.switchboard.no_common_codec(session_id, side, codec))
+
+    # ---------------------------------------------------------------- the phone as camera
+
+    def phone_camera_code(self, session_id: str, user_id: int) -> tuple[str, float] | None:
+        """A code for the agent's phone, or None when ``user_id`` is not the connected
+        agent of the live call ``session_id``."""
+        if self.switchboard.live_agent(session_id, wire_id(user_id)) is None:
+            return None
+        return self.phone_cameras.issue(session_id, user_id)
+
+    def camera_joined(self, conn_id: str, grant: CameraPass) -> bool:
+        """The phone's socket said ``hello``: it films for its call if that call is still
+        live with the same agent (False: the caller closes the socket). An older phone
+        of the same call is closed."""
+        if self.switchboard.live_agent(grant.session_id, wire_id(grant.agent_id)) is None:
+            return False
+        older = self.phone_cameras.connected(grant.session_id, conn_id)
+        if older is not None:
+            self.outboxes.put(older, Close(CloseCode.NORMAL, "another phone is the camera"))
+        self.send(conn_id, CameraWelcome(session_id=grant.session_id))
+        key = f"{grant.agent_id}-camera"
+        self.send(conn_id, self.rtc.welcomed(conn_id, "staff", key, grant.session_id))
+        self._tell_agent_camera(grant.session_id, "connecting")
+        return True
+
+    async def camera_offer(self, conn_id: str, sdp: str) -> str:
+        """The phone's offer: its leg of the call as the agent's camera."""
+        session_id = self.phone_cameras.session_of(conn_id)
+        if session_id is None:
+            raise InvalidState("Cannot send media: this phone is no longer the camera")
+        return await self.media.offer(conn_id, session_id, AGENT_CAMERA, sdp)
+
+    async def camera_left(self, conn_id: str) -> None:
+        """The phone's socket closed: its leg goes, the console's camera is back."""
+        self.outboxes.detach(conn_id)
+        self.rtc.forget(conn_id)
+        await self.media.connection_gone(conn_id)
+        session_id = self.phone_cameras.gone(conn_id)
+        if session_id is not None:
+            self._tell_agent_camera(session_id, "off")
+            await self.apply(self.switchboard.agent_camera_from_phone(session_id, False))
+
+    async def stop_phone_camera(self, conn_id: str, msg: PhoneCameraStop) -> None:
+        """The agent stops the phone camera (``phone_camera_stop``): its leg closes at
+        once (the buyer gets the console's camera again), then its socket."""
+        self.switchboard.phone_camera_call(conn_id, msg.session_id)
+        phone = self.phone_cameras.phone_of(msg.session_id)
+        if phone is None:
+            self._tell_agent_camera(msg.session_id, "off")
+            return
+        await self.media.connection_gone(phone)
+        self.outboxes.put(phone, Close(CloseCode.NORMAL, "stopped by the agent"))
+
+    async def _camera_failed(self, session_id: str) -> None:
+        phone = self.phone_cameras.phone_of(session_id)
+        if phone is not None:
+            self.outboxes.put(phone, Close(CloseCode.NORMAL, "media connection failed"))
+
+    def console_joined(self, conn_id: str, session_id: str) -> None:
+        """A console (reloaded, reconnected) joined its call: told of a phone that films."""
+        state = self.phone_cameras.state_of(session_id)
+        if state is not None:
+            self.send(conn_id, PhoneCameraState(session_id=session_id, state=state))
+
+    def _tell_agent_camera(self, session_id: str, state: str) -> None:
+        call = self.switchboard.call(session_id)
+        agent = (
+            self.switchboard.live_agent(session_id, call.agent_id)
+            if call is not None and call.agent_id
+            else None
+        )
+        if agent is not None:
+            self.send(agent, PhoneCameraState(session_id=session_id, state=state))
 
     # ---------------------------------------------------------------- connection quality
 

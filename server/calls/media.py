@@ -4,8 +4,9 @@
 ``offer`` opens a leg (replacing that side's previous one: no renegotiation), trickled
 candidates go to that leg, a closed socket closes its leg, an ended call closes all its
 legs, and a leg that never comes up is reported so the call ends ``connection_failed``.
-The video codec each leg was answered in, or that it had none of the call's, is reported
-too (the switchboard keeps the call's codec and ends a call without one in common).
+The agent's phone as the camera is a leg of its own (side ``agent_camera``); its failure
+ends no call. The video codec each leg was answered in, or that it had none of the call's,
+is reported too (the switchboard keeps the call's codec and ends a call without one in common).
 Recording happens where the media is (the relay's workers record the calls they hold).
 """
 
@@ -17,7 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from server.relay import Relay, RelayError, UnknownParticipantError
+from server.relay import AGENT_CAMERA, Relay, RelayError, UnknownParticipantError
 
 log = logging.getLogger("showdesk.media")
 
@@ -65,6 +66,7 @@ class CallMedia:
         self.on_codec_agreed: CodecAgreed | None = None
         self.on_no_common_codec: NoCommonCodec | None = None
         self.on_media_flow: MediaFlow | None = None
+        self.on_camera_failed: LegFailed | None = None  # the agent's phone camera leg failed
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def offer(self, conn_id: str, session_id: str, side: str, sdp: str) -> str:
@@ -166,6 +168,10 @@ class CallMedia:
             self._spawn(self.on_no_common_codec(session_id, side, str(codec) if codec else None))
         elif kind in ("media_stopped", "media_resumed") and self.on_media_flow is not None:
             self.on_media_flow(session_id, side, kind == "media_resumed")
+        elif side == AGENT_CAMERA and kind == "failed":
+            log.info("the phone camera's connection of call %s failed", session_id)
+            if self.on_camera_failed is not None:
+                self._spawn(self.on_camera_failed(session_id))
         elif event.get("type") == "failed" and event.get("reason") == "connection_failed":
             log.info("media connection of call %s (%s) did not come up", session_id, side)
             if self.on_leg_failed is not None:

@@ -44,6 +44,8 @@ AUDIT_VIEW_CASE_FILE = "view_case_file"  # a case's clip or photo opened
 AUDIT_TAXONOMY_CHANGED = "outcome_taxonomy_changed"
 AUDIT_INSPECTION_TEMPLATES_CHANGED = "inspection_templates_changed"
 AUDIT_QA_RUBRIC_CHANGED = "qa_rubric_changed"
+AUDIT_PHONE_CAMERA_CODE = "phone_camera_code"  # an agent asked for a code for their phone
+AUDIT_PHONE_CAMERA_CLAIMED = "phone_camera_claimed"  # a phone used the code
 AUDIT_ACTIONS = (
     AUDIT_VIEW_RECORDING,
     AUDIT_VIEW_PHOTO,
@@ -66,6 +68,8 @@ AUDIT_ACTIONS = (
     AUDIT_TAXONOMY_CHANGED,
     AUDIT_INSPECTION_TEMPLATES_CHANGED,
     AUDIT_QA_RUBRIC_CHANGED,
+    AUDIT_PHONE_CAMERA_CODE,
+    AUDIT_PHONE_CAMERA_CLAIMED,
 )
 VIEW_CONTINUATION_WINDOW_S = 30 * 60  # later range requests within this are the same view
 

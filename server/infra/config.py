@@ -135,6 +135,8 @@ class Settings(BaseSettings):
     # the buyer page offers to record a video instead when the expected wait passes this
     record_offer_wait_s: int = Field(default=300, ge=0, le=86_400)
     media_silence_s: float = 10.0  # no media from a connected page this long counts as a drop
+    # "Use my phone as the camera": how long the console's code can be claimed (once)
+    phone_camera_code_ttl_s: int = Field(default=300, ge=30, le=3600)
     # A peer connection not up by then ends the call connection_failed. ICE + DTLS take well
     # under a second on a LAN and a few seconds through TURN; aioice never gives up by itself
     # once end-of-candidates is stripped from the offer.

@@ -43,7 +43,7 @@ CALL_STATES = (CallState.WAITING, CallState.LIVE, CallState.RECONNECTING)
 SOCKET_KINDS = ("buyer", "staff")
 STAFF_STATUSES = ("available", "away", "busy")
 KINDS = ("audio", "video")
-ROLES = ("buyer", "agent")
+ROLES = ("buyer", "agent", "agent_camera")  # agent_camera: the agent's phone as the camera
 LEG_STATES = ("connecting", "connected")
 CONSUMERS = ("participant", "subscriber")
 

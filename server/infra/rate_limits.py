@@ -48,6 +48,10 @@ class RateLimits:
         """Count a link redemption (good or bad token); refuse past the limit."""
         self._count("links opened", (self.redeem_per_address, f"redeem:{address}"))
 
+    def camera_code_tried(self, address: str) -> None:
+        """Count a phone camera code claimed (good or bad), as link opens are counted."""
+        self._count("codes tried", (self.redeem_per_address, f"camera-code:{address}"))
+
     def socket_opened(self, address: str) -> None:
         self._count("connections", (self.sockets_per_address, f"socket:{address}"))
 

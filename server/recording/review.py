@@ -62,30 +62,41 @@ def review_format(video_codec: str | None) -> str:
 
 
 def _video_packets(inputs: list[Input], origin_ms: int, stream: Any) -> Iterator[tuple[float, Any]]:
-    """Every video packet of every segment, on the review clock (seconds), in order."""
+    """Every video packet of every segment, on the review clock (seconds), in order.
+
+    Segments may overlap in time (the agent's phone as the camera records beside the
+    console's own camera, which sends again once the phone stops): their packets are
+    merged by time, each segment being in order by itself."""
     last_dts: int | None = None
-    for item in sorted(inputs, key=lambda i: i.offset_ms):
-        offset = fractions.Fraction(item.offset_ms - origin_ms, 1000)
-        with av.open(item.path) as container:
-            source = container.streams.video[0]
-            first = None
-            try:
-                for packet in container.demux(source):
-                    if packet.dts is None or packet.pts is None:
-                        continue  # the demuxer's flush packet
-                    if first is None:
-                        first = packet.pts
-                    t = offset + (packet.pts - first) * source.time_base
-                    ticks = max(0, round(t / VIDEO_TIME_BASE))
-                    if last_dts is not None and ticks <= last_dts:
-                        ticks = last_dts + 90  # strictly increasing, 1 ms apart at least
-                    last_dts = ticks
-                    packet.stream = stream
-                    packet.time_base = VIDEO_TIME_BASE
-                    packet.pts = packet.dts = ticks
-                    yield float(ticks * VIDEO_TIME_BASE), packet
-            except (av.error.FFmpegError, EOFError):
-                continue  # a file cut off by a killed process: up to its last packet
+    merged = heapq.merge(
+        *(_segment_packets(item, origin_ms) for item in inputs), key=lambda pair: pair[0]
+    )
+    for ticks, packet in merged:
+        if last_dts is not None and ticks <= last_dts:
+            ticks = last_dts + 90  # strictly increasing, 1 ms apart at least
+        last_dts = ticks
+        packet.stream = stream
+        packet.time_base = VIDEO_TIME_BASE
+        packet.pts = packet.dts = ticks
+        yield float(ticks * VIDEO_TIME_BASE), packet
+
+
+def _segment_packets(item: Input, origin_ms: int) -> Iterator[tuple[int, Any]]:
+    """One segment's video packets with their time on the review clock, in 1/90000 s."""
+    offset = fractions.Fraction(item.offset_ms - origin_ms, 1000)
+    with av.open(item.path) as container:
+        source = container.streams.video[0]
+        first = None
+        try:
+            for packet in container.demux(source):
+                if packet.dts is None or packet.pts is None:
+                    continue  # the demuxer's flush packet
+                if first is None:
+                    first = packet.pts
+                t = offset + (packet.pts - first) * source.time_base
+                yield max(0, round(t / VIDEO_TIME_BASE)), packet
+        except (av.error.FFmpegError, EOFError):
+            return  # a file cut off by a killed process: up to its last packet
 
 
 # ---------------------------------------------------------------- audio

@@ -9,6 +9,6 @@ Importing this package (or the interface) loads no aiortc: only the worker proce
 import ``local`` and what it needs. Import ``LocalRelay`` from ``server.relay.local``.
 """
 
-from .interface import Relay, RelayError, UnknownParticipantError
+from .interface import AGENT_CAMERA, Relay, RelayError, UnknownParticipantError
 
-__all__ = ["Relay", "RelayError", "UnknownParticipantError"]
+__all__ = ["AGENT_CAMERA", "Relay", "RelayError", "UnknownParticipantError"]

@@ -37,8 +37,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal, Protocol
 
-Role = Literal["buyer", "agent"]
+Role = Literal["buyer", "agent", "agent_camera"]
 ROLES: tuple[str, ...] = ("buyer", "agent")
+# A leg may also be the agent's phone used as the camera: video only, sent to the buyer
+# instead of the agent leg's video and recorded as the agent's (``agent_video``).
+AGENT_CAMERA = "agent_camera"
+LEG_ROLES: tuple[str, ...] = (*ROLES, AGENT_CAMERA)
 VideoCodec = Literal["VP8", "H264"]
 VIDEO_CODECS: tuple[str, ...] = ("VP8", "H264")
 

@@ -10,6 +10,10 @@ kind: buyer -> agent and agent -> buyer. A buyer may be answered long before any
 agent exists; the agent's sinks attach to the running sources and request a
 keyframe at once.
 
+The agent's phone as the camera: a leg of role ``agent_camera`` (video only, sendonly)
+replaces the agent leg's video towards the buyer from its first video frame on; the agent leg's
+audio still goes to the buyer. When it closes, the agent leg's video is attached again.
+
 Video codec, per call (codecs.py): the first leg answered fixes the call's codec, the
 first of ``video_codecs`` its offer can take; later legs are answered in it. A leg whose
 offer lacks it (or, first, has none of ``video_codecs``) is answered with its video
@@ -60,6 +64,8 @@ from .forwarding import (
 )
 from .ice_checks import ice_connections, retrigger_in_progress_checks
 from .interface import (
+    AGENT_CAMERA,
+    LEG_ROLES,
     ROLES,
     VIDEO_CODECS,
     CandidateInit,
@@ -239,8 +245,8 @@ class LocalRelay:
         Raises ``RelayError`` for a duplicate id or unknown role."""
         if self._closed:
             raise RelayError("relay is closed")
-        if role not in ROLES:
-            raise RelayError(f'role must be one of {ROLES}, not "{role}"')
+        if role not in LEG_ROLES:
+            raise RelayError(f'role must be one of {LEG_ROLES}, not "{role}"')
         if participant_id in self._legs:
             raise RelayError(f'participant "{participant_id}" is already open')
         servers = (
@@ -529,7 +535,7 @@ class LocalRelay:
             offer_sends = direction in ("sendrecv", "sendonly")
             offer_receives = direction in ("sendrecv", "recvonly")
             # This leg's sinks always carry the other role's media (_rewire).
-            sender_role = "agent" if leg.role == "buyer" else "buyer"
+            sender_role = "agent" if leg.role == "buyer" else "buyer"  # a phone sends only
             track = (
                 ForwardingTrack(media.kind, delay_record=self._delays[(media.kind, sender_role)])
                 if offer_receives
@@ -590,9 +596,12 @@ class LocalRelay:
             stall_ms = round((now - leg.stopped_since) * 1000)
             leg.stopped_since = None
             self._emit(leg.event("media_resumed", role=leg.role, stall_ms=stall_ms))
-        if source.frames_received == 0:
+        first = source.frames_received == 0
+        if first:
             self._emit(leg.event("first_frame", kind=source.kind))
         source.push(frame)
+        if first and leg.role == AGENT_CAMERA:
+            self._rewire(leg.call_id)  # the phone's picture goes to the buyer from now on
 
     def _on_packet(self, source: TrackSource, packet: RtpPacket) -> None:
         """A video packet in: on to every leg forwarded ``source`` by packets."""
@@ -602,12 +611,29 @@ class LocalRelay:
                 forwarder.forward(packet)
 
     def _rewire(self, call_id: str) -> None:
-        """Attach sinks to the sources of the newest answered leg of the other role."""
+        """Attach sinks to the sources of the newest answered leg of the other role; a
+        buyer's video comes from the newest agent camera leg that sends video, if any."""
         legs = self._answered(call_id)
+
+        def newest(role: str, kind: str | None = None) -> _Leg | None:
+            found = [
+                leg
+                for leg in legs
+                if leg.role == role
+                and (kind is None or any(s.kind == kind and s.frames_received for s in leg.sources))
+            ]
+            return max(found, key=lambda leg: leg.answered_at or 0.0, default=None)
+
         for leg in legs:
-            others = [other for other in legs if other.role != leg.role]
-            provider = max(others, key=lambda other: other.answered_at or 0.0, default=None)
             for kind in ("audio", "video"):
+                if leg.role == AGENT_CAMERA:
+                    provider = None  # the phone only sends
+                elif leg.role == "agent":
+                    provider = newest("buyer")
+                else:
+                    provider = (newest(AGENT_CAMERA, kind) if kind == "video" else None) or newest(
+                        "agent"
+                    )
                 sources = [s for s in provider.sources if s.kind == kind] if provider else []
                 sinks = [s for s in leg.sinks if s.kind == kind]
                 for index, sink in enumerate(sinks):

@@ -17,7 +17,7 @@ import logging
 from typing import Any
 
 from server.recording.recorder import Recorder, RowChange
-from server.relay.interface import CandidateInit, EventCallback
+from server.relay.interface import AGENT_CAMERA, CandidateInit, EventCallback
 from server.relay.local import LocalRelay
 from server.storage import Storage
 
@@ -73,7 +73,7 @@ class MediaPlane:
         """The relay's answer; the answered leg is recorded if its call is."""
         answer = await self.relay.answer(participant_id, offer_sdp)
         call_id, role = self.relay.leg_of(participant_id)  # open: answer just returned
-        self.recorder.leg_answered(call_id, role, participant_id)
+        self.recorder.leg_answered(call_id, recorded_side(role), participant_id)
         return answer
 
     async def add_candidate(self, participant_id: str, candidate: CandidateInit | None) -> None:
@@ -100,7 +100,7 @@ class MediaPlane:
         ``created_at`` (epoch seconds) is the zero of the call clock."""
         self.recorder.call_live(call_id, created_at)
         for participant_id, role in self.relay.answered_legs(call_id):
-            self.recorder.leg_answered(call_id, role, participant_id)
+            self.recorder.leg_answered(call_id, recorded_side(role), participant_id)
 
     def stats(self) -> dict[str, Any]:
         """Figures for monitoring, as JSON-ready data: ``legs`` ``[[role, state, n]]``,
@@ -137,3 +137,9 @@ class MediaPlane:
             self._on_event(event)
         except Exception:
             log.exception("media event handler failed for %s", event.get("type"))
+
+
+def recorded_side(role: str) -> str:
+    """The side a leg's tracks are recorded as: the agent's phone as the camera records
+    as the agent (``agent_video``, the next segment)."""
+    return "agent" if role == AGENT_CAMERA else role

@@ -33,32 +33,11 @@ from tests.helpers.page_js import LISTEN_JS
 from tests.helpers.screens import SIZES, shoot
 from tests.helpers.servers import LiveServer
 from tests.helpers.waiting import wait_until
-from tests.helpers.y4m import BARS_RGB, bar_centre
+from tests.helpers.y4m import image_bars
 
 REVIEW_FILE_DEADLINE_S = 120
 PHONE = {"phone": SIZES["phone"]}
 DESKTOP = {"desktop": SIZES["desktop"]}
-TOLERANCE = 45
-
-
-def bars_in(rgb_at) -> bool:  # noqa: ANN001 - (fx, fy) -> (r, g, b)
-    """Whether a picture shows the camera clip's four colour bars at their centres."""
-    for index, want in enumerate(BARS_RGB):
-        got = rgb_at(*bar_centre(index))
-        if any(abs(w - g) > TOLERANCE for w, g in zip(want, got, strict=True)):
-            return False
-    return True
-
-
-def image_bars(image: Image.Image) -> bool:
-    rgb = image.convert("RGB")
-
-    def at(fx: float, fy: float) -> tuple[int, ...]:
-        x, y = int(fx * rgb.width), int(fy * rgb.height)
-        box = rgb.crop((x - 4, y - 4, x + 4, y + 4)).resize((1, 1), Image.Resampling.BOX)
-        return box.getpixel((0, 0))
-
-    return bars_in(at)
 
 
 def test_a_product_demo_shows_the_agents_camera_shares_a_card_and_records_the_agents_track(

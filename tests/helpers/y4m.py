@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 WIDTH, HEIGHT, FPS = 640, 480, 30
 # Four vertical bars, left to right (RGB). Far apart, so VP8's colour shifts cannot mix them.
@@ -55,3 +56,27 @@ def write_y4m(path: Path, seconds: float = 2.0) -> Path:
             out.write(fu.tobytes())
             out.write(fv.tobytes())
     return path
+
+
+IMAGE_TOLERANCE = 45  # a decoded frame or a JPEG of the bars, VP8's shifts included
+
+
+def bars_in(rgb_at) -> bool:  # noqa: ANN001 - (fx, fy) -> (r, g, b)
+    """Whether a picture shows the camera clip's four colour bars at their centres."""
+    for index, want in enumerate(BARS_RGB):
+        got = rgb_at(*bar_centre(index))
+        if any(abs(w - g) > IMAGE_TOLERANCE for w, g in zip(want, got, strict=True)):
+            return False
+    return True
+
+
+def image_bars(image: Image.Image) -> bool:
+    """Whether an image (a decoded frame, a snapshot) shows the clip's colour bars."""
+    rgb = image.convert("RGB")
+
+    def at(fx: float, fy: float) -> tuple[int, ...]:
+        x, y = int(fx * rgb.width), int(fy * rgb.height)
+        box = rgb.crop((x - 4, y - 4, x + 4, y + 4)).resize((1, 1), Image.Resampling.BOX)
+        return box.getpixel((0, 0))
+
+    return bars_in(at)

@@ -39,3 +39,42 @@ async def test_agent_follows_the_newest_buyer_connection(relay, clients, events)
     await relay.close("buyer-new")
     assert sink.source is relay.sources("buyer-old")[0]
     assert events_of(events, "closed", "buyer-new")[0]["reason"] == "closed"
+
+
+async def test_the_agents_phone_camera_feeds_the_buyers_video_while_it_sends(
+    relay, clients, events
+):
+    buyer, agent, phone = Client(), Client(), Client()
+    buyer.receive("audio")
+    buyer.receive("video")
+    agent.send("audio")
+    agent.send("video")
+    phone.send("video")
+    clients += [buyer, agent, phone]
+    await _join(relay, buyer, "buyer-1", "buyer")
+    await _join(relay, agent, "agent-1", "agent")
+    audio_sink, video_sink = relay.sinks("buyer-1")
+    agent_audio, agent_video = relay.sources("agent-1")
+    assert video_sink.source is agent_video
+
+    await _join(relay, phone, "phone-1", "agent_camera")
+    assert relay.sinks("phone-1") == []  # the phone only sends
+    [phone_video] = relay.sources("phone-1")
+    await poll_until(
+        lambda: video_sink.source is phone_video,
+        lambda: f"the buyer's video comes from {video_sink.source}",
+    )
+    assert audio_sink.source is agent_audio  # the console keeps the sound
+    capture = buyer.captures["video"]
+    switched_at = len(capture.frames)
+    await poll_until(
+        lambda: (
+            len(capture.frames) > switched_at + 10
+            and capture.payloads[-5:] == phone.tracks["video"].sent[-5:]
+        ),
+        lambda: f"{len(capture.frames) - switched_at} frames since the switch",
+    )
+
+    await relay.close("phone-1")
+    assert video_sink.source is agent_video  # the console's camera again
+    assert audio_sink.source is agent_audio

@@ -13,6 +13,7 @@ from signaling import (
     CallUpdate,
     CameraAnswer,
     CameraAsk,
+    CameraWelcome,
     ChatPosted,
     DevicePending,
     DeviceRequest,
@@ -21,6 +22,7 @@ from signaling import (
     Moved,
     NoCommonCodec,
     PeerMedia,
+    PhoneCameraState,
     PhotoTaken,
     Pong,
     PositionUpdate,
@@ -55,6 +57,8 @@ SERVER_MODELS = {
     "no_common_codec": NoCommonCodec,
     "quality": QualityUpdate,
     "inspection": InspectionChanged,
+    "camera_welcome": CameraWelcome,
+    "phone_camera": PhoneCameraState,
 }
 
 

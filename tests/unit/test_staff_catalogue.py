@@ -21,6 +21,7 @@ STAFF_PAGES = (
     "login.html",
     "analytics.html",
     "qa.html",
+    "camera.html",
 )
 # the buyer page has its own catalogue (web/i18n/)
 BUYER_ONLY = {

@@ -346,6 +346,8 @@ const AUDIT_WORDS = {
   retention_run: (e) => t("admin.did.retention_run", { count: e.detail?.calls ?? 0 }),
   case_steps_changed: (e) => t("admin.did.case_steps_changed", { purpose: e.detail?.purpose ?? "" }),
   inspection_templates_changed: (e) => t(e.detail?.change === "reset" ? "admin.did.inspection_templates_reset" : "admin.did.inspection_templates_changed"),
+  phone_camera_code: () => t("admin.did.phone_camera_code"),
+  phone_camera_claimed: () => t("admin.did.phone_camera_claimed"),
 };
 let auditPage = 1;
 

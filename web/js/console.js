@@ -6,6 +6,7 @@ import { mountCameraRequests } from "./camera_requests.js";
 import { ConsoleCases } from "./console_cases.js";
 import { wireProductCardForm } from "./console_product_card.js";
 import { ConsoleInspection } from "./console_inspection.js";
+import { ConsolePhoneCamera } from "./console_phone_camera.js";
 import { appendChat, wireChat } from "./chat.js";
 import { wireLinkForm } from "./linkform.js";
 import { allowLanguageChange, fail, notice, say, startPage, whoamiText } from "./page.js";
@@ -108,6 +109,7 @@ let call = null;
 let signaling = null;
 let media = null;
 let stage = null; // which picture is the large one
+let phoneCamera = null; // the agent's phone as the call's camera
 let quality = null; // the call's connection quality (quality.js)
 let shownQuality = { state: "good", whose: null };
 let agentsAvailable = 0; // from the last queue message
@@ -405,6 +407,7 @@ function onCall(message) {
     stage.start(message);
     media.ensure(defaultDevices("agent", message.purpose));
     inspection.attach(message);
+    if (message.state === "live") phoneCamera.attach(message.session_id);
   } else if (message.state === "ended") {
     if (call && call.session_id === message.session_id) {
       $("call-state").dataset.state = "ended";
@@ -414,6 +417,7 @@ function onCall(message) {
       $("recording-indicator").hidden = true;
       call = null;
       inspection.detach();
+      phoneCamera.detach();
       quality.stop();
       media.end();
       stage.end();
@@ -624,6 +628,7 @@ function connect() {
   });
   mountCameraRequests($("camera-requests"), signaling);
   inspection = new ConsoleInspection({ takePhoto: () => media.takePhoto(), fail });
+  phoneCamera = new ConsolePhoneCamera({ signaling: () => signaling, media: () => media, fail });
   quality = new CallQuality(signaling, {
     side: "agent",
     peerConnection: () => media.link.pc,
@@ -654,6 +659,7 @@ function connect() {
     })
     .on("photo", onPhoto)
     .on("inspection", (message) => inspection.changed(message))
+    .on("phone_camera", (message) => phoneCamera.changed(message))
     .on("device_request", onDeviceRequest)
     .on("no_common_codec", (message) => {
       // one browser has none of the call's video formats: talk on until the call ends

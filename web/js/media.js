@@ -118,8 +118,9 @@ export class MediaLink {
     signaling.on("answer", (m) => this.acceptAnswer(m.sdp));
   }
 
-  /** Open a new peer connection and offer it (any previous one is closed first). */
-  async start({ audioTrack = null, videoTrack = null } = {}) {
+  /** Open a new peer connection and offer it (any previous one is closed first).
+   *  `videoOnly`: one send-only video transceiver (the agent's phone as the camera). */
+  async start({ audioTrack = null, videoTrack = null, videoOnly = false } = {}) {
     this.close();
     const ticket = this.closes;
     await Promise.race([this.configured, new Promise((r) => setTimeout(r, RTC_CONFIG_WAIT_MS))]);
@@ -133,12 +134,12 @@ export class MediaLink {
       onRefused: () => pc === this.pc && this.onIceRefused(),
     });
     this.remoteStream = new MediaStream();
-    const audio = pc.addTransceiver(audioTrack || "audio", { direction: "sendrecv" });
+    const audio = videoOnly ? null : pc.addTransceiver(audioTrack || "audio", { direction: "sendrecv" });
     const video = pc.addTransceiver(videoTrack || "video", {
-      direction: "sendrecv",
+      direction: videoOnly ? "sendonly" : "sendrecv",
       sendEncodings: [{ scaleResolutionDownBy: sendScale(videoTrack, this.maxSendWidth) }],
     });
-    this.audioSender = audio.sender;
+    this.audioSender = audio ? audio.sender : null;
     this.videoSender = video.sender;
     preferCodecs(video, this.callCodec ? [this.callCodec, ...this.videoCodecs] : this.videoCodecs);
     pc.addEventListener("track", (event) => {
