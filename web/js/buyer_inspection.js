@@ -249,7 +249,7 @@ export class BuyerInspection {
     const state = !clip ? "missing" : clip.end_ms === null ? "recording" : "done";
     const text =
       state === "done"
-        ? t("inspection.clip_done", { length: formatElapsed((clip.end_ms - clip.start_ms) / 1000) })
+        ? t("inspection.clip_done", { length: formatElapsed(Math.round((clip.end_ms - clip.start_ms) / 1000)) })
         : t(state === "recording" ? "inspection.clip_recording" : "inspection.clip_needed");
     return el("p", { class: `checklist-clip ${state === "done" ? "" : "muted"}`, testid: "checklist-clip", dataset: { state }, text });
   }
