@@ -57,3 +57,19 @@ def stop_clip(state: checklist.State, key: str, at_ms: int) -> checklist.State:
     item["clip"]["end_ms"] = min(at_ms, clip["start_ms"] + CLIP_MAX_MS)
     checklist.maybe_shot(item)
     return new
+
+
+def close_open(state: checklist.State, at_ms: int) -> checklist.State | None:
+    """The call ended at ``at_ms``: a clip still being recorded ends there (at most
+    ``CLIP_MAX_MS`` after its start), so the buyer can decide its item after the call.
+    None when no clip was open."""
+    open_keys = [i["key"] for i in state["items"] if i.get("clip") and i["clip"]["end_ms"] is None]
+    if not open_keys or state["signoff"] is not None:
+        return None
+    new = copy.deepcopy(state)
+    for key in open_keys:
+        item = checklist.item_of(new, key)
+        start = item["clip"]["start_ms"]
+        item["clip"]["end_ms"] = max(start + 1, min(at_ms, start + CLIP_MAX_MS))
+        checklist.maybe_shot(item)
+    return new

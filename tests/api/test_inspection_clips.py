@@ -16,6 +16,7 @@ from server.inspections.report_pdf import recording_time
 from server.inspections.templates import shipped_templates
 from tests.helpers.inspections import error_code, live_call, recv_type, shoot
 from tests.helpers.people import Person, staff
+from tests.helpers.waiting import wait_until
 
 ITEMS = ["shipping_label", "powered_on"]
 
@@ -116,8 +117,20 @@ def test_a_clip_is_refused_where_it_does_not_belong(app, client, agent):
         recv_type(call.buyer_ws, "call")
         # after the call, nothing more is recorded
         assert error_code(agent.post(clip_url(sid, "powered_on", stop=True)), 409) == ("call_ended")
-    item = agent.get(f"/api/sessions/{sid}/inspection").json()["items"][1]
-    assert item["clip"] == again and item["state"] == "pending"
+
+    # the clip left recording ends where the call ended, so the buyer can still decide it
+    def closed() -> dict | None:
+        item = agent.get(f"/api/sessions/{sid}/inspection").json()["items"][1]
+        return item if item["clip"]["end_ms"] is not None else None
+
+    item = wait_until(closed, 5, "the open clip ended with the call")
+    assert item["clip"]["start_ms"] == again["start_ms"] < item["clip"]["end_ms"]
+    assert item["state"] == "shot"
+    answer = call.buyer.post(
+        f"/api/buyer/sessions/{sid}/inspection/items/powered_on/decision",
+        json={"decision": "approved"},
+    )
+    assert answer.status_code == 200, answer.text
 
 
 def fresh() -> checklist.State:
@@ -141,6 +154,17 @@ def test_a_clip_ends_after_it_starts_and_stops_by_itself_at_its_maximum():
     redo = clips.start_clip(long, "powered_on", 80_000)
     assert redo["items"][0]["state"] == "pending"
     assert state["items"][0]["clip"]["end_ms"] is None  # the rules never change their input
+
+
+def test_a_clip_open_when_the_call_ends_ends_there_at_most_its_maximum_after_its_start():
+    state = clips.start_clip(fresh(), "powered_on", 5_000)
+    assert clips.close_open(fresh(), 9_000) is None  # nothing open: nothing changes
+    ended = clips.close_open(state, 9_000)
+    assert ended["items"][0]["clip"] == {"start_ms": 5_000, "end_ms": 9_000}
+    assert ended["items"][0]["state"] == "shot"
+    late = clips.close_open(state, 500_000)
+    assert late["items"][0]["clip"]["end_ms"] == 5_000 + clips.CLIP_MAX_MS
+    assert clips.close_open(state, 5_000)["items"][0]["clip"]["end_ms"] == 5_001
 
 
 def test_an_inspection_started_before_clips_reads_as_one_without_them():
