@@ -691,6 +691,16 @@ ItemKey = Annotated[
 ]
 
 
+class InspectionClip(BaseModel):
+    """An item's clip: a stretch of the call's recording, on the call clock (ms, as
+    ``t_ms``); ``end_ms`` null while the agent is recording it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    start_ms: Annotated[int, Field(ge=0)]
+    end_ms: Annotated[int, Field(ge=0)] | None = None
+
+
 class InspectionItemState(BaseModel):
     """One checklist item as the ``inspection`` message carries it."""
 
@@ -699,6 +709,7 @@ class InspectionItemState(BaseModel):
     key: ItemKey
     state: Literal["pending", "shot", "approved", "rejected"]
     photo_ids: list[Annotated[int, Field(ge=1)]]
+    clip: InspectionClip | None = None
 
 
 class InspectionChanged(ServerMessage):

@@ -102,6 +102,7 @@ from .messages import (
     End,
     Hello,
     InspectionChanged,
+    InspectionClip,
     InspectionItemState,
     MediaState,
     Moved,
@@ -805,8 +806,9 @@ class Switchboard:
         self, session_id: str, items: list[dict[str, Any]], signoff: str | None
     ) -> Effects:
         """The inspection of an active call changed (``items``: each item's ``key``,
-        ``state`` and ``photo_ids``; ``signoff``: its decision or None): both participants
-        get ``inspection``. Raises NotFound if the call is not active."""
+        ``state``, ``photo_ids`` and ``clip``: None or its ``start_ms`` and ``end_ms``;
+        ``signoff``: its decision or None): both participants get ``inspection``. Raises
+        NotFound if the call is not active."""
         call = self._calls.get(session_id)
         if call is None:
             raise NotFound(f'No active call "{session_id}"')
@@ -814,7 +816,12 @@ class Switchboard:
         message = InspectionChanged(
             session_id=session_id,
             items=[
-                InspectionItemState(key=i["key"], state=i["state"], photo_ids=i["photo_ids"])
+                InspectionItemState(
+                    key=i["key"],
+                    state=i["state"],
+                    photo_ids=i["photo_ids"],
+                    clip=InspectionClip(**i["clip"]) if i.get("clip") else None,
+                )
                 for i in items
             ],
             signoff=signoff,

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from server.api.deps import Admin, AnyStaff, ClockDep, DbDep
 from server.evidence import audit
@@ -41,7 +41,13 @@ class TemplateItemIn(BaseModel):
     )
     labels: Texts
     photos: int = Field(
-        ge=MIN_PHOTOS, le=MAX_PHOTOS, description="photos the item needs before it is decided"
+        ge=0,
+        le=MAX_PHOTOS,
+        description=f"photos the item needs before it is decided ({MIN_PHOTOS} to "
+        f"{MAX_PHOTOS}; 0 to {MAX_PHOTOS} for an item that needs a clip)",
+    )
+    clip_required: StrictBool = Field(
+        default=False, description="the item needs a clip of the call's recording"
     )
 
 
@@ -68,6 +74,7 @@ class TemplateItemOut(BaseModel):
     key: str
     labels: dict[str, str] = Field(description="the item's label in every buyer locale")
     photos: int = Field(description="photos the item needs")
+    clip_required: bool = Field(description="the item needs a clip of the call's recording")
 
 
 class TemplateOut(BaseModel):
@@ -88,7 +95,12 @@ def _out(template: dict) -> TemplateOut:
         category=template["category"],
         name=template["name"],
         items=[
-            TemplateItemOut(key=i["key"], labels=i["label"], photos=int(i.get("photos", 1)))
+            TemplateItemOut(
+                key=i["key"],
+                labels=i["label"],
+                photos=int(i.get("photos", 1)),
+                clip_required=bool(i.get("clip_required", False)),
+            )
             for i in template["items"]
         ],
     )
@@ -118,7 +130,8 @@ def read_set(principal: Admin, db: DbDep) -> TemplateSet:
 def set_templates(body: TemplatesIn, principal: Admin, db: DbDep, clock: ClockDep) -> TemplateSet:
     """Replace the checklist templates with the shop's own set: 1 to 20 templates, each
     with a product category, a name in English (other buyer locales optional) and 1 to 50
-    items, each with a label in English and 1 to 10 photos; texts are one line without
+    items, each with a label in English and 1 to 10 photos, or a clip and 0 to 10 photos;
+    texts are one line without
     control characters; keys unique (made from the English text when left out). An
     inspection already started keeps the items it started with. Audited."""
     stored = templates.set_templates(
@@ -126,7 +139,15 @@ def set_templates(body: TemplatesIn, principal: Admin, db: DbDep, clock: ClockDe
         [
             {
                 **t.model_dump(exclude={"items"}),
-                "items": [{"key": i.key, "label": i.labels, "photos": i.photos} for i in t.items],
+                "items": [
+                    {
+                        "key": i.key,
+                        "label": i.labels,
+                        "photos": i.photos,
+                        "clip_required": i.clip_required,
+                    }
+                    for i in t.items
+                ],
             }
             for t in body.templates
         ],

@@ -3,7 +3,8 @@ off the event loop.
 
 One task takes :class:`_Batch` es from one queue; each batch is a list of operations
 (``StoreOp``: a function of a database session) run in one transaction. A call's changes
-(``CallEvent`` from the switchboard: upsert the call row, append the timeline event) and
+(``CallEvent`` from the switchboard: upsert the call row, append the timeline event; at
+the end of an inspection call, end a clip still being recorded) and
 the recording rows the relay workers report are both turned into operations, so a row
 that refers to a call is always written after the call itself.
 """
@@ -20,13 +21,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from server.calls.ids import db_id
+from server.inspections import store as inspections
 from server.models import Call, CallEvent, CallSku, Link
 from server.models.order import order_keys
 from server.recording.rows import StoreOp
 from server.webhooks.outbox import call_data, emit
 from signaling import CallEvent as CallChange
 from signaling.call import EventKind
-from signaling.vocabulary import CallState
+from signaling.vocabulary import CallState, Purpose
 
 # the timeline events that are webhook events (written with them, in one transaction)
 WEBHOOK_EVENTS = {
@@ -90,6 +92,8 @@ def call_change_op(change: CallChange) -> StoreOp:
                 data=dict(event.data),
             )
         )
+        if event.kind == EventKind.ENDED and snap.purpose == Purpose.REMOTE_INSPECTION:
+            inspections.call_ended(db, snap.session_id, event.t_ms, at)
         webhook_event = WEBHOOK_EVENTS.get(event.kind)
         if webhook_event == "call.waiting" and row.state != CallState.WAITING:
             webhook_event = None  # a declined consent: nobody waits

@@ -58,3 +58,18 @@ def get_recording(db: Session, call_id: str, recording_id: int) -> Recording:
     if row is None or row.call_id != call_id:
         raise NotFound(f"no recording {recording_id} in this call")
     return row
+
+
+def recording_start_ms(db: Session, call_id: str) -> int | None:
+    """Where the call's recording starts on the call clock: the review file's start, else
+    (before it is made) its earliest track's; None while nothing is recorded. A moment
+    ``t_ms`` of the call is ``t_ms - recording_start_ms`` into the recording."""
+    review = review_recording(db, call_id)
+    if review is not None and review.state != "failed":
+        return review.start_offset_ms
+    starts = db.exec(
+        select(Recording.start_offset_ms).where(
+            Recording.call_id == call_id, Recording.kind == "track"
+        )
+    ).all()
+    return min(starts) if starts else None

@@ -4,11 +4,18 @@ An inspection's state is a JSON-ready dict::
 
     {"template": str,
      "items": [{"key", "label": {locale: text}, "photos_required": int,
+                "clip_required": bool,
                 "state": "pending" | "shot" | "approved" | "rejected",
-                "photo_ids": [int], "reason": str | None, "decided_at": iso | None}],
+                "photo_ids": [int], "clip": None | {"start_ms": int, "end_ms": int | None},
+                "reason": str | None, "decided_at": iso | None}],
      "captures": {capture_id: item_key},     # one-use, handed out to the console
      "signoff": None | {"decision": "approved" | "rejected", "reason": str | None,
                         "name": str, "at": iso}}
+
+An item is ``shot`` once it has its required photos and, when it needs one, its clip: a
+stretch of the call's own recording, ``start_ms`` to ``end_ms`` on the call clock (the
+clock of photos' ``t_ms``); ``end_ms`` is None while the agent is recording it. Items of
+an inspection started before clips existed have neither key (read with ``.get``).
 
 Each function takes a state and returns a new one (the argument is not changed), or
 raises a domain error: NotFound for an unknown item or capture, Conflict for a step out of
@@ -19,6 +26,7 @@ from __future__ import annotations
 
 import copy
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
@@ -27,6 +35,7 @@ from server.errors import Conflict, InvalidInput, NotFound
 ItemState = Literal["pending", "shot", "approved", "rejected"]
 Decision = Literal["approved", "rejected"]
 State = dict[str, Any]
+Rule = Callable[[State], State]
 
 REASON_MAX_CHARS = 1000
 NAME_MAX_CHARS = 100
@@ -50,8 +59,10 @@ def new_inspection(template: dict[str, Any], only: list[str] | None = None) -> S
                 "key": item["key"],
                 "label": dict(item["label"]),
                 "photos_required": int(item.get("photos", 1)),
+                "clip_required": bool(item.get("clip_required", False)),
                 "state": "pending",
                 "photo_ids": [],
+                "clip": None,
                 "reason": None,
                 "decided_at": None,
             }
@@ -62,14 +73,14 @@ def new_inspection(template: dict[str, Any], only: list[str] | None = None) -> S
     }
 
 
-def _item(state: State, key: str) -> dict[str, Any]:
+def item_of(state: State, key: str) -> dict[str, Any]:
     for item in state["items"]:
         if item["key"] == key:
             return item
     raise NotFound(f'no item "{key}" in this inspection', code="unknown_item")
 
 
-def _open(state: State) -> None:
+def still_open(state: State) -> None:
     if state["signoff"] is not None:
         raise Conflict("the inspection is signed off: nothing can change", code="signed_off")
 
@@ -77,8 +88,8 @@ def _open(state: State) -> None:
 def open_capture(state: State, key: str) -> tuple[State, str]:
     """Hand out a one-use capture id for item ``key``: the photo uploaded with it is tied
     to that item. NotFound for an unknown item, Conflict after sign-off."""
-    _open(state)
-    _item(state, key)
+    still_open(state)
+    item_of(state, key)
     new = copy.deepcopy(state)
     capture_id = secrets.token_hex(12)
     new["captures"][capture_id] = key
@@ -89,22 +100,34 @@ def tie_photo(state: State, capture_id: str, photo_id: int) -> State:
     """Tie photo ``photo_id`` to the item of ``capture_id`` and use the capture id up; a
     pending item becomes ``shot`` once it has its required photos. NotFound for a capture
     id that is not this inspection's (or already used)."""
-    _open(state)
+    still_open(state)
     key = state["captures"].get(capture_id)
     if key is None:
         raise NotFound("no such capture in this inspection", code="unknown_capture")
     new = copy.deepcopy(state)
     del new["captures"][capture_id]
-    item = _item(new, key)
+    item = item_of(new, key)
     item["photo_ids"].append(photo_id)
-    if item["state"] == "pending" and len(item["photo_ids"]) >= item["photos_required"]:
-        item["state"] = "shot"
+    maybe_shot(item)
     return new
+
+
+def evidence_done(item: dict[str, Any]) -> bool:
+    """Whether ``item`` has its required photos and, if it needs one, its finished clip."""
+    if len(item["photo_ids"]) < item["photos_required"]:
+        return False
+    clip = item.get("clip")
+    return not item.get("clip_required") or (clip is not None and clip["end_ms"] is not None)
+
+
+def maybe_shot(item: dict[str, Any]) -> None:
+    if item["state"] == "pending" and evidence_done(item):
+        item["state"] = "shot"
 
 
 def check_capture(state: State, capture_id: str) -> None:
     """Raise as ``tie_photo`` would, before a photo is stored for ``capture_id``."""
-    _open(state)
+    still_open(state)
     if capture_id not in state["captures"]:
         raise NotFound("no such capture in this inspection", code="unknown_capture")
 
@@ -122,17 +145,20 @@ def _reason(decision: str, reason: str | None) -> str | None:
 
 def decide(state: State, key: str, decision: str, reason: str | None, now: datetime) -> State:
     """The buyer approves or rejects item ``key`` (a reason required to reject; it may be
-    decided again until sign-off). Conflict for an item without its required photos."""
-    _open(state)
-    _item(state, key)
+    decided again until sign-off). Conflict for an item without its required photos or
+    its finished clip."""
+    still_open(state)
+    item_of(state, key)
     text = _reason(decision, reason)
     new = copy.deepcopy(state)
-    item = _item(new, key)
+    item = item_of(new, key)
     if len(item["photo_ids"]) < item["photos_required"]:
         raise Conflict(
             f"this item needs {item['photos_required']} photo(s) before it is decided",
             code="photos_missing",
         )
+    if not evidence_done(item):
+        raise Conflict("this item needs its clip before it is decided", code="clip_missing")
     item["state"] = decision
     item["reason"] = text
     item["decided_at"] = now.isoformat()
@@ -142,7 +168,7 @@ def decide(state: State, key: str, decision: str, reason: str | None, now: datet
 def sign_off(state: State, decision: str, reason: str | None, name: str, now: datetime) -> State:
     """The buyer signs the inspection off (approve, or reject with a reason) with their
     typed name. Conflict while an item is undecided; once signed, nothing changes."""
-    _open(state)
+    still_open(state)
     text = _reason(decision, reason)
     typed = " ".join((name or "").split())
     if not typed:

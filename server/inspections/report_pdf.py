@@ -1,7 +1,8 @@
 """The inspection report as a PDF (fpdf2): the call id, each item with its photos as
-thumbnails and the buyer's decision and reason, and the sign-off with the buyer's name
-and time in the buyer's time zone. Text is shaped (uharfbuzz) in DejaVu Sans, with
-WenQuanYi Zen Hei for Chinese, Japanese and Korean.
+thumbnails, its clip as a stretch of the call's recording ("clip 0:12–0:31 of the
+recording", from the recording's start), the buyer's decision and reason, and the sign-off
+with the buyer's name and time in the buyer's time zone. Text is shaped (uharfbuzz) in
+DejaVu Sans, with WenQuanYi Zen Hei for Chinese, Japanese and Korean.
 
 Blocking (reads images, builds the file): the API runs it in a thread.
 """
@@ -29,6 +30,26 @@ def _local(iso: str | None, zone: str | None) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         tz = ZoneInfo("UTC")
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z") + f" ({tz.key})"
+
+
+def recording_time(t_ms: int, origin_ms: int | None) -> str:
+    """``t_ms`` on the call clock as m:ss (h:mm:ss past an hour) into the recording that
+    starts at ``origin_ms``, as the pages show it."""
+    seconds = max(0, t_ms - (origin_ms or 0)) // 1000
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def clip_words(item: dict[str, Any], origin_ms: int | None) -> str | None:
+    """The item's clip line, or None for an item without one that needs none."""
+    clip = item.get("clip")
+    if clip is None:
+        return "Clip: not recorded yet" if item.get("clip_required") else None
+    start = recording_time(clip["start_ms"], origin_ms)
+    if clip.get("end_ms") is None:
+        return f"Clip: being recorded since {start} of the recording"
+    return f"Clip: {start}\u2013{recording_time(clip['end_ms'], origin_ms)} of the recording"
 
 
 def _fonts(pdf: FPDF) -> str:
@@ -79,13 +100,17 @@ def inspection_pdf(
         )
         if item.get("reason"):
             pdf.multi_cell(0, 6, f"Reason: {item['reason']}", new_x="LMARGIN", new_y="NEXT")
-        pdf.multi_cell(
-            0,
-            6,
-            f"Photos: {len(item['photo_ids'])} of {item['photos_required']} required",
-            new_x="LMARGIN",
-            new_y="NEXT",
-        )
+        if item["photos_required"] or item["photo_ids"]:
+            pdf.multi_cell(
+                0,
+                6,
+                f"Photos: {len(item['photo_ids'])} of {item['photos_required']} required",
+                new_x="LMARGIN",
+                new_y="NEXT",
+            )
+        clip = clip_words(item, report.get("recording_start_ms"))
+        if clip:
+            pdf.multi_cell(0, 6, clip, new_x="LMARGIN", new_y="NEXT")
         x = pdf.l_margin
         row_top = pdf.get_y()
         for photo_id in item["photo_ids"]:

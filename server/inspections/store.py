@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from server.errors import Conflict, NotFound
-from server.inspections import checklist, templates
+from server.inspections import checklist, clips, templates
 from server.models import Call, Inspection
 from signaling.vocabulary import Purpose
 
@@ -57,3 +57,15 @@ def change(
     db.commit()
     db.refresh(row)
     return row
+
+
+def call_ended(db: Session, call_id: str, at_ms: int, now: datetime) -> None:
+    """The call ``call_id`` ended ``at_ms`` into it: a clip still being recorded ends
+    there. Written in the caller's transaction (the caller commits)."""
+    row = find(db, call_id)
+    if row is None:
+        return
+    new = clips.close_open(row.state, at_ms)
+    if new is not None:
+        row.state, row.updated_at = new, now
+        db.add(row)

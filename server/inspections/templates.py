@@ -1,6 +1,7 @@
 """Checklist templates: the shipped set in ``defaults.json`` (each item's label in every
-buyer locale and the number of photos it needs), or the shop's own set, edited on /admin
-and stored whole in one ``InspectionTemplates`` row that replaces the shipped set.
+buyer locale, the number of photos it needs and whether it needs a clip), or the shop's
+own set, edited on /admin and stored whole in one ``InspectionTemplates`` row that
+replaces the shipped set.
 :func:`checked` is the one place their rules live. An inspection copies its items when it
 starts, so a later change of the templates leaves it as it was."""
 
@@ -27,7 +28,7 @@ KEY_MAX_CHARS = 64  # what starting an inspection accepts as ``template``
 NAME_MAX_CHARS = 100
 CATEGORY_MAX_CHARS = 60
 LABEL_MAX_CHARS = 200
-MIN_PHOTOS, MAX_PHOTOS = 1, 10
+MIN_PHOTOS, MAX_PHOTOS = 1, 10  # an item that needs a clip may need no photo
 KEY_PATTERN = re.compile(rf"^[a-z][a-z0-9_]{{0,{KEY_MAX_CHARS - 1}}}$")
 # C0 and C1 controls, DEL, and the Unicode line and paragraph separators
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -120,14 +121,22 @@ def _items(items: list[dict[str, Any]], where: str) -> list[dict[str, Any]]:
         if key in seen:
             raise InvalidInput(f"{at}: the key {key!r} is used twice", code="template_key_twice")
         seen.add(key)
+        clip = item.get("clip_required", False)
+        if not isinstance(clip, bool):
+            raise InvalidInput(
+                f"{at}: needs a clip or not (true or false)", code="template_bad_clip"
+            )
         photos = item.get("photos")
         if isinstance(photos, bool) or not isinstance(photos, int):
             photos = -1
-        if not MIN_PHOTOS <= photos <= MAX_PHOTOS:
+        least = 0 if clip else MIN_PHOTOS
+        if not least <= photos <= MAX_PHOTOS:
             raise InvalidInput(
-                f"{at} asks for {MIN_PHOTOS} to {MAX_PHOTOS} photos", code="template_bad_photos"
+                f"{at} asks for {MIN_PHOTOS} to {MAX_PHOTOS} photos (0 to {MAX_PHOTOS} with a "
+                "clip)",
+                code="template_bad_photos",
             )
-        out.append({"key": key, "label": label, "photos": photos})
+        out.append({"key": key, "label": label, "photos": photos, "clip_required": clip})
     return out
 
 
@@ -135,7 +144,8 @@ def checked(templates: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The templates as stored, or InvalidInput naming the template or item and what is
     wrong: 1 to ``MAX_TEMPLATES`` templates, each with a category, an English name and 1 to
     ``MAX_ITEMS`` items; every item an English label and ``MIN_PHOTOS`` to ``MAX_PHOTOS``
-    photos; texts one line without control characters, only in buyer locales; keys unique
+    photos, or a clip (``clip_required``) and 0 to ``MAX_PHOTOS`` photos; texts one line
+    without control characters, only in buyer locales; keys unique
     (a template or item without one gets one from its English name or label)."""
     if not templates:
         raise InvalidInput("keep at least one checklist", code="templates_empty")

@@ -89,8 +89,10 @@ def test_bad_templates_are_refused_and_nothing_changes(app, client):
     assert refused(admin, with_item(labels={"xx": "Box", "en": "Box"}))["code"] == (
         "template_unknown_locale"
     )
-    assert refused(admin, with_item(photos=0))["code"] == "validation_error"
+    assert refused(admin, with_item(photos=0))["code"] == "template_bad_photos"  # no clip
+    assert refused(admin, with_item(photos=-1, clip_required=True))["code"] == ("validation_error")
     assert refused(admin, with_item(photos=11))["code"] == "validation_error"
+    assert refused(admin, with_item(clip_required="yes"))["code"] == "validation_error"
     twice = [{**PHONES, "items": [PHONES["items"][1], PHONES["items"][1]]}]
     assert refused(admin, twice)["code"] == "template_key_twice"
     assert refused(admin, [PHONES, PHONES])["code"] == "template_key_twice"
@@ -149,3 +151,51 @@ def test_the_migration_adds_the_table_and_its_downgrade_drops_it(app, client):
     assert "inspection_templates" in sa.inspect(engine).get_table_names()
     engine.dispose()
     assert not admin.get(SET).json()["customized"]  # the shipped set again
+
+
+def test_an_item_may_need_a_clip_instead_of_or_besides_photos(app, client, agent):
+    from server.errors import InvalidInput
+    from server.inspections.templates import checked, shipped_templates
+
+    admin, _ = staff(client, app, "admin@example.com", "admin")
+    clips = {
+        **PHONES,
+        "items": [
+            {"labels": {"en": "Screen powered on"}, "photos": 0, "clip_required": True},
+            {"labels": {"en": "Speaker plays"}, "photos": 2, "clip_required": True},
+            {"labels": {"en": "IMEI on the box"}, "photos": 1},
+        ],
+    }
+    saved = admin.put(SET, json={"templates": [clips]})
+    assert saved.status_code == 200, saved.text
+    (phones,) = agent.get("/api/inspection-templates").json()
+    assert [(i["key"], i["photos"], i["clip_required"]) for i in phones["items"]] == [
+        ("screen_powered_on", 0, True),
+        ("speaker_plays", 2, True),
+        ("imei_on_the_box", 1, False),
+    ]
+    # the rule lives in one place: an item asks for something, a clip is a yes or a no
+    item = {"label": {"en": "Box"}, "photos": 0}
+    one = {"category": "Phones", "name": {"en": "Phones"}}
+    for wrong, code in (
+        ({**item}, "template_bad_photos"),
+        ({**item, "clip_required": False}, "template_bad_photos"),
+        ({**item, "clip_required": "true"}, "template_bad_clip"),
+        ({**item, "clip_required": 1}, "template_bad_clip"),
+        ({**item, "photos": 11, "clip_required": True}, "template_bad_photos"),
+    ):
+        with pytest.raises(InvalidInput) as refused_item:
+            checked([{**one, "items": [wrong]}])
+        assert refused_item.value.code == code
+    (stored,) = checked([{**one, "items": [{**item, "clip_required": True}]}])
+    assert stored["items"][0] == {
+        "key": "box",
+        "label": {"en": "Box"},
+        "photos": 0,
+        "clip_required": True,
+    }
+    # the shipped checklist films the item powered on, and its set passes its own check
+    shipped = shipped_templates()["default"]
+    wants = {i["key"]: (i["photos"], i["clip_required"]) for i in shipped["items"]}
+    assert wants["powered_on"] == (0, True) and wants["shipping_label"] == (1, False)
+    assert checked(list(shipped_templates().values()))[0]["items"] == shipped["items"]

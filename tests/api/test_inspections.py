@@ -195,6 +195,7 @@ def test_both_sides_are_told_each_change_and_the_agent_photographs_the_goods(app
                 "key": "shipping_label",
                 "state": "shot",
                 "photo_ids": [photo_id],
+                "clip": None,
             }
         # a buyer's upload with a capture id tells both sides too
         shoot(agent, call, "serial_number")

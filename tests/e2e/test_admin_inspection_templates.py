@@ -1,10 +1,10 @@
 """/admin's inspection checklists in real Chromium against a real server: an admin moves
 an item of the shipped checklist and adds one for phones with an item that needs two
-photos (its label in German too); a save with an item left without its English label is
-refused and the server's reason shows beside the form, nothing stored; once saved, an
-agent starts the phones checklist in a live call on the console and the German buyer's
-phone lists its items in German; back to the shipped ones after, the started inspection
-keeping its items."""
+photos (its label in German too) and one that needs a clip of the call and no photo; a
+save with an item left without its English label is refused and the server's reason
+shows beside the form, nothing stored; once saved, an agent starts the phones checklist
+in a live call on the console and the German buyer's phone lists its items in German;
+back to the shipped ones after, the started inspection keeping its items."""
 
 from __future__ import annotations
 
@@ -36,6 +36,11 @@ def test_an_admin_adds_a_checklist_and_an_inspection_started_after_has_its_items
     items = panel.get_by_test_id("tmpl-item")
     expect(items).to_have_count(6)
     expect(items.first.get_by_test_id("tmpl-item-photos")).to_have_value("6")
+    expect(items.first.get_by_test_id("tmpl-item-clip")).not_to_be_checked()
+    # the shipped item "powered on" is filmed: a clip and no photo
+    powered = panel.locator('[data-testid="tmpl-item"][data-key="powered_on"]')
+    expect(powered.get_by_test_id("tmpl-item-clip")).to_be_checked()
+    expect(powered.get_by_test_id("tmpl-item-photos")).to_have_value("0")
     # the shipped checklist: the serial number first
     items.nth(2).get_by_test_id("tmpl-item-up").click()
     items.nth(1).get_by_test_id("tmpl-item-up").click()
@@ -70,6 +75,8 @@ def test_an_admin_adds_a_checklist_and_an_inspection_started_after_has_its_items
     shoot(page, "admin-inspection-templates-refused")
 
     items.nth(1).get_by_test_id("tmpl-item-label-en").fill("Screen powered on")
+    items.nth(1).get_by_test_id("tmpl-item-clip").check()
+    items.nth(1).get_by_test_id("tmpl-item-photos").fill("0")
     shoot(page, "admin-inspection-templates-editing")
     assert_no_serious_violations(page, "admin editing the inspection checklists")
     panel.get_by_test_id("tmpl-save").click()
@@ -87,10 +94,10 @@ def test_an_admin_adds_a_checklist_and_an_inspection_started_after_has_its_items
     stored = {t["key"]: t for t in page.request.get(SET).json()["templates"]}
     assert list(stored) == ["default", "phones_before_shipping"]
     assert stored["default"]["items"][0]["key"] == "serial_number"
-    assert [(i["key"], i["photos"]) for i in stored["phones_before_shipping"]["items"]] == [
-        ("imei_on_the_box", 2),
-        ("screen_powered_on", 1),
-    ]
+    assert [
+        (i["key"], i["photos"], i["clip_required"])
+        for i in stored["phones_before_shipping"]["items"]
+    ] == [("imei_on_the_box", 2, False), ("screen_powered_on", 0, True)]
 
     # an inspection started now, on the console, has the phones checklist's items
     _, url = make_link(app, "ORD-PHONE", "remote_inspection", locale="de")
@@ -117,12 +124,22 @@ def test_an_admin_adds_a_checklist_and_an_inspection_started_after_has_its_items
     with Session(app.state.engine) as db:
         session_id = db.exec(select(Call.id).where(Call.order_ref == "ORD-PHONE")).one()
 
-    def started_items() -> list[tuple[str, int]]:
+    def started_items() -> list[tuple[str, int, bool]]:
         answer = agent.page.request.get(f"/api/sessions/{session_id}/inspection")
         assert answer.ok, answer.text()
-        return [(i["key"], i["photos_required"]) for i in answer.json()["items"]]
+        return [
+            (i["key"], i["photos_required"], i["clip_required"]) for i in answer.json()["items"]
+        ]
 
-    assert started_items() == [("imei_on_the_box", 2), ("screen_powered_on", 1)]
+    wanted = [("imei_on_the_box", 2, False), ("screen_powered_on", 0, True)]
+    assert started_items() == wanted
+    # the console offers the clip on that item, and the buyer's phone waits for it
+    expect(
+        console.locator(
+            '[data-testid="inspection-item"][data-item="screen_powered_on"]'
+        ).get_by_test_id("inspection-clip-record")
+    ).to_be_visible()
+    expect(rows.nth(1).get_by_test_id("checklist-clip")).to_have_attribute("data-state", "missing")
 
     # back to the shipped checklists: the started inspection keeps its items
     panel.get_by_test_id("tmpl-reset").click()
@@ -131,7 +148,7 @@ def test_an_admin_adds_a_checklist_and_an_inspection_started_after_has_its_items
     expect(panel.get_by_test_id("tmpl-origin")).to_have_text("The shipped checklists")
     expect(panel.get_by_test_id("tmpl-pick").locator("option")).to_have_count(1)
     assert [t["key"] for t in page.request.get(SET).json()["templates"]] == ["default"]
-    assert started_items() == [("imei_on_the_box", 2), ("screen_powered_on", 1)]
+    assert started_items() == wanted
     refused = [p for p in admin.problems if "422" in p and SET in p]
     assert len(refused) == 1 and len(admin.problems) == 1, admin.problems  # the bad save
     for person in (agent, buyer):

@@ -663,7 +663,15 @@ def test_both_sides_are_told_of_an_inspection_change_and_only_of_an_active_call(
     sb: Switchboard,
 ) -> None:
     session_id = live_call(sb)
-    items = [{"key": "shipping_label", "state": "shot", "photo_ids": [7]}]
+    items = [
+        {"key": "shipping_label", "state": "shot", "photo_ids": [7], "clip": None},
+        {
+            "key": "powered_on",
+            "state": "shot",
+            "photo_ids": [],
+            "clip": {"start_ms": 4000, "end_ms": 9500},
+        },
+    ]
     fx = sb.inspection_changed(session_id, items, None)
     assert fx.events == []  # not a moment of the call's timeline
     for conn in ("a1", "b1"):
@@ -686,6 +694,16 @@ def test_the_inspection_message_holds_to_its_documented_shape() -> None:
         {**base, "items": [{"key": "a b", "state": "shot", "photo_ids": []}]},
         {**base, "items": [{"key": "a", "state": "lost", "photo_ids": []}]},
         {**base, "items": [{"key": "a", "state": "shot", "photo_ids": [0]}]},
+        *(
+            {**base, "items": [{"key": "a", "state": "shot", "photo_ids": [], "clip": clip}]}
+            for clip in ({"start_ms": -1}, {"end_ms": 5})
+        ),
+        {
+            **base,
+            "items": [
+                {"key": "a", "state": "shot", "photo_ids": [], "clip": {"start_ms": 1, "x": 2}}
+            ],
+        },
         {
             **base,
             "items": [{"key": f"k{n}", "state": "pending", "photo_ids": []} for n in range(51)],

@@ -1,7 +1,8 @@
 // /admin's "Inspection checklists": the checklist templates an agent starts a remote
 // inspection with, per product category: add, rename and delete templates, add, reorder,
-// edit and remove their items (a label per buyer language, English required, and the
-// photos each needs), save the whole set, or go back to the shipped templates.
+// edit and remove their items (a label per buyer language, English required, the photos
+// each needs and whether it needs a clip of the call's recording; with a clip, no photo
+// may be asked), save the whole set, or go back to the shipped templates.
 // GET / PUT / DELETE /api/inspection-template-set; the server checks them.
 import { del, get, put } from "./api.js";
 import { confirmAction } from "./confirm.js";
@@ -12,7 +13,7 @@ import { $, el } from "./ui.js";
 const MAX_PHOTOS = 10;
 const lines = sectionLines("tmpl");
 let vocabulary = null;
-let templates = []; // the set as edited: [{key, category, name, items: [{key, labels, photos}]}]
+let templates = []; // the set as edited: [{key, category, name, items: [{key, labels, photos, clip_required}]}]
 let shown = 0; // the index of the template on show
 
 /** Start the section: `vocab` names the buyer languages. */
@@ -52,7 +53,7 @@ export function mountInspectionTemplates(vocab) {
 }
 
 function newItem() {
-  return { key: null, labels: { en: "" }, photos: 1 };
+  return { key: null, labels: { en: "" }, photos: 1, clip_required: false };
 }
 
 async function load() {
@@ -81,23 +82,34 @@ function renderPick() {
   select.value = String(shown);
 }
 
-/** One item: its English label, the photos it needs, the other languages folded, moves. */
+/** One item: its English label, the photos it needs and whether it needs a clip, the
+ * other languages folded, moves. */
 function itemRow(items, item, index) {
-  const photos = el(
+  const count = el("input", {
+    type: "number",
+    min: item.clip_required ? "0" : "1",
+    max: String(MAX_PHOTOS),
+    step: "1",
+    testid: "tmpl-item-photos",
+    value: String(item.photos),
+    oninput: (event) => {
+      item.photos = Number(event.target.value);
+    },
+  });
+  const photos = el("label", { class: "tmpl-photos" }, el("span", { text: t("admin.tmpl.photos") }), count);
+  const clip = el(
     "label",
-    { class: "tmpl-photos" },
-    el("span", { text: t("admin.tmpl.photos") }),
+    { class: "checkbox tmpl-clip" },
     el("input", {
-      type: "number",
-      min: "1",
-      max: String(MAX_PHOTOS),
-      step: "1",
-      testid: "tmpl-item-photos",
-      value: String(item.photos),
-      oninput: (event) => {
-        item.photos = Number(event.target.value);
+      type: "checkbox",
+      testid: "tmpl-item-clip",
+      checked: Boolean(item.clip_required),
+      onchange: (event) => {
+        item.clip_required = event.target.checked;
+        count.min = item.clip_required ? "0" : "1";
       },
     }),
+    el("span", { text: t("admin.tmpl.clip") }),
   );
   return listItem({
     list: items,
@@ -105,7 +117,7 @@ function itemRow(items, item, index) {
     key: item.key,
     texts: item.labels,
     englishWords: "admin.tmpl.label_en",
-    asks: [photos],
+    asks: [photos, clip],
     vocabulary,
     render,
     ids: { item: "tmpl-item", text: "tmpl-item-label", move: "tmpl-item" },

@@ -1,11 +1,12 @@
 // The buyer's side of a remote inspection: the checklist the agent works through, each
-// item's photos as they arrive, the buyer's approve or reject (with a reason) per item,
+// item's photos as they arrive and its video clip (a stretch of the call's recording the
+// agent films it in: being filmed, then its length), the buyer's approve or reject (with a reason) per item,
 // and the sign-off of the whole inspection with the buyer's typed name; the report as a
 // PDF from the buyer's own link. During the call it is a sheet over the bottom of the
 // picture (opened as the list and the shots arrive, closed by the buyer); after the call
 // it sits on the ended screen. Words from the buyer catalogues (i18n.js).
 import { ApiError, api, get } from "./api.js";
-import { currentLocale, formatDateTime, has, t } from "./i18n.js";
+import { currentLocale, formatDateTime, formatElapsed, has, t } from "./i18n.js";
 import { $, el } from "./ui.js";
 
 const base = (sessionId) => `/api/buyer/sessions/${encodeURIComponent(sessionId)}/inspection`;
@@ -20,6 +21,16 @@ const SIGNED_WORDS = {
   approved: "inspection.signoff.done_approved",
   rejected: "inspection.signoff.done_rejected",
 };
+
+/** Whether the item's clip is finished (an item that needs none counts as done). */
+function clipDone(item) {
+  return !item.clip_required || Boolean(item.clip && item.clip.end_ms !== null);
+}
+
+/** Whether the item has its photos and clip, so the buyer may decide it. */
+function evidenceDone(item) {
+  return item.photo_ids.length >= item.photos_required && clipDone(item);
+}
 
 export class BuyerInspection {
   /** `say(key)`: show a catalogue sentence in the page's notice. */
@@ -73,19 +84,20 @@ export class BuyerInspection {
     if (where === "ended" && (started || this.report)) await this.reload();
   }
 
-  /** The `inspection` message: read the report again; new shots open the sheet. */
+  /** The `inspection` message: read the report again; new shots or clips open the sheet. */
   async changed(message) {
     if (!this.sessionId || message.session_id !== this.sessionId) return;
-    const before = this.report ? this.photoCount(this.report) : -1;
+    const before = this.report ? this.shotCount(this.report) : -1;
     await this.reload();
     if (this.report && this.where === "live") {
-      const after = this.photoCount(this.report);
+      const after = this.shotCount(this.report);
       if (before < 0 || after > before) this.setOpen(true);
     }
   }
 
-  photoCount(report) {
-    return report.items.reduce((sum, item) => sum + item.photo_ids.length, 0);
+  /** The photos and finished clips of the report. */
+  shotCount(report) {
+    return report.items.reduce((sum, item) => sum + item.photo_ids.length + (item.clip_required && clipDone(item) ? 1 : 0), 0);
   }
 
   async reload() {
@@ -203,6 +215,7 @@ export class BuyerInspection {
         }),
       ),
     );
+    const stateWords = item.state === "pending" && !needed && !clipDone(item) ? "inspection.state.pending_clip" : STATE_WORDS[item.state];
     const parts = [
       el(
         "div",
@@ -212,21 +225,33 @@ export class BuyerInspection {
           class: "checklist-state",
           testid: "checklist-state",
           dataset: { state: item.state },
-          text: t(STATE_WORDS[item.state]),
+          text: t(stateWords),
         }),
       ),
       photos.length ? el("div", { class: "checklist-photos" }, photos) : null,
       needed ? el("p", { class: "muted checklist-needed", text: t("inspection.photos_needed", { count: needed }) }) : null,
+      item.clip_required ? this.clipNode(item) : null,
       item.state === "rejected" && item.reason
         ? el("p", { class: "checklist-reason", testid: "checklist-reason", text: t("inspection.reason_given", { reason: item.reason }) })
         : null,
     ];
-    if (!signed && item.photo_ids.length >= item.photos_required) parts.push(this.decisionNode(item));
+    if (!signed && evidenceDone(item)) parts.push(this.decisionNode(item));
     return el(
       "li",
       { class: "checklist-item", testid: "checklist-item", dataset: { item: item.key, state: item.state } },
       parts,
     );
+  }
+
+  /** The item's clip: still to come, being filmed now, or filmed (its length). */
+  clipNode(item) {
+    const clip = item.clip;
+    const state = !clip ? "missing" : clip.end_ms === null ? "recording" : "done";
+    const text =
+      state === "done"
+        ? t("inspection.clip_done", { length: formatElapsed(Math.round((clip.end_ms - clip.start_ms) / 1000)) })
+        : t(state === "recording" ? "inspection.clip_recording" : "inspection.clip_needed");
+    return el("p", { class: `checklist-clip ${state === "done" ? "" : "muted"}`, testid: "checklist-clip", dataset: { state }, text });
   }
 
   decisionNode(item) {

@@ -1,14 +1,18 @@
 // The console's checklist panel in a call of purpose remote_inspection: the agent picks
 // the checklist's items and starts it, then photographs each item with their own camera
 // (a one-use capture id per item, the still uploaded with it), sees each photo against
-// its item, and sees the buyer's decisions and sign-off arrive (the `inspection`
+// its item, records the clip of an item that needs one ("Record clip" and "Stop": the
+// server marks that stretch of the call's own recording, stopped by itself at
+// CLIP_MAX_MS), and sees the buyer's decisions and sign-off arrive (the `inspection`
 // message). The report's PDF is one click away.
 import { api, get } from "./api.js";
-import { PhotoCache, decidedCount, itemLabel, itemRow, pdfLink, signoffNode } from "./inspection_report.js";
+import { PhotoCache, clipMissing, decidedCount, itemLabel, itemRow, pdfLink, signoffNode } from "./inspection_report.js";
 import { t } from "./staff_i18n.js";
-import { $, el } from "./ui.js";
+import { $, el, formatDuration } from "./ui.js";
 
 const PURPOSE = "remote_inspection";
+const CLIP_MAX_MS = 60_000; // the server's own maximum: a clip stops by itself there
+const DECIDED = new Set(["approved", "rejected"]);
 const route = (sessionId) => `/api/sessions/${encodeURIComponent(sessionId)}/inspection`;
 
 export class ConsoleInspection {
@@ -19,7 +23,9 @@ export class ConsoleInspection {
     this.sessionId = null;
     this.report = null;
     this.templates = null;
-    this.busy = new Set(); // items being photographed
+    this.busy = new Set(); // items being photographed, or whose clip is starting or stopping
+    this.callStartMs = null; // the call clock's zero (epoch ms), for a clip being recorded
+    this.clipTimer = null; // ticks the running clip's time, stops it at CLIP_MAX_MS
     this.photos = new PhotoCache();
     this.panel = el("section", {
       class: "inspection-panel",
@@ -39,6 +45,7 @@ export class ConsoleInspection {
     const stage = $(".call-stage", $("call-view"));
     if (this.panel.parentElement !== stage) $("evidence").before(this.panel);
     $("call-view").dataset.inspection = "true";
+    this.callStartMs = call.started_at_ms ?? null;
     if (this.sessionId === call.session_id) return; // the same call again (reconnected)
     this.sessionId = call.session_id;
     this.report = null;
@@ -50,6 +57,7 @@ export class ConsoleInspection {
   }
 
   detach() {
+    this.stopTicking();
     this.sessionId = null;
     this.report = null;
     this.photos.clear();
@@ -115,7 +123,7 @@ export class ConsoleInspection {
               { class: "checkbox inspection-pick" },
               el("input", { type: "checkbox", checked: true, value: item.key, testid: "inspection-pick", dataset: { item: item.key } }),
               el("span", { text: itemLabel({ labels: item.labels, label: item.key }) }),
-              el("span", { class: "muted", text: t("inspection.photos_needed", { count: item.photos }) }),
+              el("span", { class: "muted", text: needsWords(item) }),
             ),
           ),
         ),
@@ -164,17 +172,23 @@ export class ConsoleInspection {
     const signed = Boolean(report.signoff);
     const rows = report.items.map((item) =>
       itemRow(item, this.photos, {
+        recordingStartMs: report.recording_start_ms,
         extra: signed
           ? []
           : [
-              el("button", {
-                type: "button",
-                class: item.photo_ids.length < item.photos_required ? "primary" : "",
-                testid: "inspection-shoot",
-                disabled: this.busy.has(item.key),
-                text: t(this.busy.has(item.key) ? "inspection.shooting" : item.photo_ids.length ? "inspection.shoot_more" : "inspection.shoot"),
-                onclick: () => this.shoot(item.key),
-              }),
+              el(
+                "div",
+                { class: "buttons inspection-actions" },
+                el("button", {
+                  type: "button",
+                  class: item.photo_ids.length < item.photos_required ? "primary" : "",
+                  testid: "inspection-shoot",
+                  disabled: this.busy.has(item.key),
+                  text: t(this.busy.has(item.key) ? "inspection.shooting" : item.photo_ids.length ? "inspection.shoot_more" : "inspection.shoot"),
+                  onclick: () => this.shoot(item.key),
+                }),
+                item.clip_required ? this.clipButton(item) : null,
+              ),
             ],
       }),
     );
@@ -192,6 +206,91 @@ export class ConsoleInspection {
       signoffNode(report),
       this.status,
     );
+    this.tick();
+  }
+
+  /** The item's clip button: "Record clip" (again), or "Stop clip" with its time so far. */
+  clipButton(item) {
+    const recording = item.clip && item.clip.end_ms === null;
+    if (recording) {
+      return el("button", {
+        type: "button",
+        class: "danger",
+        testid: "inspection-clip-stop",
+        dataset: { item: item.key },
+        disabled: this.busy.has(item.key),
+        text: t("inspection.clip_stop", { elapsed: formatDuration(this.clipElapsedMs(item) / 1000), max: formatDuration(CLIP_MAX_MS / 1000) }),
+        onclick: () => this.clip(item.key, "stop"),
+      });
+    }
+    return el("button", {
+      type: "button",
+      class: clipMissing(item) ? "primary" : "",
+      testid: "inspection-clip-record",
+      dataset: { item: item.key },
+      disabled: this.busy.has(item.key) || DECIDED.has(item.state) || this.recordingItem() !== null,
+      text: t(item.clip ? "inspection.clip_again" : "inspection.clip_record"),
+      onclick: () => this.clip(item.key, "start"),
+    });
+  }
+
+  /** The item whose clip is being recorded, or null. */
+  recordingItem() {
+    return (this.report && this.report.items.find((item) => item.clip && item.clip.end_ms === null)) || null;
+  }
+
+  /** How long the item's running clip has been recorded, by the call clock. */
+  clipElapsedMs(item) {
+    if (this.callStartMs === null) return 0;
+    return Math.max(0, Date.now() - this.callStartMs - item.clip.start_ms);
+  }
+
+  /** While a clip is recorded: its button counts the time, and at CLIP_MAX_MS it stops. */
+  tick() {
+    const item = this.recordingItem();
+    if (!item || this.report.signoff) {
+      this.stopTicking();
+      return;
+    }
+    if (this.clipTimer) return;
+    this.clipTimer = setInterval(() => {
+      const running = this.recordingItem();
+      if (!running) {
+        this.stopTicking();
+        return;
+      }
+      if (this.clipElapsedMs(running) >= CLIP_MAX_MS) {
+        this.stopTicking();
+        this.clip(running.key, "stop");
+        return;
+      }
+      const button = this.panel.querySelector(`[data-testid="inspection-clip-stop"][data-item="${CSS.escape(running.key)}"]`);
+      if (button) {
+        button.textContent = t("inspection.clip_stop", { elapsed: formatDuration(this.clipElapsedMs(running) / 1000), max: formatDuration(CLIP_MAX_MS / 1000) });
+      }
+    }, 250);
+  }
+
+  stopTicking() {
+    if (this.clipTimer) clearInterval(this.clipTimer);
+    this.clipTimer = null;
+  }
+
+  /** Start or stop item `key`'s clip: the server marks that moment of the call. */
+  async clip(key, action) {
+    if (this.busy.has(key)) return;
+    this.busy.add(key);
+    this.status.textContent = "";
+    this.render();
+    try {
+      const path = `${route(this.sessionId)}/items/${encodeURIComponent(key)}/clip${action === "stop" ? "/stop" : ""}`;
+      this.report = await api(path, { method: "POST" });
+    } catch (err) {
+      this.fail(err, this.status);
+    } finally {
+      this.busy.delete(key);
+      if (this.report) this.render();
+    }
   }
 
   /** Photograph item `key`: a capture id, a still of the agent's camera, the upload. */
@@ -223,4 +322,11 @@ export class ConsoleInspection {
       if (this.report) this.render();
     }
   }
+}
+
+/** What a checklist item asks for, as the start list shows it. */
+function needsWords(item) {
+  if (!item.clip_required) return t("inspection.photos_needed", { count: item.photos });
+  if (!item.photos) return t("inspection.clip_only");
+  return `${t("inspection.photos_needed", { count: item.photos })} ${t("inspection.clip_needed")}`;
 }

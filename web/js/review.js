@@ -359,7 +359,7 @@ async function showSession(id) {
   renderNetwork(detail);
   renderTimeline(detail);
   renderPhotos(detail);
-  renderInspection(detail, $("#session-view .session-columns"), fail);
+  renderInspection(detail, $("#session-view .session-columns"), fail, seekTo);
   renderChat(detail);
   renderVerdict(detail, isNew);
   if (isNew) renderQa(detail, { player: video, user: me, fail });

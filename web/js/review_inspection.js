@@ -1,5 +1,5 @@
-// The review's inspection report of a remote-inspection call: each item with its photos
-// and the buyer's decision and reason, the sign-off (name, decision, time), and the PDF.
+// The review's inspection report of a remote-inspection call: each item with its photos,
+// its clip (its times seek the review player there) and the buyer's decision and reason, the sign-off (name, decision, time), and the PDF.
 // Shown above the photos; a call without an inspection shows nothing.
 import { ApiError, get } from "./api.js";
 import { PhotoCache, decidedCount, itemRow, pdfLink, signoffNode } from "./inspection_report.js";
@@ -10,8 +10,9 @@ const photos = new PhotoCache();
 let shownFor = null;
 
 /** Show the inspection of call `detail` (GET /api/sessions/{id}) in a section placed
- *  before `before`; `fail(err)` says an error other than "no inspection". */
-export async function renderInspection(detail, before, fail) {
+ *  before `before`; `fail(err)` says an error other than "no inspection"; `seek(tMs)`
+ *  shows a moment of the call clock in the player (a clip's times). */
+export async function renderInspection(detail, before, fail, seek = null) {
   let section = document.querySelector('[data-testid="review-inspection"]');
   if (!section) {
     section = el("section", { class: "inspection-panel review-inspection", testid: "review-inspection", hidden: true });
@@ -44,7 +45,7 @@ export async function renderInspection(detail, before, fail) {
       }),
       pdfLink(report),
     ),
-    el("ol", { class: "inspection-list", testid: "inspection-list" }, report.items.map((item) => itemRow(item, photos))),
+    el("ol", { class: "inspection-list", testid: "inspection-list" }, report.items.map((item) => itemRow(item, photos, { recordingStartMs: report.recording_start_ms, onSeek: seek }))),
     signoffNode(report),
   );
   section.hidden = false;

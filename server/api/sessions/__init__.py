@@ -7,7 +7,8 @@
 - ``audit.py``: who viewed which recording or photo.
 - ``bundle.py``: the call's signed evidence bundle and the key that verifies it.
 - ``inspection.py``: a remote inspection: checklist, photos per item, the buyer's
-  decisions and sign-off, the report as JSON and PDF.
+  decisions and sign-off, the report as JSON and PDF; ``inspection_clips.py``: an
+  item's clip, a stretch of the call's recording.
 - ``files.py`` (evidence files as range responses) and ``paging.py`` serve the others.
 
 ``router`` holds their routes in this order, the order of ``/openapi.json``'s paths (no
@@ -20,6 +21,7 @@ from server.api.sessions import (
     audit,
     bundle,
     inspection,
+    inspection_clips,
     listing,
     photos,
     recordings,
@@ -34,3 +36,4 @@ router.include_router(verdicts.router)
 router.include_router(audit.router)
 router.include_router(bundle.router)
 router.include_router(inspection.router)
+router.include_router(inspection_clips.router)

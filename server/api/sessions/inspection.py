@@ -32,6 +32,7 @@ from server.api.sessions.photos import PHOTO_BODY, take_live_photo
 from server.errors import Conflict, NotFound
 from server.evidence import photos
 from server.evidence.images import IMAGE_TYPES
+from server.evidence.recordings import recording_start_ms
 from server.inspections import checklist, store
 from server.inspections.report_pdf import inspection_pdf
 from server.models import Call, Inspection, Photo
@@ -42,7 +43,7 @@ router = APIRouter(tags=["inspections"])
 
 ERRORS = {
     404: {"description": "no such call, item or capture, or the call has no inspection"},
-    409: {"description": "a step out of order (items open, photos missing, signed off)"},
+    409: {"description": "a step out of order (items open, photos or clip missing, signed off)"},
     422: {"description": "a reject without a reason, a sign-off without a name"},
 }
 
@@ -75,11 +76,18 @@ class SignOffIn(DecisionIn):
     name: LineStr = Field(max_length=checklist.NAME_MAX_CHARS, description="the buyer's name")
 
 
+class ClipOut(BaseModel):
+    start_ms: int = Field(description="where the clip starts on the call clock (as `t_ms`)")
+    end_ms: int | None = Field(description="where it ends; null while it is being recorded")
+
+
 class ItemOut(BaseModel):
     key: str
     label: str = Field(description="in the call's language")
     labels: dict[str, str] = Field(description="every buyer locale's label")
     photos_required: int
+    clip_required: bool = Field(description="whether the item needs a clip of the recording")
+    clip: ClipOut | None = Field(description="the item's stretch of the call's recording")
     state: Literal["pending", "shot", "approved", "rejected"]
     photo_ids: list[int]
     photo_urls: list[str]
@@ -104,13 +112,17 @@ class InspectionOut(BaseModel):
     items: list[ItemOut]
     signoff: SignOffOut | None
     pdf_url: str
+    recording_start_ms: int | None = Field(
+        description="where the call's recording starts on the call clock (null: nothing "
+        "recorded yet); a clip's time in the recording is its time minus this"
+    )
 
 
 STAFF = "/api/sessions"
 BUYER = "/api/buyer/sessions"
 
 
-def report(call: Call, row: Inspection, base: str = STAFF) -> InspectionOut:
+def report(db: Session, call: Call, row: Inspection, base: str = STAFF) -> InspectionOut:
     """The report of ``row``, the inspection of ``call`` (never its open capture ids);
     its photo and PDF addresses under ``base``: the staff's routes, or the buyer's."""
     state = row.state
@@ -130,6 +142,8 @@ def report(call: Call, row: Inspection, base: str = STAFF) -> InspectionOut:
                 label=checklist.label(item, call.locale),
                 labels=item["label"],
                 photos_required=item["photos_required"],
+                clip_required=item.get("clip_required", False),
+                clip=item.get("clip"),
                 state=item["state"],
                 photo_ids=item["photo_ids"],
                 photo_urls=[f"{photo_base}/{p}" for p in item["photo_ids"]],
@@ -140,6 +154,7 @@ def report(call: Call, row: Inspection, base: str = STAFF) -> InspectionOut:
         ],
         signoff=state["signoff"],
         pdf_url=f"{base}/{call.id}/inspection.pdf",
+        recording_start_ms=recording_start_ms(db, call.id),
     )
 
 
@@ -156,13 +171,13 @@ def start_inspection(
     purpose `remote_inspection`, once). Both sides get `inspection`."""
     row = store.start(db, access.call, body.template, clock.now(), body.items)
     tell_changed(request, access.call.id, row.state)
-    return report(access.call, row)
+    return report(db, access.call, row)
 
 
 @router.get("/api/sessions/{session_id}/inspection", response_model=InspectionOut, responses=ERRORS)
 def get_inspection(access: CallReader, db: DbDep) -> InspectionOut:
     """The inspection report: items, photos per item, decisions, sign-off."""
-    return report(access.call, store.get(db, access.call.id))
+    return report(db, access.call, store.get(db, access.call.id))
 
 
 @router.post(
@@ -209,7 +224,7 @@ def _pdf(request: Request, call_id: str) -> bytes:
     with Session(request.app.state.engine) as db:
         call = db.get(Call, call_id)
         assert call is not None
-        body = report(call, store.get(db, call_id))
+        body = report(db, call, store.get(db, call_id))
         paths: dict[int, Path] = {}
         for item in body.items:
             for photo_id in item.photo_ids:
@@ -234,7 +249,7 @@ def _buyer_call(db: Session, session_id: str, link_id: int | None) -> Call:
 def buyer_inspection(session_id: SessionId, link: BuyerLink, db: DbDep) -> InspectionOut:
     """The buyer's view of their call's inspection (with their call cookie)."""
     call = _buyer_call(db, session_id, link.id)
-    return report(call, store.get(db, call.id), BUYER)
+    return report(db, call, store.get(db, call.id), BUYER)
 
 
 @router.post(
@@ -259,7 +274,7 @@ def decide_item(
         db, call.id, now, lambda s: checklist.decide(s, item, body.decision, body.reason, now)
     )
     tell_changed(request, call.id, row.state)
-    return report(call, row, BUYER)
+    return report(db, call, row, BUYER)
 
 
 @router.post(
@@ -286,7 +301,7 @@ def sign_off(
         lambda s: checklist.sign_off(s, body.decision, body.reason, body.name, now),
     )
     tell_changed(request, call.id, row.state)
-    return report(call, row, BUYER)
+    return report(db, call, row, BUYER)
 
 
 @router.get(

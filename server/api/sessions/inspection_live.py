@@ -1,5 +1,5 @@
 """Telling a live call's two sides that its inspection changed: the ``inspection``
-signaling message (its items' states and photos, the sign-off's decision), sent after
+signaling message (its items' states, photos and clips, the sign-off's decision), sent after
 each committed change. A call no longer active is told nothing; the pages read the
 report from their own route then."""
 
@@ -18,7 +18,12 @@ from signaling import InspectionChanged, InspectionItemState
 
 def _summary(state: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
     items = [
-        {"key": i["key"], "state": i["state"], "photo_ids": list(i["photo_ids"])}
+        {
+            "key": i["key"],
+            "state": i["state"],
+            "photo_ids": list(i["photo_ids"]),
+            "clip": dict(i["clip"]) if i.get("clip") else None,
+        }
         for i in state["items"]
     ]
     signoff = state["signoff"]["decision"] if state.get("signoff") else None
