@@ -12,7 +12,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PydanticField
-from sqlalchemy import JSON, Column, Index, String
+from sqlalchemy import JSON, BigInteger, Column, Index, String
 from sqlmodel import Field, SQLModel
 
 from server.db import EnumText, UTCDateTime
@@ -119,9 +119,17 @@ class Call(CallBase, table=True):
                 "id",
             ],
         ),
+        # an answer / handle time percentile: the roll-up's histogram names the whole
+        # second it falls in, these read that second's calls in order (models/rollup.py)
+        Index("ix_call_answer_us", "answer_us", "created_at"),
+        Index("ix_call_handle_us", "handle_us", "created_at"),
     )
 
     link_id: int = Field(foreign_key="link.id", index=True)
+    # answered_at - created_at and ended_at - answered_at in microseconds, kept by the
+    # roll-up's flush hook (server.models.rollup); null when not answered / not ended
+    answer_us: int | None = Field(default=None, sa_column=Column(BigInteger()))
+    handle_us: int | None = Field(default=None, sa_column=Column(BigInteger()))
     outcome_by_user_id: int | None = Field(default=None, foreign_key="user.id")
     # a legal hold keeps the call's evidence from retention and erasure until it is lifted
     hold_reason: str | None = Field(default=None, max_length=HOLD_REASON_MAX_CHARS)
