@@ -346,6 +346,23 @@ def rebuild(conn: Connection) -> int:
     return counted
 
 
+def recount(conn: Connection) -> Counter[Key]:
+    """The roll-up counted afresh from the rows (nothing written)."""
+    total: Counter[Key] = Counter()
+    for month in _months(conn):
+        end = bucket_of(month + timedelta(days=32), "m")
+        where = (_CALL.c.created_at >= month) & (_CALL.c.created_at < end)
+        for _, facts, _, _ in _facts(conn, where):
+            total.update(contribution(facts))
+    return +total
+
+
+def verify(conn: Connection) -> int:
+    """How many roll-up rows differ from a recount of the rows (0: equal)."""
+    want, have = recount(conn), stored(conn)
+    return sum(1 for k in set(want) | set(have) if want.get(k, 0) != have.get(k, 0))
+
+
 def stored(conn: Connection) -> Counter[Key]:
     """The roll-up as stored (rows with n 0 left out)."""
     names = list(KEY_NAMES)
