@@ -78,7 +78,12 @@ def _hour_bucket(db: Session) -> ColumnElement[str]:
 
 
 def _week_of(hour: str, zone: ZoneInfo) -> str:
-    start = datetime.strptime(hour, "%Y-%m-%d %H").replace(tzinfo=UTC).astimezone(zone)
+    return _week_of_hour(datetime.strptime(hour, "%Y-%m-%d %H").replace(tzinfo=UTC), zone)
+
+
+def _week_of_hour(hour: datetime, zone: ZoneInfo) -> str:
+    """The Monday (in ``zone``) of the week the UTC hour starting at ``hour`` begins in."""
+    start = hour.astimezone(zone)
     monday: date = start.date() - timedelta(days=start.weekday())
     return monday.isoformat()
 
@@ -133,9 +138,7 @@ def _from_rollup(
     assert since is not None and until is not None
     purposes = _purposes(flt)
     if group_by == "week":
-        raw, ranges = rolled.split_weeks(
-            since, until, lambda hour: _week_of(hour.strftime("%Y-%m-%d %H"), zone)
-        )
+        raw, ranges = rolled.split_weeks(since, until, lambda hour: _week_of_hour(hour, zone))
     else:
         raw, ranges = rolled.split(since, until)
     for lo, hi in raw:

@@ -15,14 +15,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, literal, union_all
+from sqlalchemy import case, func, literal
 from sqlmodel import Session, col, select
 
 from server.evidence.review_list import CallFilter
 from server.models.rollup import CallRollup, bucket_of
 
-MAX_UNION = 400  # sub-selects per statement (SQLite allows 500 by default)
+MAX_BOUND = 2000  # buckets named in one statement (SQLite allows 32,766 parameters)
 
 
 @dataclass(frozen=True)
@@ -110,39 +111,59 @@ def split_weeks(
     return raw, ranges
 
 
+def _buckets(r: Range) -> list[datetime]:
+    found, b = [], r.lo
+    while b < r.hi:
+        found.append(b)
+        b = _next(b, r.level)
+    return found
+
+
 def sums(
     db: Session, dim: str, ranges: Sequence[Range], purposes: Sequence[str] | None
 ) -> list[tuple[str, str, str, str, int]]:
     """(tag, gkey, kind, value, n) summed over ``ranges`` of ``dim`` for ``purposes``
-    (None: every purpose); rows whose sum is 0 left out."""
+    (None: every purpose); rows whose sum is 0 left out. Tagged ranges (weeks) are read
+    per bucket and summed here; untagged ones are summed by the database."""
     found: dict[tuple[str, str, str, str], int] = {}
-    for start in range(0, len(ranges), MAX_UNION):
-        parts = []
-        for r in ranges[start : start + MAX_UNION]:
-            where = [
-                col(CallRollup.dim) == dim,
-                col(CallRollup.level) == r.level,
-                col(CallRollup.bucket) >= r.lo,
-                col(CallRollup.bucket) < r.hi,
-            ]
-            if purposes is not None:
-                where.append(col(CallRollup.purpose).in_(purposes))
-            parts.append(
-                select(
-                    literal(r.tag).label("tag"),
-                    col(CallRollup.gkey),
-                    col(CallRollup.kind),
-                    col(CallRollup.value),
-                    col(CallRollup.n),
-                ).where(*where)
-            )
-        if not parts:
+    tagged = any(r.tag for r in ranges)
+    for level in sorted({r.level for r in ranges}):
+        mine = [r for r in ranges if r.level == level]
+        base = [col(CallRollup.dim) == dim, col(CallRollup.level) == level]
+        if purposes is not None:
+            base.append(col(CallRollup.purpose).in_(purposes))
+        keys = (col(CallRollup.gkey), col(CallRollup.kind), col(CallRollup.value))
+        if not tagged:
+            for r in mine:  # one range scan each (an OR of ranges is not one)
+                span = (col(CallRollup.bucket) >= r.lo, col(CallRollup.bucket) < r.hi)
+                query = (
+                    select(*keys, func.sum(col(CallRollup.n))).where(*base, *span).group_by(*keys)
+                )
+                for gkey, kind, value, n in db.exec(query).all():
+                    k = ("", gkey, kind, value)
+                    found[k] = found.get(k, 0) + int(n)
             continue
-        inner = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
-        query = select(
-            inner.c.tag, inner.c.gkey, inner.c.kind, inner.c.value, func.sum(inner.c.n)
-        ).group_by(inner.c.tag, inner.c.gkey, inner.c.kind, inner.c.value)
-        for tag, gkey, kind, value, n in db.exec(query).all():  # type: ignore[call-overload]
-            k = (tag, gkey, kind, value)
-            found[k] = found.get(k, 0) + int(n)
+        tag_of = {b: r.tag for r in mine for b in _buckets(r)}
+        buckets = sorted(tag_of)
+        for start in range(0, len(buckets), MAX_BOUND):
+            chunk = buckets[start : start + MAX_BOUND]
+            # the week of a bucket, in SQL: tags change at known buckets, in time order
+            changes = [b for i, b in enumerate(chunk) if i and tag_of[b] != tag_of[chunk[i - 1]]]
+            bucket = col(CallRollup.bucket)
+            tag: Any = literal(tag_of[chunk[-1]])
+            if changes:
+                whens = [
+                    (bucket < b, tag_of[chunk[0] if i == 0 else changes[i - 1]])
+                    for i, b in enumerate(changes)
+                ]
+                tag = case(*whens, else_=tag_of[changes[-1]])
+            tag = tag.label("tag")
+            query = (
+                select(tag, *keys, func.sum(col(CallRollup.n)))
+                .where(*base, bucket.in_(chunk))
+                .group_by(tag, *keys)
+            )
+            for found_tag, gkey, kind, value, n in db.exec(query).all():
+                k = (found_tag, gkey, kind, value)
+                found[k] = found.get(k, 0) + int(n)
     return [(*k, n) for k, n in found.items() if n]
