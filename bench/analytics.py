@@ -1,7 +1,7 @@
 """How fast the analytics answer at 1,000,000 calls, on SQLite (the embedded default) and,
 with ``--postgres``, on a PostgreSQL started as the tests start it.
 
-    python bench/analytics.py [--calls N] [--repeat R] [--postgres] [--keep FILE]
+    python bench/analytics.py [--calls N] [--repeat R] [--postgres | --postgres-only] [--keep FILE]
 
 Creates a temporary database, migrates it, inserts N calls (default 1,000,000) spread
 over a year across 20 agents, three purposes, the eleven shipped outcomes (a sixth of
@@ -109,7 +109,7 @@ def _indexes(conn, postgres: bool) -> list[tuple[str, str]]:  # noqa: ANN001
     if postgres:
         found = conn.exec_driver_sql(
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('call', 'call_sku')"
-            " AND indexname NOT LIKE '%pkey'"
+            " AND indexname NOT LIKE '%%pkey'"
         ).all()
     else:
         found = conn.exec_driver_sql(
@@ -223,6 +223,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--postgres", action="store_true", help="also on PostgreSQL")
+    parser.add_argument("--postgres-only", action="store_true", help="on PostgreSQL alone")
     parser.add_argument(
         "--keep", metavar="FILE", help="SQLite file kept after the run; timed again unseeded"
     )
@@ -232,8 +233,9 @@ def main() -> None:
         run(f"sqlite:///{args.keep}", args.calls, args.repeat, "SQLite", seed=not seeded)
         return
     with tempfile.TemporaryDirectory() as tmp:
-        run(f"sqlite:///{tmp}/bench.db", args.calls, args.repeat, "SQLite")
-        if args.postgres:
+        if not args.postgres_only:
+            run(f"sqlite:///{tmp}/bench.db", args.calls, args.repeat, "SQLite")
+        if args.postgres or args.postgres_only:
             from tests.helpers.postgres import postgres_server
 
             with postgres_server() as url:

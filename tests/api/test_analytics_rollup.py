@@ -7,6 +7,7 @@ half-hour offsets. ``showdesk db rollup`` rebuilds and checks it."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
+from server.app import create_app
 from server.evidence import analytics
 from server.evidence.review_list import CallFilter
 from server.models import Call, CallRollup, CallSku
@@ -25,6 +27,8 @@ from tests.helpers.accounts import add_user
 from tests.helpers.analytics_data import Seeded, expected_rows, rank
 from tests.helpers.cli import showdesk
 from tests.helpers.links import make_link
+from tests.helpers.postgres import fresh_database
+from tests.helpers.servers import make_settings
 
 T0 = datetime(2026, 10, 20, 5, 17, 3, 250_000, tzinfo=UTC)  # 12 days before a month ends
 SPAN_S = 40 * 86400
@@ -64,8 +68,15 @@ period = st.tuples(
 )
 
 
-@pytest.fixture
-def world(app):
+_databases = itertools.count(1)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def world(request, app, tmp_path, clock):
+    if request.param == "postgresql":
+        admin = request.getfixturevalue("postgres_admin_url")
+        url = fresh_database(admin, f"showdesk_rollup_{next(_databases)}")
+        app = create_app(make_settings(tmp_path / "pg", database_url=url), clock=clock)
     agents = [add_user(app, f"r{i}@shop.test", "agent", f"R {i}") for i in range(2)]
     link, _ = make_link(app, "ORD-R")
     return app.state.engine, agents, link.id
