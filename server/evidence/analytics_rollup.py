@@ -34,6 +34,7 @@ class Range:
     lo: datetime
     hi: datetime
     tag: str = ""
+    sign: int = 1  # -1: taken away (the hours of a day a week boundary cuts, see split_weeks)
 
 
 def served(flt: CallFilter) -> bool:
@@ -82,16 +83,19 @@ def split_weeks(
     raw = [(a, b) for a, b in ((since, h0), (h1, until)) if a < b]
     ranges: list[Range] = []
 
-    def add(level: str, lo: datetime, hi: datetime, tag: str) -> None:
-        last = ranges[-1] if ranges else None
-        if last and last.level == level and last.tag == tag and last.hi == lo:
-            ranges[-1] = Range(level, last.lo, hi, tag)
-        else:
-            ranges.append(Range(level, lo, hi, tag))
+    def add(level: str, lo: datetime, hi: datetime, tag: str, sign: int = 1) -> None:
+        for i in range(len(ranges) - 1, -1, -1):
+            last = ranges[i]
+            if last.level == level and last.sign == sign:
+                if last.tag == tag and last.hi == lo:
+                    ranges[i] = Range(level, last.lo, hi, tag, sign)
+                    return
+                break
+        ranges.append(Range(level, lo, hi, tag, sign))
 
-    def hours(lo: datetime, hi: datetime) -> None:
+    def hours(lo: datetime, hi: datetime, tag: str | None = None, sign: int = 1) -> None:
         while lo < hi:
-            add("h", lo, lo + timedelta(hours=1), week_of(lo))
+            add("h", lo, lo + timedelta(hours=1), tag or week_of(lo), sign)
             lo += timedelta(hours=1)
 
     d0, d1 = _ceil(h0, "d"), bucket_of(h1, "d")
@@ -102,11 +106,26 @@ def split_weeks(
     day = d0
     while day < d1:
         first, last = week_of(day), week_of(day + timedelta(hours=23))
+        end = day + timedelta(days=1)
         if first == last:
-            add("d", day, day + timedelta(days=1), first)
+            add("d", day, end, first)
         else:
-            hours(day, day + timedelta(days=1))
-        day += timedelta(days=1)
+            # a week boundary cuts the day at hour k: the day counts for the week that has
+            # most of it, and the fewer hours move to the other (weeks have one boundary)
+            cut = next(
+                day + timedelta(hours=k)
+                for k in range(1, 24)
+                if week_of(day + timedelta(hours=k)) != first
+            )
+            if cut - day <= end - cut:
+                add("d", day, end, last)
+                hours(day, cut, first)
+                hours(day, cut, last, -1)
+            else:
+                add("d", day, end, first)
+                hours(cut, end, last)
+                hours(cut, end, first, -1)
+        day = end
     hours(d1, h1)
     return raw, ranges
 
@@ -127,8 +146,8 @@ def sums(
     per bucket and summed here; untagged ones are summed by the database."""
     found: dict[tuple[str, str, str, str], int] = {}
     tagged = any(r.tag for r in ranges)
-    for level in sorted({r.level for r in ranges}):
-        mine = [r for r in ranges if r.level == level]
+    for level, sign in sorted({(r.level, r.sign) for r in ranges}):
+        mine = [r for r in ranges if r.level == level and r.sign == sign]
         base = [col(CallRollup.dim) == dim, col(CallRollup.level) == level]
         if purposes is not None:
             base.append(col(CallRollup.purpose).in_(purposes))
@@ -141,7 +160,7 @@ def sums(
                 )
                 for gkey, kind, value, n in db.exec(query).all():
                     k = ("", gkey, kind, value)
-                    found[k] = found.get(k, 0) + int(n)
+                    found[k] = found.get(k, 0) + sign * int(n)
             continue
         tag_of = {b: r.tag for r in mine for b in _buckets(r)}
         buckets = sorted(tag_of)
@@ -165,5 +184,5 @@ def sums(
             )
             for found_tag, gkey, kind, value, n in db.exec(query).all():
                 k = (found_tag, gkey, kind, value)
-                found[k] = found.get(k, 0) + int(n)
+                found[k] = found.get(k, 0) + sign * int(n)
     return [(*k, n) for k, n in found.items() if n]
