@@ -78,7 +78,9 @@ def _hour_bucket(db: Session) -> ColumnElement[str]:
 
 
 def _week_of(hour: str, zone: ZoneInfo) -> str:
-    return _week_of_hour(datetime.strptime(hour, "%Y-%m-%d %H").replace(tzinfo=UTC), zone)
+    """The week of an hour written ``YYYY-MM-DD HH`` (UTC)."""
+    y, m, d, h = int(hour[0:4]), int(hour[5:7]), int(hour[8:10]), int(hour[11:13])
+    return _week_of_hour(datetime(y, m, d, h, tzinfo=UTC), zone)
 
 
 def _week_of_hour(hour: datetime, zone: ZoneInfo) -> str:

@@ -11,17 +11,20 @@ import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
+from alembic import command
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from server.app import create_app
+from server.db.migrate import alembic_config, upgrade
 from server.evidence import analytics
 from server.evidence.review_list import CallFilter
 from server.models import Call, CallRollup, CallSku
 from server.models.order import order_keys
-from server.models.rollup import rebuild, recount, stored, verify
+from server.models.rollup import bucket_of, rebuild, recount, stored, verify
 from signaling.vocabulary import CallState, EndReason, Purpose
 from tests.helpers.accounts import add_user
 from tests.helpers.analytics_data import Seeded, expected_rows, rank
@@ -250,3 +253,26 @@ def test_a_rollup_that_drifted_is_found_and_rebuilt(world):
         assert verify(conn) == 2  # the SKU's row (no outcome yet), per day and per month
         assert rebuild(conn) == 1
         assert verify(conn) == 0
+
+
+def test_the_migration_builds_the_rollup_from_the_calls_and_goes_down_and_up(world):
+    engine, agents, link_id = world
+    with Session(engine) as db:
+        _apply(db, ("create", 100, 5, 0, "ups", "DE", {"MUG-01"}), agents, link_id, 1)
+        db.commit()
+    with Session(engine) as db:
+        _apply(db, ("answer", 0, 42, 7), agents, link_id, 2)
+        db.commit()
+    url = engine.url.render_as_string(hide_password=False)
+    engine.dispose()
+    command.downgrade(alembic_config(url), "0020")
+    names = {c["name"] for c in sa.inspect(engine).get_columns("call")}
+    assert "answer_us" not in names and "call_rollup" not in sa.inspect(engine).get_table_names()
+    upgrade(url)
+    with engine.connect() as conn:
+        assert verify(conn) == 0
+        month = bucket_of(T0, "m")
+        answered = ("service", "m", month, "damage_verification", "", "c", "answered")
+        assert stored(conn)[answered] == 1
+        answer_us = conn.execute(sa.select(Call.__table__.c.answer_us)).scalar_one()
+    assert answer_us == 42 * 10**6 + 7
