@@ -226,9 +226,12 @@ def _from_calls(
     if group_by != "category":
         query = query.select_from(Call)
     query = query.where(*where).group_by(key, outcome, decision)
+    weeks: dict[str, str] = {}  # hour -> week, each hour worked out once
     for found_key, found_outcome, found_decision, n in db.exec(query).all():
         if group_by == "week":
-            found_key = _week_of(found_key, zone)
+            if found_key not in weeks:
+                weeks[found_key] = _week_of(found_key, zone)
+            found_key = weeks[found_key]
         elif found_key is not None:
             found_key = str(found_key)
         row = rows.setdefault(found_key, OutcomeRow(key=found_key))
