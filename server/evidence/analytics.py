@@ -22,6 +22,10 @@ Contracts, which the API and the page rely on and the tests recompute from the r
   ``ended_at - answered_at`` of answered, ended calls, both in seconds; a percentile is
   the nearest rank (the ``ceil(q * n)``-th smallest); ``left_queue`` counts calls that
   ended ``buyer_left_queue``; ``untagged`` and ``not_reached`` are the review list's.
+
+Where they are read from changes nothing of the above: a period under at most a purpose
+filter from the roll-up (``server.models.rollup``, split by ``analytics_rollup``), every
+other filter from the calls and their indexes.
 """
 
 from __future__ import annotations
