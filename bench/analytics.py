@@ -1,7 +1,7 @@
 """How fast the analytics answer at 1,000,000 calls, on SQLite (the embedded default) and,
 with ``--postgres``, on a PostgreSQL started as the tests start it.
 
-    python bench/analytics.py [--calls N] [--repeat R] [--postgres]
+    python bench/analytics.py [--calls N] [--repeat R] [--postgres | --postgres-only] [--keep FILE]
 
 Creates a temporary database, migrates it, inserts N calls (default 1,000,000) spread
 over a year across 20 agents, three purposes, the eleven shipped outcomes (a sixth of
@@ -29,13 +29,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from call_seed import add_link_and_agents  # noqa: E402
-from sqlalchemy import insert, text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from server.db import make_engine, migrate  # noqa: E402
 from server.evidence import analytics  # noqa: E402
 from server.evidence.review_list import CallFilter, list_calls  # noqa: E402
-from server.models import Call, CallSku  # noqa: E402
+from server.models.rollup import micros, rebuild  # noqa: E402
 from signaling.vocabulary import Outcome  # noqa: E402
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -51,48 +50,113 @@ COUNTRIES = (
 GROUPS = ["category", "week", "carrier", "sku", "country", "channel", "agent"]
 
 
-def populate(engine, calls: int) -> None:  # noqa: ANN001
+COLUMNS = (
+    "id link_id order_ref purpose state agent_id created_at answered_at ended_at end_reason"
+    " outcome decision carrier_key channel_key buyer_country answer_us handle_us"
+).split()
+CHUNK = 50_000
+
+
+def _stamp(moment: datetime | None) -> str | None:
+    """A timestamp as SQLAlchemy stores it (naive UTC, microseconds)."""
+    return None if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def generate(calls: int):  # noqa: ANN201
+    """Chunks of (call rows, call_sku rows), the calls as ``COLUMNS``."""
     rng = random.Random(15)
     countries = COUNTRIES.split()
+    rows, skus = [], []
+    for n in range(calls):
+        created = START + timedelta(seconds=rng.randrange(365 * 86400))
+        reached = rng.random() >= 0.1
+        answered = created + timedelta(seconds=rng.randrange(5, 300)) if reached else None
+        outcome = rng.choice(OUTCOMES) if reached and rng.random() >= 0.17 else None
+        ended = (answered or created) + timedelta(seconds=rng.randrange(30, 900))
+        call_id = f"c{n:08d}"
+        rows.append(
+            (
+                call_id,
+                1,
+                f"ORD-{rng.randrange(20000)}",
+                rng.choice(PURPOSES),
+                "ended",
+                1 + rng.randrange(20) if reached else None,
+                created,
+                answered,
+                ended,
+                "agent_ended" if reached else "buyer_left_queue",
+                outcome,
+                rng.choice(DECISIONS) if outcome else None,
+                rng.choice(CARRIERS),
+                rng.choice(CHANNELS),
+                rng.choice(countries),
+                micros(created, answered) if answered else None,
+                micros(answered, ended) if answered else None,
+            )
+        )
+        for sku in {f"sku-{rng.randrange(2000)}" for _ in range(1 + rng.randrange(3))}:
+            skus.append((call_id, sku))
+        if len(rows) == CHUNK:
+            yield rows, skus
+            rows, skus = [], []
+    if rows:
+        yield rows, skus
+
+
+def _indexes(conn, postgres: bool) -> list[tuple[str, str]]:  # noqa: ANN001
+    """(name, CREATE statement) of the secondary indexes of call and call_sku."""
+    if postgres:
+        found = conn.exec_driver_sql(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('call', 'call_sku')"
+            " AND indexname NOT LIKE '%%pkey'"
+        ).all()
+    else:
+        found = conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
+            " AND tbl_name IN ('call', 'call_sku') AND sql IS NOT NULL"
+        ).all()
+    return [(name, sql) for name, sql in found]
+
+
+def populate(engine, calls: int) -> None:  # noqa: ANN001
+    """Insert the calls in bulk (executemany on SQLite, COPY on PostgreSQL) with the
+    secondary indexes dropped and made again after, then build the roll-up."""
+    postgres = engine.dialect.name == "postgresql"
     with Session(engine) as db:
         add_link_and_agents(db, START)
-        rows, skus = [], []
-        for n in range(calls):
-            created = START + timedelta(seconds=rng.randrange(365 * 86400))
-            reached = rng.random() >= 0.1
-            answered = created + timedelta(seconds=rng.randrange(5, 300)) if reached else None
-            outcome = rng.choice(OUTCOMES) if reached and rng.random() >= 0.17 else None
-            rows.append(
-                {
-                    "id": f"c{n:08d}",
-                    "link_id": 1,
-                    "order_ref": f"ORD-{rng.randrange(20000)}",
-                    "purpose": rng.choice(PURPOSES),
-                    "state": "ended",
-                    "agent_id": 1 + rng.randrange(20) if reached else None,
-                    "created_at": created,
-                    "answered_at": answered,
-                    "ended_at": (answered or created) + timedelta(seconds=rng.randrange(30, 900)),
-                    "end_reason": "agent_ended" if reached else "buyer_left_queue",
-                    "outcome": outcome,
-                    "decision": rng.choice(DECISIONS) if outcome else None,
-                    "carrier_key": rng.choice(CARRIERS),
-                    "channel_key": rng.choice(CHANNELS),
-                    "buyer_country": rng.choice(countries),
-                }
-            )
-            for sku in {f"sku-{rng.randrange(2000)}" for _ in range(1 + rng.randrange(3))}:
-                skus.append({"call_id": f"c{n:08d}", "sku_key": sku})
-            if len(rows) == 20_000:
-                db.execute(insert(Call), rows)
-                db.execute(insert(CallSku), skus)
-                rows, skus = [], []
-        if rows:
-            db.execute(insert(Call), rows)
-            db.execute(insert(CallSku), skus)
-        db.commit()
-        db.execute(text("ANALYZE"))
-        db.commit()
+    with engine.begin() as conn:
+        indexes = _indexes(conn, postgres)
+        for name, _ in indexes:
+            conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        for rows, skus in generate(calls):
+            if postgres:
+                with cursor.copy(f"COPY call ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                with cursor.copy("COPY call_sku (call_id, sku_key) FROM STDIN") as copy:
+                    for sku in skus:
+                        copy.write_row(sku)
+            else:
+                marks = ", ".join("?" for _ in COLUMNS)
+                cursor.executemany(
+                    f"INSERT INTO call ({', '.join(COLUMNS)}) VALUES ({marks})",
+                    [(*r[:6], *map(_stamp, r[6:9]), *r[9:]) for r in rows],
+                )
+                cursor.executemany("INSERT INTO call_sku (call_id, sku_key) VALUES (?, ?)", skus)
+        raw.commit()
+    finally:
+        raw.close()
+    with engine.begin() as conn:
+        for _, sql in indexes:
+            conn.exec_driver_sql(sql)
+    with engine.begin() as conn:
+        rebuild(conn)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
 
 
 def p95(times: list[float]) -> float:
@@ -112,12 +176,16 @@ def queries(flt: CallFilter) -> dict[str, Callable[[Session], object]]:
     return found
 
 
-def run(url: str, calls: int, repeat: int, label: str) -> None:
+def run(url: str, calls: int, repeat: int, label: str, *, seed: bool = True) -> None:
     migrate.upgrade(url)
     engine = make_engine(url)
-    began = time.perf_counter()
-    populate(engine, calls)
-    print(f"{label}: {calls:,} calls inserted in {time.perf_counter() - began:.1f} s")
+    if seed:
+        began = time.perf_counter()
+        populate(engine, calls)
+        print(
+            f"{label}: {calls:,} calls inserted, indexed and rolled up in"
+            f" {time.perf_counter() - began:.1f} s"
+        )
     periods = {
         "last 30 days": CallFilter(since=END - timedelta(days=30), until=END),
         "a quarter, carrier=ups": CallFilter(
@@ -155,10 +223,19 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--postgres", action="store_true", help="also on PostgreSQL")
+    parser.add_argument("--postgres-only", action="store_true", help="on PostgreSQL alone")
+    parser.add_argument(
+        "--keep", metavar="FILE", help="SQLite file kept after the run; timed again unseeded"
+    )
     args = parser.parse_args()
+    if args.keep:
+        seeded = Path(args.keep).exists()
+        run(f"sqlite:///{args.keep}", args.calls, args.repeat, "SQLite", seed=not seeded)
+        return
     with tempfile.TemporaryDirectory() as tmp:
-        run(f"sqlite:///{tmp}/bench.db", args.calls, args.repeat, "SQLite")
-        if args.postgres:
+        if not args.postgres_only:
+            run(f"sqlite:///{tmp}/bench.db", args.calls, args.repeat, "SQLite")
+        if args.postgres or args.postgres_only:
             from tests.helpers.postgres import postgres_server
 
             with postgres_server() as url:

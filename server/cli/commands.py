@@ -328,6 +328,26 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> None:
     print("database is at the newest schema")
 
 
+def cmd_db_rollup(args: argparse.Namespace, settings: Settings) -> None:
+    from server.models.rollup import rebuild, verify
+
+    migrate.upgrade(settings.db_url)
+    engine = make_engine(settings.db_url)
+    try:
+        with engine.begin() as conn:
+            if args.check:
+                wrong = verify(conn)
+                if wrong:
+                    print(f"showdesk: the roll-up differs from the calls in {wrong} rows")
+                    raise SystemExit(1)
+                print("the roll-up equals the calls")
+                return
+            counted = rebuild(conn)
+    finally:
+        engine.dispose()
+    print(f"roll-up rebuilt from {counted} calls")
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
     from server.cli.serve import serve
 
@@ -359,6 +379,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_cmd", required=True)
     db.add_parser("upgrade", help="apply the migrations").set_defaults(func=cmd_db_upgrade)
+    rollup = db.add_parser(
+        "rollup", help="recount the analytics roll-up from the calls (or --check it)"
+    )
+    rollup.add_argument("--check", action="store_true", help="only compare; exit 1 when it differs")
+    rollup.set_defaults(func=cmd_db_rollup)
 
     user = sub.add_parser("user", help="staff accounts").add_subparsers(
         dest="user_cmd", required=True

@@ -22,25 +22,32 @@ Contracts, which the API and the page rely on and the tests recompute from the r
   ``ended_at - answered_at`` of answered, ended calls, both in seconds; a percentile is
   the nearest rank (the ``ceil(q * n)``-th smallest); ``left_queue`` counts calls that
   ended ``buyer_left_queue``; ``untagged`` and ``not_reached`` are the review list's.
+
+Where they are read from changes nothing of the above: a period under at most a purpose
+filter from the roll-up (``server.models.rollup``, split by ``analytics_rollup``), every
+other filter from the calls and their indexes.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import and_, case, func
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
+from server.evidence import analytics_rollup as rolled
 from server.evidence.review_list import CallFilter, _not_reached, _untagged
 from server.models.call import Call
 from server.models.order import CallSku
 from server.models.qa import QaScore
+from server.models.rollup import US_PER_S, micros
 from server.models.taxonomy import TAXONOMY_DAMAGE, OutcomeCode, call_purposes
 from server.models.user import User
 from signaling.vocabulary import EndReason
@@ -71,11 +78,18 @@ def _hour_bucket(db: Session) -> ColumnElement[str]:
     created = col(Call.created_at)
     if db.get_bind().dialect.name == "postgresql":
         return func.to_char(func.date_trunc("hour", created), "YYYY-MM-DD HH24")
-    return func.strftime("%Y-%m-%d %H", created)
+    return func.substr(created, 1, 13)  # stored as text: "YYYY-MM-DD HH:MM:SS.ffffff"
 
 
 def _week_of(hour: str, zone: ZoneInfo) -> str:
-    start = datetime.strptime(hour, "%Y-%m-%d %H").replace(tzinfo=UTC).astimezone(zone)
+    """The week of an hour written ``YYYY-MM-DD HH`` (UTC)."""
+    y, m, d, h = int(hour[0:4]), int(hour[5:7]), int(hour[8:10]), int(hour[11:13])
+    return _week_of_hour(datetime(y, m, d, h, tzinfo=UTC), zone)
+
+
+def _week_of_hour(hour: datetime, zone: ZoneInfo) -> str:
+    """The Monday (in ``zone``) of the week the UTC hour starting at ``hour`` begins in."""
+    start = hour.astimezone(zone)
     monday: date = start.date() - timedelta(days=start.weekday())
     return monday.isoformat()
 
@@ -89,7 +103,100 @@ def outcome_rows(
     db: Session, flt: CallFilter, group_by: GroupBy, tz: str = "UTC"
 ) -> list[OutcomeRow]:
     """The figures per ``group_by`` key of the calls ``flt`` selects (module docstring);
-    without a purpose filter, of the return-reason purposes' calls only."""
+    without a purpose filter, of the return-reason purposes' calls only. Read from the
+    roll-up when it answers the filter (``analytics_rollup.served``), else from the calls."""
+    zone = ZoneInfo(tz)
+    rows: dict[str | None, OutcomeRow] = {}
+    if rolled.served(flt):
+        _from_rollup(db, flt, group_by, zone, rows)
+    else:
+        _from_calls(db, flt, group_by, zone, rows)
+    result = [r for r in rows.values() if r.calls]
+    if group_by == "agent":
+        names = _agent_names(db, (r.key for r in result))
+        for r in result:
+            r.label = names.get(r.key) if r.key is not None else None
+    if group_by == "week":
+        result.sort(key=lambda r: r.key or "")
+    else:
+        result.sort(key=lambda r: (-r.calls, r.key is None, r.key or ""))
+    return result
+
+
+def _purposes(flt: CallFilter) -> list[str]:
+    return [str(flt.purpose)] if flt.purpose is not None else list(RETURN_PURPOSES)
+
+
+def _categories(db: Session) -> dict[str, str]:
+    return dict(db.exec(select(OutcomeCode.code, OutcomeCode.category)).all())
+
+
+def _from_rollup(
+    db: Session,
+    flt: CallFilter,
+    group_by: GroupBy,
+    zone: ZoneInfo,
+    rows: dict[str | None, OutcomeRow],
+) -> None:
+    """Add the roll-up's figures of the period's whole days and months (hours for weeks)
+    to ``rows``, and the calls' of its partial ends."""
+    since, until = flt.since, flt.until
+    assert since is not None and until is not None
+    purposes = _purposes(flt)
+    if group_by == "week":
+        raw, ranges = rolled.split_weeks(since, until, lambda hour: _week_of_hour(hour, zone))
+    else:
+        raw, ranges = rolled.split(since, until)
+    for lo, hi in raw:
+        _from_calls(db, replace(flt, since=lo, until=hi), group_by, zone, rows)
+    if not ranges:
+        return
+
+    def row(key: str | None) -> OutcomeRow:
+        return rows.setdefault(key, OutcomeRow(key=key))
+
+    if group_by in ("week", "category", "outcome"):
+        category = _categories(db) if group_by == "category" else {}
+        for tag, _, kind, value, n in rolled.sums(db, "all", ranges, purposes):
+            if group_by == "week":
+                key: str | None = tag
+            elif not value or kind != "o":
+                continue  # decisions per outcome below
+            elif group_by == "category":
+                if value not in category:
+                    continue
+                key = category[value]
+            else:
+                key = value
+            r = row(key)
+            if kind == "o":
+                r.add(value or None, None, n)
+            else:
+                r.by_decision[value] = r.by_decision.get(value, 0) + n
+        if group_by != "week":
+            for _, outcome, _, decision, n in rolled.sums(db, "outcome", ranges, purposes):
+                key = category.get(outcome) if group_by == "category" else outcome
+                if key is None:
+                    continue
+                r = row(key)
+                r.by_decision[decision] = r.by_decision.get(decision, 0) + n
+        return
+    for _, gkey, kind, value, n in rolled.sums(db, group_by, ranges, purposes):
+        r = row(gkey or None)
+        if kind == "o":
+            r.add(value or None, None, n)
+        else:
+            r.by_decision[value] = r.by_decision.get(value, 0) + n
+
+
+def _from_calls(
+    db: Session,
+    flt: CallFilter,
+    group_by: GroupBy,
+    zone: ZoneInfo,
+    rows: dict[str | None, OutcomeRow],
+) -> None:
+    """Add the figures counted from the calls ``flt`` selects to ``rows``."""
     where = flt.conditions()
     if flt.purpose is None:
         where.append(col(Call.purpose).in_(RETURN_PURPOSES))
@@ -123,25 +230,16 @@ def outcome_rows(
     if group_by != "category":
         query = query.select_from(Call)
     query = query.where(*where).group_by(key, outcome, decision)
-    rows: dict[str | None, OutcomeRow] = {}
-    zone = ZoneInfo(tz)
+    weeks: dict[str, str] = {}  # hour -> week, each hour worked out once
     for found_key, found_outcome, found_decision, n in db.exec(query).all():
         if group_by == "week":
-            found_key = _week_of(found_key, zone)
+            if found_key not in weeks:
+                weeks[found_key] = _week_of(found_key, zone)
+            found_key = weeks[found_key]
         elif found_key is not None:
             found_key = str(found_key)
         row = rows.setdefault(found_key, OutcomeRow(key=found_key))
         row.add(found_outcome, found_decision and str(found_decision), n)
-    result = list(rows.values())
-    if group_by == "agent":
-        names = _agent_names(db, (r.key for r in result))
-        for r in result:
-            r.label = names.get(r.key) if r.key is not None else None
-    if group_by == "week":
-        result.sort(key=lambda r: r.key or "")
-    else:
-        result.sort(key=lambda r: (-r.calls, r.key is None, r.key or ""))
-    return result
 
 
 def _agent_names(db: Session, keys: Iterable[str | None]) -> dict[str, str]:
@@ -172,34 +270,115 @@ class ServiceFigures:
     not_reached: int
 
 
-def _seconds(a: datetime, b: datetime) -> float:
-    return (b - a).total_seconds()
-
-
 def service(db: Session, flt: CallFilter) -> ServiceFigures:
     """Answer and handle times and the queue's and tagging's counts (module docstring)."""
+    if rolled.served(flt):
+        return _service_from_rollup(db, flt)
     where = flt.conditions()
+    answered = col(Call.answered_at)
 
-    def count(*more: ColumnElement[bool]) -> int:
-        return db.exec(select(func.count()).select_from(Call).where(*where, *more)).one()
+    def tally(*cond: ColumnElement[bool]) -> Any:
+        return func.coalesce(func.sum(case((and_(*cond), 1), else_=0)), 0)
 
-    times = db.exec(
-        select(Call.created_at, Call.answered_at, Call.ended_at).where(
-            *where, col(Call.answered_at).is_not(None)
+    calls, left_queue, untagged, not_reached = db.exec(
+        select(
+            func.count(),
+            tally(col(Call.end_reason) == EndReason.BUYER_LEFT_QUEUE),
+            tally(*_untagged()),
+            tally(*_not_reached()),
         )
+        .select_from(Call)
+        .where(*where)
+    ).one()
+    # answer_us / handle_us are answered_at - created_at and ended_at - answered_at in
+    # microseconds, kept with the row (server.models.rollup): integers, read fast
+    times = db.exec(
+        select(col(Call.answer_us), col(Call.handle_us)).where(*where, answered.is_not(None))
     ).all()
-    answer = sorted(_seconds(c, a) for c, a, _ in times if a is not None)
-    handle = sorted(_seconds(a, e) for _, a, e in times if a is not None and e is not None)
+    answer = sorted(a / US_PER_S for a, _ in times if a is not None)
+    handle = sorted(h / US_PER_S for _, h in times if h is not None)
     return ServiceFigures(
-        calls=count(),
+        calls=calls,
         answered=len(answer),
         answer_p50_s=nearest_rank(answer, 0.5),
         answer_p90_s=nearest_rank(answer, 0.9),
         handle_p50_s=nearest_rank(handle, 0.5),
         handle_mean_s=round(sum(handle) / len(handle), 1) if handle else None,
-        left_queue=count(col(Call.end_reason) == EndReason.BUYER_LEFT_QUEUE),
-        untagged=count(*_untagged()),
-        not_reached=count(*_not_reached()),
+        left_queue=int(left_queue),
+        untagged=int(untagged),
+        not_reached=int(not_reached),
+    )
+
+
+def _service_from_rollup(db: Session, flt: CallFilter) -> ServiceFigures:
+    """``service`` from the roll-up's counts and whole-second histograms of the period's
+    whole days and months plus the calls of its partial ends; a percentile's exact value
+    is then read from the calls of the one second the histogram puts it in."""
+    assert flt.since is not None and flt.until is not None
+    purposes = [str(flt.purpose)] if flt.purpose is not None else None
+    raw, ranges = rolled.split(flt.since, flt.until)
+    counts: Counter[str] = Counter()
+    hist: dict[str, Counter[int]] = {"answer": Counter(), "handle": Counter()}
+    for _, _, _, value, n in rolled.sums(db, "service", ranges, purposes):
+        counts[value] += n
+    for dim, found in hist.items():
+        for _, _, _, value, n in rolled.sums(db, dim, ranges, purposes):
+            found[int(value)] += n
+    for lo, hi in raw:
+        edge = replace(flt, since=lo, until=hi).conditions()
+        for created, answered, ended, reason, outcome in db.exec(
+            select(
+                Call.created_at, Call.answered_at, Call.ended_at, Call.end_reason, Call.outcome
+            ).where(*edge)
+        ).all():
+            counts["calls"] += 1
+            if answered is not None:
+                counts["answered"] += 1
+                hist["answer"][micros(created, answered) // US_PER_S] += 1
+                if ended is not None:
+                    handle_us = micros(answered, ended)
+                    counts["handle_n"] += 1
+                    counts["handle_us"] += handle_us
+                    hist["handle"][handle_us // US_PER_S] += 1
+            if reason == EndReason.BUYER_LEFT_QUEUE:
+                counts["left_queue"] += 1
+            if outcome is None and ended is not None:
+                counts["untagged" if answered is not None else "not_reached"] += 1
+
+    def rank(column: Any, found: Counter[int], q: float) -> float | None:
+        total = sum(found.values())
+        if not total:
+            return None
+        wanted = max(0, math.ceil(q * total) - 1)  # nearest rank, 0-based
+        below = 0
+        for second in sorted(found):
+            if below + found[second] > wanted:
+                break
+            below += found[second]
+        where = [
+            col(Call.created_at) >= flt.since,
+            col(Call.created_at) < flt.until,
+            column >= second * US_PER_S,
+            column < (second + 1) * US_PER_S,
+        ]
+        if flt.purpose is not None:
+            where.append(col(Call.purpose) == flt.purpose)
+        value = db.exec(
+            select(column).where(*where).order_by(column).offset(wanted - below).limit(1)
+        ).first()
+        return None if value is None else value / US_PER_S
+
+    handle_n = counts["handle_n"]
+    return ServiceFigures(
+        calls=counts["calls"],
+        answered=counts["answered"],
+        answer_p50_s=rank(col(Call.answer_us), hist["answer"], 0.5),
+        answer_p90_s=rank(col(Call.answer_us), hist["answer"], 0.9),
+        handle_p50_s=rank(col(Call.handle_us), hist["handle"], 0.5),
+        handle_mean_s=round(counts["handle_us"] / US_PER_S / handle_n, 1) if handle_n else None,
+        left_queue=counts["left_queue"],
+        untagged=counts["untagged"],
+        not_reached=counts["not_reached"],
     )
 
 

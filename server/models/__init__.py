@@ -17,6 +17,7 @@ from server.models.link import BuyerPass, Link
 from server.models.order import CallSku
 from server.models.phrase import QuickPhrase
 from server.models.qa import QaComment, QaCriterion, QaScore, QaScoreItem
+from server.models.rollup import CallRollup
 from server.models.support_hours import SupportHours
 from server.models.taxonomy import OutcomeCategory, OutcomeCode
 from server.models.user import Role, StaffSession, User
@@ -28,6 +29,7 @@ __all__ = [
     "BuyerPass",
     "Call",
     "CallEvent",
+    "CallRollup",
     "CallSku",
     "Case",
     "CaseFile",

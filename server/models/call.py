@@ -12,7 +12,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PydanticField
-from sqlalchemy import JSON, Column, Index, String
+from sqlalchemy import JSON, BigInteger, Column, Index, String
 from sqlmodel import Field, SQLModel
 
 from server.db import EnumText, UTCDateTime
@@ -76,6 +76,30 @@ class CallBase(SQLModel):
     review_state: ReviewState | None = Field(default=None, sa_type=String(16))
 
 
+FILTERED_FIGURES = (
+    "purpose",
+    "outcome",
+    "decision",
+    "answered_at",
+    "ended_at",
+    "end_reason",
+    "answer_us",
+    "handle_us",
+    "agent_id",
+    "carrier_key",
+    "channel_key",
+    "buyer_country",
+    "id",
+)
+"""What the analytics read of a call under an agent, carrier, channel or country filter:
+each of those indexes (the filter, created_at) carries them, so a filtered period's
+figures come from the index alone (server.evidence.analytics_rollup)."""
+
+
+def _without(column: str) -> list[str]:
+    return [c for c in FILTERED_FIGURES if c != column]
+
+
 class Call(CallBase, table=True):
     """One call: from the buyer's consent (or decline) to its end reason.
 
@@ -85,7 +109,7 @@ class Call(CallBase, table=True):
 
     __table_args__ = (
         Index("ix_call_outcome_created", "outcome", "created_at"),
-        Index("ix_call_agent_created", "agent_id", "created_at"),
+        Index("ix_call_agent_created", "agent_id", "created_at", *_without("agent_id")),
         Index("ix_call_purpose_created", "purpose", "created_at"),
         Index("ix_call_decision_created", "decision", "created_at"),
         # counts per outcome under a purpose, agent or decision filter come from the
@@ -94,9 +118,9 @@ class Call(CallBase, table=True):
         Index("ix_call_agent_outcome", "agent_id", "outcome"),
         Index("ix_call_decision_outcome", "decision", "outcome"),
         # the review list's order filters, newest first (the SKUs: ``call_sku``)
-        Index("ix_call_carrier_created", "carrier_key", "created_at"),
-        Index("ix_call_channel_created", "channel_key", "created_at"),
-        Index("ix_call_country_created", "buyer_country", "created_at"),
+        Index("ix_call_carrier_created", "carrier_key", "created_at", *_without("carrier_key")),
+        Index("ix_call_channel_created", "channel_key", "created_at", *_without("channel_key")),
+        Index("ix_call_country_created", "buyer_country", "created_at", *_without("buyer_country")),
         Index("ix_call_carrier_outcome", "carrier_key", "outcome"),
         Index("ix_call_channel_outcome", "channel_key", "outcome"),
         Index("ix_call_country_outcome", "buyer_country", "outcome"),
@@ -119,9 +143,17 @@ class Call(CallBase, table=True):
                 "id",
             ],
         ),
+        # an answer / handle time percentile: the roll-up's histogram names the whole
+        # second it falls in, these read that second's calls in order (models/rollup.py)
+        Index("ix_call_answer_us", "answer_us", "created_at"),
+        Index("ix_call_handle_us", "handle_us", "created_at"),
     )
 
     link_id: int = Field(foreign_key="link.id", index=True)
+    # answered_at - created_at and ended_at - answered_at in microseconds, kept by the
+    # roll-up's flush hook (server.models.rollup); null when not answered / not ended
+    answer_us: int | None = Field(default=None, sa_column=Column(BigInteger()))
+    handle_us: int | None = Field(default=None, sa_column=Column(BigInteger()))
     outcome_by_user_id: int | None = Field(default=None, foreign_key="user.id")
     # a legal hold keeps the call's evidence from retention and erasure until it is lifted
     hold_reason: str | None = Field(default=None, max_length=HOLD_REASON_MAX_CHARS)
