@@ -21,7 +21,7 @@ import hashlib
 import json
 import mimetypes
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -42,6 +42,7 @@ CHUNK_BYTES = 1 << 20  # members are hashed in pieces
 
 BUNDLE_FORMAT = 1
 MANIFEST = "manifest.json"
+MEDIA_FOLDERS = ("review/", "tracks/", "photos/")
 SIGNATURE = "manifest.sig"
 
 
@@ -98,17 +99,9 @@ def write_bundle(
 
     def fill(put: HashedZip, missing: list[str]) -> None:
         for row in recordings:
-            folder = "review" if row.kind == "review" else "tracks"
-            name = f"{folder}/{row.id}-{Path(row.storage_key).name}"
-            _add_stored(put, storage, row.storage_key, name, missing)
+            _add_stored(put, storage, row.storage_key, _recording_member(row), missing)
         for photo in photos:
-            _add_stored(
-                put,
-                storage,
-                photo.storage_key,
-                f"photos/{photo.id}-{Path(photo.storage_key).name}",
-                missing,
-            )
+            _add_stored(put, storage, photo.storage_key, _photo_member(photo), missing)
         put.data("call.json", _json(_plain(call, frozenset())))
         put.data("order.json", _json(call.order))
         put.data("events.json", _json([_plain(ev) for ev in events]))
@@ -119,7 +112,7 @@ def write_bundle(
         put.data("photos.json", _json([_plain(p) for p in photos]))
 
     header = {"kind": "call", "call_id": call.id, "order_ref": call.order_ref}
-    files = write_signed(out, key, header, now, fill)
+    files = write_signed(out, key, header, now, fill, media_digest=True)
     audit.action_done(
         db,
         audit.AUDIT_EVIDENCE_BUNDLE,
@@ -202,15 +195,19 @@ def write_signed(
     header: dict[str, Any],
     now: datetime,
     fill: Callable[[HashedZip, list[str]], None],
+    *,
+    media_digest: bool = False,
 ) -> int:
     """The one writer of every bundle: ``fill`` adds the members (and names, in the list
     it is given, the stored files it could not find); then ``manifest.json`` (``format``,
-    ``header``, ``created_at``, ``files``, ``missing``) and its signature by ``key`` are
+    ``header``, ``created_at``, ``files``, ``missing``, with ``media_digest`` also
+    ``media_sha256``: ``media_sha256`` of the files) and its signature by ``key`` are
     added. Returns how many files the manifest lists."""
     missing: list[str] = []
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         put = HashedZip(archive)
         fill(put, missing)
+        digest = {"media_sha256": media_sha256(put.files)} if media_digest else {}
         manifest = _json(
             {
                 "format": BUNDLE_FORMAT,
@@ -218,11 +215,48 @@ def write_signed(
                 "created_at": now.isoformat(),
                 "files": put.files,
                 "missing": missing,
+                **digest,
             }
         )
         archive.writestr(MANIFEST, manifest)
         archive.writestr(SIGNATURE, base64.b64encode(key.sign(manifest)) + b"\n")
     return len(put.files)
+
+
+def _recording_member(row: Recording) -> str:
+    folder = "review" if row.kind == "review" else "tracks"
+    return f"{folder}/{row.id}-{Path(row.storage_key).name}"
+
+
+def _photo_member(photo: Photo) -> str:
+    return f"photos/{photo.id}-{Path(photo.storage_key).name}"
+
+
+def media_sha256(files: Iterable[dict[str, Any]]) -> str:
+    """The SHA-256 (hex) of a call's recorded evidence: over one line ``<name> <sha256>``
+    per listed file under ``review/``, ``tracks/`` and ``photos/``, sorted by name. What
+    the call's bundle carries as ``media_sha256``, and what its inspection report names
+    (``call_media_sha256``), so the report says which bundle holds its evidence; it
+    changes only when a recording or photo is added or deleted."""
+    lines = sorted(
+        f"{f['name']} {f['sha256']}\n" for f in files if f["name"].startswith(MEDIA_FOLDERS)
+    )
+    return hashlib.sha256("".join(lines).encode()).hexdigest()
+
+
+def call_media_sha256(db: Session, call_id: str) -> str | None:
+    """``media_sha256`` of the bundle ``call_id``'s evidence would have now, from the rows
+    (no file is read); None while a recording is unfinished (no bundle would match yet),
+    failed, or when the call has no recording or photo."""
+    recordings = db.exec(select(Recording).where(Recording.call_id == call_id)).all()
+    photos = db.exec(select(Photo).where(Photo.call_id == call_id)).all()
+    if not recordings and not photos:
+        return None
+    if any(r.state != "ready" or not r.sha256 for r in recordings):
+        return None
+    files = [{"name": _recording_member(r), "sha256": r.sha256} for r in recordings]
+    files += [{"name": _photo_member(p), "sha256": p.sha256} for p in photos]
+    return media_sha256(files)
 
 
 def _add_stored(put: HashedZip, storage: Storage, key: str, name: str, missing: list[str]) -> None:
@@ -274,6 +308,9 @@ def verify_bundle(path: Path, public_key: Ed25519PublicKey) -> list[Problem]:
                 problems.append(Problem("changed", name))
         for name in sorted(names - set(listed) - {MANIFEST, SIGNATURE}):
             problems.append(Problem("added", name))
+        stated = json.loads(manifest).get("media_sha256")
+        if stated is not None and stated != media_sha256(listed.values()):
+            problems.append(Problem("changed", "media_sha256"))
         return problems
 
 

@@ -144,4 +144,17 @@ def inspection_pdf(
         ):
             if line:
                 pdf.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+    if report.get("evidence_sha256"):
+        pdf.ln(2)
+        pdf.set_font(family, "B", 12)
+        pdf.multi_cell(0, 7, "Evidence bundle", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(family, "", 10)
+        pdf.multi_cell(
+            0,
+            6,
+            "SHA-256 of its recordings and photos (media_sha256):",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+        pdf.multi_cell(0, 6, report["evidence_sha256"], new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

@@ -8,6 +8,8 @@ lists all of it."""
 from __future__ import annotations
 
 import io
+import json
+import zipfile
 
 import pypdf
 from playwright.sync_api import Page, expect
@@ -16,6 +18,7 @@ from tests.helpers.accounts import add_user
 from tests.helpers.browser_steps import available_agent, sign_in
 from tests.helpers.links import make_link
 from tests.helpers.screens import SIZES, shoot
+from tests.helpers.waiting import wait_until
 
 ITEMS = ["shipping_label", "serial_number", "accessories"]
 LABELS = ["Shipping label and barcode", "Serial number", "Accessories counted"]
@@ -188,6 +191,23 @@ def test_a_three_item_inspection_photographed_decided_signed_off_and_reported(
     expect(section.get_by_test_id("inspection-signoff-line")).to_contain_text("Bea Buyer")
     expect(section.get_by_test_id("inspection-photo")).to_have_count(3)
     assert section.get_by_test_id("inspection-pdf").get_attribute("href") == report["pdf_url"]
+
+    # once the recording is finished the report names the evidence bundle holding it
+    def hashed() -> str | bool:
+        found = supervisor.page.request.get(f"/api/sessions/{session_id}/inspection")
+        return found.ok and found.json()["evidence_sha256"] or False
+
+    evidence = wait_until(hashed, 60, "the report's evidence hash")
+    bundle = supervisor.page.request.get(f"/api/sessions/{session_id}/bundle")
+    assert bundle.ok, bundle.text()
+    with zipfile.ZipFile(io.BytesIO(bundle.body())) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["media_sha256"] == evidence
+    assert len([f for f in manifest["files"] if f["name"].startswith("photos/")]) == 3
+    supervisor.page.reload()
+    expect(section.get_by_test_id("inspection-evidence-hash")).to_contain_text(evidence)
+    signed_pdf = supervisor.page.request.get(report["pdf_url"], timeout=PDF_TIMEOUT_MS)
+    assert evidence in pdf_text(signed_pdf.body()).replace("\n", "")
     section.scroll_into_view_if_needed()
     shoot(supervisor.page, "inspection-review", sizes=DESKTOP)
     # (the review's own video requests may be cut short by the player: not checked here)

@@ -1,5 +1,5 @@
 // The review's inspection report of a remote-inspection call: each item with its photos,
-// its clip (its times seek the review player there) and the buyer's decision and reason, the sign-off (name, decision, time), and the PDF.
+// its clip (its times seek the review player there) and the buyer's decision and reason, the sign-off (name, decision, time), the evidence bundle's media SHA-256, and the PDF.
 // Shown above the photos; a call without an inspection shows nothing.
 import { ApiError, get } from "./api.js";
 import { PhotoCache, decidedCount, itemRow, pdfLink, signoffNode } from "./inspection_report.js";
@@ -47,6 +47,15 @@ export async function renderInspection(detail, before, fail, seek = null) {
     ),
     el("ol", { class: "inspection-list", testid: "inspection-list" }, report.items.map((item) => itemRow(item, photos, { recordingStartMs: report.recording_start_ms, onSeek: seek }))),
     signoffNode(report),
+    report.evidence_sha256
+      ? el(
+          "p",
+          { class: "inspection-evidence muted", testid: "inspection-evidence-hash" },
+          t("inspection.evidence_hash"),
+          " ",
+          el("code", { class: "wrap-anywhere", text: report.evidence_sha256 }),
+        )
+      : null,
   );
   section.hidden = false;
 }

@@ -31,6 +31,7 @@ from server.api.sessions.inspection_live import tell_changed
 from server.api.sessions.photos import PHOTO_BODY, take_live_photo
 from server.errors import Conflict, NotFound
 from server.evidence import photos
+from server.evidence.bundle import call_media_sha256
 from server.evidence.images import IMAGE_TYPES
 from server.evidence.recordings import recording_start_ms
 from server.inspections import checklist, store
@@ -116,6 +117,11 @@ class InspectionOut(BaseModel):
         description="where the call's recording starts on the call clock (null: nothing "
         "recorded yet); a clip's time in the recording is its time minus this"
     )
+    evidence_sha256: str | None = Field(
+        description="the `media_sha256` of the call's evidence bundle (GET "
+        "/api/sessions/{id}/bundle): the SHA-256 over its recordings' and photos' names and "
+        "hashes; null while a recording is being finished, or with nothing recorded"
+    )
 
 
 STAFF = "/api/sessions"
@@ -155,6 +161,7 @@ def report(db: Session, call: Call, row: Inspection, base: str = STAFF) -> Inspe
         signoff=state["signoff"],
         pdf_url=f"{base}/{call.id}/inspection.pdf",
         recording_start_ms=recording_start_ms(db, call.id),
+        evidence_sha256=call_media_sha256(db, call.id),
     )
 
 
