@@ -22,6 +22,7 @@ from tests.helpers.screens import SIZES, shoot
 from tests.helpers.waiting import wait_until
 
 ITEMS = ["shipping_label", "powered_on"]
+SIGNOFF_REASON = "The charger in the box is not the one ordered"
 PHONE = {"phone": SIZES["phone"]}
 DESKTOP = {"desktop": SIZES["desktop"]}
 PDF_TIMEOUT_MS = 60_000
@@ -108,12 +109,22 @@ def test_an_item_filmed_in_the_call_is_approved_then_reported_and_seeks_the_revi
         expect(item(agent.page, "inspection-item", key)).to_have_attribute("data-state", "approved")
     # a decided item's clip stays: no new recording offered
     expect(agent_powered.get_by_test_id("inspection-clip-record")).to_be_disabled()
+    # the buyer rejects the whole inspection: a reason first, then it is signed
     signoff = buyer.page.get_by_test_id("inspection-signoff")
-    expect(signoff.get_by_test_id("signoff-approve")).to_be_enabled()
+    expect(signoff.get_by_test_id("signoff-reject")).to_be_enabled()
     signoff.get_by_test_id("signoff-name").fill("Bea Buyer")
-    signoff.get_by_test_id("signoff-approve").click()
-    expect(signoff).to_have_attribute("data-decision", "approved")
-    expect(agent.page.get_by_test_id("inspection-signoff-line")).to_contain_text("Bea Buyer")
+    signoff.get_by_test_id("signoff-reject").click()
+    expect(signoff).to_have_attribute("data-decision", "")  # nothing sent without a reason
+    expect(signoff.get_by_test_id("signoff-reason")).to_be_focused()
+    expect(buyer.page.get_by_test_id("notice")).to_contain_text("why you reject")
+    signoff.get_by_test_id("signoff-reason").fill(SIGNOFF_REASON)
+    signoff.get_by_test_id("signoff-reject").click()
+    expect(signoff).to_have_attribute("data-decision", "rejected")
+    expect(buyer.page.get_by_test_id("notice")).to_be_hidden()  # said, and now settled
+    signed_line = agent.page.get_by_test_id("inspection-signoff-line")
+    expect(signed_line).to_have_attribute("data-decision", "rejected")
+    expect(signed_line).to_contain_text("Bea Buyer")
+    expect(signed_line).to_contain_text(SIGNOFF_REASON)
     expect(agent.page.get_by_test_id("inspection-clip-record")).to_have_count(0)
     buyer_powered.scroll_into_view_if_needed()
     shoot(buyer.page, "inspection-clip-buyer-signed", sizes=PHONE)
@@ -126,6 +137,8 @@ def test_an_item_filmed_in_the_call_is_approved_then_reported_and_seeks_the_revi
     powered = next(i for i in report["items"] if i["key"] == "powered_on")
     clip = powered["clip"]
     assert powered["clip_required"] and powered["state"] == "approved"
+    assert report["signoff"]["decision"] == "rejected"
+    assert report["signoff"]["reason"] == SIGNOFF_REASON
     assert 3_000 <= clip["end_ms"] - clip["start_ms"] < 60_000, clip
     assert report["recording_start_ms"] is not None  # the call is being recorded
     assert 0 <= report["recording_start_ms"] <= clip["start_ms"]
@@ -138,6 +151,7 @@ def test_an_item_filmed_in_the_call_is_approved_then_reported_and_seeks_the_revi
     text = "\n".join(page.extract_text() for page in reader.pages)
     assert f"Clip: {start}\u2013{end} of the recording" in text, text
     assert "Item powered on" in text
+    assert "Decision: Rejected" in text and SIGNOFF_REASON in text
 
     # the review: once the recording is made, the clip's times seek its player
     agent.page.get_by_test_id("end-call").click()

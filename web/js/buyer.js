@@ -76,7 +76,15 @@ let linkKnown = true; // the context's calls_left counts the calls made so far
 let iceRefused = false; // a TURN server refused this page: no picture can reach the agent
 
 // a remote inspection's checklist, decisions and sign-off (buyer_inspection.js)
-const inspection = new BuyerInspection({ say: (key) => say(key) });
+const inspection = new BuyerInspection({
+  say: (key) => say(key),
+  unsay: (key) => {
+    if (noticeWords && noticeWords[0] === key) {
+      notice.hidden = true;
+      noticeWords = null;
+    }
+  },
+});
 
 function show(testid) {
   showOnly(screens, $(testid));

@@ -33,9 +33,19 @@ function evidenceDone(item) {
 }
 
 export class BuyerInspection {
-  /** `say(key)`: show a catalogue sentence in the page's notice. */
-  constructor({ say }) {
-    this.say = say;
+  /** `say(key)`: show a catalogue sentence in the page's notice; `unsay(key)`: take the
+   *  notice away if it still shows `key` (what the sheet said, once the buyer's next
+   *  decision or sign-off has gone through). */
+  constructor({ say, unsay = () => {} }) {
+    this.said = null;
+    this.say = (key) => {
+      this.said = key;
+      say(key);
+    };
+    this.unsay = () => {
+      if (this.said) unsay(this.said);
+      this.said = null;
+    };
     this.sessionId = null;
     this.report = null;
     this.open = false;
@@ -314,6 +324,7 @@ export class BuyerInspection {
       });
       this.rejecting.delete(key);
       this.drafts.delete(key);
+      this.unsay();
       this.render();
     } catch (err) {
       this.sayError(err);
@@ -373,6 +384,7 @@ export class BuyerInspection {
           body: { decision, reason: why || null, name: typed },
           as: "buyer",
         });
+        this.unsay();
         this.render();
       } catch (err) {
         this.sayError(err);
