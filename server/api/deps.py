@@ -114,6 +114,18 @@ class Principal:
         return self.api_key is None or scope in self.api_key.scope_list
 
 
+def check_staff_csrf(request: Request, session_token: str) -> None:
+    """Forbidden (``csrf_failed``) unless the request's ``X-CSRF-Token`` is the CSRF
+    token of the staff session ``session_token`` (the ``csrf_token`` cookie's value)."""
+    sent = request.headers.get(CSRF_HEADER, "")
+    expected = csrf_token_for(request.app.state.secret_key, session_token)
+    if not same_secret(sent, expected):
+        raise Forbidden(
+            f"missing or wrong {CSRF_HEADER} header: send the csrf_token cookie's value",
+            code="csrf_failed",
+        )
+
+
 def staff_user(request: Request, db: Session, clock: Clock) -> tuple[User, str] | None:
     """The signed-in staff member and session token from the cookie, or None."""
     token = request.cookies.get(SESSION_COOKIE)
@@ -158,13 +170,7 @@ def authorize(
             raise NotSignedIn("sign in first")
         user, token = found
         if request.method not in SAFE_METHODS:
-            sent = request.headers.get(CSRF_HEADER, "")
-            expected = csrf_token_for(request.app.state.secret_key, token)
-            if not same_secret(sent, expected):
-                raise Forbidden(
-                    f"missing or wrong {CSRF_HEADER} header: send the csrf_token cookie's value",
-                    code="csrf_failed",
-                )
+            check_staff_csrf(request, token)
         if user.must_change_password and not pending_password_ok:
             raise Forbidden("change your one-time password first", code="password_change_required")
         if user.role not in allowed:

@@ -10,9 +10,10 @@ signaling socket (``/ws?as=camera``). Both are audited; the code is never logged
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
 import segno
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from server.api.deps import (
@@ -21,12 +22,14 @@ from server.api.deps import (
     ClockDep,
     DbDep,
     SettingsDep,
+    check_staff_csrf,
     client_address,
     staff_user,
 )
 from server.calls.phone_camera import MAX_CODE_CHARS, PASS_TTL_S
 from server.errors import Conflict
 from server.evidence import audit
+from server.models.user import User
 
 router = APIRouter(tags=["phone camera"])
 
@@ -84,15 +87,30 @@ def new_code(
     )
 
 
+def _signed_in_or_not(request: Request, db: DbDep, clock: ClockDep) -> tuple[User, str] | None:
+    """The staff user this browser is signed in as, if any; a signed-in browser's
+    state-changing request carries its session's CSRF token, as everywhere (checked
+    before the body is)."""
+    found = staff_user(request, db, clock)
+    if found is not None:
+        check_staff_csrf(request, found[1])
+    return found
+
+
+SignedInOrNot = Annotated[tuple[User, str] | None, Depends(_signed_in_or_not)]
+
+
 @router.post(
     "/api/phone-camera/claim",
     response_model=ClaimOut,
     responses={
+        403: {"description": "a signed-in browser without its session's CSRF token"},
         404: {"description": "the code is unknown, expired, used or another agent's"},
         429: {"description": "too many codes tried from this address"},
     },
 )
 def claim(
+    signed_in: SignedInOrNot,
     body: ClaimIn,
     request: Request,
     response: Response,
@@ -102,9 +120,10 @@ def claim(
 ) -> ClaimOut:
     """The phone's camera page uses the code (once). A browser signed in as another
     staff member than the code's agent is refused like a wrong code. Sets the
-    `showdesk_camera` cookie: a pass for one signaling socket within a minute."""
+    `showdesk_camera` cookie: a pass for one signaling socket within a minute. A signed-in
+    browser sends its session's CSRF token (403 `csrf_failed` otherwise); a phone that is
+    not signed in has no session to forge."""
     request.app.state.rate_limits.camera_code_tried(client_address(request))
-    signed_in = staff_user(request, db, clock)
     user_id = signed_in[0].id if signed_in is not None else None
     grant, token = request.app.state.calls.phone_cameras.claim(body.code, user_id)
     audit.action_done(

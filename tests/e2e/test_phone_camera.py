@@ -51,7 +51,13 @@ async (sessionId) => {
 
 
 def claim(page: Page, code: str) -> tuple[int, dict]:
-    answer = page.request.post("/api/phone-camera/claim", data={"code": code})
+    """The claim as the camera page makes it: with the browser's staff CSRF token, if it
+    is signed in (a signed-in browser's request without it is refused as forged)."""
+    csrf = page.evaluate(
+        "() => (document.cookie.match(/(?:^|; )csrf_token=([^;]*)/) || [])[1] || ''"
+    )
+    headers = {"X-CSRF-Token": csrf} if csrf else {}
+    answer = page.request.post("/api/phone-camera/claim", data={"code": code}, headers=headers)
     return answer.status, answer.json()
 
 
