@@ -247,7 +247,11 @@ export function playStream(video, stream, onBlocked) {
   if (video.srcObject !== stream) video.srcObject = stream;
   const attempt = video.play();
   if (attempt && attempt.catch) {
-    attempt.catch(() => {
+    attempt.catch((err) => {
+      // Only the browser's autoplay rule asks for a click. A play() cut short because a
+      // newer stream (a track joining) replaced this one is not blocked: that stream's
+      // own play() goes on.
+      if (err?.name !== "NotAllowedError" || video.srcObject !== stream) return;
       if (onBlocked) onBlocked(() => video.play().catch(() => {}));
     });
   }
