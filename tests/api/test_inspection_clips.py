@@ -14,6 +14,7 @@ from server.errors import Conflict, InvalidInput
 from server.inspections import checklist, clips
 from server.inspections.report_pdf import recording_time
 from server.inspections.templates import shipped_templates
+from signaling.call import elapsed_ms
 from tests.helpers.inspections import error_code, live_call, recv_type, shoot
 from tests.helpers.people import Person, staff
 from tests.helpers.waiting import wait_until
@@ -24,6 +25,12 @@ ITEMS = ["shipping_label", "powered_on"]
 @pytest.fixture
 def agent(app, client) -> Person:
     return staff(client, app, "ann@shop.test", "agent", "Ann Agent")[0]
+
+
+def call_clock_ms(app, session_id: str) -> int:
+    """Now on the live call's clock, as the clip routes read it."""
+    snap = app.state.calls.switchboard.call(session_id)
+    return elapsed_ms(snap.created_at, time.time())
 
 
 def clip_url(session_id: str, item: str, stop: bool = False) -> str:
@@ -53,7 +60,11 @@ def test_the_agent_records_a_clip_both_sides_see_it_and_the_buyer_then_decides(a
         answer = call.buyer.post(f"{base}/items/powered_on/decision", json={"decision": "approved"})
         assert error_code(answer, 409) == "clip_missing"
 
-        time.sleep(0.3)
+        wait_until(
+            lambda: call_clock_ms(app, sid) >= clip["start_ms"] + 300,
+            5,
+            "the call clock 300 ms past the clip's start",
+        )
         stopped = agent.post(clip_url(sid, "powered_on", stop=True))
         assert stopped.status_code == 200, stopped.text
         item = stopped.json()["items"][1]
@@ -110,7 +121,11 @@ def test_a_clip_is_refused_where_it_does_not_belong(app, client, agent):
         assert error_code(agent.post(clip_url(sid, "x" * 65)), 422) == "validation_error"
         # a second start replaces the clip being recorded
         first = agent.post(clip_url(sid, "powered_on")).json()["items"][1]["clip"]
-        time.sleep(0.05)
+        wait_until(
+            lambda: call_clock_ms(app, sid) > first["start_ms"],
+            5,
+            "the call clock past the first clip's start",
+        )
         again = agent.post(clip_url(sid, "powered_on")).json()["items"][1]["clip"]
         assert again["start_ms"] > first["start_ms"] and again["end_ms"] is None
         call.agent_ws.send_json({"type": "end"})
