@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from server.models import AuditEntry, Call
 from tests.helpers.axe import assert_no_serious_violations
-from tests.helpers.browser_steps import available_agent, signed_in_admin
+from tests.helpers.browser_steps import answered_call, available_agent, signed_in_admin
 from tests.helpers.chromium import OpenParticipant
 from tests.helpers.links import make_link
 from tests.helpers.screens import SIZES, shoot
@@ -103,10 +103,7 @@ def test_an_admin_adds_a_checklist_and_an_inspection_started_after_has_its_items
     _, url = make_link(app, "ORD-PHONE", "remote_inspection", locale="de")
     agent = available_agent(live_server, open_participant, "ann@shop.test", "Ann Agent")
     buyer = open_participant("buyer", phone=True, locale="de-DE")
-    buyer.page.goto(url)
-    buyer.page.get_by_test_id("consent-accept").click()
-    agent.page.get_by_test_id("accept").click()
-    expect(buyer.page.get_by_test_id("call-state")).to_have_attribute("data-state", "live")
+    answered_call(agent, buyer, url)
     console = agent.page.get_by_test_id("console-inspection")
     console.get_by_test_id("inspection-template").select_option("phones_before_shipping")
     picks = console.get_by_test_id("inspection-pick")

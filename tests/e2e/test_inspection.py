@@ -15,7 +15,7 @@ import pypdf
 from playwright.sync_api import Page, expect
 
 from tests.helpers.accounts import add_user
-from tests.helpers.browser_steps import available_agent, sign_in
+from tests.helpers.browser_steps import answered_call, available_agent, sign_in
 from tests.helpers.links import make_link
 from tests.helpers.screens import SIZES, shoot
 from tests.helpers.waiting import wait_until
@@ -43,10 +43,7 @@ def test_a_three_item_inspection_photographed_decided_signed_off_and_reported(
     _, url = make_link(live_server.app, "ORD-INSPECT", "remote_inspection")
     agent = available_agent(live_server, open_participant, "ines@shop.test", "Ines Agent")
     buyer = open_participant("buyer", phone=True)
-    buyer.page.goto(url)
-    buyer.page.get_by_test_id("consent-accept").click()
-    agent.page.get_by_test_id("accept").click()
-    expect(buyer.page.get_by_test_id("call-state")).to_have_attribute("data-state", "live")
+    answered_call(agent, buyer, url)
 
     # the agent chooses three of the checklist's items and starts it
     panel = agent.page.get_by_test_id("console-inspection")

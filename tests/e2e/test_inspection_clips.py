@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from server.inspections.report_pdf import recording_time
 from server.models.evidence import Recording
 from tests.helpers.accounts import add_user
-from tests.helpers.browser_steps import available_agent, sign_in
+from tests.helpers.browser_steps import answered_call, available_agent, sign_in
 from tests.helpers.links import make_link
 from tests.helpers.screens import SIZES, shoot
 from tests.helpers.waiting import wait_until
@@ -46,10 +46,7 @@ def test_an_item_filmed_in_the_call_is_approved_then_reported_and_seeks_the_revi
     _, url = make_link(live_server.app, "ORD-CLIP", "remote_inspection")
     agent = available_agent(live_server, open_participant, "ines@shop.test", "Ines Agent")
     buyer = open_participant("buyer", phone=True)
-    buyer.page.goto(url)
-    buyer.page.get_by_test_id("consent-accept").click()
-    agent.page.get_by_test_id("accept").click()
-    expect(buyer.page.get_by_test_id("call-state")).to_have_attribute("data-state", "live")
+    answered_call(agent, buyer, url)
 
     # the pick list says what each item asks for; the agent starts two items
     picks = agent.page.get_by_test_id("inspection-pick")

@@ -153,8 +153,14 @@ def start_call(
         live_server, open_participant, f"agent-{order_ref}@shop.test", "Aggie Agent"
     )
     buyer = open_participant("buyer", phone=True, on=camera_browser)
+    answered_call(agent, buyer, link_url)
+    return agent, buyer, link_url
+
+
+def answered_call(agent: Participant, buyer: Participant, link_url: str) -> None:
+    """The buyer opens ``link_url`` and consents, the available ``agent`` accepts: the
+    call is live on the buyer's page."""
     buyer.page.goto(link_url)
     buyer.page.get_by_test_id("consent-accept").click()
     agent.page.get_by_test_id("accept").click()
     expect(buyer.page.get_by_test_id("call-state")).to_have_attribute("data-state", "live")
-    return agent, buyer, link_url
