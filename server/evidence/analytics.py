@@ -43,12 +43,12 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from server.evidence import analytics_rollup as rolled
-from server.evidence.review_list import CallFilter, _not_reached, _untagged
+from server.evidence.review_list import RETURN_PURPOSES, CallFilter, _not_reached, _untagged
 from server.models.call import Call
 from server.models.order import CallSku
 from server.models.qa import QaScore
 from server.models.rollup import US_PER_S, micros
-from server.models.taxonomy import TAXONOMY_DAMAGE, OutcomeCode, call_purposes
+from server.models.taxonomy import OutcomeCode
 from server.models.user import User
 from signaling.vocabulary import EndReason
 
@@ -92,11 +92,6 @@ def _week_of_hour(hour: datetime, zone: ZoneInfo) -> str:
     start = hour.astimezone(zone)
     monday: date = start.date() - timedelta(days=start.weekday())
     return monday.isoformat()
-
-
-RETURN_PURPOSES: tuple[str, ...] = tuple(call_purposes(TAXONOMY_DAMAGE))
-"""The call purposes whose verdicts are return reasons: the outcome figures count only
-their calls unless a purpose is asked for (a demo's "purchased" is no complaint)."""
 
 
 def outcome_rows(
@@ -197,9 +192,7 @@ def _from_calls(
     rows: dict[str | None, OutcomeRow],
 ) -> None:
     """Add the figures counted from the calls ``flt`` selects to ``rows``."""
-    where = flt.conditions()
-    if flt.purpose is None:
-        where.append(col(Call.purpose).in_(RETURN_PURPOSES))
+    where = (flt if flt.purpose is not None else replace(flt, return_reasons=True)).conditions()
     outcome, decision = col(Call.outcome), col(Call.decision)
     key: Any
     query: Any
@@ -398,10 +391,12 @@ class QaRow:
 
 
 def qa_rows(db: Session, flt: CallFilter, tz: str = "UTC") -> tuple[list[QaRow], list[QaRow]]:
-    """QA scores of the calls ``flt`` selects, per agent and week (the call's week in
-    ``tz``, as ``outcome_rows`` counts weeks) and per agent over the period: how many
-    scores (a call scored by two reviewers counts twice) and their mean total. Rows by
-    agent name, then week; a score counts for the agent it was given to."""
+    """QA scores of the calls ``flt`` selects (the period and every filter, as the review
+    list and ``outcome_rows`` read them; of every purpose unless ``purpose`` is set), per
+    agent and week (the call's week in ``tz``, as ``outcome_rows`` counts weeks) and per
+    agent over the period: how many scores (a call scored by two reviewers counts twice)
+    and their mean total. Rows by agent name, then week; a score counts for the agent it
+    was given to."""
     hour = _hour_bucket(db)
     query = (
         select(col(QaScore.agent_id), hour, func.count(), func.sum(col(QaScore.total_pct)))

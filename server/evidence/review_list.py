@@ -36,13 +36,17 @@ from server.models.case import Case
 from server.models.consent import ConsentText, fill_in
 from server.models.evidence import Photo, PhotoPublic, Recording, RecordingPublic
 from server.models.order import CallSku, OrderPublic, filter_key
-from server.models.taxonomy import OutcomeCode
+from server.models.taxonomy import TAXONOMY_DAMAGE, OutcomeCode, call_purposes
 from server.models.user import User
 from signaling.vocabulary import Decision, EndReason, Purpose
 
 UNTAGGED_KEY = "untagged"
 NOT_REACHED_KEY = "not_reached"
 LIKE_ESCAPE = "\\"
+
+RETURN_PURPOSES: tuple[str, ...] = tuple(call_purposes(TAXONOMY_DAMAGE))
+"""The call purposes whose verdicts are return reasons (a damage check's and a remote
+inspection's); a product demo's results never are (a demo's "purchased" is no complaint)."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ class CallFilter:
     end_reason: EndReason | None = None
     decision: Decision | None = None
     purpose: Purpose | None = None
+    return_reasons: bool = False  # only calls of ``RETURN_PURPOSES``
     agent_id: int | None = None
     order_ref: str | None = None  # a prefix of the order reference (case-sensitive)
     since: datetime | None = None
@@ -85,6 +90,8 @@ class CallFilter:
             where.append(col(Call.decision) == self.decision)
         if self.purpose is not None:
             where.append(col(Call.purpose) == self.purpose)
+        if self.return_reasons:
+            where.append(col(Call.purpose).in_(RETURN_PURPOSES))
         if self.agent_id is not None:
             where.append(col(Call.agent_id) == self.agent_id)
         if self.order_ref is not None:

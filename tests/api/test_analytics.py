@@ -1,7 +1,8 @@
 """``GET /api/analytics/outcomes`` and ``/service``: every figure equals the one counted
-from the seeded rows; parameters are checked; supervisors, admins and keys with
-``calls:read`` read them, agents and other keys do not; each figure's review-list
-filters find exactly the calls behind it."""
+from the seeded rows; a product demo's results are never counted as return reasons, and
+are read apart with ``purpose=product_demo``; parameters are checked; supervisors,
+admins and keys with ``calls:read`` read them, agents and other keys do not; each
+figure's review-list filters find exactly the calls behind it."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from sqlmodel import Session
 from server.accounts.apikeys import create_api_key
 from tests.helpers.accounts import add_user, login
 from tests.helpers.analytics_data import (
+    DEMO,
+    DEMO_CATEGORY,
+    RETURN_PURPOSES,
     START,
     expected_rows,
     expected_service,
@@ -27,7 +31,7 @@ PERIOD = {"since": START.isoformat(), "until": (START + timedelta(days=28)).isof
 def seeded(app, client):
     agents = [add_user(app, f"a{i}@shop.test", "agent", f"Agent {i}") for i in range(3)]
     add_user(app, "sue@shop.test", "supervisor", "Sue")
-    calls = seed_calls(app, agents, 160, start=START)
+    calls = seed_calls(app, agents, 160, start=START, demos=40)
     login(client, "sue@shop.test")
     return calls
 
@@ -51,6 +55,45 @@ def test_every_group_equals_the_count_from_the_rows(client, seeded, group_by):
     assert _as_dict(rows) == expected_rows(seeded, group_by)
     if group_by != "week":
         assert [r["calls"] for r in rows] == sorted((r["calls"] for r in rows), reverse=True)
+
+
+@pytest.mark.parametrize("params", [{}, {"carrier": "ups"}], ids=["rolled-up", "filtered"])
+def test_demo_results_are_no_return_reasons_and_are_read_apart(client, seeded, params):
+    demos = [c for c in seeded if c.purpose == DEMO]
+    assert any(c.outcome for c in demos) and any(c.decision for c in demos)
+    if params:
+        seeded = [c for c in seeded if c.carrier == "ups"]
+    returns = [c for c in seeded if c.purpose in RETURN_PURPOSES]
+    query = {**PERIOD, **params}
+    by_category = client.get(
+        "/api/analytics/outcomes", params={**query, "group_by": "category"}
+    ).json()["rows"]
+    assert DEMO_CATEGORY not in {r["key"] for r in by_category}
+    assert sum(r["calls"] for r in by_category) == sum(c.outcome is not None for c in returns)
+    # the share settled without a refund: of the return reasons' decisions only
+    decided = [c.decision for c in returns if c.outcome and c.decision]
+    counted = {}
+    for r in by_category:
+        for decision, n in r["by_decision"].items():
+            counted[decision] = counted.get(decision, 0) + n
+    assert sum(counted.values()) == len(decided)
+    assert sum(n for d, n in counted.items() if d != "refund") == sum(
+        d != "refund" for d in decided
+    )
+    for group_by in ("outcome", "category", "carrier", "week"):
+        found = client.get(
+            "/api/analytics/outcomes", params={**query, "group_by": group_by, "purpose": DEMO}
+        ).json()["rows"]
+        assert _as_dict(found) == expected_rows(seeded, group_by, purpose=DEMO), group_by
+    by_outcome = client.get(
+        "/api/analytics/outcomes", params={**query, "group_by": "outcome", "purpose": DEMO}
+    ).json()["rows"]
+    for row in by_outcome:
+        listed = client.get(
+            "/api/sessions",
+            params={**query, "purpose": DEMO, "outcome": row["key"], "per_page": 1},
+        ).json()
+        assert listed["total"] == row["calls"]
 
 
 def test_weeks_are_counted_in_the_viewers_time_zone(client, seeded):
@@ -110,6 +153,14 @@ def test_each_figure_s_review_list_filters_find_exactly_its_calls(client, seeded
             ids = {c.id for c in seeded if c.carrier == row["key"] and c.outcome == outcome}
             assert listed["total"] == n == len(ids)
             assert {item["id"] for item in listed["items"]} == ids
+        # a row's calls (untagged ones too) are the return reasons' calls of its carrier
+        listed = client.get(
+            "/api/sessions",
+            params={**PERIOD, "carrier": row["key"], "return_reasons": "true", "per_page": 100},
+        ).json()
+        ids = {c.id for c in seeded if c.carrier == row["key"] and c.purpose in RETURN_PURPOSES}
+        assert listed["total"] == row["calls"] == len(ids)
+        assert {item["id"] for item in listed["items"]} == ids
     by_category = client.get(
         "/api/analytics/outcomes", params={**PERIOD, "group_by": "category"}
     ).json()["rows"]

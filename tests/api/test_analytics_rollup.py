@@ -231,7 +231,7 @@ def test_the_rollup_equals_a_recount_after_any_changes(world, steps, periods, zo
             returns = [c for c in inside if purpose or c.purpose != Purpose.PRODUCT_DEMO]
             for group in GROUPS:
                 found = analytics.outcome_rows(db, flt, group, zone)  # type: ignore[arg-type]
-                assert _as_dict(found) == expected_rows(returns, group, zone), group
+                assert _as_dict(found) == expected_rows(returns, group, zone, purpose), group
             assert vars(analytics.service(db, flt)) == _expected_service(inside)
 
 

@@ -12,9 +12,20 @@ from datetime import timedelta
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from playwright.sync_api import Page, expect
+from sqlmodel import Session
 
+from server.models.qa import QaScore
 from tests.helpers.accounts import add_user
-from tests.helpers.analytics_data import START, expected_service, matching, seed_calls
+from tests.helpers.analytics_data import (
+    DEMO,
+    DEMO_CODES,
+    RETURN_PURPOSES,
+    START,
+    Seeded,
+    expected_service,
+    matching,
+    seed_calls,
+)
 from tests.helpers.browser_steps import sign_in
 from tests.helpers.chromium import OpenParticipant
 from tests.helpers.screens import shoot
@@ -22,7 +33,14 @@ from tests.helpers.servers import LiveServer
 from tests.helpers.waiting import NotYet, page_pause, wait_until
 
 SECTIONS = ["category", "decision", "week", "carrier", "sku", "country", "channel", "agent"]
-TABLES = [*SECTIONS, "sku-rate", "carrier-rate"]
+RETURN_TABLES = [*SECTIONS, "sku-rate", "carrier-rate"]
+TABLES = [*RETURN_TABLES, "demo"]
+DEMO_WORDS = "Demo result"  # the demo category's label (migration 0020)
+# every word a chart shows: its labels and its datasets' (the legend's)
+WORDS_JS = """(canvas) => {
+  const chart = Chart.getChart(canvas);
+  return [...chart.data.labels.map(String), ...chart.data.datasets.map((d) => d.label)];
+}"""
 
 # every count link on the page: (its number, its review-list parameters)
 LINKS_JS = """() => [...document.querySelectorAll('[data-testid="analytics-count"]')].map((a) => {
@@ -97,13 +115,39 @@ REACH_JS = """() => {
 }"""
 
 
+def _table(page: Page, name: str) -> list[list[str]]:
+    table = page.locator(f'[data-testid="analytics-table"][data-table="{name}"]')
+    return page.evaluate(TABLE_JS, table.element_handle())
+
+
+def _expect_demo_results(page: Page, seeded: list[Seeded], params: dict[str, str]) -> None:
+    """The demo section's table: calls per demo result of the period and ``params``,
+    counted here from the rows."""
+    period = {"since": START.isoformat(), "until": (START + timedelta(days=28)).isoformat()}
+    cells = _table(page, "demo")
+    shown = {row[0]: int(row[1]) for row in cells[1:]}
+    want = {
+        code: len(matching(seeded, {**period, **params, "purpose": DEMO, "outcome": code}))
+        for code in DEMO_CODES
+    }
+    labels = {
+        "purchased": "Purchased",
+        "decide_later": "Will decide later",
+        "not_interested": "Not interested",
+        "question_answered": "Question answered",
+        "referred": "Referred",
+    }
+    assert shown == {labels[code]: n for code, n in want.items()}
+    assert sum(want.values()) > 10
+
+
 def test_every_figure_and_chart_stands_for_exactly_its_calls(
     live_server: LiveServer, open_participant: OpenParticipant
 ) -> None:
     app = live_server.app
     agents = [add_user(app, f"a{i}@shop.test", "agent", f"Agent {i}") for i in range(3)]
     add_user(app, "sup@shop.test", "supervisor", "Sue Supervisor")
-    seeded = seed_calls(app, agents, 160, start=START)
+    seeded = seed_calls(app, agents, 160, start=START, demos=40)
     page = open_participant("supervisor", timezone_id="UTC").page
     sign_in(page, "sup@shop.test", landing="/review")
     page.goto("/analytics")
@@ -134,7 +178,7 @@ def test_every_figure_and_chart_stands_for_exactly_its_calls(
         ("not_reached", "not_reached"),
     ]:
         assert float(figures[name]) == service[key], name
-    decided = [c for c in seeded if c.decision]
+    decided = [c for c in seeded if c.decision and c.purpose in RETURN_PURPOSES]
     settled = sum(c.decision != "refund" for c in decided) / len(decided)
     assert float(figures["settled"]) == round(settled, 4)
 
@@ -150,12 +194,21 @@ def test_every_figure_and_chart_stands_for_exactly_its_calls(
         assert lines == cells, name
         assert len(cells) > 1, name
 
-    for name in SECTIONS:
+    for name in [*SECTIONS, "demo"]:
         canvas = page.locator(f'canvas[data-testid="analytics-chart"][data-chart="{name}"]')
         drawn = page.evaluate(CHART_JS, canvas.element_handle())
         assert drawn["painted"] > 1000, name
         rows = page.locator(f'[data-testid="analytics-table"][data-table="{name}"] tbody tr')
         assert all(n == rows.count() for n in drawn["bars"]), (name, drawn["bars"])
+    # a demo's results are no return reason: in no return-reason chart, legend or table
+    for name in SECTIONS:
+        canvas = page.locator(f'canvas[data-testid="analytics-chart"][data-chart="{name}"]')
+        words = page.evaluate(WORDS_JS, canvas.element_handle())
+        assert DEMO_WORDS not in words, (name, words)
+    for name in RETURN_TABLES:
+        table = page.locator(f'[data-testid="analytics-table"][data-table="{name}"]')
+        expect(table).not_to_contain_text(DEMO_WORDS)
+    _expect_demo_results(page, seeded, {})
 
     for size in ({"width": 390, "height": 844}, {"width": 1366, "height": 768}):
         page.set_viewport_size(size)
@@ -199,3 +252,89 @@ def test_the_page_is_for_supervisors_and_admins(
     sign_in(page, "ana@shop.test")
     answer = page.goto("/analytics")
     assert answer is not None and answer.status == 403
+
+
+def _qa_table(page: Page) -> dict[str, tuple[int, float]]:
+    """The QA card's agents: name -> (scores, mean total)."""
+    return {row[0]: (int(row[1]), float(row[2])) for row in _table(page, "qa")[1:]}
+
+
+def _expected_qa(
+    scored: list[tuple[Seeded, float]], names: dict[int, str], keep
+) -> dict[str, tuple[int, float]]:
+    found: dict[str, list[float]] = {}
+    for call, total in scored:
+        if keep(call):
+            found.setdefault(names[call.agent_id or 0], []).append(total)
+    return {k: (len(v), round(sum(v) / len(v), 1)) for k, v in found.items()}
+
+
+def test_a_demo_purpose_shows_only_demo_results_and_the_qa_card_follows_the_filters(
+    live_server: LiveServer, open_participant: OpenParticipant
+) -> None:
+    app = live_server.app
+    agents = [add_user(app, f"a{i}@shop.test", "agent", f"Agent {i}") for i in range(3)]
+    names = {agent: f"Agent {i}" for i, agent in enumerate(agents)}
+    sue = add_user(app, "sup@shop.test", "supervisor", "Sue Supervisor")
+    seeded = seed_calls(app, agents, 160, start=START, demos=40)
+    # a QA score on every fourth answered call, demos among them
+    answered = [c for c in seeded if c.agent_id is not None]
+    scored = [(c, float(40 + (n * 7) % 60)) for n, c in enumerate(answered) if n % 4 == 0]
+    assert {c.purpose for c, _ in scored} >= {DEMO, "damage_verification"}
+    with Session(app.state.engine) as db:
+        for call, total in scored:
+            db.add(
+                QaScore(
+                    call_id=call.id,
+                    reviewer_id=sue,
+                    agent_id=call.agent_id,
+                    total_pct=total,
+                    created_at=call.ended_at,
+                    updated_at=call.ended_at,
+                )
+            )
+        db.commit()
+    page = open_participant("supervisor", timezone_id="UTC").page
+    sign_in(page, "sup@shop.test", landing="/review")
+    page.goto("/analytics")
+    _loaded(page, 0)
+    _show_period(page)
+    assert _qa_table(page) == _expected_qa(scored, names, lambda c: True)
+
+    before = page.evaluate(LOADS_JS)
+    page.get_by_test_id("analytics-filter-purpose").select_option(DEMO)
+    _loaded(page, before)
+    for name in RETURN_TABLES:  # no return reason counted: every count 0 (no link)
+        table = page.locator(f'[data-testid="analytics-table"][data-table="{name}"]')
+        expect(table.get_by_test_id("analytics-count")).to_have_count(0)
+        assert all(
+            float(cell) == 0 for row in _table(page, name)[1:] for cell in row[1:] if cell
+        ), name
+    _expect_demo_results(page, seeded, {})
+    assert _qa_table(page) == _expected_qa(scored, names, lambda c: c.purpose == DEMO)
+    links = page.evaluate(LINKS_JS)
+    assert links, "the demo results link to the review list"
+    for value, href in links:
+        params = dict(parse_qsl(urlsplit(href).query))
+        assert float(value) == len(matching(seeded, params)), (href, value)
+    shoot(page, "analytics-demo", laptop=True)
+
+    # a return purpose: its return reasons, no demo results, its calls' QA scores
+    before = page.evaluate(LOADS_JS)
+    page.get_by_test_id("analytics-filter-purpose").select_option("damage_verification")
+    _loaded(page, before)
+    expect(
+        page.locator('[data-testid="analytics-section"][data-section="demo"]')
+    ).to_have_attribute("data-rows", str(len(DEMO_CODES)))
+    assert all(int(row[1]) == 0 for row in _table(page, "demo")[1:])
+    assert _qa_table(page) == _expected_qa(
+        scored, names, lambda c: c.purpose == "damage_verification"
+    )
+    # and an agent as well
+    agent = agents[1]
+    before = page.evaluate(LOADS_JS)
+    page.get_by_test_id("analytics-filter-agent").select_option(str(agent))
+    _loaded(page, before)
+    assert _qa_table(page) == _expected_qa(
+        scored, names, lambda c: c.purpose == "damage_verification" and c.agent_id == agent
+    )

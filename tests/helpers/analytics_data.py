@@ -1,6 +1,8 @@
 """A seeded set of ended calls with orders, outcomes and decisions for the analytics, and
 the figures computed from those rows in plain Python (never through the server's
-queries), so a test compares the API and the page with an independent count."""
+queries), so a test compares the API and the page with an independent count. Product
+demos among them have a demo's results (migration 0020's codes), which are never
+return reasons: the return-reason figures leave those calls out."""
 
 from __future__ import annotations
 
@@ -25,6 +27,11 @@ SKUS = ["MUG-01", "PLT-07", "BWL-03"]
 OUTCOMES = ["damage", "defect", "misuse", "no_fault_found", "wrong_size", None]
 DECISIONS = ["refund", "replace", "repair", "reject", "none", None]
 PURPOSES = [Purpose.DAMAGE_VERIFICATION, Purpose.REMOTE_INSPECTION]
+RETURN_PURPOSES = {"damage_verification", "remote_inspection"}  # a demo's are no returns
+DEMO = "product_demo"
+DEMO_CATEGORY = "demo_result"
+DEMO_CODES = ["purchased", "decide_later", "not_interested", "question_answered", "referred"]
+DEMO_OUTCOMES = [*DEMO_CODES[:4], None]
 
 
 @dataclass(frozen=True)
@@ -46,20 +53,27 @@ class Seeded:
     skus: tuple[str, ...]
 
 
-def seed_calls(app: FastAPI, agents: list[int], n: int, *, start: datetime) -> list[Seeded]:
-    """``n`` ended calls created over the 28 days after ``start``: some left the queue,
-    some untagged, the rest with an outcome and usually a decision."""
+def seed_calls(
+    app: FastAPI, agents: list[int], n: int, *, start: datetime, demos: int = 0
+) -> list[Seeded]:
+    """``n`` ended calls (damage checks and inspections) created over the 28 days after
+    ``start``: some left the queue, some untagged, the rest with an outcome and usually a
+    decision; then ``demos`` product demos over the same days, with a demo's results
+    (some with a decision too)."""
     rng = random.Random(15)
     link, _ = make_link(app, "ORD-A")
     seeded: list[Seeded] = []
     with Session(app.state.engine) as db:
-        for i in range(n):
+        for i in range(n + demos):
+            if i == n:
+                rng = random.Random(27)  # the first n calls stay as they were without demos
+            demo = i >= n
             created = start + timedelta(seconds=rng.randrange(28 * 86400))
             left = rng.random() < 0.1
             agent = None if left else rng.choice(agents)
             answered = None if left else created + timedelta(seconds=rng.randrange(5, 240))
             ended = (answered or created) + timedelta(seconds=rng.randrange(30, 900))
-            outcome = None if left else rng.choice(OUTCOMES)
+            outcome = None if left else rng.choice(DEMO_OUTCOMES if demo else OUTCOMES)
             decision = rng.choice(DECISIONS) if outcome else None
             skus = tuple(rng.sample(SKUS, rng.choice([1, 1, 2])))
             order = {
@@ -70,12 +84,12 @@ def seed_calls(app: FastAPI, agents: list[int], n: int, *, start: datetime) -> l
             }
             keys = order_keys(order)
             call = Seeded(
-                id=f"an{i:04d}",
+                id=f"dm{i - n:04d}" if demo else f"an{i:04d}",
                 created_at=created,
                 answered_at=answered,
                 ended_at=ended,
                 end_reason=EndReason.BUYER_LEFT_QUEUE if left else EndReason.AGENT_ENDED,
-                purpose=rng.choice(PURPOSES),
+                purpose=DEMO if demo else rng.choice(PURPOSES),
                 agent_id=agent,
                 outcome=outcome,
                 decision=decision,
@@ -118,10 +132,17 @@ def week_of(moment: datetime, tz: str) -> str:
     return (hour.date() - timedelta(days=hour.weekday())).isoformat()
 
 
+def category_of(outcome: str) -> str:
+    """An outcome code's category in the shipped taxonomy."""
+    if outcome in DEMO_CODES:
+        return DEMO_CATEGORY
+    return str(SHIPPED_CATEGORY_OF[outcome])  # type: ignore[index]
+
+
 def keys_of(call: Seeded, group_by: str, tz: str = "UTC") -> list[str | None]:
     """The group keys a call counts under (none: it is not counted)."""
     if group_by == "category":
-        return [str(SHIPPED_CATEGORY_OF[call.outcome])] if call.outcome else []
+        return [category_of(call.outcome)] if call.outcome else []
     if group_by == "outcome":
         return [call.outcome] if call.outcome else []
     if group_by == "sku":
@@ -138,10 +159,15 @@ def keys_of(call: Seeded, group_by: str, tz: str = "UTC") -> list[str | None]:
     ]
 
 
-def expected_rows(calls: list[Seeded], group_by: str, tz: str = "UTC") -> dict:
-    """{key: {calls, by_outcome, by_decision}} counted from the rows."""
+def expected_rows(
+    calls: list[Seeded], group_by: str, tz: str = "UTC", purpose: str | None = None
+) -> dict:
+    """{key: {calls, by_outcome, by_decision}} counted from the rows: of the calls of
+    ``purpose``, or without one of the return-reason purposes' calls (no demo)."""
     rows: dict = {}
     for call in calls:
+        if (call.purpose != purpose) if purpose else (call.purpose not in RETURN_PURPOSES):
+            continue
         for key in keys_of(call, group_by, tz):
             row = rows.setdefault(key, {"calls": 0, "by_outcome": {}, "by_decision": {}})
             row["calls"] += 1
@@ -194,8 +220,9 @@ def matching(calls: list[Seeded], params: dict[str, str]) -> list[Seeded]:
             "sku": lambda v: filter_key(v) in c.skus,
             "agent_id": lambda v: c.agent_id == int(v),
             "purpose": lambda v: c.purpose == v,
+            "return_reasons": lambda v: v != "true" or c.purpose in RETURN_PURPOSES,
             "outcome": lambda v: c.outcome == v,
-            "category": lambda v: c.outcome is not None and SHIPPED_CATEGORY_OF[c.outcome] == v,
+            "category": lambda v: c.outcome is not None and category_of(c.outcome) == v,
             "decision": lambda v: c.decision == v,
             "end_reason": lambda v: c.end_reason == v,
             "untagged": lambda v: c.answered_at is not None and c.outcome is None,

@@ -1,12 +1,15 @@
-// /analytics: where the verdicts concentrate (outcome categories by week, carrier, SKU,
-// country, channel and agent; the decision mix; the SKUs and carriers with the highest
-// product and logistics fault rates), how the service went, and the QA scores per agent by
-// week (an agent's name opens their scored calls on /qa), for a period and filters. Figures come from GET /api/analytics/outcomes,
-// /api/analytics/service and /api/analytics/qa; each chart
-// (Chart.js, vendor/chart.umd.min.js) has its table under it and a CSV export of that
-// table; every count links to the review list filtered to exactly the calls behind it
-// (review_link.js), and clicking a bar opens the same list. The period and weeks are in
-// the viewer's time zone (staff_i18n.js).
+// /analytics: where the return reasons concentrate (outcome categories by week, carrier,
+// SKU, country, channel and agent; the decision mix; the SKUs and carriers with the
+// highest product and logistics fault rates), a product demo's results apart (never a
+// return reason), how the service went, and the QA scores per agent by week (an agent's
+// name opens their scored calls on /qa), for a period and filters. Figures come from GET
+// /api/analytics/outcomes (the return reasons without a purpose; the demos' results with
+// purpose=product_demo), /api/analytics/service and /api/analytics/qa (the same period and
+// filters); each chart (Chart.js, vendor/chart.umd.min.js) has its table under it and a
+// CSV export of that table; every count links to the review list filtered to exactly the
+// calls behind it (review_link.js; a return reason's with return_reasons=true, a demo
+// result's with purpose=product_demo), and clicking a bar opens the same list. The period
+// and weeks are in the viewer's time zone (staff_i18n.js).
 import { get } from "./api.js";
 import { addDays, localDate, midnightIn } from "./analytics_time.js";
 import { fail, say, startPage } from "./page.js";
@@ -16,6 +19,7 @@ import { $, el, formatDuration } from "./ui.js";
 const COLOURS = ["#c0392b", "#2471a3", "#b9770e", "#1e8449", "#7f8c8d", "#8e44ad", "#16a085", "#d35400"];
 const TOP = 12; // bars in a chart by SKU, carrier, ...
 const DECISIONS_SETTLED = ["replace", "repair", "reject", "none"]; // not a refund
+const DEMO = "product_demo"; // the purpose whose results are no return reasons
 // the filters: the page's field -> the analytics' parameter -> the review list's
 const FILTERS = [
   ["analytics-filter-purpose", "purpose", "purpose"],
@@ -86,6 +90,8 @@ function period() {
   return { since: midnightIn(first, zone), until: midnightIn(addDays(last, 1), zone) };
 }
 
+/** The figures' parameters (`params`), the review list's for every call (`review`), for
+ * the return reasons' calls (`returns`) and for the demos' (`demos`, with `demoParams`). */
 function query(span) {
   const params = new URLSearchParams({ since: span.since.toISOString(), until: span.until.toISOString() });
   const review = new URLSearchParams(params);
@@ -96,7 +102,13 @@ function query(span) {
       review.set(reviewName, value);
     }
   }
-  return { params, review };
+  const returns = new URLSearchParams(review);
+  returns.set("return_reasons", "true");
+  const demos = new URLSearchParams(review);
+  demos.set("purpose", DEMO);
+  const demoParams = new URLSearchParams(params);
+  demoParams.set("purpose", DEMO);
+  return { params, review, returns, demos, demoParams };
 }
 
 /** The review list's address for `review` params plus `more`. */
@@ -112,8 +124,15 @@ const categoryWords = (code) => vocabulary.label("outcome_categories", code);
 const decisionWords = (code) => vocabulary.label("decisions", code);
 const categoryOf = (code) => vocabulary.categoryOf.get(code) || "inconclusive";
 
+/** Whether a category holds a product demo's results (never a return reason). */
+const isDemoCategory = (code) => (vocabulary.categoryPurposes.get(code) || []).includes(DEMO);
+
+/** The return-reason categories, in the taxonomy's order (a demo's results left out). */
 function categoriesInOrder() {
-  return vocabulary.terms("outcome_categories").map((term) => term.code);
+  return vocabulary
+    .terms("outcome_categories")
+    .map((term) => term.code)
+    .filter((code) => !isDemoCategory(code));
 }
 
 /** One colour per category on every chart (by its place in the taxonomy). */
@@ -356,6 +375,38 @@ function rateSection(section, rows, review, span) {
   };
 }
 
+// A product demo's results (GET /api/analytics/outcomes?purpose=product_demo&group_by=
+// outcome): calls per result, never among the return reasons above; each count opens the
+// review list's demo calls with that result.
+const DEMO_SECTION = { id: "demo", title: "analytics.section.demo" };
+
+function demoSection(rows, demos) {
+  const codes = vocabulary.terms("outcomes", DEMO).map((term) => term.code);
+  for (const r of rows) if (r.key !== null && !codes.includes(r.key)) codes.push(r.key); // retired ones
+  const counts = codes.map((code) => rows.find((r) => r.key === code)?.calls || 0);
+  const total = counts.reduce((a, b) => a + b, 0);
+  const hrefs = codes.map((code) => reviewHref(demos, { outcome: code }));
+  const words = (code) => vocabulary.label("outcomes", code);
+  return {
+    chart: {
+      labels: codes.map(words),
+      datasets: [{ label: t("analytics.calls"), data: counts, backgroundColor: codes.map((_, i) => COLOURS[(i + 3) % COLOURS.length]) }],
+      stacked: false,
+      hrefs: [hrefs],
+    },
+    table: [t("analytics.col.result"), t("analytics.calls"), t("analytics.share")],
+    rows: codes.map((code, i) =>
+      el(
+        "tr",
+        {},
+        el("th", { scope: "row", text: words(code) }),
+        countCell(counts[i], hrefs[i]),
+        el("td", { class: "num", dataset: { value: (total ? counts[i] / total : 0).toFixed(4) }, text: percent(total ? counts[i] / total : 0) }),
+      ),
+    ),
+  };
+}
+
 // ------------------------------------------------------------------ the summary
 
 function summary(service, decided, review) {
@@ -436,34 +487,40 @@ async function load() {
     say(t("analytics.bad_period"));
     return;
   }
-  const { params, review } = query(span);
+  const { params, review, returns, demos, demoParams } = query(span);
   const zone = staffTimeZone();
   $("analytics-zone").textContent = t("analytics.zone", { zone });
-  const outcomes = (group) => get(`/api/analytics/outcomes?${params}&group_by=${group}&tz=${encodeURIComponent(zone)}`);
+  // a demo's results are no return reasons: under a demo purpose filter the return-reason
+  // sections are empty, under another purpose the demo section is
+  const purpose = $("analytics-filter-purpose").value;
+  const none = Promise.resolve({ rows: [] });
+  const outcomes = (group, on = params) => get(`/api/analytics/outcomes?${on}&group_by=${group}&tz=${encodeURIComponent(zone)}`);
   let found;
   try {
     const groups = [...new Set(SECTIONS.map((s) => s.group))];
-    const [service, qa, ...answers] = await Promise.all([
+    const [service, qa, demo, ...answers] = await Promise.all([
       get(`/api/analytics/service?${params}`),
       get(`/api/analytics/qa?${params}&tz=${encodeURIComponent(zone)}`),
-      ...groups.map(outcomes),
+      !purpose || purpose === DEMO ? outcomes("outcome", demoParams) : none,
+      ...groups.map((group) => (purpose === DEMO ? none : outcomes(group))),
     ]);
-    found = { service, qa, rows: Object.fromEntries(groups.map((g, i) => [g, answers[i].rows])) };
+    found = { service, qa, demo: demo.rows, rows: Object.fromEntries(groups.map((g, i) => [g, answers[i].rows])) };
   } catch (err) {
     fail(err);
     return;
   }
   fillAgents(found.rows.agent);
   let decided = { total: 0, settled: 0 };
-  for (const section of [...SECTIONS, QA_SECTION]) {
+  for (const section of [...SECTIONS, DEMO_SECTION, QA_SECTION]) {
     const shell = shells.get(section.id);
     const rows = found.rows[section.group];
     let made;
     if (section === QA_SECTION) made = qaSection(found.qa);
-    else if (section.id === "category") made = categorySection(rows, review);
-    else if (section.id === "decision") made = decided = decisionSection(rows, review);
-    else if (section.rate) made = rateSection(section, rows, review, span);
-    else made = stackedSection(section, rows, review, span);
+    else if (section === DEMO_SECTION) made = demoSection(found.demo, demos);
+    else if (section.id === "category") made = categorySection(rows, returns);
+    else if (section.id === "decision") made = decided = decisionSection(rows, returns);
+    else if (section.rate) made = rateSection(section, rows, returns, span);
+    else made = stackedSection(section, rows, returns, span);
     const tableNode = table(section.id, made.table, made.rows);
     fill(shell, section, made.chart, tableNode);
     shell.node.dataset.rows = String(made.rows.length);
@@ -489,7 +546,7 @@ async function start() {
   if (!started) return;
   ({ vocabulary } = started);
   const box = $("analytics-sections");
-  for (const section of [...SECTIONS, QA_SECTION]) {
+  for (const section of [...SECTIONS, DEMO_SECTION, QA_SECTION]) {
     const shell = sectionShell(section);
     shells.set(section.id, shell);
     box.append(shell.node);

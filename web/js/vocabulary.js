@@ -33,6 +33,7 @@ export class Vocabulary {
     this.own = new Set(); // "<list>.<code>" of labels the shop wrote itself
     this.categoryOf = new Map(); // outcome code -> its category's code
     this.purposesOf = new Map(); // outcome code -> the call purposes it serves
+    this.categoryPurposes = new Map(); // category code -> the call purposes its codes serve
     for (const [name, terms] of Object.entries(labelled)) {
       this.lists.set(name, new Map(terms.map((term) => [term.code, term.label])));
       const list = name === "retired_outcomes" ? "outcomes" : name;
@@ -40,6 +41,7 @@ export class Vocabulary {
         if (term.shipped === false) this.own.add(`${list}.${term.code}`);
         if (term.category) this.categoryOf.set(term.code, term.category);
         if (term.purposes && list === "outcomes") this.purposesOf.set(term.code, term.purposes);
+        if (term.purposes && list === "outcome_categories") this.categoryPurposes.set(term.code, term.purposes);
       }
     }
   }

@@ -56,6 +56,13 @@ def list_sessions(
     end_reason: EndReason | None = None,
     decision: Decision | None = None,
     purpose: Purpose | None = None,
+    return_reasons: Annotated[
+        bool,
+        Query(
+            description="only calls whose verdicts are return reasons (damage checks and "
+            "remote inspections, not product demos), as /api/analytics/outcomes counts them"
+        ),
+    ] = False,
     agent_id: Annotated[int | None, Query(ge=1, le=DB_ID_MAX)] = None,
     order_ref: Annotated[
         str | None,
@@ -109,6 +116,7 @@ def list_sessions(
         end_reason=end_reason,
         decision=decision,
         purpose=purpose,
+        return_reasons=return_reasons,
         agent_id=agent_id,
         order_ref=order_ref.strip() or None if order_ref else None,
         since=since,
