@@ -15,7 +15,7 @@ from sqlmodel import Session
 from server.accounts.apikeys import create_api_key
 from server.db.migrate import alembic_config, upgrade
 from server.models import Call, Recording
-from signaling.vocabulary import CallState
+from signaling.vocabulary import CallState, Purpose
 from tests.helpers.accounts import add_user, login
 from tests.helpers.stored_calls import LENGTH_S, WAITED_S, store_call
 
@@ -384,6 +384,63 @@ def test_the_qa_figures_per_agent_are_the_means_of_the_stored_totals(client, app
         "/api/analytics/qa", params=period, headers={"Authorization": f"Bearer {writer}"}
     )
     assert no.status_code == 403 and no.json()["error"]["code"] == "missing_scope"
+
+
+def test_the_qa_figures_follow_the_period_and_every_filter_of_the_page(client, app):
+    people = _people(app)
+    now = app.state.clock.now()
+    # (agent, purpose, carrier, age): each call scored once, its total kept below
+    made = [
+        ("ana", Purpose.DAMAGE_VERIFICATION, "ups", 3600),
+        ("ana", Purpose.PRODUCT_DEMO, "ups", 7200),
+        ("ana", Purpose.PRODUCT_DEMO, "dhl", 9000),
+        ("bo", Purpose.REMOTE_INSPECTION, "dhl", 5400),
+        ("bo", Purpose.PRODUCT_DEMO, None, 40 * 86400),  # before the period
+    ]
+    calls = []
+    for n, (who, purpose, carrier, age) in enumerate(made):
+        call_id = store_call(app, f"ORD-QP-{n}", agent_id=people[who], age_s=age, purpose=purpose)
+        with Session(app.state.engine) as db:
+            row = db.get(Call, call_id)
+            row.carrier_key = carrier
+            db.add(row)
+            db.commit()
+        calls.append(call_id)
+    sup = _as(client, "sue@shop.test")
+    criteria = _rubric(client)
+    totals = []
+    for n, call_id in enumerate(calls):
+        marks = _full_marks(criteria, **{"Policy followed": n % 2, "Correct verdict": n // 2 % 2})
+        got = client.put(f"/api/sessions/{call_id}/qa/score", json=marks, headers=sup).json()
+        totals.append(got["total_pct"])
+    period = {
+        "since": (now - timedelta(days=30)).isoformat(),
+        "until": (now + timedelta(days=1)).isoformat(),
+    }
+
+    def expected(keep) -> dict:
+        found: dict = {}
+        for (who, purpose, carrier, age), total in zip(made, totals, strict=True):
+            if age < 30 * 86400 and keep(who, purpose, carrier):
+                found.setdefault(who.title(), []).append(total)
+        return {k: (len(v), round(sum(v) / len(v), 1)) for k, v in found.items()}
+
+    cases = [
+        ({}, lambda w, p, c: True),
+        ({"purpose": "product_demo"}, lambda w, p, c: p == Purpose.PRODUCT_DEMO),
+        ({"purpose": "damage_verification"}, lambda w, p, c: p == Purpose.DAMAGE_VERIFICATION),
+        ({"agent": people["bo"]}, lambda w, p, c: w == "bo"),
+        ({"carrier": "UPS"}, lambda w, p, c: c == "ups"),
+        (
+            {"carrier": "dhl", "purpose": "product_demo"},
+            lambda w, p, c: (c, p) == ("dhl", "product_demo"),
+        ),
+    ]
+    for params, keep in cases:
+        body = client.get("/api/analytics/qa", params={**period, **params}).json()
+        got = {r["agent_name"]: (r["scores"], r["mean_pct"]) for r in body["agents"]}
+        assert got == expected(keep), params
+        assert sum(r["scores"] for r in body["rows"]) == sum(n for n, _ in got.values())
 
 
 def test_the_migration_goes_down_and_up_again_with_the_shipped_rubric(client, app):
