@@ -4,12 +4,14 @@ player's current time; clicking the comment seeks the video there; the call's ag
 signs in and finds the call, its total, the values and the comment on their own page,
 and a supervisor's page is not theirs; /analytics charts and tables the agent's score by
 week with its CSV. An admin defines the rubric on /admin (adds, changes and retires
-criteria) and the review form follows it. Screenshots at 1366x768 and 390x844."""
+criteria, and reorders them with the ordered editors' moves) and the review form follows
+it, in that order. Screenshots at 1366x768 and 390x844."""
 
 from __future__ import annotations
 
 import csv as csv_module
 import io
+import re
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -313,4 +315,52 @@ def test_an_admin_defines_the_rubric_and_the_review_form_follows_it(
     admin.problems[:] = [
         p for p in admin.problems if "net::ERR_ABORTED" not in p and p not in refused
     ]
+    admin.assert_clean()
+
+
+def test_an_admin_reorders_the_rubric_and_the_review_form_asks_in_that_order(
+    live_server: LiveServer, open_participant: OpenParticipant
+) -> None:
+    add_user(live_server.app, "admin@shop.test", "admin", "Ada Admin")
+    agent_id = add_user(live_server.app, "agent@shop.test", "agent", "Aggie Agent")
+    store_call(live_server.app, "ORD-QA-3", agent_id=agent_id)
+    admin = open_participant("admin")
+    page = admin.page
+    sign_in(page, "admin@shop.test", landing="/admin")
+    panel = page.get_by_test_id("qa-rubric-panel")
+    criteria = panel.get_by_test_id("qa-rubric-criterion")
+    names = panel.get_by_test_id("qa-rubric-name")
+    expect(criteria).to_have_count(4)
+    first, second, third, last = names.all_text_contents()
+    # the moves: the first cannot go up, the last cannot go down
+    expect(criteria.nth(0).get_by_test_id("qa-rubric-move-up")).to_be_disabled()
+    expect(criteria.nth(3).get_by_test_id("qa-rubric-move-down")).to_be_disabled()
+    expect(criteria.nth(0).get_by_test_id("qa-rubric-move-remove")).to_have_count(0)
+    criteria.nth(3).get_by_test_id("qa-rubric-move-up").click()
+    expect(names).to_have_text([first, second, last, third])
+    criteria.nth(2).get_by_test_id("qa-rubric-move-up").click()
+    expect(names).to_have_text([first, last, second, third])
+    criteria.nth(0).get_by_test_id("qa-rubric-move-down").click()
+    order = [last, first, second, third]
+    expect(names).to_have_text(order)
+    # a retired criterion keeps its place among them and stays off the form
+    criteria.filter(has_text=second).get_by_test_id("qa-rubric-retire").click()
+    page.get_by_test_id("confirm-yes").click()
+    expect(criteria.filter(has_text=second)).to_have_attribute("data-retired", "true")
+    with Session(live_server.app.state.engine) as db:
+        stored = db.exec(select(QaCriterion).order_by(QaCriterion.position)).all()
+    assert [c.label for c in stored] == order
+    page.reload()
+    expect(names).to_have_text(order)
+    panel.scroll_into_view_if_needed()
+    shoot(page, "qa-admin-rubric-order", sizes=SCREENS)
+    page.goto("/review")
+    page.get_by_role("button", name="Open the call for order ORD-QA-3", exact=False).click()
+    form = page.get_by_test_id("qa-score")
+    asked = [label for label in order if label != second]
+    expect(form.locator("label.qa-criterion > span")).to_have_text(
+        [re.compile("^" + re.escape(label) + " \\(") for label in asked]
+    )
+    expect(form.get_by_test_id("qa-criterion")).to_have_count(3)
+    admin.problems[:] = [p for p in admin.problems if "net::ERR_ABORTED" not in p]
     admin.assert_clean()

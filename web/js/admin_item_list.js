@@ -1,7 +1,8 @@
-// The parts /admin's ordered editors share (recording steps, inspection checklists): a
-// section's status and error lines, and one numbered item of a list as edited: its text
-// in English with the other buyer languages folded, what it asks for, and its moves
-// (up, down, remove; the last item stays).
+// The parts /admin's ordered editors share (recording steps, inspection checklists, the
+// QA rubric): a section's status and error lines, an item's moves (up, down and, where
+// items may go, remove; the last item stays), and one numbered item of a list as edited:
+// its text in English with the other buyer languages folded, what it asks for, and its
+// moves.
 import { fail } from "./page.js";
 import { languageName, t } from "./staff_i18n.js";
 import { $, el } from "./ui.js";
@@ -42,6 +43,28 @@ function move(list, index, by, render) {
 }
 
 /**
+ * The moves of the item at `index` of `list` ("Move up", "Move down" and, with `remove`,
+ * "Remove", which the last item cannot): each changes `list` in place, then calls
+ * `render()` (which may also save the new order). Test ids `${testid}-up`, `-down`,
+ * `-remove`.
+ */
+export function moveButtons({ list, index, render, testid, remove = true }) {
+  const button = (what, words, disabled, onclick, className = null) =>
+    el("button", { type: "button", class: className, testid: `${testid}-${what}`, text: t(words), disabled, onclick });
+  const removeItem = () => {
+    list.splice(index, 1);
+    render();
+  };
+  return el(
+    "div",
+    { class: "steps-moves" },
+    button("up", "admin.steps.up", index === 0, () => move(list, index, -1, render)),
+    button("down", "admin.steps.down", index === list.length - 1, () => move(list, index, 1, render)),
+    remove ? button("remove", "admin.steps.remove", list.length === 1, removeItem, "danger") : null,
+  );
+}
+
+/**
  * One item of `list` (at `index`) as a list entry: `texts` (a text per buyer locale, edited
  * in place) under `englishWords`, `asks` (elements: what the item asks for), the other
  * languages folded, and the moves; `render()` draws the list again after a move. Test ids:
@@ -63,12 +86,6 @@ export function listItem({ list, index, key, texts, englishWords, asks, vocabula
         texts[code] = event.target.value;
       },
     });
-  const button = (what, words, disabled, onclick, className = null) =>
-    el("button", { type: "button", class: className, testid: `${ids.move}-${what}`, text: t(words), disabled, onclick });
-  const removeItem = () => {
-    list.splice(index, 1);
-    render();
-  };
   return el(
     "li",
     { class: "steps-item", testid: ids.item, dataset: { key: key || "" } },
@@ -87,12 +104,6 @@ export function listItem({ list, index, key, texts, englishWords, asks, vocabula
         el("label", { class: "phrase-field" }, el("span", { text: languageName(loc.code, vocabulary.ownName(loc.code)) }), textInput(loc.code, ids.text)),
       ),
     ),
-    el(
-      "div",
-      { class: "steps-moves" },
-      button("up", "admin.steps.up", index === 0, () => move(list, index, -1, render)),
-      button("down", "admin.steps.down", index === list.length - 1, () => move(list, index, 1, render)),
-      button("remove", "admin.steps.remove", list.length === 1, removeItem, "danger"),
-    ),
+    moveButtons({ list, index, render, testid: ids.move }),
   );
 }

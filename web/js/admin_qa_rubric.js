@@ -1,9 +1,12 @@
 // /admin's "QA rubric": the criteria supervisors score a call against. An admin adds a
 // criterion (a label, what to look for, a pass/fail or points scale, a weight), changes
-// one, and retires one (or brings it back). Nothing is deleted: a retired criterion is no
-// longer on the review form, and a score already given keeps the scale, weight and total
-// it was given with. GET /api/qa/rubric, POST /api/qa/criteria, PATCH /api/qa/criteria/{id}.
-import { get, patch, post } from "./api.js";
+// one, moves one up or down (the ordered editors' own moves, admin_item_list.js; the
+// order is saved at once and is the review form's), and retires one (or brings it back).
+// Nothing is deleted: a retired criterion is no longer on the review form, and a score
+// already given keeps the scale, weight and total it was given with. GET /api/qa/rubric,
+// POST /api/qa/criteria, PATCH /api/qa/criteria/{id}, PUT /api/qa/rubric/order.
+import { moveButtons } from "./admin_item_list.js";
+import { get, patch, post, put } from "./api.js";
 import { confirmAction } from "./confirm.js";
 import { fail } from "./page.js";
 import { t } from "./staff_i18n.js";
@@ -29,7 +32,18 @@ function scaleWords(c) {
 
 async function loadRubric() {
   const { criteria } = await get("/api/qa/rubric");
-  $("qa-rubric-list").replaceChildren(...criteria.map(criterionItem));
+  $("qa-rubric-list").replaceChildren(...criteria.map((c, index) => criterionItem(c, index, criteria)));
+}
+
+/** Save the order of `criteria` (moved in place), every criterion once, retired ones too. */
+async function saveOrder(criteria) {
+  $("qa-rubric-error").hidden = true;
+  try {
+    await put("/api/qa/rubric/order", { ids: criteria.map((c) => c.id) });
+  } catch (err) {
+    fail(err, $("qa-rubric-error"));
+  }
+  await loadRubric();
 }
 
 async function change(id, body) {
@@ -77,7 +91,7 @@ function read(root, prefix) {
   };
 }
 
-function criterionItem(c) {
+function criterionItem(c, index, criteria) {
   const retired = Boolean(c.retired_at);
   const editor = el(
     "form",
@@ -127,6 +141,7 @@ function criterionItem(c) {
     ),
     c.hint ? el("p", { class: "hint", text: c.hint }) : null,
     editor,
+    moveButtons({ list: criteria, index, render: () => saveOrder(criteria), testid: "qa-rubric-move", remove: false }),
   );
 }
 
