@@ -240,6 +240,7 @@ def test_every_figure_and_chart_stands_for_exactly_its_calls(
     shown = {r.get_attribute("data-session-id") for r in rows.all()}
     assert shown == {c.id for c in behind}
     expect(page.get_by_test_id("linked-filters")).to_be_visible()
+    expect(page.get_by_test_id("linked-filters")).to_contain_text("return reasons only")
     expect(page.get_by_test_id("filter-carrier")).to_have_value(first_carrier)
     shoot(page, "analytics-review-list")
 
