@@ -306,6 +306,9 @@ def test_a_demo_purpose_shows_only_demo_results_and_the_qa_card_follows_the_filt
     page.get_by_test_id("analytics-filter-purpose").select_option(DEMO)
     _loaded(page, before)
     for name in RETURN_TABLES:  # no return reason counted: every count 0 (no link)
+        section = page.locator(f'[data-testid="analytics-section"][data-section="{name}"]')
+        expect(section.get_by_test_id("analytics-note")).to_contain_text("no return reasons")
+        expect(section.get_by_test_id("analytics-chart")).to_have_count(0)
         table = page.locator(f'[data-testid="analytics-table"][data-table="{name}"]')
         expect(table.get_by_test_id("analytics-count")).to_have_count(0)
         assert all(
@@ -328,6 +331,11 @@ def test_a_demo_purpose_shows_only_demo_results_and_the_qa_card_follows_the_filt
         page.locator('[data-testid="analytics-section"][data-section="demo"]')
     ).to_have_attribute("data-rows", str(len(DEMO_CODES)))
     assert all(int(row[1]) == 0 for row in _table(page, "demo")[1:])
+    demo_section = page.locator('[data-testid="analytics-section"][data-section="demo"]')
+    expect(demo_section.get_by_test_id("analytics-note")).to_be_visible()
+    expect(
+        page.locator('[data-testid="analytics-section"][data-section="category"]')
+    ).not_to_contain_text("no return reasons")
     assert _qa_table(page) == _expected_qa(
         scored, names, lambda c: c.purpose == "damage_verification"
     )

@@ -256,15 +256,17 @@ function sectionShell(section) {
   };
 }
 
-function fill(shell, section, canvasSpec, tableNode) {
-  const parts = [];
+/** The section's chart (none without `canvasSpec`), table and CSV; `note`: a line above
+ * them saying why the section has nothing to count. */
+function fill(shell, section, canvasSpec, tableNode, note = null) {
+  const parts = note ? [el("p", { class: "hint", testid: "analytics-note", text: note })] : [];
   if (canvasSpec) {
     const canvas = el("canvas", { testid: "analytics-chart", dataset: { chart: section.id }, role: "img", "aria-label": t(section.title) });
     parts.push(el("div", { class: "chart-box" }, canvas));
     shell.body.replaceChildren(...parts, el("div", { class: "table-scroll" }, tableNode));
     drawChart(canvas, canvasSpec);
   } else {
-    shell.body.replaceChildren(el("div", { class: "table-scroll" }, tableNode));
+    shell.body.replaceChildren(...parts, el("div", { class: "table-scroll" }, tableNode));
   }
   shell.exportLink.href = `data:text/csv;charset=utf-8,${encodeURIComponent(csvOf(tableNode))}`;
 }
@@ -522,7 +524,11 @@ async function load() {
     else if (section.rate) made = rateSection(section, rows, returns, span);
     else made = stackedSection(section, rows, returns, span);
     const tableNode = table(section.id, made.table, made.rows);
-    fill(shell, section, made.chart, tableNode);
+    // nothing to count here under this purpose: said in words, no empty chart
+    let note = null;
+    if (section === DEMO_SECTION && purpose && purpose !== DEMO) note = t("analytics.demo_other_purpose");
+    else if (section !== DEMO_SECTION && section !== QA_SECTION && purpose === DEMO) note = t("analytics.demo_no_returns");
+    fill(shell, section, note ? null : made.chart, tableNode, note);
     shell.node.dataset.rows = String(made.rows.length);
   }
   summary(found.service, decided, review);
