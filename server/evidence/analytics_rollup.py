@@ -38,9 +38,11 @@ class Range:
 
 
 def served(flt: CallFilter) -> bool:
-    """Whether the roll-up answers ``flt``: a bounded period and at most a purpose."""
+    """Whether the roll-up answers ``flt``: a bounded period and at most a purpose (the
+    return-reason purposes' calls as a filter of their own are read from the calls)."""
     others = (flt.agent_id, flt.carrier, flt.channel, flt.buyer_country, flt.sku)
-    return flt.since is not None and flt.until is not None and all(v is None for v in others)
+    bounded = flt.since is not None and flt.until is not None and not flt.return_reasons
+    return bounded and all(v is None for v in others)
 
 
 def _ceil(moment: datetime, level: str) -> datetime:
