@@ -51,6 +51,13 @@ VALID = [
         "type": "product_card",
         "card": {"name": "Lamp", "sku": "L-1", "price": "EUR 9", "url": "https://shop.example/l"},
     },
+    {"type": "phone_camera_stop", "session_id": "0123456789abcdef0123456789abcdef"},
+    {
+        "type": "phone_camera_photo",
+        "session_id": "0123456789abcdef0123456789abcdef",
+        "capture_id": "5d41402abc4b2a76b9719d911017c592",
+    },
+    {"type": "camera_photo_failed", "capture_id": "5d41402abc", "problem": "camera_off"},
     {"type": "candidate", "candidate": None},
     {
         "type": "candidate",
@@ -65,6 +72,17 @@ VALID = [
 
 # messages only the server sends: a client's copy is refused (bad_message), never obeyed
 SERVER_ONLY = [
+    {
+        "type": "camera_take_photo",
+        "session_id": "0123456789abcdef0123456789abcdef",
+        "capture_id": "5d41402abc4b2a76b9719d911017c592",
+    },
+    {
+        "type": "phone_camera_photo_failed",
+        "session_id": "0123456789abcdef0123456789abcdef",
+        "capture_id": "5d41402abc4b2a76b9719d911017c592",
+        "problem": "upload_failed",
+    },
     {
         "type": "inspection",
         "session_id": "0123456789abcdef0123456789abcdef",
