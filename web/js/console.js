@@ -636,6 +636,7 @@ function connect() {
       ask: (sessionId, captureId) =>
         signaling.send({ type: "phone_camera_photo", session_id: sessionId, capture_id: captureId }),
     },
+    orderOf: (sessionId) => orders.get(sessionId) || null,
     fail,
   });
   phoneCamera = new ConsolePhoneCamera({ signaling: () => signaling, media: () => media, fail });

@@ -23,11 +23,13 @@ export class ConsoleInspection {
   /**
    * `takePhoto()`: a still of the agent's own camera (a Blob); `phone`: the agent's phone
    * as the camera (`live`: its picture reaches the buyer; `ask(sessionId, captureId)`:
-   * have it take the photo); `fail(err)`: say an error.
+   * have it take the photo); `orderOf(sessionId)`: the call's order (or null), whose
+   * lines' product categories pick the checklist template; `fail(err)`: say an error.
    */
-  constructor({ takePhoto, phone, fail }) {
+  constructor({ takePhoto, phone, orderOf = () => null, fail }) {
     this.takePhoto = takePhoto;
     this.phone = phone;
+    this.orderOf = orderOf;
     this.fail = fail;
     this.waiting = null; // {key, captureId, before, timer}: a photo asked of the phone
     this.sessionId = null;
@@ -104,7 +106,8 @@ export class ConsoleInspection {
     );
   }
 
-  /** Before it starts: the checklist's items to choose from, all chosen. */
+  /** Before it starts: the checklist's items to choose from, all chosen; the template
+   *  is the one of the order's product category (`templateFor`). */
   async renderStart() {
     if (!this.templates) {
       try {
@@ -141,6 +144,7 @@ export class ConsoleInspection {
         ),
       );
     };
+    select.value = templateFor(this.templates, this.orderOf(this.sessionId)).key;
     select.addEventListener("change", fill);
     fill();
     const start = el("button", {
@@ -405,6 +409,22 @@ export class ConsoleInspection {
     this.busy.delete(this.waiting.key);
     this.waiting = null;
   }
+}
+
+/**
+ * The template an inspection of `order` starts with: the one whose category is that of
+ * the first order line whose category has a template (trimmed, any case), else the
+ * first template.
+ */
+export function templateFor(templates, order) {
+  const fold = (text) => String(text || "").trim().toLocaleLowerCase("en");
+  for (const line of (order && order.lines) || []) {
+    const wanted = fold(line.category);
+    if (!wanted) continue;
+    const found = templates.find((template) => fold(template.category) === wanted);
+    if (found) return found;
+  }
+  return templates[0];
 }
 
 /** What a checklist item asks for, as the start list shows it. */
