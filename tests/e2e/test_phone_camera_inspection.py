@@ -3,7 +3,8 @@ inspection the agent connects their phone by typing the short code into the /cam
 page's form (the phone's fake camera plays the colour bars; the console's own camera is
 Chromium's pattern). While the phone is live, "Photograph" on an item has the phone take
 a full-resolution photo and upload it: the stored photo shows the bars and the item gets
-it on the console. A phone whose upload fails says so and the console shows why."""
+it on the console. A phone whose upload fails says so and the console shows why; a
+photo that never comes is given up after 20 s."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from server.models import Call, Photo
 from tests.helpers.browser_steps import answered_call, available_agent
 from tests.helpers.chromium import OpenParticipant
 from tests.helpers.links import make_link
-from tests.helpers.screens import shoot
+from tests.helpers.screens import SIZES, shoot
 from tests.helpers.servers import LiveServer
 from tests.helpers.waiting import page_pause, wait_until
 from tests.helpers.y4m import image_bars
@@ -109,5 +110,15 @@ def test_the_live_phone_takes_the_items_photo_and_a_failed_upload_is_told(
     expect(row.get_by_test_id("inspection-photo")).to_have_count(1)
     shoot(phone.page, "camera-page-photo-failed")
     shoot(console, "inspection-console-phone-photo-failed")
+
+    # a photo that never comes: the console gives up after 20 s and says so
+    phone.page.unroute(UPLOAD)
+    phone.page.route(UPLOAD, lambda route: None)  # held until the page closes
+    row.get_by_test_id("inspection-shoot").click()
+    expect(inspection_status).to_have_attribute("data-state", "waiting")
+    expect(inspection_status).to_have_attribute("data-state", "failed", timeout=30_000)
+    expect(inspection_status).to_contain_text("No photo came from your phone within 20 seconds")
+    expect(row.get_by_test_id("inspection-shoot")).to_be_enabled()
+    shoot(console, "inspection-console-phone-photo-timeout", sizes={"phone": SIZES["phone"]})
     for person in (agent, buyer):
         person.assert_clean()

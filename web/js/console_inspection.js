@@ -17,6 +17,10 @@ const PURPOSE = "remote_inspection";
 const CLIP_MAX_MS = 60_000; // the server's own maximum: a clip stops by itself there
 const DECIDED = new Set(["approved", "rejected"]);
 const PHONE_PHOTO_WAIT_MS = 20_000; // the phone takes, uploads and the server tells: a few s
+const PHONE_PROBLEMS = {
+  camera_off: "inspection.phone_failed.camera_off",
+  upload_failed: "inspection.phone_failed.upload_failed",
+};
 const route = (sessionId) => `/api/sessions/${encodeURIComponent(sessionId)}/inspection`;
 
 export class ConsoleInspection {
@@ -386,8 +390,7 @@ export class ConsoleInspection {
   phoneFailed(message) {
     if (!this.waiting || message.session_id !== this.sessionId) return;
     if (message.capture_id !== this.waiting.captureId) return;
-    const known = ["camera_off", "upload_failed"].includes(message.problem);
-    this.phoneGaveUp(`inspection.phone_failed.${known ? message.problem : "upload_failed"}`);
+    this.phoneGaveUp(PHONE_PROBLEMS[message.problem] || PHONE_PROBLEMS.upload_failed);
   }
 
   /** The server refused `phone_camera_photo` (the phone is not the live camera now). */
