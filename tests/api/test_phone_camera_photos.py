@@ -7,10 +7,13 @@ not an image get the inspection's own answers."""
 
 from __future__ import annotations
 
+import io
+import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from PIL import Image
 from sqlmodel import Session, select
 
 from server.evidence import audit
@@ -174,3 +177,29 @@ def test_only_the_agent_with_a_live_phone_asks_it_for_a_photo(app, client, agent
             # the console's messages are not the phone's to send
             camera.send_json(ask)
             assert recv_type(camera, "error")["code"] == "forbidden"
+
+
+def noisy_jpeg(width: int = 800, height: int = 600) -> bytes:
+    """A JPEG of noise: well over the JSON body cap (64 KiB), well under the photo cap."""
+    rng = random.Random(7)
+    image = Image.frombytes("RGB", (width, height), rng.randbytes(width * height * 3))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def test_the_phones_and_the_agents_large_photos_keep_the_photo_cap_not_the_json_one(
+    app, client, agent
+):
+    big = noisy_jpeg()
+    assert len(big) > app.state.settings.max_json_body_bytes
+    with live_call(app, client, agent) as call, phone(client, agent, call.session_id) as (_, key):
+        answer = upload(client, capture(agent, call), key, content=big)
+        assert answer.status_code == 201, answer.text
+        own = capture(agent, call, "serial_number")
+        answer = agent.post(
+            f"/api/sessions/{call.session_id}/inspection/photos?capture_id={own}",
+            content=big,
+            headers={"Content-Type": "image/jpeg"},
+        )
+        assert answer.status_code == 201, answer.text
