@@ -8,6 +8,7 @@ not an image get the inspection's own answers."""
 from __future__ import annotations
 
 import io
+import logging
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -78,7 +79,8 @@ def refused_alike(answer) -> None:
     assert (answer.status_code, answer.json()) == (401, REFUSED)
 
 
-def test_the_phones_photo_is_the_items_told_to_both_sides_and_audited(app, client, agent):
+def test_the_phones_photo_is_the_items_told_to_both_sides_and_audited(app, client, agent, caplog):
+    caplog.set_level(logging.DEBUG)
     with live_call(app, client, agent) as call, phone(client, agent, call.session_id) as (_, key):
         capture_id = capture(agent, call)
         answer = upload(client, capture_id, key)
@@ -99,6 +101,7 @@ def test_the_phones_photo_is_the_items_told_to_both_sides_and_audited(app, clien
             (call.session_id, {"photo_id": photo_id})
         ]
         assert entries[0].user_id is not None
+        assert key not in caplog.text and key not in repr(entries[0].detail)
 
 
 def test_no_key_a_wrong_key_and_a_gone_phones_key_get_one_answer(app, client, agent):
