@@ -24,6 +24,7 @@ from server.api import (
     metrics,
     pages,
     phone_camera,
+    phone_camera_photos,
     phrases,
     qa,
     retention,
@@ -133,6 +134,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         analytics,
         qa,
         phone_camera,
+        phone_camera_photos,
     ):
         app.include_router(module.router)
     webhooks.describe_events(app)

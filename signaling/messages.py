@@ -47,6 +47,7 @@ MAX_CARD_NAME_CHARS = 200  # a product card's name: a product title
 MAX_CARD_SKU_CHARS = 64
 MAX_CARD_PRICE_CHARS = 40  # "EUR 1,299.00", "129,00 €": written as the shop writes it
 MAX_CARD_URL_CHARS = 2000
+MAX_CAPTURE_ID_CHARS = 64  # an inspection's capture id: 32 hex characters
 
 
 def _no_lone_surrogates(value: str) -> str:
@@ -346,6 +347,31 @@ class PhoneCameraStop(_ClientModel):
     session_id: SessionId
 
 
+CaptureId = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_CAPTURE_ID_CHARS, pattern=r"^[0-9a-f]+$")
+]
+PhonePhotoProblem = Literal["camera_off", "upload_failed"]
+
+
+class PhoneCameraPhoto(_ClientModel):
+    """The agent of this live (or reconnecting) call whose phone is the live camera:
+    have the phone take the photo of inspection capture ``capture_id`` (from
+    ``POST .../inspection/captures``). The phone gets ``camera_take_photo``."""
+
+    type: Literal["phone_camera_photo"]
+    session_id: SessionId
+    capture_id: CaptureId
+
+
+class CameraPhotoFailed(_ClientModel):
+    """The agent's phone: it could not take (``camera_off``) or upload
+    (``upload_failed``) the photo of ``capture_id``; the console is told."""
+
+    type: Literal["camera_photo_failed"]
+    capture_id: CaptureId
+    problem: PhonePhotoProblem
+
+
 ClientMessage = Annotated[
     Hello
     | Ping
@@ -366,6 +392,8 @@ ClientMessage = Annotated[
     | SendPhrase
     | SendProductCard
     | PhoneCameraStop
+    | PhoneCameraPhoto
+    | CameraPhotoFailed
     | IceError,
     Field(discriminator="type"),
 ]
@@ -735,10 +763,33 @@ def dump(msg: ServerMessage) -> str:
 
 class CameraWelcome(ServerMessage):
     """The agent's phone, after its ``hello``: it films for this call as the agent's
-    camera (its ``rtc_config`` follows); it may send ``offer`` and ``candidate`` only."""
+    camera (its ``rtc_config`` follows); it may send ``offer``, ``candidate`` and
+    ``camera_photo_failed`` only. ``photo_key`` is its credential for uploading the
+    photos the agent asks of it (``POST /api/phone-camera/photos``, header
+    ``X-Camera-Photo-Key``), good while this socket is the call's phone."""
 
     type: Literal["camera_welcome"] = "camera_welcome"
     session_id: str
+    photo_key: str
+
+
+class CameraTakePhoto(ServerMessage):
+    """To the agent's phone: take a full-resolution photo for inspection capture
+    ``capture_id`` and upload it with its ``photo_key``."""
+
+    type: Literal["camera_take_photo"] = "camera_take_photo"
+    session_id: str
+    capture_id: str
+
+
+class PhoneCameraPhotoFailed(ServerMessage):
+    """To the agent's console: its phone could not take (``camera_off``) or upload
+    (``upload_failed``) the photo of ``capture_id``."""
+
+    type: Literal["phone_camera_photo_failed"] = "phone_camera_photo_failed"
+    session_id: str
+    capture_id: str
+    problem: PhonePhotoProblem
 
 
 class PhoneCameraState(ServerMessage):

@@ -527,21 +527,24 @@ class Switchboard:
             raise InvalidState(f'Cannot send a phrase in call state "{call.state}"')
         return call.snapshot()
 
-    def phone_camera_call(self, conn_id: ConnId, session_id: str) -> CallSnapshot:
-        """The live call whose phone camera ``conn_id`` may stop (``phone_camera_stop``):
-        its agent's own call. Raises as :meth:`phrase_call`."""
+    def phone_camera_call(
+        self, conn_id: ConnId, session_id: str, message_type: str = "phone_camera_stop"
+    ) -> CallSnapshot:
+        """The live call whose phone camera ``conn_id`` may stop (``phone_camera_stop``)
+        or ask for a photo (``phone_camera_photo``): its agent's own call. Raises as
+        :meth:`phrase_call`."""
         who = self._conns.get(conn_id)
         if who is None:
             raise NotFound(f'Unknown connection "{conn_id}"')
         kind, key = who
         if kind != "staff":
-            raise Forbidden('A buyer may not send "phone_camera_stop"')
+            raise Forbidden(f'A buyer may not send "{message_type}"')
         staff = self._staff[key]
         if staff.call_id != session_id or session_id not in self._calls:
-            raise Forbidden(f'Only the agent of call "{session_id}" may stop its phone camera')
+            raise Forbidden(f'Only the agent of call "{session_id}" may use its phone camera')
         call = self._calls[session_id]
         if call.state not in (CallState.LIVE, CallState.RECONNECTING):
-            raise InvalidState(f'Cannot stop a phone camera in call state "{call.state}"')
+            raise InvalidState(f'Cannot use a phone camera in call state "{call.state}"')
         return call.snapshot()
 
     def live_agent(self, session_id: str, user_id: str) -> ConnId | None:

@@ -13,7 +13,8 @@ import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-UPLOAD_PATH = re.compile(r"^/api/sessions/[^/]+/photos$")
+# the buyer's, the agent's (an inspection item's) and the agent's phone's photos
+UPLOAD_PATH = re.compile(r"^/api/(sessions/[^/]+(/inspection)?|phone-camera)/photos$")
 TUS_PATH = re.compile(r"^/api/uploads/[^/]+$")  # a case's chunks: capped in server.api.uploads
 
 

@@ -61,7 +61,8 @@ def _sentence(err: Mapping[str, Any]) -> str:
         text = f"{subject} must not be empty"
     elif kind == "string_too_short":
         text = f"{subject} must be at least {ctx.get('min_length')} characters long"
-    elif kind == "string_too_long":
+    elif kind == "string_too_long" or (kind == "too_long" and isinstance(err.get("input"), str)):
+        # a trimmed single line (LineStr) is measured after its validator: "too_long"
         text = f"{subject} must be at most {ctx.get('max_length')} characters long"
     elif kind == "extra_forbidden":
         text = f"{subject} is not a field this request takes"

@@ -39,11 +39,13 @@ from signaling import (
 from signaling.messages import (
     MAX_MESSAGE_BYTES,
     Answer,
+    CameraPhotoFailed,
     Candidate,
     Consent,
     ErrorReply,
     IceError,
     Offer,
+    PhoneCameraPhoto,
     PhoneCameraStop,
     Ping,
     Pong,
@@ -222,6 +224,8 @@ async def signaling_socket(websocket: WebSocket) -> None:
                     log_ice_error(conn_id, role, message)
                 elif isinstance(message, PhoneCameraStop):
                     await desk.stop_phone_camera(conn_id, message)
+                elif isinstance(message, PhoneCameraPhoto):
+                    desk.phone_photo(conn_id, message)
                 else:
                     await desk.apply(desk.switchboard.handle(conn_id, message))
             except MediaRefused as exc:
@@ -241,7 +245,8 @@ async def signaling_socket(websocket: WebSocket) -> None:
 
 async def _camera_socket(websocket: WebSocket, grant: CameraPass, address: str) -> None:
     """The agent's phone as the call's camera: ``hello``, then ``camera_welcome`` and
-    ``rtc_config``; it sends ``offer``, ``candidate``, ``ping`` and ``ice_error`` only."""
+    ``rtc_config``; it sends ``offer``, ``candidate``, ``ping``, ``ice_error`` and
+    ``camera_photo_failed`` only."""
     desk = websocket.app.state.calls
     limits = websocket.app.state.rate_limits
     try:
@@ -287,6 +292,8 @@ async def _camera_socket(websocket: WebSocket, grant: CameraPass, address: str) 
                     desk.send(conn_id, Pong())
                 elif isinstance(message, IceError):
                     log_ice_error(conn_id, "agent_camera", message)
+                elif isinstance(message, CameraPhotoFailed):
+                    desk.phone_photo_failed(conn_id, message)
                 else:
                     raise Forbidden(f'A phone camera may not send "{message.type}"')
             except (TooMany, MediaRefused) as exc:

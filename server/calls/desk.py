@@ -53,9 +53,13 @@ from signaling import CallState, Effects, EndReason, InvalidState, SignalingErro
 from signaling.call import EventKind
 from signaling.errors import ConsentOutdated, PhraseNotFound
 from signaling.messages import (
+    CameraPhotoFailed,
+    CameraTakePhoto,
     CameraWelcome,
     Consent,
     ErrorReply,
+    PhoneCameraPhoto,
+    PhoneCameraPhotoFailed,
     PhoneCameraState,
     PhoneCameraStop,
     QualityReport,
@@ -311,7 +315,8 @@ class CallDesk:
         older = self.phone_cameras.connected(grant.session_id, conn_id)
         if older is not None:
             self.outboxes.put(older, Close(CloseCode.NORMAL, "another phone is the camera"))
-        self.send(conn_id, CameraWelcome(session_id=grant.session_id))
+        photo_key = self.phone_cameras.photo_key(conn_id, grant)
+        self.send(conn_id, CameraWelcome(session_id=grant.session_id, photo_key=photo_key))
         key = f"{grant.agent_id}-camera"
         self.send(conn_id, self.rtc.welcomed(conn_id, "staff", key, grant.session_id))
         self._tell_agent_camera(grant.session_id, "connecting")
@@ -345,6 +350,30 @@ class CallDesk:
         await self.media.connection_gone(phone)
         self.outboxes.put(phone, Close(CloseCode.NORMAL, "stopped by the agent"))
 
+    def phone_photo(self, conn_id: str, msg: PhoneCameraPhoto) -> None:
+        """The agent asks their live phone for the photo of capture ``msg.capture_id``
+        (``phone_camera_photo``): the phone gets ``camera_take_photo``. Refused
+        (Forbidden, InvalidState) unless the sender is the agent of that live call and
+        its phone's picture reaches the buyer."""
+        self.switchboard.phone_camera_call(conn_id, msg.session_id, msg.type)
+        phone = self.phone_cameras.phone_of(msg.session_id)
+        if phone is None or self.phone_cameras.state_of(msg.session_id) != "live":
+            raise InvalidState("No phone is the camera of this call")
+        self.send(phone, CameraTakePhoto(session_id=msg.session_id, capture_id=msg.capture_id))
+
+    def phone_photo_failed(self, conn_id: str, msg: CameraPhotoFailed) -> None:
+        """The phone could not take or upload a photo (``camera_photo_failed``): its
+        agent's console is told (nothing when it is no longer the call's phone)."""
+        session_id = self.phone_cameras.session_of(conn_id)
+        if session_id is None or self.phone_cameras.phone_of(session_id) != conn_id:
+            raise InvalidState("This phone is no longer the camera")
+        agent = self._call_agent(session_id)
+        if agent is not None:
+            failed = PhoneCameraPhotoFailed(
+                session_id=session_id, capture_id=msg.capture_id, problem=msg.problem
+            )
+            self.send(agent, failed)
+
     async def _camera_failed(self, session_id: str) -> None:
         phone = self.phone_cameras.phone_of(session_id)
         if phone is not None:
@@ -356,13 +385,15 @@ class CallDesk:
         if state is not None:
             self.send(conn_id, PhoneCameraState(session_id=session_id, state=state))
 
-    def _tell_agent_camera(self, session_id: str, state: str) -> None:
+    def _call_agent(self, session_id: str) -> str | None:
+        """The connection of the live call's agent's console (None: none)."""
         call = self.switchboard.call(session_id)
-        agent = (
-            self.switchboard.live_agent(session_id, call.agent_id)
-            if call is not None and call.agent_id
-            else None
-        )
+        if call is None or not call.agent_id:
+            return None
+        return self.switchboard.live_agent(session_id, call.agent_id)
+
+    def _tell_agent_camera(self, session_id: str, state: str) -> None:
+        agent = self._call_agent(session_id)
         if agent is not None:
             self.send(agent, PhoneCameraState(session_id=session_id, state=state))
 

@@ -10,6 +10,10 @@ sends the phone's rear camera as the agent's video (the relay's ``agent_camera``
 - Unknown, expired, used and other-agent codes are all refused alike (``CodeRefused``).
 - A pass is a 256-bit token, valid ``PASS_TTL_S`` seconds, good for one connection.
 - One phone per call: a newer phone's connection replaces the older one.
+- A phone's photo key (``photo_key``) is a 256-bit token given to the phone's connection
+  in ``camera_welcome``, for uploading the photos the agent asks of it; only its SHA-256
+  is kept. It is dead once that connection closes, is replaced by a newer phone, or the
+  call ends; unknown and dead keys are refused alike (``photo_phone`` answers None).
 
 In memory: codes live minutes, and a call does not outlive its server process.
 """
@@ -27,6 +31,14 @@ ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # nothing to misread: no 0/O, 1/I/
 CODE_LENGTH = 8  # 31**8 codes: about 8.5e11, against a few minutes and a rate limit
 PASS_TTL_S = 60.0  # the phone opens its signaling socket right after the claim
 MAX_CODE_CHARS = 16  # what the claim accepts before normalizing (spaces, dashes)
+
+
+@dataclass(frozen=True)
+class PhotoPhone:
+    """Whose phone a photo key is: its call and agent, and its connection."""
+
+    grant: CameraPass
+    conn_id: str
 
 
 class CodeRefused(NotFound):
@@ -69,6 +81,7 @@ class PhoneCameras:
         self._phones: dict[str, str] = {}  # session id -> the phone's connection id
         self._sessions: dict[str, str] = {}  # connection id -> session id
         self._live: set[str] = set()  # sessions whose phone's picture reaches the buyer
+        self._photo_keys: dict[str, PhotoPhone] = {}  # sha256 of a photo key -> its phone
 
     def issue(self, session_id: str, agent_id: int) -> tuple[str, float]:
         """A new code for the agent's call, and when it expires (clock seconds)."""
@@ -109,12 +122,36 @@ class PhoneCameras:
         self._sessions[conn_id] = session_id
         if older is not None and older != conn_id:
             self._sessions.pop(older, None)
+            self._forget_photo_key(older)
             return older
         return None
+
+    def photo_key(self, conn_id: str, grant: CameraPass) -> str:
+        """A new photo key for the phone on ``conn_id`` (its older one dies). The phone
+        must be connected (``connected``) for ``grant``'s call."""
+        if self._phones.get(grant.session_id) != conn_id:
+            raise ValueError(f"connection {conn_id} is not the phone of {grant.session_id}")
+        self._forget_photo_key(conn_id)
+        key = secrets.token_urlsafe(32)
+        self._photo_keys[_digest(key)] = PhotoPhone(grant, conn_id)
+        return key
+
+    def photo_phone(self, key: str) -> PhotoPhone | None:
+        """The phone whose photo key is ``key`` while it is still its call's phone (None:
+        unknown, or its connection closed, was replaced or its call ended)."""
+        found = self._photo_keys.get(_digest(key))
+        if found is None or self._phones.get(found.grant.session_id) != found.conn_id:
+            return None
+        return found
+
+    def _forget_photo_key(self, conn_id: str) -> None:
+        for digest in [d for d, p in self._photo_keys.items() if p.conn_id == conn_id]:
+            del self._photo_keys[digest]
 
     def gone(self, conn_id: str) -> str | None:
         """The phone's connection closed: the call it filmed for, if it was still its phone."""
         session_id = self._sessions.pop(conn_id, None)
+        self._forget_photo_key(conn_id)
         if session_id is not None and self._phones.get(session_id) == conn_id:
             del self._phones[session_id]
             self._live.discard(session_id)
@@ -139,12 +176,15 @@ class PhoneCameras:
         return self._sessions.get(conn_id)
 
     def call_ended(self, session_id: str) -> str | None:
-        """The call ended: its codes and passes go; returns its phone's connection."""
+        """The call ended: its codes, passes and photo key go; returns its phone's connection."""
         for table in (self._codes, self._passes):
             for key in [k for k, e in table.items() if e.grant.session_id == session_id]:
                 del table[key]
         self._live.discard(session_id)
-        return self._phones.get(session_id)
+        phone = self._phones.get(session_id)
+        if phone is not None:
+            self._forget_photo_key(phone)
+        return phone
 
     def _forget_expired(self) -> None:
         now = self._clock()

@@ -46,6 +46,7 @@ AUDIT_INSPECTION_TEMPLATES_CHANGED = "inspection_templates_changed"
 AUDIT_QA_RUBRIC_CHANGED = "qa_rubric_changed"
 AUDIT_PHONE_CAMERA_CODE = "phone_camera_code"  # an agent asked for a code for their phone
 AUDIT_PHONE_CAMERA_CLAIMED = "phone_camera_claimed"  # a phone used the code
+AUDIT_PHONE_CAMERA_PHOTO = "phone_camera_photo"  # the agent's phone took an item's photo
 AUDIT_ACTIONS = (
     AUDIT_VIEW_RECORDING,
     AUDIT_VIEW_PHOTO,
@@ -70,6 +71,7 @@ AUDIT_ACTIONS = (
     AUDIT_QA_RUBRIC_CHANGED,
     AUDIT_PHONE_CAMERA_CODE,
     AUDIT_PHONE_CAMERA_CLAIMED,
+    AUDIT_PHONE_CAMERA_PHOTO,
 )
 VIEW_CONTINUATION_WINDOW_S = 30 * 60  # later range requests within this are the same view
 

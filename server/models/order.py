@@ -1,5 +1,6 @@
-"""The order a link is about: its lines (SKU, product name, quantity, lot), carrier and
-tracking number, channel, the buyer's country, order and delivery dates.
+"""The order a link is about: its lines (SKU, product name, quantity, lot, product
+category: what picks an inspection's checklist template), carrier and tracking number,
+channel, the buyer's country, order and delivery dates.
 
 ``OrderIn`` is what a shop sends (``POST /api/links``'s ``order``), checked like every
 other text the API takes; ``OrderPublic`` is what the API and the pages show. A link
@@ -26,6 +27,7 @@ ORDER_LINES_MAX = 100
 SKU_MAX_CHARS = 64
 PRODUCT_NAME_MAX_CHARS = 200
 LOT_MAX_CHARS = 64
+CATEGORY_MAX_CHARS = 64  # a product category; a template's own is at most 60
 CARRIER_MAX_CHARS = 64
 TRACKING_MAX_CHARS = 64
 CHANNEL_MAX_CHARS = 64
@@ -67,6 +69,13 @@ class OrderLine(BaseModel):
     quantity: int = Field(ge=1, le=QUANTITY_MAX)
     lot: LineStr | None = Field(
         default=None, min_length=1, max_length=LOT_MAX_CHARS, description="lot or batch"
+    )
+    category: LineStr | None = Field(
+        default=None,
+        min_length=1,
+        max_length=CATEGORY_MAX_CHARS,
+        description="the product's category: an inspection starts with the checklist "
+        "template of this category (trimmed, any case), that of the first line that has one",
     )
 
 

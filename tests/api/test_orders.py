@@ -15,7 +15,13 @@ from tests.helpers.sync_sockets import _said_hello
 
 ORDER = {
     "lines": [
-        {"sku": "MUG-01", "name": "Stoneware mug", "quantity": 2, "lot": "L2026-11"},
+        {
+            "sku": "MUG-01",
+            "name": "Stoneware mug",
+            "quantity": 2,
+            "lot": "L2026-11",
+            "category": "Kitchenware",
+        },
         {"sku": "PLT-07", "name": "Dinner plate", "quantity": 1},
     ],
     "carrier": "DHL Express",
@@ -44,6 +50,15 @@ def agent(app, client):
         ({"lines": [{"sku": "   ", "name": "B", "quantity": 1}]}, "must not be empty"),
         ({"lines": [{"sku": "A\x07", "name": "B", "quantity": 1}]}, "control characters"),
         ({"carrier": "x" * 65}, "carrier"),
+        (
+            {"lines": [{"sku": "A", "name": "B", "quantity": 1, "category": "x" * 65}]},
+            "category must be at most 64 characters",
+        ),
+        (
+            {"lines": [{"sku": "A", "name": "B", "quantity": 1, "category": "Cam\neras"}]},
+            "category",
+        ),
+        ({"lines": [{"sku": "A", "name": "B", "quantity": 1, "category": " "}]}, "category"),
         ({"lines": [{"sku": "A", "name": "B", "quantity": 1}] * 101}, "lines"),
         ({"colour": "red"}, "colour"),
     ],
@@ -63,7 +78,7 @@ def test_a_links_order_is_listed_with_it_the_country_in_capitals(client, agent):
     order = client.get("/api/links").json()["items"][0]["order"]
     assert order["buyer_country"] == "DE"
     assert order["lines"][0] == ORDER["lines"][0]
-    assert order["lines"][1]["lot"] is None
+    assert order["lines"][1]["lot"] is None and order["lines"][1]["category"] is None
     assert order["carrier"] == "DHL Express" and order["tracking_number"] == "JD014600006211"
     assert order["delivered_at"].startswith("2026-11-24T15:30:00")
 

@@ -20,8 +20,8 @@ def test_link_create_takes_the_order_lines_carrier_and_country(tmp_path):
     assert result.returncode == 0, result.stderr
     order = json.loads(result.stdout)["order"]
     assert order["lines"] == [
-        {"sku": "MUG-01", "name": "Stoneware mug", "quantity": 2, "lot": "L7"},
-        {"sku": "PLT-07", "name": "Dinner plate", "quantity": 1, "lot": None},
+        {"sku": "MUG-01", "name": "Stoneware mug", "quantity": 2, "lot": "L7", "category": None},
+        {"sku": "PLT-07", "name": "Dinner plate", "quantity": 1, "lot": None, "category": None},
     ]
     assert order["carrier"] == "DHL Express" and order["buyer_country"] == "FR"
 

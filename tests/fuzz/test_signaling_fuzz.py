@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from signaling.messages import CLIENT_MESSAGE_TYPES
 from tests.helpers.consent import consent_json, consent_message
 from tests.helpers.peers import Peer
 from tests.helpers.ws import HELLO, buyer_cookie, recv_type, staff_cookie, ws_url
@@ -51,6 +52,17 @@ VALID = [
         "type": "product_card",
         "card": {"name": "Lamp", "sku": "L-1", "price": "EUR 9", "url": "https://shop.example/l"},
     },
+    {"type": "admit_device", "admit": False},
+    {"type": "phrase", "session_id": "0123456789abcdef0123456789abcdef", "phrase_id": 1},
+    {"type": "quality", "state": "poor"},
+    {"type": "ice_error", "error_code": 401, "url": "turn:turn.example.com:3478"},
+    {"type": "phone_camera_stop", "session_id": "0123456789abcdef0123456789abcdef"},
+    {
+        "type": "phone_camera_photo",
+        "session_id": "0123456789abcdef0123456789abcdef",
+        "capture_id": "5d41402abc4b2a76b9719d911017c592",
+    },
+    {"type": "camera_photo_failed", "capture_id": "5d41402abc", "problem": "camera_off"},
     {"type": "candidate", "candidate": None},
     {
         "type": "candidate",
@@ -65,6 +77,17 @@ VALID = [
 
 # messages only the server sends: a client's copy is refused (bad_message), never obeyed
 SERVER_ONLY = [
+    {
+        "type": "camera_take_photo",
+        "session_id": "0123456789abcdef0123456789abcdef",
+        "capture_id": "5d41402abc4b2a76b9719d911017c592",
+    },
+    {
+        "type": "phone_camera_photo_failed",
+        "session_id": "0123456789abcdef0123456789abcdef",
+        "capture_id": "5d41402abc4b2a76b9719d911017c592",
+        "problem": "upload_failed",
+    },
     {
         "type": "inspection",
         "session_id": "0123456789abcdef0123456789abcdef",
@@ -208,6 +231,12 @@ def fuzz_server(server_factory):
         limit_link_opens_per_address="100000/minute",
         relay_workers=2,  # its hostile offers keep a worker busy: one per core answers faster
     )
+
+
+def test_the_fuzz_sends_every_client_message_and_server_only_ones():
+    """A new message type joins the frames below (offers come from the ``sdp`` kind)."""
+    assert {m["type"] for m in VALID} | {"offer"} == set(CLIENT_MESSAGE_TYPES)
+    assert not {m["type"] for m in SERVER_ONLY} & set(CLIENT_MESSAGE_TYPES)
 
 
 def test_ten_thousand_hostile_frames_cause_no_server_error(fuzz_server, caplog):

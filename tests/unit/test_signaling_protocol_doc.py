@@ -13,6 +13,7 @@ from signaling import (
     CallUpdate,
     CameraAnswer,
     CameraAsk,
+    CameraTakePhoto,
     CameraWelcome,
     ChatPosted,
     DevicePending,
@@ -22,6 +23,7 @@ from signaling import (
     Moved,
     NoCommonCodec,
     PeerMedia,
+    PhoneCameraPhotoFailed,
     PhoneCameraState,
     PhotoTaken,
     Pong,
@@ -59,6 +61,8 @@ SERVER_MODELS = {
     "inspection": InspectionChanged,
     "camera_welcome": CameraWelcome,
     "phone_camera": PhoneCameraState,
+    "camera_take_photo": CameraTakePhoto,
+    "phone_camera_photo_failed": PhoneCameraPhotoFailed,
 }
 
 

@@ -348,6 +348,7 @@ const AUDIT_WORDS = {
   inspection_templates_changed: (e) => t(e.detail?.change === "reset" ? "admin.did.inspection_templates_reset" : "admin.did.inspection_templates_changed"),
   phone_camera_code: () => t("admin.did.phone_camera_code"),
   phone_camera_claimed: () => t("admin.did.phone_camera_claimed"),
+  phone_camera_photo: () => t("admin.did.phone_camera_photo"),
 };
 let auditPage = 1;
 

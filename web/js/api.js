@@ -30,9 +30,10 @@ function readCookie(name) {
  * (signed-in staff) or "buyer" (the buyer page's call). Resolves with the parsed JSON
  * answer (or null for 204), rejects with ApiError carrying the server's message.
  * `cache` is fetch's (e.g. "reload": ask the server, and keep its answer for later reads).
+ * `headers` are added to the request's own (e.g. a credential that is no cookie).
  */
-export async function api(path, { method = "GET", body, file, as = "staff", cache = "default" } = {}) {
-  const headers = { Accept: "application/json" };
+export async function api(path, { method = "GET", body, file, as = "staff", cache = "default", headers: extra = {} } = {}) {
+  const headers = { ...extra, Accept: "application/json" };
   const upper = method.toUpperCase();
   if (!SAFE_METHODS.has(upper)) headers["X-CSRF-Token"] = readCookie(CSRF_COOKIES[as]);
   if (body !== undefined) headers["Content-Type"] = "application/json";

@@ -6,7 +6,7 @@
 // sha256), so what the server stored can be compared with what the page recorded.
 
 import { api } from "./api.js";
-import { takeStill } from "./callmedia.js";
+import { takeStill } from "./still.js";
 import { showInvite } from "./case_invite.js";
 import { formatNumber, t } from "./i18n.js";
 import { $, el } from "./ui.js";

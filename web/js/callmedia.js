@@ -2,6 +2,7 @@
 // devices, the peer connection to the server, the remote and local <video>, and the
 // mute / camera / switch / play-audio controls (found by data-testid); where the page has
 // them (the buyer's), the torch and zoom controls and tap to focus.
+import { takeStill } from "./still.js";
 import { $ } from "./ui.js";
 import { LocalDevices, MediaLink, cameraCount, cameraFeatures, deviceErrorWords, playStream } from "./media.js";
 
@@ -374,22 +375,6 @@ export class CallMedia {
 }
 
 /** Which devices a side opens by default for a purpose (DESIGN.md, "Calls"). */
-/** A still photo from ``track`` at the camera's own resolution: ImageCapture.takePhoto()
- *  where the browser has it, else the current frame drawn at the track's size. Resolves
- *  with a Blob; rejects when the camera is off. */
-export async function takeStill(track) {
-  if (!track || track.readyState !== "live") throw new Error("the camera is off");
-  if (typeof ImageCapture === "function") {
-    try {
-      const photo = await withTimeout(new ImageCapture(track).takePhoto(), 4000);
-      if (photo && photo.size > 0) return photo;
-    } catch {
-      // not supported by this camera: take the current frame instead
-    }
-  }
-  return frameToJpeg(track);
-}
-
 export function defaultDevices(side, purpose) {
   const buyerShows = purpose === "damage_verification";
   if (side === "buyer") return { camera: buyerShows ? "environment" : false, microphone: true };
@@ -400,46 +385,4 @@ export function defaultDevices(side, purpose) {
 function zoomFactor(level, range) {
   const base = range.min > 0 ? range.min : 1;
   return Math.round((level / base) * 10) / 10;
-}
-
-function withTimeout(promise, ms) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("timed out")), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (err) => {
-        clearTimeout(timer);
-        reject(err);
-      },
-    );
-  });
-}
-
-/** The track's current frame as a JPEG at the camera's resolution. */
-async function frameToJpeg(track) {
-  const video = document.createElement("video");
-  video.muted = true;
-  video.playsInline = true;
-  video.srcObject = new MediaStream([track]);
-  try {
-    await video.play();
-    if (!video.videoWidth) {
-      await new Promise((resolve) => video.addEventListener("loadedmetadata", resolve, { once: true }));
-    }
-    const settings = track.getSettings();
-    const width = settings.width || video.videoWidth;
-    const height = settings.height || video.videoHeight;
-    const canvas = document.createElement("canvas");
-    canvas.width = width;
-    canvas.height = height;
-    canvas.getContext("2d").drawImage(video, 0, 0, width, height);
-    return await new Promise((resolve, reject) =>
-      canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error("no image"))), "image/jpeg", 0.92),
-    );
-  } finally {
-    video.srcObject = null;
-  }
 }

@@ -2,9 +2,13 @@
 // fragment (never sent to the server, so no log holds it) or is typed; the page claims
 // it once (POST /api/phone-camera/claim), opens its own signaling socket (/ws?as=camera)
 // and sends the rear camera, video only; the console keeps the call's sound and chat.
-import { ApiError, post } from "./api.js";
+// In an inspection the agent's "Take photo" reaches the phone (`camera_take_photo`): it
+// takes one at the camera's full resolution and uploads it with the photo key its
+// socket got in `camera_welcome` (a header, never the URL), or says it could not.
+import { ApiError, api, post } from "./api.js";
 import { MediaLink, cameraFeatures, openDevices } from "./media.js";
 import { Signaling } from "./signaling.js";
+import { takeStill } from "./still.js";
 import { loadStaffStrings, rememberedStaffLocale, t, translatePage } from "./staff_i18n.js";
 import { $ } from "./ui.js";
 
@@ -22,10 +26,17 @@ const STATUS_WORDS = {
   failed: "camera.status.failed",
   denied: "camera.status.denied",
   no_camera: "camera.status.no_camera",
+  photo: "camera.status.photo",
+  photo_sent: "camera.status.photo_sent",
+  photo_failed: "camera.status.photo_failed",
 };
+const PHOTO_NOTE_MS = 2500; // how long "Photo sent" (or its failure) shows before "live"
 let signaling = null;
 let link = null;
 let track = null;
+let photoKey = null; // this socket's credential for the agent's photos
+let streaming = false; // the phone's picture reaches the server
+let noteTimer = null;
 
 function showStatus(state) {
   status.dataset.state = state;
@@ -54,7 +65,49 @@ function stopCamera() {
   torch.hidden = true;
 }
 
+/** "live" again after a photo's note, unless something else has been said since. */
+function noteThenLive(state) {
+  showStatus(state);
+  clearTimeout(noteTimer);
+  noteTimer = setTimeout(() => {
+    if (status.dataset.state === state && signaling) showStatus(streaming ? "live" : "connecting");
+  }, PHOTO_NOTE_MS);
+}
+
+/** The agent asked for a photo of an inspection item (`camera_take_photo`). */
+async function takePhoto(message) {
+  const socket = signaling;
+  clearTimeout(noteTimer);
+  showStatus("photo");
+  const failed = (problem) => {
+    if (socket !== signaling) return; // the page's part ended meanwhile
+    socket.send({ type: "camera_photo_failed", capture_id: message.capture_id, problem });
+    noteThenLive("photo_failed");
+  };
+  let photo;
+  try {
+    photo = await takeStill(track);
+  } catch {
+    failed("camera_off");
+    return;
+  }
+  try {
+    await api(`/api/phone-camera/photos?capture_id=${encodeURIComponent(message.capture_id)}`, {
+      method: "POST",
+      file: photo.type ? photo : new Blob([photo], { type: "image/jpeg" }),
+      headers: { "X-Camera-Photo-Key": photoKey || "" },
+    });
+  } catch {
+    failed("upload_failed");
+    return;
+  }
+  if (socket === signaling) noteThenLive("photo_sent");
+}
+
 function finish(state) {
+  clearTimeout(noteTimer);
+  photoKey = null;
+  streaming = false;
   if (signaling) {
     const socket = signaling;
     signaling = null;
@@ -98,12 +151,19 @@ async function claim(code) {
   signaling = socket;
   link = new MediaLink(signaling, {
     onState: (state) => {
-      if (state === "connected") showStatus("live");
+      if (state === "connected") {
+        streaming = true;
+        showStatus("live");
+      }
       if (state === "failed") finish("failed");
     },
   });
   signaling
-    .on("camera_welcome", () => link.start({ videoTrack: track, videoOnly: true }))
+    .on("camera_welcome", (message) => {
+      photoKey = message.photo_key;
+      link.start({ videoTrack: track, videoOnly: true });
+    })
+    .on("camera_take_photo", (message) => takePhoto(message))
     .on("error", (message) => {
       if (message.code === "call_ended") finish("ended");
     });

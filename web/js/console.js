@@ -627,7 +627,18 @@ function connect() {
     words: mediaWords,
   });
   mountCameraRequests($("camera-requests"), signaling);
-  inspection = new ConsoleInspection({ takePhoto: () => media.takePhoto(), fail });
+  inspection = new ConsoleInspection({
+    takePhoto: () => media.takePhoto(),
+    phone: {
+      get live() {
+        return Boolean(phoneCamera && phoneCamera.live);
+      },
+      ask: (sessionId, captureId) =>
+        signaling.send({ type: "phone_camera_photo", session_id: sessionId, capture_id: captureId }),
+    },
+    orderOf: (sessionId) => orders.get(sessionId) || null,
+    fail,
+  });
   phoneCamera = new ConsolePhoneCamera({ signaling: () => signaling, media: () => media, fail });
   quality = new CallQuality(signaling, {
     side: "agent",
@@ -660,6 +671,7 @@ function connect() {
     .on("photo", onPhoto)
     .on("inspection", (message) => inspection.changed(message))
     .on("phone_camera", (message) => phoneCamera.changed(message))
+    .on("phone_camera_photo_failed", (message) => inspection.phoneFailed(message))
     .on("device_request", onDeviceRequest)
     .on("no_common_codec", (message) => {
       // one browser has none of the call's video formats: talk on until the call ends
@@ -669,6 +681,10 @@ function connect() {
     })
     .on("error", (message) => {
       if (message.in_reply_to === "capture") captureDone();
+      if (message.in_reply_to === "phone_camera_photo") {
+        inspection.phoneRefused();
+        return;
+      }
       if (!call && isLateMediaRefusal(message)) return;
       say(errorWords(message));
     });

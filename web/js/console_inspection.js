@@ -4,7 +4,10 @@
 // its item, records the clip of an item that needs one ("Record clip" and "Stop": the
 // server marks that stretch of the call's own recording, stopped by itself at
 // CLIP_MAX_MS), and sees the buyer's decisions and sign-off arrive (the `inspection`
-// message). The report's PDF is one click away.
+// message). The report's PDF is one click away. While the agent's phone is the live
+// camera, "Take photo" has the phone take it (`phone_camera_photo`): the item waits for
+// the photo's `inspection` message, the phone's `phone_camera_photo_failed`, a refusal,
+// or PHONE_PHOTO_WAIT_MS, whichever comes first.
 import { api, get } from "./api.js";
 import { PhotoCache, clipMissing, decidedCount, itemLabel, itemRow, pdfLink, signoffNode } from "./inspection_report.js";
 import { t } from "./staff_i18n.js";
@@ -13,13 +16,26 @@ import { $, el, formatDuration } from "./ui.js";
 const PURPOSE = "remote_inspection";
 const CLIP_MAX_MS = 60_000; // the server's own maximum: a clip stops by itself there
 const DECIDED = new Set(["approved", "rejected"]);
+const PHONE_PHOTO_WAIT_MS = 20_000; // the phone takes, uploads and the server tells: a few s
+const PHONE_PROBLEMS = {
+  camera_off: "inspection.phone_failed.camera_off",
+  upload_failed: "inspection.phone_failed.upload_failed",
+};
 const route = (sessionId) => `/api/sessions/${encodeURIComponent(sessionId)}/inspection`;
 
 export class ConsoleInspection {
-  /** `takePhoto()`: a still of the agent's own camera (a Blob); `fail(err)`: say an error. */
-  constructor({ takePhoto, fail }) {
+  /**
+   * `takePhoto()`: a still of the agent's own camera (a Blob); `phone`: the agent's phone
+   * as the camera (`live`: its picture reaches the buyer; `ask(sessionId, captureId)`:
+   * have it take the photo); `orderOf(sessionId)`: the call's order (or null), whose
+   * lines' product categories pick the checklist template; `fail(err)`: say an error.
+   */
+  constructor({ takePhoto, phone, orderOf = () => null, fail }) {
     this.takePhoto = takePhoto;
+    this.phone = phone;
+    this.orderOf = orderOf;
     this.fail = fail;
+    this.waiting = null; // {key, captureId, before, timer}: a photo asked of the phone
     this.sessionId = null;
     this.report = null;
     this.templates = null;
@@ -57,6 +73,7 @@ export class ConsoleInspection {
   }
 
   detach() {
+    this.stopWaiting();
     this.stopTicking();
     this.sessionId = null;
     this.report = null;
@@ -77,6 +94,7 @@ export class ConsoleInspection {
       const report = await get(route(sessionId));
       if (sessionId !== this.sessionId) return;
       this.report = report;
+      this.photoArrived();
       this.render();
     } catch (err) {
       if (sessionId === this.sessionId) this.fail(err);
@@ -92,7 +110,8 @@ export class ConsoleInspection {
     );
   }
 
-  /** Before it starts: the checklist's items to choose from, all chosen. */
+  /** Before it starts: the checklist's items to choose from, all chosen; the template
+   *  is the one of the order's product category (`templateFor`). */
   async renderStart() {
     if (!this.templates) {
       try {
@@ -129,6 +148,7 @@ export class ConsoleInspection {
         ),
       );
     };
+    select.value = templateFor(this.templates, this.orderOf(this.sessionId)).key;
     select.addEventListener("change", fill);
     fill();
     const start = el("button", {
@@ -293,12 +313,18 @@ export class ConsoleInspection {
     }
   }
 
-  /** Photograph item `key`: a capture id, a still of the agent's camera, the upload. */
+  /** Photograph item `key`: a capture id, a still of the agent's camera, the upload;
+   *  or, while the phone is the live camera, the capture id asked of the phone. */
   async shoot(key) {
-    if (this.busy.has(key)) return;
+    if (this.busy.has(key) || this.waiting) return;
     this.busy.add(key);
     this.status.textContent = "";
+    delete this.status.dataset.state;
     this.render();
+    if (this.phone.live) {
+      await this.shootWithPhone(key);
+      return;
+    }
     try {
       let photo;
       try {
@@ -322,6 +348,86 @@ export class ConsoleInspection {
       if (this.report) this.render();
     }
   }
+
+  async shootWithPhone(key) {
+    const sessionId = this.sessionId;
+    let captureId;
+    try {
+      ({ capture_id: captureId } = await api(`${route(sessionId)}/captures`, {
+        method: "POST",
+        body: { item: key },
+      }));
+    } catch (err) {
+      this.fail(err, this.status);
+      this.busy.delete(key);
+      if (this.report) this.render();
+      return;
+    }
+    if (sessionId !== this.sessionId) return;
+    const item = this.report.items.find((one) => one.key === key);
+    this.waiting = {
+      key,
+      captureId,
+      before: item ? item.photo_ids.length : 0,
+      timer: setTimeout(() => this.phoneGaveUp("inspection.phone_timeout"), PHONE_PHOTO_WAIT_MS),
+    };
+    this.status.textContent = t("inspection.phone_waiting");
+    this.status.dataset.state = "waiting";
+    this.phone.ask(sessionId, captureId);
+  }
+
+  /** The report shows the photo the phone was asked for: the item is done waiting. */
+  photoArrived() {
+    if (!this.waiting) return;
+    const item = this.report.items.find((one) => one.key === this.waiting.key);
+    if (!item || item.photo_ids.length <= this.waiting.before) return;
+    this.stopWaiting();
+    this.status.textContent = "";
+    delete this.status.dataset.state;
+  }
+
+  /** The phone's `phone_camera_photo_failed`: say why, the item can be shot again. */
+  phoneFailed(message) {
+    if (!this.waiting || message.session_id !== this.sessionId) return;
+    if (message.capture_id !== this.waiting.captureId) return;
+    this.phoneGaveUp(PHONE_PROBLEMS[message.problem] || PHONE_PROBLEMS.upload_failed);
+  }
+
+  /** The server refused `phone_camera_photo` (the phone is not the live camera now). */
+  phoneRefused() {
+    if (this.waiting) this.phoneGaveUp("inspection.phone_not_live");
+  }
+
+  phoneGaveUp(words) {
+    if (!this.waiting) return;
+    this.stopWaiting();
+    this.status.textContent = t(words);
+    this.status.dataset.state = "failed";
+    if (this.report) this.render();
+  }
+
+  stopWaiting() {
+    if (!this.waiting) return;
+    clearTimeout(this.waiting.timer);
+    this.busy.delete(this.waiting.key);
+    this.waiting = null;
+  }
+}
+
+/**
+ * The template an inspection of `order` starts with: the one whose category is that of
+ * the first order line whose category has a template (trimmed, any case), else the
+ * first template.
+ */
+export function templateFor(templates, order) {
+  const fold = (text) => String(text || "").trim().toLocaleLowerCase("en");
+  for (const line of (order && order.lines) || []) {
+    const wanted = fold(line.category);
+    if (!wanted) continue;
+    const found = templates.find((template) => fold(template.category) === wanted);
+    if (found) return found;
+  }
+  return templates[0];
 }
 
 /** What a checklist item asks for, as the start list shows it. */

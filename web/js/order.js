@@ -1,4 +1,5 @@
-// The order a call is about (a link's `order`: lines, carrier, tracking number, channel,
+// The order a call is about (a link's `order`: lines with their SKU, name, lot and product
+// category, carrier, tracking number, channel,
 // the buyer's country, dates), shown to staff as a compact, collapsible box: one summary
 // line (items, carrier, country) that opens to the lines and the rest. Shared by the
 // console's queue items and call view and the review's call detail.
@@ -36,6 +37,9 @@ export function orderBox(order, { testid = "order", open = false, onToggle = nul
       " ",
       el("code", { class: "order-sku", testid: `${testid}-sku`, text: line.sku }),
       line.lot ? el("span", { class: "muted", text: ` · ${t("order.lot")} ${line.lot}` }) : null,
+      line.category
+        ? el("span", { class: "muted order-category", testid: `${testid}-category`, text: ` · ${t("order.category")} ${line.category}` })
+        : null,
     ),
   );
   const box = el(

@@ -384,9 +384,10 @@ async def agent_photo(
     snap = request.app.state.calls.switchboard.call(session_id)
     if snap is None:
         raise Conflict("the call has ended: photos are taken during a call", code="call_ended")
-    return await take_live_photo(request, snap, clock.now(), capture_id, _check_capture)
+    return await take_live_photo(request, snap, clock.now(), capture_id, check_agent_capture)
 
 
-def _check_capture(request: Request, session_id: str, capture_id: str) -> None:
+def check_agent_capture(request: Request, session_id: str, capture_id: str) -> None:
+    """Refuse (NotFound, Conflict) a capture id ``session_id``'s inspection would."""
     with Session(request.app.state.engine) as db:
         checklist.check_capture(store.get(db, session_id).state, capture_id)
