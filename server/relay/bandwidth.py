@@ -216,8 +216,8 @@ class ReceiveBandwidth(RemoteBitrateEstimator):
     ``estimate_bps``: the last value sent (None before the first). ``downstream()``:
     the lowest estimate of the receiving browsers, or None when none is known.
     ``packet(sequence_number)``: told of every media packet that arrives (after RTX is
-    unwrapped), for the loss the sender cannot see; a cut reaches the sender with the
-    next REMB (within ``feedback_interval``)."""
+    unwrapped), for the loss the sender cannot see; a cut goes out as a REMB with the
+    next packet's estimate."""
 
     def __init__(
         self,
@@ -247,6 +247,7 @@ class ReceiveBandwidth(RemoteBitrateEstimator):
         before = self.rate_control.current_bitrate
         if self.rate_control.lost(share, self._last_arrival_ms) < before:  # type: ignore[attr-defined]
             self.loss_cuts += 1
+            self.last_update_ms = None  # the next packet sends the cut, not the next interval
 
     def add(
         self, arrival_time_ms: int, abs_send_time: int, payload_size: int, ssrc: int
