@@ -190,9 +190,13 @@ def recovery(
     return picture_back, None
 
 
-def recording_gaps(server: BenchServer, order_ref: str) -> tuple[int, float] | None:
+def recording_gaps(
+    server: BenchServer, order_ref: str
+) -> tuple[list[tuple[float, float]], float] | None:
     """Pauses over ``RECORDING_GAP_S`` between frames of the buyer's recorded video, within
-    its files and between them (call clock): (count, total seconds)."""
+    its files and between them (call clock): (each pause's start on the recording's clock
+    and its length, in seconds; the median time between frames, to tell a sender's low
+    frame rate from holes)."""
     with Session(server.app.state.engine) as db:
         call = db.exec(select(Call).where(Call.order_ref == order_ref)).first()
     if call is None:
@@ -209,8 +213,9 @@ def recording_gaps(server: BenchServer, order_ref: str) -> tuple[int, float] | N
         path = server.app.state.storage.local_path(row.storage_key)
         times += [row.start_offset_ms / 1000 + t for _, _, t in packets_of(path)]
     times.sort()
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False) if b - a > RECORDING_GAP_S]
-    return len(gaps), sum(gaps)
+    steps = [(a, b - a) for a, b in zip(times, times[1:], strict=False)]
+    gaps = [(at - times[0], step) for at, step in steps if step > RECORDING_GAP_S]
+    return gaps, statistics.median(step for _, step in steps) if steps else 0.0
 
 
 def stats_of(stats: list[dict], type_: str, kind: str | None = "video") -> dict:
@@ -298,7 +303,13 @@ def run_call(
             wait_ready_for_calls(agent)
             gaps = recording_gaps(server, order_ref)
             if gaps is not None:
-                result.recording_gaps, result.recording_gaps_s = gaps
+                pauses, frame_step_s = gaps
+                result.recording_gaps = len(pauses)
+                result.recording_gaps_s = sum(length for _, length in pauses)
+                result.diagnostics["recording_pauses_s"] = " ".join(
+                    f"{length:.2f}@{at:.1f}" for at, length in pauses
+                )
+                result.diagnostics["recorded_frame_step_ms"] = round(1000 * frame_step_s)
         except Exception as exc:  # noqa: BLE001  (one failed call must not stop the run)
             result.failures.append(f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
             recover_agent(agent)

@@ -26,6 +26,14 @@ stream is forwarded to (``downstream``); never below ``min_bitrate_bps`` (a spur
 does not starve the picture: the sender's own loss-based control still backs off on a
 real bottleneck). ``follow_receiver_estimate`` captures the receiving browsers'
 estimates: the REMB a receiving browser sends to the relay's sender for it.
+Loss the sender cannot see: the relay asks again for every lost packet (nacks.py), so
+its receiver reports count almost none lost and Chromium's own loss-based control never
+backs off; on a link whose rate cap the sender overshoots (a 1 Mbps start on an 800 kbps
+uplink) the bottleneck's queue overflows for seconds, each burst a freeze and a hole in
+the recording. So ``ReceiveBandwidth.packet`` counts the first transmissions that never
+came (``LossCounter``: sequence numbers skipped), and a window of them with
+``LOSS_CUT_FRACTION`` or more lost cuts the rate like a sustained overuse does
+(``ClimbingRate.lost``); random loss of a few percent does not.
 ``announce_video_bitrates`` puts the start and the ceiling into the answer
 (``x-google-start-bitrate`` / ``x-google-max-bitrate``), so Chromium's own estimate
 starts there too instead of at 300 kbps, and its encoder may use more than its
@@ -50,6 +58,45 @@ DEFAULT_START_BITRATE_BPS = 1_000_000
 # Chromium's start bitrate: what a sender may always use until its own loss-based control
 # says otherwise.
 MIN_BITRATE_BPS = 300_000
+# A window of first transmissions with this share lost or more is a queue overflowing, not
+# a lossy radio link (Chromium's own loss-based control backs off above 10% too).
+LOSS_CUT_FRACTION = 0.10
+LOSS_WINDOW_PACKETS = 100  # sequence numbers per loss window (about a second at 800 kbps)
+# After a loss cut the rate holds this long before it climbs again: the sender takes a
+# round trip and a REMB interval to follow, and the queue that overflowed to drain.
+LOSS_HOLD_MS = 1000
+
+
+class LossCounter:
+    """The share of a stream's first transmissions lost, per window of sequence numbers
+    (pure). ``seen(sequence_number)`` for every packet that arrives; a packet behind the
+    highest one seen (a retransmission, or reordering) counts for nothing, a jump ahead
+    counts the numbers skipped as lost. Returns the window's lost share each time
+    ``window`` sequence numbers have been covered, else None."""
+
+    def __init__(self, window: int = LOSS_WINDOW_PACKETS) -> None:
+        if window <= 0:
+            raise ValueError("window must be positive")
+        self.window = window
+        self._highest: int | None = None
+        self._expected = 0
+        self._lost = 0
+
+    def seen(self, sequence_number: int) -> float | None:
+        if self._highest is None:
+            self._highest = sequence_number
+            return None
+        step = (sequence_number - self._highest) & 0xFFFF
+        if step == 0 or step >= 0x8000:
+            return None  # a duplicate, late or retransmitted packet
+        self._highest = sequence_number
+        self._expected += step
+        self._lost += step - 1
+        if self._expected < self.window:
+            return None
+        share = self._lost / self._expected
+        self._expected = self._lost = 0
+        return share
 
 
 class ClimbingRate:
@@ -72,8 +119,11 @@ class ClimbingRate:
     queue grows for as long as the sender sends too much, and one that overflows first
     is loss, which the browser's own control answers. Always within ``[min_bps, max_bps]``.
 
-    Loss is not its business: the browser's own loss-based control stays below it
-    (Chromium sends the lower of that and the REMB).
+    ``lost(share, now_ms)``: a window of the stream's first transmissions had ``share``
+    lost; from ``LOSS_CUT_FRACTION`` on it cuts the same way (a queue overflowing, see
+    the module docstring), at most once a ``cut_interval_ms``, and holds ``LOSS_HOLD_MS``
+    before climbing again. Smaller shares (a lossy radio link) change nothing: the
+    browser's own loss-based control stays below it.
 
     The interface is what ``aiortc.rate.RemoteBitrateEstimator`` calls of its
     ``rate_control``: ``update`` and ``feedback_interval``.
@@ -105,6 +155,7 @@ class ClimbingRate:
         self._last_update_ms: int | None = None
         self._last_cut_ms: int | None = None
         self._throughput_bps: int | None = None
+        self._hold_until_ms: int | None = None
 
     def feedback_interval(self) -> int:
         """How often (ms) the estimator asks for a new value without an overuse."""
@@ -126,15 +177,34 @@ class ClimbingRate:
                 self._overusing_since_ms = now_ms
             sustained = now_ms - self._overusing_since_ms >= self._overuse_ms
             due = self._last_cut_ms is None or now_ms - self._last_cut_ms >= self._cut_interval_ms
-            if sustained and due and self._throughput_bps is not None:
-                cut = round(self.CUT_FACTOR * self._throughput_bps)
-                self.current_bitrate = self._clamp(min(cut, self.current_bitrate))
-                self._last_cut_ms = now_ms
-        elif bandwidth_usage == BandwidthUsage.NORMAL and since_ms is not None and since_ms > 0:
+            if sustained and due:
+                self._cut(now_ms)
+        elif (
+            bandwidth_usage == BandwidthUsage.NORMAL
+            and since_ms is not None
+            and since_ms > 0
+            and (self._hold_until_ms is None or now_ms >= self._hold_until_ms)
+        ):
             self.current_bitrate = self._clamp(
                 int(self.current_bitrate * self._climb ** (min(since_ms, 1000) / 1000))
             )
         return self.current_bitrate
+
+    def lost(self, share: float, now_ms: int) -> int:
+        """The rate after a loss window with ``share`` of its first transmissions lost."""
+        due = self._last_cut_ms is None or now_ms - self._last_cut_ms >= self._cut_interval_ms
+        if share >= LOSS_CUT_FRACTION and due and self._cut(now_ms):
+            self._hold_until_ms = now_ms + LOSS_HOLD_MS
+        return self.current_bitrate
+
+    def _cut(self, now_ms: int) -> bool:
+        """Down to ``CUT_FACTOR`` of what arrives (never up); False while that is unknown."""
+        if self._throughput_bps is None:
+            return False
+        cut = round(self.CUT_FACTOR * self._throughput_bps)
+        self.current_bitrate = self._clamp(min(cut, self.current_bitrate))
+        self._last_cut_ms = now_ms
+        return True
 
     def _clamp(self, bitrate: int) -> int:
         return max(self.min_bps, min(bitrate, self.max_bps))
@@ -144,7 +214,10 @@ class ReceiveBandwidth(RemoteBitrateEstimator):
     """One video receiver's bandwidth estimate; see the module docstring.
 
     ``estimate_bps``: the last value sent (None before the first). ``downstream()``:
-    the lowest estimate of the receiving browsers, or None when none is known."""
+    the lowest estimate of the receiving browsers, or None when none is known.
+    ``packet(sequence_number)``: told of every media packet that arrives (after RTX is
+    unwrapped), for the loss the sender cannot see; a cut goes out as a REMB with the
+    next packet's estimate."""
 
     def __init__(
         self,
@@ -161,12 +234,25 @@ class ReceiveBandwidth(RemoteBitrateEstimator):
             start_bps=start_bitrate_bps, min_bps=min_bitrate_bps, max_bps=max_bitrate_bps
         )
         self.estimate_bps: int | None = None
+        self.loss_cuts = 0  # windows that cut the rate for loss (for monitoring)
         self._min_bps = min_bitrate_bps
         self._downstream = downstream
+        self._losses = LossCounter()
+        self._last_arrival_ms: int | None = None
+
+    def packet(self, sequence_number: int) -> None:
+        share = self._losses.seen(sequence_number)
+        if share is None or self._last_arrival_ms is None:
+            return
+        before = self.rate_control.current_bitrate
+        if self.rate_control.lost(share, self._last_arrival_ms) < before:  # type: ignore[attr-defined]
+            self.loss_cuts += 1
+            self.last_update_ms = None  # the next packet sends the cut, not the next interval
 
     def add(
         self, arrival_time_ms: int, abs_send_time: int, payload_size: int, ssrc: int
     ) -> tuple[int, list[int]] | None:
+        self._last_arrival_ms = arrival_time_ms
         update = super().add(arrival_time_ms, abs_send_time, payload_size, ssrc)
         if update is None:
             return None

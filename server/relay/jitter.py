@@ -41,6 +41,12 @@ VIDEO_CAPACITY_PACKETS = 512
 # How long a frame missing a packet waits for the retransmission (a NACK round trip,
 # and one more if the first retransmission was lost and a later gap asks again).
 MAX_FRAME_WAIT_S = 0.5
+# The same wait when the frames only feed the recorder (packets go on to the other leg
+# as they come, packet_forwarding.py): nobody watches them live, so a frame waits for a
+# second retransmission instead of becoming a hole and a keyframe request, as long as
+# the sender may still hold the packet (libwebrtc keeps a sent packet for about a second,
+# or three round trips when those are longer).
+RECORDER_FRAME_WAIT_S = 1.0
 MIN_WALL_WAIT_S = 0.2
 VIDEO_CLOCK_RATE = 90000  # every RTP video payload format's clock (RFC 7741, RFC 6184)
 _HALF_TIMESTAMP_RANGE = 1 << 31

@@ -73,6 +73,7 @@ from .interface import (
     RelayError,
     UnknownParticipantError,
 )
+from .jitter import MAX_FRAME_WAIT_S, RECORDER_FRAME_WAIT_S
 from .packet_forwarding import PacketForwarder
 from .receiver_tap import EncodedFrameTap
 from .sdp_cleanup import clean_offer_sdp, is_mdns_candidate
@@ -580,6 +581,9 @@ class LocalRelay:
                     (lambda packet, s=source: self._on_packet(s, packet))
                     if self._forward_packets and kind == "video"
                     else None
+                ),
+                max_frame_wait_s=(
+                    RECORDER_FRAME_WAIT_S if self._forward_packets else MAX_FRAME_WAIT_S
                 ),
             )
             source.keyframe_requester = tap.request_keyframe

@@ -46,7 +46,7 @@ from aiortc.rtp import RtpPacket
 from .bandwidth import ReceiveBandwidth
 from .bitstream import is_keyframe
 from .forwarding import EncodedFrame
-from .jitter import CompleteFrameJitterBuffer, InOrderAudioBuffer
+from .jitter import MAX_FRAME_WAIT_S, CompleteFrameJitterBuffer, InOrderAudioBuffer
 from .nacks import RepeatingNacks
 
 logger = logging.getLogger(__name__)
@@ -148,11 +148,16 @@ class EncodedFrameTap:
     before ``setLocalDescription`` (which starts it). The receiver's remote track
     then never yields anything; it ends when the receiver stops. ``on_frame`` must
     not block. ``bandwidth`` (video): the estimate sent to the sender as REMB (default:
-    aiortc's own). ``request_keyframe`` sends a PLI upstream for the media SSRC, at most
-    once per ``KEYFRAME_REQUEST_MIN_INTERVAL_S``. ``close`` cancels pending sends.
+    aiortc's own), told of every packet's sequence number. ``request_keyframe`` sends a
+    PLI upstream for the media SSRC, at most once per
+    ``KEYFRAME_REQUEST_MIN_INTERVAL_S``. ``close`` cancels pending sends.
     ``frames_lost`` counts video frames given up after a loss (see the module docstring).
     ``on_packet`` (video) is handed every media packet as it arrives, before reassembly
-    (packet forwarding, packet_forwarding.py).
+    (packet forwarding, packet_forwarding.py). ``max_frame_wait_s`` (video): how long a
+    frame missing a packet waits for its retransmission, and how long the missing packet
+    is asked for (jitter.py's ``MAX_FRAME_WAIT_S`` when the frames are the live picture;
+    longer, ``RECORDER_FRAME_WAIT_S``, when packets go on as they come and the frames
+    only feed the recorder).
     """
 
     def __init__(
@@ -165,6 +170,7 @@ class EncodedFrameTap:
         bandwidth: ReceiveBandwidth | None = None,
         clock: Callable[[], float] = time.monotonic,
         on_packet: Callable[[RtpPacket], None] | None = None,
+        max_frame_wait_s: float = MAX_FRAME_WAIT_S,
     ) -> None:
         check_receiver_seams(receiver)
         self.kind = kind
@@ -181,14 +187,20 @@ class EncodedFrameTap:
         self._buffer: CompleteFrameJitterBuffer | InOrderAudioBuffer | None = None
         self._nacks: RepeatingNacks | None = None
         if kind == "video":
-            self._nacks = RepeatingNacks()
+            self._nacks = RepeatingNacks(max_age_s=max_frame_wait_s)
             setattr(receiver, _NACK_GENERATOR_ATTR, self._nacks)
             if bandwidth is not None:
                 setattr(receiver, _BITRATE_ESTIMATOR_ATTR, bandwidth)
             self._buffer = CompleteFrameJitterBuffer(
-                release_on_marker=release_complete_frames, on_loss=self._lost
+                release_on_marker=release_complete_frames,
+                on_loss=self._lost,
+                max_wait_s=max_frame_wait_s,
             )
             setattr(receiver, _JITTER_BUFFER_ATTR, self._buffer)
+            if bandwidth is not None:  # the loss the sender cannot see (bandwidth.py)
+                self._buffer.add = _also_to(  # type: ignore[method-assign]
+                    lambda packet: bandwidth.packet(packet.sequence_number), self._buffer.add
+                )
             if on_packet is not None:
                 self._buffer.add = _also_to(on_packet, self._buffer.add)  # type: ignore[method-assign]
         elif release_complete_frames:

@@ -1,15 +1,18 @@
 """The bandwidth the relay tells a sending browser it may use (server/relay/bandwidth.py):
 it climbs past what the sender uses now while the path shows no queueing, up to the
 configured ceiling, never below the floor, and never above what the receiving side
-says it can take."""
+says it can take; a queue overflowing (a tenth or more of the first transmissions lost)
+cuts it, a lossy radio link's few percent do not."""
 
 from __future__ import annotations
 
 from aiortc.rate import BandwidthUsage
 
 from server.relay.bandwidth import (
+    LOSS_HOLD_MS,
     MIN_BITRATE_BPS,
     ClimbingRate,
+    LossCounter,
     ReceiveBandwidth,
     announce_video_bitrates,
     follow_receiver_estimate,
@@ -174,3 +177,58 @@ def test_verdicts_that_flicker_between_normal_and_underuse_still_let_the_rate_cl
         usage = BandwidthUsage.NORMAL if ms % 500 == 0 else BandwidthUsage.UNDERUSING
         rate.update(usage, 700_000, ms)
     assert rate.current_bitrate > 1.3 * 800_000
+
+
+# ------------------------------------------------------------- loss the sender cannot see
+
+
+def test_the_loss_counter_counts_skipped_first_transmissions_per_window_not_retransmissions():
+    counter = LossCounter(window=10)
+    shares = [counter.seen(n) for n in (100, 101, 103, 102, 104, 105, 108, 109, 110)]
+    # 102 came late (a retransmission): 103 had counted it lost, as a receiver report does
+    assert shares == [None] * 8 + [0.3]  # 101..110: 102, 106 and 107 never came first
+    assert counter.seen(110) is None  # a duplicate counts for nothing
+    wrapped = LossCounter(window=4)
+    assert [wrapped.seen(n) for n in (65534, 65535, 0, 2)] == [None, None, None, 0.25]
+
+
+def test_a_window_with_a_tenth_lost_cuts_below_what_arrives_and_holds_before_climbing():
+    rate = _rate()
+    rate.update(BandwidthUsage.NORMAL, 900_000, 0)
+    assert rate.lost(0.15, 500) == 765_000  # 0.85 x what arrives
+    held = [rate.update(BandwidthUsage.NORMAL, 760_000, ms) for ms in (700, 1_000, 1_400)]
+    assert held == [765_000] * 3  # the overflowed queue drains first
+    assert rate.update(BandwidthUsage.NORMAL, 760_000, 500 + LOSS_HOLD_MS + 500) > 765_000
+    assert rate.lost(0.5, 500 + LOSS_HOLD_MS + 600) < 765_000  # and again on a new overflow
+
+
+def test_a_lossy_radio_link_does_not_cut_the_rate():
+    rate = _rate()
+    rate.update(BandwidthUsage.NORMAL, 900_000, 0)
+    for ms in range(500, 10_500, 500):
+        rate.lost(0.05, ms)  # 5% lost: the relay asks for each again, nothing to cut for
+        rate.update(BandwidthUsage.NORMAL, 900_000, ms)
+    assert rate.current_bitrate > 1_000_000
+
+
+def test_the_estimator_sends_a_lower_rate_at_once_after_the_stream_loses_a_fifth_of_its_packets():
+    estimator = ReceiveBandwidth(max_bitrate_bps=2_500_000, start_bitrate_bps=1_000_000)
+    sent: list[int] = []
+    told_at_once = []
+    sequence_number = 0
+    for i in range(600):  # 1000-byte packets at 1 Mbps for 4.8 s, a fifth never arrive
+        at_ms = i * 8
+        sequence_number += 1
+        if i % 5 == 4 and i >= 300:
+            continue  # lost on the way in from 2.4 s on
+        cuts = estimator.loss_cuts
+        estimator.packet(sequence_number)
+        abs_send_time = int(at_ms / 1000 * (1 << 18)) & 0xFFFFFF
+        update = estimator.add(at_ms + 10_000, abs_send_time, PACKET_BYTES, SSRC)
+        if update is not None:
+            sent.append(update[0])
+        if estimator.loss_cuts > cuts:  # this packet's REMB carries the cut
+            told_at_once.append(update is not None and update[0] < max(sent[:-1]))
+    assert told_at_once and all(told_at_once), told_at_once
+    assert sent[-1] < 1_000_000, sent  # below the start, where no loss had cut it
+    assert max(sent[: len(sent) // 2]) >= 1_000_000, sent

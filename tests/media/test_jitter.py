@@ -6,7 +6,12 @@ from __future__ import annotations
 import pytest
 from aiortc.rtp import RtpPacket
 
-from server.relay.jitter import CompleteFrameJitterBuffer, InOrderAudioBuffer
+from server.relay.jitter import (
+    MAX_FRAME_WAIT_S,
+    RECORDER_FRAME_WAIT_S,
+    CompleteFrameJitterBuffer,
+    InOrderAudioBuffer,
+)
 
 SSRC = 1234
 
@@ -216,3 +221,40 @@ def test_a_sender_that_starts_over_is_reported_as_a_loss():
 def test_the_wait_must_be_positive():
     with pytest.raises(ValueError):
         CompleteFrameJitterBuffer(max_wait_s=0)
+
+
+def test_the_recorders_frames_wait_for_a_second_retransmission_the_live_picture_gives_up_on():
+    """A packet whose retransmission comes 0.8 s of media (and wall time) later: the live
+    picture's buffer has given up its frame by then; the recorder's (packets forwarded as
+    they come) still completes it, and every frame after it."""
+
+    def run(max_wait_s: float) -> tuple[list[int], int]:
+        now = [0.0]
+        losses: list[int] = []
+        buffer = CompleteFrameJitterBuffer(
+            max_wait_s=max_wait_s, clock=lambda: now[0], on_loss=losses.append
+        )
+        released: list[int] = []
+        packets = [_packet(100, 0, b"a"), _packet(102, 0, b"c", marker=True)]
+        packets += [_packet(102 + n, 3000 * n, b"x", marker=True) for n in range(1, 25)]
+        for index, packet in enumerate(packets):
+            now[0] = index / 30  # one frame of 30 fps per packet after the first
+            _, frame = buffer.add(packet)
+            if frame is not None:
+                released.append(frame.timestamp)
+        later = [_packet(101, 0, b"b")]  # the retransmission, 0.8 s late
+        later += [_packet(127 + n, 3000 * (25 + n), b"y", marker=True) for n in range(30)]
+        for packet in later:  # aiortc's contract: at most one frame out per packet in
+            now[0] += 1 / 30
+            _, frame = buffer.add(packet)
+            if frame is not None:
+                released.append(frame.timestamp)
+        return released, len(losses)
+
+    assert MAX_FRAME_WAIT_S < 0.8 < RECORDER_FRAME_WAIT_S
+    live, live_losses = run(MAX_FRAME_WAIT_S)
+    assert live_losses == 1 and 0 not in live  # given up: a hole and a keyframe request
+    recorded, recorded_losses = run(RECORDER_FRAME_WAIT_S)
+    assert recorded_losses == 0
+    assert recorded == [3000 * n for n in range(len(recorded))]  # in order, none missing
+    assert len(recorded) > 26  # past the frames that had waited on the gap
