@@ -25,6 +25,10 @@ BUYER_ROUTES = {
     ("POST", "/api/buyer/sessions/{session_id}/inspection/signoff"),
 }
 
+# Authenticated by a key in a header (the phone camera's photo key), never by a cookie: a
+# forged cross-site request has no credential to ride on, and a staff cookie is none.
+HEADER_KEY_ROUTES = {("POST", "/api/phone-camera/photos")}
+
 
 def unsafe_routes(app) -> list[tuple[str, str]]:
     """Signing out comes last, so the session is still there for the others."""
@@ -60,6 +64,11 @@ def test_every_state_changing_route_checks_the_csrf_token(app, client, with_toke
             continue
         answer = client.request(method, concrete(path), json={}, headers=staff_headers)
         code = answer.json().get("error", {}).get("code") if answer.content else None
+        if (method, path) in HEADER_KEY_ROUTES:
+            assert answer.status_code in (401, 422) and code != "csrf_failed", answer.text
+            keyed = client.request(method, f"{path}?capture_id=ab", headers=staff_headers)
+            assert keyed.status_code == 401, (method, path, keyed.text)  # no key, no entry
+            continue
         if with_token:  # refused, if at all, for another reason than CSRF
             assert code not in ("csrf_failed", "not_signed_in"), (method, path, answer.text)
         else:
