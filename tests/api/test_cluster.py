@@ -25,13 +25,13 @@ from server.evidence.audit import AUDIT_RETENTION_RUN
 from server.infra.config import ConfigError, load_settings
 from server.models import AuditEntry, Call
 from signaling.vocabulary import CallState, EndReason, Purpose
-from tests.api.test_retention import ended_call
 from tests.helpers.accounts import add_user, create_account, login
 from tests.helpers.links import make_link
 from tests.helpers.postgres import fresh_database
 from tests.helpers.redis import redis_server
 from tests.helpers.s3 import create_bucket, moto_s3, s3_settings
 from tests.helpers.servers import LiveServer, served, start_live_server
+from tests.helpers.stored_calls import ended_call
 from tests.helpers.waiting import wait_until
 
 # the lease and heartbeats expire after 6 s without one: a busy machine may stall a
