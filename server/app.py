@@ -18,6 +18,7 @@ from server.api import (
     case_review,
     case_steps,
     cases,
+    cluster,
     consent_texts,
     inspection_templates,
     links,
@@ -47,6 +48,7 @@ from server.consent import texts as shipped_consent
 from server.db import make_engine, migrate
 from server.infra import log_redaction
 from server.infra.clock import Clock
+from server.infra.cluster import Cluster
 from server.infra.config import DATA_DIR_MODE, Settings, resolve_secret_key
 from server.infra.metrics import ShowdeskMetrics
 from server.infra.rate_limits import RateLimits
@@ -107,7 +109,11 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         hash_slots=settings.password_checks_at_once,
     )
     app.state.calls = CallDesk(
-        engine=engine, clock=clock, settings=settings, storage=app.state.storage
+        engine=engine,
+        clock=clock,
+        settings=settings,
+        storage=app.state.storage,
+        cluster=Cluster(settings),  # joined and left by the desk's start and stop
     )
     app.state.webhooks = WebhookSender(engine, settings)
     install_error_handlers(app)
@@ -135,6 +141,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         qa,
         phone_camera,
         phone_camera_photos,
+        cluster,
     ):
         app.include_router(module.router)
     webhooks.describe_events(app)

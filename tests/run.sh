@@ -12,7 +12,8 @@ command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
 .venv/bin/python -m pip install --quiet -e '.[test]'
 
 # Debian packages the tests drive: the browser, PostgreSQL (the code must not be
-# SQLite-only), coturn (TURN; the tests start their own on a free loopback port with their
+# SQLite-only), redis-server (several nodes share one; the tests start their own on a free
+# loopback port, never the system's service), coturn (TURN; the tests start their own on a free loopback port with their
 # own configuration, never the system's service), and npm for the test tools below.
 missing=""
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
@@ -24,6 +25,7 @@ command -v firefox-esr >/dev/null 2>&1 || missing="$missing firefox-esr"
 command -v WebKitWebDriver >/dev/null 2>&1 || missing="$missing webkit2gtk-driver"
 command -v Xvfb >/dev/null 2>&1 || missing="$missing xvfb"
 command -v turnserver >/dev/null 2>&1 || missing="$missing coturn"
+command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
 command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 \
     || missing="$missing postgresql"

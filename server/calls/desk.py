@@ -13,6 +13,11 @@ files are final, its review file is made in a child process. A worker that dies 
 calls ``relay_failed``; their files are finalized from what they hold. At start, calls a
 dead process left open are ended ``server_restart`` and their recordings finalized; at
 stop, recordings are finalized before ``stop`` returns.
+
+With several nodes (``Cluster``, Redis), the desk runs this node's calls only: it
+finishes what its own previous process left at start, and the cluster-once jobs
+(recovering what nodes whose heartbeat expired left, and retention) run only while this
+node holds the lease. Without Redis the one node always holds it.
 """
 
 from __future__ import annotations
@@ -32,15 +37,16 @@ from server.accounts.users import resolve_session
 from server.calls.ids import wire_id
 from server.calls.media import CallMedia
 from server.calls.outbox import Close, Closer, Outboxes, Send, Sender
-from server.calls.periodic import Periodic
+from server.calls.periodic import Periodic, only_when
 from server.calls.phone_camera import CameraPass, PhoneCameras
 from server.calls.quality import SIDES, LegFigures, QualityBook, Side, State
-from server.calls.recovery import recover_interrupted
+from server.calls.recovery import Nodes, nodes_with_open_work, recover_interrupted
 from server.calls.rtc_config import RtcConfigs
 from server.calls.store import CallStore
 from server.consent import texts as consent_texts
 from server.evidence.retention import run_retention
 from server.infra.clock import Clock
+from server.infra.cluster import Cluster
 from server.infra.config import Settings
 from server.models import Call
 from server.phrases import phrases
@@ -73,7 +79,6 @@ log = logging.getLogger("showdesk.calls")
 
 OUTBOX_MAX_MESSAGES = 256  # a client this far behind is stuck: it is disconnected
 SESSION_RECHECK_INTERVAL_S = 60.0  # open staff sockets notice an idle-expired session this fast
-RETENTION_INTERVAL_S = 3600.0  # old media are deleted within the hour
 EXPIRY_INTERVAL_S = 1.0  # grace periods and call caps are checked once a second
 
 
@@ -86,8 +91,13 @@ class CallDesk:
         clock: Clock,
         settings: Settings,
         storage: Storage | None = None,
+        cluster: Cluster | None = None,
     ) -> None:
         self._engine = engine
+        self.cluster = cluster or Cluster(settings)
+        self.cluster.calls = lambda: len(self.switchboard.active_calls())
+        self._seen_nodes: set[str] = set()  # live at the last sweep (lease holder)
+        self._swept_as_holder = False
         self._storage = storage or LocalStorage(settings.data_dir / "files")
         self._clock = clock
         self._settings = settings
@@ -125,14 +135,16 @@ class CallDesk:
         self.quality = QualityBook()
         self.reviews = ReviewJobs(engine, self._storage)
         self.outboxes = Outboxes(OUTBOX_MAX_MESSAGES)
-        self.store = CallStore(engine)
+        self.store = CallStore(engine, self.cluster.node_id)
+        holder = lambda: self.cluster.holds_lease  # noqa: E731
         self._periodic = Periodic(
             "calls-expiry",
             EXPIRY_INTERVAL_S,
             [
                 (EXPIRY_INTERVAL_S, self._expire),
                 (SESSION_RECHECK_INTERVAL_S, self.staff_sessions_changed),
-                (RETENTION_INTERVAL_S, self.apply_retention),
+                (settings.retention_interval_s, only_when(holder, self.apply_retention)),
+                (max(EXPIRY_INTERVAL_S, settings.node_heartbeat_s), self.recover_dead_nodes),
             ],
         )
         self.accepting = True  # False once the server is stopping: new sockets are refused
@@ -143,15 +155,60 @@ class CallDesk:
     # ---------------------------------------------------------------- lifecycle
 
     async def start(self) -> None:
-        """Finish what a previous process left (calls open, recordings unfinished, review
-        files not made), then start the background tasks."""
-        unreviewed = await asyncio.to_thread(recover_interrupted, self._engine, self._storage)
+        """Join the cluster (with Redis), finish what a previous process left (calls
+        open, recordings unfinished, review files not made: all of them on one node; with
+        several, this node's own, and the gone nodes' when it holds the lease), then
+        start the background tasks."""
+        await self.cluster.start()
+        nodes: Nodes | None = None
+        if self.cluster.shared:
+            nodes = {self.cluster.node_id}
+            if self.cluster.holds_lease:
+                nodes |= await self._gone_nodes()
+        recovered = await asyncio.to_thread(recover_interrupted, self._engine, self._storage, nodes)
         self.store.start()
         await self.relay.start()
         self._periodic.start()
         self.reviews.start()
-        for call_id in unreviewed:
+        for call_id in recovered.unreviewed:
             self.reviews.enqueue(call_id)
+
+    async def _gone_nodes(self) -> set[str | None]:
+        """The nodes that left work to finish and whose heartbeat is gone (calls with no
+        node recorded count as such), and those live at the last sweep that are gone now.
+        The database is read before the heartbeats: a node writes its heartbeat before
+        its first call, so a call seen belongs to a node seen live or to a dead one."""
+        first = not self._swept_as_holder
+        found = await asyncio.to_thread(nodes_with_open_work, self._engine, unreviewed=first)
+        live = await self.cluster.live_node_ids()
+        gone = (found | self._seen_nodes) - live - {self.cluster.node_id}
+        self._seen_nodes = live
+        self._swept_as_holder = True
+        return gone
+
+    async def recover_dead_nodes(self) -> None:
+        """Lease holder, with several nodes: end the calls of nodes whose heartbeat
+        expired (``server_restart``), finalize what of their track files the storage
+        holds and make their missing review files. Runs every heartbeat interval."""
+        if not self.cluster.shared:
+            return
+        if not self.cluster.holds_lease:
+            self._swept_as_holder = False
+            return
+        gone = await self._gone_nodes()
+        if not gone:
+            return
+        recovered = await asyncio.to_thread(recover_interrupted, self._engine, self._storage, gone)
+        for call_id in recovered.unreviewed:
+            self.reviews.enqueue(call_id)
+        if recovered.ended or recovered.unreviewed:
+            log.info(
+                "node %s finished what nodes %s left: %d calls ended, %d review files to make",
+                self.cluster.node_id,
+                ", ".join(sorted(n or "(none)" for n in gone)),
+                len(recovered.ended),
+                len(recovered.unreviewed),
+            )
 
     async def announce_shutdown(self, timeout_s: float) -> None:
         """The server is stopping: end every call with ``server_shutdown`` and wait (at most
@@ -171,6 +228,7 @@ class CallDesk:
         self._periodic.stop()
         await self.store.stop()
         await self.outboxes.aclose()
+        await self.cluster.stop()
 
     # ---------------------------------------------------------------- connections
 
@@ -555,11 +613,18 @@ class CallDesk:
 
     async def apply_retention(self) -> None:
         """Delete the media, photos and chat of calls past ``retention_days`` (held calls
-        are kept); runs hourly, in a thread."""
+        are kept), in a thread; the lease holder runs it every ``retention_interval_s``
+        (hourly)."""
 
         def run() -> None:
             with Session(self._engine, expire_on_commit=False) as db:
-                run_retention(db, self._storage, self._clock.now(), self._settings.retention_days)
+                run_retention(
+                    db,
+                    self._storage,
+                    self._clock.now(),
+                    self._settings.retention_days,
+                    node=self.cluster.node_id if self.cluster.shared else None,
+                )
 
         await asyncio.to_thread(run)
 

@@ -46,3 +46,13 @@ class Periodic:
                     await step()
                 except Exception:
                     log.exception("%s: a periodic step failed", self._name)
+
+
+def only_when(condition: Callable[[], bool], step: Step) -> Step:
+    """``step``, run only when ``condition()`` holds at its turn (else skipped)."""
+
+    async def guarded() -> None:
+        if condition():
+            await step()
+
+    return guarded

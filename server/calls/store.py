@@ -50,10 +50,10 @@ def _dt(epoch_s: float | None) -> datetime | None:
     return None if epoch_s is None else datetime.fromtimestamp(epoch_s, UTC)
 
 
-def call_change_op(change: CallChange) -> StoreOp:
+def call_change_op(change: CallChange, node_id: str | None = None) -> StoreOp:
     """The write of one switchboard ``CallEvent``: the call row as the snapshot has it
-    (created on its first event), the event on its timeline, and its webhook event
-    (``WEBHOOK_EVENTS``) in the outbox."""
+    (created on its first event, on node ``node_id``), the event on its timeline, and its
+    webhook event (``WEBHOOK_EVENTS``) in the outbox."""
 
     def op(db: Session) -> None:
         snap, event = change.call, change.event
@@ -66,6 +66,7 @@ def call_change_op(change: CallChange) -> StoreOp:
                 purpose=snap.purpose,
                 created_at=_dt(snap.created_at),
                 state=snap.state,
+                node_id=node_id,
             )
             _copy_order(db, row)
         row.locale = snap.locale or None
@@ -125,8 +126,10 @@ class CallStore:
     (in a thread) and :meth:`queue` refuses with a logged error.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, node_id: str | None = None) -> None:
+        """``node_id``: the node the calls it stores run on (``Call.node_id``)."""
         self._engine = engine
+        self._node_id = node_id
         self._queue: asyncio.Queue[_Batch] | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -144,7 +147,7 @@ class CallStore:
 
     def calls_changed(self, changes: Iterable[CallChange]) -> None:
         """Store the switchboard's call changes (one transaction); nobody waits."""
-        ops = [call_change_op(change) for change in changes]
+        ops = [call_change_op(change, self._node_id) for change in changes]
         if ops and self._queue is not None:
             self._queue.put_nowait(_Batch(ops, None))
 

@@ -173,10 +173,17 @@ def _delete_media(db: Session, storage: Storage, call: Call, now: datetime, dry:
 
 
 def run_retention(
-    db: Session, storage: Storage, now: datetime, retention_days: int, *, dry_run: bool = False
+    db: Session,
+    storage: Storage,
+    now: datetime,
+    retention_days: int,
+    *,
+    dry_run: bool = False,
+    node: str | None = None,
 ) -> Report:
     """Delete the media, photos and chat of calls that ended ``retention_days`` ago or
-    more, skipping held calls and calls already purged."""
+    more, skipping held calls and calls already purged. ``node``: the node whose timer
+    ran it (kept in the audit row), None when a person ran it."""
     cutoff = now - timedelta(days=retention_days)
     due = db.exec(
         select(Call).where(
@@ -197,7 +204,8 @@ def run_retention(
             audit.AUDIT_RETENTION_RUN,
             now,
             detail={"retention_days": retention_days, "calls": len(report.calls)}
-            | ({"cases": len(report.cases)} if report.cases else {}),
+            | ({"cases": len(report.cases)} if report.cases else {})
+            | ({"node": node} if node else {}),
         )
         db.commit()
     log.info(

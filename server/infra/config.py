@@ -10,6 +10,7 @@ import math
 import os
 import re
 import secrets
+import socket
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -126,6 +127,21 @@ class Settings(BaseSettings):
     # Credentials: these, else the standard AWS variables / profile chain. Never logged.
     s3_access_key_id: SecretStr | None = None
     s3_secret_access_key: SecretStr | None = None
+    # Several nodes (docs/deployment.md, "Several nodes"): a Redis server they share, e.g.
+    # redis://redis.internal:6379/0 (rediss:// for TLS; a password in the URL is kept
+    # secret). Unset: one node, as always (rate limits in memory, it runs every job).
+    redis_url: SecretStr | None = None
+    # This node's name among the others: letters, digits, ".", "_" and "-", unique per
+    # running process. Unset: "<hostname>-<process id>" (a restarted process is a new node).
+    node_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._-]{1,64}$")
+    # The address this node itself is reached at, as its heartbeat advertises it (the
+    # public URL is the load balancer's); unset: the public URL.
+    node_url: str | None = None
+    # Each node writes its heartbeat (and its lease holder renews the lease) this often;
+    # both expire after three intervals without one.
+    node_heartbeat_s: float = Field(default=5.0, ge=0.2, le=60)
+    # How often the lease holder deletes what retention says is due.
+    retention_interval_s: float = Field(default=3600.0, ge=1, le=86_400)
     max_queue_length: int = 200  # waiting calls; more consents get queue_full
     max_wait_s: float = Field(default=1800.0, gt=0)  # a call waiting longer: queue_timeout
     # Calls one link may start (declined ones included), unless the link says otherwise.
@@ -262,6 +278,26 @@ class Settings(BaseSettings):
         reconnect grace), so a credential does not outlive its call."""
         call_s = self.max_wait_s + self.max_call_duration_s + self.reconnect_grace_s
         return int(min(self.turn_ttl_s, math.ceil(call_s)))
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(("redis://", "rediss://")):
+            raise ValueError(
+                "SHOWDESK_REDIS_URL must start with redis:// or rediss:// "
+                "(e.g. redis://redis.internal:6379/0)"
+            )
+        return value
+
+    @property
+    def node_name(self) -> str:
+        """``node_id``, or ``<hostname>-<process id>`` when it is unset."""
+        return self.node_id or f"{socket.gethostname()}-{os.getpid()}"
+
+    @property
+    def node_address(self) -> str:
+        """The URL this node's heartbeat advertises: ``node_url``, else the public URL."""
+        return (self.node_url or self.public_url).rstrip("/")
 
     @field_validator("public_url")
     @classmethod

@@ -170,6 +170,9 @@ class Call(CallBase, table=True):
     carrier_key: str | None = Field(default=None, max_length=64)
     channel_key: str | None = Field(default=None, max_length=64)
     buyer_country: str | None = Field(default=None, max_length=2)
+    # the node whose relay carries the call (server/infra/cluster.py); restart recovery
+    # ends only the open calls of nodes that are gone. Null: made before nodes were named.
+    node_id: str | None = Field(default=None, max_length=64)
 
 
 class CallQuality(BaseModel):

@@ -6,93 +6,18 @@ from __future__ import annotations
 import io
 import json
 import stat
-import uuid
 import zipfile
-from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from server.app import create_app
 from server.models import AuditEntry, Call, CallEvent, Link, Photo, Recording
-from signaling.vocabulary import CallState, EndReason, Outcome, Purpose
+from signaling.vocabulary import Outcome
 from tests.helpers.accounts import add_user, login
 from tests.helpers.cli import showdesk
-from tests.helpers.links import make_link
 from tests.helpers.servers import make_settings
-
-
-def ended_call(app, order_ref: str, days_ago: float, *, buyer_name: str = "Bea Buyer") -> str:
-    """A call of ``order_ref`` that ended ``days_ago`` days ago, tagged ``defect``, with a
-    recording file, a photo file and a chat line; returns its id."""
-    link, _ = make_link(app, order_ref, buyer_name=buyer_name)
-    now = app.state.clock.now()
-    ended = now - timedelta(days=days_ago)
-    call_id = uuid.uuid4().hex
-    storage = app.state.storage
-    files = {}
-    for kind in ("recording", "photo"):
-        key = f"calls/{call_id}/{kind}.bin"
-        storage.path_for_writing(key).write_bytes(b"evidence")
-        storage.commit(key)
-        files[kind] = key
-    with Session(app.state.engine) as db:
-        db.add(
-            Call(
-                id=call_id,
-                link_id=link.id,
-                order_ref=order_ref,
-                purpose=Purpose.DAMAGE_VERIFICATION,
-                buyer_name=buyer_name,
-                state=CallState.ENDED,
-                created_at=ended - timedelta(minutes=5),
-                answered_at=ended - timedelta(minutes=4),
-                ended_at=ended,
-                end_reason=EndReason.AGENT_ENDED,
-                outcome=Outcome.DEFECT,
-                outcome_note=f"{buyer_name} showed the cracked lid",
-                consent_decision="accepted",
-                consent_at=ended - timedelta(minutes=5),
-                consent_locale="fr",
-                consent_version=1,
-                buyer_timezone="Europe/Paris",
-            )
-        )
-        db.flush()
-        db.add(
-            Recording(
-                call_id=call_id,
-                kind="review",
-                content_type="video/webm",
-                state="ready",
-                storage_key=files["recording"],
-                created_at=ended,
-            )
-        )
-        db.add(
-            Photo(
-                call_id=call_id,
-                storage_key=files["photo"],
-                content_type="image/jpeg",
-                size_bytes=8,
-                width=1,
-                height=1,
-                sha256="0" * 64,
-                t_ms=1000,
-                created_at=ended,
-            )
-        )
-        db.add(
-            CallEvent(
-                call_id=call_id,
-                kind="chat",
-                t_ms=2000,
-                at=ended,
-                data={"from": "buyer", "name": buyer_name, "text": "my address is ..."},
-            )
-        )
-        db.commit()
-    return call_id
+from tests.helpers.stored_calls import ended_call
 
 
 def media_of(app, call_id: str) -> tuple[int, int, int, int]:

@@ -1,18 +1,20 @@
 """Ended calls written straight into a server's database, as the call desk stores them
-(the call row and its timeline events), for pages that read calls without a live one."""
+(the call row and its timeline events), for pages that read calls without a live one;
+``ended_call`` with a recording, a photo and a chat line, for retention."""
 
 from __future__ import annotations
 
 import itertools
+import uuid
 from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
 from sqlmodel import Session
 
-from server.models import Call, CallEvent
+from server.models import Call, CallEvent, Photo, Recording
 from server.models.link import Link
-from signaling.vocabulary import CallState, EndReason, Purpose
+from signaling.vocabulary import CallState, EndReason, Outcome, Purpose
 from tests.helpers.accounts import login
 from tests.helpers.links import make_link
 from tests.helpers.servers import LiveServer
@@ -92,3 +94,78 @@ def tag(live_server: LiveServer, email: str, call_id: str, outcome: str, decisio
             headers={"X-CSRF-Token": csrf},
         )
     assert answer.status_code == 200, answer.text
+
+
+def ended_call(
+    app: FastAPI, order_ref: str, days_ago: float, *, buyer_name: str = "Bea Buyer"
+) -> str:
+    """A call of ``order_ref`` that ended ``days_ago`` days ago, tagged ``defect``, with a
+    recording file, a photo file and a chat line; returns its id."""
+    link, _ = make_link(app, order_ref, buyer_name=buyer_name)
+    now = app.state.clock.now()
+    ended = now - timedelta(days=days_ago)
+    call_id = uuid.uuid4().hex
+    storage = app.state.storage
+    files = {}
+    for kind in ("recording", "photo"):
+        key = f"calls/{call_id}/{kind}.bin"
+        storage.path_for_writing(key).write_bytes(b"evidence")
+        storage.commit(key)
+        files[kind] = key
+    with Session(app.state.engine) as db:
+        db.add(
+            Call(
+                id=call_id,
+                link_id=link.id,
+                order_ref=order_ref,
+                purpose=Purpose.DAMAGE_VERIFICATION,
+                buyer_name=buyer_name,
+                state=CallState.ENDED,
+                created_at=ended - timedelta(minutes=5),
+                answered_at=ended - timedelta(minutes=4),
+                ended_at=ended,
+                end_reason=EndReason.AGENT_ENDED,
+                outcome=Outcome.DEFECT,
+                outcome_note=f"{buyer_name} showed the cracked lid",
+                consent_decision="accepted",
+                consent_at=ended - timedelta(minutes=5),
+                consent_locale="fr",
+                consent_version=1,
+                buyer_timezone="Europe/Paris",
+            )
+        )
+        db.flush()
+        db.add(
+            Recording(
+                call_id=call_id,
+                kind="review",
+                content_type="video/webm",
+                state="ready",
+                storage_key=files["recording"],
+                created_at=ended,
+            )
+        )
+        db.add(
+            Photo(
+                call_id=call_id,
+                storage_key=files["photo"],
+                content_type="image/jpeg",
+                size_bytes=8,
+                width=1,
+                height=1,
+                sha256="0" * 64,
+                t_ms=1000,
+                created_at=ended,
+            )
+        )
+        db.add(
+            CallEvent(
+                call_id=call_id,
+                kind="chat",
+                t_ms=2000,
+                at=ended,
+                data={"from": "buyer", "name": buyer_name, "text": "my address is ..."},
+            )
+        )
+        db.commit()
+    return call_id
