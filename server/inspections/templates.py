@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from server.errors import InvalidInput, NotFound
 from server.models.inspection import InspectionTemplates
+from server.models.order import CATEGORY_MAX_CHARS as ORDER_CATEGORY_MAX_CHARS
 from signaling.locales import BUYER_LOCALE_CODES, DEFAULT_LOCALE
 
 DEFAULTS = Path(__file__).with_name("defaults.json")
@@ -26,7 +27,7 @@ MAX_TEMPLATES = 20
 MAX_ITEMS = 50  # what starting an inspection accepts as ``items``
 KEY_MAX_CHARS = 64  # what starting an inspection accepts as ``template``
 NAME_MAX_CHARS = 100
-CATEGORY_MAX_CHARS = 60
+CATEGORY_MAX_CHARS = ORDER_CATEGORY_MAX_CHARS  # the order line's, so every category fits
 LABEL_MAX_CHARS = 200
 MIN_PHOTOS, MAX_PHOTOS = 1, 10  # an item that needs a clip may need no photo
 KEY_PATTERN = re.compile(rf"^[a-z][a-z0-9_]{{0,{KEY_MAX_CHARS - 1}}}$")
