@@ -164,10 +164,11 @@ class Settings(BaseSettings):
     # above the ceiling). Chromium's own start, 300 kbps, makes its encoder drop a 640x360
     # camera to 320x180 in the first second, and it does not step up again.
     media_start_bitrate_kbps: int = Field(default=1000, ge=100, le=50_000)
-    # How the relay passes video on: "frames" (whole frames, through aiortc's sender) or
-    # "packets" (each RTP packet as it arrives; the receiving browser's NACKs are answered
-    # by the relay). Recordings are made from frames either way.
-    relay_forwarding: Literal["frames", "packets"] = "frames"
+    # How the relay passes video on: "packets" (each RTP packet as it arrives; the
+    # receiving browser's NACKs are answered by the relay; measured better on lossy long
+    # links, docs/performance.md) or "frames" (whole frames, through aiortc's sender).
+    # Recordings are made from frames either way.
+    relay_forwarding: Literal["frames", "packets"] = "packets"
     # Relay worker processes that carry the media (and record it); unset: one per CPU core.
     relay_workers: int | None = Field(default=None, ge=1, le=256)
     relay_pin_cpus: bool = True  # each worker stays on one core (Linux), cores taken in turn

@@ -179,10 +179,10 @@ class LocalRelay:
     the most a sending browser is told it may use for video (bandwidth.py; it is also told
     no more than the receiving browsers' own estimates); ``start_bitrate_bps``: what it is
     told to start at (its REMB, and the answer's ``x-google-start-bitrate``).
-    ``forwarding``: ``"frames"`` (default) sends video on as whole frames through aiortc's
-    sender; ``"packets"`` passes each video RTP packet on as it arrives and answers the
-    receiving browser's NACKs itself (packet_forwarding.py). Audio and recordings use
-    frames either way.
+    ``forwarding``: ``"frames"`` (this class's default; the server's setting defaults to
+    ``packets``) sends video on as whole frames through aiortc's sender; ``"packets"``
+    passes each video RTP packet on as it arrives and answers the receiving browser's
+    NACKs itself (packet_forwarding.py). Audio and recordings use frames either way.
 
     ``forwarding_delays`` tells how long recent frames spent inside the relay.
 

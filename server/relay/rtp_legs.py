@@ -22,8 +22,8 @@ bytes 2-3, timestamp 4-7, SSRC 8-11), so forwarding a packet costs one copy and 
 ``struct.pack_into``; the header extensions and payload are passed as they came, so the
 leg must have negotiated the same extension ids as the incoming one.
 
-Used by packet_forwarding.py (``SHOWDESK_RELAY_FORWARDING=packets``); by default calls
-use the frame path (forwarding.py).
+Used by packet_forwarding.py (``SHOWDESK_RELAY_FORWARDING=packets``, the server's
+default; ``frames`` takes the frame path, forwarding.py).
 """
 
 from __future__ import annotations
