@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import psycopg
 
 from tests.helpers.servers import free_port
+from tests.helpers.waiting import service_ready
 
 
 def _binary(name: str) -> str:
@@ -64,16 +64,13 @@ def postgres_server() -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )
     url = f"postgresql://showdesk@127.0.0.1:{port}/postgres"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            psycopg.connect(url, connect_timeout=1).close()
-            break
-        except psycopg.OperationalError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                raise RuntimeError("PostgreSQL did not start") from None
-            time.sleep(0.1)
+    service_ready(
+        server,
+        lambda: psycopg.connect(url, connect_timeout=1).close(),
+        psycopg.OperationalError,
+        30,
+        "PostgreSQL",
+    )
     try:
         yield url
     finally:

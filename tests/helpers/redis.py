@@ -6,7 +6,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import redis
 
 from tests.helpers.servers import free_port
+from tests.helpers.waiting import service_ready
 
 REDIS_START_TIMEOUT_S = 20
 
@@ -52,19 +52,22 @@ def redis_server() -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )
     url = f"redis://127.0.0.1:{port}/0"
-    deadline = time.monotonic() + REDIS_START_TIMEOUT_S
-    while True:
-        try:
-            with redis.Redis.from_url(url, socket_connect_timeout=1) as client:
-                client.ping()
-            break
-        except redis.ConnectionError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                log = (base / "redis.log").read_text(errors="replace")[-2000:]
-                shutil.rmtree(base, ignore_errors=True)
-                raise RuntimeError(f"redis-server did not start: {log}") from None
-            time.sleep(0.05)
+
+    def ping() -> None:
+        with redis.Redis.from_url(url, socket_connect_timeout=1) as client:
+            client.ping()
+
+    def log() -> str:
+        path = base / "redis.log"
+        return path.read_text(errors="replace")[-2000:] if path.exists() else ""
+
+    try:
+        service_ready(
+            server, ping, redis.ConnectionError, REDIS_START_TIMEOUT_S, "redis-server", log
+        )
+    except RuntimeError:
+        shutil.rmtree(base, ignore_errors=True)
+        raise
     try:
         yield url
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -41,6 +42,34 @@ def wait_until(
             return last
         pause(POLL_S)
     raise AssertionError(f"timed out after {timeout_s} s waiting for {what}; last: {last!r}")
+
+
+def service_ready(
+    server: subprocess.Popen,
+    probe: Callable[[], None],
+    refused: type[Exception] | tuple[type[Exception], ...],
+    timeout_s: float,
+    what: str,
+    log: Callable[[], str] = lambda: "",
+) -> None:
+    """Wait until ``probe()`` stops raising ``refused`` (a service started as ``server``
+    answers); if it has not within ``timeout_s``, or ``server`` exits first, kill it and
+    raise ``RuntimeError`` naming ``what``, the last refusal and ``log()``."""
+
+    def answers() -> Any:
+        if server.poll() is not None:
+            raise RuntimeError(f"{what} exited with {server.returncode}: {log()}")
+        try:
+            probe()
+        except refused as exc:
+            return NotYet(f"{type(exc).__name__}: {exc}")
+        return True
+
+    try:
+        wait_until(answers, timeout_s, what)
+    except (AssertionError, RuntimeError) as exc:
+        server.kill()
+        raise RuntimeError(f"{what} did not start: {exc} {log()}".rstrip()) from None
 
 
 def holds_for(
