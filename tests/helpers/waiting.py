@@ -58,7 +58,7 @@ def service_ready(
 
     def answers() -> Any:
         if server.poll() is not None:
-            raise RuntimeError(f"{what} exited with {server.returncode}: {log()}")
+            raise RuntimeError(f"{what} exited with {server.returncode}")
         try:
             probe()
         except refused as exc:
