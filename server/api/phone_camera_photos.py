@@ -21,10 +21,10 @@ from starlette.concurrency import run_in_threadpool
 
 from server.api.deps import ClockDep, client_address
 from server.api.sessions.inspection import check_agent_capture
-from server.api.sessions.photos import PHOTO_BODY, take_live_photo
+from server.api.sessions.photos import PHOTO_BODY, PHOTO_UPLOAD_ERRORS, take_live_photo
 from server.calls.phone_camera import PhotoPhone
 from server.errors import NotSignedIn
-from server.evidence import audit, photos
+from server.evidence import audit
 from server.models.evidence import PhotoPublic
 
 router = APIRouter(tags=["phone camera"])
@@ -48,9 +48,7 @@ class PhotoKeyRefused(NotSignedIn):
         401: {"description": "no photo key, or not the key of a phone that is a call's camera"},
         404: {"description": "a capture id that is not this call's inspection's, or used"},
         409: {"description": "the call is not live, or the inspection is signed off"},
-        413: {"description": f"over {photos.PHOTO_MAX_MB} MB"},
-        415: {"description": "not a JPEG, PNG or WebP image, or one of too many pixels"},
-        429: {"description": "too many uploads for this call, or from this address"},
+        **PHOTO_UPLOAD_ERRORS,
     },
 )
 async def phone_photo(

@@ -28,7 +28,7 @@ from server.api.deps import (
 )
 from server.api.sessions.files import RangeFileResponse, evidence_file
 from server.api.sessions.inspection_live import tell_changed
-from server.api.sessions.photos import PHOTO_BODY, take_live_photo
+from server.api.sessions.photos import PHOTO_BODY, PHOTO_UPLOAD_ERRORS, take_live_photo
 from server.errors import Conflict, NotFound
 from server.evidence import photos
 from server.evidence.bundle import call_media_sha256
@@ -361,9 +361,7 @@ def buyer_inspection_photo(
     responses={
         **ERRORS,
         409: {"description": "the call is not live, or the inspection is signed off"},
-        413: {"description": f"over {photos.PHOTO_MAX_MB} MB"},
-        415: {"description": "not a JPEG, PNG or WebP image, or one of too many pixels"},
-        429: {"description": "too many uploads for this call, or from this address"},
+        **PHOTO_UPLOAD_ERRORS,
     },
 )
 async def agent_photo(

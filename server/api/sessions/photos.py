@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -83,6 +84,14 @@ PHOTO_BODY = {
 }
 
 
+# What every photo upload can answer whatever the route: too large, not an image, too often.
+PHOTO_UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
+    413: {"description": f"over {photos.PHOTO_MAX_MB} MB"},
+    415: {"description": "not a JPEG, PNG or WebP image, or one of too many pixels"},
+    429: {"description": "too many uploads for this call, or from this address"},
+}
+
+
 @router.post(
     "/api/sessions/{session_id}/photos",
     status_code=201,
@@ -91,9 +100,7 @@ PHOTO_BODY = {
     responses={
         404: {"description": "not a call of this buyer's link"},
         409: {"description": "the call is not live (not answered yet, or ended)"},
-        413: {"description": f"over {photos.PHOTO_MAX_MB} MB"},
-        415: {"description": "not a JPEG, PNG or WebP image, or one of too many pixels"},
-        429: {"description": "too many uploads for this call, or from this address"},
+        **PHOTO_UPLOAD_ERRORS,
     },
 )
 async def upload_photo(
