@@ -47,6 +47,7 @@ from collections.abc import Callable
 from aiortc import RTCRtpSender
 from aiortc.rate import BandwidthUsage, RemoteBitrateEstimator
 from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, unpack_remb_fci
+from aiortc.utils import uint16_add, uint16_gt
 
 from .forwarding import ForwardingTrack, TrackSource
 
@@ -86,9 +87,9 @@ class LossCounter:
         if self._highest is None:
             self._highest = sequence_number
             return None
-        step = (sequence_number - self._highest) & 0xFFFF
-        if step == 0 or step >= 0x8000:
+        if not uint16_gt(sequence_number, self._highest):
             return None  # a duplicate, late or retransmitted packet
+        step = uint16_add(sequence_number, -self._highest)
         self._highest = sequence_number
         self._expected += step
         self._lost += step - 1
