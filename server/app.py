@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -57,6 +58,24 @@ from server.storage.factory import open_storage, retry_uploads
 from server.webhooks.delivery import WebhookSender
 
 
+def sign_in_throttle(settings: Settings, secret_key: str) -> SignInThrottle:
+    """The sign-in throttle: shared by the nodes in Redis with ``SHOWDESK_REDIS_URL``,
+    else in this process's memory."""
+    limits: dict[str, Any] = {
+        "free_failures": settings.sign_in_free_failures,
+        "address_free_failures": settings.sign_in_address_free_failures,
+        "base_delay_s": 1.0,
+        "max_delay_s": settings.sign_in_max_delay_s,
+        "window_s": max(900.0, settings.sign_in_max_delay_s),
+        "hash_slots": settings.password_checks_at_once,
+    }
+    if settings.redis_url is None:
+        return SignInThrottle(**limits)
+    from server.infra.shared_sign_in_throttle import SharedSignInThrottle  # the redis extra
+
+    return SharedSignInThrottle(settings.redis_url.get_secret_value(), secret_key, **limits)
+
+
 def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     """Build the app: the database is migrated to the newest schema before it is returned."""
     log_redaction.install()
@@ -80,6 +99,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
             await app.state.webhooks.stop()
             await app.state.metrics.stop()
             await app.state.calls.stop()
+            app.state.sign_in.close()
             engine.dispose()
 
     app = FastAPI(
@@ -100,14 +120,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.state.secret_key = resolve_secret_key(settings)
     app.state.storage = open_storage(settings)
     app.state.rate_limits = RateLimits(settings)
-    app.state.sign_in = SignInThrottle(
-        free_failures=settings.sign_in_free_failures,
-        address_free_failures=settings.sign_in_address_free_failures,
-        base_delay_s=1.0,
-        max_delay_s=settings.sign_in_max_delay_s,
-        window_s=max(900.0, settings.sign_in_max_delay_s),
-        hash_slots=settings.password_checks_at_once,
-    )
+    app.state.sign_in = sign_in_throttle(settings, app.state.secret_key)
     app.state.calls = CallDesk(
         engine=engine,
         clock=clock,

@@ -49,6 +49,12 @@ class UnsupportedType(DomainError):
     code = "unsupported_media_type"
 
 
+class Unavailable(DomainError):
+    """A service the answer needs (e.g. the nodes' shared Redis) cannot be reached now."""
+
+    code = "unavailable"
+
+
 class TooMany(DomainError):
     code = "rate_limited"
 

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from server.app import create_app
 from server.infra.clock import FrozenClock
 from server.infra.config import Settings
+from tests.helpers.redis import redis_server
 from tests.helpers.servers import (
     LiveServer,
     make_settings,
@@ -36,6 +37,13 @@ def settings(tmp_path: Path, database_template: Path) -> Settings:
     """Test settings in ``tmp_path``, whose database starts as a copy of the template."""
     seed_database(database_template, tmp_path)
     return make_settings(tmp_path)
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A redis-server of this test's own (its URL), stopped afterwards."""
+    with redis_server() as url:
+        yield url
 
 
 @pytest.fixture

@@ -170,28 +170,29 @@ async def change_own_password(
     sessions end and their sockets close; this one stays signed in. Wrong current
     passwords slow down like failed sign-ins."""
     throttle = request.app.state.sign_in
-    attempt = throttle.begin(principal.user.email, client_address(request))
+    address = client_address(request)
 
-    def change() -> None:  # in a thread: the database and argon2 stay off the event loop
-        user = db.merge(principal.user)
-        with throttle.hashing():
-            users.change_password(
-                db,
-                user,
-                body.current_password,
-                body.new_password,
-                passwords=passwords,
-                keep_session=request.cookies.get(SESSION_COOKIE),
-            )
+    def change() -> None:  # in a thread: the throttle, the database and argon2 stay off
+        attempt = throttle.begin(principal.user.email, address)  # the event loop
+        try:
+            user = db.merge(principal.user)
+            with throttle.hashing():
+                users.change_password(
+                    db,
+                    user,
+                    body.current_password,
+                    body.new_password,
+                    passwords=passwords,
+                    keep_session=request.cookies.get(SESSION_COOKIE),
+                )
+        except InvalidInput as exc:
+            if exc.code == "wrong_password":
+                throttle.failed(attempt)
+            else:  # the current password was right; the new one is refused
+                throttle.succeeded(attempt)
+            raise
+        throttle.succeeded(attempt)
 
-    try:
-        await run_in_threadpool(change)
-    except InvalidInput as exc:
-        if exc.code == "wrong_password":
-            throttle.failed(attempt)
-        else:  # the current password was right; the new one is refused
-            throttle.succeeded(attempt)
-        raise
-    throttle.succeeded(attempt)
+    await run_in_threadpool(change)
     await request.app.state.calls.staff_sessions_changed()
     return Response(status_code=204)

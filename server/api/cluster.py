@@ -1,6 +1,6 @@
 """``GET /api/cluster``: the nodes of this installation and which one holds the lease
 (``server/infra/cluster.py``). One node without Redis: that node, holding the lease.
-Admins only."""
+Admins only. Redis out of reach: 503 ``redis_unavailable``."""
 
 from __future__ import annotations
 
@@ -31,10 +31,15 @@ class ClusterOut(BaseModel):
     nodes: list[NodeOut] = Field(description="the nodes whose heartbeat has not expired, by id")
 
 
-@router.get("/api/cluster", response_model=ClusterOut)
+@router.get(
+    "/api/cluster",
+    response_model=ClusterOut,
+    responses={503: {"description": "the nodes' Redis cannot be reached (redis_unavailable)"}},
+)
 async def read_cluster(principal: Admin, request: Request) -> ClusterOut:
     """The live nodes (id, URL, last heartbeat, calls, load) and the lease holder.
-    Admins only."""
+    Admins only. 503 ``redis_unavailable`` while the nodes' shared Redis cannot be
+    reached."""
     cluster = request.app.state.calls.cluster
     holder = await cluster.lease_holder()
     return ClusterOut(

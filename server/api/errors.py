@@ -29,6 +29,7 @@ from server.errors import (
     NotSignedIn,
     TooLarge,
     TooMany,
+    Unavailable,
     UnsupportedType,
 )
 from server.infra.log_redaction import redact
@@ -45,6 +46,7 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     TooMany: 429,
     TooLarge: 413,
     UnsupportedType: 415,
+    Unavailable: 503,
 }
 CODE_BY_STATUS = {
     400: "bad_request",
@@ -58,6 +60,7 @@ CODE_BY_STATUS = {
     416: "range_not_satisfiable",
     422: "validation_error",
     429: "rate_limited",
+    503: "unavailable",
 }
 
 

@@ -9,13 +9,15 @@ route itself:
   whose refusals are hidden (recordings, photos) answers 404 instead;
 - 404 for a path with parameters; 413 and 400 (a body over the cap, a body that is not
   UTF-8) for an operation with a body;
-- every error answer as the ``Error`` component, ``{"error": {"code", "message"}}``:
-  FastAPI's ``HTTPValidationError`` is never documented; a 429 carries ``Retry-After``;
+- every error answer (4xx, and a 5xx a route declares) as the ``Error`` component,
+  ``{"error": {"code", "message"}}``: FastAPI's ``HTTPValidationError`` is never
+  documented; a 429 carries ``Retry-After``;
 - file routes whose response class serves ranges (``serves_ranges``): the ``Range``
   header, 206 with ``Content-Range`` and 416.
 
-Statuses only a route's own logic knows (409, 429 of a rate limit) stay declared on
-the route with ``responses=``, as before; their bodies become ``Error`` here.
+Statuses only a route's own logic knows (409, 429 of a rate limit, 503 of a service out
+of reach) stay declared on the route with ``responses=``, as before; their bodies become
+``Error`` here.
 """
 
 from __future__ import annotations
@@ -204,7 +206,7 @@ def described(document: dict[str, Any], routes: Sequence[BaseRoute]) -> dict[str
                     part.setdefault("content", ok["content"])
                 responses.setdefault("416", {"description": "the range starts past the end"})
             for status, answer in responses.items():
-                if status.startswith("4"):
+                if status.startswith(("4", "5")):
                     answer["content"] = ERROR_CONTENT
                     if status == "422":
                         answer["description"] = DEFAULT_WORDS[422]

@@ -44,6 +44,7 @@ from server.calls.recovery import Nodes, nodes_with_open_work, recover_interrupt
 from server.calls.rtc_config import RtcConfigs
 from server.calls.store import CallStore
 from server.consent import texts as consent_texts
+from server.errors import Unavailable
 from server.evidence.retention import run_retention
 from server.infra.clock import Clock
 from server.infra.cluster import Cluster
@@ -164,7 +165,8 @@ class CallDesk:
         if self.cluster.shared:
             nodes = {self.cluster.node_id}
             if self.cluster.holds_lease:
-                nodes |= await self._gone_nodes()
+                with contextlib.suppress(Unavailable):  # logged; the next sweep finds them
+                    nodes |= await self._gone_nodes()
         recovered = await asyncio.to_thread(recover_interrupted, self._engine, self._storage, nodes)
         self.store.start()
         await self.relay.start()
@@ -195,7 +197,10 @@ class CallDesk:
         if not self.cluster.holds_lease:
             self._swept_as_holder = False
             return
-        gone = await self._gone_nodes()
+        try:
+            gone = await self._gone_nodes()
+        except Unavailable:  # Redis out of reach (logged): the next sweep tries again
+            return
         if not gone:
             return
         recovered = await asyncio.to_thread(recover_interrupted, self._engine, self._storage, gone)

@@ -13,6 +13,10 @@ the lease when its key expires and another node takes it at its next heartbeat.
 took or renewed the lease: a node cut off from Redis stops believing it holds the lease
 no later than the key expires in Redis, so two nodes never both run the jobs (as long as
 their clocks run at the same rate).
+
+Reading the nodes or the lease holder while Redis is out of reach raises ``Unavailable``
+(code ``redis_unavailable``; ``GET /api/cluster`` answers 503) after one warning line,
+which names the error but never the Redis URL (it may hold a password).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from server.errors import Unavailable
 from server.infra.config import Settings
 
 log = logging.getLogger("showdesk.cluster")
@@ -51,6 +56,7 @@ return 0
 """
 
 Figures = Callable[[], int]  # the node's live calls
+REDIS_UNAVAILABLE = "redis_unavailable"
 
 
 @dataclass(frozen=True)
@@ -190,6 +196,14 @@ class Cluster:
         """The nodes whose heartbeat has not expired, by id (this node alone without Redis)."""
         if not self.shared:
             return [self._me()]
+        from redis.exceptions import RedisError
+
+        try:
+            return await self._read_nodes()
+        except RedisError as exc:
+            raise self._unavailable("the nodes", exc) from None
+
+    async def _read_nodes(self) -> list[Node]:
         found: list[Node] = []
         async for key in self._redis.scan_iter(match=NODE_KEY + "*", count=100):
             raw = await self._redis.get(key)
@@ -219,4 +233,22 @@ class Cluster:
         """The id of the node holding the lease (this node without Redis); None: nobody."""
         if not self.shared:
             return self.node_id
-        return await self._redis.get(LEASE_KEY)
+        from redis.exceptions import RedisError
+
+        try:
+            return await self._redis.get(LEASE_KEY)
+        except RedisError as exc:
+            raise self._unavailable("the lease holder", exc) from None
+
+    def _unavailable(self, what: str, exc: Exception) -> Unavailable:
+        log.warning(
+            "node %s: could not read %s from Redis: %s: %s",
+            self.node_id,
+            what,
+            type(exc).__name__,
+            exc,
+        )
+        return Unavailable(
+            "the nodes' shared Redis cannot be reached; try again in a moment",
+            REDIS_UNAVAILABLE,
+        )

@@ -1,7 +1,8 @@
 """Keeps secrets out of logs: buyer link tokens in paths, the ICE passwords of SDP
 (aiortc logs whole descriptions at DEBUG), and TURN usernames (``<unix expiry>:<name>``,
 which aioice logs in its STUN messages at DEBUG) are replaced before logging, and so
-would a webhook signing secret (``whsec_...``) be."""
+would a webhook signing secret (``whsec_...``) and the password in a Redis URL
+(``redis://:PASSWORD@host``) be."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ REDACTED_LINK_PATH = "/j/[redacted]"
 _ICE_PWD = re.compile(r"(a=ice-pwd:)\S+")
 _TURN_USERNAME = re.compile(r"\b(\d{9,12}):[A-Za-z0-9_.-]+")  # coturn's use-auth-secret names
 _WEBHOOK_SECRET = re.compile(r"\bwhsec_[A-Za-z0-9+/=_-]+")  # never logged; redacted if it were
+_REDIS_URL_PASSWORD = re.compile(r"\b(rediss?://[^:@/\s]*:)[^@\s]+@")  # never logged either
 # Loggers whose records can carry a secret: the access log, and aiortc's SDP at DEBUG.
 # (A logger's filters see only records made on that logger, so each one is named.)
 REDACTED_LOGGERS = (
@@ -28,9 +30,11 @@ REDACTED_LOGGERS = (
 def redact(text: str) -> str:
     """``text`` with every ``/j/<token>`` replaced by ``/j/[redacted]``, every SDP ICE
     password by ``[redacted]`` and the name part of every TURN username
-    (``1767225600:[redacted]``), and every webhook signing secret (``whsec_[redacted]``)."""
+    (``1767225600:[redacted]``), every webhook signing secret (``whsec_[redacted]``) and
+    the password of every Redis URL (``redis://:[redacted]@host:6379/0``)."""
     text = _ICE_PWD.sub(r"\1[redacted]", _LINK_PATH.sub(REDACTED_LINK_PATH, text))
     text = _TURN_USERNAME.sub(r"\1:[redacted]", text)
+    text = _REDIS_URL_PASSWORD.sub(r"\1[redacted]@", text)
     return _WEBHOOK_SECRET.sub("whsec_[redacted]", text)
 
 

@@ -235,7 +235,9 @@ class ShowdeskCollector(Collector):
 
 
 class SignInCollector(Collector):
-    """Failed and refused sign-ins (attacks show up here first)."""
+    """Failed and refused sign-ins (attacks show up here first): this process's own
+    answers, also when the nodes share the throttle's counts in Redis (each node's
+    /metrics counts what it answered; a scrape of every node adds up)."""
 
     def __init__(self, throttle: Any) -> None:
         self._throttle = throttle

@@ -1,6 +1,7 @@
 """Rate limits: link redemptions (per address), WebSocket connections (per address),
 signaling messages (per connection and per address) and photo uploads (per call and per
-address). Failed sign-ins have their own throttle (``sign_in_throttle.py``).
+address). Failed sign-ins have their own throttle (``sign_in_throttle.py``, shared in
+Redis by ``shared_sign_in_throttle.py``).
 
 Moving windows (the ``limits`` library), in memory by default, so they apply per server
 process; with ``SHOWDESK_REDIS_URL`` they are counted in Redis, so the nodes of one

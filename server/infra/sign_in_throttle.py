@@ -12,6 +12,12 @@ Every attempt is counted as a failure *before* the password is checked (under a 
 un-counted when it succeeds, so parallel attempts cannot all slip past the count. The
 password checks themselves (argon2: memory-hard, tens of MB each) are capped by
 ``hash_slots``.
+
+``SignInThrottle`` keeps the failures in this process's memory (one node).
+``SharedSignInThrottle`` (``shared_sign_in_throttle.py``, with ``SHOWDESK_REDIS_URL``)
+keeps them in Redis, so every node counts and delays the same keys; its ``hash_slots``
+still cap this process's own password checks, and its ``failures`` and ``refusals``
+(exported in /metrics) count this process's answers.
 """
 
 from __future__ import annotations
@@ -37,10 +43,31 @@ class _Key:
 
 @dataclass(frozen=True)
 class Attempt:
-    """A sign-in attempt counted by :meth:`SignInThrottle.begin`."""
+    """A sign-in attempt counted by :meth:`SignInThrottle.begin`: ``shared`` when it was
+    counted in Redis, with the pair's failures then (this one included)."""
 
     pair: str
     address: str
+    shared: bool = False
+    pair_failures: int = 0
+
+
+def refused(account: str, address: str, wait_s: float, failures: tuple[int, int]) -> TooMany:
+    """Log a refused attempt (its pair's and its address's failures) and say how long to
+    wait (whole seconds, at least one)."""
+    log.warning(
+        "sign-in refused for %s from %s: %d failures from there (%d from the address)",
+        account,
+        address,
+        *failures,
+    )
+    retry = max(1, math.ceil(wait_s))
+    return TooMany(f"too many failed sign-ins; try again in {retry} s", retry)
+
+
+def warn_repeated(pair: str) -> None:
+    """Log a failure of a pair already past its free failures."""
+    log.warning("repeated failed sign-ins: %s", pair.replace("|", " from "))
 
 
 class SignInThrottle:
@@ -93,22 +120,14 @@ class SignInThrottle:
             )
             if wait > 0:
                 self.refusals += 1
-                refused = dict(keys)
+                counts: tuple[int, int] | None = (keys["pair"].failures, keys["address"].failures)
             else:
                 for key in keys.values():
                     key.failures += 1
                     key.last_failure = now
-                refused = None
-        if refused is not None:
-            log.warning(
-                "sign-in refused for %s from %s: %d failures from there (%d from the address)",
-                account,
-                address,
-                refused["pair"].failures,
-                refused["address"].failures,
-            )
-            retry = max(1, math.ceil(wait))
-            raise TooMany(f"too many failed sign-ins; try again in {retry} s", retry)
+                counts = None
+        if counts is not None:
+            raise refused(account, address, wait, counts)
         return attempt
 
     def succeeded(self, attempt: Attempt) -> None:
@@ -125,7 +144,7 @@ class SignInThrottle:
             self.failures += 1
             pair = self._keys.get(f"pair:{attempt.pair}")
         if pair is not None and pair.failures > self._free["pair"]:
-            log.warning("repeated failed sign-ins: %s", attempt.pair.replace("|", " from "))
+            warn_repeated(attempt.pair)
 
     @contextlib.contextmanager
     def hashing(self) -> Iterator[None]:
@@ -137,6 +156,9 @@ class SignInThrottle:
             yield
         finally:
             self._slots.release()
+
+    def close(self) -> None:
+        """Release what the throttle holds (nothing in memory)."""
 
     def _forget(self, now: float) -> None:
         stale = [k for k, v in self._keys.items() if now - v.last_failure >= self._window_s]

@@ -28,7 +28,6 @@ from signaling.vocabulary import CallState, EndReason, Purpose
 from tests.helpers.accounts import add_user, create_account, login
 from tests.helpers.links import make_link
 from tests.helpers.postgres import fresh_database
-from tests.helpers.redis import redis_server
 from tests.helpers.s3 import create_bucket, moto_s3, s3_settings
 from tests.helpers.servers import LiveServer, served, start_live_server
 from tests.helpers.stored_calls import ended_call
@@ -40,12 +39,6 @@ HEARTBEAT_S = 2.0
 TAKEOVER_DEADLINE_S = 60.0  # generous: the machine may be busy; never a speed claim
 ADMIN = "admin@shop.test"
 _names = itertools.count(1)
-
-
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    with redis_server() as url:
-        yield url
 
 
 @pytest.fixture

@@ -47,9 +47,15 @@ def test_no_operation_documents_fastapis_validation_error(document):
     assert "HTTPValidationError" not in str(document)
     for path, method, op in operations(document):
         for status, answer in op["responses"].items():
-            if status.startswith("4"):
+            if status.startswith(("4", "5")):
                 schema = answer["content"]["application/json"]["schema"]
                 assert schema == {"$ref": "#/components/schemas/Error"}, (path, method, status)
+
+
+def test_the_cluster_documents_its_503_when_redis_is_out_of_reach(document):
+    answer = document["paths"]["/api/cluster"]["get"]["responses"]["503"]
+    assert "redis_unavailable" in answer["description"]
+    assert answer["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
 
 
 def test_every_operation_with_an_auth_dependency_lists_its_security_and_refusals(app, document):

@@ -1,5 +1,6 @@
 """A throwaway redis-server for the tests of several nodes: a free loopback port, a
-temporary directory, no persistence; stopped (and its directory removed) afterwards."""
+temporary directory, no persistence, a password if asked; stopped (and its directory
+removed) afterwards, or earlier by ``stop_redis``."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 import redis
 
 from tests.helpers.servers import free_port
@@ -19,10 +21,11 @@ REDIS_START_TIMEOUT_S = 20
 
 
 @contextmanager
-def redis_server() -> Iterator[str]:
+def redis_server(password: str | None = None) -> Iterator[str]:
     """Start ``redis-server`` on 127.0.0.1 and a free port, in a new temporary directory,
-    without snapshots or an append-only file; yield its URL (``redis://127.0.0.1:P/0``);
-    stop it and remove the directory."""
+    without snapshots or an append-only file, asking for ``password`` if given; yield its
+    URL (``redis://127.0.0.1:P/0``, ``redis://:PASSWORD@127.0.0.1:P/0``); stop it and
+    remove the directory."""
     binary = shutil.which("redis-server")
     if binary is None:
         raise RuntimeError("redis-server is missing: apt-get install redis-server")
@@ -47,11 +50,12 @@ def redis_server() -> Iterator[str]:
             "yes",
             "--logfile",
             str(base / "redis.log"),
+            *(["--requirepass", password] if password else []),
         ],  # fmt: skip
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    url = f"redis://127.0.0.1:{port}/0"
+    url = f"redis://{f':{password}@' if password else ''}127.0.0.1:{port}/0"
 
     def ping() -> None:
         with redis.Redis.from_url(url, socket_connect_timeout=1) as client:
@@ -74,3 +78,12 @@ def redis_server() -> Iterator[str]:
         server.terminate()
         server.wait(timeout=20)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def stop_redis(url: str) -> None:
+    """Stop the redis-server at ``url`` now (``SHUTDOWN NOSAVE``), as if it went down:
+    its clients' next requests are refused."""
+    with redis.Redis.from_url(url, socket_connect_timeout=1) as client:
+        client.shutdown(nosave=True)
+    with pytest.raises(redis.ConnectionError):
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()

@@ -62,3 +62,15 @@ def test_turn_usernames_are_redacted_even_inside_a_logged_stun_message():
     text = record.getMessage()
     assert "9f3c1a0e-buyer-relay" not in text
     assert "1767225600:[redacted]" in text and "127.0.0.1" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("redis://:hunter2@redis:6379/0", "redis://:[redacted]@redis:6379/0"),
+        ("at rediss://sd:s3cr%40t@10.0.0.9/1", "at rediss://sd:[redacted]@10.0.0.9/1"),
+        ("redis://redis.internal:6379/0", "redis://redis.internal:6379/0"),
+    ],
+)
+def test_a_redis_urls_password_is_redacted(text, expected):
+    assert redact(text) == expected
