@@ -391,6 +391,12 @@ def summarise(
             "agent_jitter_buffer_ms": _mean_ms(
                 inbound.get("jitterBufferDelay"), inbound.get("jitterBufferEmittedCount")
             ),
+            "agent_jitter_target_ms": _mean_ms(
+                inbound.get("jitterBufferTargetDelay"), inbound.get("jitterBufferEmittedCount")
+            ),
+            "agent_jitter_minimum_ms": _mean_ms(
+                inbound.get("jitterBufferMinimumDelay"), inbound.get("jitterBufferEmittedCount")
+            ),
             "buyer_sent": f"{outbound.get('frameWidth')}x{outbound.get('frameHeight')}",
             "buyer_limit": outbound.get("qualityLimitationReason"),
             "buyer_target_kbps": round(outbound.get("targetBitrate", 0) / 1000),

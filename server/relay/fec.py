@@ -39,10 +39,14 @@ class FecSeamError(RuntimeError):
     """aiortc's DTLS transport no longer has the method the FEC seam wraps."""
 
 
-def receive_red(transport: Any, types: RedTypes) -> RedReceiver:
+def receive_red(
+    transport: Any, types: RedTypes, on_fec_bytes: Callable[[int], None] | None = None
+) -> RedReceiver:
     """Pass every RTP datagram ``transport`` receives through a new ``RedReceiver`` for
     ``types`` before aiortc reads it (module docstring); returns the receiver (its
-    counters). Call it before media arrives, once per transport."""
+    counters). ``on_fec_bytes(n)`` is told each FEC packet's payload size just before its
+    empty slot is handed on (the bandwidth estimate counts it, bandwidth.py). Call it
+    before media arrives, once per transport."""
     handle: Callable[..., Awaitable[None]] | None = getattr(transport, _HANDLE_RTP_DATA_ATTR, None)
     router = getattr(transport, _RTP_ROUTER_ATTR, None)
     if not callable(handle) or not isinstance(getattr(router, "ssrc_table", None), dict):
@@ -52,8 +56,10 @@ def receive_red(transport: Any, types: RedTypes) -> RedReceiver:
     red = RedReceiver(types)
 
     async def handle_rtp_data(data: bytes, arrival_time_ms: int) -> None:
-        before = red.recovered
+        before, fec_before = red.recovered, red.fec_packets
         packets = red.packets(data)
+        if on_fec_bytes is not None and red.fec_packets != fec_before:
+            on_fec_bytes(red.last_fec_bytes)
         first_rebuilt = len(packets) - (red.recovered - before)
         for index, packet in enumerate(packets):
             await handle(packet, arrival_time_ms=arrival_time_ms)

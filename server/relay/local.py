@@ -578,7 +578,10 @@ class LocalRelay:
         )
         if types is None or transport is None:
             return answer_sdp
-        leg.red = receive_red(transport, types)
+        bandwidth = next((tap.bandwidth for tap in leg.taps if tap.bandwidth is not None), None)
+        leg.red = receive_red(
+            transport, types, on_fec_bytes=bandwidth.fec_bytes if bandwidth else None
+        )
         return answer
 
     def _tap_receivers(self, leg: _Leg) -> None:

@@ -176,6 +176,7 @@ class EncodedFrameTap:
     ) -> None:
         check_receiver_seams(receiver)
         self.kind = kind
+        self.bandwidth = bandwidth if kind == "video" else None  # the REMB estimate, if any
         self.keyframe_requests_sent = 0
         self.frames_lost = 0
         self._awaiting_keyframe = False

@@ -83,6 +83,7 @@ class RedReceiver:
         self.recovered = 0
         self.fec_packets = 0
         self.unwrapped = 0
+        self.last_fec_bytes = 0  # the RED payload of the last FEC packet
         self._history = history
         self._media: dict[tuple[int, int], bytes] = {}
         self._order: deque[tuple[int, int]] = deque()
@@ -117,6 +118,7 @@ class RedReceiver:
 
     def _fec_packet(self, data: bytes, start: int, block: bytes) -> list[bytes]:
         self.fec_packets += 1
+        self.last_fec_bytes = len(data) - start
         ssrc = int.from_bytes(data[8:12], "big")
         media_type = min(self._media_types) if self._media_types else None
         out: list[bytes] = []
