@@ -43,6 +43,7 @@ import statistics
 import sys
 import tempfile
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -218,6 +219,21 @@ def recording_gaps(
     return gaps, statistics.median(step for _, step in steps) if steps else 0.0
 
 
+FEC_COUNTERS = ("fec_packets_received", "packets_recovered")
+
+
+def fec_counters(url: str) -> dict[str, float]:
+    """The relay's video FEC counters from /metrics (loopback may read it)."""
+    with urllib.request.urlopen(f"{url}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    found = dict.fromkeys(FEC_COUNTERS, 0.0)
+    for line in text.splitlines():
+        for name in FEC_COUNTERS:
+            if line.startswith(f'showdesk_relay_{name}_total{{kind="video"}}'):
+                found[name] = float(line.rsplit(" ", 1)[1])
+    return found
+
+
 def stats_of(stats: list[dict], type_: str, kind: str | None = "video") -> dict:
     for s in stats:
         if s.get("type") == type_ and (kind is None or s.get("kind") == kind):
@@ -259,6 +275,7 @@ def run_call(
             if impairment is not None:
                 proxy.set(impairment)
                 proxy.attach(buyer)
+            fec_before = fec_counters(server.url)
             buyer.goto(link_url)
             buyer.get_by_test_id("consent-accept").click()
             wait_attr(buyer, '[data-testid="call-state"]', "data-state", "waiting")
@@ -301,6 +318,13 @@ def run_call(
             agent.get_by_test_id("end-call").click()
             buyer.get_by_test_id("call-ended").wait_for(state="visible")
             wait_ready_for_calls(agent)
+            fec_after = fec_counters(server.url)
+            result.diagnostics["fec_in"] = round(
+                fec_after["fec_packets_received"] - fec_before["fec_packets_received"]
+            )
+            result.diagnostics["rebuilt"] = round(
+                fec_after["packets_recovered"] - fec_before["packets_recovered"]
+            )
             gaps = recording_gaps(server, order_ref)
             if gaps is not None:
                 pauses, frame_step_s = gaps
@@ -366,6 +390,12 @@ def summarise(
             "agent_fps": inbound.get("framesPerSecond"),
             "agent_jitter_buffer_ms": _mean_ms(
                 inbound.get("jitterBufferDelay"), inbound.get("jitterBufferEmittedCount")
+            ),
+            "agent_jitter_target_ms": _mean_ms(
+                inbound.get("jitterBufferTargetDelay"), inbound.get("jitterBufferEmittedCount")
+            ),
+            "agent_jitter_minimum_ms": _mean_ms(
+                inbound.get("jitterBufferMinimumDelay"), inbound.get("jitterBufferEmittedCount")
             ),
             "buyer_sent": f"{outbound.get('frameWidth')}x{outbound.get('frameHeight')}",
             "buyer_limit": outbound.get("qualityLimitationReason"),

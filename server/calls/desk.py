@@ -123,6 +123,7 @@ class CallDesk:
             max_bitrate_kbps=settings.media_max_bitrate_kbps,
             start_bitrate_kbps=settings.media_start_bitrate_kbps,
             forwarding=settings.relay_forwarding,
+            video_fec=settings.relay_video_fec,
         )
         self.rtc = RtcConfigs(settings, lambda: self._clock.now().timestamp())
         self.media = CallMedia(self.relay, leg_ice_servers=self.rtc.for_leg)

@@ -169,6 +169,10 @@ class Settings(BaseSettings):
     # links, docs/performance.md) or "frames" (whole frames, through aiortc's sender).
     # Recordings are made from frames either way.
     relay_forwarding: Literal["frames", "packets"] = "packets"
+    # Accept the forward error correction browsers offer on their video (RED and ULPFEC,
+    # VP8 calls): a packet lost on the way is rebuilt by the relay from the FEC packets,
+    # without waiting a round trip for its retransmission (server/relay/fec.py).
+    relay_video_fec: bool = True
     # Relay worker processes that carry the media (and record it); unset: one per CPU core.
     relay_workers: int | None = Field(default=None, ge=1, le=256)
     relay_pin_cpus: bool = True  # each worker stays on one core (Linux), cores taken in turn

@@ -128,6 +128,16 @@ class ShowdeskCollector(Collector):
             ),
             ("packets_received", "", "RTP media packets received from participants."),
             (
+                "fec_packets_received",
+                "",
+                "Forward error correction packets received with participants' video (ULPFEC).",
+            ),
+            (
+                "packets_recovered",
+                "",
+                "Media packets lost on the way and rebuilt from forward error correction.",
+            ),
+            (
                 "packets_sent",
                 "participant",
                 "RTP media packets sent to participants (the relay drops whole frames, "

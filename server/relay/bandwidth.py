@@ -218,7 +218,9 @@ class ReceiveBandwidth(RemoteBitrateEstimator):
     the lowest estimate of the receiving browsers, or None when none is known.
     ``packet(sequence_number)``: told of every media packet that arrives (after RTX is
     unwrapped), for the loss the sender cannot see; a cut goes out as a REMB with the
-    next packet's estimate."""
+    next packet's estimate. ``fec_bytes(n)``: an FEC packet of ``n`` bytes arrived, whose
+    slot aiortc is handed as an empty packet (fec.py): its bytes count with that packet's
+    arrival, so the rate that arrives includes what the sender spends on FEC."""
 
     def __init__(
         self,
@@ -240,6 +242,10 @@ class ReceiveBandwidth(RemoteBitrateEstimator):
         self._downstream = downstream
         self._losses = LossCounter()
         self._last_arrival_ms: int | None = None
+        self._fec_bytes = 0
+
+    def fec_bytes(self, n: int) -> None:
+        self._fec_bytes += n
 
     def packet(self, sequence_number: int) -> None:
         share = self._losses.seen(sequence_number)
@@ -254,6 +260,7 @@ class ReceiveBandwidth(RemoteBitrateEstimator):
         self, arrival_time_ms: int, abs_send_time: int, payload_size: int, ssrc: int
     ) -> tuple[int, list[int]] | None:
         self._last_arrival_ms = arrival_time_ms
+        payload_size, self._fec_bytes = payload_size + self._fec_bytes, 0
         update = super().add(arrival_time_ms, abs_send_time, payload_size, ssrc)
         if update is None:
             return None

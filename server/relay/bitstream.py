@@ -48,3 +48,18 @@ def _h264_nals(data: bytes) -> list[tuple[int, bytes]]:
         nals.append((data[start + 3] & _H264_NAL_TYPE_MASK, data[start + 4 : start + 5]))
         start = data.find(b"\x00\x00\x01", start + 3)
     return nals
+
+
+def vp8_picture_id(payload: bytes) -> tuple[int, int] | None:
+    """(picture id, its width in bits: 7 or 15) of a VP8 RTP payload that begins a frame
+    (its descriptor's S bit set, partition index 0; RFC 7741 section 4.2); None for any
+    other payload, and for one without a picture id."""
+    if len(payload) < 3 or payload[0] & 0x1F != 0x10 or not payload[0] & 0x80:
+        return None
+    if not payload[1] & 0x80:  # the I bit: no picture id
+        return None
+    if payload[2] & 0x80:  # the M bit: 15 bits
+        if len(payload) < 4:
+            return None
+        return ((payload[2] & 0x7F) << 8) | payload[3], 15
+    return payload[2] & 0x7F, 7

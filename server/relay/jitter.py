@@ -35,6 +35,8 @@ from aiortc.jitterbuffer import JitterBuffer, JitterFrame
 from aiortc.rtp import RtpPacket
 from aiortc.utils import uint16_add, uint16_gt
 
+from .bitstream import vp8_picture_id
+
 # aiortc's own capacity for video (rtcrtpreceiver.py): packets held while a frame
 # waits for a retransmission.
 VIDEO_CAPACITY_PACKETS = 512
@@ -67,6 +69,12 @@ class CompleteFrameJitterBuffer(JitterBuffer):
     (release when the next frame starts), so loss and reordering behave as stock.
     With ``release_on_marker=False`` it is aiortc's buffer, plus ``media_ssrc``.
 
+    Slots without media are passed over at the origin: an empty packet (padding, or the
+    slot of an FEC packet, fec.py) and, with ``picture_ids`` (VP8), a gap between a frame
+    released whole and a packet that begins the frame with the next picture id: nothing
+    of either frame can be in it, so it was padding or FEC (never retransmitted) and is
+    not waited for.
+
     Loss: see the module docstring. ``on_loss`` is called when packets are given up,
     and when aiortc's own rules drop them (a jump in sequence numbers, an overflow).
     With an ``on_loss`` the returned PLI flag is always False: the handler asks for
@@ -83,6 +91,7 @@ class CompleteFrameJitterBuffer(JitterBuffer):
         max_wait_s: float = MAX_FRAME_WAIT_S,
         min_wall_wait_s: float = MIN_WALL_WAIT_S,
         clock: Callable[[], float] = time.monotonic,
+        picture_ids: bool = False,
     ) -> None:
         if max_wait_s <= 0 or min_wall_wait_s < 0:
             raise ValueError("max_wait_s must be > 0 and min_wall_wait_s >= 0")
@@ -97,6 +106,8 @@ class CompleteFrameJitterBuffer(JitterBuffer):
         self._clock = clock
         self._newest: RtpPacket | None = None  # the highest sequence number added
         self._gap_seen_at: float | None = None  # relay clock, while frames wait on a gap
+        self._picture_ids = picture_ids
+        self._last_picture: tuple[int, int] | None = None  # of the frame released whole last
 
     def add(self, packet: RtpPacket) -> tuple[bool, JitterFrame | None]:
         self.media_ssrc = packet.ssrc
@@ -112,6 +123,7 @@ class CompleteFrameJitterBuffer(JitterBuffer):
         if dropped:  # aiortc emptied the buffer up to this packet
             self._newest = packet
             self._gap_seen_at = None
+            self._last_picture = None
         elif frame is not None or not self._waiting_on_a_gap():
             self._gap_seen_at = None
         else:
@@ -177,9 +189,12 @@ class CompleteFrameJitterBuffer(JitterBuffer):
             timestamps.discard(self._newest.timestamp)
         self.remove(held)
         self._gap_seen_at = None
+        self._last_picture = None
         return len(timestamps)
 
     def _remove_frame(self, sequence_number: int) -> JitterFrame | None:
+        if self._release_on_marker:
+            self._pass_slots_without_media()
         packets: list[RtpPacket] = []
         for count in range(self.capacity if self._release_on_marker else 0):
             packet = self._packets[(self._origin + count) % self.capacity]
@@ -188,11 +203,46 @@ class CompleteFrameJitterBuffer(JitterBuffer):
             packets.append(packet)
             if packet.marker:
                 self.remove(count + 1)
+                if self._picture_ids:
+                    self._last_picture = vp8_picture_id(packets[0].payload)
                 return JitterFrame(
                     data=b"".join(p._data for p in packets),  # type: ignore[attr-defined]
                     timestamp=packets[0].timestamp,
                 )
-        return super()._remove_frame(sequence_number)
+        frame = super()._remove_frame(sequence_number)
+        if frame is not None:
+            self._last_picture = None
+        return frame
+
+    def _pass_slots_without_media(self) -> None:
+        """Move the origin past the slots without media (see the class docstring)."""
+        while self._origin is not None:
+            packet = self._packets[self._origin % self.capacity]
+            if packet is not None:
+                if packet.payload:
+                    return
+                self.remove(1)
+                continue
+            gap = self._gap_before_next_picture()
+            if not gap:
+                return
+            self.remove(gap)
+
+    def _gap_before_next_picture(self) -> int:
+        """How many slots from the origin (a missing packet) lie before a packet that
+        begins the picture after the last one released whole; 0 when none does."""
+        last = self._last_picture
+        if last is None:
+            return 0
+        for count in range(1, self._held()):
+            packet = self._packets[(self._origin + count) % self.capacity]
+            if packet is None or not packet.payload:
+                continue
+            found = vp8_picture_id(packet.payload)
+            if found is not None and found == ((last[0] + 1) % (1 << last[1]), last[1]):
+                return count
+            return 0
+        return 0
 
 
 class InOrderAudioBuffer:

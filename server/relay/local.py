@@ -55,6 +55,7 @@ from .bandwidth import (
     lowest_receiver_estimate,
 )
 from .codecs import leg_video_codec
+from .fec import accept_video_fec, receive_red
 from .forwarding import (
     DelayRecord,
     EncodedFrame,
@@ -77,6 +78,7 @@ from .jitter import MAX_FRAME_WAIT_S, RECORDER_FRAME_WAIT_S
 from .packet_forwarding import PacketForwarder
 from .receiver_tap import EncodedFrameTap
 from .sdp_cleanup import clean_offer_sdp, is_mdns_candidate
+from .ulpfec import RedReceiver
 
 logger = logging.getLogger(__name__)
 
@@ -155,6 +157,7 @@ class _Leg:
     stalls: int = 0  # gaps of at least STALL_MIN_S between frames (closed legs: stopped included)
     worst_stall_s: float = 0.0
     rtt_samples: deque[float] = field(default_factory=lambda: deque(maxlen=RTT_SAMPLES))
+    red: RedReceiver | None = None  # its video's RED and FEC, when accepted (fec.py)
 
     def event(self, type_: str, **fields: Any) -> dict[str, Any]:
         return {
@@ -200,6 +203,7 @@ class LocalRelay:
         max_bitrate_bps: int = DEFAULT_MAX_BITRATE_BPS,
         start_bitrate_bps: int = DEFAULT_START_BITRATE_BPS,
         forwarding: str = "frames",
+        video_fec: bool = False,
     ) -> None:
         if forwarding not in FORWARDING_MODES:
             raise ValueError(f"forwarding must be one of {FORWARDING_MODES}, not {forwarding!r}")
@@ -220,6 +224,7 @@ class LocalRelay:
         self._max_bitrate_bps = max_bitrate_bps
         self._start_bitrate_bps = start_bitrate_bps
         self._forward_packets = forwarding == "packets"
+        self._video_fec = video_fec
         self._packet_forwarders: dict[ForwardingTrack, PacketForwarder] = {}
         self._delays: dict[tuple[str, str], DelayRecord] = {
             (kind, role): deque(maxlen=FORWARDING_DELAY_SAMPLES)
@@ -313,8 +318,11 @@ class LocalRelay:
         self._rewire(leg.call_id)
         if codec_event is not None:
             self._emit(codec_event)
+        answer = leg.pc.localDescription.sdp
+        if self._video_fec:
+            answer = self._accept_fec(leg, sdp, answer)
         return announce_video_bitrates(
-            leg.pc.localDescription.sdp,
+            answer,
             start_bps=self._start_bitrate_bps,
             max_bps=self._max_bitrate_bps,
         )
@@ -437,8 +445,10 @@ class LocalRelay:
         receiving participant), ``keyframe_requests_sent`` (PLIs to a sender, ""),
         ``packets_received`` (RTP packets from participants, ""), ``packets_sent``
         (RTP packets to participants, ``participant``), ``frames_lost`` (video frames
-        given up after packets were lost for good, "") and ``nacks_repeated`` (NACKs sent
-        again for packets still missing, ""). The relay drops whole frames,
+        given up after packets were lost for good, ""), ``nacks_repeated`` (NACKs sent
+        again for packets still missing, ""), ``fec_packets_received`` and
+        ``packets_recovered`` (video FEC packets, and media packets rebuilt from them, "";
+        fec.py). The relay drops whole frames,
         never single packets: drops are counted in frames.
         """
         legs: Counter[tuple[str, str]] = Counter()
@@ -559,6 +569,21 @@ class LocalRelay:
                     leg.packet_forwarders.append(forwarder)
                     self._packet_forwarders[track] = forwarder
 
+    def _accept_fec(self, leg: _Leg, offer_sdp: str, answer_sdp: str) -> str:
+        """``answer_sdp`` accepting the offer's video FEC, with the leg's transport made to
+        unwrap it (fec.py); unchanged when the offer has none to accept."""
+        answer, types = accept_video_fec(offer_sdp, answer_sdp)
+        transport = next(
+            (t.receiver.transport for t in leg.pc.getTransceivers() if t.kind == "video"), None
+        )
+        if types is None or transport is None:
+            return answer_sdp
+        bandwidth = next((tap.bandwidth for tap in leg.taps if tap.bandwidth is not None), None)
+        leg.red = receive_red(
+            transport, types, on_fec_bytes=bandwidth.fec_bytes if bandwidth else None
+        )
+        return answer
+
     def _tap_receivers(self, leg: _Leg) -> None:
         for transceiver in leg.pc.getTransceivers():
             receiver = transceiver.receiver
@@ -585,6 +610,7 @@ class LocalRelay:
                 max_frame_wait_s=(
                     RECORDER_FRAME_WAIT_S if self._forward_packets else MAX_FRAME_WAIT_S
                 ),
+                picture_ids=leg.video_codec == "VP8",
             )
             source.keyframe_requester = tap.request_keyframe
             leg.taps.append(tap)
@@ -766,6 +792,9 @@ def _leg_counts(leg: _Leg) -> Counter[tuple[str, str, str]]:
         counts[("packets_received", tap.kind, "")] += tap.packets_received
         counts[("frames_lost", tap.kind, "")] += tap.frames_lost
         counts[("nacks_repeated", tap.kind, "")] += tap.nacks_repeated
+    if leg.red is not None:
+        counts[("fec_packets_received", "video", "")] += leg.red.fec_packets
+        counts[("packets_recovered", "video", "")] += leg.red.recovered
     for transceiver in leg.pc.getTransceivers():
         if transceiver.sender.track is not None:
             counts[("packets_sent", transceiver.kind, "participant")] += packets_sent(

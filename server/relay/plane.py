@@ -40,6 +40,7 @@ class MediaPlane:
         max_bitrate_kbps: int = 2500,
         start_bitrate_kbps: int = 1000,
         forwarding: str = "frames",
+        video_fec: bool = False,
     ) -> None:
         self._on_event = on_event
         self.relay = LocalRelay(
@@ -50,6 +51,7 @@ class MediaPlane:
             max_bitrate_bps=max_bitrate_kbps * 1000,
             start_bitrate_bps=start_bitrate_kbps * 1000,
             forwarding=forwarding,
+            video_fec=video_fec,
         )
         self.recorder = Recorder(
             self.relay,

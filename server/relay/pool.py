@@ -91,6 +91,7 @@ class WorkerPool:
         max_bitrate_kbps: int = 2500,
         start_bitrate_kbps: int = 1000,
         forwarding: str = "frames",
+        video_fec: bool = False,
     ) -> None:
         if workers < 1:
             raise ValueError(f"workers must be at least 1, not {workers}")
@@ -105,6 +106,7 @@ class WorkerPool:
             "max_bitrate_kbps": max_bitrate_kbps,
             "start_bitrate_kbps": start_bitrate_kbps,
             "forwarding": forwarding,
+            "video_fec": video_fec,
         }
         self._workers: list[_Worker] = []
         self._call_worker: dict[str, _Worker] = {}

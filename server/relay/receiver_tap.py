@@ -157,7 +157,8 @@ class EncodedFrameTap:
     frame missing a packet waits for its retransmission, and how long the missing packet
     is asked for (jitter.py's ``MAX_FRAME_WAIT_S`` when the frames are the live picture;
     longer, ``RECORDER_FRAME_WAIT_S``, when packets go on as they come and the frames
-    only feed the recorder).
+    only feed the recorder). ``picture_ids``: the video is VP8, whose picture ids tell
+    the buffer which gaps hold no media (jitter.py).
     """
 
     def __init__(
@@ -171,9 +172,11 @@ class EncodedFrameTap:
         clock: Callable[[], float] = time.monotonic,
         on_packet: Callable[[RtpPacket], None] | None = None,
         max_frame_wait_s: float = MAX_FRAME_WAIT_S,
+        picture_ids: bool = False,
     ) -> None:
         check_receiver_seams(receiver)
         self.kind = kind
+        self.bandwidth = bandwidth if kind == "video" else None  # the REMB estimate, if any
         self.keyframe_requests_sent = 0
         self.frames_lost = 0
         self._awaiting_keyframe = False
@@ -195,6 +198,7 @@ class EncodedFrameTap:
                 release_on_marker=release_complete_frames,
                 on_loss=self._lost,
                 max_wait_s=max_frame_wait_s,
+                picture_ids=picture_ids,
             )
             setattr(receiver, _JITTER_BUFFER_ATTR, self._buffer)
             if bandwidth is not None:  # the loss the sender cannot see (bandwidth.py)

@@ -169,6 +169,7 @@ class Worker:
             max_bitrate_kbps=int(settings.get("max_bitrate_kbps", 2500)),
             start_bitrate_kbps=int(settings.get("start_bitrate_kbps", 1000)),
             forwarding=str(settings.get("forwarding", "frames")),
+            video_fec=bool(settings.get("video_fec", False)),
         )
 
     async def _serve(self, reader: asyncio.StreamReader) -> None:

@@ -232,3 +232,17 @@ def test_the_estimator_sends_a_lower_rate_at_once_after_the_stream_loses_a_fifth
     assert told_at_once and all(told_at_once), told_at_once
     assert sent[-1] < 1_000_000, sent  # below the start, where no loss had cut it
     assert max(sent[: len(sent) // 2]) >= 1_000_000, sent
+
+
+def test_fec_bytes_handed_in_with_an_empty_slot_count_in_the_rate_that_arrives():
+    plain, with_fec = ReceiveBandwidth(), ReceiveBandwidth()
+    for i in range(100):  # 1 s of 1000-byte media, each followed by a 500-byte FEC slot
+        at_ms, send = 10_000 + 10 * i, int(i / 100 * (1 << 18))
+        for estimator in (plain, with_fec):
+            estimator.add(at_ms, send, PACKET_BYTES, SSRC)
+        with_fec.fec_bytes(500)
+        for estimator in (plain, with_fec):
+            estimator.add(at_ms + 1, send, 0, SSRC)  # the slot: no payload of its own
+    now = 10_000 + 10 * 99 + 1
+    ratio = with_fec.incoming_bitrate.rate(now) / plain.incoming_bitrate.rate(now)
+    assert abs(ratio - 1.5) < 0.001, ratio

@@ -17,7 +17,9 @@ SSRC = 1234
 
 
 def _packet(seq: int, timestamp: int, data: bytes, marker: bool = False) -> RtpPacket:
-    packet = RtpPacket(payload_type=96, sequence_number=seq, timestamp=timestamp, ssrc=SSRC)
+    packet = RtpPacket(
+        payload_type=96, sequence_number=seq, timestamp=timestamp, ssrc=SSRC, payload=data
+    )
     packet.marker = int(marker)
     packet._data = data  # type: ignore[attr-defined]
     return packet
@@ -258,3 +260,67 @@ def test_the_recorders_frames_wait_for_a_second_retransmission_the_live_picture_
     assert recorded_losses == 0
     assert recorded == [3000 * n for n in range(len(recorded))]  # in order, none missing
     assert len(recorded) > 26  # past the frames that had waited on the gap
+
+
+def _vp8(seq: int, timestamp: int, picture_id: int, *, start: bool, marker: bool) -> RtpPacket:
+    """A VP8 packet whose descriptor carries a 15-bit picture id (RFC 7741)."""
+    descriptor = bytes((0x90 if start else 0x80, 0x80, 0x80 | picture_id >> 8, picture_id & 0xFF))
+    packet = _packet(seq, timestamp, b"frame %d" % picture_id, marker)
+    packet.payload = descriptor + packet._data  # type: ignore[attr-defined]
+    return packet
+
+
+def _slot(seq: int, timestamp: int) -> RtpPacket:
+    """An empty packet: padding, or the slot of an FEC packet (server/relay/fec.py)."""
+    packet = RtpPacket(payload_type=96, sequence_number=seq, timestamp=timestamp, ssrc=SSRC)
+    packet._data = b""  # type: ignore[attr-defined]
+    return packet
+
+
+def test_an_empty_packet_between_frames_is_passed_over_not_released_as_a_frame():
+    buffer = CompleteFrameJitterBuffer()
+    out = _feed(
+        buffer,
+        [_packet(1, 3000, b"a", True), _slot(2, 3000), _packet(3, 6000, b"b", True)],
+    )
+    assert out == [(3000, b"a"), None, (6000, b"b")]
+
+
+def test_a_gap_before_the_next_vp8_picture_is_not_waited_for():
+    buffer = CompleteFrameJitterBuffer(picture_ids=True)
+    out = _feed(
+        buffer,
+        [
+            _vp8(10, 3000, 32767, start=True, marker=False),
+            _vp8(11, 3000, 32767, start=False, marker=True),
+            # 12 and 13 lost: FEC packets, never retransmitted
+            _vp8(14, 6000, 0, start=True, marker=True),  # the next picture id (wrapped)
+        ],
+    )
+    assert [f and f[0] for f in out] == [None, 3000, 6000]
+    assert buffer.losses == 0
+
+
+def test_a_gap_before_a_later_vp8_picture_is_waited_for():
+    buffer = CompleteFrameJitterBuffer(picture_ids=True)
+    out = _feed(
+        buffer,
+        [
+            _vp8(10, 3000, 5, start=True, marker=True),
+            _vp8(12, 9000, 7, start=True, marker=True),  # picture 6 was in 11
+        ],
+    )
+    assert [f and f[0] for f in out] == [3000, None]
+    assert _feed(buffer, [_vp8(11, 6000, 6, start=True, marker=True)]) == [(6000, b"frame 6")]
+
+
+def test_without_picture_ids_a_gap_between_frames_is_waited_for():
+    buffer = CompleteFrameJitterBuffer()
+    out = _feed(
+        buffer,
+        [
+            _vp8(10, 3000, 5, start=True, marker=True),
+            _vp8(12, 6000, 6, start=True, marker=True),
+        ],
+    )
+    assert [f and f[0] for f in out] == [3000, None]
