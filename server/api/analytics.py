@@ -19,12 +19,14 @@ from server.evidence.analytics import GroupBy
 from server.evidence.review_list import CallFilter
 from server.models.moments import UTCMoment
 from server.models.order import CARRIER_MAX_CHARS, CHANNEL_MAX_CHARS, SKU_MAX_CHARS
+from server.models.taxonomy import CODE_MAX_CHARS, CODE_PATTERN
 from signaling.locales import IANA_TIMEZONES
 from signaling.vocabulary import Purpose
 
 router = APIRouter(tags=["analytics"])
 
 MAX_PERIOD_DAYS = 400  # a year and a bit: a year-on-year look fits
+MAX_ROWS = 500  # the largest limit; for more rows, leave limit out
 
 
 def analytics_filter(
@@ -116,13 +118,40 @@ def outcome_figures(
     tz: Annotated[
         str, Query(max_length=64, description="the IANA time zone weeks are counted in")
     ] = "UTC",
+    limit: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=MAX_ROWS,
+            description="only the first rows of the order (the top SKUs, carriers, ...); "
+            "not with group_by=week",
+        ),
+    ] = None,
+    rank_by: Annotated[
+        str | None,
+        Query(
+            min_length=2,
+            max_length=CODE_MAX_CHARS,
+            pattern=CODE_PATTERN,
+            description="a category's code: rows ordered by the share of their calls whose "
+            "outcome is in it, most first (then by those calls, then by key); the row "
+            "without a key left out; not with group_by=week",
+        ),
+    ] = None,
 ) -> OutcomeFigures:
     """Calls with their outcome and decision mix per group, for a period and filters.
     Without `purpose`, the return reasons: damage checks' and remote inspections' calls
-    only; a product demo's results are read with `purpose=product_demo`."""
+    only; a product demo's results are read with `purpose=product_demo`. Rows are sorted
+    by calls, most first (weeks in order), or by a category's rate with `rank_by`; with
+    `limit`, only the first rows, each with the same figures as in the whole answer."""
     if tz not in IANA_TIMEZONES:
         raise InvalidInput(f"tz: {tz!r} is not an IANA time zone, e.g. Europe/Berlin")
-    rows = analytics.outcome_rows(db, flt, group_by, tz)
+    if group_by == "week" and (limit is not None or rank_by is not None):
+        raise InvalidInput("limit, rank_by: weeks are listed whole, in order")
+    try:
+        rows = analytics.outcome_rows(db, flt, group_by, tz, limit=limit, rank_by=rank_by)
+    except analytics.UnknownCategory:
+        raise InvalidInput(f"rank_by: {rank_by!r} is no category of the taxonomy") from None
     return OutcomeFigures(
         group_by=group_by,
         since=flt.since,  # type: ignore[arg-type]

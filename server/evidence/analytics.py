@@ -17,7 +17,10 @@ Contracts, which the API and the page rely on and the tests recompute from the r
   a call with two SKUs counts in both rows. A call without the key (no carrier, no agent,
   ...) is in the row whose key is null. Rows are sorted by calls, most first (``week``: by
   week); ``week`` keys are the Monday (``YYYY-MM-DD``) of the week in ``tz`` that the
-  call's hour (UTC) begins in.
+  call's hour (UTC) begins in. Ranked by a category's rate (``rank_by``), rows are sorted
+  by the share of their calls whose outcome is in it, most first, then by those calls,
+  then by key; the row without a key is left out. ``limit`` keeps the first rows of that
+  order, whose figures are those of the whole answer.
 - ``service``: answer time is ``answered_at - created_at`` of answered calls, handle time
   ``ended_at - answered_at`` of answered, ended calls, both in seconds; a percentile is
   the nearest rank (the ``ceil(q * n)``-th smallest); ``left_queue`` counts calls that
@@ -35,6 +38,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from fractions import Fraction
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -48,7 +52,7 @@ from server.models.call import Call
 from server.models.order import CallSku
 from server.models.qa import QaScore
 from server.models.rollup import US_PER_S, micros
-from server.models.taxonomy import OutcomeCode
+from server.models.taxonomy import OutcomeCategory, OutcomeCode
 from server.models.user import User
 from signaling.vocabulary import EndReason
 
@@ -94,28 +98,112 @@ def _week_of_hour(hour: datetime, zone: ZoneInfo) -> str:
     return monday.isoformat()
 
 
+class UnknownCategory(ValueError):
+    """``rank_by`` names no category of the taxonomy."""
+
+
 def outcome_rows(
-    db: Session, flt: CallFilter, group_by: GroupBy, tz: str = "UTC"
+    db: Session,
+    flt: CallFilter,
+    group_by: GroupBy,
+    tz: str = "UTC",
+    *,
+    limit: int | None = None,
+    rank_by: str | None = None,
 ) -> list[OutcomeRow]:
     """The figures per ``group_by`` key of the calls ``flt`` selects (module docstring);
-    without a purpose filter, of the return-reason purposes' calls only. Read from the
-    roll-up when it answers the filter (``analytics_rollup.served``), else from the calls."""
+    without a purpose filter, of the return-reason purposes' calls only; ranked by the
+    category ``rank_by``'s rate and cut to ``limit`` rows if given. Read from the roll-up
+    when it answers the filter (``analytics_rollup.served``), else from the calls; the
+    top SKUs are picked from the SKUs' totals before their figures are read. Raises
+    ``UnknownCategory`` for a ``rank_by`` that is no category."""
     zone = ZoneInfo(tz)
+    codes: frozenset[str] | None = None
+    if rank_by is not None:
+        if not _is_category(db, rank_by):
+            raise UnknownCategory(rank_by)
+        codes = frozenset(code for code, cat in _categories(db).items() if cat == rank_by)
     rows: dict[str | None, OutcomeRow] = {}
-    if rolled.served(flt):
+    if rolled.served(flt) and group_by == "sku" and limit is not None:
+        _top_skus_from_rollup(db, flt, zone, rows, limit, codes)
+    elif rolled.served(flt):
         _from_rollup(db, flt, group_by, zone, rows)
     else:
         _from_calls(db, flt, group_by, zone, rows)
-    result = [r for r in rows.values() if r.calls]
+    result = _ranked(rows.values(), group_by, codes)
+    if limit is not None:
+        result = result[:limit]
     if group_by == "agent":
         names = _agent_names(db, (r.key for r in result))
         for r in result:
             r.label = names.get(r.key) if r.key is not None else None
+    return result
+
+
+def _faults(row: OutcomeRow, codes: frozenset[str]) -> int:
+    return sum(n for code, n in row.by_outcome.items() if code in codes)
+
+
+def _ranked(
+    rows: Iterable[OutcomeRow], group_by: str, codes: frozenset[str] | None
+) -> list[OutcomeRow]:
+    """The rows with calls, in the answer's order (module docstring)."""
+    result = [r for r in rows if r.calls]
     if group_by == "week":
         result.sort(key=lambda r: r.key or "")
+    elif codes is not None:
+        result = [r for r in result if r.key is not None]
+        result.sort(
+            key=lambda r: (-Fraction(_faults(r, codes), r.calls), -_faults(r, codes), r.key)
+        )
     else:
         result.sort(key=lambda r: (-r.calls, r.key is None, r.key or ""))
     return result
+
+
+def _is_category(db: Session, code: str) -> bool:
+    found = db.exec(select(OutcomeCategory.code).where(OutcomeCategory.code == code)).first()
+    return found is not None
+
+
+def _top_skus_from_rollup(
+    db: Session,
+    flt: CallFilter,
+    zone: ZoneInfo,
+    rows: dict[str | None, OutcomeRow],
+    limit: int,
+    codes: frozenset[str] | None,
+) -> None:
+    """Add to ``rows`` the figures of the ``limit`` SKUs first in the answer's order: the
+    SKUs' calls (and, ranked by a category, their calls in it) from the slim roll-up rows
+    (``sku_calls``, ``sku_outcome``) and the calls of the period's partial ends; then the
+    chosen SKUs' outcomes and decisions alone from the ``sku`` rows."""
+    assert flt.since is not None and flt.until is not None
+    purposes = _purposes(flt)
+    raw, ranges = rolled.split(flt.since, flt.until)
+    ends: dict[str | None, OutcomeRow] = {}
+    for lo, hi in raw:
+        _from_calls(db, replace(flt, since=lo, until=hi), "sku", zone, ends)
+    totals = {key: OutcomeRow(key=key, calls=r.calls) for key, r in ends.items()}
+    if codes is not None:
+        for key, r in ends.items():
+            totals[key].by_outcome = {c: n for c, n in r.by_outcome.items() if c in codes}
+    for _, gkey, _, _, n in rolled.sums(db, "sku_calls", ranges, purposes):
+        totals.setdefault(gkey or None, OutcomeRow(key=gkey or None)).calls += n
+    if codes:
+        for _, code, _, sku, n in rolled.sums(db, "sku_outcome", ranges, purposes, sorted(codes)):
+            r = totals.setdefault(sku or None, OutcomeRow(key=sku or None))
+            r.by_outcome[code] = r.by_outcome.get(code, 0) + n
+    chosen = [r.key for r in _ranked(totals.values(), "sku", codes)[:limit]]
+    for key in chosen:
+        rows[key] = ends.get(key) or OutcomeRow(key=key)
+    gkeys = sorted(key or "" for key in chosen)
+    for _, gkey, kind, value, n in rolled.sums(db, "sku", ranges, purposes, gkeys):
+        r = rows[gkey or None]
+        if kind == "o":
+            r.add(value or None, None, n)
+        else:
+            r.by_decision[value] = r.by_decision.get(value, 0) + n
 
 
 def _purposes(flt: CallFilter) -> list[str]:

@@ -141,18 +141,28 @@ def _buckets(r: Range) -> list[datetime]:
 
 
 def sums(
-    db: Session, dim: str, ranges: Sequence[Range], purposes: Sequence[str] | None
+    db: Session,
+    dim: str,
+    ranges: Sequence[Range],
+    purposes: Sequence[str] | None,
+    gkeys: Sequence[str] | None = None,
 ) -> list[tuple[str, str, str, str, int]]:
     """(tag, gkey, kind, value, n) summed over ``ranges`` of ``dim`` for ``purposes``
-    (None: every purpose); rows whose sum is 0 left out. Tagged ranges (weeks) are read
-    per bucket and summed here; untagged ones are summed by the database."""
+    (None: every purpose) and, given ``gkeys``, those keys alone; rows whose sum is 0 left
+    out. Tagged ranges (weeks), and any range read for a few keys, are read bucket by
+    bucket (the primary key then finds each bucket's, purpose's and key's rows directly);
+    other ranges are one range scan each, summed by the database."""
     found: dict[tuple[str, str, str, str], int] = {}
-    tagged = any(r.tag for r in ranges)
+    tagged = any(r.tag for r in ranges) or gkeys is not None
+    if gkeys is not None and not gkeys:
+        return []
     for level, sign in sorted({(r.level, r.sign) for r in ranges}):
         mine = [r for r in ranges if r.level == level and r.sign == sign]
         base = [col(CallRollup.dim) == dim, col(CallRollup.level) == level]
         if purposes is not None:
             base.append(col(CallRollup.purpose).in_(purposes))
+        if gkeys is not None:
+            base.append(col(CallRollup.gkey).in_(gkeys))
         keys = (col(CallRollup.gkey), col(CallRollup.kind), col(CallRollup.value))
         if not tagged:
             for r in mine:  # one range scan each (an OR of ranges is not one)

@@ -17,6 +17,11 @@ A row is ``(dim, level, bucket, purpose, gkey, kind, value) -> n``: at ``level``
 - ``outcome`` (days, months; calls with an outcome): ``gkey`` the outcome, kind ``d``;
 - ``carrier``, ``country``, ``channel``, ``agent``, ``sku`` (days, months; "" none; a
   call counts once per SKU): kinds ``o`` and ``d`` as for ``all``;
+- ``sku_calls`` (days, months): ``gkey`` the SKU ("" none), kind ``c``, value "": the
+  calls per SKU alone, a few thousand rows a month, to rank the SKUs by calls;
+- ``sku_outcome`` (days, months; calls with an outcome): ``gkey`` the outcome, kind
+  ``k``, value the SKU ("" none): the SKUs of one outcome side by side, to rank the SKUs
+  by a category's share without reading the other outcomes' rows;
 - ``service`` (days, months): kind ``c``, value ``calls``, ``answered``, ``left_queue``,
   ``untagged``, ``not_reached``, ``handle_n`` (answered and ended) and ``handle_us``
   (their handle times' sum, microseconds);
@@ -30,7 +35,7 @@ The same contribution function feeds the incremental upkeep and :func:`rebuild`.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -148,6 +153,10 @@ def contribution(f: CallFacts) -> Counter[Key]:
             out[dim, level, b, purpose, key, "o", outcome] += 1
             if decision:
                 out[dim, level, b, purpose, key, "d", decision] += 1
+        for sku in f.skus or ("",):
+            out["sku_calls", level, b, purpose, sku, "c", ""] += 1
+            if outcome:
+                out["sku_outcome", level, b, purpose, outcome, "k", sku] += 1
         counts = ["calls"]
         if answered:
             counts.append("answered")
@@ -314,10 +323,12 @@ def _months(conn: Connection) -> list[datetime]:
     return months
 
 
-def rebuild(conn: Connection) -> int:
+def rebuild(conn: Connection, dims: Collection[str] | None = None) -> int:
     """Recount the whole roll-up (and every call's ``answer_us`` / ``handle_us``) from the
-    rows, month by month; returns how many calls were counted."""
-    conn.execute(delete(_ROLLUP))
+    rows, month by month; returns how many calls were counted. ``dims``: recount only
+    those dimensions' rows (a migration that adds one), the others left as they are."""
+    clear = delete(_ROLLUP)
+    conn.execute(clear if dims is None else clear.where(_ROLLUP.c.dim.in_(dims)))
     counted = 0
     for month in _months(conn):
         end = bucket_of(month + timedelta(days=32), "m")
@@ -333,7 +344,11 @@ def rebuild(conn: Connection) -> int:
                 want = (micros(facts.created_at, facts.answered_at), handle)
             if (answer_us, handle_us) != want:
                 fixes.append({"cid": call_id, "a": want[0], "h": want[1]})
-        rows = [dict(zip(KEY_NAMES, k, strict=True)) | {"n": n} for k, n in total.items() if n]
+        rows = [
+            dict(zip(KEY_NAMES, k, strict=True)) | {"n": n}
+            for k, n in total.items()
+            if n and (dims is None or k[0] in dims)
+        ]
         for start in range(0, len(rows), REBUILD_CHUNK):
             conn.execute(insert(_ROLLUP), rows[start : start + REBUILD_CHUNK])
         if fixes:

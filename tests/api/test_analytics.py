@@ -6,7 +6,8 @@ figure's review-list filters find exactly the calls behind it."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
 
 import pytest
 from sqlmodel import Session
@@ -20,6 +21,7 @@ from tests.helpers.analytics_data import (
     START,
     expected_rows,
     expected_service,
+    matching,
     seed_calls,
 )
 
@@ -55,6 +57,62 @@ def test_every_group_equals_the_count_from_the_rows(client, seeded, group_by):
     assert _as_dict(rows) == expected_rows(seeded, group_by)
     if group_by != "week":
         assert [r["calls"] for r in rows] == sorted((r["calls"] for r in rows), reverse=True)
+
+
+def _in_order(rows: dict, codes: set[str] | None) -> list:
+    """(key, figures) of ``rows`` in the answer's order, decided here: by calls, most
+    first, the keyless row after its equals; by a category (its ``codes``): by the share
+    of calls in it, then by those calls, then by key, without the keyless row."""
+    if codes is None:
+        return sorted(rows.items(), key=lambda kv: (-kv[1]["calls"], kv[0] is None, kv[0] or ""))
+
+    def faults(row: dict) -> int:
+        return sum(n for code, n in row["by_outcome"].items() if code in codes)
+
+    keyed = [(k, row) for k, row in rows.items() if k is not None]
+    return sorted(
+        keyed, key=lambda kv: (-Fraction(faults(kv[1]), kv[1]["calls"]), -faults(kv[1]), kv[0])
+    )
+
+
+RANKS = {None: None, "product": {"defect", "wrong_size"}, "logistics": {"damage"}}
+PERIODS = {  # whole days and partial ends; a whole month (November) and days around it
+    "days": (START + timedelta(hours=5), START + timedelta(days=20, hours=7)),
+    "month": (datetime(2026, 10, 25, tzinfo=UTC), datetime(2026, 12, 3, 13, tzinfo=UTC)),
+}
+
+
+@pytest.mark.parametrize("period", PERIODS)
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"purpose": "remote_inspection"}, {"channel": "shop"}],
+    ids=["rolled-up", "rolled-up-purpose", "filtered"],
+)
+@pytest.mark.parametrize("group_by", ["sku", "carrier", "outcome"])
+@pytest.mark.parametrize("rank_by", RANKS)
+def test_the_top_rows_are_the_first_rows_of_the_whole_answer(
+    client, seeded, period, params, group_by, rank_by
+):
+    since, until = PERIODS[period]
+    picked = matching(seeded, {"since": since.isoformat(), "until": until.isoformat(), **params})
+    whole = expected_rows(picked, group_by, purpose=params.get("purpose"))
+    want = _in_order(whole, RANKS[rank_by])
+    assert len(want) >= 3  # the limit leaves rows out
+    query = {"since": since.isoformat(), "until": until.isoformat(), **params}
+    query |= {"group_by": group_by, "limit": 2} | ({"rank_by": rank_by} if rank_by else {})
+    answer = client.get("/api/analytics/outcomes", params=query)
+    assert answer.status_code == 200, answer.text
+    found = [
+        (
+            r["key"],
+            {"calls": r["calls"], "by_outcome": r["by_outcome"], "by_decision": r["by_decision"]},
+        )
+        for r in answer.json()["rows"]
+    ]
+    assert found == want[:2]
+    query["limit"] = 500  # every row, in the same order
+    rows = client.get("/api/analytics/outcomes", params=query).json()["rows"]
+    assert [r["key"] for r in rows] == [k for k, _ in want]
 
 
 @pytest.mark.parametrize("params", [{}, {"carrier": "ups"}], ids=["rolled-up", "filtered"])
@@ -187,6 +245,12 @@ def test_each_figure_s_review_list_filters_find_exactly_its_calls(client, seeded
         ({"group_by": "sku", "country": "DEU"}, "country"),
         ({"group_by": "sku", "agent": "0"}, "agent"),
         ({"group_by": "sku", "purpose": "fun"}, "purpose"),
+        ({"group_by": "sku", "limit": "0"}, "limit"),
+        ({"group_by": "sku", "limit": "501"}, "limit"),
+        ({"group_by": "sku", "rank_by": "Product!"}, "rank_by"),
+        ({"group_by": "sku", "rank_by": "weather"}, "no category"),
+        ({"group_by": "week", "limit": "3"}, "weeks are listed whole"),
+        ({"group_by": "week", "rank_by": "product"}, "weeks are listed whole"),
     ],
 )
 def test_bad_parameters_are_refused_with_a_sentence(client, seeded, params, words):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv as csv_module
 import io
 from datetime import timedelta
+from fractions import Fraction
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from playwright.sync_api import Page, expect
@@ -22,6 +23,8 @@ from tests.helpers.analytics_data import (
     RETURN_PURPOSES,
     START,
     Seeded,
+    category_of,
+    expected_rows,
     expected_service,
     matching,
     seed_calls,
@@ -120,6 +123,23 @@ def _table(page: Page, name: str) -> list[list[str]]:
     return page.evaluate(TABLE_JS, table.element_handle())
 
 
+def _expect_rate_rankings(page: Page, seeded: list[Seeded]) -> None:
+    """The fault-rate tables list the keys the server ranked first: by the category's
+    share of their calls, then by those calls, then by key, decided here from the rows."""
+    for name, group, category in (
+        ("sku-rate", "sku", "product"),
+        ("carrier-rate", "carrier", "logistics"),
+    ):
+        whole = expected_rows(seeded, group)
+
+        def faults(key: str, rows: dict = whole, cat: str = category) -> int:
+            return sum(n for code, n in rows[key]["by_outcome"].items() if category_of(code) == cat)
+
+        keys = [k for k in whole if k is not None]
+        keys.sort(key=lambda k: (-Fraction(faults(k), whole[k]["calls"]), -faults(k), k))
+        assert [row[0] for row in _table(page, name)[1:]] == keys[:10], name
+
+
 def _expect_demo_results(page: Page, seeded: list[Seeded], params: dict[str, str]) -> None:
     """The demo section's table: calls per demo result of the period and ``params``,
     counted here from the rows."""
@@ -209,6 +229,7 @@ def test_every_figure_and_chart_stands_for_exactly_its_calls(
         table = page.locator(f'[data-testid="analytics-table"][data-table="{name}"]')
         expect(table).not_to_contain_text(DEMO_WORDS)
     _expect_demo_results(page, seeded, {})
+    _expect_rate_rankings(page, seeded)
 
     for size in ({"width": 390, "height": 844}, {"width": 1366, "height": 768}):
         page.set_viewport_size(size)

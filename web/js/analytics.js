@@ -18,6 +18,7 @@ import { $, el, formatDuration } from "./ui.js";
 
 const COLOURS = ["#c0392b", "#2471a3", "#b9770e", "#1e8449", "#7f8c8d", "#8e44ad", "#16a085", "#d35400"];
 const TOP = 12; // bars in a chart by SKU, carrier, ...
+const RATED = 10; // rows in a table of the highest fault rates
 const DECISIONS_SETTLED = ["replace", "repair", "reject", "none"]; // not a refund
 const DEMO = "product_demo"; // the purpose whose results are no return reasons
 // the filters: the page's field -> the analytics' parameter -> the review list's
@@ -36,13 +37,16 @@ const SECTIONS = [
   { id: "decision", group: "category", title: "analytics.section.decision", chart: "bar" },
   { id: "week", group: "week", title: "analytics.section.week", chart: "stacked" },
   { id: "carrier", group: "carrier", title: "analytics.section.carrier", chart: "stacked" },
-  { id: "sku", group: "sku", title: "analytics.section.sku", chart: "stacked" },
+  { id: "sku", group: "sku", title: "analytics.section.sku", chart: "stacked", top: { limit: TOP } },
   { id: "country", group: "country", title: "analytics.section.country", chart: "stacked" },
   { id: "channel", group: "channel", title: "analytics.section.channel", chart: "stacked" },
   { id: "agent", group: "agent", title: "analytics.section.agent", chart: "stacked" },
-  { id: "sku-rate", group: "sku", title: "analytics.section.sku_rate", rate: "product" },
-  { id: "carrier-rate", group: "carrier", title: "analytics.section.carrier_rate", rate: "logistics" },
+  { id: "sku-rate", group: "sku", title: "analytics.section.sku_rate", rate: "product", top: { limit: RATED, rank_by: "product" } },
+  { id: "carrier-rate", group: "carrier", title: "analytics.section.carrier_rate", rate: "logistics", top: { limit: RATED, rank_by: "logistics" } },
 ];
+// a section's request: its group, and for a top list its limit and ranking (the server
+// picks the top rows: the page never loads every SKU)
+const ask = (section) => new URLSearchParams({ group_by: section.group, ...(section.top || {}) }).toString();
 
 const COLUMN_WORDS = {
   week: "analytics.col.week",
@@ -354,13 +358,12 @@ function stackedSection(section, rows, review, span) {
   };
 }
 
+// the rows come ranked by the server (rank_by: the share of their calls in the category,
+// then those calls, then the key; no row without a key), the first RATED of them
 function rateSection(section, rows, review, span) {
   const ranked = rows
-    .filter((r) => r.key !== null && r.calls > 0)
     .map((r) => ({ row: r, faults: perCategory(r)[section.rate] || 0 }))
-    .map((x) => ({ ...x, rate: x.faults / x.row.calls }))
-    .sort((a, b) => b.rate - a.rate || b.faults - a.faults || String(a.row.key).localeCompare(String(b.row.key)))
-    .slice(0, 10);
+    .map((x) => ({ ...x, rate: x.faults / x.row.calls }));
   return {
     table: [t(COLUMN_WORDS[section.group]), t("analytics.calls"), categoryWords(section.rate), t("analytics.rate")],
     rows: ranked.map(({ row, faults, rate }) => {
@@ -496,26 +499,26 @@ async function load() {
   // sections are empty, under another purpose the demo section is
   const purpose = $("analytics-filter-purpose").value;
   const none = Promise.resolve({ rows: [] });
-  const outcomes = (group, on = params) => get(`/api/analytics/outcomes?${on}&group_by=${group}&tz=${encodeURIComponent(zone)}`);
+  const outcomes = (what, on = params) => get(`/api/analytics/outcomes?${on}&${what}&tz=${encodeURIComponent(zone)}`);
   let found;
   try {
-    const groups = [...new Set(SECTIONS.map((s) => s.group))];
+    const asks = [...new Set(SECTIONS.map(ask))];
     const [service, qa, demo, ...answers] = await Promise.all([
       get(`/api/analytics/service?${params}`),
       get(`/api/analytics/qa?${params}&tz=${encodeURIComponent(zone)}`),
-      !purpose || purpose === DEMO ? outcomes("outcome", demoParams) : none,
-      ...groups.map((group) => (purpose === DEMO ? none : outcomes(group))),
+      !purpose || purpose === DEMO ? outcomes("group_by=outcome", demoParams) : none,
+      ...asks.map((what) => (purpose === DEMO ? none : outcomes(what))),
     ]);
-    found = { service, qa, demo: demo.rows, rows: Object.fromEntries(groups.map((g, i) => [g, answers[i].rows])) };
+    found = { service, qa, demo: demo.rows, rows: Object.fromEntries(asks.map((what, i) => [what, answers[i].rows])) };
   } catch (err) {
     fail(err);
     return;
   }
-  fillAgents(found.rows.agent);
+  fillAgents(found.rows[ask({ group: "agent" })]);
   let decided = { total: 0, settled: 0 };
   for (const section of [...SECTIONS, DEMO_SECTION, QA_SECTION]) {
     const shell = shells.get(section.id);
-    const rows = found.rows[section.group];
+    const rows = found.rows[ask(section)];
     let made;
     if (section === QA_SECTION) made = qaSection(found.qa);
     else if (section === DEMO_SECTION) made = demoSection(found.demo, demos);
