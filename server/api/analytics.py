@@ -133,7 +133,8 @@ def outcome_figures(
             min_length=2,
             max_length=CODE_MAX_CHARS,
             pattern=CODE_PATTERN,
-            description="a category's code: rows ordered by the share of their calls whose "
+            description="a category's code (of the return reasons, or with purpose set of "
+            "that purpose's outcomes): rows ordered by the share of their calls whose "
             "outcome is in it, most first (then by those calls, then by key); the row "
             "without a key left out; not with group_by=week",
         ),
@@ -151,7 +152,10 @@ def outcome_figures(
     try:
         rows = analytics.outcome_rows(db, flt, group_by, tz, limit=limit, rank_by=rank_by)
     except analytics.UnknownCategory:
-        raise InvalidInput(f"rank_by: {rank_by!r} is no category of the taxonomy") from None
+        raise InvalidInput(
+            f"rank_by: {rank_by!r} is no category of these calls' outcomes"
+            " (GET /api/outcome-taxonomy; a demo's results only with purpose=product_demo)"
+        ) from None
     return OutcomeFigures(
         group_by=group_by,
         since=flt.since,  # type: ignore[arg-type]

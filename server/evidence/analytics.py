@@ -52,7 +52,12 @@ from server.models.call import Call
 from server.models.order import CallSku
 from server.models.qa import QaScore
 from server.models.rollup import US_PER_S, micros
-from server.models.taxonomy import OutcomeCategory, OutcomeCode
+from server.models.taxonomy import (
+    TAXONOMY_DAMAGE,
+    OutcomeCategory,
+    OutcomeCode,
+    taxonomy_purpose,
+)
 from server.models.user import User
 from signaling.vocabulary import EndReason
 
@@ -99,7 +104,8 @@ def _week_of_hour(hour: datetime, zone: ZoneInfo) -> str:
 
 
 class UnknownCategory(ValueError):
-    """``rank_by`` names no category of the taxonomy."""
+    """``rank_by`` names no category of the taxonomy, or one of another purpose's codes
+    (a demo's results for the return reasons, a return reason for the demos)."""
 
 
 def outcome_rows(
@@ -120,7 +126,8 @@ def outcome_rows(
     zone = ZoneInfo(tz)
     codes: frozenset[str] | None = None
     if rank_by is not None:
-        if not _is_category(db, rank_by):
+        wanted = taxonomy_purpose(str(flt.purpose)) if flt.purpose is not None else TAXONOMY_DAMAGE
+        if _category_purpose(db, rank_by) != wanted:
             raise UnknownCategory(rank_by)
         codes = frozenset(code for code, cat in _categories(db).items() if cat == rank_by)
     rows: dict[str | None, OutcomeRow] = {}
@@ -161,9 +168,10 @@ def _ranked(
     return result
 
 
-def _is_category(db: Session, code: str) -> bool:
-    found = db.exec(select(OutcomeCategory.code).where(OutcomeCategory.code == code)).first()
-    return found is not None
+def _category_purpose(db: Session, code: str) -> str | None:
+    """The purpose whose codes the category ``code`` holds (None: no such category)."""
+    query = select(OutcomeCategory.purpose).where(OutcomeCategory.code == code)
+    return db.exec(query).first()
 
 
 def _top_skus_from_rollup(

@@ -71,7 +71,9 @@ REBUILD_CHUNK = 20_000  # calls read at a time by ``rebuild``
 
 
 class CallRollup(SQLModel, table=True):
-    """One pre-counted figure (module docstring)."""
+    """One pre-counted figure (module docstring). SQLite keeps the table as its primary
+    key (WITHOUT ROWID); on PostgreSQL the primary key INCLUDEs ``n`` and autovacuum
+    visits the table often (migration 0025), so sums are index-only scans."""
 
     __tablename__ = "call_rollup"
 

@@ -110,9 +110,10 @@ def test_the_top_rows_are_the_first_rows_of_the_whole_answer(
         for r in answer.json()["rows"]
     ]
     assert found == want[:2]
-    query["limit"] = 500  # every row, in the same order
+    query["limit"] = 500  # every row, in the same order, with the same figures
     rows = client.get("/api/analytics/outcomes", params=query).json()["rows"]
     assert [r["key"] for r in rows] == [k for k, _ in want]
+    assert _as_dict(rows) == dict(want)
 
 
 @pytest.mark.parametrize("params", [{}, {"carrier": "ups"}], ids=["rolled-up", "filtered"])
@@ -249,6 +250,8 @@ def test_each_figure_s_review_list_filters_find_exactly_its_calls(client, seeded
         ({"group_by": "sku", "limit": "501"}, "limit"),
         ({"group_by": "sku", "rank_by": "Product!"}, "rank_by"),
         ({"group_by": "sku", "rank_by": "weather"}, "no category"),
+        ({"group_by": "sku", "rank_by": "demo_result"}, "no category"),  # not a return reason
+        ({"group_by": "sku", "purpose": "product_demo", "rank_by": "product"}, "no category"),
         ({"group_by": "week", "limit": "3"}, "weeks are listed whole"),
         ({"group_by": "week", "rank_by": "product"}, "weeks are listed whole"),
     ],

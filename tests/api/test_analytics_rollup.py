@@ -276,3 +276,13 @@ def test_the_migration_builds_the_rollup_from_the_calls_and_goes_down_and_up(wor
         assert stored(conn)[answered] == 1
         answer_us = conn.execute(sa.select(Call.__table__.c.answer_us)).scalar_one()
     assert answer_us == 42 * 10**6 + 7
+    # 0025's SKU ranking rows alone go down and come back, equal to a recount
+    engine.dispose()
+    command.downgrade(alembic_config(url), "0024_cluster")
+    with engine.connect() as conn:
+        dims = {row[0] for row in stored(conn)}
+        assert "sku" in dims and not dims & {"sku_calls", "sku_outcome"}
+    upgrade(url)
+    with engine.connect() as conn:
+        assert verify(conn) == 0
+        assert "sku_calls" in {row[0] for row in stored(conn)}  # no outcome yet: no sku_outcome

@@ -170,6 +170,11 @@ def test_every_figure_and_chart_stands_for_exactly_its_calls(
     seeded = seed_calls(app, agents, 160, start=START, demos=40)
     page = open_participant("supervisor", timezone_id="UTC").page
     sign_in(page, "sup@shop.test", landing="/review")
+    outcome_requests: list[str] = []
+    page.on(
+        "request",
+        lambda r: "/api/analytics/outcomes" in r.url and outcome_requests.append(r.url),
+    )
     page.goto("/analytics")
     _loaded(page, 0)
     _show_period(page)
@@ -230,6 +235,10 @@ def test_every_figure_and_chart_stands_for_exactly_its_calls(
         expect(table).not_to_contain_text(DEMO_WORDS)
     _expect_demo_results(page, seeded, {})
     _expect_rate_rankings(page, seeded)
+    # the page asks the server for the top SKUs, never for every SKU
+    asked = [dict(parse_qsl(urlsplit(u).query)) for u in outcome_requests]
+    skus = [q for q in asked if q.get("group_by") == "sku"]
+    assert {(q.get("limit"), q.get("rank_by")) for q in skus} == {("12", None), ("10", "product")}
 
     for size in ({"width": 390, "height": 844}, {"width": 1366, "height": 768}):
         page.set_viewport_size(size)
