@@ -82,6 +82,14 @@ class OutcomeRow:
         if decision is not None:
             self.by_decision[decision] = self.by_decision.get(decision, 0) + n
 
+    def add_rolled(self, kind: str, value: str, n: int) -> None:
+        """Add a roll-up row's sum: ``n`` calls of outcome ``value`` ("" none, kind ``o``)
+        or ``n`` of them with decision ``value`` (kind ``d``, already counted as calls)."""
+        if kind == "o":
+            self.add(value or None, None, n)
+        else:
+            self.by_decision[value] = self.by_decision.get(value, 0) + n
+
 
 def _hour_bucket(db: Session) -> ColumnElement[str]:
     created = col(Call.created_at)
@@ -122,7 +130,8 @@ def outcome_rows(
     category ``rank_by``'s rate and cut to ``limit`` rows if given. Read from the roll-up
     when it answers the filter (``analytics_rollup.served``), else from the calls; the
     top SKUs are picked from the SKUs' totals before their figures are read. Raises
-    ``UnknownCategory`` for a ``rank_by`` that is no category."""
+    ``UnknownCategory`` for a ``rank_by`` that is no category of the counted calls' codes
+    (the return reasons', or with ``purpose`` set that purpose's)."""
     zone = ZoneInfo(tz)
     codes: frozenset[str] | None = None
     if rank_by is not None:
@@ -208,10 +217,7 @@ def _top_skus_from_rollup(
     gkeys = sorted(key or "" for key in chosen)
     for _, gkey, kind, value, n in rolled.sums(db, "sku", ranges, purposes, gkeys):
         r = rows[gkey or None]
-        if kind == "o":
-            r.add(value or None, None, n)
-        else:
-            r.by_decision[value] = r.by_decision.get(value, 0) + n
+        r.add_rolled(kind, value, n)
 
 
 def _purposes(flt: CallFilter) -> list[str]:
@@ -260,10 +266,7 @@ def _from_rollup(
             else:
                 key = value
             r = row(key)
-            if kind == "o":
-                r.add(value or None, None, n)
-            else:
-                r.by_decision[value] = r.by_decision.get(value, 0) + n
+            r.add_rolled(kind, value, n)
         if group_by != "week":
             for _, outcome, _, decision, n in rolled.sums(db, "outcome", ranges, purposes):
                 key = category.get(outcome) if group_by == "category" else outcome
@@ -274,10 +277,7 @@ def _from_rollup(
         return
     for _, gkey, kind, value, n in rolled.sums(db, group_by, ranges, purposes):
         r = row(gkey or None)
-        if kind == "o":
-            r.add(value or None, None, n)
-        else:
-            r.by_decision[value] = r.by_decision.get(value, 0) + n
+        r.add_rolled(kind, value, n)
 
 
 def _from_calls(

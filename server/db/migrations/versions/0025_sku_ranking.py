@@ -56,7 +56,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute(sa.text("DELETE FROM call_rollup WHERE dim IN ('sku_calls', 'sku_outcome')"))
+    table = sa.table("call_rollup", sa.column("dim"))
+    op.execute(sa.delete(table).where(table.c.dim.in_(DIMS)))
     if _postgres():
         op.execute(
             "ALTER TABLE call_rollup RESET (autovacuum_vacuum_scale_factor,"
