@@ -19,6 +19,7 @@ from tests.helpers.browser_steps import (
     bar_points,
     buyer_ends_call,
     colours_match,
+    frames_presented,
     remote_video,
     sign_in,
 )
@@ -124,6 +125,7 @@ def test_the_agents_phone_becomes_the_camera_once_and_only_for_that_agent(
         wait_until(buyer_sees_bars, 15, "the phone's colour bars on the buyer's page")
     except AssertionError as exc:
         raise AssertionError(f"{exc}; last sample {last.get('sample')}") from None
+    frames_presented(page, selector, 60)  # the phone's picture the recording will hold
     # the console keeps the sound: the buyer still gets the agent's audio track
     assert (
         page.evaluate(f"document.querySelector('{selector}').srcObject.getAudioTracks().length")

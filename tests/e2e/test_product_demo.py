@@ -24,6 +24,7 @@ from tests.helpers.browser_steps import (
     bar_points,
     buyer_ends_call,
     colours_match,
+    frames_presented,
     remote_video,
     sign_in,
 )
@@ -135,6 +136,9 @@ def test_a_product_demo_shows_the_agents_camera_shares_a_card_and_records_the_ag
     assert product_page.evaluate("window.opener === null")
     product_page.close()
     expect(page.get_by_test_id("live")).to_be_visible()  # the call page stays
+
+    # the agent's first stretch of camera, which the recording's first segment holds
+    frames_presented(page, selector, 90)
 
     # the agent turns the camera off and on: the buyer is told, then sees the bars again
     console.get_by_test_id("camera-toggle").click()

@@ -37,7 +37,7 @@ these. No test module imports another test module or a conftest.
 - ``codec_devices``: ``only_video_codecs_js`` (an init script: a Chromium page whose
   browser offers only some video codecs, e.g. only H.264, or ``FIREFOX_LIKE``).
 - ``browser_steps``: ``sign_in``, ``go_available``, ``start_call``, ``remote_video``,
-  ``agent_sees_bars``, ``SAMPLE_VIDEO_JS``, ``COUNT_FRAMES_JS``.
+  ``agent_sees_bars``, ``SAMPLE_VIDEO_JS``, ``COUNT_FRAMES_JS``, ``frames_presented``.
 - ``y4m``: the fake camera's clip (colour bars).
 - ``impairment``: ``ImpairmentProxy`` / ``Impairment``, a degraded link (delay, loss, a
   rate cap per direction, blackouts) between one browser page and the server's media.

@@ -81,6 +81,18 @@ def go_available(page: Page) -> None:
     expect(switch).to_have_attribute("data-state", "available")
 
 
+def frames_presented(page: Page, selector: str, count: int, timeout_s: float = 30) -> None:
+    """Wait until the video at ``selector`` has presented ``count`` more frames
+    (``COUNT_FRAMES_JS``): a test that checks a recording's frames lets that much
+    picture through first, however fast the steps before it ran."""
+    page.evaluate(COUNT_FRAMES_JS, selector)
+    wait_until(
+        lambda: page.evaluate("window.__framesPresented") >= count,
+        timeout_s,
+        f"{count} frames presented by {selector}",
+    )
+
+
 def buyer_ends_call(page: Page) -> None:
     """On the buyer's live call: "End call", then confirm it."""
     page.get_by_test_id("end-call").click()
