@@ -52,7 +52,7 @@ from server.infra.config import Settings
 from server.models import Call
 from server.phrases import phrases
 from server.recording.jobs import ReviewJobs
-from server.recording.rows import BadRowChange, finalize_from_disk, store_op
+from server.recording.rows import BadRowChange, finalize_from_disk, store_op, upload_live_tracks
 from server.relay import AGENT_CAMERA, RelayError
 from server.relay.pool import WorkerPool
 from server.storage import LocalStorage, Storage, StorageError
@@ -149,6 +149,13 @@ class CallDesk:
                 (max(EXPIRY_INTERVAL_S, settings.node_heartbeat_s), self.recover_dead_nodes),
             ],
         )
+        self._uploading = Periodic(  # S3: a live call's tracks reach the bucket as they grow
+            "recording-uploads",
+            settings.recording_upload_s,
+            [(settings.recording_upload_s, self.upload_live_tracks)]
+            if settings.storage == "s3"
+            else [],
+        )
         self.accepting = True  # False once the server is stopping: new sockets are refused
         self._ids = itertools.count(1)
         self._pending: set[asyncio.Future[None]] = set()
@@ -172,6 +179,7 @@ class CallDesk:
         self.store.start()
         await self.relay.start()
         self._periodic.start()
+        self._uploading.start()
         self.reviews.start()
         for call_id in recovered.unreviewed:
             self.reviews.enqueue(call_id)
@@ -216,6 +224,13 @@ class CallDesk:
                 len(recovered.unreviewed),
             )
 
+    async def upload_live_tracks(self) -> None:
+        """Send what this node's live track files gained to the storage (S3: every
+        ``recording_upload_s``), so that a lost node loses at most about that much."""
+        await asyncio.to_thread(
+            upload_live_tracks, self._engine, self._storage, self.cluster.node_id
+        )
+
     async def announce_shutdown(self, timeout_s: float) -> None:
         """The server is stopping: end every call with ``server_shutdown`` and wait (at most
         ``timeout_s``) until the participants' sockets were sent the news."""
@@ -232,6 +247,7 @@ class CallDesk:
         await asyncio.gather(*list(self._pending), return_exceptions=True)
         await self.reviews.stop()
         self._periodic.stop()
+        self._uploading.stop()
         await self.store.stop()
         await self.outboxes.aclose()
         await self.cluster.stop()

@@ -26,7 +26,8 @@ class Periodic:
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run_forever(), name=self._name)
+        if self._steps:  # no steps: nothing to wake for
+            self._task = asyncio.create_task(self._run_forever(), name=self._name)
 
     def stop(self) -> None:
         if self._task is not None:

@@ -142,6 +142,10 @@ class Settings(BaseSettings):
     node_heartbeat_s: float = Field(default=5.0, ge=0.2, le=60)
     # How often the lease holder deletes what retention says is due.
     retention_interval_s: float = Field(default=3600.0, ge=1, le=86_400)
+    # S3 storage: how often the track files of calls in progress send what they gained
+    # to the bucket (docs/architecture.md, "Storage backends"): a node that is lost loses
+    # about this much of its calls' recordings, plus the muxer's last second.
+    recording_upload_s: float = Field(default=5.0, ge=0.5, le=60)
     max_queue_length: int = 200  # waiting calls; more consents get queue_full
     max_wait_s: float = Field(default=1800.0, gt=0)  # a call waiting longer: queue_timeout
     # Calls one link may start (declined ones included), unless the link says otherwise.

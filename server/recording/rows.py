@@ -21,9 +21,10 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 
-from server.models import Recording
+from server.models import Call, Recording
 from server.recording.names import CONTENT_TYPES
 from server.recording.probe import FileFacts, probe_file
 from server.storage import Storage, StorageError
@@ -120,7 +121,9 @@ def apply_facts(row: Recording, facts: FileFacts | None, error: str | None) -> N
 
 def finalize_from_disk(db: Session, storage: Storage, call_ids: Iterable[str] | None = None) -> int:
     """Finish the unfinished track rows (of ``call_ids``, or all) from what their files
-    hold: a file cut off by a killed writer is read up to its last complete packet.
+    hold: a file cut off by a killed writer is read up to its last complete packet; a
+    file on a machine that is gone, from what reached the storage while it was written
+    (``Storage.restore_live``).
     Blocking (reads the files); the caller commits. Returns how many rows it finished."""
     query = select(Recording).where(
         Recording.kind == "track", Recording.state.in_(UNFINISHED_STATES)
@@ -130,6 +133,8 @@ def finalize_from_disk(db: Session, storage: Storage, call_ids: Iterable[str] | 
     rows = db.exec(query).all()
     for row in rows:
         try:
+            if storage.restore_live(row.storage_key):  # its node is gone: what it sent
+                log.info("call %s: %s rebuilt from its uploaded parts", row.call_id, row.track)
             facts = probe_file(storage.local_path(row.storage_key))
         except (StorageError, OSError) as exc:
             apply_facts(row, None, f"the file is missing: {exc}")
@@ -141,3 +146,28 @@ def finalize_from_disk(db: Session, storage: Storage, call_ids: Iterable[str] | 
             apply_facts(row, facts, facts.error)
         db.add(row)
     return len(rows)
+
+
+def live_track_keys(db: Session, node_id: str) -> list[str]:
+    """The storage keys of the track files node ``node_id``'s calls are recording."""
+    query = (
+        select(Recording.storage_key)
+        .join(Call, col(Call.id) == col(Recording.call_id))
+        .where(Recording.kind == "track", Recording.state == "recording", Call.node_id == node_id)
+        .order_by(col(Recording.id))
+    )
+    return list(db.exec(query).all())
+
+
+def upload_live_tracks(engine: Engine, storage: Storage, node_id: str) -> int:
+    """Send what node ``node_id``'s live track files gained (``Storage.upload_growth``);
+    a failed part is logged and sent with the next. Blocking; returns the bytes sent."""
+    with Session(engine) as db:
+        keys = live_track_keys(db, node_id)
+    sent = 0
+    for key in keys:
+        try:
+            sent += storage.upload_growth(key)
+        except StorageError as exc:
+            log.warning("a live track's part waits for the next round: %s", exc)
+    return sent

@@ -21,6 +21,11 @@ class Storage(Protocol):
       processes write live track files there with a ``LocalStorage`` of it).
     - ``local_path(key)``: a local path to read the file from (for range responses and
       PyAV); raises StorageError if it does not exist.
+    - ``upload_growth(key)``: send what the file being written at ``path_for_writing(key)``
+      gained since the last call, so that it outlives this machine before ``commit``;
+      returns how many bytes went (0 on local disk). ``restore_live(key)``: the file is
+      neither here nor stored whole: rebuild it at ``path_for_writing(key)`` from what
+      ``upload_growth`` sent, and return True (False: nothing to rebuild).
     """
 
     @property
@@ -37,3 +42,7 @@ class Storage(Protocol):
     def size(self, key: str) -> int: ...
 
     def delete(self, key: str) -> None: ...
+
+    def upload_growth(self, key: str) -> int: ...
+
+    def restore_live(self, key: str) -> bool: ...

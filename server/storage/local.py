@@ -49,3 +49,13 @@ class LocalStorage:
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def upload_growth(self, key: str) -> int:
+        """Nothing to send: a file being written is already where it is kept."""
+        self._path(key)
+        return 0
+
+    def restore_live(self, key: str) -> bool:
+        """Nothing to restore: files are only ever on this disk."""
+        self._path(key)
+        return False

@@ -5,11 +5,13 @@ one address across nodes. Without Redis, the one node holds the lease."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from pydantic import SecretStr
 from sqlmodel import Session, select
 
 from server.evidence.audit import AUDIT_RETENTION_RUN
@@ -26,12 +29,14 @@ from server.infra.config import ConfigError, load_settings
 from server.models import AuditEntry, Call
 from signaling.vocabulary import CallState, EndReason, Purpose
 from tests.helpers.accounts import add_user, create_account, login
+from tests.helpers.calls import engine_cookies, live_call
 from tests.helpers.links import make_link
 from tests.helpers.postgres import fresh_database
-from tests.helpers.s3 import create_bucket, moto_s3, s3_settings
+from tests.helpers.recordings import all_ready, decoded_video
+from tests.helpers.s3 import create_bucket, moto_s3, s3_client, s3_settings
 from tests.helpers.servers import LiveServer, served, start_live_server
 from tests.helpers.stored_calls import ended_call
-from tests.helpers.waiting import wait_until
+from tests.helpers.waiting import wait_in_thread, wait_until
 
 # the lease and heartbeats expire after 6 s without one: a busy machine may stall a
 # node's event loop for a second or two, which must not move the lease in these tests
@@ -254,6 +259,60 @@ def test_a_killed_lease_holder_loses_the_lease_and_its_calls_are_ended_by_the_ne
             )
             assert [n["id"] for n in cluster_of(on_b)["nodes"]] == ["node-b"]
     assert call_row(b.live.app, left).end_reason == EndReason.SERVER_RESTART
+
+
+def _as_env(settings: dict[str, object]) -> dict[str, str]:
+    """Setting overrides as the SHOWDESK_ variables a ``showdesk serve`` process reads."""
+    return {
+        f"SHOWDESK_{name.upper()}": (
+            value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        )
+        for name, value in settings.items()
+    }
+
+
+HELD_S = 14.0  # longer than the bound, so that a kept second is one the uploads saved
+LOSS_BOUND_S = 10.0  # what a lost node may lose of a call's recording (docs/architecture.md)
+
+
+async def test_a_killed_nodes_call_keeps_its_recording_in_the_bucket_up_to_its_last_seconds(
+    tmp_path, shared, start_node
+):
+    """A call on a real ``showdesk serve`` process (aiortc peers) whose machine is lost:
+    SIGKILL, and its disk is never read again. The other node ends the call and rebuilds
+    its tracks from the parts that reached the bucket while it ran, then makes the review
+    file: the recording is there up to at most ``LOSS_BOUND_S`` before the kill."""
+    env = _as_env(shared | {"node_id": "node-p", "recording_upload_s": 1.0})
+    (tmp_path / "proc").mkdir()
+    with served(tmp_path / "proc", env=env) as proc:
+        b = start_node("node-b")
+        engine, storage = b.live.app.state.engine, b.live.app.state.storage
+        staff, buyer = engine_cookies(engine, proc.url)
+        async with live_call(proc.url, await staff("ana@shop.test"), await buyer("LOST")) as call:
+            await asyncio.sleep(HELD_S)
+            os.kill(proc.proc.pid, signal.SIGKILL)
+            await asyncio.to_thread(proc.proc.wait, 20)
+            killed_after_s = time.monotonic() - call.live_at
+        assert call_row(b.live.app, call.session_id).node_id == "node-p"
+        rows = await wait_in_thread(
+            all_ready(engine, call.session_id), TAKEOVER_DEADLINE_S, "tracks and review ready"
+        )
+    ended = call_row(b.live.app, call.session_id)
+    assert (ended.state, ended.end_reason) == (CallState.ENDED, EndReason.SERVER_RESTART)
+    tracks = {r.track: r for r in rows if r.kind == "track"}
+    assert {"buyer_video", "buyer_audio", "agent_audio"} <= set(tracks), tracks
+    video = tracks["buyer_video"]
+    frames = await asyncio.to_thread(decoded_video, storage.local_path(video.storage_key))
+    kept_s = frames[-1][2]
+    print(f"killed {killed_after_s:.1f} s after going live; {kept_s:.1f} s of video kept")
+    assert kept_s >= killed_after_s - LOSS_BOUND_S, (kept_s, killed_after_s)
+    assert video.duration_ms >= 1000 * (killed_after_s - LOSS_BOUND_S)
+    # the whole files are in the bucket, their parts are gone
+    listed = s3_client(str(shared["s3_endpoint_url"])).list_objects_v2(
+        Bucket=str(shared["s3_bucket"]), Prefix=f"calls/{call.session_id}/"
+    )
+    stored = {o["Key"]: o["Size"] for o in listed.get("Contents", [])}
+    assert stored == {r.storage_key: r.size_bytes for r in rows}, stored
 
 
 def test_two_nodes_count_one_addresses_link_opens_together(start_node):

@@ -136,3 +136,89 @@ def test_s3_retry_leaves_files_still_being_written_alone(s3_server, tmp_path):
     assert storage.pending() == [] and storage.retry_pending() == 0
     assert path.read_bytes() == b"half a track" and not storage.exists(key)
     assert storage.write_root == path.parents[3]
+
+
+def _parts(url: str, bucket: str, key: str) -> dict[str, int]:
+    from tests.helpers.s3 import s3_client
+
+    listed = s3_client(url).list_objects_v2(Bucket=bucket, Prefix=f"{key}.live/")
+    return {o["Key"][len(key) + 6 :]: o["Size"] for o in listed.get("Contents", [])}
+
+
+def test_s3_a_growing_file_is_sent_in_parts_and_another_node_rebuilds_it(s3_server, tmp_path):
+    url = s3_server["url"]
+    _bucket(url, "growing")
+    writer = S3Storage(bucket="growing", staging=tmp_path / "a", endpoint_url=url, **CREDS)
+    key = "calls/c5/tracks/buyer_video-0.webm"
+    assert writer.upload_growth(key) == 0  # nothing written yet
+    path = writer.path_for_writing(key)
+    path.write_bytes(b"header+cluster1;")
+    assert writer.upload_growth(key) == 16
+    assert writer.upload_growth(key) == 0  # nothing new: no empty part
+    with path.open("ab") as file:
+        file.write(b"cluster2;")
+    assert writer.upload_growth(key) == 9
+    with path.open("ab") as file:
+        file.write(b"cluster3, not sent")  # the machine is lost before the next round
+    assert _parts(url, "growing", key) == {"000000000000": 16, "000000000016": 9}
+    assert not writer.exists(key)  # never committed
+
+    # another node: nothing on its disk, no whole file in the bucket, but the parts
+    other = S3Storage(bucket="growing", staging=tmp_path / "b", endpoint_url=url, **CREDS)
+    assert other.restore_live(key) is True
+    assert other.local_path(key).read_bytes() == b"header+cluster1;cluster2;"
+    assert other.restore_live(key) is False  # rebuilt already: it is on this disk now
+    other.commit(key)
+    assert other.size(key) == 25 and _parts(url, "growing", key) == {}
+    assert other.restore_live(key) is False  # the whole file is in the bucket
+    # the writer's own node still has its whole file on disk: nothing to rebuild there
+    assert writer.restore_live(key) is False
+
+
+def test_s3_a_part_that_fails_is_sent_again_with_the_next(tmp_path):
+    port = free_port()
+    with moto_s3(port) as url:
+        _bucket(url, "flaky")
+        storage = S3Storage(bucket="flaky", staging=tmp_path / "s", endpoint_url=url, **CREDS)
+        key = "calls/c6/tracks/agent_audio-0.webm"
+        path = storage.path_for_writing(key)
+        path.write_bytes(b"first;")
+        assert storage.upload_growth(key) == 6
+    with path.open("ab") as file:
+        file.write(b"second;")
+    with pytest.raises(StorageError):
+        storage.upload_growth(key)  # the bucket's server is away
+    with moto_s3(port) as url:  # back
+        _bucket(url, "flaky")
+        with path.open("ab") as file:
+            file.write(b"third;")
+        assert storage.upload_growth(key) == 13  # what failed, and what came since
+        assert _parts(url, "flaky", key) == {"000000000000": 6, "000000000006": 13}
+        other = S3Storage(bucket="flaky", staging=tmp_path / "o", endpoint_url=url, **CREDS)
+        assert other.restore_live(key) is True
+        assert other.local_path(key).read_bytes() == b"first;second;third;"
+
+
+def test_s3_parts_that_do_not_follow_on_are_left_out_and_delete_removes_them(s3_server, tmp_path):
+    from tests.helpers.s3 import s3_client
+
+    url = s3_server["url"]
+    _bucket(url, "holes")
+    client = s3_client(url)
+    key = "calls/c7/tracks/buyer_audio-0.webm"
+    for offset, body in ((0, b"abc"), (3, b"def"), (9, b"after a hole")):
+        client.put_object(Bucket="holes", Key=f"{key}.live/{offset:012d}", Body=body)
+    storage = S3Storage(bucket="holes", staging=tmp_path / "s", endpoint_url=url, **CREDS)
+    assert storage.restore_live(key) is True
+    assert storage.local_path(key).read_bytes() == b"abcdef"  # up to the hole
+    storage.delete(key)
+    assert _parts(url, "holes", key) == {} and not storage.exists(key)
+
+
+def test_local_disk_has_nothing_to_send_or_rebuild(tmp_path):
+    storage = LocalStorage(tmp_path / "files")
+    key = "calls/c8/tracks/buyer_video-0.webm"
+    storage.path_for_writing(key).write_bytes(b"live")
+    assert storage.upload_growth(key) == 0
+    assert storage.restore_live(key) is False
+    assert storage.local_path(key).read_bytes() == b"live"
