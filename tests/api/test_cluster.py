@@ -357,3 +357,9 @@ def test_the_node_settings_say_what_is_wrong(monkeypatch):
     settings = load_settings()
     assert settings.node_name == f"{os.uname().nodename}-{os.getpid()}"
     assert "hunter2" not in repr(settings)
+    for bad in ("0", "0.1", "61", "soon"):
+        monkeypatch.setenv("SHOWDESK_RECORDING_UPLOAD_S", bad)
+        with pytest.raises(ConfigError, match="recording_upload_s"):
+            load_settings()
+    monkeypatch.setenv("SHOWDESK_RECORDING_UPLOAD_S", "2.5")
+    assert load_settings().recording_upload_s == 2.5

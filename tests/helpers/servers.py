@@ -39,6 +39,7 @@ TEST_SECRET_KEY = "test-secret-key-" + "x" * 40
 LIVE_SERVER_START_TIMEOUT_S = 10.0
 PROCESS_START_TIMEOUT_S = 30  # migrations and a cold import take a few seconds on a busy machine
 PROCESS_STOP_TIMEOUT_S = 20
+REPO = Path(__file__).resolve().parents[2]  # the checkout the tests run from
 
 
 def free_port() -> int:
@@ -176,14 +177,17 @@ def served(
     relay_workers: int | None = 1,
     env: dict[str, str] | None = None,
 ) -> Iterator[ServerProcess]:
-    """Run ``python -m server.cli serve --port P ARGS`` in ``cwd`` (its ``./data``) with no
-    SHOWDESK_ variables but ``SHOWDESK_RELAY_WORKERS=relay_workers`` (None: the server's
-    default, one per core), until healthy; stop it with SIGTERM afterwards (if still
-    running). Its output goes to ``cwd/log_name``. ``env``: more variables to set."""
+    """Run this checkout's ``python -m server.cli serve --port P ARGS`` in ``cwd`` (its
+    ``./data``) with no SHOWDESK_ variables but ``SHOWDESK_RELAY_WORKERS=relay_workers``
+    (None: the server's default, one per core), until healthy; stop it with SIGTERM
+    afterwards (if still running). Its output goes to ``cwd/log_name``. ``env``: more
+    variables to set."""
     port = free_port()
     extra_env = env
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHOWDESK_")}
     env["PYTHONUNBUFFERED"] = "1"
+    # the same code as the test's own, wherever the checkout is (the process runs in cwd)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
     if relay_workers is not None:
         env["SHOWDESK_RELAY_WORKERS"] = str(relay_workers)
     env.update(extra_env or {})
