@@ -42,7 +42,7 @@ from fractions import Fraction
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func
+from sqlalchemy import and_, case, func, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -142,6 +142,8 @@ def outcome_rows(
     rows: dict[str | None, OutcomeRow] = {}
     if rolled.served(flt) and group_by == "sku" and limit is not None:
         _top_skus_from_rollup(db, flt, zone, rows, limit, codes)
+    elif group_by == "sku" and limit is not None:
+        _top_skus_from_calls(db, flt, zone, rows, limit, codes)
     elif rolled.served(flt):
         _from_rollup(db, flt, group_by, zone, rows)
     else:
@@ -220,6 +222,38 @@ def _top_skus_from_rollup(
         r.add_rolled(kind, value, n)
 
 
+def _top_skus_from_calls(
+    db: Session,
+    flt: CallFilter,
+    zone: ZoneInfo,
+    rows: dict[str | None, OutcomeRow],
+    limit: int,
+    codes: frozenset[str] | None,
+) -> None:
+    """Add to ``rows`` the figures of the ``limit`` SKUs first in the answer's order,
+    counted from the calls: each SKU's calls (and, ranked by a category, its calls in it)
+    in one row per SKU, then the chosen SKUs' outcomes and decisions alone."""
+    key = col(CallSku.sku_key)
+    outcome = col(Call.outcome)
+    in_category = func.sum(case((outcome.in_(sorted(codes or ())), 1), else_=0))
+    query = (
+        select(key, func.count(), in_category)
+        .select_from(Call)
+        .outerjoin(CallSku, col(CallSku.call_id) == col(Call.id))
+        .where(*_counted(flt))
+        .group_by(key)
+    )
+    totals: list[OutcomeRow] = []
+    for found, n, faults in db.exec(query).all():
+        total = OutcomeRow(key=None if found is None else str(found), calls=n)
+        if codes:  # the calls in the category, under one of its codes: only the sum is read
+            total.by_outcome = {min(codes): int(faults or 0)}
+        totals.append(total)
+    chosen = [r.key for r in _ranked(totals, "sku", codes)[:limit]]
+    if chosen:
+        _from_calls(db, flt, "sku", zone, rows, keys=chosen)
+
+
 def _purposes(flt: CallFilter) -> list[str]:
     return [str(flt.purpose)] if flt.purpose is not None else list(RETURN_PURPOSES)
 
@@ -286,9 +320,11 @@ def _from_calls(
     group_by: GroupBy,
     zone: ZoneInfo,
     rows: dict[str | None, OutcomeRow],
+    keys: list[str | None] | None = None,
 ) -> None:
-    """Add the figures counted from the calls ``flt`` selects to ``rows``."""
-    where = (flt if flt.purpose is not None else replace(flt, return_reasons=True)).conditions()
+    """Add the figures counted from the calls ``flt`` selects to ``rows``; given ``keys``,
+    of those keys' rows only (None: the row without a key)."""
+    where = _counted(flt)
     outcome, decision = col(Call.outcome), col(Call.decision)
     key: Any
     query: Any
@@ -318,6 +354,9 @@ def _from_calls(
         query = select(key, outcome, decision, func.count())
     if group_by != "category":
         query = query.select_from(Call)
+    if keys is not None:
+        named = key.in_([k for k in keys if k is not None])
+        where.append(or_(named, key.is_(None)) if None in keys else named)
     query = query.where(*where).group_by(key, outcome, decision)
     weeks: dict[str, str] = {}  # hour -> week, each hour worked out once
     for found_key, found_outcome, found_decision, n in db.exec(query).all():
@@ -329,6 +368,12 @@ def _from_calls(
             found_key = str(found_key)
         row = rows.setdefault(found_key, OutcomeRow(key=found_key))
         row.add(found_outcome, found_decision and str(found_decision), n)
+
+
+def _counted(flt: CallFilter) -> list[ColumnElement[bool]]:
+    """The conditions of the calls ``outcome_rows`` counts: without a purpose filter, the
+    return reasons' calls."""
+    return (flt if flt.purpose is not None else replace(flt, return_reasons=True)).conditions()
 
 
 def _agent_names(db: Session, keys: Iterable[str | None]) -> dict[str, str]:
