@@ -29,6 +29,10 @@ bench/js/network_frames.js) and both pages' ``getStats``:
   capture-to-display was back to its level before (every sample within a second at most
   1.25x the median before, or 30 ms over it).
 
+The proxy's own counts per direction are printed too: packets forwarded, lost and
+overflowed, and how long the forwarded ones waited in the rate cap's queue (mean and
+longest), the part of the delay the sender's own rate puts there.
+
 The buyer's video round trip as Chromium measures it (``remote-inbound-rtp``, through
 the proxy; the ICE pair's for ``direct``) is printed to show
 the link was what it was asked to be. Never part of the test suite; stops by itself.
@@ -312,7 +316,9 @@ def run_call(
             if impairment is not None:  # Chromium's own video round trip, through the proxy
                 result.buyer_rtt_ms = buyer.evaluate(ROUND_TRIP_MS_JS)
             result.diagnostics["proxy"] = {
-                direction: f"{s.forwarded} fwd, {s.lost} lost, {s.overflowed} overflowed"
+                direction: f"{s.forwarded} fwd, {s.lost} lost, {s.overflowed} overflowed,"
+                f" queued {1000 * s.queued_s / max(s.forwarded, 1):.0f} ms mean"
+                f" / {1000 * s.queued_max_s:.0f} ms max"
                 for direction, s in proxy.stats().items()
             }
             agent.get_by_test_id("end-call").click()

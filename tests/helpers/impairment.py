@@ -220,12 +220,15 @@ BLACKOUT = Impairment(loss=1.0)
 class DirectionStats:
     """What one direction did with the packets it got: ``forwarded`` (and their bytes),
     ``lost`` (random loss, a blackout included) and ``overflowed`` (the rate cap's full
-    queue)."""
+    queue); ``queued_s`` / ``queued_max_s``: the total and the longest time the forwarded
+    packets waited in the rate cap's queue (``queued_s / forwarded``: the mean wait)."""
 
     forwarded: int = 0
     forwarded_bytes: int = 0
     lost: int = 0
     overflowed: int = 0
+    queued_s: float = 0.0
+    queued_max_s: float = 0.0
 
     @property
     def dropped(self) -> int:
@@ -258,6 +261,12 @@ class _Direction:
                 return
             self._link_free_at = start + (len(data) + HEADER_BYTES) * 8 / (imp.rate_kbps * 1000)
             leaves = self._link_free_at
+            waited = start - now
+            self.stats = replace(
+                self.stats,
+                queued_s=self.stats.queued_s + waited,
+                queued_max_s=max(self.stats.queued_max_s, waited),
+            )
         self._queue.append((leaves + imp.delay_ms / 1000, send, data))
         if self._timer is None:
             self._timer = self.loop.call_at(self._queue[0][0], self._deliver)

@@ -102,6 +102,9 @@ def test_the_rate_cap_drops_what_would_wait_longer_than_its_queue(proxy, sockets
     assert 3 <= stats.forwarded <= 6
     assert stats.overflowed == 50 - stats.forwarded
     assert stats.lost == 0
+    # the first went at once, each next one after the ones before it: 0, 82, 164, ... ms
+    assert 0.8 * 0.082 * (stats.forwarded - 1) <= stats.queued_max_s <= 0.3
+    assert stats.queued_s >= 0.8 * sum(0.082 * i for i in range(stats.forwarded))
 
 
 def test_a_blackout_loses_every_packet_both_ways_then_the_link_is_clean(proxy, sockets):
