@@ -9,9 +9,9 @@ the calls untagged, a tenth never reached), the five decisions, 8 carriers, 6 ch
 30 countries and 1-3 of 2,000 SKUs a call (as ``bench/review_query.py`` seeds them),
 then times every query ``/analytics`` makes (``GET /api/analytics/service`` and
 ``/outcomes`` for each ``group_by`` it shows) for the page's default period (the last
-30 days), a quarter with a carrier filter and a whole year, and the review list's
-decision filter, printing the median, p95 and slowest of R runs. Never part of the test
-suite.
+30 days, from UTC midnights and from Berlin's), a quarter with a carrier filter and a
+whole year, and the review list's decision filter, printing the median, p95 and slowest
+of R runs. Never part of the test suite.
 """
 
 from __future__ import annotations
@@ -206,6 +206,11 @@ def run(url: str, calls: int, repeat: int, label: str, *, seed: bool = True) -> 
         )
     periods = {
         "last 30 days": CallFilter(since=END - timedelta(days=30), until=END),
+        # as the page asks in Berlin (UTC+1): from and to its midnights, so 23 of the
+        # last day's hours and one hour before the first are counted from the calls
+        "30 days from Berlin": CallFilter(
+            since=END - timedelta(days=30, hours=1), until=END - timedelta(hours=1)
+        ),
         "a quarter, carrier=ups": CallFilter(
             since=END - timedelta(days=91), until=END, carrier="ups"
         ),
