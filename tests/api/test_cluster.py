@@ -36,7 +36,7 @@ from tests.helpers.recordings import all_ready, decoded_video
 from tests.helpers.s3 import create_bucket, moto_s3, s3_client, s3_settings
 from tests.helpers.servers import LiveServer, served, start_live_server
 from tests.helpers.stored_calls import ended_call
-from tests.helpers.waiting import wait_in_thread, wait_until
+from tests.helpers.waiting import NotYet, wait_in_thread, wait_until
 
 # the lease and heartbeats expire after 6 s without one: a busy machine may stall a
 # node's event loop for a second or two, which must not move the lease in these tests
@@ -271,6 +271,7 @@ def _as_env(settings: dict[str, object]) -> dict[str, str]:
     }
 
 
+TRACKS = ("buyer_video", "buyer_audio", "agent_audio")
 HELD_S = 14.0  # longer than the bound, so that a kept second is one the uploads saved
 LOSS_BOUND_S = 10.0  # what a lost node may lose of a call's recording (docs/architecture.md)
 
@@ -288,8 +289,24 @@ async def test_a_killed_nodes_call_keeps_its_recording_in_the_bucket_up_to_its_l
         b = start_node("node-b")
         engine, storage = b.live.app.state.engine, b.live.app.state.storage
         staff, buyer = engine_cookies(engine, proc.url)
+        bucket = s3_client(str(shared["s3_endpoint_url"]))
         async with live_call(proc.url, await staff("ana@shop.test"), await buyer("LOST")) as call:
-            await asyncio.sleep(HELD_S)
+            tracks_prefix = f"calls/{call.session_id}/tracks/"
+
+            def held_with_parts_sent() -> bool | NotYet:
+                listed = bucket.list_objects_v2(
+                    Bucket=str(shared["s3_bucket"]), Prefix=tracks_prefix
+                )
+                names = [o["Key"][len(tracks_prefix) :] for o in listed.get("Contents", [])]
+                parts = {t: sum(n.startswith(f"{t}-0.webm.live/") for n in names) for t in TRACKS}
+                live_s = time.monotonic() - call.live_at
+                if live_s < HELD_S or min(parts.values()) < 3:
+                    return NotYet(f"live {live_s:.1f} s, parts in the bucket {parts}")
+                return True
+
+            await wait_in_thread(
+                held_with_parts_sent, HELD_S + TAKEOVER_DEADLINE_S, "the call held, parts sent"
+            )
             os.kill(proc.proc.pid, signal.SIGKILL)
             await asyncio.to_thread(proc.proc.wait, 20)
             killed_after_s = time.monotonic() - call.live_at
@@ -300,7 +317,7 @@ async def test_a_killed_nodes_call_keeps_its_recording_in_the_bucket_up_to_its_l
     ended = call_row(b.live.app, call.session_id)
     assert (ended.state, ended.end_reason) == (CallState.ENDED, EndReason.SERVER_RESTART)
     tracks = {r.track: r for r in rows if r.kind == "track"}
-    assert {"buyer_video", "buyer_audio", "agent_audio"} <= set(tracks), tracks
+    assert set(TRACKS) <= set(tracks), tracks
     video = tracks["buyer_video"]
     frames = await asyncio.to_thread(decoded_video, storage.local_path(video.storage_key))
     kept_s = frames[-1][2]
@@ -308,7 +325,7 @@ async def test_a_killed_nodes_call_keeps_its_recording_in_the_bucket_up_to_its_l
     assert kept_s >= killed_after_s - LOSS_BOUND_S, (kept_s, killed_after_s)
     assert video.duration_ms >= 1000 * (killed_after_s - LOSS_BOUND_S)
     # the whole files are in the bucket, their parts are gone
-    listed = s3_client(str(shared["s3_endpoint_url"])).list_objects_v2(
+    listed = bucket.list_objects_v2(
         Bucket=str(shared["s3_bucket"]), Prefix=f"calls/{call.session_id}/"
     )
     stored = {o["Key"]: o["Size"] for o in listed.get("Contents", [])}
