@@ -10,6 +10,13 @@ itself never learns of them: the answer it made and keeps is not touched. Only V
 its picture ids let the relay tell a lost FEC packet from lost media (jitter.py); with
 H.264 a browser keeps sending without FEC, as before.
 
+A section the relay only sends on (``a=sendonly``, VP8 or H.264) gets the same lines but
+no ``RedTypes``: the relay never sends RED, so nothing changes on the wire; the
+receiving browser sees the stream negotiated as FEC-protected, as it is between two
+browsers (libwebrtc then runs its NACK+FEC protection mode, which leaves the round trip
+out of the jitter-buffer target). The console and the buyer page offer their video
+``sendrecv``, so today this only reaches a page that offers to receive video only.
+
 ``receive_red(transport, types)`` (aiortc 1.16, rtcdtlstransport.py): the DTLS
 transport hands each decrypted RTP datagram to ``RTCDtlsTransport._handle_rtp_data``,
 which parses it and routes it to a receiver; the per-instance attribute is wrapped so
@@ -33,6 +40,7 @@ _HANDLE_RTP_DATA_ATTR = "_handle_rtp_data"
 _RTP_ROUTER_ATTR = "_rtp_router"
 _REMOTE_STREAMS_ATTR = "_RTCRtpReceiver__remote_streams"
 _FEC_CODECS = ("VP8",)
+_SENT_FEC_CODECS = ("VP8", "H264")
 
 
 class FecSeamError(RuntimeError):
@@ -88,8 +96,12 @@ def accept_video_fec(offer_sdp: str, answer_sdp: str) -> tuple[str, RedTypes | N
     out = list(head)
     for index, section in enumerate(sections):
         found = _accept(section, offered[index] if index < len(offered) else [])
-        if found is not None and (types is None or types == found[1]):
-            section, types = found
+        if found is not None:
+            lines, section_types, receives = found
+            if not receives:
+                section = lines
+            elif types is None or types == section_types:
+                section, types = lines, section_types
         out += section
     return newline.join(out), types
 
@@ -132,16 +144,18 @@ def _apt(section: list[str]) -> dict[int, int]:
     return found
 
 
-def _accept(section: list[str], offer: list[str]) -> tuple[list[str], RedTypes] | None:
+def _accept(section: list[str], offer: list[str]) -> tuple[list[str], RedTypes, bool] | None:
+    """The section with the offer's FEC accepted, its payload types, and whether the
+    relay receives on it; None when it cannot be accepted (module docstring)."""
     if not section or not section[0].startswith("m=video") or not offer:
         return None
     fields = section[0].split()
-    if len(fields) < 4 or fields[1] == "0":
+    if len(fields) < 4 or fields[1] == "0" or "a=inactive" in section:
         return None
-    if any(line in ("a=inactive", "a=sendonly") for line in section):
-        return None
+    receives = "a=sendonly" not in section
     answered = _rtpmap(section)
-    media = [pt for pt, name in answered.items() if name in _FEC_CODECS]
+    codecs = _FEC_CODECS if receives else _SENT_FEC_CODECS
+    media = [pt for pt, name in answered.items() if name in codecs]
     if not media:
         return None
     offered = _rtpmap(offer)
@@ -166,4 +180,5 @@ def _accept(section: list[str], offer: list[str]) -> tuple[list[str], RedTypes] 
         f"a=rtpmap:{ulpfec} ulpfec/90000",
     ]
     lines += section[last_codec_line + 1 :]
-    return lines, RedTypes(red=red, ulpfec=ulpfec, red_rtx=red_rtx, media_rtx=media_rtx)
+    types = RedTypes(red=red, ulpfec=ulpfec, red_rtx=red_rtx, media_rtx=media_rtx)
+    return lines, types, receives

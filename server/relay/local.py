@@ -55,6 +55,7 @@ from .bandwidth import (
     lowest_receiver_estimate,
 )
 from .codecs import leg_video_codec
+from .far_round_trip import report_far_round_trip
 from .fec import accept_video_fec, receive_red
 from .forwarding import (
     DelayRecord,
@@ -571,12 +572,15 @@ class LocalRelay:
 
     def _accept_fec(self, leg: _Leg, offer_sdp: str, answer_sdp: str) -> str:
         """``answer_sdp`` accepting the offer's video FEC, with the leg's transport made to
-        unwrap it (fec.py); unchanged when the offer has none to accept."""
+        unwrap it where the relay receives video (fec.py); unchanged when the offer has
+        none to accept."""
         answer, types = accept_video_fec(offer_sdp, answer_sdp)
         transport = next(
             (t.receiver.transport for t in leg.pc.getTransceivers() if t.kind == "video"), None
         )
-        if types is None or transport is None:
+        if types is None:
+            return answer  # FEC announced only where the relay sends, or none at all
+        if transport is None:
             return answer_sdp
         bandwidth = next((tap.bandwidth for tap in leg.taps if tap.bandwidth is not None), None)
         leg.red = receive_red(
@@ -613,9 +617,24 @@ class LocalRelay:
                 picture_ids=leg.video_codec == "VP8",
             )
             source.keyframe_requester = tap.request_keyframe
+            report_far_round_trip(receiver, lambda: self._far_round_trip_s(leg))
             leg.taps.append(tap)
             leg.sources.append(source)
             self._emit(leg.event("track", kind=kind))
+
+    def _far_round_trip_s(self, leg: _Leg) -> float:
+        """The longest round trip (seconds) the relay has measured to the other legs of
+        ``leg``'s call; 0 while none is known. Added to what ``leg``'s browser measures
+        (far_round_trip.py), so that it sees the round trip to the far end."""
+        return max(
+            (
+                rtt
+                for other in self._legs.values()
+                if other is not leg and other.call_id == leg.call_id and not other.closing
+                if (rtt := _round_trip_s(other)) is not None
+            ),
+            default=0.0,
+        )
 
     def _on_frame(self, leg: _Leg, source: TrackSource, frame: EncodedFrame) -> None:
         now = time.monotonic()

@@ -1,6 +1,9 @@
 """Forward error correction from a real Chromium (server/relay/fec.py, ulpfec.py): a buyer
 on a lossy link sends RED and ULPFEC, the relay rebuilds lost packets from it, the agent's
-picture moves and every recorded frame decodes; with the setting off the answer has no FEC."""
+picture moves and every recorded frame decodes; with the setting off the answer has no FEC.
+
+The agent's Chromium measures its round trip to the buyer, not only to the relay
+(far_round_trip.py): its receiver reports say so while its ICE pair says loopback."""
 
 from __future__ import annotations
 
@@ -13,8 +16,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlmodel import Session, select
 
 from server.models import Call
-from tests.helpers.browser_steps import agent_sees_bars, available_agent
+from tests.helpers.accounts import add_user
+from tests.helpers.browser_steps import agent_sees_bars, go_available, sign_in
 from tests.helpers.chromium import OpenParticipant
+from tests.helpers.ice_paths import record_peer_connections
 from tests.helpers.impairment import Impairment, ImpairmentProxy
 from tests.helpers.links import make_link
 from tests.helpers.recordings import all_ready, decoded_video, packets_of
@@ -30,6 +35,29 @@ ANSWER_JS = """
 }
 """
 REBUILT_WANTED = 3
+
+# () -> the agent's newest peer connection: the round trip its audio's receiver reports
+# give (s, or null) and its ICE pair's (s, or null)
+AGENT_LINK_JS = """
+async () => {
+  const pcs = window.__peerConnections || [];
+  const pc = pcs[pcs.length - 1];
+  if (!pc || !pc.remoteDescription) return null;
+  const out = { reports: null, pair: null };
+  const stats = await pc.getStats();
+  stats.forEach((s) => {
+    if (s.type === "remote-inbound-rtp" && s.kind === "audio" && s.roundTripTime !== undefined) {
+      out.reports = s.roundTripTime;
+    }
+    if (s.type === "candidate-pair" && s.nominated && s.state === "succeeded") {
+      out.pair = s.currentRoundTripTime ?? null;
+    }
+  });
+  return out;
+}
+"""
+# the buyer's link is 120 ms round trip; the agent's own is loopback
+FAR_ROUND_TRIP_S = 0.1
 
 
 @pytest.fixture
@@ -60,7 +88,12 @@ def _call_on_a_lossy_link(
     proxy: ImpairmentProxy,
 ) -> tuple[object, object]:
     _, link_url = make_link(server.app, order_ref, "damage_verification")
-    agent = available_agent(server, open_participant, f"agent-{order_ref}@shop.test", "Aggie")
+    email = f"agent-{order_ref}@shop.test"
+    add_user(server.app, email, "agent", "Aggie")
+    agent = open_participant("agent")
+    record_peer_connections(agent.context)
+    sign_in(agent.page, email)
+    go_available(agent.page)
     buyer = open_participant("buyer", phone=True, on=camera_browser)
     # 120 ms round trip, 3% of the buyer's packets lost on the way in
     proxy.set(to_server=Impairment(delay_ms=60, loss=0.03), to_browser=Impairment(delay_ms=60))
@@ -83,6 +116,15 @@ def test_a_lossy_buyers_fec_rebuilds_lost_packets_and_every_recorded_frame_decod
         )
         answer = buyer.page.evaluate(ANSWER_JS)
         assert "red/90000" in answer and "ulpfec/90000" in answer, answer
+
+        def far_round_trip() -> dict | NotYet:
+            link = agent.page.evaluate(AGENT_LINK_JS)
+            if not link or link["reports"] is None or link["reports"] < FAR_ROUND_TRIP_S:
+                return NotYet(f"the agent's reports: {link and link['reports']}")
+            return link
+
+        link = wait_until(far_round_trip, 30, "the agent's round trip to the buyer")
+        assert link["pair"] is not None and link["pair"] < FAR_ROUND_TRIP_S / 2, link["pair"]
 
         def rebuilt() -> float | NotYet:
             n = _video_counter(live_server, "packets_recovered") - rebuilt_before

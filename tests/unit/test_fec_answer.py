@@ -89,9 +89,31 @@ def test_an_h264_answer_is_left_as_it_is():
     assert accept_video_fec(OFFER, answer("H264", 103)) == (answer("H264", 103), None)
 
 
-def test_video_the_relay_does_not_receive_is_left_as_it_is():
-    for direction in ("sendonly", "inactive"):
-        assert accept_video_fec(OFFER, answer(direction=direction))[1] is None
+def test_video_the_relay_only_sends_announces_fec_but_the_relay_unwraps_none():
+    for codec, pt in (("VP8", 96), ("H264", 103)):
+        sent = answer(codec, pt, direction="sendonly")
+        accepted, types = accept_video_fec(OFFER, sent)
+        assert types is None, codec
+        lines = accepted.split("\r\n")
+        assert f"m=video 9 UDP/TLS/RTP/SAVPF {pt} {pt + 1} 119 120 121" in lines, codec
+        assert "a=rtpmap:121 ulpfec/90000" in lines and "a=fmtp:120 apt=119" in lines
+
+
+def test_a_sendonly_section_leaves_the_received_sections_types_alone():
+    two = OFFER + OFFER[OFFER.index("m=video") :].replace("a=mid:1", "a=mid:2")
+    received = answer()
+    sent = answer(direction="sendonly")
+    both = received + sent[sent.index("m=video") :].replace("a=mid:1", "a=mid:2")
+    accepted, types = accept_video_fec(two, both)
+    assert types == RedTypes(red=119, ulpfec=121, red_rtx=120, media_rtx={96: 97})
+    assert accepted.count("a=rtpmap:121 ulpfec/90000") == 2
+
+
+def test_inactive_video_is_left_as_it_is():
+    assert accept_video_fec(OFFER, answer(direction="inactive")) == (
+        answer(direction="inactive"),
+        None,
+    )
 
 
 def test_an_offer_without_ulpfec_or_without_an_rtx_of_red_gets_no_fec():
