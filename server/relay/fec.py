@@ -14,9 +14,9 @@ A section the relay only sends on (``a=sendonly``, VP8 or H.264) gets the same l
 no ``RedTypes``: the relay never sends RED, so nothing changes on the wire; the
 receiving browser sees the stream negotiated as FEC-protected, as it is between two
 browsers (libwebrtc then runs its NACK+FEC protection mode, which leaves the round trip
-out of the jitter-buffer target). The console and the buyer page offer their video
-``sendrecv`` (the console does, test_fec_call), so today this reaches only a page that
-offers to receive video alone.
+out of the jitter-buffer target). The console offers its video ``sendrecv`` (seen in
+test_fec_call), so it already had the lines; this reaches a page that offers to receive
+video alone.
 
 ``receive_red(transport, types)`` (aiortc 1.16, rtcdtlstransport.py): the DTLS
 transport hands each decrypted RTP datagram to ``RTCDtlsTransport._handle_rtp_data``,
