@@ -341,7 +341,9 @@ class CallDesk:
         self, session_id: str, photo_id: int, width: int, height: int, t_ms: int
     ) -> None:
         """A photo of ``session_id`` was stored: put it on the timeline, tell both sides
-        (nothing happens when the call is no longer active)."""
+        (nothing happens when the call is no longer active). It returns once the call's
+        answer is stored too, so its agent may open the photo at once."""
+        await self.store.caught_up()
         with contextlib.suppress(SignalingError):
             await self.apply(
                 self.switchboard.photo_added(session_id, photo_id, width, height, t_ms)
@@ -574,7 +576,7 @@ class CallDesk:
     async def _review_when_stored(self, call_id: str) -> None:
         uploads = self._uploads.pop(call_id, set())
         await asyncio.gather(*uploads, return_exceptions=True)
-        await self.store.write(lambda db: None)  # after the rows reported before
+        await self.store.caught_up()  # after the rows reported before
         self.reviews.enqueue(call_id)
 
     async def _relay_failed(self, call_id: str) -> None:

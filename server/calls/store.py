@@ -168,6 +168,10 @@ class CallStore:
         self._queue.put_nowait(_Batch([op], done))
         await done
 
+    async def caught_up(self) -> None:
+        """Return once every change queued before this call is committed."""
+        await self.write(lambda db: None)
+
     async def _run_forever(self) -> None:
         queue = self._queue
         assert queue is not None

@@ -7,8 +7,9 @@ import hashlib
 import io
 import resource
 import struct
+import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
@@ -61,7 +62,13 @@ class LiveCall:
 
 
 @contextmanager
-def live_call(app, client, agent: Person, order_ref: str = "ORD-PHOTO") -> Iterator[LiveCall]:
+def live_call(
+    app,
+    client,
+    agent: Person,
+    order_ref: str = "ORD-PHOTO",
+    before_accept: Callable[[], None] | None = None,
+) -> Iterator[LiveCall]:
     _, url = make_link(app, order_ref)
     the_buyer = buyer(client, url)
     with ExitStack() as stack:
@@ -71,6 +78,8 @@ def live_call(app, client, agent: Person, order_ref: str = "ORD-PHOTO") -> Itera
         buyer_ws = stack.enter_context(socket(client, the_buyer, "buyer"))
         buyer_ws.send_json(consent_message(True))
         session_id = recv_type(buyer_ws, "call")["session_id"]
+        if before_accept is not None:
+            before_accept()
         agent_ws.send_json({"type": "accept", "session_id": session_id})
         assert recv_type(buyer_ws, "call")["state"] == "live"
         yield LiveCall(session_id, the_buyer, buyer_ws, agent_ws)
@@ -250,6 +259,27 @@ def test_location_and_camera_metadata_are_removed_and_the_picture_is_kept_uprigh
     assert b"PhoneMaker" not in served.content and b"Exif" not in served.content
     assert body["original_sha256"] == hashlib.sha256(data).hexdigest()
     assert body["sha256"] == hashlib.sha256(served.content).hexdigest() != body["original_sha256"]
+
+
+def test_the_agent_opens_a_photo_at_once_while_the_calls_answer_is_still_being_stored(
+    app, client, agent
+):
+    gate = threading.Event()
+    store = app.state.calls.store
+
+    def hold_the_store() -> None:  # the database is slow: the answer waits behind this
+        store.queue(lambda db: gate.wait(30))
+        threading.Timer(1.0, gate.set).start()
+
+    try:
+        with live_call(app, client, agent, before_accept=hold_the_store) as call:
+            answer = upload(call.buyer, call.session_id, jpeg_with_location(16, 16))
+            assert answer.status_code == 201, answer.text
+            served = agent.get(answer.json()["url"])
+    finally:
+        gate.set()
+    assert served.status_code == 200
+    assert served.headers["content-type"] == "image/jpeg"
 
 
 def test_photo_uploads_are_limited_per_call_refused_ones_included(app, client, agent):
