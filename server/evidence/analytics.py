@@ -10,17 +10,17 @@ Contracts, which the API and the page rely on and the tests recompute from the r
 - ``outcome_rows``: counts a damage check's and a remote inspection's calls (the return
   reasons) unless ``purpose`` is set: a product demo's results are asked for with
   ``purpose=product_demo``, never mixed into the return reasons. One row per key;
-  ``calls`` is how many calls the key has, and
-  ``by_outcome`` / ``by_decision`` count them per outcome code / decision (codes and
-  decisions with no call left out; a call without one is in neither). Grouped by
-  ``category`` or ``outcome``, only calls with an outcome are counted. Grouped by ``sku``,
-  a call with two SKUs counts in both rows. A call without the key (no carrier, no agent,
-  ...) is in the row whose key is null. Rows are sorted by calls, most first (``week``: by
-  week); ``week`` keys are the Monday (``YYYY-MM-DD``) of the week in ``tz`` that the
-  call's hour (UTC) begins in. Ranked by a category's rate (``rank_by``), rows are sorted
-  by the share of their calls whose outcome is in it, most first, then by those calls,
-  then by key; the row without a key is left out. ``limit`` keeps the first rows of that
-  order, whose figures are those of the whole answer.
+  ``calls`` is how many calls the key has, and ``by_outcome`` / ``by_decision`` count
+  them per outcome code / decision (codes and decisions with no call left out; a call
+  without one is in neither). Grouped by ``category`` or ``outcome``, only calls with an
+  outcome are counted. Grouped by ``sku``, a call with two SKUs counts in both rows. A
+  call without the key (no carrier, no agent, ...) is in the row whose key is null. Rows
+  are sorted by calls, most first (``week``: by week); ``week`` keys are the Monday
+  (``YYYY-MM-DD``) of the call's week in ``tz`` (Monday 00:00 to Sunday 24:00 of the
+  viewer's clock, half-hour zones included). Ranked by a category's rate (``rank_by``),
+  rows are sorted by the share of their calls whose outcome is in it, most first, then
+  by those calls, then by key; the row without a key is left out. ``limit`` keeps the
+  first rows of that order, whose figures are those of the whole answer.
 - ``service``: answer time is ``answered_at - created_at`` of answered calls, handle time
   ``ended_at - answered_at`` of answered, ended calls, both in seconds; a percentile is
   the nearest rank (the ``ceil(q * n)``-th smallest); ``left_queue`` counts calls that
@@ -91,22 +91,57 @@ class OutcomeRow:
             self.by_decision[value] = self.by_decision.get(value, 0) + n
 
 
-def _hour_bucket(db: Session) -> ColumnElement[str]:
-    created = col(Call.created_at)
-    if db.get_bind().dialect.name == "postgresql":
+def _sub_hour_shift(zone: ZoneInfo, since: datetime | None, until: datetime | None) -> int | None:
+    """The minutes by which ``zone``'s offset passes a whole hour (30 in Asia/Kolkata, 45
+    in Asia/Kathmandu, 0 in most zones) throughout ``[since, until)``, read day by day;
+    None when it changes there (Australia/Lord_Howe's half-hour summer time) or the period
+    is unbounded and the zone has such an offset."""
+    now = datetime.now(UTC)
+    lo = since or now - timedelta(days=366)
+    hi = until or now
+    found: set[int] = set()
+    moment = lo
+    while True:
+        offset = moment.astimezone(zone).utcoffset() or timedelta()
+        found.add(int((offset % timedelta(hours=1)).total_seconds()) // 60)
+        if moment >= hi:
+            break
+        moment = min(moment + timedelta(days=1), hi)
+    if len(found) != 1 or (found != {0} and (since is None or until is None)):
+        return None
+    return found.pop()
+
+
+def _local_hour_bucket(db: Session, shift: int | None) -> ColumnElement[str]:
+    """A call's bucket, written ``YYYY-MM-DD HH`` (or ``YYYY-MM-DD HH:MM`` when ``shift``
+    is None): the UTC hour its creation plus ``shift`` minutes is in, so that a bucket is
+    one whole hour of the viewer's clock (else one minute)."""
+    created: Any = col(Call.created_at)
+    postgres = db.get_bind().dialect.name == "postgresql"
+    if shift is None:
+        if postgres:
+            return func.to_char(func.date_trunc("minute", created), "YYYY-MM-DD HH24:MI")
+        return func.substr(created, 1, 16)  # stored as text: "YYYY-MM-DD HH:MM:SS.ffffff"
+    if postgres:
+        if shift:
+            created = created + func.make_interval(0, 0, 0, 0, 0, shift)
         return func.to_char(func.date_trunc("hour", created), "YYYY-MM-DD HH24")
-    return func.substr(created, 1, 13)  # stored as text: "YYYY-MM-DD HH:MM:SS.ffffff"
+    if shift:
+        return func.strftime("%Y-%m-%d %H", created, f"+{shift} minutes")
+    return func.substr(created, 1, 13)
 
 
-def _week_of(hour: str, zone: ZoneInfo) -> str:
-    """The week of an hour written ``YYYY-MM-DD HH`` (UTC)."""
-    y, m, d, h = int(hour[0:4]), int(hour[5:7]), int(hour[8:10]), int(hour[11:13])
-    return _week_of_hour(datetime(y, m, d, h, tzinfo=UTC), zone)
+def _week_of(bucket: str, shift: int | None, zone: ZoneInfo) -> str:
+    """The week (in ``zone``) of a ``_local_hour_bucket``: every moment of it is in one."""
+    y, m, d, h = int(bucket[0:4]), int(bucket[5:7]), int(bucket[8:10]), int(bucket[11:13])
+    minute = int(bucket[14:16]) if shift is None else -shift
+    start = datetime(y, m, d, h, tzinfo=UTC) + timedelta(minutes=minute)
+    return _week_of_moment(start, zone)
 
 
-def _week_of_hour(hour: datetime, zone: ZoneInfo) -> str:
-    """The Monday (in ``zone``) of the week the UTC hour starting at ``hour`` begins in."""
-    start = hour.astimezone(zone)
+def _week_of_moment(moment: datetime, zone: ZoneInfo) -> str:
+    """The Monday (in ``zone``) of the week ``moment`` is in."""
+    start = moment.astimezone(zone)
     monday: date = start.date() - timedelta(days=start.weekday())
     return monday.isoformat()
 
@@ -275,7 +310,7 @@ def _from_rollup(
     assert since is not None and until is not None
     purposes = _purposes(flt)
     if group_by == "week":
-        raw, ranges = rolled.split_weeks(since, until, lambda hour: _week_of_hour(hour, zone))
+        raw, ranges = rolled.split_weeks(since, until, lambda at: _week_of_moment(at, zone))
     else:
         raw, ranges = rolled.split(since, until)
     for lo, hi in raw:
@@ -328,6 +363,7 @@ def _from_calls(
     outcome, decision = col(Call.outcome), col(Call.decision)
     key: Any
     query: Any
+    shift: int | None = 0
     if group_by == "category":
         key = col(OutcomeCode.category)
         query = select(key, outcome, decision, func.count()).join(
@@ -342,7 +378,8 @@ def _from_calls(
             CallSku, col(CallSku.call_id) == col(Call.id)
         )
     elif group_by == "week":
-        key = _hour_bucket(db)
+        shift = _sub_hour_shift(zone, flt.since, flt.until)
+        key = _local_hour_bucket(db, shift)
         query = select(key, outcome, decision, func.count())
     else:
         key = {
@@ -358,11 +395,11 @@ def _from_calls(
         named = key.in_([k for k in keys if k is not None])
         where.append(or_(named, key.is_(None)) if None in keys else named)
     query = query.where(*where).group_by(key, outcome, decision)
-    weeks: dict[str, str] = {}  # hour -> week, each hour worked out once
+    weeks: dict[str, str] = {}  # bucket -> week, each bucket worked out once
     for found_key, found_outcome, found_decision, n in db.exec(query).all():
         if group_by == "week":
             if found_key not in weeks:
-                weeks[found_key] = _week_of(found_key, zone)
+                weeks[found_key] = _week_of(found_key, shift, zone)
             found_key = weeks[found_key]
         elif found_key is not None:
             found_key = str(found_key)
@@ -538,7 +575,9 @@ def qa_rows(db: Session, flt: CallFilter, tz: str = "UTC") -> tuple[list[QaRow],
     agent over the period: how many scores (a call scored by two reviewers counts twice)
     and their mean total. Rows by agent name, then week; a score counts for the agent it
     was given to."""
-    hour = _hour_bucket(db)
+    zone = ZoneInfo(tz)
+    shift = _sub_hour_shift(zone, flt.since, flt.until)
+    hour = _local_hour_bucket(db, shift)
     query = (
         select(col(QaScore.agent_id), hour, func.count(), func.sum(col(QaScore.total_pct)))
         .select_from(Call)
@@ -546,13 +585,12 @@ def qa_rows(db: Session, flt: CallFilter, tz: str = "UTC") -> tuple[list[QaRow],
         .where(*flt.conditions())
         .group_by(col(QaScore.agent_id), hour)
     )
-    zone = ZoneInfo(tz)
     found = db.exec(query).all()
     names = _agent_names(db, (str(a) for a, _, _, _ in found))
     weeks: dict[tuple[int, str], QaRow] = {}
     agents: dict[int, QaRow] = {}
     for agent_id, found_hour, n, total in found:
-        week = _week_of(found_hour, zone)
+        week = _week_of(found_hour, shift, zone)
         name = names.get(str(agent_id))
         row = weeks.setdefault((agent_id, week), QaRow(agent_id, name, week))
         whole = agents.setdefault(agent_id, QaRow(agent_id, name, None))

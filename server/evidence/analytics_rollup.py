@@ -5,7 +5,8 @@ A period ``[since, until)`` is read as whole UTC months, then whole UTC days, fr
 roll-up, and its partial days at either end from the calls themselves (a day's calls are
 few and indexed by ``created_at``). Weeks in a viewer's zone are read from whole days
 that lie in one week and, for a day a week boundary cuts, from its hours; only partial
-hours at the ends come from the calls. Any filter other than the period and the purpose
+hours at the ends, and in zones whose offset is not whole hours (Asia/Kolkata) the one
+UTC hour a week boundary cuts, come from the calls. Any filter other than the period and the purpose
 (agent, carrier, channel, country, SKU) is answered from the calls and their indexes
 instead, since it selects a small share of them.
 """
@@ -76,14 +77,16 @@ def split(since: datetime, until: datetime) -> tuple[list[tuple[datetime, dateti
 def split_weeks(
     since: datetime, until: datetime, week_of: Callable[[datetime], str]
 ) -> tuple[list[tuple[datetime, datetime]], list[Range]]:
-    """(the partial hours at the ends, read from the calls; hour and day ranges tagged with
-    the week ``week_of`` gives the UTC hour starting at a bucket)."""
+    """(the stretches read from the calls: the partial hours at the ends, and each UTC
+    hour a week boundary cuts, as it does in a zone whose offset is not whole hours; hour
+    and day ranges tagged with the week ``week_of`` gives a moment)."""
     since, until = since.astimezone(UTC), until.astimezone(UTC)
     h0, h1 = _ceil(since, "h"), bucket_of(until, "h")
     if h0 >= h1:
         return [(since, until)], []
     raw = [(a, b) for a, b in ((since, h0), (h1, until)) if a < b]
     ranges: list[Range] = []
+    hour, tick = timedelta(hours=1), timedelta(microseconds=1)
 
     def add(level: str, lo: datetime, hi: datetime, tag: str, sign: int = 1) -> None:
         for i in range(len(ranges) - 1, -1, -1):
@@ -95,10 +98,19 @@ def split_weeks(
                 break
         ranges.append(Range(level, lo, hi, tag, sign))
 
+    def whole(lo: datetime) -> bool:
+        return week_of(lo) == week_of(lo + hour - tick)
+
     def hours(lo: datetime, hi: datetime, tag: str | None = None, sign: int = 1) -> None:
+        """Add the hours of ``[lo, hi)`` (a cut one to ``raw`` instead, unless tagged)."""
         while lo < hi:
-            add("h", lo, lo + timedelta(hours=1), tag or week_of(lo), sign)
-            lo += timedelta(hours=1)
+            if tag is not None:
+                add("h", lo, lo + hour, tag, sign)
+            elif whole(lo):
+                add("h", lo, lo + hour, week_of(lo), sign)
+            else:
+                raw.append((lo, lo + hour))
+            lo += hour
 
     d0, d1 = _ceil(h0, "d"), bucket_of(h1, "d")
     if d0 >= d1:
@@ -107,26 +119,27 @@ def split_weeks(
     hours(h0, d0)
     day = d0
     while day < d1:
-        first, last = week_of(day), week_of(day + timedelta(hours=23))
         end = day + timedelta(days=1)
+        first, last = week_of(day), week_of(end - tick)
         if first == last:
             add("d", day, end, first)
         else:
-            # a week boundary cuts the day at hour k: the day counts for the week that has
-            # most of it, and the fewer hours move to the other (weeks have one boundary)
-            cut = next(
-                day + timedelta(hours=k)
-                for k in range(1, 24)
-                if week_of(day + timedelta(hours=k)) != first
-            )
-            if cut - day <= end - cut:
+            # a week boundary cuts the day in hour k (at its start, or inside it in a zone
+            # whose offset is not whole hours: that hour is then read from the calls). The
+            # day counts for the week that has most of it, and the other hours move.
+            k = next(k for k in range(24) if week_of(day + (k + 1) * hour - tick) != first)
+            lo = day + k * hour  # the hours before lo are the first week's
+            hi = lo if week_of(lo) != first else lo + hour  # from hi on, the last week's
+            if hi > lo:
+                raw.append((lo, hi))
+            if lo - day <= end - hi:
                 add("d", day, end, last)
-                hours(day, cut, first)
-                hours(day, cut, last, -1)
+                hours(day, lo, first)
+                hours(day, hi, last, -1)
             else:
                 add("d", day, end, first)
-                hours(cut, end, last)
-                hours(cut, end, first, -1)
+                hours(hi, end, last)
+                hours(lo, end, first, -1)
         day = end
     hours(d1, h1)
     return raw, ranges

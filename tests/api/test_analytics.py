@@ -162,6 +162,48 @@ def test_weeks_are_counted_in_the_viewers_time_zone(client, seeded):
     assert [r["key"] for r in rows] == sorted(r["key"] for r in rows)
 
 
+# Monday 2026-11-09 00:00 on the clocks of zones whose offset is not whole hours
+WEEK_STARTS = {
+    "Asia/Kolkata": datetime(2026, 11, 8, 18, 30, tzinfo=UTC),  # +5:30
+    "Asia/Kathmandu": datetime(2026, 11, 8, 18, 15, tzinfo=UTC),  # +5:45
+    "Australia/Eucla": datetime(2026, 11, 8, 15, 15, tzinfo=UTC),  # +8:45
+    "America/St_Johns": datetime(2026, 11, 9, 3, 30, tzinfo=UTC),  # -3:30
+}
+NEAR = [-50 * 60, -20 * 60, -1, 0, 1, 20 * 60, 50 * 60]  # seconds from the week's start
+
+
+@pytest.mark.parametrize("zone", sorted(WEEK_STARTS))
+def test_a_week_starts_at_the_viewers_midnight_in_a_half_hour_time_zone(app, client, zone):
+    agents = [add_user(app, "a@shop.test", "agent", "Agent")]
+    add_user(app, "sue@shop.test", "supervisor", "Sue")
+    monday = WEEK_STARTS[zone]
+    near = [monday + timedelta(seconds=s) for s in NEAR]
+    seeded = seed_calls(app, agents, 70, start=START, at=near)
+    login(client, "sue@shop.test")
+    expected = expected_rows(seeded, "week", zone)
+    before = sum(c.created_at < monday for c in seeded if c.purpose in RETURN_PURPOSES)
+    assert expected["2026-11-02"]["calls"] == before  # the helper's weeks are the clock's
+    assert expected["2026-11-09"]["calls"] == 70 - before - sum(
+        c.purpose not in RETURN_PURPOSES for c in seeded
+    )
+    local_midnight = monday - timedelta(days=7)  # a period from the viewer's midnight
+    periods = {
+        "whole UTC days": (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 16, tzinfo=UTC)),
+        "the viewer's days": (local_midnight, monday + timedelta(days=7)),
+    }
+    for name, (since, until) in periods.items():
+        base = {"since": since.isoformat(), "until": until.isoformat(), "group_by": "week"}
+        for narrow in ({}, {"carrier": "ups"}):
+            params = {**base, "tz": zone, **narrow}
+            answer = client.get("/api/analytics/outcomes", params=params)
+            assert answer.status_code == 200, answer.text
+            keep = [c for c in seeded if not narrow or c.carrier == "ups"]
+            assert _as_dict(answer.json()["rows"]) == expected_rows(keep, "week", zone), (
+                name,
+                narrow,
+            )
+
+
 @pytest.mark.parametrize(
     ("params", "keep"),
     [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -233,6 +234,37 @@ def test_the_rollup_equals_a_recount_after_any_changes(world, steps, periods, zo
                 found = analytics.outcome_rows(db, flt, group, zone)  # type: ignore[arg-type]
                 assert _as_dict(found) == expected_rows(returns, group, zone, purpose), group
             assert vars(analytics.service(db, flt)) == _expected_service(inside)
+
+
+@pytest.mark.parametrize("zone", [*ZONES, "Asia/Kathmandu", "Australia/Lord_Howe"])
+def test_calls_either_side_of_the_viewers_monday_midnight_count_in_their_own_weeks(world, zone):
+    engine, agents, link_id = world
+    monday = datetime(2026, 10, 26, tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    near = [-3000, -1200, -1, 0, 1, 1200, 3000]  # seconds from the viewer's Monday 00:00
+    with Session(engine) as db:
+        for n, seconds in enumerate(near * 2):
+            offset = (monday - T0).total_seconds() + seconds
+            whole, part = int(offset // 1), round(offset % 1 * 10**6)
+            step = ("create", whole, part, n % 2, CARRIERS[n % 2], "DE", {"MUG-01"})
+            _apply(db, step, agents, link_id, n)
+            db.commit()
+    with Session(engine) as db:
+        calls = _seeded(db)
+        assert {c.created_at for c in calls} == {monday + timedelta(seconds=s) for s in near}
+        periods = [
+            (bucket_of(T0, "d"), bucket_of(T0, "d") + timedelta(days=14)),  # whole UTC days
+            (monday - timedelta(days=7), monday + timedelta(days=7)),  # the viewer's days
+            # over Lord Howe Island's change from +10:30 to +11:00 on 4 October
+            (monday - timedelta(days=28), monday + timedelta(days=7)),
+        ]
+        for since, until in periods:
+            for carrier in (None, "ups"):
+                flt = CallFilter(since=since, until=until, carrier=carrier)
+                keep = [c for c in calls if carrier in (None, c.carrier)]
+                found = _as_dict(analytics.outcome_rows(db, flt, "week", zone))
+                assert found == expected_rows(keep, "week", zone), (since, carrier)
+                assert sorted(found) == ["2026-10-19", "2026-10-26"], (since, carrier)
+                assert found["2026-10-19"]["calls"] == sum(c.created_at < monday for c in keep)
 
 
 def test_the_cli_rebuilds_and_checks_the_rollup(tmp_path):

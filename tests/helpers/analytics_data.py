@@ -54,12 +54,18 @@ class Seeded:
 
 
 def seed_calls(
-    app: FastAPI, agents: list[int], n: int, *, start: datetime, demos: int = 0
+    app: FastAPI,
+    agents: list[int],
+    n: int,
+    *,
+    start: datetime,
+    demos: int = 0,
+    at: list[datetime] | None = None,
 ) -> list[Seeded]:
     """``n`` ended calls (damage checks and inspections) created over the 28 days after
-    ``start``: some left the queue, some untagged, the rest with an outcome and usually a
-    decision; then ``demos`` product demos over the same days, with a demo's results
-    (some with a decision too)."""
+    ``start`` (or the i-th at ``at[i % len(at)]``): some left the queue, some untagged,
+    the rest with an outcome and usually a decision; then ``demos`` product demos over the
+    same days, with a demo's results (some with a decision too)."""
     rng = random.Random(15)
     link, _ = make_link(app, "ORD-A")
     seeded: list[Seeded] = []
@@ -69,6 +75,8 @@ def seed_calls(
                 rng = random.Random(27)  # the first n calls stay as they were without demos
             demo = i >= n
             created = start + timedelta(seconds=rng.randrange(28 * 86400))
+            if at:
+                created = at[i % len(at)]
             left = rng.random() < 0.1
             agent = None if left else rng.choice(agents)
             answered = None if left else created + timedelta(seconds=rng.randrange(5, 240))
@@ -127,9 +135,9 @@ def seed_calls(
 
 
 def week_of(moment: datetime, tz: str) -> str:
-    """The Monday of the week, in ``tz``, that the moment's UTC hour begins in."""
-    hour = moment.replace(minute=0, second=0, microsecond=0).astimezone(ZoneInfo(tz))
-    return (hour.date() - timedelta(days=hour.weekday())).isoformat()
+    """The Monday of the moment's week on the clock of ``tz``."""
+    local = moment.astimezone(ZoneInfo(tz))
+    return (local.date() - timedelta(days=local.weekday())).isoformat()
 
 
 def category_of(outcome: str) -> str:
