@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import csv as csv_module
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from urllib.parse import parse_qsl, unquote, urlsplit
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Page, expect
 from sqlmodel import Session
@@ -35,6 +36,7 @@ from tests.helpers.screens import shoot
 from tests.helpers.servers import LiveServer
 from tests.helpers.waiting import NotYet, page_pause, wait_until
 
+INDIA = ZoneInfo("Asia/Kolkata")
 SECTIONS = ["category", "decision", "week", "carrier", "sku", "country", "channel", "agent"]
 RETURN_TABLES = [*SECTIONS, "sku-rate", "carrier-rate"]
 TABLES = [*RETURN_TABLES, "demo"]
@@ -377,3 +379,79 @@ def test_a_demo_purpose_shows_only_demo_results_and_the_qa_card_follows_the_filt
     assert _qa_table(page) == _expected_qa(
         scored, names, lambda c: c.purpose == "damage_verification" and c.agent_id == agent
     )
+
+
+def test_a_viewer_in_india_counts_weeks_from_their_monday_and_each_week_opens_its_calls(
+    live_server: LiveServer, open_participant: OpenParticipant
+) -> None:
+    # Monday 00:00 in Asia/Kolkata (+5:30) is Sunday 18:30 UTC: calls either side of it
+    app = live_server.app
+    agents = [add_user(app, "a@shop.test", "agent", "Agent A")]
+    add_user(app, "sup@shop.test", "supervisor", "Sue Supervisor")
+    mondays = [datetime(2026, 11, d, tzinfo=INDIA).astimezone(UTC) for d in (9, 16, 23)]
+    near = [m + timedelta(seconds=s) for m in mondays for s in (-1500, -60, 0, 60, 1500)]
+    seeded = seed_calls(app, agents, 90, start=START, at=near)
+    page = open_participant("supervisor", timezone_id="Asia/Kolkata").page
+    sign_in(page, "sup@shop.test", landing="/review")
+    page.goto("/analytics")
+    _loaded(page, 0)
+    page.get_by_test_id("analytics-period").select_option("custom")
+    page.get_by_test_id("analytics-since").fill("2026-11-02")
+    page.get_by_test_id("analytics-until").fill("2026-11-29")
+    page.get_by_test_id("analytics-filter-carrier").fill("UPS")
+    before = page.evaluate(LOADS_JS)
+    page.get_by_test_id("analytics-apply").click()
+    since = datetime(2026, 11, 2, tzinfo=INDIA).astimezone(UTC)
+
+    until = datetime(2026, 11, 30, tzinfo=INDIA).astimezone(UTC)
+    period = [at.isoformat().replace("+00:00", ".000Z") for at in (since, until)]
+
+    def shown() -> bool | NotYet:  # every count from the last load: its period and carrier
+        found = [dict(parse_qsl(urlsplit(href).query)) for _, href in page.evaluate(LINKS_JS)]
+        stale = [q for q in found if q.get("carrier", "").lower() != "ups"]
+        if not found or stale or [found[0]["since"], found[0]["until"]] != period:
+            return NotYet(str((stale or found)[:1]))
+        return True
+
+    _loaded(page, before)
+    wait_until(shown, 20, "the viewer's period", pause=page_pause(page))
+    ups = [c for c in seeded if c.carrier == "ups" and c.purpose in RETURN_PURPOSES]
+    weeks = _table(page, "week")
+    # each Monday's calls before 00:00 in the week before, the rest in its own week
+    want: dict = {}
+    tagged: dict = {}  # the chart stacks the calls with an outcome
+    for c in ups:
+        local = c.created_at.astimezone(INDIA)
+        monday = (local - timedelta(days=local.weekday())).date()
+        want[monday] = want.get(monday, 0) + 1
+        tagged[monday] = tagged.get(monday, 0) + (c.outcome is not None)
+    assert len(weeks) - 1 == len(want) == 4
+    assert [int(row[1]) for row in weeks[1:]] == [want[m] for m in sorted(want)]
+    links = page.evaluate(LINKS_JS)
+    assert len(links) > 20
+    for value, href in links:
+        params = dict(parse_qsl(urlsplit(href).query))
+        assert params.get("carrier", "").lower() == "ups", href
+        assert float(value) == len(matching(seeded, params)), (href, value)
+    shoot(page, "analytics-india-week", laptop=True)
+
+    # the week of 16 November's bar: exactly the calls of that Indian week
+    canvas = page.locator('canvas[data-testid="analytics-chart"][data-chart="week"]')
+    drawn = page.evaluate(CHART_JS, canvas.element_handle())
+    totals = [sum(values[i] or 0 for values in drawn["values"]) for i in range(4)]
+    assert totals == [tagged[m] for m in sorted(want)]
+    dataset = next(i for i, values in enumerate(drawn["values"]) if values[2])
+    point = page.evaluate(BAR_JS, [canvas.element_handle(), dataset, 2])
+    canvas.click(position=point)
+    page.wait_for_url("**/review?**")
+    params = dict(parse_qsl(urlsplit(page.url).query))
+    assert (params["since"], params["until"], params["carrier"].lower()) == (
+        mondays[1].isoformat().replace("+00:00", ".000Z"),
+        mondays[2].isoformat().replace("+00:00", ".000Z"),
+        "ups",
+    )
+    behind = matching(seeded, params)
+    assert behind and all(mondays[1] <= c.created_at < mondays[2] for c in behind)
+    rows = page.get_by_test_id("session-row")
+    expect(rows).to_have_count(len(behind))
+    assert {r.get_attribute("data-session-id") for r in rows.all()} == {c.id for c in behind}
