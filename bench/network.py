@@ -1,6 +1,7 @@
 """How the agent's picture holds up when the buyer is on a degraded link.
 
     python bench/network.py [--seconds 40] [--calls 1] [--scenarios clean,rtt250,rtt300,blackout]
+                            [--playout-target page|browser]
 
 Starts a Showdesk server as bench/setup_time.py does (its ``BenchServer``: production
 settings, one relay worker per core), an agent console in one headless Chromium and,
@@ -128,11 +129,22 @@ def agent_script() -> str:
     return page_script("time_code", "agent_frames", "network_frames", REMOTE=REMOTE_VIDEO)
 
 
-def open_agent(browser: Browser, base_url: str, problems: list[str]) -> Page:
+# The console's own playout target (web/js/playout.js) switched off: the receivers' setter
+# does nothing, so Chromium keeps its own jitter buffer (--playout-target browser).
+BROWSER_PLAYOUT_JS = """
+Object.defineProperty(RTCRtpReceiver.prototype, "jitterBufferTarget", {
+  configurable: true, get() { return null; }, set(_) {},
+});
+"""
+
+
+def open_agent(browser: Browser, base_url: str, problems: list[str], playout: str = "page") -> Page:
     context = browser.new_context(base_url=base_url, viewport=DESKTOP, locale="en-US")
     context.set_default_timeout(PAGE_WAIT_MS)
     context.add_init_script(bench_marks_js())
     context.add_init_script(agent_script())
+    if playout == "browser":
+        context.add_init_script(BROWSER_PLAYOUT_JS)
     page = context.new_page()
     watch_page(page, "agent", problems)
     sign_in_and_go_available(page)
@@ -429,6 +441,7 @@ def print_report(results: list[NetworkResult], chromium: str, args: argparse.Nam
     for name, value in machine(chromium):
         print(f"  {name + ':':<9} {value}")
     print(f"  calls of {args.seconds:g} s, canvas camera {CAMERA_SIZE[0]}x{CAMERA_SIZE[1]}")
+    print(f"  the console's playout target: {args.playout_target}")
     print()
     header = (
         f"{'scenario':<9} {'#':>2} {'freezes':>7} {'frozen s':>8} {'stall s':>7} "
@@ -468,6 +481,13 @@ def main() -> int:
         default=",".join(s for s in SCENARIOS if s != "direct"),
         help=f"comma-separated, of {', '.join(SCENARIOS)} (default all but direct)",
     )
+    parser.add_argument(
+        "--playout-target",
+        choices=("page", "browser"),
+        default="page",
+        help="page: the console sets its playout target (web/js/playout.js, as shipped); "
+        "browser: that is switched off and Chromium keeps its own",
+    )
     args = parser.parse_args()
     chosen = [s.strip() for s in args.scenarios.split(",") if s.strip()]
     unknown = [s for s in chosen if s not in SCENARIOS]
@@ -488,7 +508,7 @@ def main() -> int:
                 agent_browser, buyer_browser = launch(playwright)
                 try:
                     chromium = agent_browser.version
-                    agent = open_agent(agent_browser, server.url, problems)
+                    agent = open_agent(agent_browser, server.url, problems, args.playout_target)
                     for scenario in chosen:
                         for index in range(1, args.calls + 1):
                             r = run_call(
