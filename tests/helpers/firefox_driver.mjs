@@ -92,8 +92,27 @@ const commands = {
     return pageOf(page).url();
   },
   async click({ page, selector }) {
-    await pageOf(page).click(selector);
-    return null;
+    // as Playwright's click: once the element is there, visible and enabled; a page still
+    // laying out (a slow machine) or redrawing the element is tried again
+    const p = pageOf(page);
+    const deadline = Date.now() + STEP_TIMEOUT_MS;
+    let last = null;
+    for (;;) {
+      try {
+        const left = Math.max(1, deadline - Date.now());
+        const element = await p.waitForSelector(selector, { visible: true, timeout: left });
+        if (await element.evaluate((node) => node.disabled === true)) {
+          throw new Error(`${selector} is disabled`);
+        }
+        await element.click();
+        return null;
+      } catch (error) {
+        last = error;
+        if (Date.now() >= deadline) throw new Error(`${last?.message ?? last} (clicking ${selector})`);
+        console.error(`click ${selector}: ${last?.message ?? last}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
   },
   async fill({ page, selector, value }) {
     // not the locator's fill: it times out once the viewport was set by BiDi directly
