@@ -126,8 +126,8 @@ def _local_hour_bucket(db: Session, shift: int | None) -> ColumnElement[str]:
         if shift:
             created = created + func.make_interval(0, 0, 0, 0, 0, shift)
         return func.to_char(func.date_trunc("hour", created), "YYYY-MM-DD HH24")
-    if shift:
-        return func.strftime("%Y-%m-%d %H", created, f"+{shift} minutes")
+    if shift:  # whole seconds first: SQLite rounds a time to the millisecond, half up
+        return func.strftime("%Y-%m-%d %H", func.substr(created, 1, 19), f"+{shift} minutes")
     return func.substr(created, 1, 13)
 
 

@@ -240,7 +240,8 @@ def test_the_rollup_equals_a_recount_after_any_changes(world, steps, periods, zo
 def test_calls_either_side_of_the_viewers_monday_midnight_count_in_their_own_weeks(world, zone):
     engine, agents, link_id = world
     monday = datetime(2026, 10, 26, tzinfo=ZoneInfo(zone)).astimezone(UTC)
-    near = [-3000, -1200, -1, 0, 1, 1200, 3000]  # seconds from the viewer's Monday 00:00
+    # seconds from the viewer's Monday 00:00 (the last 300 microseconds of Sunday too)
+    near = [-3000, -1200, -1, -0.0003, 0, 1, 1200, 3000]
     with Session(engine) as db:
         for n, seconds in enumerate(near * 2):
             offset = (monday - T0).total_seconds() + seconds
