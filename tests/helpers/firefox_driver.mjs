@@ -97,16 +97,23 @@ const commands = {
     const p = pageOf(page);
     const deadline = Date.now() + STEP_TIMEOUT_MS;
     let last = null;
+    let clicked = false;
     for (;;) {
       try {
         const left = Math.max(1, deadline - Date.now());
         const element = await p.waitForSelector(selector, { visible: true, timeout: left });
-        if (await element.evaluate((node) => node.disabled === true)) {
+        if (await element.evaluate((node) => node.matches(":disabled"))) {
           throw new Error(`${selector} is disabled`);
         }
+        clicked = true;
         await element.click();
         return null;
       } catch (error) {
+        // a click that may have reached the page is not sent again, unless the element
+        // was not there to take it (gone, covered or not laid out yet)
+        const missed = /not clickable|detached|not an Element|no such (node|element)/i;
+        if (clicked && !missed.test(String(error?.message ?? error))) throw error;
+        clicked = false;
         last = error;
         if (Date.now() >= deadline) throw new Error(`${last?.message ?? last} (clicking ${selector})`);
         console.error(`click ${selector}: ${last?.message ?? last}`);
