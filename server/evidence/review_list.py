@@ -65,6 +65,7 @@ class CallFilter:
     until: datetime | None = None
     untagged: bool = False
     not_reached: bool = False
+    answered: bool = False  # only calls an agent answered
     # the order's values, matched whole after ``filter_key`` (case and spaces ignored)
     sku: str | None = None
     carrier: str | None = None
@@ -86,6 +87,8 @@ class CallFilter:
             where.extend(_untagged())
         if with_outcome and self.not_reached:
             where.extend(_not_reached())
+        if self.answered:
+            where.append(col(Call.answered_at).is_not(None))
         if self.decision is not None:
             where.append(col(Call.decision) == self.decision)
         if self.purpose is not None:

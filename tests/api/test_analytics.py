@@ -239,6 +239,16 @@ def test_service_figures_equal_the_rows(client, seeded):
     body = answer.json()
     assert {k: body[k] for k in expected_service(seeded)} == expected_service(seeded)
     assert body["left_queue"] > 0 and body["untagged"] > 0
+    # the figures' review-list filters: the answered, untagged and never-reached calls
+    for figure, params in (
+        ("answered", {"answered": "true"}),
+        ("untagged", {"untagged": "true"}),
+        ("not_reached", {"not_reached": "true"}),
+    ):
+        listed = client.get("/api/sessions", params={**PERIOD, **params, "per_page": 1})
+        assert listed.status_code == 200, listed.text
+        assert listed.json()["total"] == body[figure] == len(matching(seeded, {**PERIOD, **params}))
+    assert 0 < body["answered"] < body["calls"]
 
 
 def test_each_figure_s_review_list_filters_find_exactly_its_calls(client, seeded):

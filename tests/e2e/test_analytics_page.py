@@ -434,6 +434,10 @@ def test_a_viewer_in_india_counts_weeks_from_their_monday_and_each_week_opens_it
         assert params.get("carrier", "").lower() == "ups", href
         assert float(value) == len(matching(seeded, params)), (href, value)
     shoot(page, "analytics-india-week", laptop=True)
+    answered = page.locator('[data-figure="answered"] [data-testid="analytics-count"]')
+    answered_href = answered.get_attribute("href")
+    answered_calls = matching(seeded, dict(parse_qsl(urlsplit(answered_href).query)))
+    assert int(answered.text_content()) == len(answered_calls) > 0
 
     # the week of 16 November's bar: exactly the calls of that Indian week
     canvas = page.locator('canvas[data-testid="analytics-chart"][data-chart="week"]')
@@ -455,3 +459,9 @@ def test_a_viewer_in_india_counts_weeks_from_their_monday_and_each_week_opens_it
     rows = page.get_by_test_id("session-row")
     expect(rows).to_have_count(len(behind))
     assert {r.get_attribute("data-session-id") for r in rows.all()} == {c.id for c in behind}
+
+    # the answered calls' figure: the review list says it shows those calls only
+    page.goto(answered_href)
+    expect(page.get_by_test_id("linked-filters")).to_contain_text("answered calls only")
+    expect(page.get_by_test_id("page-info")).to_contain_text(f"{len(answered_calls)} calls")
+    shoot(page, "analytics-answered-review-list")

@@ -235,6 +235,7 @@ def matching(calls: list[Seeded], params: dict[str, str]) -> list[Seeded]:
             "end_reason": lambda v: c.end_reason == v,
             "untagged": lambda v: c.answered_at is not None and c.outcome is None,
             "not_reached": lambda v: c.answered_at is None,
+            "answered": lambda v: v != "true" or c.answered_at is not None,
         }
         unknown = set(params) - set(checks)
         assert not unknown, unknown

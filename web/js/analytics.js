@@ -418,7 +418,7 @@ function summary(service, decided, review) {
   const seconds = (s) => (s === null ? "–" : formatDuration(s));
   const items = [
     ["calls", number(service.calls), reviewHref(review), service.calls],
-    ["answered", number(service.answered), null, service.answered],
+    ["answered", number(service.answered), reviewHref(review, { answered: "true" }), service.answered],
     ["answer_p50", seconds(service.answer_p50_s), null, service.answer_p50_s],
     ["answer_p90", seconds(service.answer_p90_s), null, service.answer_p90_s],
     ["handle_p50", seconds(service.handle_p50_s), null, service.handle_p50_s],

@@ -1,7 +1,7 @@
 // The review list opened from a figure elsewhere (/analytics links each number to
 // /review?carrier=ups&category=logistics&since=…&until=…): the parameters the filter
 // form has a field for fill that field; the others (an exact period, an outcome
-// category, an end reason, the return reasons' calls only) are kept beside the form, named in `linked-filters` with a
+// category, an end reason, the return reasons' calls only, answered calls only) are kept beside the form, named in `linked-filters` with a
 // button that drops them, and sent with every request until then, so the list shows
 // exactly the calls behind the figure.
 import { t } from "./staff_i18n.js";
@@ -18,7 +18,7 @@ const FORM_FIELDS = {
   buyer_country: "filter-country",
 };
 const CHECKS = { untagged: "filter-untagged", not_reached: "filter-not-reached" };
-const KEPT = ["since", "until", "category", "end_reason", "return_reasons"];
+const KEPT = ["since", "until", "category", "end_reason", "return_reasons", "answered"];
 const kept = new URLSearchParams();
 
 /** Fill the filter form from the page's address; `label(list, code)` names a code. */
@@ -43,6 +43,7 @@ export function takeLinkedFilters(label, onClear) {
   if (kept.has("category")) words.push(label("outcome_categories", kept.get("category")));
   if (kept.has("end_reason")) words.push(label("end_reasons", kept.get("end_reason")));
   if (kept.get("return_reasons") === "true") words.push(t("review.linked.return_reasons"));
+  if (kept.get("answered") === "true") words.push(t("review.linked.answered"));
   $("linked-filters-text").textContent = t("review.linked.text", { what: words.join(", ") });
   box.hidden = false;
   $("linked-filters-clear").onclick = () => {

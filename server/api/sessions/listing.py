@@ -83,6 +83,10 @@ def list_sessions(
         bool,
         Query(description="only calls that ended before any agent answered (declined, left)"),
     ] = False,
+    answered: Annotated[
+        bool,
+        Query(description="only calls an agent answered (as /api/analytics/service counts them)"),
+    ] = False,
     sku: Annotated[
         str | None,
         Query(min_length=1, max_length=SKU_MAX_CHARS, description="calls whose order has this SKU"),
@@ -123,6 +127,7 @@ def list_sessions(
         until=until,
         untagged=untagged,
         not_reached=not_reached,
+        answered=answered,
         sku=_given(sku),
         carrier=_given(carrier),
         channel=_given(channel),
