@@ -342,8 +342,16 @@ class CallDesk:
     ) -> None:
         """A photo of ``session_id`` was stored: put it on the timeline, tell both sides
         (nothing happens when the call is no longer active). It returns once the call's
-        answer is stored too, so its agent may open the photo at once."""
-        await self.store.caught_up()
+        answer is stored too, so its agent may open the photo at once (a store that
+        cannot write is logged, and the photo is told of all the same)."""
+        try:
+            await self.store.caught_up()
+        except Exception:  # the store logged it; the photo itself is stored
+            log.warning(
+                "photo %s of call %s told before the call's changes were stored",
+                photo_id,
+                session_id,
+            )
         with contextlib.suppress(SignalingError):
             await self.apply(
                 self.switchboard.photo_added(session_id, photo_id, width, height, t_ms)
